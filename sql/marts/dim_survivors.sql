@@ -1,0 +1,56 @@
+-- One row per survivor record of a partner (before cross-partner linkage,
+-- which issue #4 adds). When a partner's exports hold the same survivor_ref
+-- in several versions, the version from the newest export (last file in
+-- inbox order, last row) wins; `versions_in_exports` says how many there were.
+with
+
+survivors as (
+    select * from stg_lake__survivors
+),
+
+versioned as (
+    select
+        *,
+        count(*) over (partition by partner_id, survivor_ref) as versions_in_exports,
+        row_number() over (
+            partition by partner_id, survivor_ref
+            order by source_file desc, source_row desc
+        ) as version_rank,
+    from survivors
+),
+
+final as (
+    select
+        partner_id || ':' || survivor_ref as survivor_record_id,
+        partner_id,
+        survivor_ref,
+        full_name_token,
+        guardian_name_token,
+        phone_token,
+        village_token,
+        sex,
+        date_of_birth,
+        coalesce(date_sub('year', date_of_birth, rescue_date), age_years) as age_at_rescue_years,
+        case
+            when coalesce(date_sub('year', date_of_birth, rescue_date), age_years) < 18 then true
+            when coalesce(date_sub('year', date_of_birth, rescue_date), age_years) >= 18 then false
+        end as is_child_at_rescue,
+        home_district,
+        home_block,
+        trafficking_form,
+        destination_state,
+        destination_state is not null and destination_state <> 'West Bengal' as is_inter_state,
+        rescue_date,
+        registered_date,
+        legal_representation,
+        legal_representation in ('legal_aid', 'programme_lawyer') as has_free_legal_representation,
+        is_collective_member,
+        versions_in_exports,
+        source_file,
+        source_row,
+        record_hash,
+    from versioned
+    where version_rank = 1
+)
+
+select * from final

@@ -1,0 +1,49 @@
+-- One row per compensation claim record of a partner, with the delays the
+-- programme tracks (application to award, award to payment).
+-- Versions of the same claim_ref: the newest export wins.
+with
+
+claims as (
+    select * from stg_lake__compensation_claims
+),
+
+versioned as (
+    select
+        *,
+        count(*) over (partition by partner_id, claim_ref) as versions_in_exports,
+        row_number() over (
+            partition by partner_id, claim_ref
+            order by source_file desc, source_row desc
+        ) as version_rank,
+    from claims
+),
+
+final as (
+    select
+        partner_id || ':' || claim_ref as claim_record_id,
+        partner_id,
+        claim_ref,
+        case when survivor_ref is not null then partner_id || ':' || survivor_ref end as survivor_record_id,
+        case when case_ref is not null then partner_id || ':' || case_ref end as case_record_id,
+        scheme,
+        forum,
+        application_date,
+        filed_with_legal_aid,
+        interim_amount_inr,
+        interim_date,
+        awarded_amount_inr,
+        award_date,
+        status,
+        disbursed_amount_inr,
+        disbursed_date,
+        date_diff('day', application_date, award_date) as days_application_to_award,
+        date_diff('day', award_date, disbursed_date) as days_award_to_payment,
+        versions_in_exports,
+        source_file,
+        source_row,
+        record_hash,
+    from versioned
+    where version_rank = 1
+)
+
+select * from final

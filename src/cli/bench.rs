@@ -1,0 +1,84 @@
+//! `tafteesh bench`: time the whole run on N synthetic survivors.
+
+use std::path::PathBuf;
+use std::time::Instant;
+
+use crate::config::Plan;
+use crate::error::{Exit, Result};
+use crate::job::{self, RunOptions};
+
+/// Generate N synthetic survivors (unless the folder already holds them),
+/// run the whole job on them, and report wall time and peak memory per
+/// stage. The generation itself is timed apart and not part of the run.
+///
+/// Examples:
+///   tafteesh bench --survivors 100000
+///   tafteesh bench --survivors 1000000 --dir /tmp/bench-1m --json
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// How many people the fictional world holds.
+    #[arg(long, default_value_t = 100_000)]
+    pub survivors: usize,
+    /// Seed for the generator.
+    #[arg(long, default_value_t = 7)]
+    pub seed: u64,
+    /// Working folder (default: a folder in the system temp dir named after N and the seed).
+    #[arg(long)]
+    pub dir: Option<PathBuf>,
+    /// Regenerate the data even when the folder holds it.
+    #[arg(long)]
+    pub regenerate: bool,
+    /// Print the figures as JSON too.
+    #[arg(long)]
+    pub json: bool,
+}
+
+pub fn run(args: Args) -> Result<Exit> {
+    let dir = args
+        .dir
+        .unwrap_or_else(|| std::env::temp_dir().join(format!("tafteesh-bench-{}-{}", args.survivors, args.seed)));
+    let marker = dir.join("truth/survivors.csv");
+    let synth_secs = if args.regenerate || !marker.exists() {
+        let t = Instant::now();
+        crate::synth::generate(args.survivors, args.seed, &dir)?;
+        Some(t.elapsed().as_secs_f64())
+    } else {
+        None
+    };
+    let config = super::demo::set_up(&dir)?;
+    let plan = Plan::resolve(&config, None)?;
+    let t = Instant::now();
+    let s = job::run(&plan, RunOptions { now: chrono::Utc::now() })?;
+    let wall = t.elapsed().as_secs_f64();
+    let input_bytes: u64 = s
+        .files
+        .iter()
+        .filter_map(|f| std::fs::metadata(plan.inbox.join(&f.file)).ok())
+        .map(|m| m.len())
+        .sum();
+    println!("bench: {} survivors, {} input rows, {:.1} MiB of exports", args.survivors, s.rows_read, input_bytes as f64 / 1048576.0);
+    if let Some(secs) = synth_secs {
+        println!("  (generating the data took {secs:.1}s, not counted)");
+    }
+    println!("  {:<24} {:>9} {:>11} {:>12}", "stage", "seconds", "peak MiB", "rows");
+    for m in &s.stages {
+        println!("  {:<24} {:>9.2} {:>11.0} {:>12}", m.stage, m.seconds, m.peak_mib, m.rows);
+    }
+    let peak = s.stages.iter().map(|m| m.peak_mib).fold(0.0, f64::max);
+    println!("  {:<24} {:>9.2} {:>11.0}", "whole run", wall, peak);
+    if let Some(clean) = s.stages.iter().find(|m| m.stage.starts_with("extract")) {
+        println!(
+            "  extract+stage+clean: {:.0} rows/s ({} cores available)",
+            s.rows_read as f64 / clean.seconds.max(1e-9),
+            std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1)
+        );
+    }
+    if args.json {
+        let out = serde_json::json!({
+            "survivors": args.survivors, "rows_read": s.rows_read, "input_bytes": input_bytes,
+            "wall_seconds": wall, "peak_mib": peak, "stages": s.stages, "synth_seconds": synth_secs,
+        });
+        println!("{out}");
+    }
+    Ok(Exit::Success)
+}

@@ -1,0 +1,85 @@
+//! The command line: one file per subcommand, each with its arguments (whose
+//! doc comments are the help text) and a `run` that resolves options and
+//! calls the library. Nothing here does pipeline work itself.
+
+pub mod bench;
+pub mod demo;
+pub mod keygen;
+pub mod run;
+pub mod synth;
+pub mod validate;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+use crate::error::Exit;
+
+/// tafteesh: the Tafteesh programme's analytics pipeline.
+///
+/// Reads partner MIS exports from an inbox, cleans and pseudonymises them,
+/// writes a Parquet lake and a DuckDB warehouse, computes the programme's
+/// indicators and publishes a report, as one atomic snapshot.
+///
+/// Exit codes: 0 success; 1 failure; 2 usage error; 3 success with
+/// data-quality warnings (rows quarantined or fields flagged); 4 partial
+/// (some input files could not be used); 5 locked; 6 configuration error.
+#[derive(Debug, Parser)]
+#[command(name = "tafteesh", version, about, long_about)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+
+    /// Log format on stderr.
+    #[arg(long, global = true, value_enum, default_value_t = LogFormat::Text)]
+    pub log_format: LogFormat,
+
+    /// Log level: error, warn, info, debug or trace.
+    #[arg(long, global = true, default_value = "info", env = "TAFTEESH_LOG")]
+    pub log_level: String,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    Demo(demo::Args),
+    Synth(synth::Args),
+    Run(run::Args),
+    Validate(validate::Args),
+    Keygen(keygen::Args),
+    Bench(bench::Args),
+}
+
+/// Set up logging. Log lines carry counts, paths and rule ids, never values.
+pub fn init_logging(cli: &Cli) {
+    let filter = tracing_subscriber::EnvFilter::try_new(&cli.log_level)
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).with_target(false);
+    match cli.log_format {
+        LogFormat::Json => builder.json().init(),
+        LogFormat::Text => builder.init(),
+    }
+}
+
+/// Run the parsed command and return its exit code.
+pub fn dispatch(cli: Cli) -> Exit {
+    init_logging(&cli);
+    let result = match cli.command {
+        Command::Demo(a) => demo::run(a),
+        Command::Synth(a) => synth::run(a),
+        Command::Run(a) => run::run(a),
+        Command::Validate(a) => validate::run(a),
+        Command::Keygen(a) => keygen::run(a),
+        Command::Bench(a) => bench::run(a),
+    };
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e}");
+            e.exit()
+        }
+    }
+}

@@ -1,0 +1,205 @@
+//! Configuration in two stages: what the operator wrote (`tafteesh.toml` and
+//! the partner pipelines), then one resolved, validated [`Plan`] that the rest
+//! of the program receives. No other module reads config files or the
+//! environment.
+//!
+//! The canonical model (schemas, reference data, SQL) is compiled into the
+//! binary from `schemas/` and `sql/`, so a deployed binary and its indicator
+//! definitions cannot drift apart. Partner pipelines live beside the
+//! operator's config, because adding a partner must never need a rebuild.
+
+pub mod pipeline;
+pub mod reference;
+pub mod schema;
+
+use std::path::{Path, PathBuf};
+
+use include_dir::{Dir, include_dir};
+use serde::Deserialize;
+
+use crate::error::{Error, Result};
+use pipeline::Pipeline;
+use reference::{PlacesFile, Reference, SectionsFile};
+use schema::TableSchema;
+
+/// `schemas/` as compiled in.
+pub static SCHEMAS_DIR: Dir<'_> = include_dir!("$CARGO_MANIFEST_DIR/schemas");
+/// `sql/` as compiled in.
+pub static SQL_DIR: Dir<'_> = include_dir!("$CARGO_MANIFEST_DIR/sql");
+/// `pipelines/` as compiled in: the demo partners' configs.
+pub static DEMO_PIPELINES_DIR: Dir<'_> = include_dir!("$CARGO_MANIFEST_DIR/pipelines");
+
+/// The file name looked for when `--config` names a folder.
+pub const CONFIG_FILE: &str = "tafteesh.toml";
+
+/// `tafteesh.toml` as written. Paths are relative to the file.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProjectFile {
+    /// Folder partners drop their exports into.
+    pub inbox: PathBuf,
+    /// Folder the job writes the lake, warehouse, reports and restricted area to.
+    pub output: PathBuf,
+    /// Folder of partner pipeline configs.
+    #[serde(default = "default_pipelines")]
+    pub pipelines: PathBuf,
+    /// File holding the pseudonymisation key (hex). `TAFTEESH_KEY` wins over it.
+    pub key_file: Option<PathBuf>,
+}
+
+fn default_pipelines() -> PathBuf {
+    PathBuf::from("pipelines")
+}
+
+/// The canonical model: schemas and reference data.
+#[derive(Debug)]
+pub struct Model {
+    pub schemas: Vec<TableSchema>,
+    pub reference: Reference,
+}
+
+impl Model {
+    /// Load and check the compiled-in model. A failure here is a bug in the
+    /// repository's `schemas/`, caught by the unit tests.
+    pub fn load() -> Result<Model> {
+        let mut schemas = Vec::new();
+        for f in SCHEMAS_DIR.files().filter(|f| f.path().extension().is_some_and(|e| e == "toml")) {
+            let path = Path::new("schemas").join(f.path());
+            let text = f.contents_utf8().unwrap_or_default();
+            let s: TableSchema = toml::from_str(text)
+                .map_err(|e| Error::Config { path: path.clone(), problems: vec![e.to_string()] })?;
+            let problems = s.problems();
+            if !problems.is_empty() {
+                return Err(Error::Config { path, problems });
+            }
+            schemas.push(s);
+        }
+        schemas.sort_by(|a, b| a.table.cmp(&b.table));
+        let places: PlacesFile = parse_embedded("reference/places.toml")?;
+        let sections: SectionsFile = parse_embedded("reference/sections.toml")?;
+        let (reference, problems) = Reference::build(&places, &sections);
+        if !problems.is_empty() {
+            return Err(Error::Config { path: "schemas/reference".into(), problems });
+        }
+        Ok(Model { schemas, reference })
+    }
+
+    pub fn schema(&self, table: &str) -> &TableSchema {
+        self.schemas
+            .iter()
+            .find(|s| s.table == table)
+            .unwrap_or_else(|| panic!("table `{table}` is not in schemas/"))
+    }
+}
+
+pub(crate) fn parse_embedded<T: serde::de::DeserializeOwned>(rel: &str) -> Result<T> {
+    let path = Path::new("schemas").join(rel);
+    let text = SCHEMAS_DIR.get_file(rel).and_then(|f| f.contents_utf8()).ok_or_else(|| Error::Config {
+        path: path.clone(),
+        problems: vec!["missing from the build".into()],
+    })?;
+    toml::from_str(text).map_err(|e| Error::Config { path, problems: vec![e.to_string()] })
+}
+
+/// Where the pseudonymisation key comes from, resolved but not yet read.
+#[derive(Debug, Clone)]
+pub enum KeySource {
+    /// Given on the command line or in `TAFTEESH_KEY` (hex).
+    Inline(String),
+    File(PathBuf),
+}
+
+/// Everything a run needs, resolved and validated.
+#[derive(Debug)]
+pub struct Plan {
+    pub config_file: PathBuf,
+    pub inbox: PathBuf,
+    pub output: PathBuf,
+    pub pipelines: Vec<(PathBuf, Pipeline)>,
+    pub model: Model,
+    pub key: Option<KeySource>,
+}
+
+impl Plan {
+    /// Resolve `--config` (a file or a folder holding `tafteesh.toml`), load
+    /// every pipeline and check it against the model. Every problem of every
+    /// file is reported; nothing is read from the inbox.
+    pub fn resolve(config: &Path, inline_key: Option<String>) -> Result<Plan> {
+        let config_file = if config.is_dir() { config.join(CONFIG_FILE) } else { config.to_path_buf() };
+        let text = std::fs::read_to_string(&config_file).map_err(Error::io(&config_file))?;
+        let project: ProjectFile = toml::from_str(&text)
+            .map_err(|e| Error::Config { path: config_file.clone(), problems: vec![e.to_string()] })?;
+        let base = config_file.parent().unwrap_or(Path::new(".")).to_path_buf();
+        let model = Model::load()?;
+        let pipelines_dir = base.join(&project.pipelines);
+        let pipelines = load_pipelines(&pipelines_dir, &model)?;
+        let key = match (inline_key, &project.key_file) {
+            (Some(k), _) => Some(KeySource::Inline(k)),
+            (None, Some(f)) => Some(KeySource::File(base.join(f))),
+            (None, None) => None,
+        };
+        Ok(Plan {
+            inbox: base.join(&project.inbox),
+            output: base.join(&project.output),
+            config_file,
+            pipelines,
+            model,
+            key,
+        })
+    }
+}
+
+/// Load every `*.toml` in `dir` as a pipeline. Problems of all files are
+/// gathered; the first file with problems is the error, listing them all,
+/// and the others are named in it too.
+pub fn load_pipelines(dir: &Path, model: &Model) -> Result<Vec<(PathBuf, Pipeline)>> {
+    let entries = std::fs::read_dir(dir).map_err(Error::io(dir))?;
+    let mut files: Vec<PathBuf> = entries
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|e| e == "toml"))
+        .collect();
+    files.sort();
+    if files.is_empty() {
+        return Err(Error::Config { path: dir.to_path_buf(), problems: vec!["no pipeline configs (*.toml)".into()] });
+    }
+    let mut out = Vec::new();
+    let mut bad: Vec<(PathBuf, Vec<String>)> = Vec::new();
+    for f in files {
+        let text = std::fs::read_to_string(&f).map_err(Error::io(&f))?;
+        match Pipeline::parse(&text) {
+            Err(e) => bad.push((f, vec![e])),
+            Ok((p, mut problems)) => {
+                problems.extend(p.problems(&model.schemas, &f));
+                if problems.is_empty() {
+                    out.push((f, p));
+                } else {
+                    bad.push((f, problems));
+                }
+            }
+        }
+    }
+    let mut ids = std::collections::HashMap::new();
+    for (f, p) in &out {
+        if let Some(prev) = ids.insert(p.partner_id.clone(), f.clone()) {
+            bad.push((f.clone(), vec![format!("partner_id `{}` is also used by {}", p.partner_id, prev.display())]));
+        }
+    }
+    match bad.len() {
+        0 => Ok(out),
+        1 => {
+            let (path, problems) = bad.remove(0);
+            Err(Error::Config { path, problems })
+        }
+        _ => {
+            let path = dir.to_path_buf();
+            let problems = bad
+                .into_iter()
+                .flat_map(|(f, ps)| {
+                    let name = f.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+                    ps.into_iter().map(move |p| format!("{name}: {p}"))
+                })
+                .collect();
+            Err(Error::Config { path, problems })
+        }
+    }
+}

@@ -1,0 +1,122 @@
+//! One error type for the whole job, grouped by who must act, and the exit
+//! codes a cron wrapper can branch on.
+//!
+//! Messages name files, rows, fields and rules. They must never carry the
+//! value of a personal field: callers build messages from positions and
+//! rule ids, not from cell contents.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+/// `Result` with tafteesh's [`Error`] as the default error.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Exit codes, documented in the README. Stable: cron wrappers depend on them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[repr(u8)]
+pub enum Exit {
+    /// The run finished and every row was kept.
+    Success = 0,
+    /// The run could not finish (I/O, warehouse, or a bug).
+    Failure = 1,
+    /// The command line was wrong (clap's own code).
+    Usage = 2,
+    /// The run finished and published; some rows were quarantined or fields flagged.
+    DataQualityWarnings = 3,
+    /// The run finished and published, but some input files could not be read.
+    Partial = 4,
+    /// Another run holds the lock.
+    Locked = 5,
+    /// A config or schema is invalid; nothing was read.
+    Config = 6,
+}
+
+impl From<Exit> for ExitCode {
+    fn from(e: Exit) -> Self {
+        ExitCode::from(e as u8)
+    }
+}
+
+/// Everything that can stop a command. Problems with single rows or single
+/// input files are not errors: they are counted in the run summary.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    // ---- the operator must fix a configuration ----
+    /// A config, schema or reference file is invalid. Every problem is listed.
+    #[error("{} has {} problem(s):\n{}", path.display(), problems.len(), bullet(problems))]
+    Config { path: PathBuf, problems: Vec<String> },
+
+    /// The pseudonymisation key is missing or unsafe.
+    #[error("pseudonymisation key: {0}")]
+    Key(String),
+
+    // ---- the operator must fix the environment ----
+    /// A file or folder could not be read or written.
+    #[error("{}: {source}", path.display())]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+
+    /// The inbox folder does not exist.
+    #[error("inbox {} does not exist or is not a folder", .0.display())]
+    MissingInbox(PathBuf),
+
+    // ---- a bug or an engine failure: report it ----
+    /// DuckDB refused a statement while building the warehouse.
+    #[error("warehouse: {context}: {source}")]
+    Warehouse {
+        context: String,
+        #[source]
+        source: duckdb::Error,
+    },
+
+    /// Polars failed on a dataframe stage.
+    #[error("{context}: {source}")]
+    Frame {
+        context: String,
+        #[source]
+        source: polars::prelude::PolarsError,
+    },
+
+    /// The run's own bookkeeping found something impossible. Please report it.
+    #[error("internal error (please report): {0}")]
+    Internal(String),
+}
+
+fn bullet(items: &[String]) -> String {
+    items
+        .iter()
+        .map(|p| format!("  - {p}"))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+impl Error {
+    /// Which exit code this error maps to.
+    pub fn exit(&self) -> Exit {
+        match self {
+            Error::Config { .. } | Error::Key(_) => Exit::Config,
+            _ => Exit::Failure,
+        }
+    }
+
+    /// An [`Error::Io`] for `path`.
+    pub fn io(path: impl Into<PathBuf>) -> impl FnOnce(std::io::Error) -> Error {
+        let path = path.into();
+        move |source| Error::Io { path, source }
+    }
+
+    /// An [`Error::Frame`] with context.
+    pub fn frame(context: impl Into<String>) -> impl FnOnce(polars::prelude::PolarsError) -> Error {
+        let context = context.into();
+        move |source| Error::Frame { context, source }
+    }
+
+    /// An [`Error::Warehouse`] with context.
+    pub fn warehouse(context: impl Into<String>) -> impl FnOnce(duckdb::Error) -> Error {
+        let context = context.into();
+        move |source| Error::Warehouse { context, source }
+    }
+}

@@ -1,0 +1,448 @@
+//! Ingest: from the inbox to the lake. For every file a pipeline claims:
+//! extract, remove exact duplicate rows, stage the raw rows (restricted),
+//! clean each table the file feeds, quarantine unusable rows (restricted),
+//! and gather kept rows into the lake's canonical tables.
+//!
+//! Every row read is accounted for, per file and table:
+//! read = kept + quarantined + exact duplicates + rows that hold no record
+//! of that table. The run fails loudly (an internal error) if it does not.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::path::{Path, PathBuf};
+
+use chrono::NaiveDate;
+use globset::Glob;
+use polars::prelude::*;
+use serde::Serialize;
+
+use crate::clean::dates::DateStyle;
+use crate::clean::{FeedContext, Issue, Severity, clean_feed, rule_message};
+use crate::config::Plan;
+use crate::config::pipeline::{Pipeline, Source};
+use crate::error::{Error, Result};
+use crate::extract::{self, RawTable};
+use crate::privacy::{Pseudonymizer, restricted_dir};
+
+/// The counts of one table fed by one file.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct TableCount {
+    pub table: String,
+    pub rows_read: usize,
+    pub duplicates: usize,
+    pub no_record: usize,
+    pub quarantined: usize,
+    pub kept: usize,
+    pub warnings: usize,
+}
+
+/// What happened to one input file.
+#[derive(Debug, Clone, Serialize)]
+pub struct FileReport {
+    pub partner_id: String,
+    pub source: String,
+    /// Path relative to the inbox.
+    pub file: String,
+    /// Why the file (or one of its feeds) could not be used; None when it was.
+    pub error: Option<String>,
+    pub rows_read: usize,
+    pub blank_rows: usize,
+    pub duplicates: usize,
+    pub notes: Vec<String>,
+    pub tables: Vec<TableCount>,
+}
+
+/// The result of ingesting the whole inbox.
+#[derive(Debug, Default)]
+pub struct Ingested {
+    /// Canonical table -> kept rows of every partner.
+    pub tables: BTreeMap<String, DataFrame>,
+    pub issues: DataFrame,
+    pub files: Vec<FileReport>,
+    /// Inbox files no pipeline claims.
+    pub unclaimed: Vec<String>,
+}
+
+impl Ingested {
+    pub fn failed_files(&self) -> usize {
+        self.files.iter().filter(|f| f.error.is_some()).count()
+    }
+    pub fn quarantined(&self) -> usize {
+        self.files.iter().flat_map(|f| &f.tables).map(|t| t.quarantined).sum()
+    }
+    pub fn warnings(&self) -> usize {
+        self.files.iter().flat_map(|f| &f.tables).map(|t| t.warnings).sum()
+    }
+    pub fn rows_read(&self) -> usize {
+        self.files.iter().map(|f| f.rows_read).sum()
+    }
+    pub fn duplicates(&self) -> usize {
+        self.files.iter().map(|f| f.duplicates).sum()
+    }
+}
+
+/// Every file below `inbox`, relative, with `/` separators, sorted; hidden files skipped.
+pub fn list_inbox(inbox: &Path) -> Result<Vec<String>> {
+    if !inbox.is_dir() {
+        return Err(Error::MissingInbox(inbox.to_path_buf()));
+    }
+    let mut out = Vec::new();
+    let mut stack = vec![inbox.to_path_buf()];
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(&dir).map_err(Error::io(&dir))? {
+            let entry = entry.map_err(Error::io(&dir))?;
+            let path = entry.path();
+            if entry.file_name().to_string_lossy().starts_with('.') {
+                continue;
+            }
+            if path.is_dir() {
+                stack.push(path);
+            } else if let Ok(rel) = path.strip_prefix(inbox) {
+                out.push(rel.components().map(|c| c.as_os_str().to_string_lossy()).collect::<Vec<_>>().join("/"));
+            }
+        }
+    }
+    out.sort();
+    Ok(out)
+}
+
+/// One source file to read: which pipeline and source claim it.
+struct Claim<'p> {
+    pipeline: &'p Pipeline,
+    source: &'p Source,
+    source_index: usize,
+    file: String,
+}
+
+/// Match inbox files to pipeline sources. A file claimed by two partners is
+/// an error for that file; a file claimed by none is listed.
+fn claim<'p>(plan: &'p Plan, files: &[String]) -> (Vec<Claim<'p>>, Vec<String>, Vec<FileReport>) {
+    let mut claims = Vec::new();
+    let mut conflicts = Vec::new();
+    let mut unclaimed = Vec::new();
+    for f in files {
+        let mut hits = Vec::new();
+        for (_, p) in &plan.pipelines {
+            for (i, s) in p.sources.iter().enumerate() {
+                let m = Glob::new(&s.files).expect("validated with the plan").compile_matcher();
+                if m.is_match(f) {
+                    hits.push(Claim { pipeline: p, source: s, source_index: i, file: f.clone() });
+                }
+            }
+        }
+        let partners: HashSet<&str> = hits.iter().map(|c| c.pipeline.partner_id.as_str()).collect();
+        match partners.len() {
+            0 => unclaimed.push(f.clone()),
+            1 => claims.extend(hits),
+            _ => {
+                let mut names: Vec<_> = partners.into_iter().collect();
+                names.sort();
+                for p in &names {
+                    conflicts.push(FileReport {
+                        partner_id: p.to_string(),
+                        source: String::new(),
+                        file: f.clone(),
+                        error: Some(format!("claimed by several partners ({}); narrow their `files` globs", names.join(", "))),
+                        rows_read: 0,
+                        blank_rows: 0,
+                        duplicates: 0,
+                        notes: vec![],
+                        tables: vec![],
+                    });
+                }
+            }
+        }
+    }
+    (claims, unclaimed, conflicts)
+}
+
+/// Ingest the inbox. `restricted` is the (owner-only) folder for staged rows
+/// and quarantine; the lake tables are returned for the caller to write.
+pub fn ingest(plan: &Plan, pseudo: &Pseudonymizer, today: NaiveDate, restricted: &Path) -> Result<Ingested> {
+    let files = list_inbox(&plan.inbox)?;
+    let (claims, unclaimed, mut reports) = claim(plan, &files);
+    for f in &unclaimed {
+        tracing::warn!(file = %f, "no pipeline claims this inbox file; it was not read");
+    }
+    let staged_dir = restricted_dir(&restricted.join("staged"))?;
+    let quarantine_dir = restricted_dir(&restricted.join("quarantine"))?;
+    let mut frames: BTreeMap<String, Vec<DataFrame>> = BTreeMap::new();
+    let mut issue_rows = IssueRows::default();
+    let mut quarantine = QuarantineRows::default();
+    // Exact duplicates are judged per partner source, across its files, in path order.
+    let mut seen: HashMap<(String, usize), HashSet<[u8; 16]>> = HashMap::new();
+
+    for c in &claims {
+        let partner = c.pipeline.partner_id.as_str();
+        let path = plan.inbox.join(&c.file);
+        let mut report = FileReport {
+            partner_id: partner.to_string(),
+            source: c.source.name.clone(),
+            file: c.file.clone(),
+            error: None,
+            rows_read: 0,
+            blank_rows: 0,
+            duplicates: 0,
+            notes: vec![],
+            tables: vec![],
+        };
+        let raw = match extract::read(&path, c.source) {
+            Ok(t) => t,
+            Err(e) => {
+                tracing::error!(partner, file = %c.file, source = %c.source.name, "file not read: {e}");
+                report.error = Some(e.to_string());
+                reports.push(report);
+                continue;
+            }
+        };
+        for n in &raw.notes {
+            tracing::warn!(partner, file = %c.file, "{n}");
+        }
+        report.notes = raw.notes.clone();
+        report.rows_read = raw.len();
+        report.blank_rows = raw.blank_rows;
+
+        let hashes: Vec<[u8; 16]> =
+            (0..raw.len()).map(|r| pseudo.row_hash(raw.columns.iter().map(|col| col[r].as_str()))).collect();
+        let seen_here = seen.entry((partner.to_string(), c.source_index)).or_default();
+        let live: Vec<usize> = (0..raw.len()).filter(|&r| seen_here.insert(hashes[r])).collect();
+        report.duplicates = raw.len() - live.len();
+
+        stage_raw(&raw, &hashes, &staged_dir.join(partner), c)?;
+
+        let style = DateStyle { order: c.pipeline.date_order, excel_system: c.source.excel_date_system };
+        let mut file_quarantine: BTreeMap<usize, Vec<(String, Issue)>> = BTreeMap::new();
+        for (table, feed) in &c.source.tables {
+            let ctx = FeedContext {
+                partner_id: partner,
+                source_file: &c.file,
+                schema: plan.model.schema(table),
+                feed,
+                reference: &plan.model.reference,
+                style,
+                pseudo,
+                today,
+            };
+            let out = match clean_feed(&raw, &live, &hashes, &ctx) {
+                Ok(o) => o,
+                Err(m) => {
+                    let msg = format!("table `{table}`: mapped columns not found in the file: {}", m.missing.join(", "));
+                    tracing::error!(partner, file = %c.file, "file not used: {msg}");
+                    report.error = Some(msg);
+                    continue;
+                }
+            };
+            let count = TableCount {
+                table: table.clone(),
+                rows_read: raw.len(),
+                duplicates: report.duplicates,
+                no_record: out.no_record,
+                quarantined: out.quarantined.len(),
+                kept: out.frame.height(),
+                warnings: out.issues.iter().filter(|i| i.severity == Severity::Warning).count(),
+            };
+            if count.duplicates + count.no_record + count.quarantined + count.kept != count.rows_read {
+                return Err(Error::Internal(format!(
+                    "row accounting broken for {} table {table}: read {} != kept {} + quarantined {} + duplicates {} + no record {}",
+                    c.file, count.rows_read, count.kept, count.quarantined, count.duplicates, count.no_record
+                )));
+            }
+            tracing::info!(
+                partner, file = %c.file, table = %table, read = count.rows_read, kept = count.kept,
+                quarantined = count.quarantined, duplicates = count.duplicates, no_record = count.no_record,
+                warnings = count.warnings, "cleaned"
+            );
+            issue_rows.add(partner, &c.file, table, &raw, &out.issues);
+            for (row, errs) in out.quarantined {
+                file_quarantine.entry(row).or_default().extend(errs.into_iter().map(|e| (table.clone(), e)));
+            }
+            frames.entry(table.clone()).or_default().push(out.frame);
+            report.tables.push(count);
+        }
+        quarantine.add(partner, &c.file, &raw, &file_quarantine, &quarantine_dir)?;
+        reports.push(report);
+    }
+
+    let mut tables = BTreeMap::new();
+    for schema in &plan.model.schemas {
+        let parts = frames.remove(&schema.table).unwrap_or_default();
+        let df = if parts.is_empty() {
+            empty_table(plan, &schema.table, pseudo, today)?
+        } else {
+            concat_frames(parts)?
+        };
+        tables.insert(schema.table.clone(), df);
+    }
+    quarantine.finish(&quarantine_dir)?;
+    Ok(Ingested { tables, issues: issue_rows.finish()?, files: reports, unclaimed })
+}
+
+/// An empty lake table with the right columns, so the warehouse builds on an empty inbox.
+fn empty_table(plan: &Plan, table: &str, pseudo: &Pseudonymizer, today: NaiveDate) -> Result<DataFrame> {
+    let raw = RawTable::default();
+    let schema = plan.model.schema(table);
+    let feed = crate::config::pipeline::TableFeed {
+        columns: schema.columns.iter().filter(|c| c.is_mappable()).map(|c| (c.name.clone(), c.name.clone())).collect(),
+        constants: Default::default(),
+        values: Default::default(),
+    };
+    let mut raw = raw;
+    for c in feed.columns.values() {
+        raw.headers.push(c.clone());
+        raw.columns.push(Vec::new());
+    }
+    let ctx = FeedContext {
+        partner_id: "",
+        source_file: "",
+        schema,
+        feed: &feed,
+        reference: &plan.model.reference,
+        style: DateStyle { order: Default::default(), excel_system: 1900 },
+        pseudo,
+        today,
+    };
+    clean_feed(&raw, &[], &[], &ctx)
+        .map(|o| o.frame)
+        .map_err(|_| Error::Internal(format!("cannot build an empty `{table}` table")))
+}
+
+fn concat_frames(parts: Vec<DataFrame>) -> Result<DataFrame> {
+    let lazy: Vec<LazyFrame> = parts.into_iter().map(|d| d.lazy()).collect();
+    concat(lazy, UnionArgs::default()).and_then(|l| l.collect()).map_err(Error::frame("concatenating lake tables"))
+}
+
+/// Write one file's raw rows, with lineage, to the restricted staging area.
+fn stage_raw(raw: &RawTable, hashes: &[[u8; 16]], dir: &Path, c: &Claim<'_>) -> Result<()> {
+    let dir = restricted_dir(dir)?;
+    let mut cols: Vec<Column> = raw
+        .headers
+        .iter()
+        .zip(&raw.columns)
+        .map(|(h, v)| Column::new(h.as_str().into(), v.as_slice()))
+        .collect();
+    cols.push(Column::new("_source_row".into(), raw.rows.as_slice()));
+    cols.push(Column::new("_record_hash".into(), hashes.iter().map(hex::encode).collect::<Vec<_>>()));
+    let mut df = DataFrame::new_infer_height(cols).map_err(Error::frame("staging rows"))?;
+    let name = format!("s{}__{}.parquet", c.source_index, c.file.replace('/', "__"));
+    write_parquet(&mut df, &dir.join(name))
+}
+
+/// Write a frame as Parquet (zstd).
+pub fn write_parquet(df: &mut DataFrame, path: &Path) -> Result<()> {
+    let f = std::fs::File::create(path).map_err(Error::io(path))?;
+    ParquetWriter::new(f)
+        .with_compression(ParquetCompression::Zstd(None))
+        .finish(df)
+        .map_err(Error::frame(format!("writing {}", path.display())))?;
+    Ok(())
+}
+
+/// Data-quality findings, without values, for the lake's `dq_issues` table.
+#[derive(Default)]
+struct IssueRows {
+    partner: Vec<String>,
+    file: Vec<String>,
+    row: Vec<i64>,
+    table: Vec<String>,
+    field: Vec<String>,
+    rule: Vec<&'static str>,
+    severity: Vec<&'static str>,
+    message: Vec<String>,
+}
+
+impl IssueRows {
+    fn add(&mut self, partner: &str, file: &str, table: &str, raw: &RawTable, issues: &[Issue]) {
+        for i in issues {
+            self.partner.push(partner.to_string());
+            self.file.push(file.to_string());
+            self.row.push(raw.rows[i.row_index] as i64);
+            self.table.push(table.to_string());
+            self.field.push(i.field.clone());
+            self.rule.push(i.rule);
+            self.severity.push(i.severity.as_str());
+            self.message.push(rule_message(i.rule).to_string());
+        }
+    }
+
+    fn finish(self) -> Result<DataFrame> {
+        DataFrame::new_infer_height(vec![
+            Column::new("partner_id".into(), self.partner),
+            Column::new("source_file".into(), self.file),
+            Column::new("source_row".into(), self.row),
+            Column::new("table_name".into(), self.table),
+            Column::new("field".into(), self.field),
+            Column::new("rule_id".into(), self.rule),
+            Column::new("severity".into(), self.severity),
+            Column::new("message".into(), self.message),
+        ])
+        .map_err(Error::frame("building dq_issues"))
+    }
+}
+
+/// Quarantined rows, kept with their plaintext in the restricted area: a
+/// CSV per partner file that its data officer can open (the export's own
+/// columns plus why), and one Parquet table of them all.
+#[derive(Default)]
+struct QuarantineRows {
+    partner: Vec<String>,
+    file: Vec<String>,
+    row: Vec<i64>,
+    tables: Vec<String>,
+    reasons: Vec<String>,
+    raw_json: Vec<String>,
+}
+
+impl QuarantineRows {
+    fn add(
+        &mut self,
+        partner: &str,
+        file: &str,
+        raw: &RawTable,
+        rows: &BTreeMap<usize, Vec<(String, Issue)>>,
+        dir: &Path,
+    ) -> Result<()> {
+        if rows.is_empty() {
+            return Ok(());
+        }
+        let pdir = restricted_dir(&dir.join(partner))?;
+        let path = pdir.join(format!("{}.quarantine.csv", file.replace('/', "__")));
+        let mut w = csv::Writer::from_path(&path).map_err(|e| Error::io(&path)(e.into()))?;
+        let io = |e: csv::Error| Error::io(PathBuf::from(&path))(e.into());
+        let mut header = vec!["_row".to_string(), "_tables".into(), "_reasons".into()];
+        header.extend(raw.headers.iter().cloned());
+        w.write_record(&header).map_err(io)?;
+        for (&r, errs) in rows {
+            let mut tables: Vec<&str> = errs.iter().map(|(t, _)| t.as_str()).collect();
+            tables.dedup();
+            let reasons = errs
+                .iter()
+                .map(|(t, i)| format!("{t}.{}: {} ({})", i.field, rule_message(i.rule), i.rule))
+                .collect::<Vec<_>>()
+                .join("; ");
+            let mut rec = vec![raw.rows[r].to_string(), tables.join(","), reasons.clone()];
+            rec.extend(raw.columns.iter().map(|c| c[r].clone()));
+            w.write_record(&rec).map_err(io)?;
+            let obj: serde_json::Map<String, serde_json::Value> =
+                raw.headers.iter().zip(&raw.columns).map(|(h, c)| (h.clone(), c[r].clone().into())).collect();
+            self.partner.push(partner.into());
+            self.file.push(file.into());
+            self.row.push(raw.rows[r] as i64);
+            self.tables.push(tables.join(","));
+            self.reasons.push(reasons);
+            self.raw_json.push(serde_json::Value::Object(obj).to_string());
+        }
+        w.flush().map_err(Error::io(&path))
+    }
+
+    fn finish(self, dir: &Path) -> Result<()> {
+        let mut df = DataFrame::new_infer_height(vec![
+            Column::new("partner_id".into(), self.partner),
+            Column::new("source_file".into(), self.file),
+            Column::new("source_row".into(), self.row),
+            Column::new("tables".into(), self.tables),
+            Column::new("reasons".into(), self.reasons),
+            Column::new("raw_json".into(), self.raw_json),
+        ])
+        .map_err(Error::frame("building quarantine"))?;
+        write_parquet(&mut df, &dir.join("quarantine.parquet"))
+    }
+}

@@ -1,0 +1,221 @@
+//! The first report: the indicator table as CSV, and an HTML page a
+//! programme manager can open offline (no scripts, no network).
+//!
+//! Reports read only the warehouse's aggregate tables. They never see a
+//! token, let alone a name. (Small-cell suppression arrives with issue #5.)
+
+use std::path::Path;
+
+use minijinja::{Environment, context};
+use serde::Serialize;
+
+use crate::error::{Error, Result};
+use crate::warehouse;
+
+/// One row of `indicator_values`, with its catalogue entry.
+#[derive(Debug, Clone, Serialize)]
+pub struct IndicatorRow {
+    pub indicator_id: String,
+    pub title: String,
+    pub unit: String,
+    pub period: String,
+    pub partner_id: String,
+    pub numerator: Option<f64>,
+    pub denominator: Option<f64>,
+    pub value: Option<f64>,
+}
+
+/// Read the indicator values from a built warehouse.
+pub fn read_indicators(db: &Path) -> Result<Vec<IndicatorRow>> {
+    let conn = warehouse::open(db)?;
+    let mut stmt = conn
+        .prepare(
+            "select v.indicator_id, i.title, v.unit, v.period, v.partner_id, v.numerator, v.denominator, v.value
+             from indicator_values v join indicators i using (indicator_id)
+             order by v.indicator_id, v.period = 'All time' desc, v.period desc, v.partner_id",
+        )
+        .map_err(Error::warehouse("reading indicator_values"))?;
+    let rows = stmt
+        .query_map([], |r| {
+            Ok(IndicatorRow {
+                indicator_id: r.get(0)?,
+                title: r.get(1)?,
+                unit: r.get(2)?,
+                period: r.get(3)?,
+                partner_id: r.get(4)?,
+                numerator: r.get(5)?,
+                denominator: r.get(6)?,
+                value: r.get(7)?,
+            })
+        })
+        .map_err(Error::warehouse("reading indicator_values"))?
+        .collect::<std::result::Result<Vec<_>, _>>()
+        .map_err(Error::warehouse("reading indicator_values"))?;
+    Ok(rows)
+}
+
+/// Write the indicator table as CSV.
+pub fn write_csv(rows: &[IndicatorRow], path: &Path) -> Result<()> {
+    let io = |e: csv::Error| Error::io(path)(e.into());
+    let mut w = csv::Writer::from_path(path).map_err(io)?;
+    w.write_record(["indicator_id", "title", "unit", "period", "partner_id", "numerator", "denominator", "value"])
+        .map_err(io)?;
+    let num = |x: Option<f64>| x.map(|v| format!("{}", (v * 100.0).round() / 100.0)).unwrap_or_default();
+    for r in rows {
+        w.write_record([
+            r.indicator_id.as_str(),
+            &r.title,
+            &r.unit,
+            &r.period,
+            &r.partner_id,
+            &num(r.numerator),
+            &num(r.denominator),
+            &num(r.value),
+        ])
+        .map_err(io)?;
+    }
+    w.flush().map_err(Error::io(path))
+}
+
+/// Rupees in Indian grouping: 12,34,567.
+pub fn indian_grouping(n: i64) -> String {
+    let neg = n < 0;
+    let s = n.unsigned_abs().to_string();
+    let out = if s.len() <= 3 {
+        s
+    } else {
+        let (head, tail) = s.split_at(s.len() - 3);
+        let mut groups: Vec<&str> = Vec::new();
+        let mut h = head;
+        while h.len() > 2 {
+            groups.push(&h[h.len() - 2..]);
+            h = &h[..h.len() - 2];
+        }
+        if !h.is_empty() {
+            groups.push(h);
+        }
+        groups.reverse();
+        format!("{},{tail}", groups.join(","))
+    };
+    if neg { format!("-{out}") } else { out }
+}
+
+/// How a value reads in the report.
+fn display(unit: &str, value: Option<f64>) -> String {
+    match value {
+        None => "–".into(),
+        Some(v) => match unit {
+            "%" => format!("{v:.1}%"),
+            "INR" => format!("₹{}", indian_grouping(v.round() as i64)),
+            _ => indian_grouping(v.round() as i64),
+        },
+    }
+}
+
+#[derive(Serialize)]
+struct Cell {
+    text: String,
+    detail: String,
+}
+
+#[derive(Serialize)]
+struct Table {
+    id: String,
+    title: String,
+    definition: String,
+    numerator: String,
+    denominator: String,
+    source: String,
+    partners: Vec<String>,
+    rows: Vec<(String, Vec<Cell>)>,
+}
+
+/// Facts about the run shown at the top of the page.
+#[derive(Debug, Clone, Serialize)]
+pub struct RunFacts {
+    pub run_id: String,
+    pub finished_at: String,
+    pub files_read: usize,
+    pub files_failed: usize,
+    pub rows_read: usize,
+    pub rows_kept: Vec<(String, usize)>,
+    pub rows_quarantined: usize,
+    pub duplicates_removed: usize,
+    pub exports: Vec<(String, String)>,
+}
+
+/// Write the HTML page.
+pub fn write_html(
+    rows: &[IndicatorRow],
+    catalogue: &[warehouse::IndicatorMeta],
+    facts: &RunFacts,
+    path: &Path,
+) -> Result<()> {
+    let mut tables = Vec::new();
+    for meta in catalogue {
+        let mine: Vec<&IndicatorRow> = rows.iter().filter(|r| r.indicator_id == meta.id).collect();
+        let mut partners: Vec<String> = mine.iter().map(|r| r.partner_id.clone()).collect();
+        partners.sort();
+        partners.dedup();
+        let mut periods: Vec<String> = mine.iter().map(|r| r.period.clone()).collect();
+        periods.sort_by(|a, b| (b == "All time").cmp(&(a == "All time")).then(b.cmp(a)));
+        periods.dedup();
+        let table_rows = periods
+            .iter()
+            .map(|p| {
+                let cells = partners
+                    .iter()
+                    .map(|partner| {
+                        let r = mine.iter().find(|r| &r.period == p && &r.partner_id == partner);
+                        Cell {
+                            text: display(&meta.unit, r.and_then(|r| r.value)),
+                            detail: match r {
+                                Some(r) if r.denominator.is_some() => format!(
+                                    "{} / {}",
+                                    indian_grouping(r.numerator.unwrap_or(0.0) as i64),
+                                    indian_grouping(r.denominator.unwrap_or(0.0) as i64)
+                                ),
+                                _ => String::new(),
+                            },
+                        }
+                    })
+                    .collect();
+                (p.clone(), cells)
+            })
+            .collect();
+        tables.push(Table {
+            id: meta.id.clone(),
+            title: meta.title.clone(),
+            definition: meta.definition.clone(),
+            numerator: meta.numerator.clone(),
+            denominator: meta.denominator.clone().unwrap_or_default(),
+            source: meta.source.clone(),
+            partners,
+            rows: table_rows,
+        });
+    }
+    let mut env = Environment::new();
+    env.add_template("index.html", include_str!("index.html"))
+        .map_err(|e| Error::Internal(format!("report template: {e}")))?;
+    let html = env
+        .get_template("index.html")
+        .and_then(|t| t.render(context! { facts => facts, tables => tables }))
+        .map_err(|e| Error::Internal(format!("rendering the report: {e}")))?;
+    std::fs::write(path, html).map_err(Error::io(path))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rupees_in_indian_grouping() {
+        assert_eq!(indian_grouping(0), "0");
+        assert_eq!(indian_grouping(999), "999");
+        assert_eq!(indian_grouping(1000), "1,000");
+        assert_eq!(indian_grouping(100000), "1,00,000");
+        assert_eq!(indian_grouping(1234567), "12,34,567");
+        assert_eq!(indian_grouping(6575000), "65,75,000");
+        assert_eq!(indian_grouping(-150000), "-1,50,000");
+    }
+}

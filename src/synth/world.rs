@@ -1,0 +1,310 @@
+//! The true world the demo exports are drawn from: people, their cases and
+//! their compensation claims, with clean values. Deterministic for a seed.
+
+use chrono::{Datelike, Duration, NaiveDate};
+use rand::Rng;
+use rand::seq::IndexedRandom;
+use rand_chacha::ChaCha8Rng;
+
+use super::names::*;
+
+/// The generator's "today": fixed, so a seed always gives the same data.
+pub fn as_of() -> NaiveDate {
+    NaiveDate::from_ymd_opt(2026, 10, 31).expect("valid date")
+}
+
+#[derive(Debug, Clone)]
+pub struct Person {
+    pub id: usize,
+    pub sex: &'static str,
+    pub given: (&'static str, &'static str),
+    pub surname: (&'static str, &'static str),
+    pub guardian: ((&'static str, &'static str), (&'static str, &'static str)),
+    pub phone: Option<String>,
+    pub village: &'static str,
+    pub block: &'static str,
+    pub district: &'static str,
+    pub dob: Option<NaiveDate>,
+    pub age_at_rescue: i64,
+    pub form: &'static str,
+    pub destination: &'static str,
+    pub rescue: NaiveDate,
+    pub registered: NaiveDate,
+    pub legal: &'static str,
+    pub collective: bool,
+    pub cases: Vec<usize>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Case {
+    pub id: usize,
+    pub person: usize,
+    pub fir_number: String,
+    pub fir_date: NaiveDate,
+    pub police_station: String,
+    pub police_district: Option<&'static str>,
+    pub district: Option<&'static str>,
+    pub state: &'static str,
+    /// (act, section)
+    pub sections: Vec<(&'static str, &'static str)>,
+    pub trafficking: bool,
+    pub agency: &'static str,
+    pub ahtu_unit: Option<&'static str>,
+    pub ahtu_date: Option<NaiveDate>,
+    pub cid_date: Option<NaiveDate>,
+    pub chargesheet: Option<NaiveDate>,
+    pub final_report: Option<NaiveDate>,
+    pub outcome: &'static str,
+    pub judgment: Option<NaiveDate>,
+    pub accused: i64,
+    pub arrested: i64,
+    pub claim: Option<usize>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Claim {
+    pub id: usize,
+    pub case: usize,
+    pub scheme: &'static str,
+    pub forum: &'static str,
+    pub application: NaiveDate,
+    pub legal_aid: bool,
+    pub interim: Option<(i64, NaiveDate)>,
+    pub award: Option<(i64, NaiveDate)>,
+    pub status: &'static str,
+    pub disbursed: Option<(i64, NaiveDate)>,
+}
+
+#[derive(Debug, Default)]
+pub struct World {
+    pub people: Vec<Person>,
+    pub cases: Vec<Case>,
+    pub claims: Vec<Claim>,
+}
+
+fn weighted<T: Copy>(rng: &mut ChaCha8Rng, items: &[(T, u32)]) -> T {
+    let total: u32 = items.iter().map(|(_, w)| w).sum();
+    let mut x = rng.random_range(0..total);
+    for (v, w) in items {
+        if x < *w {
+            return *v;
+        }
+        x -= w;
+    }
+    items[items.len() - 1].0
+}
+
+fn days(rng: &mut ChaCha8Rng, lo: i64, hi: i64) -> Duration {
+    Duration::days(rng.random_range(lo..=hi))
+}
+
+/// `d` if it is not after the as-of date.
+fn by_now(d: NaiveDate) -> Option<NaiveDate> {
+    (d <= as_of()).then_some(d)
+}
+
+const TRAFFICKING_IPC: &[&str] = &["370", "372", "373", "366A", "366B", "370A"];
+const TRAFFICKING_BNS: &[&str] = &["143", "98", "99", "96", "141", "144"];
+const AHTU_BY_PD: &[(&str, &str)] = &[
+    ("Barasat", "Barasat AHTU"), ("Basirhat", "Basirhat AHTU"), ("Bongaon", "Bongaon AHTU"),
+    ("Baruipur", "Baruipur AHTU"), ("Diamond Harbour", "Diamond Harbour AHTU"), ("Sundarban", "Sundarban AHTU"),
+];
+
+pub fn generate(n: usize, rng: &mut ChaCha8Rng) -> World {
+    let mut w = World::default();
+    let start = NaiveDate::from_ymd_opt(2016, 4, 1).expect("valid date");
+    let span = (NaiveDate::from_ymd_opt(2026, 6, 30).expect("valid date") - start).num_days();
+    for id in 0..n {
+        let sex = weighted(rng, &[("female", 92), ("male", 7), ("transgender", 1)]);
+        let family = *SURNAMES.choose(rng).expect("non-empty");
+        let given = if sex == "male" { *MALE_GIVEN.choose(rng).expect("non-empty") } else { *FEMALE_GIVEN.choose(rng).expect("non-empty") };
+        let surname = if family.2 && sex == "female" && rng.random_bool(0.6) {
+            *MUSLIM_FEMALE_SURNAMES.choose(rng).expect("non-empty")
+        } else {
+            (family.0, family.1)
+        };
+        let guardian = (*MALE_GIVEN.choose(rng).expect("non-empty"), (family.0, family.1));
+        let (block, district) = if rng.random_bool(0.85) {
+            *BLOCKS[..22].choose(rng).expect("non-empty")
+        } else {
+            *BLOCKS[22..].choose(rng).expect("non-empty")
+        };
+        let rescue = start + Duration::days(rng.random_range(0..=span));
+        let age = rng.random_range(12..=30i64);
+        let dob = rng.random_bool(0.6).then(|| {
+            let born = rescue - Duration::days(age * 365 + rng.random_range(10..355));
+            NaiveDate::from_ymd_opt(born.year(), born.month(), born.day().min(28)).expect("valid date")
+        });
+        let age_at_rescue = dob.map(|d| completed_years(d, rescue)).unwrap_or(age);
+        let phone = rng.random_bool(0.8).then(|| {
+            format!("{}{:09}", rng.random_range(6..=9), rng.random_range(0..1_000_000_000u64))
+        });
+        let person = Person {
+            id,
+            sex,
+            given,
+            surname,
+            guardian,
+            phone,
+            village: VILLAGES.choose(rng).expect("non-empty"),
+            block,
+            district,
+            dob,
+            age_at_rescue,
+            form: weighted(rng, &[("SexualExploitation", 60), ("ForcedLabour", 14), ("ChildLabour", 8), ("ForcedMarriage", 7), ("Servitude", 9), ("Other", 2)]),
+            destination: weighted(rng, STATES),
+            rescue,
+            registered: (rescue + days(rng, 0, 120)).min(as_of()),
+            legal: weighted(rng, &[("legal_aid", 40), ("programme_lawyer", 35), ("none", 15), ("private", 5), ("unknown", 5)]),
+            collective: rng.random_bool(0.3),
+            cases: vec![],
+        };
+        w.people.push(person);
+        let n_cases = weighted(rng, &[(0usize, 10), (1, 85), (2, 5)]);
+        for k in 0..n_cases {
+            let case_id = w.cases.len();
+            let case = make_case(rng, &w.people[id], case_id, k);
+            w.people[id].cases.push(case_id);
+            w.cases.push(case);
+            if rng.random_bool(0.5) {
+                let claim_id = w.claims.len();
+                let claim = make_claim(rng, &w.cases[case_id], claim_id);
+                w.cases[case_id].claim = Some(claim_id);
+                w.claims.push(claim);
+            }
+        }
+    }
+    w
+}
+
+/// Whole years from `from` to `to`, as DuckDB's date_sub('year', ...) counts them.
+pub fn completed_years(from: NaiveDate, to: NaiveDate) -> i64 {
+    let mut y = (to.year() - from.year()) as i64;
+    if (to.month(), to.day()) < (from.month(), from.day()) {
+        y -= 1;
+    }
+    y
+}
+
+fn make_case(rng: &mut ChaCha8Rng, p: &Person, id: usize, k: usize) -> Case {
+    let in_maharashtra = p.destination == "Maharashtra" && rng.random_bool(0.4) && k == 0;
+    let fir_date = (p.rescue - days(rng, 0, 20) + Duration::days(k as i64 * 40)).min(as_of());
+    let (police_station, police_district, district, state) = if in_maharashtra {
+        (MH_POLICE_STATIONS.choose(rng).expect("non-empty").to_string(), None, None, "Maharashtra")
+    } else {
+        let local: Vec<_> = WB_POLICE_STATIONS.iter().filter(|s| s.2 == p.district).collect();
+        let s = if local.is_empty() { WB_POLICE_STATIONS.choose(rng).expect("non-empty") } else { *local.choose(rng).expect("non-empty") };
+        (s.0.to_string(), Some(s.1), Some(s.2), "West Bengal")
+    };
+    let bns = fir_date >= NaiveDate::from_ymd_opt(2024, 7, 1).expect("valid date");
+    let trafficking = rng.random_bool(0.9);
+    let mut sections: Vec<(&'static str, &'static str)> = Vec::new();
+    if trafficking {
+        let pool = if bns { TRAFFICKING_BNS } else { TRAFFICKING_IPC };
+        let n = rng.random_range(1..=3);
+        for s in pool.choose_multiple(rng, n) {
+            sections.push((if bns { "BNS" } else { "IPC" }, s));
+        }
+        if !bns && rng.random_bool(0.3) {
+            sections.push(("ITPA", ["3", "4", "5", "6", "7"].choose(rng).expect("non-empty")));
+        }
+    } else {
+        let pool: &[&str] = if bns { &["137(2)", "87", "64"] } else { &["363", "366", "376"] };
+        sections.push((if bns { "BNS" } else { "IPC" }, pool.choose(rng).expect("non-empty")));
+    }
+    if rng.random_bool(0.4) {
+        sections.push(if bns { ("BNS", "61(2)") } else { ("IPC", "120B") });
+    }
+    if p.age_at_rescue < 18 && rng.random_bool(0.6) {
+        sections.push(("POCSO", ["4", "6", "8", "12"].choose(rng).expect("non-empty")));
+    }
+    sections.sort();
+    sections.dedup();
+
+    let agency = if state == "West Bengal" {
+        weighted(rng, &[("local_police", 60), ("ahtu", 30), ("cid", 10)])
+    } else {
+        "local_police"
+    };
+    let ahtu_unit = match agency {
+        "ahtu" => police_district.and_then(|pd| AHTU_BY_PD.iter().find(|(d, _)| *d == pd).map(|(_, u)| *u)),
+        "cid" => Some("CID-AHTU"),
+        _ => None,
+    };
+    let ahtu_date = (agency != "local_police").then(|| fir_date + days(rng, 2, 200)).and_then(by_now);
+    let cid_date = (agency == "cid").then(|| fir_date + days(rng, 30, 300)).and_then(by_now);
+    let disposal = weighted(rng, &[("cs", 70), ("fr", 15), ("none", 15)]);
+    let chargesheet = (disposal == "cs").then(|| fir_date + days(rng, 30, 400)).and_then(by_now);
+    let final_report = (disposal == "fr").then(|| fir_date + days(rng, 60, 500)).and_then(by_now);
+    let (outcome, judgment) = match chargesheet {
+        Some(cs) if rng.random_bool(0.45) => {
+            let j = cs + days(rng, 200, 1500);
+            if j <= as_of() {
+                (weighted(rng, &[("convicted", 25), ("acquitted", 62), ("discharged", 10), ("withdrawn", 3)]), Some(j))
+            } else {
+                ("pending", None)
+            }
+        }
+        _ => ("pending", None),
+    };
+    let judgment = if outcome == "withdrawn" { None } else { judgment };
+    let accused = rng.random_range(1..=6);
+    Case {
+        id,
+        person: p.id,
+        fir_number: format!("{}/{}", rng.random_range(1..=999), fir_date.year()),
+        fir_date,
+        police_station,
+        police_district,
+        district,
+        state,
+        sections,
+        trafficking,
+        agency,
+        ahtu_unit,
+        ahtu_date,
+        cid_date,
+        chargesheet,
+        final_report,
+        outcome,
+        judgment,
+        accused,
+        arrested: rng.random_range(0..=accused),
+        claim: None,
+    }
+}
+
+fn make_claim(rng: &mut ChaCha8Rng, c: &Case, id: usize) -> Claim {
+    let application = (c.fir_date + days(rng, 30, 600)).min(as_of());
+    let interim = rng.random_bool(0.2).then(|| (rng.random_range(2..=10) * 5_000, application + days(rng, 15, 90)));
+    let interim = interim.filter(|(_, d)| *d <= as_of());
+    let status = weighted(rng, &[("awarded", 55), ("pending", 35), ("rejected", 8), ("withdrawn", 2)]);
+    let award_date = application + days(rng, 30, 700);
+    let (status, award) = if status == "awarded" && award_date <= as_of() {
+        let amount = *[50_000, 75_000, 1_00_000, 1_50_000, 2_00_000, 3_00_000, 4_00_000, 5_00_000, 7_00_000].choose(rng).expect("non-empty");
+        ("awarded", Some((amount, award_date)))
+    } else if status == "awarded" {
+        ("pending", None)
+    } else {
+        (status, None)
+    };
+    let disbursed = award.and_then(|(amt, d)| {
+        rng.random_bool(0.6).then(|| {
+            let paid = if rng.random_bool(0.8) { amt } else { amt / 2 };
+            (paid, d + days(rng, 60, 1400))
+        })
+    });
+    let disbursed = disbursed.filter(|(_, d)| *d <= as_of());
+    Claim {
+        id,
+        case: c.id,
+        scheme: if rng.random_bool(0.7) { "WB Victim Compensation Scheme 2017" } else { "NALSA Compensation Scheme 2018" },
+        forum: weighted(rng, &[("dlsa", 70), ("slsa", 15), ("court", 15)]),
+        application,
+        legal_aid: rng.random_bool(0.6),
+        interim,
+        award,
+        status,
+        disbursed,
+    }
+}

@@ -1,0 +1,8 @@
+//! Integration tests: the real binary, run in fresh temporary folders, on
+//! fixture files named after their quirk and on the generator's demo data
+//! compared with its ground truth.
+
+mod demo_truth;
+mod fixtures;
+mod interop;
+mod util;

@@ -1,0 +1,96 @@
+//! A fresh folder per test and a helper to run the real binary in it.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+pub struct Workdir {
+    pub dir: tempfile::TempDir,
+}
+
+pub struct Ran {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Ran {
+    pub fn all(&self) -> String {
+        format!("{}\n{}", self.stdout, self.stderr)
+    }
+}
+
+impl Workdir {
+    pub fn new() -> Self {
+        Workdir { dir: tempfile::tempdir().expect("temp dir") }
+    }
+
+    pub fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    pub fn run(&self, args: &[&str]) -> Ran {
+        let out: Output = Command::new(env!("CARGO_BIN_EXE_tafteesh"))
+            .args(args)
+            .current_dir(self.path())
+            .env_remove("TAFTEESH_KEY")
+            .env_remove("TAFTEESH_LOG")
+            .output()
+            .expect("run tafteesh");
+        Ran {
+            code: out.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        }
+    }
+}
+
+/// A fixture file, found through the manifest dir.
+pub fn fixture(rel: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(rel)
+}
+
+/// Copy a folder tree.
+pub fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap() {
+        let e = e.unwrap();
+        let dest = to.join(e.file_name());
+        if e.path().is_dir() {
+            copy_dir(&e.path(), &dest);
+        } else {
+            std::fs::copy(e.path(), dest).unwrap();
+        }
+    }
+}
+
+/// Every row of a CSV as header -> value maps.
+pub fn read_csv(path: &Path) -> Vec<std::collections::HashMap<String, String>> {
+    let mut r = csv::Reader::from_path(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let headers = r.headers().unwrap().clone();
+    r.records()
+        .map(|rec| {
+            let rec = rec.unwrap();
+            headers.iter().zip(rec.iter()).map(|(h, v)| (h.to_string(), v.to_string())).collect()
+        })
+        .collect()
+}
+
+/// All rows of a query, every column as text (NULL as None).
+pub fn query_text(conn: &duckdb::Connection, sql: &str) -> (Vec<String>, Vec<Vec<Option<String>>>) {
+    let wrapped = format!("select columns(*)::varchar from ({sql})");
+    let mut stmt = conn.prepare(&wrapped).unwrap_or_else(|e| panic!("{sql}: {e}"));
+    let mut rows = stmt.query([]).unwrap();
+    let mut out = Vec::new();
+    let mut names: Vec<String> = Vec::new();
+    while let Some(row) = rows.next().unwrap() {
+        if names.is_empty() {
+            names = row.as_ref().column_names().into_iter().map(|s| s.to_string()).collect();
+        }
+        let n = names.len();
+        out.push((0..n).map(|i| row.get::<_, Option<String>>(i).unwrap()).collect());
+    }
+    if names.is_empty() {
+        names = stmt.column_names().into_iter().map(|s| s.to_string()).collect();
+    }
+    (names, out)
+}
