@@ -14,4 +14,4 @@ create or replace macro financial_year(d) as
 -- The periods a record dated d counts in: its financial year and 'All time'.
 -- A record with no date counts in 'All time' only.
 create or replace macro periods_of(d) as
-    list_filter([financial_year(d), 'All time'], x -> x is not null);
+    list_filter([financial_year(d), 'All time'], lambda x: x is not null);

@@ -86,11 +86,7 @@ pub enum Error {
 }
 
 fn bullet(items: &[String]) -> String {
-    items
-        .iter()
-        .map(|p| format!("  - {p}"))
-        .collect::<Vec<_>>()
-        .join("\n")
+    items.iter().map(|p| format!("  - {p}")).collect::<Vec<_>>().join("\n")
 }
 
 impl Error {

@@ -73,7 +73,10 @@ impl RawTable {
             let n = seen.entry(h.clone()).or_insert(0);
             *n += 1;
             if *n > 1 {
-                self.notes.push(format!("header `{h}` appears {} times; later copies renamed `{h} ({n})`", *n));
+                self.notes.push(format!(
+                    "header `{h}` appears {} times; later copies renamed `{h} ({n})`",
+                    *n
+                ));
                 h = format!("{h} ({n})");
             }
             self.headers.push(h);
@@ -91,7 +94,9 @@ pub enum FileError {
     Empty,
     #[error("this is not a text file (it holds binary data{0}); is it the right export?")]
     Binary(&'static str),
-    #[error("the bytes are not valid {declared} (first bad byte at offset {offset}); set `encoding` in the pipeline config (utf-8, utf-16, windows-1252)")]
+    #[error(
+        "the bytes are not valid {declared} (first bad byte at offset {offset}); set `encoding` in the pipeline config (utf-8, utf-16, windows-1252)"
+    )]
     Encoding { declared: &'static str, offset: usize },
     #[error("sheet `{sheet}` not found; the workbook has: {available}")]
     SheetNotFound { sheet: String, available: String },
@@ -130,7 +135,10 @@ pub fn decode(bytes: &[u8], declared: Encoding) -> Result<(String, Option<String
     let utf16 = |bytes: &[u8], enc: &'static encoding_rs::Encoding| {
         let (text, _, had_errors) = enc.decode(bytes);
         if had_errors {
-            Err(FileError::Encoding { declared: "UTF-16", offset: 0 })
+            Err(FileError::Encoding {
+                declared: "UTF-16",
+                offset: 0,
+            })
         } else {
             Ok(text.into_owned())
         }
@@ -152,7 +160,10 @@ pub fn decode(bytes: &[u8], declared: Encoding) -> Result<(String, Option<String
     match (declared, std::str::from_utf8(body)) {
         (Encoding::Windows1252, _) => Ok((encoding_rs::WINDOWS_1252.decode(body).0.into_owned(), None)),
         (_, Ok(s)) => Ok((s.to_string(), None)),
-        (Encoding::Utf8, Err(e)) => Err(FileError::Encoding { declared: "UTF-8", offset: e.valid_up_to() }),
+        (Encoding::Utf8, Err(e)) => Err(FileError::Encoding {
+            declared: "UTF-8",
+            offset: e.valid_up_to(),
+        }),
         (_, Err(_)) => Ok((
             encoding_rs::WINDOWS_1252.decode(body).0.into_owned(),
             Some("not UTF-8; read as Windows-1252 (declare `encoding` to silence this)".into()),
@@ -187,7 +198,11 @@ pub fn read_csv(text: &str, delimiter: u8, header_row: usize) -> Result<RawTable
         }
     }
     if !have_header {
-        return Err(if header_row > 1 { FileError::NoHeader(header_row) } else { FileError::Empty });
+        return Err(if header_row > 1 {
+            FileError::NoHeader(header_row)
+        } else {
+            FileError::Empty
+        });
     }
     Ok(t)
 }
@@ -196,7 +211,9 @@ pub fn read_csv(text: &str, delimiter: u8, header_row: usize) -> Result<RawTable
 fn csv_error_kind(e: &csv::Error) -> String {
     match e.kind() {
         csv::ErrorKind::Utf8 { .. } => "invalid UTF-8".into(),
-        csv::ErrorKind::UnequalLengths { expected_len, len, .. } => format!("{len} fields where {expected_len} expected"),
+        csv::ErrorKind::UnequalLengths { expected_len, len, .. } => {
+            format!("{len} fields where {expected_len} expected")
+        }
         _ => "unreadable record".into(),
     }
 }
@@ -208,12 +225,19 @@ fn read_xlsx(path: &Path, sheet: Option<&str>, header_row: usize) -> Result<RawT
     })?;
     let names = wb.sheet_names().to_vec();
     let name = match sheet {
-        Some(s) => names.iter().find(|n| n.as_str() == s || n.trim().eq_ignore_ascii_case(s.trim())).cloned().ok_or_else(
-            || FileError::SheetNotFound { sheet: s.to_string(), available: names.join(", ") },
-        )?,
+        Some(s) => names
+            .iter()
+            .find(|n| n.as_str() == s || n.trim().eq_ignore_ascii_case(s.trim()))
+            .cloned()
+            .ok_or_else(|| FileError::SheetNotFound {
+                sheet: s.to_string(),
+                available: names.join(", "),
+            })?,
         None => names.first().cloned().ok_or(FileError::NoSheets)?,
     };
-    let range = wb.worksheet_range(&name).map_err(|e| FileError::Workbook(xlsx_error_kind(&e)))?;
+    let range = wb
+        .worksheet_range(&name)
+        .map_err(|e| FileError::Workbook(xlsx_error_kind(&e)))?;
     let Some((first_row, _)) = range.start() else {
         return Err(FileError::Empty);
     };
@@ -294,10 +318,19 @@ mod tests {
         let (s, note) = decode(b"a,b\n\x96,\xe9\n", Encoding::Auto).unwrap();
         assert_eq!(s, "a,b\n\u{2013},\u{e9}\n");
         assert!(note.is_some());
-        assert!(matches!(decode(b"a\n\xff", Encoding::Utf8), Err(FileError::Encoding { .. })));
-        let utf16: Vec<u8> = [0xFF, 0xFE].into_iter().chain("a\tb\n".encode_utf16().flat_map(|u| u.to_le_bytes())).collect();
+        assert!(matches!(
+            decode(b"a\n\xff", Encoding::Utf8),
+            Err(FileError::Encoding { .. })
+        ));
+        let utf16: Vec<u8> = [0xFF, 0xFE]
+            .into_iter()
+            .chain("a\tb\n".encode_utf16().flat_map(|u| u.to_le_bytes()))
+            .collect();
         assert_eq!(decode(&utf16, Encoding::Auto).unwrap().0, "a\tb\n");
-        assert!(matches!(decode(b"PK\x03\x04rest", Encoding::Auto), Err(FileError::Binary(_))));
+        assert!(matches!(
+            decode(b"PK\x03\x04rest", Encoding::Auto),
+            Err(FileError::Binary(_))
+        ));
         assert_eq!(decode(b"  \n", Encoding::Auto), Err(FileError::Empty));
     }
 

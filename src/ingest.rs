@@ -63,9 +63,6 @@ pub struct Ingested {
 }
 
 impl Ingested {
-    pub fn failed_files(&self) -> usize {
-        self.files.iter().filter(|f| f.error.is_some()).count()
-    }
     pub fn quarantined(&self) -> usize {
         self.files.iter().flat_map(|f| &f.tables).map(|t| t.quarantined).sum()
     }
@@ -97,7 +94,12 @@ pub fn list_inbox(inbox: &Path) -> Result<Vec<String>> {
             if path.is_dir() {
                 stack.push(path);
             } else if let Ok(rel) = path.strip_prefix(inbox) {
-                out.push(rel.components().map(|c| c.as_os_str().to_string_lossy()).collect::<Vec<_>>().join("/"));
+                out.push(
+                    rel.components()
+                        .map(|c| c.as_os_str().to_string_lossy())
+                        .collect::<Vec<_>>()
+                        .join("/"),
+                );
             }
         }
     }
@@ -125,7 +127,12 @@ fn claim<'p>(plan: &'p Plan, files: &[String]) -> (Vec<Claim<'p>>, Vec<String>, 
             for (i, s) in p.sources.iter().enumerate() {
                 let m = Glob::new(&s.files).expect("validated with the plan").compile_matcher();
                 if m.is_match(f) {
-                    hits.push(Claim { pipeline: p, source: s, source_index: i, file: f.clone() });
+                    hits.push(Claim {
+                        pipeline: p,
+                        source: s,
+                        source_index: i,
+                        file: f.clone(),
+                    });
                 }
             }
         }
@@ -141,7 +148,10 @@ fn claim<'p>(plan: &'p Plan, files: &[String]) -> (Vec<Claim<'p>>, Vec<String>, 
                         partner_id: p.to_string(),
                         source: String::new(),
                         file: f.clone(),
-                        error: Some(format!("claimed by several partners ({}); narrow their `files` globs", names.join(", "))),
+                        error: Some(format!(
+                            "claimed by several partners ({}); narrow their `files` globs",
+                            names.join(", ")
+                        )),
                         rows_read: 0,
                         blank_rows: 0,
                         duplicates: 0,
@@ -201,15 +211,19 @@ pub fn ingest(plan: &Plan, pseudo: &Pseudonymizer, today: NaiveDate, restricted:
         report.rows_read = raw.len();
         report.blank_rows = raw.blank_rows;
 
-        let hashes: Vec<[u8; 16]> =
-            (0..raw.len()).map(|r| pseudo.row_hash(raw.columns.iter().map(|col| col[r].as_str()))).collect();
+        let hashes: Vec<[u8; 16]> = (0..raw.len())
+            .map(|r| pseudo.row_hash(raw.columns.iter().map(|col| col[r].as_str())))
+            .collect();
         let seen_here = seen.entry((partner.to_string(), c.source_index)).or_default();
         let live: Vec<usize> = (0..raw.len()).filter(|&r| seen_here.insert(hashes[r])).collect();
         report.duplicates = raw.len() - live.len();
 
         stage_raw(&raw, &hashes, &staged_dir.join(partner), c)?;
 
-        let style = DateStyle { order: c.pipeline.date_order, excel_system: c.source.excel_date_system };
+        let style = DateStyle {
+            order: c.pipeline.date_order,
+            excel_system: c.source.excel_date_system,
+        };
         let mut file_quarantine: BTreeMap<usize, Vec<(String, Issue)>> = BTreeMap::new();
         for (table, feed) in &c.source.tables {
             let ctx = FeedContext {
@@ -225,7 +239,10 @@ pub fn ingest(plan: &Plan, pseudo: &Pseudonymizer, today: NaiveDate, restricted:
             let out = match clean_feed(&raw, &live, &hashes, &ctx) {
                 Ok(o) => o,
                 Err(m) => {
-                    let msg = format!("table `{table}`: mapped columns not found in the file: {}", m.missing.join(", "));
+                    let msg = format!(
+                        "table `{table}`: mapped columns not found in the file: {}",
+                        m.missing.join(", ")
+                    );
                     tracing::error!(partner, file = %c.file, "file not used: {msg}");
                     report.error = Some(msg);
                     continue;
@@ -253,7 +270,10 @@ pub fn ingest(plan: &Plan, pseudo: &Pseudonymizer, today: NaiveDate, restricted:
             );
             issue_rows.add(partner, &c.file, table, &raw, &out.issues);
             for (row, errs) in out.quarantined {
-                file_quarantine.entry(row).or_default().extend(errs.into_iter().map(|e| (table.clone(), e)));
+                file_quarantine
+                    .entry(row)
+                    .or_default()
+                    .extend(errs.into_iter().map(|e| (table.clone(), e)));
             }
             frames.entry(table.clone()).or_default().push(out.frame);
             report.tables.push(count);
@@ -273,19 +293,28 @@ pub fn ingest(plan: &Plan, pseudo: &Pseudonymizer, today: NaiveDate, restricted:
         tables.insert(schema.table.clone(), df);
     }
     quarantine.finish(&quarantine_dir)?;
-    Ok(Ingested { tables, issues: issue_rows.finish()?, files: reports, unclaimed })
+    Ok(Ingested {
+        tables,
+        issues: issue_rows.finish()?,
+        files: reports,
+        unclaimed,
+    })
 }
 
 /// An empty lake table with the right columns, so the warehouse builds on an empty inbox.
 fn empty_table(plan: &Plan, table: &str, pseudo: &Pseudonymizer, today: NaiveDate) -> Result<DataFrame> {
-    let raw = RawTable::default();
+    let mut raw = RawTable::default();
     let schema = plan.model.schema(table);
     let feed = crate::config::pipeline::TableFeed {
-        columns: schema.columns.iter().filter(|c| c.is_mappable()).map(|c| (c.name.clone(), c.name.clone())).collect(),
+        columns: schema
+            .columns
+            .iter()
+            .filter(|c| c.is_mappable())
+            .map(|c| (c.name.clone(), c.name.clone()))
+            .collect(),
         constants: Default::default(),
         values: Default::default(),
     };
-    let mut raw = raw;
     for c in feed.columns.values() {
         raw.headers.push(c.clone());
         raw.columns.push(Vec::new());
@@ -296,7 +325,10 @@ fn empty_table(plan: &Plan, table: &str, pseudo: &Pseudonymizer, today: NaiveDat
         schema,
         feed: &feed,
         reference: &plan.model.reference,
-        style: DateStyle { order: Default::default(), excel_system: 1900 },
+        style: DateStyle {
+            order: Default::default(),
+            excel_system: 1900,
+        },
         pseudo,
         today,
     };
@@ -307,7 +339,9 @@ fn empty_table(plan: &Plan, table: &str, pseudo: &Pseudonymizer, today: NaiveDat
 
 fn concat_frames(parts: Vec<DataFrame>) -> Result<DataFrame> {
     let lazy: Vec<LazyFrame> = parts.into_iter().map(|d| d.lazy()).collect();
-    concat(lazy, UnionArgs::default()).and_then(|l| l.collect()).map_err(Error::frame("concatenating lake tables"))
+    concat(lazy, UnionArgs::default())
+        .and_then(|l| l.collect())
+        .map_err(Error::frame("concatenating lake tables"))
 }
 
 /// Write one file's raw rows, with lineage, to the restricted staging area.
@@ -320,7 +354,10 @@ fn stage_raw(raw: &RawTable, hashes: &[[u8; 16]], dir: &Path, c: &Claim<'_>) -> 
         .map(|(h, v)| Column::new(h.as_str().into(), v.as_slice()))
         .collect();
     cols.push(Column::new("_source_row".into(), raw.rows.as_slice()));
-    cols.push(Column::new("_record_hash".into(), hashes.iter().map(hex::encode).collect::<Vec<_>>()));
+    cols.push(Column::new(
+        "_record_hash".into(),
+        hashes.iter().map(hex::encode).collect::<Vec<_>>(),
+    ));
     let mut df = DataFrame::new_infer_height(cols).map_err(Error::frame("staging rows"))?;
     let name = format!("s{}__{}.parquet", c.source_index, c.file.replace('/', "__"));
     write_parquet(&mut df, &dir.join(name))
@@ -421,8 +458,12 @@ impl QuarantineRows {
             let mut rec = vec![raw.rows[r].to_string(), tables.join(","), reasons.clone()];
             rec.extend(raw.columns.iter().map(|c| c[r].clone()));
             w.write_record(&rec).map_err(io)?;
-            let obj: serde_json::Map<String, serde_json::Value> =
-                raw.headers.iter().zip(&raw.columns).map(|(h, c)| (h.clone(), c[r].clone().into())).collect();
+            let obj: serde_json::Map<String, serde_json::Value> = raw
+                .headers
+                .iter()
+                .zip(&raw.columns)
+                .map(|(h, c)| (h.clone(), c[r].clone().into()))
+                .collect();
             self.partner.push(partner.into());
             self.file.push(file.into());
             self.row.push(raw.rows[r] as i64);

@@ -69,9 +69,26 @@ impl RunSummary {
         }
     }
 
+    /// Distinct input files (a workbook read for two sheets counts once) that could not be used.
     pub fn files_failed(&self) -> usize {
-        self.files.iter().filter(|f| f.error.is_some()).count()
+        distinct_files(&self.files, true)
     }
+
+    /// Distinct input files that were used.
+    pub fn files_read(&self) -> usize {
+        distinct_files(&self.files, false)
+    }
+}
+
+fn distinct_files(files: &[FileReport], failed: bool) -> usize {
+    let mut names: Vec<&str> = files
+        .iter()
+        .filter(|f| f.error.is_some() == failed)
+        .map(|f| f.file.as_str())
+        .collect();
+    names.sort_unstable();
+    names.dedup();
+    names.len()
 }
 
 /// Run the whole job once.
@@ -98,14 +115,18 @@ pub fn run(plan: &Plan, opts: RunOptions) -> Result<RunSummary> {
     add_missing_exports(plan, &mut ingested);
 
     let lake = building.join("lake");
-    let lake_files = clock.stage("lake", || write_lake(&mut ingested, &lake), |r| {
-        r.as_ref().map(|v| v.len() as u64).unwrap_or(0)
-    })?;
+    let lake_files = clock.stage(
+        "lake",
+        || write_lake(&mut ingested, &lake),
+        |r| r.as_ref().map(|v| v.len() as u64).unwrap_or(0),
+    )?;
 
     let wh_dir = building.join("warehouse");
     std::fs::create_dir_all(&wh_dir).map_err(Error::io(&wh_dir))?;
     let db = wh_dir.join("tafteesh.duckdb");
-    let lake_input = warehouse::LakeInput { tables: lake_files.iter().map(|(n, p)| (n.clone(), p.as_path())).collect() };
+    let lake_input = warehouse::LakeInput {
+        tables: lake_files.iter().map(|(n, p)| (n.clone(), p.as_path())).collect(),
+    };
     let metrics = clock.stage(
         "warehouse",
         || warehouse::build(&db, &lake_input, &project, &run_id),
@@ -118,13 +139,17 @@ pub fn run(plan: &Plan, opts: RunOptions) -> Result<RunSummary> {
     let facts = report::RunFacts {
         run_id: run_id.clone(),
         finished_at: Utc::now().format("%Y-%m-%d %H:%M UTC").to_string(),
-        files_read: ingested.files.iter().filter(|f| f.error.is_none()).count(),
-        files_failed: ingested.failed_files(),
+        files_read: distinct_files(&ingested.files, false),
+        files_failed: distinct_files(&ingested.files, true),
         rows_read: ingested.rows_read(),
         rows_kept: table_rows.iter().map(|(k, v)| (k.clone(), *v)).collect(),
         rows_quarantined: ingested.quarantined(),
         duplicates_removed: ingested.duplicates(),
-        exports: ingested.files.iter().map(|f| (f.partner_id.clone(), f.file.clone())).collect(),
+        exports: ingested
+            .files
+            .iter()
+            .map(|f| (f.partner_id.clone(), f.file.clone()))
+            .collect(),
     };
     let catalogue: Vec<warehouse::IndicatorMeta> = project.indicators().cloned().collect();
     clock.stage(
@@ -177,14 +202,20 @@ pub fn run(plan: &Plan, opts: RunOptions) -> Result<RunSummary> {
 fn add_missing_exports(plan: &Plan, ingested: &mut Ingested) {
     for (_, p) in &plan.pipelines {
         for s in &p.sources {
-            let found = ingested.files.iter().any(|f| f.partner_id == p.partner_id && f.source == s.name);
+            let found = ingested
+                .files
+                .iter()
+                .any(|f| f.partner_id == p.partner_id && f.source == s.name);
             if !found {
                 tracing::error!(partner = %p.partner_id, source = %s.name, glob = %s.files, "no inbox file matches this source");
                 ingested.files.push(FileReport {
                     partner_id: p.partner_id.clone(),
                     source: s.name.clone(),
                     file: s.files.clone(),
-                    error: Some(format!("no file in the inbox matches `{}`: the export is missing", s.files)),
+                    error: Some(format!(
+                        "no file in the inbox matches `{}`: the export is missing",
+                        s.files
+                    )),
                     rows_read: 0,
                     blank_rows: 0,
                     duplicates: 0,
@@ -213,7 +244,11 @@ fn write_lake(ingested: &mut Ingested, lake: &Path) -> Result<Vec<(String, PathB
 
     let mut rows = Vec::new();
     for f in &ingested.files {
-        let tables = if f.tables.is_empty() { vec![Default::default()] } else { f.tables.clone() };
+        let tables = if f.tables.is_empty() {
+            vec![Default::default()]
+        } else {
+            f.tables.clone()
+        };
         for t in tables {
             rows.push((f.clone(), t));
         }
@@ -224,7 +259,10 @@ fn write_lake(ingested: &mut Ingested, lake: &Path) -> Result<Vec<(String, PathB
         col_s("partner_id", rows.iter().map(|(f, _)| f.partner_id.clone()).collect()),
         col_s("source", rows.iter().map(|(f, _)| f.source.clone()).collect()),
         col_s("source_file", rows.iter().map(|(f, _)| f.file.clone()).collect()),
-        Column::new("error".into(), rows.iter().map(|(f, _)| f.error.clone()).collect::<Vec<_>>()),
+        Column::new(
+            "error".into(),
+            rows.iter().map(|(f, _)| f.error.clone()).collect::<Vec<_>>(),
+        ),
         col_s("table_name", rows.iter().map(|(_, t)| t.table.clone()).collect()),
         col_i("rows_read", rows.iter().map(|(f, _)| f.rows_read as i64).collect()),
         col_i("blank_rows", rows.iter().map(|(f, _)| f.blank_rows as i64).collect()),

@@ -34,7 +34,13 @@ impl StageClock {
             peak_mib: peak_rss_mib(),
             rows: rows(&out),
         };
-        tracing::info!(stage = name, rows = m.rows, seconds = format!("{:.2}", m.seconds), peak_mib = format!("{:.0}", m.peak_mib), "stage done");
+        tracing::info!(
+            stage = name,
+            rows = m.rows,
+            seconds = format!("{:.2}", m.seconds),
+            peak_mib = format!("{:.0}", m.peak_mib),
+            "stage done"
+        );
         self.stages.push(m);
         out
     }

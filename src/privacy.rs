@@ -37,7 +37,9 @@ impl Pseudonymizer {
     /// A pseudonymizer from raw key bytes.
     pub fn from_bytes(key: &[u8]) -> Result<Self> {
         if key.len() < MIN_KEY_BYTES {
-            return Err(Error::Key(format!("the key must be at least {MIN_KEY_BYTES} bytes (64 hex characters)")));
+            return Err(Error::Key(format!(
+                "the key must be at least {MIN_KEY_BYTES} bytes (64 hex characters)"
+            )));
         }
         let mac = Hmac::<Sha256>::new_from_slice(key).map_err(|_| Error::Key("unusable key".into()))?;
         Ok(Self { mac })
@@ -147,7 +149,9 @@ pub fn write_owner_only(path: &Path, bytes: &[u8]) -> Result<()> {
 /// relation markers, collapse spaces. Linkage (issue #4) compares richer
 /// forms in memory; the token only has to be stable.
 pub fn normalise_name(raw: &str) -> String {
-    const DROP: [&str; 12] = ["smt", "sri", "shri", "mst", "mrs", "ms", "kumari", "km", "d/o", "w/o", "s/o", "c/o"];
+    const DROP: [&str; 12] = [
+        "smt", "sri", "shri", "mst", "mrs", "ms", "kumari", "km", "d/o", "w/o", "s/o", "c/o",
+    ];
     raw.split_whitespace()
         .map(|w| w.to_lowercase())
         .filter(|w| {
@@ -201,7 +205,9 @@ mod tests {
         write_new_key(&path).unwrap();
         assert!(Pseudonymizer::load(Some(&KeySource::File(path.clone()))).is_ok());
         std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
-        let err = Pseudonymizer::load(Some(&KeySource::File(path))).unwrap_err().to_string();
+        let err = Pseudonymizer::load(Some(&KeySource::File(path)))
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("chmod 600"), "{err}");
     }
 }

@@ -89,7 +89,11 @@ impl Project {
     /// order the models by layer and dependency.
     pub fn load() -> Result<Project> {
         let mut problems = Vec::new();
-        let macros = SQL_DIR.get_file("macros.sql").and_then(|f| f.contents_utf8()).unwrap_or_default().to_string();
+        let macros = SQL_DIR
+            .get_file("macros.sql")
+            .and_then(|f| f.contents_utf8())
+            .unwrap_or_default()
+            .to_string();
         let mut models = Vec::new();
         for layer in LAYERS {
             let Some(dir) = SQL_DIR.get_dir(layer) else { continue };
@@ -109,7 +113,11 @@ impl Project {
                     None => problems.push(format!("sql/{}: no metadata file beside it", f.path().display())),
                     Some(t) if layer == "indicators" => match toml::from_str::<IndicatorMeta>(t) {
                         Ok(m) if m.id == name => model.indicator = Some(m),
-                        Ok(m) => problems.push(format!("sql/{}: id `{}` differs from the file name", meta_path.display(), m.id)),
+                        Ok(m) => problems.push(format!(
+                            "sql/{}: id `{}` differs from the file name",
+                            meta_path.display(),
+                            m.id
+                        )),
                         Err(e) => problems.push(format!("sql/{}: {e}", meta_path.display())),
                     },
                     Some(t) => match toml::from_str::<ModelMeta>(t) {
@@ -125,7 +133,10 @@ impl Project {
         if problems.is_empty() {
             Ok(Project { macros, models })
         } else {
-            Err(Error::Config { path: "sql".into(), problems })
+            Err(Error::Config {
+                path: "sql".into(),
+                problems,
+            })
         }
     }
 
@@ -152,7 +163,9 @@ fn order_by_dependency(models: Vec<Model>, problems: &mut Vec<String>) -> Vec<Mo
     let mut left = models;
     while !left.is_empty() {
         let (ready, waiting): (Vec<Model>, Vec<Model>) = left.into_iter().partition(|m| {
-            names.iter().all(|n| n == &m.name || done.contains(n) || !references(&m.sql, n))
+            names
+                .iter()
+                .all(|n| n == &m.name || done.contains(n) || !references(&m.sql, n))
         });
         if ready.is_empty() {
             problems.push(format!(
@@ -193,11 +206,16 @@ pub struct BuildMetrics {
 pub fn build(path: &Path, lake: &LakeInput<'_>, project: &Project, run_id: &str) -> Result<BuildMetrics> {
     let conn = open(path)?;
     for (name, parquet) in &lake.tables {
-        let sql = format!("create table raw_{name} as select * from read_parquet({})", sql_string(&parquet.to_string_lossy()));
-        conn.execute_batch(&sql).map_err(Error::warehouse(format!("loading raw_{name}")))?;
+        let sql = format!(
+            "create table raw_{name} as select * from read_parquet({})",
+            sql_string(&parquet.to_string_lossy())
+        );
+        conn.execute_batch(&sql)
+            .map_err(Error::warehouse(format!("loading raw_{name}")))?;
     }
     if !project.macros.trim().is_empty() {
-        conn.execute_batch(&project.macros).map_err(Error::warehouse("sql/macros.sql"))?;
+        conn.execute_batch(&project.macros)
+            .map_err(Error::warehouse("sql/macros.sql"))?;
     }
     let mut tests = 0;
     conn.execute_batch(
@@ -232,8 +250,13 @@ pub fn build(path: &Path, lake: &LakeInput<'_>, project: &Project, run_id: &str)
     let indicator_rows: usize = conn
         .query_row("select count(*) from indicator_values", [], |r| r.get::<_, i64>(0))
         .map_err(Error::warehouse("counting indicator_values"))? as usize;
-    conn.execute_batch("checkpoint").map_err(Error::warehouse("checkpoint"))?;
-    Ok(BuildMetrics { models: project.models.len(), tests, indicator_rows })
+    conn.execute_batch("checkpoint")
+        .map_err(Error::warehouse("checkpoint"))?;
+    Ok(BuildMetrics {
+        models: project.models.len(),
+        tests,
+        indicator_rows,
+    })
 }
 
 fn write_indicator_catalog(conn: &Connection, project: &Project) -> Result<()> {
@@ -247,7 +270,15 @@ fn write_indicator_catalog(conn: &Connection, project: &Project) -> Result<()> {
         .map_err(Error::warehouse("preparing indicators"))?;
     for i in project.indicators() {
         stmt.execute(duckdb::params![
-            i.id, i.title, i.definition, i.numerator, i.denominator, i.unit, i.better, i.source, i.period_by
+            i.id,
+            i.title,
+            i.definition,
+            i.numerator,
+            i.denominator,
+            i.unit,
+            i.better,
+            i.source,
+            i.period_by
         ])
         .map_err(Error::warehouse("writing indicators"))?;
     }
@@ -264,7 +295,10 @@ fn run_tests(conn: &Connection, model: &str, t: &ModelTests) -> Result<usize> {
         ));
     }
     for col in &t.not_null {
-        checks.push((format!("not_null({col})"), format!("select count(*) from {model} where {col} is null")));
+        checks.push((
+            format!("not_null({col})"),
+            format!("select count(*) from {model} where {col} is null"),
+        ));
     }
     for (col, values) in &t.accepted_values {
         let list = values.iter().map(|v| sql_string(v)).collect::<Vec<_>>().join(", ");
@@ -274,9 +308,13 @@ fn run_tests(conn: &Connection, model: &str, t: &ModelTests) -> Result<usize> {
         ));
     }
     for (name, sql) in &checks {
-        let bad: i64 = conn.query_row(sql, [], |r| r.get(0)).map_err(Error::warehouse(format!("{model}: test {name}")))?;
+        let bad: i64 = conn
+            .query_row(sql, [], |r| r.get(0))
+            .map_err(Error::warehouse(format!("{model}: test {name}")))?;
         if bad > 0 {
-            return Err(Error::Internal(format!("warehouse test failed: {model} {name}: {bad} offending row(s)")));
+            return Err(Error::Internal(format!(
+                "warehouse test failed: {model} {name}: {bad} offending row(s)"
+            )));
         }
     }
     Ok(checks.len())

@@ -27,8 +27,14 @@ pub fn parse_amount(raw: &str) -> Result<i64, AmountError> {
         }
     }
     let negative = s.starts_with('-') || (s.starts_with('(') && s.ends_with(')'));
-    let s = s.trim_start_matches('-').trim_start_matches('(').trim_end_matches(')').trim();
-    let num_end = s.find(|c: char| !(c.is_ascii_digit() || c == ',' || c == '.')).unwrap_or(s.len());
+    let s = s
+        .trim_start_matches('-')
+        .trim_start_matches('(')
+        .trim_end_matches(')')
+        .trim();
+    let num_end = s
+        .find(|c: char| !(c.is_ascii_digit() || c == ',' || c == '.'))
+        .unwrap_or(s.len());
     let (num, unit) = (s[..num_end].replace(',', ""), s[num_end..].trim());
     if num.is_empty() || num.matches('.').count() > 1 {
         return Err(AmountError::Unrecognised);
@@ -104,7 +110,11 @@ mod tests {
             return s;
         }
         let (head, tail) = s.split_at(s.len() - 3);
-        let mut groups: Vec<String> = head.as_bytes().rchunks(2).map(|c| String::from_utf8_lossy(c).into_owned()).collect();
+        let mut groups: Vec<String> = head
+            .as_bytes()
+            .rchunks(2)
+            .map(|c| String::from_utf8_lossy(c).into_owned())
+            .collect();
         groups.reverse();
         format!("{},{tail}", groups.join(","))
     }

@@ -25,7 +25,9 @@ pub struct DateStyle {
     pub excel_system: u16,
 }
 
-const MONTHS: [&str; 12] = ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"];
+const MONTHS: [&str; 12] = [
+    "jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec",
+];
 
 /// Parse one written date.
 pub fn parse_date(raw: &str, style: DateStyle) -> Result<NaiveDate, DateError> {
@@ -41,7 +43,11 @@ pub fn parse_date(raw: &str, style: DateStyle) -> Result<NaiveDate, DateError> {
     // ISO, maybe with a time: 2021-03-05, 2021-03-05T10:11:12+05:30, 2021-03-05 10:11.
     let date_part = s.split(['T', ' ']).next().unwrap_or(s);
     let parts: Vec<&str> = date_part.split(['/', '-', '.']).collect();
-    if parts.len() == 3 && parts.iter().all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit())) {
+    if parts.len() == 3
+        && parts
+            .iter()
+            .all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()))
+    {
         let n: Vec<u32> = parts.iter().map(|p| p.parse().unwrap_or(0)).collect();
         if parts[0].len() == 4 {
             return ymd(n[0] as i32, n[1], n[2]);
@@ -63,8 +69,14 @@ pub fn parse_date(raw: &str, style: DateStyle) -> Result<NaiveDate, DateError> {
 }
 
 fn excel_serial(s: &str, system: u16) -> Option<Result<NaiveDate, DateError>> {
+    if s.matches('.').count() > 1 {
+        return None;
+    }
     let int = s.split('.').next()?;
-    let frac_ok = s.split('.').nth(1).is_none_or(|f| f.bytes().all(|b| b.is_ascii_digit()));
+    let frac_ok = s
+        .split('.')
+        .nth(1)
+        .is_none_or(|f| f.bytes().all(|b| b.is_ascii_digit()));
     if int.is_empty() || int.len() > 5 || !frac_ok || !int.bytes().all(|b| b.is_ascii_digit()) {
         return None;
     }
@@ -89,7 +101,11 @@ fn full_year(text: &str, n: u32) -> Result<i32, DateError> {
         2 => {
             // Two-digit years: the most recent century that is not in the future.
             let this = chrono::Utc::now().year() % 100;
-            Ok(if n as i32 <= this { 2000 + n as i32 } else { 1900 + n as i32 })
+            Ok(if n as i32 <= this {
+                2000 + n as i32
+            } else {
+                1900 + n as i32
+            })
         }
         _ => Err(DateError::Unrecognised),
     }
@@ -97,7 +113,11 @@ fn full_year(text: &str, n: u32) -> Result<i32, DateError> {
 
 fn ymd(y: i32, m: u32, d: u32) -> Result<NaiveDate, DateError> {
     if !(1..=12).contains(&m) || !(1..=31).contains(&d) {
-        return Err(if m > 12 || d > 31 { DateError::Impossible } else { DateError::Unrecognised });
+        return Err(if m > 12 || d > 31 {
+            DateError::Impossible
+        } else {
+            DateError::Unrecognised
+        });
     }
     NaiveDate::from_ymd_opt(y, m, d).ok_or(DateError::Impossible)
 }
@@ -112,7 +132,12 @@ fn named_month(s: &str) -> Result<NaiveDate, DateError> {
     if tokens.len() != 3 {
         return Err(DateError::Unrecognised);
     }
-    let month_of = |t: &str| MONTHS.iter().position(|m| t.len() >= 3 && t.starts_with(m)).map(|i| i as u32 + 1);
+    let month_of = |t: &str| {
+        MONTHS
+            .iter()
+            .position(|m| t.len() >= 3 && t.starts_with(m))
+            .map(|i| i as u32 + 1)
+    };
     let day_of = |t: &str| {
         let digits = t.trim_end_matches(|c: char| c.is_ascii_alphabetic());
         let suffix = &t[digits.len()..];
@@ -144,8 +169,14 @@ fn named_month(s: &str) -> Result<NaiveDate, DateError> {
 mod tests {
     use super::*;
 
-    const DMY: DateStyle = DateStyle { order: DateOrder::Dmy, excel_system: 1900 };
-    const MDY: DateStyle = DateStyle { order: DateOrder::Mdy, excel_system: 1900 };
+    const DMY: DateStyle = DateStyle {
+        order: DateOrder::Dmy,
+        excel_system: 1900,
+    };
+    const MDY: DateStyle = DateStyle {
+        order: DateOrder::Mdy,
+        excel_system: 1900,
+    };
 
     fn d(y: i32, m: u32, day: u32) -> NaiveDate {
         NaiveDate::from_ymd_opt(y, m, day).unwrap()
@@ -153,7 +184,16 @@ mod tests {
 
     #[test]
     fn numeric_day_first_forms() {
-        for s in ["05/03/2021", "05-03-2021", "05.03.2021", "5/3/21", "5-3-2021", "2021-03-05", "2021-03-05T10:12:00+05:30"] {
+        for s in [
+            "05/03/2021",
+            "05.03.2021 ",
+            "05-03-2021",
+            "05.03.2021",
+            "5/3/21",
+            "5-3-2021",
+            "2021-03-05",
+            "2021-03-05T10:12:00+05:30",
+        ] {
             assert_eq!(parse_date(s, DMY), Ok(d(2021, 3, 5)), "{s}");
         }
     }
@@ -168,7 +208,13 @@ mod tests {
 
     #[test]
     fn month_names_and_ordinals() {
-        for s in ["05-Mar-21", "5th March 2021", "March 5, 2021", "5 Mar. 2021", "05 MAR 2021"] {
+        for s in [
+            "05-Mar-21",
+            "5th March 2021",
+            "March 5, 2021",
+            "5 Mar. 2021",
+            "05 MAR 2021",
+        ] {
             assert_eq!(parse_date(s, DMY), Ok(d(2021, 3, 5)), "{s}");
         }
     }
@@ -177,7 +223,10 @@ mod tests {
     fn excel_serials_in_both_systems() {
         assert_eq!(parse_date("45292", DMY), Ok(d(2024, 1, 1)));
         assert_eq!(parse_date("45292.5", DMY), Ok(d(2024, 1, 1)));
-        let s1904 = DateStyle { order: DateOrder::Dmy, excel_system: 1904 };
+        let s1904 = DateStyle {
+            order: DateOrder::Dmy,
+            excel_system: 1904,
+        };
         assert_eq!(parse_date("43830", s1904), Ok(d(2024, 1, 1)));
     }
 
@@ -191,7 +240,10 @@ mod tests {
         assert_eq!(parse_date("31/02/2021", DMY), Err(DateError::Impossible));
         assert_eq!(parse_date("32/13/2021", DMY), Err(DateError::Impossible));
         assert_eq!(parse_date("not known", DMY), Err(DateError::Unrecognised));
-        assert!(parse_date("2021", DMY).is_ok(), "a bare 4-digit number is an Excel serial");
+        assert!(
+            parse_date("2021", DMY).is_ok(),
+            "a bare 4-digit number is an Excel serial"
+        );
         assert_eq!(parse_date("5th Smarch 2021", DMY), Err(DateError::Unrecognised));
     }
 

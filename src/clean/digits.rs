@@ -10,7 +10,13 @@ pub fn to_ascii_digits(s: &str) -> Cow<'_, str> {
     }
     Cow::Owned(
         s.chars()
-            .map(|c| if is_bengali_digit(c) { char::from(b'0' + (c as u32 - 0x09E6) as u8) } else { c })
+            .map(|c| {
+                if is_bengali_digit(c) {
+                    char::from(b'0' + (c as u32 - 0x09E6) as u8)
+                } else {
+                    c
+                }
+            })
             .collect(),
     )
 }

@@ -162,7 +162,10 @@ pub fn clean_feed(
         inputs.push(input);
     }
     if missing_required || missing.len() == ctx.feed.columns.len() {
-        return Err(MissingColumns { missing, required: true });
+        return Err(MissingColumns {
+            missing,
+            required: true,
+        });
     }
 
     // A row is a record of this table when a column it maps, other than a
@@ -194,7 +197,12 @@ pub fn clean_feed(
     }
     for &r in &raw.ragged_rows {
         if rows.contains(&r) {
-            issues.push(Issue { row_index: r, field: "(row)".into(), rule: "row.ragged", severity: Severity::Error });
+            issues.push(Issue {
+                row_index: r,
+                field: "(row)".into(),
+                rule: "row.ragged",
+                severity: Severity::Error,
+            });
         }
     }
 
@@ -210,14 +218,25 @@ pub fn clean_feed(
     for (spec, v) in schema.columns.iter().zip(values) {
         cols.push(to_column(&spec.lake_name(), v, &keep));
     }
-    cols.push(Column::new("source_file".into(), vec![ctx.source_file; kept_rows.len()]));
-    cols.push(Column::new("source_row".into(), kept_rows.iter().map(|&r| raw.rows[r] as i64).collect::<Vec<_>>()));
+    cols.push(Column::new(
+        "source_file".into(),
+        vec![ctx.source_file; kept_rows.len()],
+    ));
+    cols.push(Column::new(
+        "source_row".into(),
+        kept_rows.iter().map(|&r| raw.rows[r] as i64).collect::<Vec<_>>(),
+    ));
     cols.push(Column::new(
         "record_hash".into(),
         kept_rows.iter().map(|&r| hex::encode(hashes[r])).collect::<Vec<_>>(),
     ));
     let frame = DataFrame::new_infer_height(cols).expect("columns of equal length by construction");
-    Ok(FeedOutput { frame, quarantined: errors.into_iter().collect(), issues, no_record })
+    Ok(FeedOutput {
+        frame,
+        quarantined: errors.into_iter().collect(),
+        issues,
+        no_record,
+    })
 }
 
 fn to_column(name: &str, v: Values, keep: &[bool]) -> Column {
@@ -231,7 +250,9 @@ fn to_column(name: &str, v: Values, keep: &[bool]) -> Column {
         Values::Bool(v) => Column::new(name, kept(v, keep)),
         Values::Date(v) => {
             let days: Vec<Option<i32>> = kept(v, keep).into_iter().map(|d| d.map(days_since_epoch)).collect();
-            Column::new(name, days).cast(&DataType::Date).expect("i32 casts to Date")
+            Column::new(name, days)
+                .cast(&DataType::Date)
+                .expect("i32 casts to Date")
         }
     }
 }
@@ -249,7 +270,11 @@ fn derive(
     rows: &[usize],
     ctx: &FeedContext<'_>,
 ) -> Values {
-    let si = schema.columns.iter().position(|c| c.name == src).expect("validated by the schema check");
+    let si = schema
+        .columns
+        .iter()
+        .position(|c| c.name == src)
+        .expect("validated by the schema check");
     match (schema.columns[si].ty, spec.ty) {
         (ColumnType::Sections, ColumnType::Boolean) => Values::Bool(
             rows.iter()
@@ -275,8 +300,17 @@ fn clean_column(
     issues: &mut Vec<Issue>,
 ) -> Values {
     let mut flag = |row: usize, rule: &'static str, force_warning: bool| {
-        let severity = if spec.required && !force_warning { Severity::Error } else { Severity::Warning };
-        issues.push(Issue { row_index: row, field: spec.name.clone(), rule, severity });
+        let severity = if spec.required && !force_warning {
+            Severity::Error
+        } else {
+            Severity::Warning
+        };
+        issues.push(Issue {
+            row_index: row,
+            field: spec.name.clone(),
+            rule,
+            severity,
+        });
     };
     // Blank required values are errors whatever the type.
     let required_blank: Vec<usize> = if spec.required {
@@ -449,7 +483,9 @@ fn clean_column(
         ),
         // Text, Id, and direct types handled above.
         _ => Values::Text(
-            rows.iter().map(|&r| value(r).map(|s| s.split_whitespace().collect::<Vec<_>>().join(" "))).collect(),
+            rows.iter()
+                .map(|&r| value(r).map(|s| s.split_whitespace().collect::<Vec<_>>().join(" ")))
+                .collect(),
         ),
     }
 }

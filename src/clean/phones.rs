@@ -20,7 +20,11 @@ pub fn parse_phone(raw: &str) -> Result<String, PhoneError> {
         }
     }
     // Excel turns long numbers into floats: "9876543210.0" loses nothing.
-    let digits = if s.ends_with(".0") { &digits[..digits.len() - 1] } else { &digits[..] };
+    let digits = if s.ends_with(".0") {
+        &digits[..digits.len() - 1]
+    } else {
+        &digits[..]
+    };
     let ten = match digits.len() {
         10 => digits,
         11 if digits.starts_with('0') => &digits[1..],
@@ -40,14 +44,29 @@ mod tests {
 
     #[test]
     fn mobile_forms() {
-        for s in ["9876543210", "+91 98765 43210", "91-9876543210", "09876543210", "(+91) 98765-43210", "৯৮৭৬৫৪৩২১০", "9876543210.0"] {
+        for s in [
+            "9876543210",
+            "+91 98765 43210",
+            "91-9876543210",
+            "09876543210",
+            "(+91) 98765-43210",
+            "৯৮৭৬৫৪৩২১০",
+            "9876543210.0",
+        ] {
             assert_eq!(parse_phone(s).as_deref(), Ok("+919876543210"), "{s}");
         }
     }
 
     #[test]
     fn landlines_and_junk() {
-        for s in ["033 2555 1234", "12345", "98765432", "not available", "5876543210", "+1 415 555 0100"] {
+        for s in [
+            "033 2555 1234",
+            "12345",
+            "98765432",
+            "not available",
+            "5876543210",
+            "+1 415 555 0100",
+        ] {
             assert_eq!(parse_phone(s), Err(PhoneError::NotAMobile), "{s}");
         }
     }

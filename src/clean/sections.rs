@@ -26,7 +26,11 @@ pub struct Sections {
 impl Sections {
     /// "IPC 370; IPC 372; POCSO 6": sorted, de-duplicated.
     pub fn normalised(&self) -> String {
-        self.items.iter().map(|s| format!("{} {}", s.act, s.section)).collect::<Vec<_>>().join("; ")
+        self.items
+            .iter()
+            .map(|s| format!("{} {}", s.act, s.section))
+            .collect::<Vec<_>>()
+            .join("; ")
     }
 }
 
@@ -58,19 +62,28 @@ pub fn parse_sections(raw: &str, reference: &Reference) -> Result<Sections, Sect
         match t {
             Tok::Act(a) => {
                 for n in pending.drain(..) {
-                    items.push(Section { act: a.clone(), section: n });
+                    items.push(Section {
+                        act: a.clone(),
+                        section: n,
+                    });
                 }
                 last_act = Some(a);
             }
             Tok::Num(n) => match (&last_act, act_first) {
-                (Some(a), true) => items.push(Section { act: a.clone(), section: n }),
+                (Some(a), true) => items.push(Section {
+                    act: a.clone(),
+                    section: n,
+                }),
                 _ => pending.push(n),
             },
         }
     }
     if !pending.is_empty() {
         let act = last_act.ok_or(SectionsError::NoAct)?;
-        items.extend(pending.into_iter().map(|n| Section { act: act.clone(), section: n }));
+        items.extend(pending.into_iter().map(|n| Section {
+            act: act.clone(),
+            section: n,
+        }));
     }
     items.sort();
     items.dedup();
@@ -83,7 +96,9 @@ fn is_trafficking(s: &Section, r: &Reference) -> bool {
         return true;
     }
     s.act == "BNS"
-        && r.bns_to_ipc.get(&s.section).is_some_and(|ipc| r.trafficking.contains(&("IPC".to_string(), ipc.clone())))
+        && r.bns_to_ipc
+            .get(&s.section)
+            .is_some_and(|ipc| r.trafficking.contains(&("IPC".to_string(), ipc.clone())))
 }
 
 /// Split into acts and section numbers. Words that are neither ("u/s",
@@ -130,7 +145,10 @@ fn is_section_number(w: &str) -> bool {
 fn raw_has_subsection(raw: &str, num: &str, next: &str) -> bool {
     next.len() <= 2
         && next.bytes().all(|b| b.is_ascii_digit())
-        && crate::clean::digits::to_ascii_digits(raw).to_uppercase().replace(' ', "").contains(&format!("{num}({next})"))
+        && crate::clean::digits::to_ascii_digits(raw)
+            .to_uppercase()
+            .replace(' ', "")
+            .contains(&format!("{num}({next})"))
 }
 
 #[cfg(test)]
@@ -146,12 +164,21 @@ mod tests {
 
     #[test]
     fn forms_seen_in_records() {
-        assert_eq!(parse("u/s 370/372/120B IPC"), ("IPC 120B; IPC 370; IPC 372".into(), true));
-        assert_eq!(parse("370, 372 IPC r/w 120B"), ("IPC 120B; IPC 370; IPC 372".into(), true));
+        assert_eq!(
+            parse("u/s 370/372/120B IPC"),
+            ("IPC 120B; IPC 370; IPC 372".into(), true)
+        );
+        assert_eq!(
+            parse("370, 372 IPC r/w 120B"),
+            ("IPC 120B; IPC 370; IPC 372".into(), true)
+        );
         assert_eq!(parse("Sec 5 ITPA"), ("ITPA 5".into(), true));
         assert_eq!(parse("143 BNS"), ("BNS 143".into(), true));
         assert_eq!(parse("POCSO 6"), ("POCSO 6".into(), false));
-        assert_eq!(parse("IPC 370, 372 and POCSO 6"), ("IPC 370; IPC 372; POCSO 6".into(), true));
+        assert_eq!(
+            parse("IPC 370, 372 and POCSO 6"),
+            ("IPC 370; IPC 372; POCSO 6".into(), true)
+        );
         assert_eq!(parse("u/s 366A IPC & 4 POCSO Act"), ("IPC 366A; POCSO 4".into(), true));
         assert_eq!(parse("137(2) BNS"), ("BNS 137(2)".into(), false));
         assert_eq!(parse("u/s 363/366 IPC"), ("IPC 363; IPC 366".into(), false));
@@ -162,6 +189,9 @@ mod tests {
     fn no_act_is_an_error() {
         let m = Model::load().unwrap();
         assert_eq!(parse_sections("370/372", &m.reference), Err(SectionsError::NoAct));
-        assert_eq!(parse_sections("not known", &m.reference), Err(SectionsError::Unrecognised));
+        assert_eq!(
+            parse_sections("not known", &m.reference),
+            Err(SectionsError::Unrecognised)
+        );
     }
 }

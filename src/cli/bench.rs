@@ -48,7 +48,12 @@ pub fn run(args: Args) -> Result<Exit> {
     let config = super::demo::set_up(&dir)?;
     let plan = Plan::resolve(&config, None)?;
     let t = Instant::now();
-    let s = job::run(&plan, RunOptions { now: chrono::Utc::now() })?;
+    let s = job::run(
+        &plan,
+        RunOptions {
+            now: chrono::Utc::now(),
+        },
+    )?;
     let wall = t.elapsed().as_secs_f64();
     let input_bytes: u64 = s
         .files
@@ -56,13 +61,21 @@ pub fn run(args: Args) -> Result<Exit> {
         .filter_map(|f| std::fs::metadata(plan.inbox.join(&f.file)).ok())
         .map(|m| m.len())
         .sum();
-    println!("bench: {} survivors, {} input rows, {:.1} MiB of exports", args.survivors, s.rows_read, input_bytes as f64 / 1048576.0);
+    println!(
+        "bench: {} survivors, {} input rows, {:.1} MiB of exports",
+        args.survivors,
+        s.rows_read,
+        input_bytes as f64 / 1048576.0
+    );
     if let Some(secs) = synth_secs {
         println!("  (generating the data took {secs:.1}s, not counted)");
     }
     println!("  {:<24} {:>9} {:>11} {:>12}", "stage", "seconds", "peak MiB", "rows");
     for m in &s.stages {
-        println!("  {:<24} {:>9.2} {:>11.0} {:>12}", m.stage, m.seconds, m.peak_mib, m.rows);
+        println!(
+            "  {:<24} {:>9.2} {:>11.0} {:>12}",
+            m.stage, m.seconds, m.peak_mib, m.rows
+        );
     }
     let peak = s.stages.iter().map(|m| m.peak_mib).fold(0.0, f64::max);
     println!("  {:<24} {:>9.2} {:>11.0}", "whole run", wall, peak);

@@ -56,12 +56,26 @@ pub fn set_up(dir: &Path) -> Result<PathBuf> {
 
 pub fn run(args: Args) -> Result<Exit> {
     let s = crate::synth::generate(args.survivors, args.seed, &args.dir)?;
-    println!("demo data: {} fictional people, {} cases, {} claims, {} export files", s.people, s.cases, s.claims, s.files.len());
+    println!(
+        "demo data: {} fictional people, {} cases, {} claims, {} export files",
+        s.people,
+        s.cases,
+        s.claims,
+        s.files.len()
+    );
     let config = set_up(&args.dir)?;
     let plan = Plan::resolve(&config, None)?;
-    let summary = job::run(&plan, RunOptions { now: chrono::Utc::now() })?;
+    let summary = job::run(
+        &plan,
+        RunOptions {
+            now: chrono::Utc::now(),
+        },
+    )?;
     super::run::print_summary(&summary);
-    println!("  run it again as cron would: tafteesh run --config {}", config.display());
+    println!(
+        "  run it again as cron would: tafteesh run --config {}",
+        config.display()
+    );
     // The demo data carries mistakes on purpose: warnings are the expected outcome.
     Ok(match summary.exit() {
         Exit::DataQualityWarnings => Exit::Success,

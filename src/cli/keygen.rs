@@ -18,7 +18,10 @@ pub struct Args {
 
 pub fn run(args: Args) -> Result<Exit> {
     if args.file.exists() {
-        return Err(Error::Key(format!("{} exists; refusing to overwrite a key", args.file.display())));
+        return Err(Error::Key(format!(
+            "{} exists; refusing to overwrite a key",
+            args.file.display()
+        )));
     }
     crate::privacy::write_new_key(&args.file)?;
     println!("wrote a new key to {}", args.file.display());

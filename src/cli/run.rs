@@ -29,7 +29,12 @@ pub struct Args {
 
 pub fn run(args: Args) -> Result<Exit> {
     let plan = Plan::resolve(&args.config, args.key)?;
-    let summary = job::run(&plan, RunOptions { now: chrono::Utc::now() })?;
+    let summary = job::run(
+        &plan,
+        RunOptions {
+            now: chrono::Utc::now(),
+        },
+    )?;
     print_summary(&summary);
     Ok(summary.exit())
 }
@@ -39,7 +44,7 @@ pub fn print_summary(s: &RunSummary) {
     println!("tafteesh run {} published", s.run_id);
     println!(
         "  files read: {} ({} could not be used); rows read: {}; exact duplicates removed: {}; rows quarantined: {}; field warnings: {}",
-        s.files.iter().filter(|f| f.error.is_none()).count(),
+        s.files_read(),
         s.files_failed(),
         s.rows_read,
         s.duplicates_removed,
@@ -53,7 +58,12 @@ pub fn print_summary(s: &RunSummary) {
         s.models_built, s.model_tests_passed, s.indicator_rows
     );
     for f in s.files.iter().filter(|f| f.error.is_some()) {
-        println!("  NOT USED {} ({}): {}", f.file, f.partner_id, f.error.as_deref().unwrap_or_default());
+        println!(
+            "  NOT USED {} ({}): {}",
+            f.file,
+            f.partner_id,
+            f.error.as_deref().unwrap_or_default()
+        );
     }
     for f in &s.unclaimed_files {
         println!("  NOT CLAIMED by any pipeline: {f}");
@@ -64,6 +74,10 @@ pub fn print_summary(s: &RunSummary) {
     if s.rows_quarantined > 0 {
         println!("  quarantine (restricted): {}", s.quarantine.display());
     }
-    let stages: Vec<String> = s.stages.iter().map(|m| format!("{} {:.1}s", m.stage, m.seconds)).collect();
+    let stages: Vec<String> = s
+        .stages
+        .iter()
+        .map(|m| format!("{} {:.1}s", m.stage, m.seconds))
+        .collect();
     println!("  time: {}", stages.join(", "));
 }

@@ -29,7 +29,12 @@ pub fn run(args: Args) -> Result<Exit> {
         project.indicators().count()
     );
     for (path, p) in &plan.pipelines {
-        println!("  {} ({} source(s)) from {}", p.partner_id, p.sources.len(), path.display());
+        println!(
+            "  {} ({} source(s)) from {}",
+            p.partner_id,
+            p.sources.len(),
+            path.display()
+        );
     }
     if plan.key.is_none() {
         println!("  note: no key configured; `run` needs TAFTEESH_KEY or key_file");

@@ -63,11 +63,16 @@ impl Model {
     /// repository's `schemas/`, caught by the unit tests.
     pub fn load() -> Result<Model> {
         let mut schemas = Vec::new();
-        for f in SCHEMAS_DIR.files().filter(|f| f.path().extension().is_some_and(|e| e == "toml")) {
+        for f in SCHEMAS_DIR
+            .files()
+            .filter(|f| f.path().extension().is_some_and(|e| e == "toml"))
+        {
             let path = Path::new("schemas").join(f.path());
             let text = f.contents_utf8().unwrap_or_default();
-            let s: TableSchema = toml::from_str(text)
-                .map_err(|e| Error::Config { path: path.clone(), problems: vec![e.to_string()] })?;
+            let s: TableSchema = toml::from_str(text).map_err(|e| Error::Config {
+                path: path.clone(),
+                problems: vec![e.to_string()],
+            })?;
             let problems = s.problems();
             if !problems.is_empty() {
                 return Err(Error::Config { path, problems });
@@ -79,7 +84,10 @@ impl Model {
         let sections: SectionsFile = parse_embedded("reference/sections.toml")?;
         let (reference, problems) = Reference::build(&places, &sections);
         if !problems.is_empty() {
-            return Err(Error::Config { path: "schemas/reference".into(), problems });
+            return Err(Error::Config {
+                path: "schemas/reference".into(),
+                problems,
+            });
         }
         Ok(Model { schemas, reference })
     }
@@ -94,11 +102,17 @@ impl Model {
 
 pub(crate) fn parse_embedded<T: serde::de::DeserializeOwned>(rel: &str) -> Result<T> {
     let path = Path::new("schemas").join(rel);
-    let text = SCHEMAS_DIR.get_file(rel).and_then(|f| f.contents_utf8()).ok_or_else(|| Error::Config {
-        path: path.clone(),
-        problems: vec!["missing from the build".into()],
-    })?;
-    toml::from_str(text).map_err(|e| Error::Config { path, problems: vec![e.to_string()] })
+    let text = SCHEMAS_DIR
+        .get_file(rel)
+        .and_then(|f| f.contents_utf8())
+        .ok_or_else(|| Error::Config {
+            path: path.clone(),
+            problems: vec!["missing from the build".into()],
+        })?;
+    toml::from_str(text).map_err(|e| Error::Config {
+        path,
+        problems: vec![e.to_string()],
+    })
 }
 
 /// Where the pseudonymisation key comes from, resolved but not yet read.
@@ -125,10 +139,16 @@ impl Plan {
     /// every pipeline and check it against the model. Every problem of every
     /// file is reported; nothing is read from the inbox.
     pub fn resolve(config: &Path, inline_key: Option<String>) -> Result<Plan> {
-        let config_file = if config.is_dir() { config.join(CONFIG_FILE) } else { config.to_path_buf() };
+        let config_file = if config.is_dir() {
+            config.join(CONFIG_FILE)
+        } else {
+            config.to_path_buf()
+        };
         let text = std::fs::read_to_string(&config_file).map_err(Error::io(&config_file))?;
-        let project: ProjectFile = toml::from_str(&text)
-            .map_err(|e| Error::Config { path: config_file.clone(), problems: vec![e.to_string()] })?;
+        let project: ProjectFile = toml::from_str(&text).map_err(|e| Error::Config {
+            path: config_file.clone(),
+            problems: vec![e.to_string()],
+        })?;
         let base = config_file.parent().unwrap_or(Path::new(".")).to_path_buf();
         let model = Model::load()?;
         let pipelines_dir = base.join(&project.pipelines);
@@ -160,7 +180,10 @@ pub fn load_pipelines(dir: &Path, model: &Model) -> Result<Vec<(PathBuf, Pipelin
         .collect();
     files.sort();
     if files.is_empty() {
-        return Err(Error::Config { path: dir.to_path_buf(), problems: vec!["no pipeline configs (*.toml)".into()] });
+        return Err(Error::Config {
+            path: dir.to_path_buf(),
+            problems: vec!["no pipeline configs (*.toml)".into()],
+        });
     }
     let mut out = Vec::new();
     let mut bad: Vec<(PathBuf, Vec<String>)> = Vec::new();
@@ -181,7 +204,14 @@ pub fn load_pipelines(dir: &Path, model: &Model) -> Result<Vec<(PathBuf, Pipelin
     let mut ids = std::collections::HashMap::new();
     for (f, p) in &out {
         if let Some(prev) = ids.insert(p.partner_id.clone(), f.clone()) {
-            bad.push((f.clone(), vec![format!("partner_id `{}` is also used by {}", p.partner_id, prev.display())]));
+            bad.push((
+                f.clone(),
+                vec![format!(
+                    "partner_id `{}` is also used by {}",
+                    p.partner_id,
+                    prev.display()
+                )],
+            ));
         }
     }
     match bad.len() {
@@ -195,11 +225,52 @@ pub fn load_pipelines(dir: &Path, model: &Model) -> Result<Vec<(PathBuf, Pipelin
             let problems = bad
                 .into_iter()
                 .flat_map(|(f, ps)| {
-                    let name = f.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+                    let name = f
+                        .file_name()
+                        .map(|n| n.to_string_lossy().into_owned())
+                        .unwrap_or_default();
                     ps.into_iter().map(move |p| format!("{name}: {p}"))
                 })
                 .collect();
             Err(Error::Config { path, problems })
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_model_and_every_shipped_pipeline_are_valid() {
+        let model = Model::load().unwrap();
+        assert_eq!(model.schemas.len(), 3);
+        let mut n = 0;
+        for f in DEMO_PIPELINES_DIR.files() {
+            let (p, unknown) = Pipeline::parse(f.contents_utf8().unwrap()).unwrap();
+            assert!(unknown.is_empty(), "{}: {unknown:?}", f.path().display());
+            let problems = p.problems(&model.schemas, f.path());
+            assert!(problems.is_empty(), "{}: {problems:?}", f.path().display());
+            n += 1;
+        }
+        assert_eq!(n, 8, "the demo has 8 partners");
+    }
+
+    #[test]
+    fn gazetteer_spellings_meet() {
+        let m = Model::load().unwrap();
+        let d = &m.reference.districts;
+        for s in [
+            "N. 24 Pgs",
+            "24 pgs (n)",
+            "উত্তর ২৪ পরগনা",
+            "NORTH 24 PARGANAS",
+            "Uttar 24 Pargana",
+        ] {
+            assert_eq!(d.lookup(s), Some("North 24 Parganas"), "{s}");
+        }
+        assert_eq!(d.lookup("Calcutta"), Some("Kolkata"));
+        assert_eq!(d.lookup("Atlantis"), None);
+        assert_eq!(m.reference.states.lookup("Mumbai"), Some("Maharashtra"));
     }
 }

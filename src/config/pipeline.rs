@@ -125,11 +125,21 @@ impl Pipeline {
     pub fn problems(&self, schemas: &[TableSchema], file: &Path) -> Vec<String> {
         let mut out = Vec::new();
         let stem = file.file_stem().and_then(|s| s.to_str()).unwrap_or_default();
-        if !self.partner_id.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_') {
-            out.push(format!("partner_id `{}` must be lower-case letters, digits and _", self.partner_id));
+        if !self
+            .partner_id
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+        {
+            out.push(format!(
+                "partner_id `{}` must be lower-case letters, digits and _",
+                self.partner_id
+            ));
         }
         if stem != self.partner_id {
-            out.push(format!("partner_id `{}` differs from the file name `{stem}`", self.partner_id));
+            out.push(format!(
+                "partner_id `{}` differs from the file name `{stem}`",
+                self.partner_id
+            ));
         }
         if self.sources.is_empty() {
             out.push("no [[sources]]".into());
@@ -180,15 +190,25 @@ impl Pipeline {
 
 fn feed_problems(at: &str, schema: &TableSchema, feed: &TableFeed, out: &mut Vec<String>) {
     let table = &schema.table;
-    let mappable: Vec<&str> = schema.columns.iter().filter(|c| c.is_mappable()).map(|c| c.name.as_str()).collect();
-    let mut check_target = |col: &str, what: &str, out: &mut Vec<String>| -> bool {
+    let mappable: Vec<&str> = schema
+        .columns
+        .iter()
+        .filter(|c| c.is_mappable())
+        .map(|c| c.name.as_str())
+        .collect();
+    let check_target = |col: &str, what: &str, out: &mut Vec<String>| -> bool {
         match schema.column(col) {
             None => {
-                out.push(format!("{at}: {what} `{col}` is not a column of `{table}`{}", suggest(col, &mappable)));
+                out.push(format!(
+                    "{at}: {what} `{col}` is not a column of `{table}`{}",
+                    suggest(col, &mappable)
+                ));
                 false
             }
             Some(c) if !c.is_mappable() => {
-                out.push(format!("{at}: `{table}.{col}` is filled by tafteesh and cannot be mapped"));
+                out.push(format!(
+                    "{at}: `{table}.{col}` is filled by tafteesh and cannot be mapped"
+                ));
                 false
             }
             Some(_) => true,
@@ -222,7 +242,9 @@ fn feed_problems(at: &str, schema: &TableSchema, feed: &TableFeed, out: &mut Vec
             ColumnType::Boolean => {
                 for (code, v) in map {
                     if v != "true" && v != "false" {
-                        out.push(format!("{at}: value map `{table}.{col}`: `{code}` -> `{v}`; use \"true\" or \"false\""));
+                        out.push(format!(
+                            "{at}: value map `{table}.{col}`: `{code}` -> `{v}`; use \"true\" or \"false\""
+                        ));
                     }
                 }
             }

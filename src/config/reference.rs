@@ -117,7 +117,8 @@ impl Reference {
         for pd in &places.police_district {
             match &pd.district {
                 Some(d) if districts.lookup(d).is_none() => problems.push(format!(
-                    "police district `{}` sits in `{d}`, which is not a district", pd.name
+                    "police district `{}` sits in `{d}`, which is not a district",
+                    pd.name
                 )),
                 None => problems.push(format!("police district `{}` names no district", pd.name)),
                 _ => {}
@@ -156,7 +157,15 @@ impl Reference {
             .map(|(b, i)| (b.to_uppercase(), i.to_uppercase()))
             .collect();
         (
-            Reference { districts, police_districts, ahtu_units, states, act_aliases, trafficking, bns_to_ipc },
+            Reference {
+                districts,
+                police_districts,
+                ahtu_units,
+                states,
+                act_aliases,
+                trafficking,
+                bns_to_ipc,
+            },
             problems,
         )
     }

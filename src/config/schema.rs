@@ -116,23 +116,35 @@ impl TableSchema {
             }
             let direct_type = matches!(c.ty, ColumnType::Name | ColumnType::Phone | ColumnType::Address);
             if direct_type && c.privacy != Privacy::Direct {
-                out.push(format!("column `{}` holds a name, phone or address and must be privacy = \"direct\"", c.name));
+                out.push(format!(
+                    "column `{}` holds a name, phone or address and must be privacy = \"direct\"",
+                    c.name
+                ));
             }
             if c.ty == ColumnType::Enum && c.values.is_empty() {
                 out.push(format!("enum column `{}` lists no values", c.name));
             }
             for v in c.synonyms.keys() {
                 if !c.values.contains(v) {
-                    out.push(format!("column `{}`: synonyms for `{v}`, which is not one of its values", c.name));
+                    out.push(format!(
+                        "column `{}`: synonyms for `{v}`, which is not one of its values",
+                        c.name
+                    ));
                 }
             }
             if let Some(src) = &c.derived_from {
                 if self.column(src).is_none() {
-                    out.push(format!("column `{}` is derived from `{src}`, which does not exist", c.name));
+                    out.push(format!(
+                        "column `{}` is derived from `{src}`, which does not exist",
+                        c.name
+                    ));
                 }
             }
             if c.privacy == Privacy::Direct && c.required {
-                out.push(format!("direct identifier `{}` cannot be required (records identified by survivor code must stay usable)", c.name));
+                out.push(format!(
+                    "direct identifier `{}` cannot be required (records identified by survivor code must stay usable)",
+                    c.name
+                ));
             }
         }
         for k in &self.key {

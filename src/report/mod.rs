@@ -58,9 +58,21 @@ pub fn read_indicators(db: &Path) -> Result<Vec<IndicatorRow>> {
 pub fn write_csv(rows: &[IndicatorRow], path: &Path) -> Result<()> {
     let io = |e: csv::Error| Error::io(path)(e.into());
     let mut w = csv::Writer::from_path(path).map_err(io)?;
-    w.write_record(["indicator_id", "title", "unit", "period", "partner_id", "numerator", "denominator", "value"])
-        .map_err(io)?;
-    let num = |x: Option<f64>| x.map(|v| format!("{}", (v * 100.0).round() / 100.0)).unwrap_or_default();
+    w.write_record([
+        "indicator_id",
+        "title",
+        "unit",
+        "period",
+        "partner_id",
+        "numerator",
+        "denominator",
+        "value",
+    ])
+    .map_err(io)?;
+    let num = |x: Option<f64>| {
+        x.map(|v| format!("{}", (v * 100.0).round() / 100.0))
+            .unwrap_or_default()
+    };
     for r in rows {
         w.write_record([
             r.indicator_id.as_str(),

@@ -96,64 +96,186 @@ struct Style {
 
 const STYLES: &[Style] = &[
     Style {
-        partner: "sundarban_sathi", prefix: "SS-", files: &["register_2025-03.csv", "register_2026-10.csv"],
+        partner: "sundarban_sathi",
+        prefix: "SS-",
+        files: &["register_2025-03.csv", "register_2026-10.csv"],
         dates: &[(DateFmt::DmySlash, 70), (DateFmt::DmyDash, 20), (DateFmt::MonAbbr, 10)],
         amounts: &[(AmountFmt::Rs, 50), (AmountFmt::Lakh, 30), (AmountFmt::Plain, 20)],
-        phones: &[PhoneFmt::Plain, PhoneFmt::Spaced], yes_no: ("Yes", "No"),
-        place_variant: 0.5, bengali: 0.0, bengali_digits: 0.0, name_variant: 0.2, honorific: 0.2, swap: 0.0,
-        upper: false, blank: 0.08, corrupt: 0.01, dup: 0.0, bom_crlf: false, extras: &["Remarks"],
+        phones: &[PhoneFmt::Plain, PhoneFmt::Spaced],
+        yes_no: ("Yes", "No"),
+        place_variant: 0.5,
+        bengali: 0.0,
+        bengali_digits: 0.0,
+        name_variant: 0.2,
+        honorific: 0.2,
+        swap: 0.0,
+        upper: false,
+        blank: 0.08,
+        corrupt: 0.01,
+        dup: 0.0,
+        bom_crlf: false,
+        extras: &["Remarks"],
     },
     Style {
-        partner: "basirhat_nari", prefix: "BNK/", files: &["kobo_export_2026-10-30.csv"],
-        dates: &[(DateFmt::Iso, 100)], amounts: &[(AmountFmt::Plain, 100)],
-        phones: &[PhoneFmt::Plain], yes_no: ("yes", "no"),
-        place_variant: 0.6, bengali: 0.0, bengali_digits: 0.0, name_variant: 0.4, honorific: 0.0, swap: 0.0,
-        upper: false, blank: 0.06, corrupt: 0.008, dup: 0.02, bom_crlf: false,
+        partner: "basirhat_nari",
+        prefix: "BNK/",
+        files: &["kobo_export_2026-10-30.csv"],
+        dates: &[(DateFmt::Iso, 100)],
+        amounts: &[(AmountFmt::Plain, 100)],
+        phones: &[PhoneFmt::Plain],
+        yes_no: ("yes", "no"),
+        place_variant: 0.6,
+        bengali: 0.0,
+        bengali_digits: 0.0,
+        name_variant: 0.4,
+        honorific: 0.0,
+        swap: 0.0,
+        upper: false,
+        blank: 0.06,
+        corrupt: 0.008,
+        dup: 0.02,
+        bom_crlf: false,
         extras: &["_id", "_uuid", "_validation_status", "_index"],
     },
     Style {
-        partner: "mumbai_mukti", prefix: "MMF/", files: &["rescued_register.xlsx"],
-        dates: &[(DateFmt::DateCell, 60), (DateFmt::Mdy, 40)], amounts: &[(AmountFmt::NumberCell, 100)],
-        phones: &[PhoneFmt::Spaced, PhoneFmt::Dash], yes_no: ("Y", "N"),
-        place_variant: 0.7, bengali: 0.0, bengali_digits: 0.0, name_variant: 0.6, honorific: 0.0, swap: 0.15,
-        upper: true, blank: 0.12, corrupt: 0.01, dup: 0.01, bom_crlf: false, extras: &["Shelter Home"],
+        partner: "mumbai_mukti",
+        prefix: "MMF/",
+        files: &["rescued_register.xlsx"],
+        dates: &[(DateFmt::DateCell, 60), (DateFmt::Mdy, 40)],
+        amounts: &[(AmountFmt::NumberCell, 100)],
+        phones: &[PhoneFmt::Spaced, PhoneFmt::Dash],
+        yes_no: ("Y", "N"),
+        place_variant: 0.7,
+        bengali: 0.0,
+        bengali_digits: 0.0,
+        name_variant: 0.6,
+        honorific: 0.0,
+        swap: 0.15,
+        upper: true,
+        blank: 0.12,
+        corrupt: 0.01,
+        dup: 0.01,
+        bom_crlf: false,
+        extras: &["Shelter Home"],
     },
     Style {
-        partner: "nyaya_lawyers", prefix: "NL/", files: &["nyaya_docket_2026-10.xlsx"],
-        dates: &[(DateFmt::MonAbbr, 30), (DateFmt::Ordinal, 20), (DateFmt::DateCell, 30), (DateFmt::DmyDot, 20)],
-        amounts: &[(AmountFmt::Rs, 40), (AmountFmt::Lakh, 30), (AmountFmt::Rupee, 20), (AmountFmt::Lac, 10)],
-        phones: &[PhoneFmt::Plain], yes_no: ("Yes", "No"),
-        place_variant: 0.5, bengali: 0.0, bengali_digits: 0.0, name_variant: 0.3, honorific: 0.0, swap: 0.0,
-        upper: false, blank: 0.05, corrupt: 0.01, dup: 0.01, bom_crlf: false, extras: &["Advocate"],
+        partner: "nyaya_lawyers",
+        prefix: "NL/",
+        files: &["nyaya_docket_2026-10.xlsx"],
+        dates: &[
+            (DateFmt::MonAbbr, 30),
+            (DateFmt::Ordinal, 20),
+            (DateFmt::DateCell, 30),
+            (DateFmt::DmyDot, 20),
+        ],
+        amounts: &[
+            (AmountFmt::Rs, 40),
+            (AmountFmt::Lakh, 30),
+            (AmountFmt::Rupee, 20),
+            (AmountFmt::Lac, 10),
+        ],
+        phones: &[PhoneFmt::Plain],
+        yes_no: ("Yes", "No"),
+        place_variant: 0.5,
+        bengali: 0.0,
+        bengali_digits: 0.0,
+        name_variant: 0.3,
+        honorific: 0.0,
+        swap: 0.0,
+        upper: false,
+        blank: 0.05,
+        corrupt: 0.01,
+        dup: 0.01,
+        bom_crlf: false,
+        extras: &["Advocate"],
     },
     Style {
-        partner: "bijoy_collective", prefix: "BJ-", files: &["bijoyini_members.csv"],
-        dates: &[(DateFmt::DmySlash, 60), (DateFmt::DmyDash, 40)], amounts: &[(AmountFmt::Plain, 60), (AmountFmt::Lakh, 40)],
-        phones: &[PhoneFmt::Plain, PhoneFmt::Zero], yes_no: ("হ্যাঁ", "না"),
-        place_variant: 0.3, bengali: 0.6, bengali_digits: 0.5, name_variant: 0.3, honorific: 0.0, swap: 0.0,
-        upper: false, blank: 0.1, corrupt: 0.01, dup: 0.02, bom_crlf: true, extras: &[],
+        partner: "bijoy_collective",
+        prefix: "BJ-",
+        files: &["bijoyini_members.csv"],
+        dates: &[(DateFmt::DmySlash, 60), (DateFmt::DmyDash, 40)],
+        amounts: &[(AmountFmt::Plain, 60), (AmountFmt::Lakh, 40)],
+        phones: &[PhoneFmt::Plain, PhoneFmt::Zero],
+        yes_no: ("হ্যাঁ", "না"),
+        place_variant: 0.3,
+        bengali: 0.6,
+        bengali_digits: 0.5,
+        name_variant: 0.3,
+        honorific: 0.0,
+        swap: 0.0,
+        upper: false,
+        blank: 0.1,
+        corrupt: 0.01,
+        dup: 0.02,
+        bom_crlf: true,
+        extras: &[],
     },
     Style {
-        partner: "diamond_harbour_ngo", prefix: "DHMS-", files: &["odk_survivor_form.csv"],
-        dates: &[(DateFmt::Iso, 100)], amounts: &[(AmountFmt::Plain, 100)],
-        phones: &[PhoneFmt::Plain, PhoneFmt::Spaced], yes_no: ("yes", "no"),
-        place_variant: 0.5, bengali: 0.0, bengali_digits: 0.0, name_variant: 0.3, honorific: 0.1, swap: 0.0,
-        upper: false, blank: 0.07, corrupt: 0.01, dup: 0.02, bom_crlf: false, extras: &["meta-instanceID", "KEY", "ReviewState"],
+        partner: "diamond_harbour_ngo",
+        prefix: "DHMS-",
+        files: &["odk_survivor_form.csv"],
+        dates: &[(DateFmt::Iso, 100)],
+        amounts: &[(AmountFmt::Plain, 100)],
+        phones: &[PhoneFmt::Plain, PhoneFmt::Spaced],
+        yes_no: ("yes", "no"),
+        place_variant: 0.5,
+        bengali: 0.0,
+        bengali_digits: 0.0,
+        name_variant: 0.3,
+        honorific: 0.1,
+        swap: 0.0,
+        upper: false,
+        blank: 0.07,
+        corrupt: 0.01,
+        dup: 0.02,
+        bom_crlf: false,
+        extras: &["meta-instanceID", "KEY", "ReviewState"],
     },
     Style {
-        partner: "canning_shakti", prefix: "CSV-", files: &["canning_register.xlsx"],
-        dates: &[(DateFmt::NumberCell, 80), (DateFmt::DmySlash, 20)], amounts: &[(AmountFmt::Lakh, 50), (AmountFmt::NumberCell, 50)],
-        phones: &[PhoneFmt::Plain], yes_no: ("Y", "N"),
-        place_variant: 0.6, bengali: 0.0, bengali_digits: 0.0, name_variant: 0.3, honorific: 0.3, swap: 0.1,
-        upper: false, blank: 0.1, corrupt: 0.015, dup: 0.01, bom_crlf: false, extras: &[],
+        partner: "canning_shakti",
+        prefix: "CSV-",
+        files: &["canning_register.xlsx"],
+        dates: &[(DateFmt::NumberCell, 80), (DateFmt::DmySlash, 20)],
+        amounts: &[(AmountFmt::Lakh, 50), (AmountFmt::NumberCell, 50)],
+        phones: &[PhoneFmt::Plain],
+        yes_no: ("Y", "N"),
+        place_variant: 0.6,
+        bengali: 0.0,
+        bengali_digits: 0.0,
+        name_variant: 0.3,
+        honorific: 0.3,
+        swap: 0.1,
+        upper: false,
+        blank: 0.1,
+        corrupt: 0.015,
+        dup: 0.01,
+        bom_crlf: false,
+        extras: &[],
     },
     Style {
-        partner: "barasat_hope", prefix: "BHF", files: &["bhf_export.txt"],
-        dates: &[(DateFmt::DmyShort, 40), (DateFmt::DmyDash, 40), (DateFmt::SerialText, 20)],
+        partner: "barasat_hope",
+        prefix: "BHF",
+        files: &["bhf_export.txt"],
+        dates: &[
+            (DateFmt::DmyShort, 40),
+            (DateFmt::DmyDash, 40),
+            (DateFmt::SerialText, 20),
+        ],
         amounts: &[(AmountFmt::Inr, 100)],
-        phones: &[PhoneFmt::Zero, PhoneFmt::Dash], yes_no: ("Y", "N"),
-        place_variant: 0.7, bengali: 0.0, bengali_digits: 0.0, name_variant: 0.3, honorific: 0.0, swap: 0.0,
-        upper: true, blank: 0.09, corrupt: 0.012, dup: 0.02, bom_crlf: false, extras: &["REMARKS"],
+        phones: &[PhoneFmt::Zero, PhoneFmt::Dash],
+        yes_no: ("Y", "N"),
+        place_variant: 0.7,
+        bengali: 0.0,
+        bengali_digits: 0.0,
+        name_variant: 0.3,
+        honorific: 0.0,
+        swap: 0.0,
+        upper: true,
+        blank: 0.09,
+        corrupt: 0.012,
+        dup: 0.02,
+        bom_crlf: false,
+        extras: &["REMARKS"],
     },
 ];
 
@@ -185,7 +307,12 @@ enum V {
     I(i64),
     B(bool),
     Sections(Vec<(&'static str, &'static str)>),
-    Name { given: (&'static str, &'static str), surname: (&'static str, &'static str), guardian: bool, female: bool },
+    Name {
+        given: (&'static str, &'static str),
+        surname: (&'static str, &'static str),
+        guardian: bool,
+        female: bool,
+    },
 }
 
 /// One field as written, with what the pipeline should make of it.
@@ -225,7 +352,13 @@ pub fn generate(n: usize, seed: u64, out: &Path) -> Result<SynthSummary> {
             .and_then(|f| f.contents_utf8())
             .ok_or_else(|| Error::Internal(format!("demo pipeline {} missing", style.partner)))?;
         let (pipeline, _) = Pipeline::parse(text).map_err(Error::Internal)?;
-        let mut ctx = Writer { style, model: &model, places: &places, world: &world, rng: ChaCha8Rng::seed_from_u64(seed ^ hash_str(style.partner)) };
+        let mut ctx = Writer {
+            style,
+            model: &model,
+            places: &places,
+            world: &world,
+            rng: ChaCha8Rng::seed_from_u64(seed ^ hash_str(style.partner)),
+        };
         let held = &assignment[style.partner];
         // Every source of the partner (sheets of one workbook share a file).
         let mut sheets: Vec<(String, &Source, Vec<String>, Vec<Vec<Cell>>, Vec<NaiveDate>)> = Vec::new();
@@ -269,11 +402,19 @@ pub fn generate(n: usize, seed: u64, out: &Path) -> Result<SynthSummary> {
     for (table, rows) in &truth {
         write_truth(&truth_dir.join(format!("{table}.csv")), rows)?;
     }
-    Ok(SynthSummary { people: world.people.len(), cases: world.cases.len(), claims: world.claims.len(), inbox, truth: truth_dir, files })
+    Ok(SynthSummary {
+        people: world.people.len(),
+        cases: world.cases.len(),
+        claims: world.claims.len(),
+        inbox,
+        truth: truth_dir,
+        files,
+    })
 }
 
 fn hash_str(s: &str) -> u64 {
-    s.bytes().fold(0xcbf29ce484222325u64, |h, b| (h ^ b as u64).wrapping_mul(0x100000001b3))
+    s.bytes()
+        .fold(0xcbf29ce484222325u64, |h, b| (h ^ b as u64).wrapping_mul(0x100000001b3))
 }
 
 /// Which partner holds which people, cases and claims.
@@ -289,11 +430,19 @@ fn assign(w: &World, rng: &mut ChaCha8Rng) -> HashMap<&'static str, Held> {
     for p in &w.people {
         let mut holders: Vec<&'static str> = Vec::new();
         let home = match p.district {
-            "South 24 Parganas" => *[("sundarban_sathi", 45), ("diamond_harbour_ngo", 30), ("canning_shakti", 25)]
+            "South 24 Parganas" => *[
+                ("sundarban_sathi", 45),
+                ("diamond_harbour_ngo", 30),
+                ("canning_shakti", 25),
+            ]
+            .choose_weighted(rng, |x| x.1)
+            .expect("non-empty"),
+            "North 24 Parganas" => *[("basirhat_nari", 55), ("barasat_hope", 45)]
                 .choose_weighted(rng, |x| x.1)
                 .expect("non-empty"),
-            "North 24 Parganas" => *[("basirhat_nari", 55), ("barasat_hope", 45)].choose_weighted(rng, |x| x.1).expect("non-empty"),
-            _ => *[("basirhat_nari", 50), ("sundarban_sathi", 50)].choose_weighted(rng, |x| x.1).expect("non-empty"),
+            _ => *[("basirhat_nari", 50), ("sundarban_sathi", 50)]
+                .choose_weighted(rng, |x| x.1)
+                .expect("non-empty"),
         };
         if rng.random_bool(0.93) {
             holders.push(home.0);
@@ -304,7 +453,8 @@ fn assign(w: &World, rng: &mut ChaCha8Rng) -> HashMap<&'static str, Held> {
         if p.collective && rng.random_bool(0.9) {
             holders.push("bijoy_collective");
         }
-        let lawyers = (p.legal == "programme_lawyer" && rng.random_bool(0.85)) || (p.legal == "legal_aid" && rng.random_bool(0.2));
+        let lawyers = (p.legal == "programme_lawyer" && rng.random_bool(0.85))
+            || (p.legal == "legal_aid" && rng.random_bool(0.2));
         if holders.is_empty() && !lawyers {
             holders.push(home.0);
         }
@@ -376,13 +526,20 @@ impl Writer<'_> {
                 .iter()
                 .map(|&p| {
                     let person = &w.people[p];
-                    let case = person.cases.first().map(|&c| &w.cases[c]).filter(|c| held_cases.contains(&c.id));
+                    let case = person
+                        .cases
+                        .first()
+                        .map(|&c| &w.cases[c])
+                        .filter(|c| held_cases.contains(&c.id));
                     let claim = case.and_then(|c| c.claim).map(|cl| &w.claims[cl]);
                     (Some(person), case, claim)
                 })
                 .collect()
         } else if feeds_cases {
-            held.cases.iter().map(|&c| (Some(&w.people[w.cases[c].person]), Some(&w.cases[c]), None)).collect()
+            held.cases
+                .iter()
+                .map(|&c| (Some(&w.people[w.cases[c].person]), Some(&w.cases[c]), None))
+                .collect()
         } else {
             held.claims
                 .iter()
@@ -406,7 +563,13 @@ impl Writer<'_> {
                 let schema = self.model.schema(table);
                 let unit_present = match table.as_str() {
                     "survivors" => true,
-                    "cases" => case.is_some() && !(feed.constants.get("state").is_some_and(|s| s != case.map(|c| c.state).unwrap_or(""))),
+                    "cases" => {
+                        case.is_some()
+                            && !(feed
+                                .constants
+                                .get("state")
+                                .is_some_and(|s| s != case.map(|c| c.state).unwrap_or("")))
+                    }
                     _ => claim.is_some(),
                 };
                 if !unit_present {
@@ -425,14 +588,29 @@ impl Writer<'_> {
                             prev.clone()
                         } else {
                             let required_key = key_headers.contains(h);
-                            let wr = self.write(schema, &c.name, truth_value.clone(), feed.values.get(&c.name), required_key, h);
+                            let wr = self.write(
+                                schema,
+                                &c.name,
+                                truth_value.clone(),
+                                feed.values.get(&c.name),
+                                required_key,
+                                h,
+                            );
                             by_header.insert(h.clone(), wr.clone());
                             wr
                         }
                     } else if let Some(k) = feed.constants.get(&c.name) {
-                        Written { cell: Cell::S(k.clone()), expected: Some(k.clone()), corrupt: false }
+                        Written {
+                            cell: Cell::S(k.clone()),
+                            expected: Some(k.clone()),
+                            corrupt: false,
+                        }
                     } else {
-                        Written { cell: Cell::S(String::new()), expected: None, corrupt: false }
+                        Written {
+                            cell: Cell::S(String::new()),
+                            expected: None,
+                            corrupt: false,
+                        }
                     };
                     if written.corrupt {
                         corrupt.push(c.name.clone());
@@ -455,25 +633,35 @@ impl Writer<'_> {
                             Some(V::Sections(items)) => is_trafficking(items).to_string(),
                             _ => String::new(),
                         });
-                        t.values.insert("is_trafficking_case".into(), traffic.unwrap_or_default());
+                        t.values
+                            .insert("is_trafficking_case".into(), traffic.unwrap_or_default());
                     }
                     if matches!(c.ty, ColumnType::Name | ColumnType::Phone | ColumnType::Address) {
                         continue;
                     }
-                    t.values.insert(c.name.clone(), written.expected.clone().unwrap_or_default());
+                    t.values
+                        .insert(c.name.clone(), written.expected.clone().unwrap_or_default());
                 }
                 let key_blank = t.values.get(key.as_str()).is_none_or(|v| v.is_empty());
                 t.values.insert("partner_id".into(), self.style.partner.into());
-                t.values.insert("expected_status".into(), if key_blank { "quarantined".into() } else { "kept".into() });
+                t.values.insert(
+                    "expected_status".into(),
+                    if key_blank { "quarantined".into() } else { "kept".into() },
+                );
                 t.values.insert("corrupt_fields".into(), corrupt.join(";"));
                 t.values.insert("person_id".into(), person.id.to_string());
-                t.values.insert("case_id".into(), case.map(|c| c.id.to_string()).unwrap_or_default());
-                t.values.insert("claim_id".into(), claim.map(|c| c.id.to_string()).unwrap_or_default());
-                t.values.insert("true_ref".into(), match table.as_str() {
-                    "survivors" => refs.survivor.clone(),
-                    "cases" => refs.case.clone().unwrap_or_default(),
-                    _ => refs.claim.clone().unwrap_or_default(),
-                });
+                t.values
+                    .insert("case_id".into(), case.map(|c| c.id.to_string()).unwrap_or_default());
+                t.values
+                    .insert("claim_id".into(), claim.map(|c| c.id.to_string()).unwrap_or_default());
+                t.values.insert(
+                    "true_ref".into(),
+                    match table.as_str() {
+                        "survivors" => refs.survivor.clone(),
+                        "cases" => refs.case.clone().unwrap_or_default(),
+                        _ => refs.claim.clone().unwrap_or_default(),
+                    },
+                );
                 let table_static: &'static str = match table.as_str() {
                     "survivors" => "survivors",
                     "cases" => "cases",
@@ -484,7 +672,10 @@ impl Writer<'_> {
             let row: Vec<Cell> = headers
                 .iter()
                 .map(|h| {
-                    by_header.get(h).map(|w| w.cell.clone()).unwrap_or_else(|| Cell::S(self.extra(h, i)))
+                    by_header
+                        .get(h)
+                        .map(|w| w.cell.clone())
+                        .unwrap_or_else(|| Cell::S(self.extra(h, i)))
                 })
                 .collect();
             rows.push(row);
@@ -506,13 +697,37 @@ impl Writer<'_> {
     fn extra(&mut self, header: &str, i: usize) -> String {
         match header {
             "_id" => (100_000 + i).to_string(),
-            "_uuid" | "meta-instanceID" | "KEY" => format!("uuid:{:08x}-{:04x}-4{:03x}-a{:03x}-{:012x}", self.rng.random::<u32>(), self.rng.random::<u16>(), self.rng.random_range(0..4096), self.rng.random_range(0..4096), self.rng.random::<u64>() & 0xffff_ffff_ffff),
+            "_uuid" | "meta-instanceID" | "KEY" => format!(
+                "uuid:{:08x}-{:04x}-4{:03x}-a{:03x}-{:012x}",
+                self.rng.random::<u32>(),
+                self.rng.random::<u16>(),
+                self.rng.random_range(0..4096),
+                self.rng.random_range(0..4096),
+                self.rng.random::<u64>() & 0xffff_ffff_ffff
+            ),
             "_validation_status" => "validation_status_approved".into(),
             "_index" => (i + 1).to_string(),
-            "ReviewState" => ["approved", "hasIssues", ""].choose(&mut self.rng).expect("non-empty").to_string(),
-            "REMARKS" | "Remarks" => ["follow-up due – café meeting", "home visit done", "", "counselling ongoing"].choose(&mut self.rng).expect("non-empty").to_string(),
-            "Shelter Home" => ["Navjeevan Home", "Asha Sadan", ""].choose(&mut self.rng).expect("non-empty").to_string(),
-            "Advocate" => ["Adv. A. Roy", "Adv. S. Khatun", "Adv. P. Das"].choose(&mut self.rng).expect("non-empty").to_string(),
+            "ReviewState" => ["approved", "hasIssues", ""]
+                .choose(&mut self.rng)
+                .expect("non-empty")
+                .to_string(),
+            "REMARKS" | "Remarks" => [
+                "follow-up due – café meeting",
+                "home visit done",
+                "",
+                "counselling ongoing",
+            ]
+            .choose(&mut self.rng)
+            .expect("non-empty")
+            .to_string(),
+            "Shelter Home" => ["Navjeevan Home", "Asha Sadan", ""]
+                .choose(&mut self.rng)
+                .expect("non-empty")
+                .to_string(),
+            "Advocate" => ["Adv. A. Roy", "Adv. S. Khatun", "Adv. P. Das"]
+                .choose(&mut self.rng)
+                .expect("non-empty")
+                .to_string(),
             _ => String::new(),
         }
     }
@@ -528,7 +743,11 @@ impl Writer<'_> {
         header: &str,
     ) -> Written {
         let spec = schema.column(column).expect("column from the schema");
-        let blank = Written { cell: Cell::S(String::new()), expected: None, corrupt: false };
+        let blank = Written {
+            cell: Cell::S(String::new()),
+            expected: None,
+            corrupt: false,
+        };
         let Some(value) = value else { return blank };
         let s = self.style;
         // The partner's own id: rarely left blank, which makes the row unusable.
@@ -541,58 +760,104 @@ impl Writer<'_> {
         }
         if self.rng.random_bool(s.corrupt) {
             if let Some(junk) = junk_for(spec.ty, &mut self.rng) {
-                return Written { cell: Cell::S(junk.to_string()), expected: None, corrupt: true };
+                return Written {
+                    cell: Cell::S(junk.to_string()),
+                    expected: None,
+                    corrupt: true,
+                };
             }
         }
         let text = |s: String| Cell::S(s);
         match (spec.ty, value) {
             (ColumnType::Date, V::D(d)) => {
                 let cell = if header == "_submission_time" || header == "SubmissionDate" {
-                    Cell::S(format!("{}T10:{:02}:{:02}.000+05:30", d.format("%Y-%m-%d"), self.rng.random_range(0..60), self.rng.random_range(0..60)))
+                    Cell::S(format!(
+                        "{}T10:{:02}:{:02}.000+05:30",
+                        d.format("%Y-%m-%d"),
+                        self.rng.random_range(0..60),
+                        self.rng.random_range(0..60)
+                    ))
                 } else {
                     self.date(d)
                 };
-                Written { cell, expected: Some(d.format("%Y-%m-%d").to_string()), corrupt: false }
+                Written {
+                    cell,
+                    expected: Some(d.format("%Y-%m-%d").to_string()),
+                    corrupt: false,
+                }
             }
-            (ColumnType::AmountInr, V::I(a)) => Written { cell: self.amount(a), expected: Some(a.to_string()), corrupt: false },
+            (ColumnType::AmountInr, V::I(a)) => Written {
+                cell: self.amount(a),
+                expected: Some(a.to_string()),
+                corrupt: false,
+            },
             (ColumnType::Integer, V::I(n)) => {
                 let w = match self.rng.random_range(0..10) {
                     0 if column == "age_years" => format!("approx {n}"),
                     1 if column == "age_years" => format!("{n} yrs"),
                     _ => n.to_string(),
                 };
-                Written { cell: text(self.digits(w)), expected: Some(n.to_string()), corrupt: false }
+                Written {
+                    cell: text(self.digits(w)),
+                    expected: Some(n.to_string()),
+                    corrupt: false,
+                }
             }
             (ColumnType::Boolean, V::B(b)) => {
                 let code = partner_map
-                    .and_then(|m| m.iter().find(|(_, v)| v.as_str() == if b { "true" } else { "false" }).map(|(k, _)| k.clone()))
+                    .and_then(|m| {
+                        m.iter()
+                            .find(|(_, v)| v.as_str() == if b { "true" } else { "false" })
+                            .map(|(k, _)| k.clone())
+                    })
                     .unwrap_or_else(|| if b { s.yes_no.0 } else { s.yes_no.1 }.to_string());
-                Written { cell: text(code), expected: Some(b.to_string()), corrupt: false }
+                Written {
+                    cell: text(code),
+                    expected: Some(b.to_string()),
+                    corrupt: false,
+                }
             }
             (ColumnType::Enum, V::S(v)) => {
                 let code = partner_map.and_then(|m| m.iter().find(|(_, c)| **c == v).map(|(k, _)| k.clone()));
                 let code = code.unwrap_or_else(|| {
                     let words: Vec<&String> = spec.synonyms.get(&v).map(|w| w.iter().collect()).unwrap_or_default();
-                    let bengali: Vec<&&String> = words.iter().filter(|w| w.chars().any(|c| ('\u{0980}'..='\u{09FF}').contains(&c))).collect();
+                    let bengali: Vec<&&String> = words
+                        .iter()
+                        .filter(|w| w.chars().any(|c| ('\u{0980}'..='\u{09FF}').contains(&c)))
+                        .collect();
                     let latin: Vec<&&String> = words.iter().filter(|w| w.is_ascii() && w.len() > 2).collect();
                     if !bengali.is_empty() && self.rng.random_bool(s.bengali) {
-                        bengali.choose(&mut self.rng).map(|w| w.to_string()).unwrap_or(v.clone())
+                        bengali
+                            .choose(&mut self.rng)
+                            .map(|w| w.to_string())
+                            .unwrap_or(v.clone())
                     } else if !latin.is_empty() && self.rng.random_bool(0.5) {
                         title_case(latin.choose(&mut self.rng).expect("non-empty"))
                     } else {
                         v.clone()
                     }
                 });
-                Written { cell: text(code), expected: Some(v), corrupt: false }
+                Written {
+                    cell: text(code),
+                    expected: Some(v),
+                    corrupt: false,
+                }
             }
-            (ColumnType::District | ColumnType::State | ColumnType::PoliceDistrict | ColumnType::AhtuUnit, V::S(name)) => {
+            (
+                ColumnType::District | ColumnType::State | ColumnType::PoliceDistrict | ColumnType::AhtuUnit,
+                V::S(name),
+            ) => {
                 let list = match spec.ty {
                     ColumnType::District => &self.places.district,
                     ColumnType::State => &self.places.state,
                     ColumnType::PoliceDistrict => &self.places.police_district,
                     _ => &self.places.ahtu_unit,
                 };
-                let variants: Vec<&String> = list.iter().find(|p| p.name == name).map(|p| p.variants.iter().collect()).unwrap_or_default();
+                let variants: Vec<&String> = list
+                    .iter()
+                    .find(|p| p.name == name)
+                    .map(|p| p.variants.iter().collect())
+                    .unwrap_or_default();
                 let wants_bengali = self.rng.random_bool(s.bengali);
                 let pool: Vec<&&String> = variants
                     .iter()
@@ -603,8 +868,16 @@ impl Writer<'_> {
                 } else {
                     name.clone()
                 };
-                let written = if s.upper && written.is_ascii() { written.to_uppercase() } else { written };
-                Written { cell: text(written), expected: Some(name), corrupt: false }
+                let written = if s.upper && written.is_ascii() {
+                    written.to_uppercase()
+                } else {
+                    written
+                };
+                Written {
+                    cell: text(written),
+                    expected: Some(name),
+                    corrupt: false,
+                }
             }
             (ColumnType::Sections, V::Sections(items)) => {
                 let written = self.sections(&items);
@@ -614,11 +887,25 @@ impl Writer<'_> {
                     let (ay, sy) = y.split_once(' ').expect("act and section");
                     (ax, sx).cmp(&(ay, sy))
                 });
-                Written { cell: text(written), expected: Some(sorted.join("; ")), corrupt: false }
+                Written {
+                    cell: text(written),
+                    expected: Some(sorted.join("; ")),
+                    corrupt: false,
+                }
             }
-            (ColumnType::Name, V::Name { given, surname, guardian, female }) => {
-                Written { cell: text(self.name(given, surname, guardian, female)), expected: None, corrupt: false }
-            }
+            (
+                ColumnType::Name,
+                V::Name {
+                    given,
+                    surname,
+                    guardian,
+                    female,
+                },
+            ) => Written {
+                cell: text(self.name(given, surname, guardian, female)),
+                expected: None,
+                corrupt: false,
+            },
             (ColumnType::Phone, V::S(p)) => {
                 let w = match s.phones.choose(&mut self.rng).expect("non-empty") {
                     PhoneFmt::Plain => p.clone(),
@@ -626,12 +913,20 @@ impl Writer<'_> {
                     PhoneFmt::Zero => format!("0{p}"),
                     PhoneFmt::Dash => format!("91-{p}"),
                 };
-                Written { cell: text(self.digits(w)), expected: Some(format!("+91{p}")), corrupt: false }
+                Written {
+                    cell: text(self.digits(w)),
+                    expected: Some(format!("+91{p}")),
+                    corrupt: false,
+                }
             }
             (_, V::S(v)) => {
                 let w = if s.upper { v.to_uppercase() } else { v.clone() };
                 let expected = if s.upper { v.to_uppercase() } else { v };
-                Written { cell: text(w), expected: Some(expected), corrupt: false }
+                Written {
+                    cell: text(w),
+                    expected: Some(expected),
+                    corrupt: false,
+                }
             }
             (ty, v) => unreachable!("no writer for {ty:?} {v:?}"),
         }
@@ -639,14 +934,26 @@ impl Writer<'_> {
 
     fn digits(&mut self, s: String) -> String {
         if self.rng.random_bool(self.style.bengali_digits) {
-            s.chars().map(|c| if c.is_ascii_digit() { char::from_u32(0x09E6 + (c as u32 - '0' as u32)).unwrap_or(c) } else { c }).collect()
+            s.chars()
+                .map(|c| {
+                    if c.is_ascii_digit() {
+                        char::from_u32(0x09E6 + (c as u32 - '0' as u32)).unwrap_or(c)
+                    } else {
+                        c
+                    }
+                })
+                .collect()
         } else {
             s
         }
     }
 
     fn date(&mut self, d: NaiveDate) -> Cell {
-        let fmt = *self.style.dates.choose_weighted(&mut self.rng, |x| x.1).expect("non-empty");
+        let fmt = *self
+            .style
+            .dates
+            .choose_weighted(&mut self.rng, |x| x.1)
+            .expect("non-empty");
         let serial = (d - NaiveDate::from_ymd_opt(1899, 12, 30).expect("valid date")).num_days();
         let s = match fmt.0 {
             DateFmt::DmySlash => d.format("%d/%m/%Y").to_string(),
@@ -665,7 +972,12 @@ impl Writer<'_> {
     }
 
     fn amount(&mut self, a: i64) -> Cell {
-        let fmt = self.style.amounts.choose_weighted(&mut self.rng, |x| x.1).expect("non-empty").0;
+        let fmt = self
+            .style
+            .amounts
+            .choose_weighted(&mut self.rng, |x| x.1)
+            .expect("non-empty")
+            .0;
         let lakh = a as f64 / 100_000.0;
         let s = match fmt {
             AmountFmt::Plain => a.to_string(),
@@ -683,7 +995,13 @@ impl Writer<'_> {
     fn sections(&mut self, items: &[(&'static str, &'static str)]) -> String {
         let mut acts: Vec<&str> = items.iter().map(|(a, _)| *a).collect();
         acts.dedup();
-        let group = |act: &str| items.iter().filter(|(a, _)| *a == act).map(|(_, s)| *s).collect::<Vec<_>>();
+        let group = |act: &str| {
+            items
+                .iter()
+                .filter(|(a, _)| *a == act)
+                .map(|(_, s)| *s)
+                .collect::<Vec<_>>()
+        };
         let style = self.rng.random_range(0..4);
         let parts: Vec<String> = acts
             .iter()
@@ -710,7 +1028,7 @@ impl Writer<'_> {
         if self.rng.random_bool(s.bengali) {
             return format!("{} {}", given.1, surname.1);
         }
-        let mut variant = |w: &str, rng: &mut ChaCha8Rng| -> String {
+        let variant = |w: &str, rng: &mut ChaCha8Rng| -> String {
             match VARIANTS.iter().find(|(k, _)| *k == w) {
                 Some((_, vs)) if rng.random_bool(s.name_variant) => vs.choose(rng).expect("non-empty").to_string(),
                 _ => w.to_string(),
@@ -718,9 +1036,19 @@ impl Writer<'_> {
         };
         let g = variant(given.0, &mut self.rng);
         let f = variant(surname.0, &mut self.rng);
-        let mut out = if self.rng.random_bool(s.swap) { format!("{f} {g}") } else { format!("{g} {f}") };
+        let mut out = if self.rng.random_bool(s.swap) {
+            format!("{f} {g}")
+        } else {
+            format!("{g} {f}")
+        };
         if self.rng.random_bool(s.honorific) {
-            let prefix = if guardian { "D/o" } else if female { ["Smt.", "Kumari", "Mst."].choose(&mut self.rng).expect("non-empty") } else { "Sri" };
+            let prefix = if guardian {
+                "D/o"
+            } else if female {
+                ["Smt.", "Kumari", "Mst."].choose(&mut self.rng).expect("non-empty")
+            } else {
+                "Sri"
+            };
             out = format!("{prefix} {out}");
         }
         if s.upper { out.to_uppercase() } else { out }
@@ -738,8 +1066,18 @@ fn true_value(table: &str, col: &str, p: &Person, c: Option<&Case>, cl: Option<&
     let d = |x: Option<NaiveDate>| x.map(V::D);
     match (table, col) {
         (_, "survivor_ref") => s(&r.survivor),
-        ("survivors", "full_name") => Some(V::Name { given: p.given, surname: p.surname, guardian: false, female: p.sex != "male" }),
-        ("survivors", "guardian_name") => Some(V::Name { given: p.guardian.0, surname: p.guardian.1, guardian: true, female: false }),
+        ("survivors", "full_name") => Some(V::Name {
+            given: p.given,
+            surname: p.surname,
+            guardian: false,
+            female: p.sex != "male",
+        }),
+        ("survivors", "guardian_name") => Some(V::Name {
+            given: p.guardian.0,
+            surname: p.guardian.1,
+            guardian: true,
+            female: false,
+        }),
         ("survivors", "phone") => p.phone.as_deref().and_then(s),
         ("survivors", "village") => s(p.village),
         ("survivors", "sex") => s(p.sex),
@@ -843,7 +1181,9 @@ fn title_case(s: &str) -> String {
     s.split(' ')
         .map(|w| {
             let mut c = w.chars();
-            c.next().map(|f| f.to_uppercase().collect::<String>() + c.as_str()).unwrap_or_default()
+            c.next()
+                .map(|f| f.to_uppercase().collect::<String>() + c.as_str())
+                .unwrap_or_default()
         })
         .collect::<Vec<_>>()
         .join(" ")
@@ -860,7 +1200,11 @@ fn cell_text(c: &Cell) -> String {
 fn write_csv(path: &Path, src: &Source, style: &Style, headers: &[String], rows: &[Vec<Cell>]) -> Result<()> {
     let mut w = csv::WriterBuilder::new()
         .delimiter(src.delimiter_byte())
-        .terminator(if style.bom_crlf { csv::Terminator::CRLF } else { csv::Terminator::Any(b'\n') })
+        .terminator(if style.bom_crlf {
+            csv::Terminator::CRLF
+        } else {
+            csv::Terminator::Any(b'\n')
+        })
         .from_writer(Vec::new());
     let io = |e: csv::Error| Error::io(path)(e.into());
     w.write_record(headers).map_err(io)?;
@@ -890,7 +1234,8 @@ fn write_xlsx(path: &Path, sheets: &[(String, &Source, Vec<String>, Vec<Vec<Cell
         ws.set_name(sheet.as_str()).map_err(x)?;
         let top = (src.header_row - 1) as u32;
         if top > 0 {
-            ws.write_string(0, 0, format!("{} — {}", src.name, "register")).map_err(x)?;
+            ws.write_string(0, 0, format!("{} — {}", src.name, "register"))
+                .map_err(x)?;
         }
         for (c, h) in headers.iter().enumerate() {
             ws.write_string(top, c as u16, h.as_str()).map_err(x)?;
@@ -908,7 +1253,9 @@ fn write_xlsx(path: &Path, sheets: &[(String, &Source, Vec<String>, Vec<Vec<Cell
                         ws.write_number(rn, c, *n).map_err(x)?;
                     }
                     Cell::D(d) => {
-                        let dt = rust_xlsxwriter::ExcelDateTime::from_ymd(d.year() as u16, d.month() as u8, d.day() as u8).map_err(x)?;
+                        let dt =
+                            rust_xlsxwriter::ExcelDateTime::from_ymd(d.year() as u16, d.month() as u8, d.day() as u8)
+                                .map_err(x)?;
                         ws.write_datetime_with_format(rn, c, &dt, &date_fmt).map_err(x)?;
                     }
                 }
@@ -922,14 +1269,23 @@ fn write_truth(path: &Path, rows: &[TruthRow]) -> Result<()> {
     let mut cols: Vec<String> = rows.iter().flat_map(|r| r.values.keys().cloned()).collect();
     cols.sort();
     cols.dedup();
-    let lead = ["partner_id", "true_ref", "expected_status", "person_id", "case_id", "claim_id", "corrupt_fields"];
+    let lead = [
+        "partner_id",
+        "true_ref",
+        "expected_status",
+        "person_id",
+        "case_id",
+        "claim_id",
+        "corrupt_fields",
+    ];
     let mut order: Vec<String> = lead.iter().map(|s| s.to_string()).collect();
     order.extend(cols.into_iter().filter(|c| !lead.contains(&c.as_str())));
     let io = |e: csv::Error| Error::io(path)(e.into());
     let mut w = csv::Writer::from_path(path).map_err(io)?;
     w.write_record(&order).map_err(io)?;
     for r in rows {
-        w.write_record(order.iter().map(|c| r.values.get(c).map(String::as_str).unwrap_or(""))).map_err(io)?;
+        w.write_record(order.iter().map(|c| r.values.get(c).map(String::as_str).unwrap_or("")))
+            .map_err(io)?;
     }
     w.flush().map_err(Error::io(path))
 }

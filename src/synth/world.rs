@@ -106,8 +106,12 @@ fn by_now(d: NaiveDate) -> Option<NaiveDate> {
 const TRAFFICKING_IPC: &[&str] = &["370", "372", "373", "366A", "366B", "370A"];
 const TRAFFICKING_BNS: &[&str] = &["143", "98", "99", "96", "141", "144"];
 const AHTU_BY_PD: &[(&str, &str)] = &[
-    ("Barasat", "Barasat AHTU"), ("Basirhat", "Basirhat AHTU"), ("Bongaon", "Bongaon AHTU"),
-    ("Baruipur", "Baruipur AHTU"), ("Diamond Harbour", "Diamond Harbour AHTU"), ("Sundarban", "Sundarban AHTU"),
+    ("Barasat", "Barasat AHTU"),
+    ("Basirhat", "Basirhat AHTU"),
+    ("Bongaon", "Bongaon AHTU"),
+    ("Baruipur", "Baruipur AHTU"),
+    ("Diamond Harbour", "Diamond Harbour AHTU"),
+    ("Sundarban", "Sundarban AHTU"),
 ];
 
 pub fn generate(n: usize, rng: &mut ChaCha8Rng) -> World {
@@ -117,7 +121,11 @@ pub fn generate(n: usize, rng: &mut ChaCha8Rng) -> World {
     for id in 0..n {
         let sex = weighted(rng, &[("female", 92), ("male", 7), ("transgender", 1)]);
         let family = *SURNAMES.choose(rng).expect("non-empty");
-        let given = if sex == "male" { *MALE_GIVEN.choose(rng).expect("non-empty") } else { *FEMALE_GIVEN.choose(rng).expect("non-empty") };
+        let given = if sex == "male" {
+            *MALE_GIVEN.choose(rng).expect("non-empty")
+        } else {
+            *FEMALE_GIVEN.choose(rng).expect("non-empty")
+        };
         let surname = if family.2 && sex == "female" && rng.random_bool(0.6) {
             *MUSLIM_FEMALE_SURNAMES.choose(rng).expect("non-empty")
         } else {
@@ -137,7 +145,11 @@ pub fn generate(n: usize, rng: &mut ChaCha8Rng) -> World {
         });
         let age_at_rescue = dob.map(|d| completed_years(d, rescue)).unwrap_or(age);
         let phone = rng.random_bool(0.8).then(|| {
-            format!("{}{:09}", rng.random_range(6..=9), rng.random_range(0..1_000_000_000u64))
+            format!(
+                "{}{:09}",
+                rng.random_range(6..=9),
+                rng.random_range(0..1_000_000_000u64)
+            )
         });
         let person = Person {
             id,
@@ -151,11 +163,30 @@ pub fn generate(n: usize, rng: &mut ChaCha8Rng) -> World {
             district,
             dob,
             age_at_rescue,
-            form: weighted(rng, &[("SexualExploitation", 60), ("ForcedLabour", 14), ("ChildLabour", 8), ("ForcedMarriage", 7), ("Servitude", 9), ("Other", 2)]),
+            form: weighted(
+                rng,
+                &[
+                    ("SexualExploitation", 60),
+                    ("ForcedLabour", 14),
+                    ("ChildLabour", 8),
+                    ("ForcedMarriage", 7),
+                    ("Servitude", 9),
+                    ("Other", 2),
+                ],
+            ),
             destination: weighted(rng, STATES),
             rescue,
             registered: (rescue + days(rng, 0, 120)).min(as_of()),
-            legal: weighted(rng, &[("legal_aid", 40), ("programme_lawyer", 35), ("none", 15), ("private", 5), ("unknown", 5)]),
+            legal: weighted(
+                rng,
+                &[
+                    ("legal_aid", 40),
+                    ("programme_lawyer", 35),
+                    ("none", 15),
+                    ("private", 5),
+                    ("unknown", 5),
+                ],
+            ),
             collective: rng.random_bool(0.3),
             cases: vec![],
         };
@@ -190,10 +221,19 @@ fn make_case(rng: &mut ChaCha8Rng, p: &Person, id: usize, k: usize) -> Case {
     let in_maharashtra = p.destination == "Maharashtra" && rng.random_bool(0.4) && k == 0;
     let fir_date = (p.rescue - days(rng, 0, 20) + Duration::days(k as i64 * 40)).min(as_of());
     let (police_station, police_district, district, state) = if in_maharashtra {
-        (MH_POLICE_STATIONS.choose(rng).expect("non-empty").to_string(), None, None, "Maharashtra")
+        (
+            MH_POLICE_STATIONS.choose(rng).expect("non-empty").to_string(),
+            None,
+            None,
+            "Maharashtra",
+        )
     } else {
         let local: Vec<_> = WB_POLICE_STATIONS.iter().filter(|s| s.2 == p.district).collect();
-        let s = if local.is_empty() { WB_POLICE_STATIONS.choose(rng).expect("non-empty") } else { *local.choose(rng).expect("non-empty") };
+        let s = if local.is_empty() {
+            WB_POLICE_STATIONS.choose(rng).expect("non-empty")
+        } else {
+            *local.choose(rng).expect("non-empty")
+        };
         (s.0.to_string(), Some(s.1), Some(s.2), "West Bengal")
     };
     let bns = fir_date >= NaiveDate::from_ymd_opt(2024, 7, 1).expect("valid date");
@@ -203,20 +243,24 @@ fn make_case(rng: &mut ChaCha8Rng, p: &Person, id: usize, k: usize) -> Case {
         let pool = if bns { TRAFFICKING_BNS } else { TRAFFICKING_IPC };
         let n = rng.random_range(1..=3);
         for s in pool.choose_multiple(rng, n) {
-            sections.push((if bns { "BNS" } else { "IPC" }, s));
+            sections.push((if bns { "BNS" } else { "IPC" }, *s));
         }
         if !bns && rng.random_bool(0.3) {
-            sections.push(("ITPA", ["3", "4", "5", "6", "7"].choose(rng).expect("non-empty")));
+            sections.push(("ITPA", *["3", "4", "5", "6", "7"].choose(rng).expect("non-empty")));
         }
     } else {
-        let pool: &[&str] = if bns { &["137(2)", "87", "64"] } else { &["363", "366", "376"] };
-        sections.push((if bns { "BNS" } else { "IPC" }, pool.choose(rng).expect("non-empty")));
+        let pool: &[&str] = if bns {
+            &["137(2)", "87", "64"]
+        } else {
+            &["363", "366", "376"]
+        };
+        sections.push((if bns { "BNS" } else { "IPC" }, *pool.choose(rng).expect("non-empty")));
     }
     if rng.random_bool(0.4) {
         sections.push(if bns { ("BNS", "61(2)") } else { ("IPC", "120B") });
     }
     if p.age_at_rescue < 18 && rng.random_bool(0.6) {
-        sections.push(("POCSO", ["4", "6", "8", "12"].choose(rng).expect("non-empty")));
+        sections.push(("POCSO", *["4", "6", "8", "12"].choose(rng).expect("non-empty")));
     }
     sections.sort();
     sections.dedup();
@@ -231,16 +275,35 @@ fn make_case(rng: &mut ChaCha8Rng, p: &Person, id: usize, k: usize) -> Case {
         "cid" => Some("CID-AHTU"),
         _ => None,
     };
-    let ahtu_date = (agency != "local_police").then(|| fir_date + days(rng, 2, 200)).and_then(by_now);
-    let cid_date = (agency == "cid").then(|| fir_date + days(rng, 30, 300)).and_then(by_now);
+    let ahtu_date = (agency != "local_police")
+        .then(|| fir_date + days(rng, 2, 200))
+        .and_then(by_now);
+    let cid_date = (agency == "cid")
+        .then(|| fir_date + days(rng, 30, 300))
+        .and_then(by_now);
     let disposal = weighted(rng, &[("cs", 70), ("fr", 15), ("none", 15)]);
-    let chargesheet = (disposal == "cs").then(|| fir_date + days(rng, 30, 400)).and_then(by_now);
-    let final_report = (disposal == "fr").then(|| fir_date + days(rng, 60, 500)).and_then(by_now);
+    let chargesheet = (disposal == "cs")
+        .then(|| fir_date + days(rng, 30, 400))
+        .and_then(by_now);
+    let final_report = (disposal == "fr")
+        .then(|| fir_date + days(rng, 60, 500))
+        .and_then(by_now);
     let (outcome, judgment) = match chargesheet {
         Some(cs) if rng.random_bool(0.45) => {
             let j = cs + days(rng, 200, 1500);
             if j <= as_of() {
-                (weighted(rng, &[("convicted", 25), ("acquitted", 62), ("discharged", 10), ("withdrawn", 3)]), Some(j))
+                (
+                    weighted(
+                        rng,
+                        &[
+                            ("convicted", 25),
+                            ("acquitted", 62),
+                            ("discharged", 10),
+                            ("withdrawn", 3),
+                        ],
+                    ),
+                    Some(j),
+                )
             } else {
                 ("pending", None)
             }
@@ -276,12 +339,21 @@ fn make_case(rng: &mut ChaCha8Rng, p: &Person, id: usize, k: usize) -> Case {
 
 fn make_claim(rng: &mut ChaCha8Rng, c: &Case, id: usize) -> Claim {
     let application = (c.fir_date + days(rng, 30, 600)).min(as_of());
-    let interim = rng.random_bool(0.2).then(|| (rng.random_range(2..=10) * 5_000, application + days(rng, 15, 90)));
+    let interim = rng
+        .random_bool(0.2)
+        .then(|| (rng.random_range(2..=10) * 5_000, application + days(rng, 15, 90)));
     let interim = interim.filter(|(_, d)| *d <= as_of());
-    let status = weighted(rng, &[("awarded", 55), ("pending", 35), ("rejected", 8), ("withdrawn", 2)]);
+    let status = weighted(
+        rng,
+        &[("awarded", 55), ("pending", 35), ("rejected", 8), ("withdrawn", 2)],
+    );
     let award_date = application + days(rng, 30, 700);
     let (status, award) = if status == "awarded" && award_date <= as_of() {
-        let amount = *[50_000, 75_000, 1_00_000, 1_50_000, 2_00_000, 3_00_000, 4_00_000, 5_00_000, 7_00_000].choose(rng).expect("non-empty");
+        let amount = *[
+            50_000, 75_000, 1_00_000, 1_50_000, 2_00_000, 3_00_000, 4_00_000, 5_00_000, 7_00_000,
+        ]
+        .choose(rng)
+        .expect("non-empty");
         ("awarded", Some((amount, award_date)))
     } else if status == "awarded" {
         ("pending", None)
@@ -298,7 +370,11 @@ fn make_claim(rng: &mut ChaCha8Rng, c: &Case, id: usize) -> Claim {
     Claim {
         id,
         case: c.id,
-        scheme: if rng.random_bool(0.7) { "WB Victim Compensation Scheme 2017" } else { "NALSA Compensation Scheme 2018" },
+        scheme: if rng.random_bool(0.7) {
+            "WB Victim Compensation Scheme 2017"
+        } else {
+            "NALSA Compensation Scheme 2018"
+        },
         forum: weighted(rng, &[("dlsa", 70), ("slsa", 15), ("court", 15)]),
         application,
         legal_aid: rng.random_bool(0.6),

@@ -38,7 +38,11 @@ impl Demo {
 }
 
 /// Lake rows of a table keyed by (partner_id, own ref), every column as text.
-fn lake(conn: &duckdb::Connection, table: &str, key: &str) -> HashMap<(String, String), HashMap<String, Option<String>>> {
+fn lake(
+    conn: &duckdb::Connection,
+    table: &str,
+    key: &str,
+) -> HashMap<(String, String), HashMap<String, Option<String>>> {
     let (names, rows) = query_text(conn, &format!("select * from raw_{table}"));
     let mut out = HashMap::new();
     for r in rows {
@@ -53,11 +57,23 @@ fn lake(conn: &duckdb::Connection, table: &str, key: &str) -> HashMap<(String, S
 fn the_demo_prints_a_summary_and_publishes_a_snapshot() {
     let d = demo();
     let out = &d.ran.stdout;
-    for expected in ["published", "files read: 9 (0 could not be used)", "rows out: compensation_claims", "warehouse file:", "report:"] {
+    for expected in [
+        "published",
+        "files read: 9 (0 could not be used)",
+        "rows out: compensation_claims",
+        "warehouse file:",
+        "report:",
+    ] {
         assert!(out.contains(expected), "missing `{expected}`:\n{out}");
     }
     let current = d.dir().join("output/current");
-    for f in ["warehouse/tafteesh.duckdb", "reports/index.html", "reports/indicators.csv", "lake/survivors.parquet", "run.json"] {
+    for f in [
+        "warehouse/tafteesh.duckdb",
+        "reports/index.html",
+        "reports/indicators.csv",
+        "lake/survivors.parquet",
+        "run.json",
+    ] {
         assert!(current.join(f).exists(), "{f} missing from the snapshot");
     }
 }
@@ -66,15 +82,24 @@ fn the_demo_prints_a_summary_and_publishes_a_snapshot() {
 fn every_row_is_accounted_for_and_matches_the_truth_counts() {
     let d = demo();
     let conn = d.conn();
-    let (_, acct) = query_text(&conn, "select source_file, table_name, rows_read, duplicates + no_record + quarantined + kept from raw_load_files");
+    let (_, acct) = query_text(
+        &conn,
+        "select source_file, table_name, rows_read, duplicates + no_record + quarantined + kept from raw_load_files",
+    );
     for a in &acct {
         assert_eq!(a[2], a[3], "accounting broken for {:?} {:?}", a[0], a[1]);
     }
-    for (table, key) in [("survivors", "survivor_ref"), ("cases", "case_ref"), ("compensation_claims", "claim_ref")] {
+    for (table, key) in [
+        ("survivors", "survivor_ref"),
+        ("cases", "case_ref"),
+        ("compensation_claims", "claim_ref"),
+    ] {
         let truth = d.truth(table);
         let mut want: BTreeMap<(String, String), usize> = BTreeMap::new();
         for t in &truth {
-            *want.entry((t["partner_id"].clone(), t["expected_status"].clone())).or_default() += 1;
+            *want
+                .entry((t["partner_id"].clone(), t["expected_status"].clone()))
+                .or_default() += 1;
         }
         let (_, got) = query_text(
             &conn,
@@ -86,7 +111,12 @@ fn every_row_is_accounted_for_and_matches_the_truth_counts() {
         );
         let got: BTreeMap<(String, String), usize> = got
             .into_iter()
-            .map(|r| ((r[0].clone().unwrap(), r[1].clone().unwrap()), r[2].clone().unwrap().parse().unwrap()))
+            .map(|r| {
+                (
+                    (r[0].clone().unwrap(), r[1].clone().unwrap()),
+                    r[2].clone().unwrap().parse().unwrap(),
+                )
+            })
             .filter(|(_, n)| *n > 0)
             .collect();
         assert_eq!(got, want, "{table}: kept and quarantined per partner");
@@ -98,36 +128,72 @@ fn every_row_is_accounted_for_and_matches_the_truth_counts() {
 fn cleaned_values_equal_the_truth_and_unrecoverable_ones_are_flagged() {
     let d = demo();
     let conn = d.conn();
-    let (_, issues) = query_text(&conn, "select partner_id, source_file, source_row, table_name, field from raw_dq_issues");
+    let (_, issues) = query_text(
+        &conn,
+        "select partner_id, source_file, source_row, table_name, field from raw_dq_issues",
+    );
     let flagged: HashSet<Vec<Option<String>>> = issues.into_iter().collect();
     let mut checked = 0;
     let mut mismatches = Vec::new();
-    for (table, key) in [("survivors", "survivor_ref"), ("cases", "case_ref"), ("compensation_claims", "claim_ref")] {
+    for (table, key) in [
+        ("survivors", "survivor_ref"),
+        ("cases", "case_ref"),
+        ("compensation_claims", "claim_ref"),
+    ] {
         let lake = lake(&conn, table, key);
         let schema_cols: Vec<String> = {
             let m = tafteesh::config::Model::load().unwrap();
-            m.schema(table).columns.iter().filter(|c| c.privacy != tafteesh::config::schema::Privacy::Direct).map(|c| c.name.clone()).collect()
+            m.schema(table)
+                .columns
+                .iter()
+                .filter(|c| c.privacy != tafteesh::config::schema::Privacy::Direct)
+                .map(|c| c.name.clone())
+                .collect()
         };
         for t in d.truth(table).iter().filter(|t| t["expected_status"] == "kept") {
             let row = lake
                 .get(&(t["partner_id"].clone(), t["true_ref"].clone()))
-                .unwrap_or_else(|| panic!("{table}: kept record {} {} missing from the lake", t["partner_id"], t["true_ref"]));
+                .unwrap_or_else(|| {
+                    panic!(
+                        "{table}: kept record {} {} missing from the lake",
+                        t["partner_id"], t["true_ref"]
+                    )
+                });
             for col in &schema_cols {
                 let Some(want) = t.get(col) else { continue };
                 let got = row[col].clone().unwrap_or_default();
                 checked += 1;
                 if &got != want {
-                    mismatches.push(format!("{table} {} {} {col}: got `{got}`, truth `{want}`", t["partner_id"], t["true_ref"]));
+                    mismatches.push(format!(
+                        "{table} {} {} {col}: got `{got}`, truth `{want}`",
+                        t["partner_id"], t["true_ref"]
+                    ));
                 }
             }
             for col in t["corrupt_fields"].split(';').filter(|c| !c.is_empty()) {
-                let k = vec![row["partner_id"].clone(), row["source_file"].clone(), row["source_row"].clone(), Some(table.to_string()), Some(col.to_string())];
-                assert!(flagged.contains(&k), "{table} {} {}: corrupt `{col}` not flagged", t["partner_id"], t["true_ref"]);
+                let k = vec![
+                    row["partner_id"].clone(),
+                    row["source_file"].clone(),
+                    row["source_row"].clone(),
+                    Some(table.to_string()),
+                    Some(col.to_string()),
+                ];
+                assert!(
+                    flagged.contains(&k),
+                    "{table} {} {}: corrupt `{col}` not flagged",
+                    t["partner_id"],
+                    t["true_ref"]
+                );
             }
         }
     }
     assert!(checked > 20_000, "only {checked} values checked");
-    assert!(mismatches.is_empty(), "{} of {checked} values differ from the truth, e.g.:\n{}", mismatches.len(), mismatches.iter().take(15).cloned().collect::<Vec<_>>().join("\n"));
+    assert!(
+        mismatches.is_empty(),
+        "{} of {checked} values differ from the truth, e.g.:\n{}",
+        mismatches.len(),
+        mismatches.iter().take(15).cloned().collect::<Vec<_>>().join("\n")
+    );
 }
 
 #[test]
@@ -162,7 +228,10 @@ fn no_plaintext_identifier_leaves_the_restricted_area() {
     };
     // Every text value of every table in the warehouse.
     let conn = d.conn();
-    let (_, tables) = query_text(&conn, "select table_name from information_schema.tables where table_schema = 'main'");
+    let (_, tables) = query_text(
+        &conn,
+        "select table_name from information_schema.tables where table_schema = 'main'",
+    );
     for t in tables {
         let t = t[0].clone().unwrap();
         let (names, rows) = query_text(&conn, &format!("select * from {t}"));
@@ -215,7 +284,11 @@ fn fy(date: &str) -> Option<String> {
 }
 
 /// Count or sum truth records into periods (their FY by `date` and All time).
-fn tally(rows: &[&HashMap<String, String>], date: &str, mut f: impl FnMut(&HashMap<String, String>) -> Option<(f64, f64)>) -> Figures {
+fn tally(
+    rows: &[&HashMap<String, String>],
+    date: &str,
+    mut f: impl FnMut(&HashMap<String, String>) -> Option<(f64, f64)>,
+) -> Figures {
     let mut out: Figures = BTreeMap::new();
     for r in rows {
         let Some((num, den)) = f(r) else { continue };
@@ -240,43 +313,91 @@ fn per_partner_indicators_equal_those_computed_from_the_truth() {
         "conviction_rate",
         tally(&cases, "judgment_date", |r| {
             let o = r["outcome"].as_str();
-            ["convicted", "acquitted", "discharged"].contains(&o).then(|| ((o == "convicted") as i32 as f64, 1.0))
+            ["convicted", "acquitted", "discharged"]
+                .contains(&o)
+                .then(|| ((o == "convicted") as i32 as f64, 1.0))
         }),
     );
-    let mut cs = cases.iter().map(|r| {
-        let mut r = (*r).clone();
-        let d = if !r["chargesheet_date"].is_empty() { r["chargesheet_date"].clone() } else { r["final_report_date"].clone() };
-        r.insert("disposal_date".into(), d);
-        r
-    }).collect::<Vec<_>>();
+    let mut cs = cases
+        .iter()
+        .map(|r| {
+            let mut r = (*r).clone();
+            let d = if !r["chargesheet_date"].is_empty() {
+                r["chargesheet_date"].clone()
+            } else {
+                r["final_report_date"].clone()
+            };
+            r.insert("disposal_date".into(), d);
+            r
+        })
+        .collect::<Vec<_>>();
     cs.retain(|r| !r["chargesheet_date"].is_empty() || !r["final_report_date"].is_empty());
     let cs_refs: Vec<&HashMap<String, String>> = cs.iter().collect();
-    want.insert("chargesheeting_rate", tally(&cs_refs, "disposal_date", |r| Some(((!r["chargesheet_date"].is_empty()) as i32 as f64, 1.0))));
-    let amount = |field: &'static str| move |r: &HashMap<String, String>| r[field].parse::<f64>().ok().filter(|a| *a > 0.0).map(|a| (a, 0.0));
-    want.insert("compensation_awarded_inr", tally(&claims, "award_date", amount("awarded_amount_inr")));
-    want.insert("compensation_disbursed_inr", tally(&claims, "disbursed_date", amount("disbursed_amount_inr")));
+    want.insert(
+        "chargesheeting_rate",
+        tally(&cs_refs, "disposal_date", |r| {
+            Some(((!r["chargesheet_date"].is_empty()) as i32 as f64, 1.0))
+        }),
+    );
+    let amount = |field: &'static str| {
+        move |r: &HashMap<String, String>| r[field].parse::<f64>().ok().filter(|a| *a > 0.0).map(|a| (a, 0.0))
+    };
+    want.insert(
+        "compensation_awarded_inr",
+        tally(&claims, "award_date", amount("awarded_amount_inr")),
+    );
+    want.insert(
+        "compensation_disbursed_inr",
+        tally(&claims, "disbursed_date", amount("disbursed_amount_inr")),
+    );
     want.insert(
         "cases_transferred_to_ahtu",
-        tally(&cases, "ahtu_transfer_date", |r| (!r["ahtu_transfer_date"].is_empty() || r["investigating_agency"] == "ahtu").then_some((1.0, 0.0))),
+        tally(&cases, "ahtu_transfer_date", |r| {
+            (!r["ahtu_transfer_date"].is_empty() || r["investigating_agency"] == "ahtu").then_some((1.0, 0.0))
+        }),
     );
     want.insert(
         "cases_transferred_to_cid",
-        tally(&cases, "cid_transfer_date", |r| (!r["cid_transfer_date"].is_empty() || r["investigating_agency"] == "cid").then_some((1.0, 0.0))),
+        tally(&cases, "cid_transfer_date", |r| {
+            (!r["cid_transfer_date"].is_empty() || r["investigating_agency"] == "cid").then_some((1.0, 0.0))
+        }),
     );
-    want.insert("claims_filed_with_legal_aid", tally(&claims, "application_date", |r| (r["filed_with_legal_aid"] == "true").then_some((1.0, 0.0))));
+    want.insert(
+        "claims_filed_with_legal_aid",
+        tally(&claims, "application_date", |r| {
+            (r["filed_with_legal_aid"] == "true").then_some((1.0, 0.0))
+        }),
+    );
 
     let conn = d.conn();
     for (id, figures) in want {
-        let (_, rows) = query_text(&conn, &format!("select period, partner_id, numerator, denominator from indicator_values where indicator_id = '{id}'"));
+        let (_, rows) = query_text(
+            &conn,
+            &format!(
+                "select period, partner_id, numerator, denominator from indicator_values where indicator_id = '{id}'"
+            ),
+        );
         let got: Figures = rows
             .into_iter()
             .map(|r| {
-                ((r[0].clone().unwrap(), r[1].clone().unwrap()), (r[2].clone().unwrap().parse().unwrap(), r[3].clone().map(|d| d.parse().unwrap())))
+                (
+                    (r[0].clone().unwrap(), r[1].clone().unwrap()),
+                    (
+                        r[2].clone().unwrap().parse().unwrap(),
+                        r[3].clone().map(|d| d.parse().unwrap()),
+                    ),
+                )
             })
             .collect();
         let has_den = id.ends_with("_rate");
-        let want: Figures = figures.into_iter().map(|(k, (n, den))| (k, (n, if has_den { den } else { None }))).collect();
-        assert!(!want.is_empty(), "{id}: the truth has no records, the test proves nothing");
+        let want: Figures = figures
+            .into_iter()
+            .map(|(k, (n, den))| (k, (n, if has_den { den } else { None })))
+            .collect();
+        assert!(
+            !want.is_empty(),
+            "{id}: the truth has no records, the test proves nothing"
+        );
         assert_eq!(got, want, "{id}");
     }
 }

@@ -17,16 +17,27 @@ fn fixture_setup(w: &Workdir) {
     assert_eq!(w.run(&["keygen", "key/pseudonym.key"]).code, 0);
     // XLSX fixtures are written here rather than committed as binaries.
     let good = root.join("inbox/fixture_ngo/register_sheet_title_row.xlsx");
-    write_xlsx(&good, "Register", &[("F-50", "Xlsx Good Test", "9876500050", "F", "Purulia", "15/08/2023")]);
+    write_xlsx(
+        &good,
+        "Register",
+        &[("F-50", "Xlsx Good Test", "9876500050", "F", "Purulia", "15/08/2023")],
+    );
     let wrong = root.join("inbox/fixture_ngo/wrong_sheet_name.xlsx");
-    write_xlsx(&wrong, "Sheet1", &[("F-60", "Wrong Sheet Test", "9876500060", "F", "Purulia", "15/08/2023")]);
+    write_xlsx(
+        &wrong,
+        "Sheet1",
+        &[("F-60", "Wrong Sheet Test", "9876500060", "F", "Purulia", "15/08/2023")],
+    );
 }
 
 fn write_xlsx(path: &Path, sheet: &str, rows: &[(&str, &str, &str, &str, &str, &str)]) {
     let mut wb = rust_xlsxwriter::Workbook::new();
     let ws = wb.add_worksheet();
     ws.set_name(sheet).unwrap();
-    for (c, h) in ["ID", "Name", "Phone", "Sex", "District", "Rescue Date"].iter().enumerate() {
+    for (c, h) in ["ID", "Name", "Phone", "Sex", "District", "Rescue Date"]
+        .iter()
+        .enumerate()
+    {
         ws.write_string(0, c as u16, *h).unwrap();
     }
     for (r, row) in rows.iter().enumerate() {
@@ -45,24 +56,47 @@ fn broken_files_are_named_with_their_reason_and_the_rest_still_load() {
     let w = Workdir::new();
     fixture_setup(&w);
     let ran = w.run(&["run", "--config", "config"]);
-    assert_eq!(ran.code, 4, "a run with unusable files is partial (exit 4):\n{}", ran.all());
+    assert_eq!(
+        ran.code,
+        4,
+        "a run with unusable files is partial (exit 4):\n{}",
+        ran.all()
+    );
     let out = ran.all();
     for (file, reason) in [
         ("empty_file.csv", "the file is empty"),
         ("xlsx_renamed_to_csv.csv", "not a text file"),
-        ("none_of_the_mapped_columns.csv", "mapped columns not found in the file: ID, Name, Phone, Sex, District, Rescue Date"),
-        ("wrong_sheet_name.xlsx", "sheet `Register` not found; the workbook has: Sheet1"),
+        (
+            "none_of_the_mapped_columns.csv",
+            "mapped columns not found in the file: ID, Name, Phone, Sex, District, Rescue Date",
+        ),
+        (
+            "wrong_sheet_name.xlsx",
+            "sheet `Register` not found; the workbook has: Sheet1",
+        ),
     ] {
-        let line = out.lines().find(|l| l.contains(file) && l.contains("NOT USED")).unwrap_or_else(|| panic!("no line for {file}:\n{out}"));
+        let line = out
+            .lines()
+            .find(|l| l.contains(file) && l.contains("NOT USED"))
+            .unwrap_or_else(|| panic!("no line for {file}:\n{out}"));
         assert!(line.contains(reason), "{file}: expected `{reason}` in `{line}`");
     }
-    assert!(out.contains("windows1252_undeclared.csv") && out.contains("read as Windows-1252"), "{out}");
+    assert!(
+        out.contains("windows1252_undeclared.csv") && out.contains("read as Windows-1252"),
+        "{out}"
+    );
 
     let db = w.path().join("output/current/warehouse/tafteesh.duckdb");
     let conn = tafteesh::warehouse::open(&db).unwrap();
-    let (_, rows) = query_text(&conn, "select survivor_ref, sex, home_district, rescue_date from raw_survivors order by survivor_ref");
+    let (_, rows) = query_text(
+        &conn,
+        "select survivor_ref, sex, home_district, rescue_date from raw_survivors order by survivor_ref",
+    );
     let refs: Vec<&str> = rows.iter().map(|r| r[0].as_deref().unwrap()).collect();
-    assert_eq!(refs, ["F-1", "F-10", "F-11", "F-13", "F-2", "F-21", "F-30", "F-40", "F-50"]);
+    assert_eq!(
+        refs,
+        ["F-1", "F-10", "F-11", "F-13", "F-2", "F-21", "F-30", "F-40", "F-50"]
+    );
     let f2 = &rows[4];
     assert_eq!(f2[1].as_deref(), Some("female"));
     assert_eq!(f2[2].as_deref(), Some("North 24 Parganas"), "Bengali-script district");
@@ -71,7 +105,10 @@ fn broken_files_are_named_with_their_reason_and_the_rest_still_load() {
     assert_eq!(f10[3], None, "an impossible date is nulled, not guessed");
 
     // Field warnings name file, row, field and rule.
-    let (_, issues) = query_text(&conn, "select source_file, source_row, field, rule_id, severity from raw_dq_issues order by all");
+    let (_, issues) = query_text(
+        &conn,
+        "select source_file, source_row, field, rule_id, severity from raw_dq_issues order by all",
+    );
     let has = |file: &str, row: &str, field: &str, rule: &str| {
         issues.iter().any(|i| {
             i[0].as_deref().is_some_and(|f| f.ends_with(file))
@@ -80,9 +117,23 @@ fn broken_files_are_named_with_their_reason_and_the_rest_still_load() {
                 && i[3].as_deref() == Some(rule)
         })
     };
-    assert!(has("impossible_date_and_blank_id.csv", "2", "rescue_date", "date.impossible"), "{issues:?}");
-    assert!(has("impossible_date_and_blank_id.csv", "4", "survivor_ref", "required"), "{issues:?}");
-    assert!(has("impossible_date_and_blank_id.csv", "5", "phone", "phone.not_mobile"), "{issues:?}");
+    assert!(
+        has(
+            "impossible_date_and_blank_id.csv",
+            "2",
+            "rescue_date",
+            "date.impossible"
+        ),
+        "{issues:?}"
+    );
+    assert!(
+        has("impossible_date_and_blank_id.csv", "4", "survivor_ref", "required"),
+        "{issues:?}"
+    );
+    assert!(
+        has("impossible_date_and_blank_id.csv", "5", "phone", "phone.not_mobile"),
+        "{issues:?}"
+    );
     assert!(has("ragged_row.csv", "2", "(row)", "row.ragged"), "{issues:?}");
 
     // Every row accounted for, per file and table.
@@ -93,16 +144,26 @@ fn broken_files_are_named_with_their_reason_and_the_rest_still_load() {
     for a in &acct {
         assert_eq!(a[1], a[2], "accounting for {:?}", a[0]);
     }
-    assert!(acct.iter().any(|a| a[0].as_deref().is_some_and(|f| f.ends_with("exact_duplicate_rows.csv")) && a[3].as_deref() == Some("1")));
+    assert!(acct.iter().any(
+        |a| a[0].as_deref().is_some_and(|f| f.ends_with("exact_duplicate_rows.csv")) && a[3].as_deref() == Some("1")
+    ));
 
     // The quarantine is restricted and tells the data officer what to fix.
-    let q = w.path().join("output/restricted/latest/quarantine/fixture_ngo/fixture_ngo__impossible_date_and_blank_id.csv.quarantine.csv");
+    let q = w.path().join(
+        "output/restricted/latest/quarantine/fixture_ngo/fixture_ngo__impossible_date_and_blank_id.csv.quarantine.csv",
+    );
     let text = std::fs::read_to_string(&q).unwrap_or_else(|e| panic!("{}: {e}", q.display()));
-    assert!(text.contains("survivors.survivor_ref: required field is blank (required)"), "{text}");
+    assert!(
+        text.contains("survivors.survivor_ref: required field is blank (required)"),
+        "{text}"
+    );
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
-        let mode = std::fs::metadata(w.path().join("output/restricted")).unwrap().permissions().mode();
+        let mode = std::fs::metadata(w.path().join("output/restricted"))
+            .unwrap()
+            .permissions()
+            .mode();
         assert_eq!(mode & 0o077, 0, "restricted area must be owner-only");
     }
 
@@ -117,7 +178,11 @@ fn every_config_mistake_is_listed_with_the_file_named() {
     let w = Workdir::new();
     copy_dir(&fixture("bad_pipelines"), &w.path().join("config/pipelines"));
     std::fs::create_dir_all(w.path().join("inbox")).unwrap();
-    std::fs::write(w.path().join("config/tafteesh.toml"), "inbox = \"../inbox\"\noutput = \"../output\"\n").unwrap();
+    std::fs::write(
+        w.path().join("config/tafteesh.toml"),
+        "inbox = \"../inbox\"\noutput = \"../output\"\n",
+    )
+    .unwrap();
     let ran = w.run(&["validate", "--config", "config"]);
     assert_eq!(ran.code, 6, "{}", ran.all());
     let err = ran.stderr;
@@ -154,7 +219,11 @@ fn a_run_without_a_key_is_refused_before_reading_data() {
     let w = Workdir::new();
     copy_dir(&fixture("pipelines"), &w.path().join("config/pipelines"));
     std::fs::create_dir_all(w.path().join("inbox")).unwrap();
-    std::fs::write(w.path().join("config/tafteesh.toml"), "inbox = \"../inbox\"\noutput = \"../output\"\n").unwrap();
+    std::fs::write(
+        w.path().join("config/tafteesh.toml"),
+        "inbox = \"../inbox\"\noutput = \"../output\"\n",
+    )
+    .unwrap();
     let ran = w.run(&["run", "--config", "config"]);
     assert_eq!(ran.code, 6, "{}", ran.all());
     assert!(ran.stderr.contains("TAFTEESH_KEY"), "{}", ran.stderr);

@@ -6,13 +6,19 @@ use std::process::Command;
 use crate::util::Workdir;
 
 fn python_has(modules: &str) -> bool {
-    Command::new("python3").args(["-c", &format!("import {modules}")]).output().is_ok_and(|o| o.status.success())
+    Command::new("python3")
+        .args(["-c", &format!("import {modules}")])
+        .output()
+        .is_ok_and(|o| o.status.success())
 }
 
 #[test]
 fn python_duckdb_and_pyarrow_read_what_the_run_wrote() {
     if !python_has("duckdb, pyarrow.parquet") {
-        assert!(std::env::var_os("CI").is_none(), "CI must install the python packages duckdb and pyarrow (see .ci/run)");
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI must install the python packages duckdb and pyarrow (see .ci/run)"
+        );
         eprintln!("SKIPPED: python3 with duckdb and pyarrow is not installed here (pip install duckdb pyarrow)");
         return;
     }

@@ -21,7 +21,9 @@ impl Ran {
 
 impl Workdir {
     pub fn new() -> Self {
-        Workdir { dir: tempfile::tempdir().expect("temp dir") }
+        Workdir {
+            dir: tempfile::tempdir().expect("temp dir"),
+        }
     }
 
     pub fn path(&self) -> &Path {
@@ -70,7 +72,11 @@ pub fn read_csv(path: &Path) -> Vec<std::collections::HashMap<String, String>> {
     r.records()
         .map(|rec| {
             let rec = rec.unwrap();
-            headers.iter().zip(rec.iter()).map(|(h, v)| (h.to_string(), v.to_string())).collect()
+            headers
+                .iter()
+                .zip(rec.iter())
+                .map(|(h, v)| (h.to_string(), v.to_string()))
+                .collect()
         })
         .collect()
 }
@@ -79,18 +85,14 @@ pub fn read_csv(path: &Path) -> Vec<std::collections::HashMap<String, String>> {
 pub fn query_text(conn: &duckdb::Connection, sql: &str) -> (Vec<String>, Vec<Vec<Option<String>>>) {
     let wrapped = format!("select columns(*)::varchar from ({sql})");
     let mut stmt = conn.prepare(&wrapped).unwrap_or_else(|e| panic!("{sql}: {e}"));
-    let mut rows = stmt.query([]).unwrap();
     let mut out = Vec::new();
-    let mut names: Vec<String> = Vec::new();
-    while let Some(row) = rows.next().unwrap() {
-        if names.is_empty() {
-            names = row.as_ref().column_names().into_iter().map(|s| s.to_string()).collect();
+    {
+        let mut rows = stmt.query([]).unwrap_or_else(|e| panic!("{sql}: {e}"));
+        while let Some(row) = rows.next().unwrap() {
+            let n = row.as_ref().column_count();
+            out.push((0..n).map(|i| row.get::<_, Option<String>>(i).unwrap()).collect());
         }
-        let n = names.len();
-        out.push((0..n).map(|i| row.get::<_, Option<String>>(i).unwrap()).collect());
     }
-    if names.is_empty() {
-        names = stmt.column_names().into_iter().map(|s| s.to_string()).collect();
-    }
+    let names = stmt.column_names().into_iter().map(|s| s.to_string()).collect();
     (names, out)
 }
