@@ -22,7 +22,8 @@ pub struct RawTable {
     pub columns: Vec<Vec<String>>,
     /// The 1-based row number of each data row in the source.
     pub rows: Vec<u32>,
-    /// Rows with no value in any cell: skipped, and counted.
+    /// Rows with no value in any cell: skipped, and counted. (Wholly empty
+    /// CSV lines are not records at all and are not counted.)
     pub blank_rows: usize,
     /// Data rows (by index) that held more cells than the header has columns.
     pub ragged_rows: Vec<usize>,
@@ -180,12 +181,28 @@ pub fn read_csv(text: &str, delimiter: u8, header_row: usize) -> Result<RawTable
         .from_reader(text.as_bytes());
     let mut t = RawTable::default();
     let mut have_header = false;
-    for (i, rec) in rdr.records().enumerate() {
-        let row_number = i as u64 + 1;
-        let rec = rec.map_err(|e| FileError::Csv {
-            row: e.position().map(|p| p.record() + 1).unwrap_or(row_number),
-            message: csv_error_kind(&e),
-        })?;
+    // A row's number is the line its record starts on: what a text editor
+    // (and, without multi-line cells, Excel) shows. The csv reader skips
+    // blank lines and its own line count lags, so the line is worked out from
+    // the byte offset where the record ends, less the line breaks inside it.
+    let newlines: Vec<usize> = memchr_all(text.as_bytes(), b'\n');
+    let line_of = |offset: usize| newlines.partition_point(|&n| n < offset) as u64 + 1;
+    let mut rec = csv::StringRecord::new();
+    loop {
+        match rdr.read_record(&mut rec) {
+            Ok(true) => {}
+            Ok(false) => break,
+            Err(e) => {
+                let at = e.position().map(|p| line_of(p.byte() as usize)).unwrap_or(0);
+                return Err(FileError::Csv {
+                    row: at,
+                    message: csv_error_kind(&e),
+                });
+            }
+        }
+        let end = rdr.position().byte() as usize;
+        let inner_breaks = rec.iter().map(|f| f.matches('\n').count() as u64).sum::<u64>();
+        let row_number = line_of(end.saturating_sub(1)) - inner_breaks;
         if (row_number as usize) < header_row {
             continue;
         }
@@ -205,6 +222,16 @@ pub fn read_csv(text: &str, delimiter: u8, header_row: usize) -> Result<RawTable
         });
     }
     Ok(t)
+}
+
+/// Offsets of every `byte` in `bytes`.
+fn memchr_all(bytes: &[u8], byte: u8) -> Vec<usize> {
+    bytes
+        .iter()
+        .enumerate()
+        .filter(|(_, b)| **b == byte)
+        .map(|(i, _)| i)
+        .collect()
 }
 
 /// The kind of a CSV error, without the bytes that caused it.
@@ -302,8 +329,9 @@ mod tests {
         let t = read_csv(&text, b';', 1).unwrap();
         assert_eq!(t.headers, ["id", "name"]);
         assert_eq!(t.columns[1], ["a", "b"]);
-        assert_eq!(t.rows, [2, 4]);
-        assert_eq!(t.blank_rows, 1);
+        assert_eq!(t.rows, [2, 4], "row numbers are lines, blank lines included");
+        let t = read_csv("id;name\n1;a\n;\n2;b\n", b';', 1).unwrap();
+        assert_eq!(t.blank_rows, 1, "a row of empty cells is counted as blank");
     }
 
     #[test]

@@ -149,7 +149,7 @@ impl Plan {
             path: config_file.clone(),
             problems: vec![e.to_string()],
         })?;
-        let base = config_file.parent().unwrap_or(Path::new(".")).to_path_buf();
+        let base = lexical_clean(config_file.parent().unwrap_or(Path::new(".")));
         let model = Model::load()?;
         let pipelines_dir = base.join(&project.pipelines);
         let pipelines = load_pipelines(&pipelines_dir, &model)?;
@@ -159,13 +159,33 @@ impl Plan {
             (None, None) => None,
         };
         Ok(Plan {
-            inbox: base.join(&project.inbox),
-            output: base.join(&project.output),
+            inbox: lexical_clean(&base.join(&project.inbox)),
+            output: lexical_clean(&base.join(&project.output)),
             config_file,
             pipelines,
             model,
             key,
         })
+    }
+}
+
+/// `a/b/../c` as `a/c`, without touching the file system (the path may not exist yet).
+pub fn lexical_clean(path: &Path) -> PathBuf {
+    use std::path::Component;
+    let mut out = PathBuf::new();
+    for c in path.components() {
+        match c {
+            Component::CurDir => {}
+            Component::ParentDir if matches!(out.components().next_back(), Some(Component::Normal(_))) => {
+                out.pop();
+            }
+            other => out.push(other.as_os_str()),
+        }
+    }
+    if out.as_os_str().is_empty() {
+        PathBuf::from(".")
+    } else {
+        out
     }
 }
 

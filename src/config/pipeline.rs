@@ -34,16 +34,16 @@ pub enum Format {
 
 /// Text encodings a CSV export may use.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
-#[serde(rename_all = "kebab-case")]
 pub enum Encoding {
     /// A byte-order mark decides; otherwise UTF-8 if valid, else Windows-1252.
     #[default]
+    #[serde(rename = "auto")]
     Auto,
-    #[serde(alias = "utf8")]
+    #[serde(rename = "utf-8", alias = "utf8")]
     Utf8,
-    #[serde(alias = "utf16")]
+    #[serde(rename = "utf-16", alias = "utf16")]
     Utf16,
-    #[serde(alias = "cp1252")]
+    #[serde(rename = "windows-1252", alias = "cp1252")]
     Windows1252,
 }
 

@@ -6,7 +6,8 @@
 
 use std::path::Path;
 
-use minijinja::{Environment, context};
+use minijinja::value::Serde;
+use minijinja::{Environment, Value, context};
 use serde::Serialize;
 
 use crate::error::{Error, Result};
@@ -211,7 +212,7 @@ pub fn write_html(
         .map_err(|e| Error::Internal(format!("report template: {e}")))?;
     let html = env
         .get_template("index.html")
-        .and_then(|t| t.render(context! { facts => facts, tables => tables }))
+        .and_then(|t| t.render(context! { facts => Value::from(Serde(facts)), tables => Value::from(Serde(&tables)) }))
         .map_err(|e| Error::Internal(format!("rendering the report: {e}")))?;
     std::fs::write(path, html).map_err(Error::io(path))
 }

@@ -60,7 +60,7 @@ fn the_demo_prints_a_summary_and_publishes_a_snapshot() {
     for expected in [
         "published",
         "files read: 9 (0 could not be used)",
-        "rows out: compensation_claims",
+        "rows out: cases",
         "warehouse file:",
         "report:",
     ] {
