@@ -174,9 +174,7 @@ pub fn clean_feed(
         .columns
         .iter()
         .enumerate()
-        .filter(|(i, c)| {
-            matches!(inputs[*i], Input::Column(_)) && !(c.name.ends_with("_ref") && !schema.key.contains(&c.name))
-        })
+        .filter(|(i, c)| matches!(inputs[*i], Input::Column(_)) && !is_foreign_ref(schema, &c.name))
         .map(|(i, _)| i)
         .collect();
     let rows: Vec<usize> = live
@@ -237,6 +235,11 @@ pub fn clean_feed(
         issues,
         no_record,
     })
+}
+
+/// A `*_ref` column that points at another table's record (a case's `survivor_ref`).
+fn is_foreign_ref(schema: &TableSchema, column: &str) -> bool {
+    column.ends_with("_ref") && !schema.key.iter().any(|k| k == column)
 }
 
 fn to_column(name: &str, v: Values, keep: &[bool]) -> Column {

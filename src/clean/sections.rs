@@ -123,11 +123,11 @@ fn tokenize(raw: &str, r: &Reference) -> Vec<Tok> {
         if is_section_number(w) {
             let mut num = w.to_uppercase();
             // "137 2" from "137(2)": a 1-2 digit sub-section right after a number.
-            if let Some(next) = words.get(i + 1) {
-                if raw_has_subsection(raw, &num, next) {
-                    num = format!("{num}({next})");
-                    i += 1;
-                }
+            if let Some(next) = words.get(i + 1)
+                && raw_has_subsection(raw, &num, next)
+            {
+                num = format!("{num}({next})");
+                i += 1;
             }
             out.push(Tok::Num(num));
         }

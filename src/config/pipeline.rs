@@ -160,10 +160,11 @@ impl Pipeline {
                     if src.sheet.is_some() {
                         out.push(format!("{at}: `sheet` is for xlsx sources"));
                     }
-                    if let Some(d) = &src.delimiter {
-                        if d != "tab" && d.len() != 1 {
-                            out.push(format!("{at}: delimiter must be one ASCII character or \"tab\""));
-                        }
+                    if let Some(d) = &src.delimiter
+                        && d != "tab"
+                        && d.len() != 1
+                    {
+                        out.push(format!("{at}: delimiter must be one ASCII character or \"tab\""));
                     }
                 }
                 Format::Xlsx => {

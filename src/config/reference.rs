@@ -54,10 +54,10 @@ impl Gazetteer {
             g.names.push(p.name.clone());
             for v in p.variants.iter().chain(std::iter::once(&p.name)) {
                 let key = place_key(v);
-                if let Some(prev) = g.by_key.insert(key, p.name.clone()) {
-                    if prev != p.name {
-                        problems.push(format!("{kind} spelling `{v}` names both `{prev}` and `{}`", p.name));
-                    }
+                if let Some(prev) = g.by_key.insert(key, p.name.clone())
+                    && prev != p.name
+                {
+                    problems.push(format!("{kind} spelling `{v}` names both `{prev}` and `{}`", p.name));
                 }
             }
         }

@@ -132,13 +132,13 @@ impl TableSchema {
                     ));
                 }
             }
-            if let Some(src) = &c.derived_from {
-                if self.column(src).is_none() {
-                    out.push(format!(
-                        "column `{}` is derived from `{src}`, which does not exist",
-                        c.name
-                    ));
-                }
+            if let Some(src) = &c.derived_from
+                && self.column(src).is_none()
+            {
+                out.push(format!(
+                    "column `{}` is derived from `{src}`, which does not exist",
+                    c.name
+                ));
             }
             if c.privacy == Privacy::Direct && c.required {
                 out.push(format!(

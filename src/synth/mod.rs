@@ -361,10 +361,15 @@ pub fn generate(n: usize, seed: u64, out: &Path) -> Result<SynthSummary> {
         };
         let held = &assignment[style.partner];
         // Every source of the partner (sheets of one workbook share a file).
-        let mut sheets: Vec<(String, &Source, Vec<String>, Vec<Vec<Cell>>, Vec<NaiveDate>)> = Vec::new();
+        let mut sheets: Vec<Sheet<'_>> = Vec::new();
         for source in &pipeline.sources {
-            let (headers, rows, dates) = ctx.source_rows(source, held, &mut truth);
-            sheets.push((source.sheet.clone().unwrap_or_default(), source, headers, rows, dates));
+            let (headers, rows, registered) = ctx.source_rows(source, held, &mut truth);
+            sheets.push(Sheet {
+                source,
+                headers,
+                rows,
+                registered,
+            });
         }
         let dir = inbox.join(style.partner);
         std::fs::create_dir_all(&dir).map_err(Error::io(&dir))?;
@@ -372,30 +377,19 @@ pub fn generate(n: usize, seed: u64, out: &Path) -> Result<SynthSummary> {
         for (fi, name) in style.files.iter().enumerate() {
             let last = fi + 1 == style.files.len();
             let path = dir.join(name);
-            let mut count = 0;
-            let selected: Vec<(String, &Source, Vec<String>, Vec<Vec<Cell>>)> = sheets
-                .iter()
-                .map(|(sheet, src, h, rows, dates)| {
-                    let rows: Vec<Vec<Cell>> = rows
-                        .iter()
-                        .zip(dates)
-                        .filter(|(_, d)| last || **d < cutoff)
-                        .map(|(r, _)| r.clone())
-                        .collect();
-                    (sheet.clone(), *src, h.clone(), rows)
-                })
-                .collect();
-            match selected[0].1.format {
-                Format::Csv => {
-                    let (_, src, h, rows) = &selected[0];
-                    count += rows.len();
-                    write_csv(&path, src, style, h, rows)?;
-                }
-                Format::Xlsx => {
-                    count += selected.iter().map(|s| s.3.len()).sum::<usize>();
-                    write_xlsx(&path, &selected)?;
-                }
+            // An older cumulative export holds the records registered before the cut-off.
+            let older: Vec<Sheet<'_>>;
+            let these: &[Sheet<'_>] = if last {
+                &sheets
+            } else {
+                older = sheets.iter().map(|s| s.registered_before(cutoff)).collect();
+                &older
+            };
+            match these[0].source.format {
+                Format::Csv => write_csv(&path, style, &these[0])?,
+                Format::Xlsx => write_xlsx(&path, these)?,
             }
+            let count = these.iter().map(|s| s.rows.len()).sum();
             files.push((format!("{}/{name}", style.partner), count));
         }
     }
@@ -410,6 +404,30 @@ pub fn generate(n: usize, seed: u64, out: &Path) -> Result<SynthSummary> {
         truth: truth_dir,
         files,
     })
+}
+
+/// One sheet (or the whole of a CSV file) of a partner's export.
+struct Sheet<'a> {
+    source: &'a Source,
+    headers: Vec<String>,
+    rows: Vec<Vec<Cell>>,
+    /// The registration date of each row's survivor.
+    registered: Vec<NaiveDate>,
+}
+
+impl Sheet<'_> {
+    fn registered_before(&self, cutoff: NaiveDate) -> Self {
+        let keep = |i: &usize| self.registered[*i] < cutoff;
+        Sheet {
+            source: self.source,
+            headers: self.headers.clone(),
+            rows: (0..self.rows.len())
+                .filter(keep)
+                .map(|i| self.rows[i].clone())
+                .collect(),
+            registered: (0..self.rows.len()).filter(keep).map(|i| self.registered[i]).collect(),
+        }
+    }
 }
 
 fn hash_str(s: &str) -> u64 {
@@ -502,10 +520,10 @@ impl Writer<'_> {
         for (table, feed) in &source.tables {
             let schema = self.model.schema(table);
             for c in &schema.columns {
-                if let Some(h) = feed.columns.get(&c.name) {
-                    if !headers.contains(h) {
-                        headers.push(h.clone());
-                    }
+                if let Some(h) = feed.columns.get(&c.name)
+                    && !headers.contains(h)
+                {
+                    headers.push(h.clone());
                 }
             }
         }
@@ -565,10 +583,10 @@ impl Writer<'_> {
                     "survivors" => true,
                     "cases" => {
                         case.is_some()
-                            && !(feed
+                            && feed
                                 .constants
                                 .get("state")
-                                .is_some_and(|s| s != case.map(|c| c.state).unwrap_or("")))
+                                .is_none_or(|s| s == case.map(|c| c.state).unwrap_or(""))
                     }
                     _ => claim.is_some(),
                 };
@@ -618,15 +636,15 @@ impl Writer<'_> {
                     if let (Some(V::Name { .. }), Cell::S(s)) = (&truth_value, &written.cell) {
                         t.values.insert(format!("written_{}", c.name), s.clone());
                     }
-                    if c.ty == ColumnType::Phone {
-                        if let Cell::S(s) = &written.cell {
-                            t.values.insert("written_phone".into(), s.clone());
-                        }
+                    if c.ty == ColumnType::Phone
+                        && let Cell::S(s) = &written.cell
+                    {
+                        t.values.insert("written_phone".into(), s.clone());
                     }
-                    if c.ty == ColumnType::Address {
-                        if let Cell::S(s) = &written.cell {
-                            t.values.insert("written_village".into(), s.clone());
-                        }
+                    if c.ty == ColumnType::Address
+                        && let Cell::S(s) = &written.cell
+                    {
+                        t.values.insert("written_village".into(), s.clone());
                     }
                     if c.ty == ColumnType::Sections {
                         let traffic = written.expected.as_ref().map(|_| match &truth_value {
@@ -758,14 +776,14 @@ impl Writer<'_> {
         } else if spec.ty != ColumnType::Id && self.rng.random_bool(s.blank) {
             return blank;
         }
-        if self.rng.random_bool(s.corrupt) {
-            if let Some(junk) = junk_for(spec.ty, &mut self.rng) {
-                return Written {
-                    cell: Cell::S(junk.to_string()),
-                    expected: None,
-                    corrupt: true,
-                };
-            }
+        if self.rng.random_bool(s.corrupt)
+            && let Some(junk) = junk_for(spec.ty, &mut self.rng)
+        {
+            return Written {
+                cell: Cell::S(junk.to_string()),
+                expected: None,
+                corrupt: true,
+            };
         }
         let text = |s: String| Cell::S(s);
         match (spec.ty, value) {
@@ -1197,7 +1215,8 @@ fn cell_text(c: &Cell) -> String {
     }
 }
 
-fn write_csv(path: &Path, src: &Source, style: &Style, headers: &[String], rows: &[Vec<Cell>]) -> Result<()> {
+fn write_csv(path: &Path, style: &Style, sheet: &Sheet<'_>) -> Result<()> {
+    let src = sheet.source;
     let mut w = csv::WriterBuilder::new()
         .delimiter(src.delimiter_byte())
         .terminator(if style.bom_crlf {
@@ -1207,8 +1226,8 @@ fn write_csv(path: &Path, src: &Source, style: &Style, headers: &[String], rows:
         })
         .from_writer(Vec::new());
     let io = |e: csv::Error| Error::io(path)(e.into());
-    w.write_record(headers).map_err(io)?;
-    for r in rows {
+    w.write_record(&sheet.headers).map_err(io)?;
+    for r in &sheet.rows {
         w.write_record(r.iter().map(cell_text)).map_err(io)?;
     }
     let text = w.into_inner().map_err(|e| Error::Internal(e.to_string()))?;
@@ -1225,22 +1244,23 @@ fn write_csv(path: &Path, src: &Source, style: &Style, headers: &[String], rows:
     std::fs::write(path, bytes).map_err(Error::io(path))
 }
 
-fn write_xlsx(path: &Path, sheets: &[(String, &Source, Vec<String>, Vec<Vec<Cell>>)]) -> Result<()> {
+fn write_xlsx(path: &Path, sheets: &[Sheet<'_>]) -> Result<()> {
     let x = |e: rust_xlsxwriter::XlsxError| Error::Internal(format!("writing {}: {e}", path.display()));
     let mut wb = rust_xlsxwriter::Workbook::new();
     let date_fmt = rust_xlsxwriter::Format::new().set_num_format("dd/mm/yyyy");
-    for (sheet, src, headers, rows) in sheets {
+    for sheet in sheets {
+        let src = sheet.source;
         let ws = wb.add_worksheet();
-        ws.set_name(sheet.as_str()).map_err(x)?;
+        ws.set_name(src.sheet.as_deref().unwrap_or("Sheet1")).map_err(x)?;
         let top = (src.header_row - 1) as u32;
         if top > 0 {
             ws.write_string(0, 0, format!("{} — {}", src.name, "register"))
                 .map_err(x)?;
         }
-        for (c, h) in headers.iter().enumerate() {
+        for (c, h) in sheet.headers.iter().enumerate() {
             ws.write_string(top, c as u16, h.as_str()).map_err(x)?;
         }
-        for (r, row) in rows.iter().enumerate() {
+        for (r, row) in sheet.rows.iter().enumerate() {
             let rn = top + 1 + r as u32;
             for (c, cell) in row.iter().enumerate() {
                 let c = c as u16;

@@ -350,7 +350,7 @@ fn make_claim(rng: &mut ChaCha8Rng, c: &Case, id: usize) -> Claim {
     let award_date = application + days(rng, 30, 700);
     let (status, award) = if status == "awarded" && award_date <= as_of() {
         let amount = *[
-            50_000, 75_000, 1_00_000, 1_50_000, 2_00_000, 3_00_000, 4_00_000, 5_00_000, 7_00_000,
+            50_000, 75_000, 100_000, 150_000, 200_000, 300_000, 400_000, 500_000, 700_000,
         ]
         .choose(rng)
         .expect("non-empty");
