@@ -126,6 +126,11 @@ pub fn run(plan: &Plan, opts: RunOptions) -> Result<RunSummary> {
     let db = wh_dir.join("tafteesh.duckdb");
     let lake_input = warehouse::LakeInput {
         tables: lake_files.iter().map(|(n, p)| (n.clone(), p.as_path())).collect(),
+        partners: plan
+            .pipelines
+            .iter()
+            .map(|(_, p)| (p.partner_id.clone(), p.name.clone()))
+            .collect(),
     };
     let metrics = clock.stage(
         "warehouse",

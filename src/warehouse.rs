@@ -192,6 +192,8 @@ pub fn open(path: &Path) -> Result<Connection> {
 /// The lake tables the warehouse loads, as (raw table name, Parquet file).
 pub struct LakeInput<'a> {
     pub tables: Vec<(String, &'a Path)>,
+    /// (partner_id, name) from the pipeline configs, loaded as `raw_partners`.
+    pub partners: Vec<(String, String)>,
 }
 
 /// What the build did.
@@ -205,6 +207,17 @@ pub struct BuildMetrics {
 /// Build the warehouse file at `path` (which must not exist) from the lake.
 pub fn build(path: &Path, lake: &LakeInput<'_>, project: &Project, run_id: &str) -> Result<BuildMetrics> {
     let conn = open(path)?;
+    conn.execute_batch("create table raw_partners (partner_id varchar primary key, partner_name varchar not null)")
+        .map_err(Error::warehouse("creating raw_partners"))?;
+    {
+        let mut stmt = conn
+            .prepare("insert into raw_partners values (?, ?)")
+            .map_err(Error::warehouse("loading raw_partners"))?;
+        for (id, name) in &lake.partners {
+            stmt.execute([id, name])
+                .map_err(Error::warehouse("loading raw_partners"))?;
+        }
+    }
     for (name, parquet) in &lake.tables {
         let sql = format!(
             "create table raw_{name} as select * from read_parquet({})",

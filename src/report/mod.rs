@@ -17,6 +17,7 @@ use crate::warehouse;
 #[derive(Debug, Clone, Serialize)]
 pub struct IndicatorRow {
     pub indicator_id: String,
+    pub partner_name: String,
     pub title: String,
     pub unit: String,
     pub period: String,
@@ -31,8 +32,11 @@ pub fn read_indicators(db: &Path) -> Result<Vec<IndicatorRow>> {
     let conn = warehouse::open(db)?;
     let mut stmt = conn
         .prepare(
-            "select v.indicator_id, i.title, v.unit, v.period, v.partner_id, v.numerator, v.denominator, v.value
-             from indicator_values v join indicators i using (indicator_id)
+            "select v.indicator_id, i.title, v.unit, v.period, v.partner_id, v.numerator, v.denominator, v.value,
+                 coalesce(p.partner_name, v.partner_id)
+             from indicator_values v
+             join indicators i using (indicator_id)
+             left join dim_partners p using (partner_id)
              order by v.indicator_id, v.period = 'All time' desc, v.period desc, v.partner_id",
         )
         .map_err(Error::warehouse("reading indicator_values"))?;
@@ -47,6 +51,7 @@ pub fn read_indicators(db: &Path) -> Result<Vec<IndicatorRow>> {
                 numerator: r.get(5)?,
                 denominator: r.get(6)?,
                 value: r.get(7)?,
+                partner_name: r.get(8)?,
             })
         })
         .map_err(Error::warehouse("reading indicator_values"))?
@@ -167,7 +172,10 @@ pub fn write_html(
     let mut tables = Vec::new();
     for meta in catalogue {
         let mine: Vec<&IndicatorRow> = rows.iter().filter(|r| r.indicator_id == meta.id).collect();
-        let mut partners: Vec<String> = mine.iter().map(|r| r.partner_id.clone()).collect();
+        let mut partners: Vec<(String, String)> = mine
+            .iter()
+            .map(|r| (r.partner_id.clone(), r.partner_name.clone()))
+            .collect();
         partners.sort();
         partners.dedup();
         let mut periods: Vec<String> = mine.iter().map(|r| r.period.clone()).collect();
@@ -179,7 +187,7 @@ pub fn write_html(
                 let cells = partners
                     .iter()
                     .map(|partner| {
-                        let r = mine.iter().find(|r| &r.period == p && &r.partner_id == partner);
+                        let r = mine.iter().find(|r| &r.period == p && r.partner_id == partner.0);
                         Cell {
                             text: display(&meta.unit, r.and_then(|r| r.value)),
                             detail: match r {
@@ -203,7 +211,7 @@ pub fn write_html(
             numerator: meta.numerator.clone(),
             denominator: meta.denominator.clone().unwrap_or_default(),
             source: meta.source.clone(),
-            partners,
+            partners: partners.into_iter().map(|(_, name)| name).collect(),
             rows: table_rows,
         });
     }

@@ -76,6 +76,24 @@ fn the_demo_prints_a_summary_and_publishes_a_snapshot() {
     ] {
         assert!(current.join(f).exists(), "{f} missing from the snapshot");
     }
+    // The page a programme manager opens: every indicator with its definition, partners by name, no script.
+    let html = std::fs::read_to_string(current.join("reports/index.html")).unwrap();
+    let project = tafteesh::warehouse::Project::load().unwrap();
+    for ind in project.indicators() {
+        assert!(
+            html.contains(&format!("<section id=\"{}\">", ind.id)),
+            "{} missing from the report",
+            ind.id
+        );
+        assert!(html.contains(&ind.title), "{}: title missing", ind.id);
+    }
+    assert!(
+        html.contains("<th>Sundarban Sathi (source-area NGO, South 24 Parganas)</th>"),
+        "partners by name"
+    );
+    for banned in ["<script", "{{", "http://", "https://"] {
+        assert!(!html.contains(banned), "the offline report holds `{banned}`");
+    }
 }
 
 #[test]
