@@ -4,7 +4,7 @@ use std::path::PathBuf;
 use std::time::Instant;
 
 use crate::config::Plan;
-use crate::error::{Exit, Result};
+use crate::error::{Error, Exit, Result};
 use crate::job::{self, RunOptions};
 
 /// Generate N synthetic survivors (unless the folder already holds them),
@@ -39,8 +39,20 @@ pub fn run(args: Args) -> Result<Exit> {
         .unwrap_or_else(|| std::env::temp_dir().join(format!("tafteesh-bench-{}-{}", args.survivors, args.seed)));
     let marker = dir.join("truth/survivors.csv");
     let synth_secs = if args.regenerate || !marker.exists() {
+        // In a child process, so the generator's memory does not count in the run's peak.
         let t = Instant::now();
-        crate::synth::generate(args.survivors, args.seed, &dir)?;
+        let exe = std::env::current_exe().map_err(Error::io("current executable"))?;
+        let status = std::process::Command::new(&exe)
+            .arg("synth")
+            .args(["--survivors", &args.survivors.to_string(), "--seed", &args.seed.to_string()])
+            .arg("--out")
+            .arg(&dir)
+            .stdout(std::process::Stdio::null())
+            .status()
+            .map_err(Error::io(&exe))?;
+        if !status.success() {
+            return Err(Error::Internal(format!("generating the bench data failed ({status})")));
+        }
         Some(t.elapsed().as_secs_f64())
     } else {
         None

@@ -4,16 +4,21 @@ use std::path::Path;
 
 use crate::util::{Workdir, copy_dir, fixture, query_text};
 
+/// `config/` in the work dir: the fixture pipelines from `pipelines_dir` and a tafteesh.toml.
+fn write_config(w: &Workdir, pipelines_dir: &str, project_toml: &str) {
+    copy_dir(&fixture(pipelines_dir), &w.path().join("config/pipelines"));
+    std::fs::write(w.path().join("config/tafteesh.toml"), project_toml).unwrap();
+}
+
 /// A config folder over the fixture partner, with a key and the fixture inbox.
 fn fixture_setup(w: &Workdir) {
     let root = w.path();
-    copy_dir(&fixture("pipelines"), &root.join("config/pipelines"));
-    copy_dir(&fixture("inbox"), &root.join("inbox"));
-    std::fs::write(
-        root.join("config/tafteesh.toml"),
+    write_config(
+        w,
+        "pipelines",
         "inbox = \"../inbox\"\noutput = \"../output\"\nkey_file = \"../key/pseudonym.key\"\n",
-    )
-    .unwrap();
+    );
+    copy_dir(&fixture("inbox"), &root.join("inbox"));
     assert_eq!(w.run(&["keygen", "key/pseudonym.key"]).code, 0);
     // XLSX fixtures are written here rather than committed as binaries.
     let good = root.join("inbox/fixture_ngo/register_sheet_title_row.xlsx");
@@ -176,13 +181,8 @@ fn broken_files_are_named_with_their_reason_and_the_rest_still_load() {
 #[test]
 fn every_config_mistake_is_listed_with_the_file_named() {
     let w = Workdir::new();
-    copy_dir(&fixture("bad_pipelines"), &w.path().join("config/pipelines"));
+    write_config(&w, "bad_pipelines", "inbox = \"../inbox\"\noutput = \"../output\"\n");
     std::fs::create_dir_all(w.path().join("inbox")).unwrap();
-    std::fs::write(
-        w.path().join("config/tafteesh.toml"),
-        "inbox = \"../inbox\"\noutput = \"../output\"\n",
-    )
-    .unwrap();
     let ran = w.run(&["validate", "--config", "config"]);
     assert_eq!(ran.code, 6, "{}", ran.all());
     let err = ran.stderr;
@@ -201,12 +201,8 @@ fn every_config_mistake_is_listed_with_the_file_named() {
 #[test]
 fn a_missing_inbox_is_a_clear_failure() {
     let w = Workdir::new();
-    copy_dir(&fixture("pipelines"), &w.path().join("config/pipelines"));
-    std::fs::write(
-        w.path().join("config/tafteesh.toml"),
-        "inbox = \"../no-such-inbox\"\noutput = \"../output\"\nkey_file = \"../key/k\"\n",
-    )
-    .unwrap();
+    let toml = "inbox = \"../no-such-inbox\"\noutput = \"../output\"\nkey_file = \"../key/k\"\n";
+    write_config(&w, "pipelines", toml);
     assert_eq!(w.run(&["keygen", "key/k"]).code, 0);
     let ran = w.run(&["run", "--config", "config"]);
     assert_eq!(ran.code, 1, "{}", ran.all());
@@ -217,13 +213,8 @@ fn a_missing_inbox_is_a_clear_failure() {
 #[test]
 fn a_run_without_a_key_is_refused_before_reading_data() {
     let w = Workdir::new();
-    copy_dir(&fixture("pipelines"), &w.path().join("config/pipelines"));
+    write_config(&w, "pipelines", "inbox = \"../inbox\"\noutput = \"../output\"\n");
     std::fs::create_dir_all(w.path().join("inbox")).unwrap();
-    std::fs::write(
-        w.path().join("config/tafteesh.toml"),
-        "inbox = \"../inbox\"\noutput = \"../output\"\n",
-    )
-    .unwrap();
     let ran = w.run(&["run", "--config", "config"]);
     assert_eq!(ran.code, 6, "{}", ran.all());
     assert!(ran.stderr.contains("TAFTEESH_KEY"), "{}", ran.stderr);
