@@ -44,7 +44,12 @@ pub fn run(args: Args) -> Result<Exit> {
         let exe = std::env::current_exe().map_err(Error::io("current executable"))?;
         let status = std::process::Command::new(&exe)
             .arg("synth")
-            .args(["--survivors", &args.survivors.to_string(), "--seed", &args.seed.to_string()])
+            .args([
+                "--survivors",
+                &args.survivors.to_string(),
+                "--seed",
+                &args.seed.to_string(),
+            ])
             .arg("--out")
             .arg(&dir)
             .stdout(std::process::Stdio::null())
