@@ -59,6 +59,10 @@ pub enum Error {
         source: std::io::Error,
     },
 
+    /// Another run holds the lock.
+    #[error("another run is going: {holder} holds {}", path.display())]
+    Locked { path: PathBuf, holder: String },
+
     /// The inbox folder does not exist.
     #[error("inbox {} does not exist or is not a folder", .0.display())]
     MissingInbox(PathBuf),
@@ -94,6 +98,7 @@ impl Error {
     pub fn exit(&self) -> Exit {
         match self {
             Error::Config { .. } | Error::Key(_) => Exit::Config,
+            Error::Locked { .. } => Exit::Locked,
             _ => Exit::Failure,
         }
     }

@@ -91,25 +91,66 @@ fn distinct_files(files: &[FileReport], failed: bool) -> usize {
     names.len()
 }
 
-/// Run the whole job once.
+/// Run the whole job once, holding the run lock. A run that fails removes
+/// what it half built; one that was killed leaves it for the next run,
+/// which removes it under the lock before it starts.
 pub fn run(plan: &Plan, opts: RunOptions) -> Result<RunSummary> {
     let pseudo = Pseudonymizer::load(plan.key.as_ref())?;
     let project = warehouse::Project::load()?;
-    let started = Utc::now();
+    let _lock = crate::lock::RunLock::acquire(&plan.output)?;
     let run_id = opts.now.format("%Y%m%dT%H%M%S%.3fZ").to_string().replace('.', "");
-    tracing::info!(run_id = %run_id, inbox = %plan.inbox.display(), partners = plan.pipelines.len(), "run started");
-
     let snapshots = plan.output.join("snapshots");
     std::fs::create_dir_all(&snapshots).map_err(Error::io(&snapshots))?;
-    let building = snapshots.join(format!(".building-{run_id}"));
-    std::fs::create_dir_all(&building).map_err(Error::io(&building))?;
     let restricted_root = restricted_dir(&plan.output.join("restricted"))?;
-    let restricted_building = restricted_dir(&restricted_root.join(format!(".building-{run_id}")))?;
+    for dir in [&snapshots, &restricted_root] {
+        remove_unfinished(dir)?;
+    }
+    let building = snapshots.join(format!(".building-{run_id}"));
+    let restricted_building = restricted_root.join(format!(".building-{run_id}"));
+    let result = build_and_publish(plan, opts, &pseudo, &project, &run_id, &building, &restricted_building);
+    if result.is_err() {
+        for dir in [&building, &restricted_building] {
+            let _ = std::fs::remove_dir_all(dir);
+        }
+    }
+    result
+}
+
+/// Remove `.building-*` folders that a killed run left in `dir`.
+fn remove_unfinished(dir: &Path) -> Result<()> {
+    for entry in std::fs::read_dir(dir).map_err(Error::io(dir))? {
+        let path = entry.map_err(Error::io(dir))?.path();
+        if path
+            .file_name()
+            .is_some_and(|n| n.to_string_lossy().starts_with(".building-"))
+        {
+            tracing::warn!(folder = %path.display(), "removing what an interrupted run left unfinished");
+            std::fs::remove_dir_all(&path).map_err(Error::io(&path))?;
+        }
+    }
+    Ok(())
+}
+
+fn build_and_publish(
+    plan: &Plan,
+    opts: RunOptions,
+    pseudo: &Pseudonymizer,
+    project: &warehouse::Project,
+    run_id: &str,
+    building: &Path,
+    restricted_building: &Path,
+) -> Result<RunSummary> {
+    let started = Utc::now();
+    tracing::info!(run_id = %run_id, inbox = %plan.inbox.display(), partners = plan.pipelines.len(), "run started");
+    let snapshots = plan.output.join("snapshots");
+    let restricted_root = plan.output.join("restricted");
+    std::fs::create_dir_all(building).map_err(Error::io(building))?;
+    restricted_dir(restricted_building)?;
 
     let mut clock = StageClock::default();
     let mut ingested = clock.stage(
         "extract+stage+clean",
-        || ingest::ingest(plan, &pseudo, opts.today(), &restricted_building),
+        || ingest::ingest(plan, pseudo, opts.today(), restricted_building),
         |r| r.as_ref().map(|i| i.rows_read() as u64).unwrap_or(0),
     )?;
     add_missing_exports(plan, &mut ingested);
@@ -134,7 +175,7 @@ pub fn run(plan: &Plan, opts: RunOptions) -> Result<RunSummary> {
     };
     let metrics = clock.stage(
         "warehouse",
-        || warehouse::build(&db, &lake_input, &project, &run_id),
+        || warehouse::build(&db, &lake_input, project, run_id),
         |r| r.as_ref().map(|m| m.indicator_rows as u64).unwrap_or(0),
     )?;
 
@@ -142,7 +183,7 @@ pub fn run(plan: &Plan, opts: RunOptions) -> Result<RunSummary> {
     std::fs::create_dir_all(&reports).map_err(Error::io(&reports))?;
     let table_rows: BTreeMap<String, usize> = ingested.tables.iter().map(|(k, v)| (k.clone(), v.height())).collect();
     let facts = report::RunFacts {
-        run_id: run_id.clone(),
+        run_id: run_id.to_string(),
         finished_at: Utc::now().format("%Y-%m-%d %H:%M UTC").to_string(),
         files_read: distinct_files(&ingested.files, false),
         files_failed: distinct_files(&ingested.files, true),
@@ -168,10 +209,10 @@ pub fn run(plan: &Plan, opts: RunOptions) -> Result<RunSummary> {
         |r| r.as_ref().map(|n| *n as u64).unwrap_or(0),
     )?;
 
-    let final_dir = snapshots.join(&run_id);
+    let final_dir = snapshots.join(run_id);
     let current = plan.output.join("current");
     let mut summary = RunSummary {
-        run_id: run_id.clone(),
+        run_id: run_id.to_string(),
         started_at: started.to_rfc3339(),
         finished_at: Utc::now().to_rfc3339(),
         tafteesh_version: env!("CARGO_PKG_VERSION").to_string(),
@@ -196,8 +237,8 @@ pub fn run(plan: &Plan, opts: RunOptions) -> Result<RunSummary> {
     let json = serde_json::to_vec_pretty(&summary).map_err(|e| Error::Internal(e.to_string()))?;
     std::fs::write(&manifest, json).map_err(Error::io(&manifest))?;
 
-    publish(&building, &final_dir, &current)?;
-    swap_dir(&restricted_building, &restricted_root.join("latest"))?;
+    publish(building, &final_dir, &current)?;
+    swap_dir(restricted_building, &restricted_root.join("latest"))?;
     summary.finished_at = Utc::now().to_rfc3339();
     tracing::info!(run_id = %run_id, snapshot = %final_dir.display(), "run published");
     Ok(summary)

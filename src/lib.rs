@@ -18,6 +18,7 @@ pub mod error;
 pub mod extract;
 pub mod ingest;
 pub mod job;
+pub mod lock;
 pub mod metrics;
 pub mod privacy;
 pub mod report;

@@ -11,7 +11,7 @@ fn write_config(w: &Workdir, pipelines_dir: &str, project_toml: &str) {
 }
 
 /// A config folder over the fixture partner, with a key and the fixture inbox.
-fn fixture_setup(w: &Workdir) {
+pub fn fixture_setup(w: &Workdir) {
     let root = w.path();
     write_config(
         w,

@@ -5,4 +5,5 @@
 mod demo_truth;
 mod fixtures;
 mod interop;
+mod operations;
 mod util;

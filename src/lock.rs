@@ -1,0 +1,78 @@
+//! One run at a time. A run holds an exclusive OS lock on `output/.lock`
+//! for its whole life; the OS releases it when the process ends, however it
+//! ends, so a lock left by a killed run never blocks the next one. The file
+//! also says who holds it, for the message the second run prints.
+
+use std::fs::{File, OpenOptions, TryLockError};
+use std::io::{Read, Seek, SeekFrom, Write};
+use std::path::{Path, PathBuf};
+
+use crate::error::{Error, Result};
+
+/// A held run lock; released on drop.
+#[derive(Debug)]
+pub struct RunLock {
+    _file: File,
+    pub path: PathBuf,
+}
+
+impl RunLock {
+    /// Take the lock in `output`, or fail at once with [`Error::Locked`].
+    pub fn acquire(output: &Path) -> Result<RunLock> {
+        std::fs::create_dir_all(output).map_err(Error::io(output))?;
+        let path = output.join(".lock");
+        let mut file = OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .open(&path)
+            .map_err(Error::io(&path))?;
+        match file.try_lock() {
+            Ok(()) => {}
+            Err(TryLockError::WouldBlock) => {
+                let mut holder = String::new();
+                let _ = file.read_to_string(&mut holder);
+                let holder = holder.trim();
+                return Err(Error::Locked {
+                    path,
+                    holder: if holder.is_empty() {
+                        "an unknown process".into()
+                    } else {
+                        holder.to_string()
+                    },
+                });
+            }
+            Err(TryLockError::Error(e)) => return Err(Error::io(&path)(e)),
+        }
+        let who = format!(
+            "tafteesh pid {} since {}",
+            std::process::id(),
+            chrono::Utc::now().to_rfc3339()
+        );
+        file.set_len(0).map_err(Error::io(&path))?;
+        file.seek(SeekFrom::Start(0)).map_err(Error::io(&path))?;
+        file.write_all(who.as_bytes()).map_err(Error::io(&path))?;
+        file.flush().map_err(Error::io(&path))?;
+        Ok(RunLock { _file: file, path })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_second_holder_is_refused_and_told_who_holds_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let first = RunLock::acquire(dir.path()).unwrap();
+        let err = RunLock::acquire(dir.path()).unwrap_err();
+        assert!(matches!(err, Error::Locked { .. }), "{err}");
+        assert!(
+            err.to_string().contains(&format!("pid {}", std::process::id())),
+            "{err}"
+        );
+        drop(first);
+        RunLock::acquire(dir.path()).expect("released on drop");
+    }
+}

@@ -1,0 +1,81 @@
+//! What an operator relies on when cron runs the job unattended: one run at
+//! a time, and nothing half built left behind.
+
+use crate::fixtures::fixture_setup;
+use crate::util::Workdir;
+
+fn unfinished(w: &Workdir) -> Vec<String> {
+    let mut out = Vec::new();
+    for dir in ["output/snapshots", "output/restricted"] {
+        if let Ok(entries) = std::fs::read_dir(w.path().join(dir)) {
+            for e in entries {
+                let name = e.unwrap().file_name().to_string_lossy().into_owned();
+                if name.starts_with(".building-") {
+                    out.push(format!("{dir}/{name}"));
+                }
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn a_second_run_is_refused_while_one_holds_the_lock() {
+    let w = Workdir::new();
+    fixture_setup(&w);
+    let held = tafteesh::lock::RunLock::acquire(&w.path().join("output")).unwrap();
+    let ran = w.run(&["run", "--config", "config"]);
+    assert_eq!(ran.code, 5, "{}", ran.all());
+    assert!(ran.stderr.contains("another run is going"), "{}", ran.stderr);
+    assert!(
+        ran.stderr.contains(&format!("pid {}", std::process::id())),
+        "names the holder: {}",
+        ran.stderr
+    );
+    assert!(
+        !w.path().join("output/current").exists(),
+        "the refused run published nothing"
+    );
+    drop(held);
+    assert_eq!(
+        w.run(&["run", "--config", "config"]).code,
+        4,
+        "runs once the lock is free"
+    );
+}
+
+#[test]
+fn what_a_killed_run_left_unfinished_is_removed_by_the_next() {
+    let w = Workdir::new();
+    fixture_setup(&w);
+    for dir in [
+        "output/snapshots/.building-killed",
+        "output/restricted/.building-killed/staged",
+    ] {
+        std::fs::create_dir_all(w.path().join(dir)).unwrap();
+        std::fs::write(w.path().join(dir).join("part.parquet"), b"half written").unwrap();
+    }
+    let ran = w.run(&["run", "--config", "config"]);
+    assert_eq!(ran.code, 4, "{}", ran.all());
+    assert!(unfinished(&w).is_empty(), "left behind: {:?}", unfinished(&w));
+    assert!(w.path().join("output/current/warehouse/tafteesh.duckdb").exists());
+}
+
+#[test]
+fn a_failed_run_removes_what_it_half_built_and_keeps_the_last_snapshot() {
+    let w = Workdir::new();
+    fixture_setup(&w);
+    assert_eq!(w.run(&["run", "--config", "config"]).code, 4);
+    let before = std::fs::read_link(w.path().join("output/current")).unwrap();
+    // The inbox vanishes between two runs: the second run cannot read it.
+    std::fs::remove_dir_all(w.path().join("inbox")).unwrap();
+    let ran = w.run(&["run", "--config", "config"]);
+    assert_eq!(ran.code, 1, "{}", ran.all());
+    assert!(unfinished(&w).is_empty(), "left behind: {:?}", unfinished(&w));
+    assert_eq!(
+        std::fs::read_link(w.path().join("output/current")).unwrap(),
+        before,
+        "the last good snapshot stays current"
+    );
+    assert!(w.path().join("output/current/reports/index.html").exists());
+}
