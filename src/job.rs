@@ -19,10 +19,48 @@ use crate::metrics::{StageClock, StageMetric};
 use crate::privacy::{Pseudonymizer, restricted_dir};
 use crate::{report, warehouse};
 
-/// The clock of a run, injectable so tests are reproducible.
+/// The clock of a run, injectable so tests are reproducible, and an
+/// optional fault to inject.
 #[derive(Debug, Clone, Copy)]
 pub struct RunOptions {
     pub now: DateTime<Utc>,
+    /// Abort the process (as a power cut would) at this point. For tests.
+    pub fail_after: Option<FaultPoint>,
+}
+
+/// The boundaries where a run can be made to die, to prove that the
+/// published snapshot survives a crash at any of them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum FaultPoint {
+    Clean,
+    Lake,
+    Warehouse,
+    Report,
+    Manifest,
+    /// The new snapshot is in place but `current` still names the old one.
+    SnapshotRenamed,
+    /// `current` names the new snapshot; the restricted area is not yet swapped.
+    CurrentSwitched,
+}
+
+impl FaultPoint {
+    pub const ALL: [FaultPoint; 7] = [
+        FaultPoint::Clean,
+        FaultPoint::Lake,
+        FaultPoint::Warehouse,
+        FaultPoint::Report,
+        FaultPoint::Manifest,
+        FaultPoint::SnapshotRenamed,
+        FaultPoint::CurrentSwitched,
+    ];
+}
+
+/// Die here if the options say so: no clean-up, no unwinding, like `kill -9`.
+fn checkpoint(opts: &RunOptions, here: FaultPoint) {
+    if opts.fail_after == Some(here) {
+        tracing::error!(point = ?here, "injected fault: aborting");
+        std::process::abort();
+    }
 }
 
 impl RunOptions {
@@ -154,6 +192,7 @@ fn build_and_publish(
         |r| r.as_ref().map(|i| i.rows_read() as u64).unwrap_or(0),
     )?;
     add_missing_exports(plan, &mut ingested);
+    checkpoint(&opts, FaultPoint::Clean);
 
     let lake = building.join("lake");
     let lake_files = clock.stage(
@@ -162,6 +201,7 @@ fn build_and_publish(
         |r| r.as_ref().map(|v| v.len() as u64).unwrap_or(0),
     )?;
 
+    checkpoint(&opts, FaultPoint::Lake);
     let wh_dir = building.join("warehouse");
     std::fs::create_dir_all(&wh_dir).map_err(Error::io(&wh_dir))?;
     let db = wh_dir.join("tafteesh.duckdb");
@@ -179,6 +219,7 @@ fn build_and_publish(
         |r| r.as_ref().map(|m| m.indicator_rows as u64).unwrap_or(0),
     )?;
 
+    checkpoint(&opts, FaultPoint::Warehouse);
     let reports = building.join("reports");
     std::fs::create_dir_all(&reports).map_err(Error::io(&reports))?;
     let table_rows: BTreeMap<String, usize> = ingested.tables.iter().map(|(k, v)| (k.clone(), v.height())).collect();
@@ -209,6 +250,7 @@ fn build_and_publish(
         |r| r.as_ref().map(|n| *n as u64).unwrap_or(0),
     )?;
 
+    checkpoint(&opts, FaultPoint::Report);
     let final_dir = snapshots.join(run_id);
     let current = plan.output.join("current");
     let mut summary = RunSummary {
@@ -237,7 +279,11 @@ fn build_and_publish(
     let json = serde_json::to_vec_pretty(&summary).map_err(|e| Error::Internal(e.to_string()))?;
     std::fs::write(&manifest, json).map_err(Error::io(&manifest))?;
 
-    publish(building, &final_dir, &current)?;
+    checkpoint(&opts, FaultPoint::Manifest);
+    std::fs::rename(building, &final_dir).map_err(Error::io(&final_dir))?;
+    checkpoint(&opts, FaultPoint::SnapshotRenamed);
+    switch_current(&final_dir, &current)?;
+    checkpoint(&opts, FaultPoint::CurrentSwitched);
     swap_dir(restricted_building, &restricted_root.join("latest"))?;
     summary.finished_at = Utc::now().to_rfc3339();
     tracing::info!(run_id = %run_id, snapshot = %final_dir.display(), "run published");
@@ -325,9 +371,8 @@ fn write_lake(ingested: &mut Ingested, lake: &Path) -> Result<Vec<(String, PathB
     Ok(out)
 }
 
-/// Rename the finished snapshot into place and point `current` at it.
-fn publish(building: &Path, final_dir: &Path, current: &Path) -> Result<()> {
-    std::fs::rename(building, final_dir).map_err(Error::io(final_dir))?;
+/// Point `current` at a snapshot in one atomic rename of a symbolic link.
+fn switch_current(final_dir: &Path, current: &Path) -> Result<()> {
     let target = Path::new("snapshots").join(final_dir.file_name().unwrap_or_default());
     let tmp = current.with_file_name(".current.tmp");
     let _ = std::fs::remove_file(&tmp);

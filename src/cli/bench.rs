@@ -69,6 +69,7 @@ pub fn run(args: Args) -> Result<Exit> {
         &plan,
         RunOptions {
             now: chrono::Utc::now(),
+            fail_after: None,
         },
     )?;
     let wall = t.elapsed().as_secs_f64();

@@ -25,6 +25,10 @@ pub struct Args {
     /// The pseudonymisation key in hex (prefer the environment variable to the flag).
     #[arg(long, env = "TAFTEESH_KEY", hide_env_values = true)]
     pub key: Option<String>,
+
+    /// Testing only: abort the process at this point, as a power cut would.
+    #[arg(long, hide = true, env = "TAFTEESH_FAIL_AFTER", value_enum)]
+    pub fail_after: Option<crate::job::FaultPoint>,
 }
 
 pub fn run(args: Args) -> Result<Exit> {
@@ -33,6 +37,7 @@ pub fn run(args: Args) -> Result<Exit> {
         &plan,
         RunOptions {
             now: chrono::Utc::now(),
+            fail_after: args.fail_after,
         },
     )?;
     print_summary(&summary);

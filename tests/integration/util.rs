@@ -31,11 +31,17 @@ impl Workdir {
     }
 
     pub fn run(&self, args: &[&str]) -> Ran {
+        self.run_with_env(args, &[])
+    }
+
+    pub fn run_with_env(&self, args: &[&str], env: &[(&str, &str)]) -> Ran {
         let out: Output = Command::new(env!("CARGO_BIN_EXE_tafteesh"))
             .args(args)
             .current_dir(self.path())
             .env_remove("TAFTEESH_KEY")
             .env_remove("TAFTEESH_LOG")
+            .env_remove("TAFTEESH_FAIL_AFTER")
+            .envs(env.iter().copied())
             .output()
             .expect("run tafteesh");
         Ran {
