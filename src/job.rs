@@ -285,6 +285,7 @@ fn build_and_publish(
     switch_current(&final_dir, &current)?;
     checkpoint(&opts, FaultPoint::CurrentSwitched);
     swap_dir(restricted_building, &restricted_root.join("latest"))?;
+    crate::snapshots::prune(&plan.output, plan.retention, opts.now)?;
     summary.finished_at = Utc::now().to_rfc3339();
     tracing::info!(run_id = %run_id, snapshot = %final_dir.display(), "run published");
     Ok(summary)

@@ -22,6 +22,7 @@ pub mod lock;
 pub mod metrics;
 pub mod privacy;
 pub mod report;
+pub mod snapshots;
 pub mod synth;
 pub mod warehouse;
 

@@ -6,6 +6,7 @@ pub mod bench;
 pub mod demo;
 pub mod keygen;
 pub mod run;
+pub mod snapshots;
 pub mod synth;
 pub mod validate;
 
@@ -49,6 +50,7 @@ pub enum Command {
     Synth(synth::Args),
     Run(run::Args),
     Validate(validate::Args),
+    Snapshots(snapshots::Args),
     Keygen(keygen::Args),
     Bench(bench::Args),
 }
@@ -77,6 +79,7 @@ pub fn dispatch(cli: Cli) -> Exit {
         Command::Synth(a) => synth::run(a),
         Command::Run(a) => run::run(a),
         Command::Validate(a) => validate::run(a),
+        Command::Snapshots(a) => snapshots::run(a),
         Command::Keygen(a) => keygen::run(a),
         Command::Bench(a) => bench::run(a),
     };

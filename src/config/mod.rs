@@ -45,6 +45,37 @@ pub struct ProjectFile {
     pub pipelines: PathBuf,
     /// File holding the pseudonymisation key (hex). `TAFTEESH_KEY` wins over it.
     pub key_file: Option<PathBuf>,
+    /// Which published snapshots to keep.
+    #[serde(default)]
+    pub retention: Retention,
+}
+
+/// Snapshots kept after each run: the newest `keep_last`, and every one
+/// younger than `keep_days`. The current snapshot is never removed.
+#[derive(Debug, Clone, Copy, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Retention {
+    #[serde(default = "default_keep_last")]
+    pub keep_last: usize,
+    #[serde(default = "default_keep_days")]
+    pub keep_days: u32,
+}
+
+impl Default for Retention {
+    fn default() -> Self {
+        Retention {
+            keep_last: default_keep_last(),
+            keep_days: default_keep_days(),
+        }
+    }
+}
+
+fn default_keep_last() -> usize {
+    10
+}
+
+fn default_keep_days() -> u32 {
+    30
 }
 
 fn default_pipelines() -> PathBuf {
@@ -132,6 +163,7 @@ pub struct Plan {
     pub pipelines: Vec<(PathBuf, Pipeline)>,
     pub model: Model,
     pub key: Option<KeySource>,
+    pub retention: Retention,
 }
 
 impl Plan {
@@ -158,7 +190,14 @@ impl Plan {
             (None, Some(f)) => Some(KeySource::File(base.join(f))),
             (None, None) => None,
         };
+        if project.retention.keep_last == 0 {
+            return Err(Error::Config {
+                path: config_file,
+                problems: vec!["retention.keep_last must be at least 1".into()],
+            });
+        }
         Ok(Plan {
+            retention: project.retention,
             inbox: lexical_clean(&base.join(&project.inbox)),
             output: lexical_clean(&base.join(&project.output)),
             config_file,

@@ -122,3 +122,36 @@ fn a_crash_at_any_stage_boundary_keeps_a_whole_snapshot_current_and_the_next_run
         assert!(unfinished(&w).is_empty(), "{point}: left behind: {:?}", unfinished(&w));
     }
 }
+
+#[test]
+fn old_snapshots_are_pruned_by_the_retention_policy_and_listed() {
+    let w = Workdir::new();
+    fixture_setup(&w);
+    let toml = w.path().join("config/tafteesh.toml");
+    let text = std::fs::read_to_string(&toml).unwrap();
+    std::fs::write(&toml, format!("{text}\n[retention]\nkeep_last = 2\nkeep_days = 0\n")).unwrap();
+    for _ in 0..4 {
+        assert_eq!(w.run(&["run", "--config", "config"]).code, 4);
+    }
+    let left: Vec<String> = std::fs::read_dir(w.path().join("output/snapshots"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(left.len(), 2, "{left:?}");
+    let current = std::fs::read_link(w.path().join("output/current")).unwrap();
+    assert!(left.iter().any(|s| current.ends_with(s)), "current kept: {left:?}");
+    let listed = w.run(&["snapshots", "--config", "config"]);
+    assert_eq!(listed.code, 0, "{}", listed.all());
+    let current_line = listed
+        .stdout
+        .lines()
+        .find(|l| l.starts_with('*'))
+        .expect("current marked");
+    assert!(current_line.contains("survivors 9"), "{}", listed.stdout);
+    assert_eq!(
+        listed.stdout.lines().filter(|l| l.contains("survivors 9")).count(),
+        2,
+        "{}",
+        listed.stdout
+    );
+}
