@@ -59,6 +59,10 @@ pub enum Error {
         source: std::io::Error,
     },
 
+    /// The command line named something that does not exist.
+    #[error("{0}")]
+    Usage(String),
+
     /// Another run holds the lock.
     #[error("another run is going: {holder} holds {}", path.display())]
     Locked { path: PathBuf, holder: String },
@@ -99,6 +103,7 @@ impl Error {
         match self {
             Error::Config { .. } | Error::Key(_) => Exit::Config,
             Error::Locked { .. } => Exit::Locked,
+            Error::Usage(_) => Exit::Usage,
             _ => Exit::Failure,
         }
     }

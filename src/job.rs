@@ -282,7 +282,7 @@ fn build_and_publish(
     checkpoint(&opts, FaultPoint::Manifest);
     std::fs::rename(building, &final_dir).map_err(Error::io(&final_dir))?;
     checkpoint(&opts, FaultPoint::SnapshotRenamed);
-    switch_current(&final_dir, &current)?;
+    crate::snapshots::make_current(&plan.output, run_id)?;
     checkpoint(&opts, FaultPoint::CurrentSwitched);
     swap_dir(restricted_building, &restricted_root.join("latest"))?;
     crate::snapshots::prune(&plan.output, plan.retention, opts.now)?;
@@ -370,18 +370,6 @@ fn write_lake(ingested: &mut Ingested, lake: &Path) -> Result<Vec<(String, PathB
     ingest::write_parquet(&mut df, &path)?;
     out.push(("load_files".into(), path));
     Ok(out)
-}
-
-/// Point `current` at a snapshot in one atomic rename of a symbolic link.
-fn switch_current(final_dir: &Path, current: &Path) -> Result<()> {
-    let target = Path::new("snapshots").join(final_dir.file_name().unwrap_or_default());
-    let tmp = current.with_file_name(".current.tmp");
-    let _ = std::fs::remove_file(&tmp);
-    #[cfg(unix)]
-    std::os::unix::fs::symlink(&target, &tmp).map_err(Error::io(&tmp))?;
-    #[cfg(not(unix))]
-    std::fs::write(&tmp, target.to_string_lossy().as_bytes()).map_err(Error::io(&tmp))?;
-    std::fs::rename(&tmp, current).map_err(Error::io(current))
 }
 
 /// Replace `dest` by `src` (the restricted area keeps one copy only, to keep

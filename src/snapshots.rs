@@ -36,6 +36,20 @@ pub fn current_id(output: &Path) -> Option<String> {
         .and_then(|t| t.file_name().map(|n| n.to_string_lossy().into_owned()))
 }
 
+/// Point `output/current` at snapshot `id` in one atomic rename of a
+/// symbolic link: a reader sees the old snapshot or the new, never neither.
+pub fn make_current(output: &Path, id: &str) -> Result<()> {
+    let current = output.join("current");
+    let target = Path::new("snapshots").join(id);
+    let tmp = output.join(".current.tmp");
+    let _ = std::fs::remove_file(&tmp);
+    #[cfg(unix)]
+    std::os::unix::fs::symlink(&target, &tmp).map_err(Error::io(&tmp))?;
+    #[cfg(not(unix))]
+    std::fs::write(&tmp, target.to_string_lossy().as_bytes()).map_err(Error::io(&tmp))?;
+    std::fs::rename(&tmp, &current).map_err(Error::io(&current))
+}
+
 /// Every published snapshot, newest first.
 pub fn list(output: &Path) -> Result<Vec<SnapshotInfo>> {
     let dir = output.join("snapshots");

@@ -5,6 +5,7 @@
 pub mod bench;
 pub mod demo;
 pub mod keygen;
+pub mod rollback;
 pub mod run;
 pub mod snapshots;
 pub mod synth;
@@ -51,6 +52,7 @@ pub enum Command {
     Run(run::Args),
     Validate(validate::Args),
     Snapshots(snapshots::Args),
+    Rollback(rollback::Args),
     Keygen(keygen::Args),
     Bench(bench::Args),
 }
@@ -80,6 +82,7 @@ pub fn dispatch(cli: Cli) -> Exit {
         Command::Run(a) => run::run(a),
         Command::Validate(a) => validate::run(a),
         Command::Snapshots(a) => snapshots::run(a),
+        Command::Rollback(a) => rollback::run(a),
         Command::Keygen(a) => keygen::run(a),
         Command::Bench(a) => bench::run(a),
     };

@@ -155,3 +155,24 @@ fn old_snapshots_are_pruned_by_the_retention_policy_and_listed() {
         listed.stdout
     );
 }
+
+#[test]
+fn rollback_makes_an_earlier_snapshot_current_and_refuses_unknown_ones() {
+    let w = Workdir::new();
+    fixture_setup(&w);
+    assert_eq!(w.run(&["run", "--config", "config"]).code, 4);
+    let first = std::fs::read_link(w.path().join("output/current")).unwrap();
+    assert_eq!(w.run(&["run", "--config", "config"]).code, 4);
+    assert_ne!(std::fs::read_link(w.path().join("output/current")).unwrap(), first);
+    let id = first.file_name().unwrap().to_string_lossy().into_owned();
+    let ran = w.run(&["rollback", "--config", "config", &id]);
+    assert_eq!(ran.code, 0, "{}", ran.all());
+    assert_eq!(std::fs::read_link(w.path().join("output/current")).unwrap(), first);
+    let bad = w.run(&["rollback", "--config", "config", "19990101T000000000Z"]);
+    assert_eq!(bad.code, 2, "{}", bad.all());
+    assert!(
+        bad.stderr.contains("no snapshot `19990101T000000000Z`"),
+        "{}",
+        bad.stderr
+    );
+}
