@@ -98,11 +98,11 @@ pub struct FeedOutput {
     pub no_record: usize,
 }
 
-/// Why a feed cannot use a file at all.
+/// Why a feed cannot use a file at all: a required column, or every mapped
+/// column, is missing from it. `missing` lists the partner's headers.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MissingColumns {
     pub missing: Vec<String>,
-    pub required: bool,
 }
 
 /// A column's cleaned values, typed.
@@ -162,10 +162,7 @@ pub fn clean_feed(
         inputs.push(input);
     }
     if missing_required || missing.len() == ctx.feed.columns.len() {
-        return Err(MissingColumns {
-            missing,
-            required: true,
-        });
+        return Err(MissingColumns { missing });
     }
 
     // A row is a record of this table when a column it maps, other than a

@@ -7,14 +7,17 @@ use crate::config::Plan;
 use crate::error::{Error, Exit, Result};
 use crate::job::{self, RunOptions};
 
-/// Generate N synthetic survivors (unless the folder already holds them),
-/// run the whole job on them, and report wall time and peak memory per
+/// Time the whole run, per stage, on N synthetic survivors.
+///
+/// Generates N synthetic survivors (unless the folder already holds them),
+/// runs the whole job on them, and reports wall time and peak memory per
 /// stage. The generation itself is timed apart and not part of the run.
 ///
 /// Examples:
 ///   tafteesh bench --survivors 100000
 ///   tafteesh bench --survivors 1000000 --dir /tmp/bench-1m --json
 #[derive(Debug, clap::Args)]
+#[command(verbatim_doc_comment)]
 pub struct Args {
     /// How many people the fictional world holds.
     #[arg(long, default_value_t = 100_000)]

@@ -7,8 +7,10 @@ use crate::error::{Error, Exit, Result};
 use crate::job::{self, RunOptions};
 use crate::privacy::{restricted_dir, write_new_key};
 
-/// Generate the bundled demo data (exports from 8 fictional partners), set
-/// up a config for it, and run the nightly job on it once.
+/// Generate demo data from 8 fictional partners and run the whole job on it.
+///
+/// Generates the bundled demo data (exports from 8 fictional partners), sets
+/// up a config for it, and runs the nightly job on it once.
 ///
 /// Lays out DIR/inbox (the exports), DIR/truth (the ground truth),
 /// DIR/config (tafteesh.toml and the partner pipelines), DIR/restricted
@@ -19,6 +21,7 @@ use crate::privacy::{restricted_dir, write_new_key};
 ///   tafteesh demo
 ///   tafteesh demo --dir /tmp/demo --survivors 10000
 #[derive(Debug, clap::Args)]
+#[command(verbatim_doc_comment)]
 pub struct Args {
     /// Where to put the demo.
     #[arg(long, default_value = "tafteesh-demo")]

@@ -4,13 +4,16 @@ use std::path::PathBuf;
 
 use crate::error::{Error, Exit, Result};
 
-/// Write a new random 256-bit pseudonymisation key (hex) to FILE, readable
+/// Make a new pseudonymisation key.
+///
+/// Writes a new random 256-bit pseudonymisation key (hex) to FILE, readable
 /// by its owner only. Keep it secret and backed up: tokens made with one key
 /// cannot be matched with tokens made with another.
 ///
 /// Examples:
 ///   tafteesh keygen /srv/tafteesh/restricted/pseudonym.key
 #[derive(Debug, clap::Args)]
+#[command(verbatim_doc_comment)]
 pub struct Args {
     /// Where to write the key. An existing file is never overwritten.
     pub file: PathBuf,

@@ -39,6 +39,14 @@ pub struct Cli {
     pub log_level: String,
 }
 
+/// The `--config` argument shared by the commands that read a configuration.
+#[derive(Debug, clap::Args)]
+pub struct ConfigArg {
+    /// tafteesh.toml, or the folder that holds it.
+    #[arg(long = "config", short = 'c')]
+    pub path: std::path::PathBuf,
+}
+
 #[derive(Debug, Clone, Copy, ValueEnum)]
 pub enum LogFormat {
     Text,

@@ -1,11 +1,11 @@
 //! `tafteesh rollback`: make an earlier snapshot current.
 
-use std::path::PathBuf;
-
 use crate::config::Plan;
 use crate::error::{Error, Exit, Result};
 
-/// Make an earlier published snapshot current again (for example after a
+/// Make an earlier snapshot current.
+///
+/// Makes an earlier published snapshot current again (for example after a
 /// partner sent a broken export), in one atomic switch, holding the run lock
 /// so no run publishes at the same moment. The next `tafteesh run` publishes
 /// a new snapshot as usual; to stay on the old one, fix or remove the bad
@@ -15,17 +15,17 @@ use crate::error::{Error, Exit, Result};
 ///   tafteesh snapshots --config /srv/tafteesh
 ///   tafteesh rollback --config /srv/tafteesh 20261121T020000123Z
 #[derive(Debug, clap::Args)]
+#[command(verbatim_doc_comment)]
 pub struct Args {
-    /// tafteesh.toml, or the folder that holds it.
-    #[arg(long, short)]
-    pub config: PathBuf,
+    #[command(flatten)]
+    pub config: super::ConfigArg,
 
     /// The snapshot to make current, as `tafteesh snapshots` lists it.
     pub snapshot: String,
 }
 
 pub fn run(args: Args) -> Result<Exit> {
-    let plan = Plan::resolve(&args.config, None)?;
+    let plan = Plan::resolve(&args.config.path, None)?;
     let _lock = crate::lock::RunLock::acquire(&plan.output)?;
     let all = crate::snapshots::list(&plan.output)?;
     if !all.iter().any(|s| s.id == args.snapshot) {

@@ -1,7 +1,5 @@
 //! `tafteesh run`: the nightly job, as cron calls it.
 
-use std::path::PathBuf;
-
 use crate::config::Plan;
 use crate::error::{Exit, Result};
 use crate::job::{self, RunOptions, RunSummary};
@@ -17,10 +15,10 @@ use crate::job::{self, RunOptions, RunSummary};
 ///   tafteesh run --config /srv/tafteesh
 ///   TAFTEESH_KEY=$(cat /secure/key) tafteesh run --config /srv/tafteesh/tafteesh.toml
 #[derive(Debug, clap::Args)]
+#[command(verbatim_doc_comment)]
 pub struct Args {
-    /// tafteesh.toml, or the folder that holds it.
-    #[arg(long, short)]
-    pub config: PathBuf,
+    #[command(flatten)]
+    pub config: super::ConfigArg,
 
     /// The pseudonymisation key in hex (prefer the environment variable to the flag).
     #[arg(long, env = "TAFTEESH_KEY", hide_env_values = true)]
@@ -32,7 +30,7 @@ pub struct Args {
 }
 
 pub fn run(args: Args) -> Result<Exit> {
-    let plan = Plan::resolve(&args.config, args.key)?;
+    let plan = Plan::resolve(&args.config.path, args.key)?;
     let summary = job::run(
         &plan,
         RunOptions {

@@ -1,11 +1,11 @@
 //! `tafteesh snapshots`: list the published snapshots.
 
-use std::path::PathBuf;
-
 use crate::config::Plan;
 use crate::error::{Exit, Result};
 
-/// List the published snapshots, newest first, marking the current one,
+/// List the published snapshots.
+///
+/// Lists the published snapshots, newest first, marking the current one,
 /// with their size and what their run kept. Old snapshots are removed after
 /// each run by the `[retention]` policy in tafteesh.toml (default: keep the
 /// newest 10 and every one younger than 30 days).
@@ -13,14 +13,14 @@ use crate::error::{Exit, Result};
 /// Examples:
 ///   tafteesh snapshots --config /srv/tafteesh
 #[derive(Debug, clap::Args)]
+#[command(verbatim_doc_comment)]
 pub struct Args {
-    /// tafteesh.toml, or the folder that holds it.
-    #[arg(long, short)]
-    pub config: PathBuf,
+    #[command(flatten)]
+    pub config: super::ConfigArg,
 }
 
 pub fn run(args: Args) -> Result<Exit> {
-    let plan = Plan::resolve(&args.config, None)?;
+    let plan = Plan::resolve(&args.config.path, None)?;
     let all = crate::snapshots::list(&plan.output)?;
     if all.is_empty() {
         println!("no snapshots in {}", plan.output.join("snapshots").display());

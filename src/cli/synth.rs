@@ -4,7 +4,9 @@ use std::path::PathBuf;
 
 use crate::error::{Exit, Result};
 
-/// Generate deterministic exports from 8 fictional partners into OUT/inbox,
+/// Generate demo exports and their ground truth (no run).
+///
+/// Generates deterministic exports from 8 fictional partners into OUT/inbox,
 /// and the ground truth into OUT/truth (kept out of the inbox). Every name,
 /// phone number and place in them is fictional.
 ///
@@ -12,6 +14,7 @@ use crate::error::{Exit, Result};
 ///   tafteesh synth --survivors 3000 --seed 42 --out demo
 ///   tafteesh synth --survivors 1000000 --out /tmp/big
 #[derive(Debug, clap::Args)]
+#[command(verbatim_doc_comment)]
 pub struct Args {
     /// How many people the fictional world holds.
     #[arg(long, default_value_t = 3000)]

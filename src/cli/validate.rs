@@ -1,25 +1,25 @@
 //! `tafteesh validate`: check configs, schemas and SQL without reading data.
 
-use std::path::PathBuf;
-
 use crate::config::Plan;
 use crate::error::{Exit, Result};
 use crate::warehouse::Project;
 
-/// Check tafteesh.toml, every partner pipeline, the schemas and the SQL
-/// models, and report every problem found. Reads no partner data.
+/// Check the configuration without reading any partner data.
+///
+/// Checks tafteesh.toml, every partner pipeline, the schemas and the SQL
+/// models, and reports every problem found.
 ///
 /// Examples:
 ///   tafteesh validate --config /srv/tafteesh
 #[derive(Debug, clap::Args)]
+#[command(verbatim_doc_comment)]
 pub struct Args {
-    /// tafteesh.toml, or the folder that holds it.
-    #[arg(long, short)]
-    pub config: PathBuf,
+    #[command(flatten)]
+    pub config: super::ConfigArg,
 }
 
 pub fn run(args: Args) -> Result<Exit> {
-    let plan = Plan::resolve(&args.config, None)?;
+    let plan = Plan::resolve(&args.config.path, None)?;
     let project = Project::load()?;
     println!(
         "ok: {} partner pipelines, {} canonical tables, {} SQL models ({} indicators)",
