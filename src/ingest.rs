@@ -51,6 +51,31 @@ pub struct FileReport {
     pub tables: Vec<TableCount>,
 }
 
+impl FileReport {
+    /// A report for a file not yet read: every count zero.
+    pub fn new(partner_id: &str, source: &str, file: &str) -> Self {
+        FileReport {
+            partner_id: partner_id.to_string(),
+            source: source.to_string(),
+            file: file.to_string(),
+            error: None,
+            rows_read: 0,
+            blank_rows: 0,
+            duplicates: 0,
+            notes: vec![],
+            tables: vec![],
+        }
+    }
+
+    /// A report for a file that could not be used at all.
+    pub fn failed(partner_id: &str, source: &str, file: &str, error: String) -> Self {
+        FileReport {
+            error: Some(error),
+            ..Self::new(partner_id, source, file)
+        }
+    }
+}
+
 /// The result of ingesting the whole inbox.
 #[derive(Debug, Default)]
 pub struct Ingested {
@@ -121,21 +146,30 @@ fn claim<'p>(plan: &'p Plan, files: &[String]) -> (Vec<Claim<'p>>, Vec<String>, 
     let mut claims = Vec::new();
     let mut conflicts = Vec::new();
     let mut unclaimed = Vec::new();
+    let matchers: Vec<(&Pipeline, usize, &Source, globset::GlobMatcher)> = plan
+        .pipelines
+        .iter()
+        .flat_map(|(_, p)| p.sources.iter().enumerate().map(move |(i, s)| (p, i, s)))
+        .map(|(p, i, s)| {
+            (
+                p,
+                i,
+                s,
+                Glob::new(&s.files).expect("validated with the plan").compile_matcher(),
+            )
+        })
+        .collect();
     for f in files {
-        let mut hits = Vec::new();
-        for (_, p) in &plan.pipelines {
-            for (i, s) in p.sources.iter().enumerate() {
-                let m = Glob::new(&s.files).expect("validated with the plan").compile_matcher();
-                if m.is_match(f) {
-                    hits.push(Claim {
-                        pipeline: p,
-                        source: s,
-                        source_index: i,
-                        file: f.clone(),
-                    });
-                }
-            }
-        }
+        let hits: Vec<Claim<'p>> = matchers
+            .iter()
+            .filter(|m| m.3.is_match(f))
+            .map(|&(pipeline, source_index, source, _)| Claim {
+                pipeline,
+                source,
+                source_index,
+                file: f.clone(),
+            })
+            .collect();
         let partners: HashSet<&str> = hits.iter().map(|c| c.pipeline.partner_id.as_str()).collect();
         match partners.len() {
             0 => unclaimed.push(f.clone()),
@@ -143,21 +177,12 @@ fn claim<'p>(plan: &'p Plan, files: &[String]) -> (Vec<Claim<'p>>, Vec<String>, 
             _ => {
                 let mut names: Vec<_> = partners.into_iter().collect();
                 names.sort();
+                let why = format!(
+                    "claimed by several partners ({}); narrow their `files` globs",
+                    names.join(", ")
+                );
                 for p in &names {
-                    conflicts.push(FileReport {
-                        partner_id: p.to_string(),
-                        source: String::new(),
-                        file: f.clone(),
-                        error: Some(format!(
-                            "claimed by several partners ({}); narrow their `files` globs",
-                            names.join(", ")
-                        )),
-                        rows_read: 0,
-                        blank_rows: 0,
-                        duplicates: 0,
-                        notes: vec![],
-                        tables: vec![],
-                    });
+                    conflicts.push(FileReport::failed(p, "", f, why.clone()));
                 }
             }
         }
@@ -184,17 +209,7 @@ pub fn ingest(plan: &Plan, pseudo: &Pseudonymizer, today: NaiveDate, restricted:
     for c in &claims {
         let partner = c.pipeline.partner_id.as_str();
         let path = plan.inbox.join(&c.file);
-        let mut report = FileReport {
-            partner_id: partner.to_string(),
-            source: c.source.name.clone(),
-            file: c.file.clone(),
-            error: None,
-            rows_read: 0,
-            blank_rows: 0,
-            duplicates: 0,
-            notes: vec![],
-            tables: vec![],
-        };
+        let mut report = FileReport::new(partner, &c.source.name, &c.file);
         let raw = match extract::read(&path, c.source) {
             Ok(t) => t,
             Err(e) => {

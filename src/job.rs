@@ -301,20 +301,10 @@ fn add_missing_exports(plan: &Plan, ingested: &mut Ingested) {
                 .any(|f| f.partner_id == p.partner_id && f.source == s.name);
             if !found {
                 tracing::error!(partner = %p.partner_id, source = %s.name, glob = %s.files, "no inbox file matches this source");
-                ingested.files.push(FileReport {
-                    partner_id: p.partner_id.clone(),
-                    source: s.name.clone(),
-                    file: s.files.clone(),
-                    error: Some(format!(
-                        "no file in the inbox matches `{}`: the export is missing",
-                        s.files
-                    )),
-                    rows_read: 0,
-                    blank_rows: 0,
-                    duplicates: 0,
-                    notes: vec![],
-                    tables: vec![],
-                });
+                let why = format!("no file in the inbox matches `{}`: the export is missing", s.files);
+                ingested
+                    .files
+                    .push(FileReport::failed(&p.partner_id, &s.name, &s.files, why));
             }
         }
     }
@@ -335,17 +325,20 @@ fn write_lake(ingested: &mut Ingested, lake: &Path) -> Result<Vec<(String, PathB
     ingest::write_parquet(&mut ingested.issues, &path)?;
     out.push(("dq_issues".into(), path));
 
-    let mut rows = Vec::new();
-    for f in &ingested.files {
-        let tables = if f.tables.is_empty() {
-            vec![Default::default()]
-        } else {
-            f.tables.clone()
-        };
-        for t in tables {
-            rows.push((f.clone(), t));
-        }
-    }
+    // One row per file and table; a file that fed no table gets one row of zeros.
+    let none = crate::ingest::TableCount::default();
+    let rows: Vec<(&FileReport, &crate::ingest::TableCount)> = ingested
+        .files
+        .iter()
+        .flat_map(|f| {
+            let tables: Vec<&crate::ingest::TableCount> = if f.tables.is_empty() {
+                vec![&none]
+            } else {
+                f.tables.iter().collect()
+            };
+            tables.into_iter().map(move |t| (f, t))
+        })
+        .collect();
     let col_s = |name: &str, v: Vec<String>| Column::new(name.into(), v);
     let col_i = |name: &str, v: Vec<i64>| Column::new(name.into(), v);
     let mut df = DataFrame::new_infer_height(vec![
