@@ -111,6 +111,8 @@ enum Values {
     Date(Vec<Option<NaiveDate>>),
     Int(Vec<Option<i64>>),
     Bool(Vec<Option<bool>>),
+    /// Parsed sections; written to the lake in their normalised text form.
+    Sections(Vec<Option<sections::Sections>>),
 }
 
 /// Where a canonical column's raw text comes from.
@@ -184,11 +186,21 @@ pub fn clean_feed(
     let mut issues: Vec<Issue> = Vec::new();
     let mut values: Vec<Values> = Vec::with_capacity(schema.columns.len());
     for (ci, spec) in schema.columns.iter().enumerate() {
+        values.push(if spec.derived_from.is_some() {
+            Values::Text(Vec::new()) // filled from its source below
+        } else {
+            clean_column(spec, &inputs[ci], &rows, ctx, &mut issues)
+        });
+    }
+    for (ci, spec) in schema.columns.iter().enumerate() {
         if let Some(src) = &spec.derived_from {
-            values.push(derive(spec, src, schema, &inputs, &rows, ctx));
-            continue;
+            let si = schema
+                .columns
+                .iter()
+                .position(|c| &c.name == src)
+                .expect("validated by the schema check");
+            values[ci] = derive(spec, &values[si], rows.len());
         }
-        values.push(clean_column(spec, &inputs[ci], &rows, ctx, &mut issues));
     }
     for &r in &raw.ragged_rows {
         if rows.contains(&r) {
@@ -248,6 +260,10 @@ fn to_column(name: &str, v: Values, keep: &[bool]) -> Column {
         Values::Text(v) => Column::new(name, kept(v, keep)),
         Values::Int(v) => Column::new(name, kept(v, keep)),
         Values::Bool(v) => Column::new(name, kept(v, keep)),
+        Values::Sections(v) => {
+            let text: Vec<Option<String>> = kept(v, keep).into_iter().map(|s| s.map(|p| p.normalised())).collect();
+            Column::new(name, text)
+        }
         Values::Date(v) => {
             let days: Vec<Option<i32>> = kept(v, keep).into_iter().map(|d| d.map(days_since_epoch)).collect();
             Column::new(name, days)
@@ -262,33 +278,14 @@ pub fn days_since_epoch(d: NaiveDate) -> i32 {
     d.num_days_from_ce() - 719_163
 }
 
-fn derive(
-    spec: &ColumnSpec,
-    src: &str,
-    schema: &TableSchema,
-    inputs: &[Input<'_>],
-    rows: &[usize],
-    ctx: &FeedContext<'_>,
-) -> Values {
-    let si = schema
-        .columns
-        .iter()
-        .position(|c| c.name == src)
-        .expect("validated by the schema check");
-    match (schema.columns[si].ty, spec.ty) {
-        (ColumnType::Sections, ColumnType::Boolean) => Values::Bool(
-            rows.iter()
-                .map(|&r| {
-                    let s = inputs[si].get(r);
-                    if s.is_empty() {
-                        None
-                    } else {
-                        sections::parse_sections(s, ctx.reference).ok().map(|p| p.trafficking)
-                    }
-                })
-                .collect(),
-        ),
-        _ => Values::Text(vec![None; rows.len()]),
+/// A derived column from its source's cleaned values: the trafficking flag
+/// from the sections already parsed (never parsed a second time).
+fn derive(spec: &ColumnSpec, source: &Values, n: usize) -> Values {
+    match (source, spec.ty) {
+        (Values::Sections(items), ColumnType::Boolean) => {
+            Values::Bool(items.iter().map(|s| s.as_ref().map(|p| p.trafficking)).collect())
+        }
+        _ => Values::Text(vec![None; n]),
     }
 }
 
@@ -463,12 +460,12 @@ fn clean_column(
                     .collect(),
             )
         }
-        ColumnType::Sections => Values::Text(
+        ColumnType::Sections => Values::Sections(
             rows.iter()
                 .map(|&r| {
                     let s = value(r)?;
                     match sections::parse_sections(s, ctx.reference) {
-                        Ok(p) => Some(p.normalised()),
+                        Ok(p) => Some(p),
                         Err(sections::SectionsError::NoAct) => {
                             flag(r, "sections.no_act", false);
                             None
