@@ -31,6 +31,23 @@ pub enum Exit {
     Config = 6,
 }
 
+impl Exit {
+    /// The exit code a number stands for, as recorded in a snapshot's `run.json`.
+    pub fn from_code(code: u8) -> Option<Exit> {
+        [
+            Exit::Success,
+            Exit::Failure,
+            Exit::Usage,
+            Exit::DataQualityWarnings,
+            Exit::Partial,
+            Exit::Locked,
+            Exit::Config,
+        ]
+        .into_iter()
+        .find(|e| *e as u8 == code)
+    }
+}
+
 impl From<Exit> for ExitCode {
     fn from(e: Exit) -> Self {
         ExitCode::from(e as u8)

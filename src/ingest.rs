@@ -13,10 +13,10 @@ use std::path::{Path, PathBuf};
 use chrono::NaiveDate;
 use globset::Glob;
 use polars::prelude::*;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::clean::dates::DateStyle;
-use crate::clean::{FeedContext, Issue, Severity, clean_feed, rule_message};
+use crate::clean::{DateWindow, FeedContext, Issue, Severity, clean_feed, rule_message};
 use crate::config::Plan;
 use crate::config::pipeline::{Pipeline, Source};
 use crate::error::{Error, Result};
@@ -24,7 +24,7 @@ use crate::extract::{self, RawTable};
 use crate::privacy::{Pseudonymizer, restricted_dir};
 
 /// The counts of one table fed by one file.
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct TableCount {
     pub table: String,
     pub rows_read: usize,
@@ -36,7 +36,7 @@ pub struct TableCount {
 }
 
 /// What happened to one input file.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct FileReport {
     pub partner_id: String,
     pub source: String,
@@ -76,30 +76,17 @@ impl FileReport {
     }
 }
 
-/// The result of ingesting the whole inbox.
-#[derive(Debug, Default)]
-pub struct Ingested {
-    /// Canonical table -> kept rows of every partner.
+/// The result of ingesting one partner's files.
+#[derive(Debug)]
+pub struct PartnerOutput {
+    pub partner_id: String,
+    /// Every canonical table -> the partner's kept rows (zero rows where it feeds none).
     pub tables: BTreeMap<String, DataFrame>,
+    /// The partner's data-quality findings, without values.
     pub issues: DataFrame,
     pub files: Vec<FileReport>,
-    /// Inbox files no pipeline claims.
-    pub unclaimed: Vec<String>,
-}
-
-impl Ingested {
-    pub fn quarantined(&self) -> usize {
-        self.files.iter().flat_map(|f| &f.tables).map(|t| t.quarantined).sum()
-    }
-    pub fn warnings(&self) -> usize {
-        self.files.iter().flat_map(|f| &f.tables).map(|t| t.warnings).sum()
-    }
-    pub fn rows_read(&self) -> usize {
-        self.files.iter().map(|f| f.rows_read).sum()
-    }
-    pub fn duplicates(&self) -> usize {
-        self.files.iter().map(|f| f.duplicates).sum()
-    }
+    /// Where the partner's parsed dates lie around the run's day.
+    pub window: DateWindow,
 }
 
 /// Every file below `inbox`, relative, with `/` separators, sorted; hidden files skipped.
@@ -133,19 +120,29 @@ pub fn list_inbox(inbox: &Path) -> Result<Vec<String>> {
 }
 
 /// One source file to read: which pipeline and source claim it.
-struct Claim<'p> {
-    pipeline: &'p Pipeline,
-    source: &'p Source,
-    source_index: usize,
-    file: String,
+#[derive(Debug, Clone)]
+pub struct Claim<'p> {
+    pub pipeline: &'p Pipeline,
+    pub source: &'p Source,
+    pub source_index: usize,
+    pub file: String,
+}
+
+/// Inbox files matched to the partners' sources.
+#[derive(Debug, Default)]
+pub struct Claims<'p> {
+    /// Partner id -> the files it claims, in path order.
+    pub by_partner: BTreeMap<String, Vec<Claim<'p>>>,
+    /// Inbox files no pipeline claims.
+    pub unclaimed: Vec<String>,
+    /// Files several partners claim: not read, reported for each of them.
+    pub conflicts: Vec<FileReport>,
 }
 
 /// Match inbox files to pipeline sources. A file claimed by two partners is
 /// an error for that file; a file claimed by none is listed.
-fn claim<'p>(plan: &'p Plan, files: &[String]) -> (Vec<Claim<'p>>, Vec<String>, Vec<FileReport>) {
-    let mut claims = Vec::new();
-    let mut conflicts = Vec::new();
-    let mut unclaimed = Vec::new();
+pub fn claim<'p>(plan: &'p Plan, files: &[String]) -> Claims<'p> {
+    let mut out = Claims::default();
     let matchers: Vec<(&Pipeline, usize, &Source, globset::GlobMatcher)> = plan
         .pipelines
         .iter()
@@ -172,8 +169,11 @@ fn claim<'p>(plan: &'p Plan, files: &[String]) -> (Vec<Claim<'p>>, Vec<String>, 
             .collect();
         let partners: HashSet<&str> = hits.iter().map(|c| c.pipeline.partner_id.as_str()).collect();
         match partners.len() {
-            0 => unclaimed.push(f.clone()),
-            1 => claims.extend(hits),
+            0 => out.unclaimed.push(f.clone()),
+            1 => {
+                let partner = hits[0].pipeline.partner_id.clone();
+                out.by_partner.entry(partner).or_default().extend(hits);
+            }
             _ => {
                 let mut names: Vec<_> = partners.into_iter().collect();
                 names.sort();
@@ -182,32 +182,40 @@ fn claim<'p>(plan: &'p Plan, files: &[String]) -> (Vec<Claim<'p>>, Vec<String>, 
                     names.join(", ")
                 );
                 for p in &names {
-                    conflicts.push(FileReport::failed(p, "", f, why.clone()));
+                    out.conflicts.push(FileReport::failed(p, "", f, why.clone()));
                 }
             }
         }
     }
-    (claims, unclaimed, conflicts)
+    out
 }
 
-/// Ingest the inbox. `restricted` is the (owner-only) folder for staged rows
-/// and quarantine; the lake tables are returned for the caller to write.
-pub fn ingest(plan: &Plan, pseudo: &Pseudonymizer, today: NaiveDate, restricted: &Path) -> Result<Ingested> {
-    let files = list_inbox(&plan.inbox)?;
-    let (claims, unclaimed, mut reports) = claim(plan, &files);
-    for f in &unclaimed {
-        tracing::warn!(file = %f, "no pipeline claims this inbox file; it was not read");
-    }
-    let staged_dir = restricted_dir(&restricted.join("staged"))?;
-    let quarantine_dir = restricted_dir(&restricted.join("quarantine"))?;
+/// Ingest one partner's claimed files (in path order). `restricted` is the
+/// (owner-only) folder for staged rows and quarantine; the partner writes
+/// only below `staged/<partner>` and `quarantine/<partner>` in it, so an
+/// unchanged partner's folders can be carried to the next run as they are.
+/// A source no file matches is reported as a missing export.
+pub fn ingest_partner(
+    plan: &Plan,
+    pipeline: &Pipeline,
+    claims: &[Claim<'_>],
+    pseudo: &Pseudonymizer,
+    today: NaiveDate,
+    restricted: &Path,
+) -> Result<PartnerOutput> {
+    let partner = pipeline.partner_id.as_str();
+    let staged_dir = restricted_dir(&restricted_dir(&restricted.join("staged"))?.join(partner))?;
+    let quarantine_root = restricted_dir(&restricted.join("quarantine"))?;
+    let quarantine_dir = restricted_dir(&quarantine_root.join(partner))?;
     let mut frames: BTreeMap<String, Vec<DataFrame>> = BTreeMap::new();
     let mut issue_rows = IssueRows::default();
     let mut quarantine = QuarantineRows::default();
+    let mut reports = Vec::new();
+    let mut window = DateWindow::default();
     // Exact duplicates are judged per partner source, across its files, in path order.
-    let mut seen: HashMap<(String, usize), HashSet<[u8; 16]>> = HashMap::new();
+    let mut seen: HashMap<usize, HashSet<[u8; 16]>> = HashMap::new();
 
-    for c in &claims {
-        let partner = c.pipeline.partner_id.as_str();
+    for c in claims {
         let path = plan.inbox.join(&c.file);
         let mut report = FileReport::new(partner, &c.source.name, &c.file);
         let raw = match extract::read(&path, c.source) {
@@ -229,11 +237,11 @@ pub fn ingest(plan: &Plan, pseudo: &Pseudonymizer, today: NaiveDate, restricted:
         let hashes: Vec<[u8; 16]> = (0..raw.len())
             .map(|r| pseudo.row_hash(raw.columns.iter().map(|col| col[r].as_str())))
             .collect();
-        let seen_here = seen.entry((partner.to_string(), c.source_index)).or_default();
+        let seen_here = seen.entry(c.source_index).or_default();
         let live: Vec<usize> = (0..raw.len()).filter(|&r| seen_here.insert(hashes[r])).collect();
         report.duplicates = raw.len() - live.len();
 
-        stage_raw(&raw, &hashes, &staged_dir.join(partner), c)?;
+        stage_raw(&raw, &hashes, &staged_dir, c)?;
 
         let style = DateStyle {
             order: c.pipeline.date_order,
@@ -284,6 +292,7 @@ pub fn ingest(plan: &Plan, pseudo: &Pseudonymizer, today: NaiveDate, restricted:
                 warnings = count.warnings, "cleaned"
             );
             issue_rows.add(partner, &c.file, table, &raw, &out.issues);
+            window.merge(out.window);
             for (row, errs) in out.quarantined {
                 file_quarantine
                     .entry(row)
@@ -297,6 +306,14 @@ pub fn ingest(plan: &Plan, pseudo: &Pseudonymizer, today: NaiveDate, restricted:
         reports.push(report);
     }
 
+    for (i, s) in pipeline.sources.iter().enumerate() {
+        if !claims.iter().any(|c| c.source_index == i) {
+            tracing::error!(partner, source = %s.name, glob = %s.files, "no inbox file matches this source");
+            let why = format!("no file in the inbox matches `{}`: the export is missing", s.files);
+            reports.push(FileReport::failed(partner, &s.name, &s.files, why));
+        }
+    }
+
     let mut tables = BTreeMap::new();
     for schema in &plan.model.schemas {
         let parts = frames.remove(&schema.table).unwrap_or_default();
@@ -308,11 +325,12 @@ pub fn ingest(plan: &Plan, pseudo: &Pseudonymizer, today: NaiveDate, restricted:
         tables.insert(schema.table.clone(), df);
     }
     quarantine.finish(&quarantine_dir)?;
-    Ok(Ingested {
+    Ok(PartnerOutput {
+        partner_id: partner.to_string(),
         tables,
         issues: issue_rows.finish()?,
         files: reports,
-        unclaimed,
+        window,
     })
 }
 
@@ -455,8 +473,7 @@ impl QuarantineRows {
         if rows.is_empty() {
             return Ok(());
         }
-        let pdir = restricted_dir(&dir.join(partner))?;
-        let path = pdir.join(format!("{}.quarantine.csv", file.replace('/', "__")));
+        let path = dir.join(format!("{}.quarantine.csv", file.replace('/', "__")));
         let mut w = csv::Writer::from_path(&path).map_err(|e| Error::io(&path)(e.into()))?;
         let io = |e: csv::Error| Error::io(PathBuf::from(&path))(e.into());
         let mut header = vec!["_row".to_string(), "_tables".into(), "_reasons".into()];

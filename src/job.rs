@@ -5,6 +5,16 @@
 //! and publishes by renaming it into place and switching the `current`
 //! link in one atomic rename, so a reader never sees half a snapshot and a
 //! run that dies leaves the last good one untouched.
+//!
+//! Runs are incremental. The input [`manifest`] fingerprints the configs
+//! and every inbox file: when nothing changed since the current snapshot
+//! the run is a no-op that only adds a [`ledger`] line; otherwise each
+//! partner whose fingerprint is unchanged is carried over from the current
+//! snapshot (its lake files and restricted folders hard-linked, not
+//! recomputed) and only the others are cleaned again. The lake is laid out
+//! one Parquet file per partner and table to make that possible. The
+//! warehouse is always rebuilt from the whole lake, since every mart and
+//! indicator (and, later, linkage) spans partners.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -14,7 +24,9 @@ use serde::Serialize;
 
 use crate::config::Plan;
 use crate::error::{Error, Exit, Result};
-use crate::ingest::{self, FileReport, Ingested};
+use crate::ingest::{self, FileReport};
+use crate::ledger::{self, LedgerCount, LedgerEntry, LedgerInput, RunStatus};
+use crate::manifest::{self, InputFile, Manifest, PartnerEntry};
 use crate::metrics::{StageClock, StageMetric};
 use crate::privacy::{Pseudonymizer, restricted_dir};
 use crate::{report, warehouse};
@@ -26,6 +38,8 @@ pub struct RunOptions {
     pub now: DateTime<Utc>,
     /// Abort the process (as a power cut would) at this point. For tests.
     pub fail_after: Option<FaultPoint>,
+    /// Rebuild everything even when nothing changed.
+    pub force: bool,
 }
 
 /// The boundaries where a run can be made to die, to prove that the
@@ -76,6 +90,8 @@ pub struct RunSummary {
     pub started_at: String,
     pub finished_at: String,
     pub tafteesh_version: String,
+    /// The exit code the run deserved (see [`RunSummary::exit`]).
+    pub exit_code: u8,
     pub snapshot: PathBuf,
     pub warehouse: PathBuf,
     pub report_html: PathBuf,
@@ -92,6 +108,9 @@ pub struct RunSummary {
     pub models_built: usize,
     pub model_tests_passed: usize,
     pub indicator_rows: usize,
+    /// Partners cleaned again, and partners carried over from the previous snapshot.
+    pub recomputed_partners: Vec<String>,
+    pub reused_partners: Vec<String>,
     pub stages: Vec<StageMetric>,
 }
 
@@ -129,47 +148,129 @@ fn distinct_files(files: &[FileReport], failed: bool) -> usize {
     names.len()
 }
 
-/// Run the whole job once, holding the run lock. A run that fails removes
-/// what it half built; one that was killed leaves it for the next run,
-/// which removes it under the lock before it starts.
-pub fn run(plan: &Plan, opts: RunOptions) -> Result<RunSummary> {
+/// How a run ended when it did not fail.
+#[derive(Debug, Clone)]
+pub enum RunOutcome {
+    /// A new snapshot was built and published.
+    Published(Box<RunSummary>),
+    /// Nothing changed since the current snapshot: nothing was rebuilt.
+    Unchanged(UnchangedRun),
+}
+
+impl RunOutcome {
+    pub fn exit(&self) -> Exit {
+        match self {
+            RunOutcome::Published(s) => s.exit(),
+            RunOutcome::Unchanged(u) => u.exit,
+        }
+    }
+
+    pub fn run_id(&self) -> &str {
+        match self {
+            RunOutcome::Published(s) => &s.run_id,
+            RunOutcome::Unchanged(u) => &u.run_id,
+        }
+    }
+}
+
+/// A run that found nothing to do.
+#[derive(Debug, Clone)]
+pub struct UnchangedRun {
+    pub run_id: String,
+    /// The current snapshot, kept as it is.
+    pub snapshot: String,
+    /// The exit code of the run that built that snapshot: a partner's
+    /// unreadable file stays reported (exit 4) every night until it is fixed.
+    pub exit: Exit,
+    pub seconds: f64,
+}
+
+/// Run the whole job once, holding the run lock, and record it in the
+/// ledger whatever happens. A run that fails removes what it half built;
+/// one that was killed leaves it for the next run, which removes it under
+/// the lock and records the interruption.
+pub fn run(plan: &Plan, opts: RunOptions) -> Result<RunOutcome> {
     let pseudo = Pseudonymizer::load(plan.key.as_ref())?;
     let project = warehouse::Project::load()?;
     let _lock = crate::lock::RunLock::acquire(&plan.output)?;
+    let started = Utc::now();
     let run_id = opts.now.format("%Y%m%dT%H%M%S%.3fZ").to_string().replace('.', "");
     let snapshots = plan.output.join("snapshots");
     std::fs::create_dir_all(&snapshots).map_err(Error::io(&snapshots))?;
     let restricted_root = restricted_dir(&plan.output.join("restricted"))?;
+    let mut interrupted = Vec::new();
     for dir in [&snapshots, &restricted_root] {
-        remove_unfinished(dir)?;
+        interrupted.extend(remove_unfinished(dir)?);
+    }
+    interrupted.sort();
+    interrupted.dedup();
+    for id in interrupted {
+        let mut e = LedgerEntry::new(
+            &id,
+            crate::snapshots::created_at(&id).unwrap_or(started),
+            RunStatus::Interrupted,
+            Exit::Failure as u8,
+        );
+        e.error = Some(format!("killed before it finished; found and removed by run {run_id}"));
+        e.snapshot = crate::snapshots::current_id(&plan.output);
+        ledger::append(&plan.output, &e)?;
     }
     let building = snapshots.join(format!(".building-{run_id}"));
     let restricted_building = restricted_root.join(format!(".building-{run_id}"));
-    let result = build_and_publish(plan, opts, &pseudo, &project, &run_id, &building, &restricted_building);
-    if result.is_err() {
-        for dir in [&building, &restricted_building] {
-            let _ = std::fs::remove_dir_all(dir);
+    let mut entry = LedgerEntry::new(&run_id, started, RunStatus::Failed, Exit::Failure as u8);
+    let result = plan_and_build(
+        plan,
+        opts,
+        &pseudo,
+        &project,
+        &run_id,
+        &building,
+        &restricted_building,
+        &mut entry,
+    );
+    match &result {
+        Ok(RunOutcome::Published(_)) | Ok(RunOutcome::Unchanged(_)) => {}
+        Err(e) => {
+            for dir in [&building, &restricted_building] {
+                let _ = std::fs::remove_dir_all(dir);
+            }
+            entry.status = RunStatus::Failed;
+            entry.exit_code = e.exit() as u8;
+            entry.error = Some(e.to_string());
+            entry.finished_at = Utc::now();
+            entry.snapshot = crate::snapshots::current_id(&plan.output);
+            if let Err(le) = ledger::append(&plan.output, &entry) {
+                tracing::error!("could not record the failed run in the ledger: {le}");
+            }
         }
     }
     result
 }
 
-/// Remove `.building-*` folders that a killed run left in `dir`.
-fn remove_unfinished(dir: &Path) -> Result<()> {
+/// Remove `.building-*` folders that a killed run left in `dir`; return their run ids.
+fn remove_unfinished(dir: &Path) -> Result<Vec<String>> {
+    let mut ids = Vec::new();
     for entry in std::fs::read_dir(dir).map_err(Error::io(dir))? {
         let path = entry.map_err(Error::io(dir))?.path();
-        if path
+        let name = path
             .file_name()
-            .is_some_and(|n| n.to_string_lossy().starts_with(".building-"))
-        {
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        if let Some(id) = name.strip_prefix(".building-") {
             tracing::warn!(folder = %path.display(), "removing what an interrupted run left unfinished");
             std::fs::remove_dir_all(&path).map_err(Error::io(&path))?;
+            ids.push(id.to_string());
         }
     }
-    Ok(())
+    Ok(ids)
 }
 
-fn build_and_publish(
+/// The file in the restricted area that names the run which wrote it.
+const RESTRICTED_RUN_ID: &str = "run_id";
+
+/// Inventory the inbox, and either find nothing to do or build and publish.
+#[allow(clippy::too_many_arguments)]
+fn plan_and_build(
     plan: &Plan,
     opts: RunOptions,
     pseudo: &Pseudonymizer,
@@ -177,36 +278,231 @@ fn build_and_publish(
     run_id: &str,
     building: &Path,
     restricted_building: &Path,
-) -> Result<RunSummary> {
-    let started = Utc::now();
+    entry: &mut LedgerEntry,
+) -> Result<RunOutcome> {
+    let clock_start = std::time::Instant::now();
+    let snapshots = plan.output.join("snapshots");
+    let restricted_latest = plan.output.join("restricted").join("latest");
+    let current = crate::snapshots::current_id(&plan.output);
+    let previous = current
+        .as_deref()
+        .and_then(|id| Manifest::read(&snapshots.join(id)))
+        .filter(|m| Some(m.run_id.as_str()) == current.as_deref());
+    let previous_exit = current.as_deref().and_then(|id| snapshot_exit(&snapshots.join(id)));
+    // The restricted area belongs to the current snapshot only if the same run wrote both.
+    let restricted_id = std::fs::read_to_string(restricted_latest.join(RESTRICTED_RUN_ID)).ok();
+    let previous = previous.filter(|m| restricted_id.as_deref() == Some(m.run_id.as_str()));
+
+    let files = ingest::list_inbox(&plan.inbox)?;
+    let claims = ingest::claim(plan, &files);
+    let mut inputs = manifest::scan_inputs(&plan.inbox, &files, previous.as_ref())?;
+    for i in &mut inputs {
+        i.partner_id = claims
+            .by_partner
+            .iter()
+            .find(|(_, cs)| cs.iter().any(|c| c.file == i.path))
+            .map(|(p, _)| p.clone());
+    }
+    let fps = manifest::fingerprints(plan, &pseudo.fingerprint(), &claims, &inputs)?;
+    entry.config_fingerprint = Some(fps.config.clone());
+    entry.inputs_fingerprint = Some(fps.run.clone());
+    entry.inputs = inputs
+        .iter()
+        .map(|i| LedgerInput {
+            path: i.path.clone(),
+            partner_id: i.partner_id.clone(),
+            bytes: i.bytes,
+            modified: i.modified,
+            sha256: i.sha256.clone(),
+        })
+        .collect();
+
+    if let (false, Some(prev), Some(exit)) = (opts.force, &previous, previous_exit)
+        && prev.fingerprint == fps.run
+        && prev.holds_on(opts.today())
+    {
+        let seconds = clock_start.elapsed().as_secs_f64();
+        entry.status = RunStatus::Unchanged;
+        entry.exit_code = exit as u8;
+        entry.snapshot = Some(prev.run_id.clone());
+        entry.finished_at = Utc::now();
+        ledger::append(&plan.output, entry)?;
+        tracing::info!(run_id = %run_id, snapshot = %prev.run_id, seconds = format!("{seconds:.3}"), "nothing changed since the current snapshot; nothing rebuilt");
+        return Ok(RunOutcome::Unchanged(UnchangedRun {
+            run_id: run_id.to_string(),
+            snapshot: prev.run_id.clone(),
+            exit,
+            seconds,
+        }));
+    }
+    let reusable = if opts.force { None } else { previous.as_ref() };
+    let ctx = BuildContext {
+        plan,
+        opts,
+        pseudo,
+        project,
+        run_id,
+        building,
+        restricted_building,
+        claims: &claims,
+        inputs,
+        fingerprints: fps,
+        previous: reusable,
+    };
+    build_and_publish(ctx, entry).map(|s| RunOutcome::Published(Box::new(s)))
+}
+
+/// The exit code recorded in a snapshot's `run.json`.
+fn snapshot_exit(dir: &Path) -> Option<Exit> {
+    let bytes = std::fs::read(dir.join("run.json")).ok()?;
+    let v: serde_json::Value = serde_json::from_slice(&bytes).ok()?;
+    Exit::from_code(u8::try_from(v.get("exit_code")?.as_u64()?).ok()?)
+}
+
+/// Everything a build needs, gathered once.
+struct BuildContext<'a> {
+    plan: &'a Plan,
+    opts: RunOptions,
+    pseudo: &'a Pseudonymizer,
+    project: &'a warehouse::Project,
+    run_id: &'a str,
+    building: &'a Path,
+    restricted_building: &'a Path,
+    claims: &'a ingest::Claims<'a>,
+    inputs: Vec<InputFile>,
+    fingerprints: manifest::Fingerprints,
+    /// The current snapshot's manifest, when its partners may be carried over.
+    previous: Option<&'a Manifest>,
+}
+
+/// The lake's tables besides the canonical ones; each is a folder of
+/// Parquet files, one per partner.
+const LAKE_EXTRA_TABLES: [&str; 2] = ["dq_issues", "load_files"];
+
+fn build_and_publish(ctx: BuildContext<'_>, entry: &mut LedgerEntry) -> Result<RunSummary> {
+    let BuildContext {
+        plan,
+        opts,
+        pseudo,
+        project,
+        run_id,
+        building,
+        restricted_building,
+        claims,
+        inputs,
+        fingerprints,
+        previous,
+    } = ctx;
+    let started = entry.started_at;
     tracing::info!(run_id = %run_id, inbox = %plan.inbox.display(), partners = plan.pipelines.len(), "run started");
     let snapshots = plan.output.join("snapshots");
     let restricted_root = plan.output.join("restricted");
     std::fs::create_dir_all(building).map_err(Error::io(building))?;
     restricted_dir(restricted_building)?;
+    let lake = building.join("lake");
+    let lake_tables: Vec<String> = plan
+        .model
+        .schemas
+        .iter()
+        .map(|s| s.table.clone())
+        .chain(LAKE_EXTRA_TABLES.iter().map(|t| t.to_string()))
+        .collect();
+    for t in &lake_tables {
+        let dir = lake.join(t);
+        std::fs::create_dir_all(&dir).map_err(Error::io(&dir))?;
+    }
 
     let mut clock = StageClock::default();
-    let mut ingested = clock.stage(
+    let mut partners: BTreeMap<String, PartnerEntry> = BTreeMap::new();
+    let mut recomputed = Vec::new();
+    let mut reused = Vec::new();
+    clock.stage(
         "extract+stage+clean",
-        || ingest::ingest(plan, pseudo, opts.today(), restricted_building),
-        |r| r.as_ref().map(|i| i.rows_read() as u64).unwrap_or(0),
+        || -> Result<u64> {
+            let bar = crate::progress::bar(plan.pipelines.len() as u64, "partners");
+            for (_, pipeline) in &plan.pipelines {
+                let pid = pipeline.partner_id.as_str();
+                bar.set_message(pid.to_string());
+                let fingerprint = fingerprints.partners[pid].clone();
+                let newest_export = inputs
+                    .iter()
+                    .filter(|i| i.partner_id.as_deref() == Some(pid))
+                    .map(|i| i.modified)
+                    .max();
+                let carried = previous
+                    .and_then(|m| m.partners.get(pid).map(|e| (m, e)))
+                    .filter(|(_, e)| e.fingerprint == fingerprint && e.window.holds_on(opts.today()))
+                    .and_then(|(m, e)| {
+                        let from = Carry {
+                            lake: snapshots.join(&m.run_id).join("lake"),
+                            restricted: restricted_root.join("latest"),
+                        };
+                        let to = Carry {
+                            lake: lake.clone(),
+                            restricted: restricted_building.to_path_buf(),
+                        };
+                        match carry_over(pid, &lake_tables, &from, &to) {
+                            Ok(()) => Some(e.clone()),
+                            Err(err) => {
+                                tracing::warn!(
+                                    partner = pid,
+                                    "cannot carry the partner over, cleaning it again: {err}"
+                                );
+                                None
+                            }
+                        }
+                    });
+                let entry = match carried {
+                    Some(e) => {
+                        tracing::info!(partner = pid, "unchanged since the current snapshot; carried over");
+                        reused.push(pid.to_string());
+                        e
+                    }
+                    None => {
+                        let cs = claims.by_partner.get(pid).map(Vec::as_slice).unwrap_or(&[]);
+                        let mut out =
+                            ingest::ingest_partner(plan, pipeline, cs, pseudo, opts.today(), restricted_building)?;
+                        write_partner_lake(&mut out, &lake)?;
+                        recomputed.push(pid.to_string());
+                        PartnerEntry {
+                            fingerprint,
+                            files: out.files,
+                            window: out.window,
+                            newest_export,
+                        }
+                    }
+                };
+                partners.insert(pid.to_string(), entry);
+                bar.inc(1);
+            }
+            bar.finish_and_clear();
+            Ok(partners
+                .values()
+                .flat_map(|p| &p.files)
+                .map(|f| f.rows_read as u64)
+                .sum())
+        },
+        |r| r.as_ref().copied().unwrap_or(0),
     )?;
-    add_missing_exports(plan, &mut ingested);
     checkpoint(&opts, FaultPoint::Clean);
 
-    let lake = building.join("lake");
-    let lake_files = clock.stage(
-        "lake",
-        || write_lake(&mut ingested, &lake),
-        |r| r.as_ref().map(|v| v.len() as u64).unwrap_or(0),
-    )?;
-
+    let mut contested = claims.conflicts.clone();
+    if !contested.is_empty() {
+        ingest::write_parquet(
+            &mut load_files_frame(&contested)?,
+            &lake.join("load_files/_contested.parquet"),
+        )?;
+    }
+    let mut files: Vec<FileReport> = partners.values().flat_map(|p| p.files.iter().cloned()).collect();
+    files.append(&mut contested);
     checkpoint(&opts, FaultPoint::Lake);
+
     let wh_dir = building.join("warehouse");
     std::fs::create_dir_all(&wh_dir).map_err(Error::io(&wh_dir))?;
     let db = wh_dir.join("tafteesh.duckdb");
     let lake_input = warehouse::LakeInput {
-        tables: lake_files.iter().map(|(n, p)| (n.clone(), p.as_path())).collect(),
+        dir: &lake,
+        tables: lake_tables.clone(),
         partners: plan
             .pipelines
             .iter()
@@ -220,23 +516,19 @@ fn build_and_publish(
     )?;
 
     checkpoint(&opts, FaultPoint::Warehouse);
+    let totals = Totals::of(&files);
     let reports = building.join("reports");
     std::fs::create_dir_all(&reports).map_err(Error::io(&reports))?;
-    let table_rows: BTreeMap<String, usize> = ingested.tables.iter().map(|(k, v)| (k.clone(), v.height())).collect();
     let facts = report::RunFacts {
         run_id: run_id.to_string(),
         finished_at: Utc::now().format("%Y-%m-%d %H:%M UTC").to_string(),
-        files_read: distinct_files(&ingested.files, false),
-        files_failed: distinct_files(&ingested.files, true),
-        rows_read: ingested.rows_read(),
-        rows_kept: table_rows.iter().map(|(k, v)| (k.clone(), *v)).collect(),
-        rows_quarantined: ingested.quarantined(),
-        duplicates_removed: ingested.duplicates(),
-        exports: ingested
-            .files
-            .iter()
-            .map(|f| (f.partner_id.clone(), f.file.clone()))
-            .collect(),
+        files_read: distinct_files(&files, false),
+        files_failed: distinct_files(&files, true),
+        rows_read: totals.rows_read,
+        rows_kept: totals.table_rows.iter().map(|(k, v)| (k.clone(), *v)).collect(),
+        rows_quarantined: totals.quarantined,
+        duplicates_removed: totals.duplicates,
+        exports: files.iter().map(|f| (f.partner_id.clone(), f.file.clone())).collect(),
     };
     let catalogue: Vec<warehouse::IndicatorMeta> = project.indicators().cloned().collect();
     clock.stage(
@@ -258,26 +550,59 @@ fn build_and_publish(
         started_at: started.to_rfc3339(),
         finished_at: Utc::now().to_rfc3339(),
         tafteesh_version: env!("CARGO_PKG_VERSION").to_string(),
+        exit_code: 0,
         warehouse: current.join("warehouse/tafteesh.duckdb"),
         report_html: current.join("reports/index.html"),
         report_csv: current.join("reports/indicators.csv"),
         quarantine: restricted_root.join("latest/quarantine"),
         snapshot: final_dir.clone(),
-        rows_read: ingested.rows_read(),
-        duplicates_removed: ingested.duplicates(),
-        rows_quarantined: ingested.quarantined(),
-        field_warnings: ingested.warnings(),
-        files: ingested.files,
-        unclaimed_files: ingested.unclaimed,
-        table_rows,
+        rows_read: totals.rows_read,
+        duplicates_removed: totals.duplicates,
+        rows_quarantined: totals.quarantined,
+        field_warnings: totals.warnings,
+        files,
+        unclaimed_files: claims.unclaimed.clone(),
+        table_rows: totals.table_rows,
         models_built: metrics.models,
         model_tests_passed: metrics.tests,
         indicator_rows: metrics.indicator_rows,
+        recomputed_partners: recomputed,
+        reused_partners: reused,
         stages: clock.stages,
     };
-    let manifest = building.join("run.json");
+    summary.exit_code = summary.exit() as u8;
+
+    // The ledger as it will read once this run is published, in the warehouse too.
+    fill_entry(entry, &summary);
+    entry.status = RunStatus::Published;
+    entry.snapshot = Some(run_id.to_string());
+    entry.finished_at = Utc::now();
+    let mut history = ledger::read(&plan.output)?;
+    history.push(entry.clone());
+    {
+        let conn = warehouse::open(&db)?;
+        ledger::load_into(&conn, &history, &wh_dir.join(".run_ledger.jsonl"))?;
+        conn.execute_batch("checkpoint")
+            .map_err(Error::warehouse("checkpoint"))?;
+    }
+
+    let manifest = Manifest {
+        run_id: run_id.to_string(),
+        tafteesh_version: env!("CARGO_PKG_VERSION").to_string(),
+        model_fingerprint: fingerprints.model.clone(),
+        config_fingerprint: fingerprints.config.clone(),
+        fingerprint: fingerprints.run.clone(),
+        inputs,
+        partners,
+        unclaimed: claims.unclaimed.clone(),
+    };
+    manifest.write(building)?;
+    let run_json = building.join("run.json");
     let json = serde_json::to_vec_pretty(&summary).map_err(|e| Error::Internal(e.to_string()))?;
-    std::fs::write(&manifest, json).map_err(Error::io(&manifest))?;
+    std::fs::write(&run_json, json).map_err(Error::io(&run_json))?;
+    let marker = restricted_building.join(RESTRICTED_RUN_ID);
+    std::fs::write(&marker, run_id).map_err(Error::io(&marker))?;
+    sync_tree(building)?;
 
     checkpoint(&opts, FaultPoint::Manifest);
     std::fs::rename(building, &final_dir).map_err(Error::io(&final_dir))?;
@@ -285,50 +610,154 @@ fn build_and_publish(
     crate::snapshots::make_current(&plan.output, run_id)?;
     checkpoint(&opts, FaultPoint::CurrentSwitched);
     swap_dir(restricted_building, &restricted_root.join("latest"))?;
+    ledger::append(&plan.output, entry)?;
     crate::snapshots::prune(&plan.output, plan.retention, opts.now)?;
     summary.finished_at = Utc::now().to_rfc3339();
     tracing::info!(run_id = %run_id, snapshot = %final_dir.display(), "run published");
     Ok(summary)
 }
 
-/// A source whose glob matches no inbox file: the partner's export is missing.
-fn add_missing_exports(plan: &Plan, ingested: &mut Ingested) {
-    for (_, p) in &plan.pipelines {
-        for s in &p.sources {
-            let found = ingested
-                .files
-                .iter()
-                .any(|f| f.partner_id == p.partner_id && f.source == s.name);
-            if !found {
-                tracing::error!(partner = %p.partner_id, source = %s.name, glob = %s.files, "no inbox file matches this source");
-                let why = format!("no file in the inbox matches `{}`: the export is missing", s.files);
-                ingested
-                    .files
-                    .push(FileReport::failed(&p.partner_id, &s.name, &s.files, why));
-            }
+/// Flush every file of a finished snapshot to disk before it is published,
+/// so a power cut after the switch cannot leave `current` naming files the
+/// disk never received.
+fn sync_tree(dir: &Path) -> Result<()> {
+    for e in std::fs::read_dir(dir).map_err(Error::io(dir))? {
+        let path = e.map_err(Error::io(dir))?.path();
+        if path.is_dir() {
+            sync_tree(&path)?;
+        } else {
+            std::fs::File::open(&path)
+                .and_then(|f| f.sync_all())
+                .map_err(Error::io(&path))?;
+        }
+    }
+    Ok(())
+}
+
+/// Counts over every file report of a run.
+struct Totals {
+    rows_read: usize,
+    duplicates: usize,
+    quarantined: usize,
+    warnings: usize,
+    /// Canonical table -> rows kept in the lake.
+    table_rows: BTreeMap<String, usize>,
+}
+
+impl Totals {
+    fn of(files: &[FileReport]) -> Totals {
+        let mut table_rows = BTreeMap::new();
+        for t in files.iter().flat_map(|f| &f.tables) {
+            *table_rows.entry(t.table.clone()).or_insert(0) += t.kept;
+        }
+        Totals {
+            rows_read: files.iter().map(|f| f.rows_read).sum(),
+            duplicates: files.iter().map(|f| f.duplicates).sum(),
+            quarantined: files.iter().flat_map(|f| &f.tables).map(|t| t.quarantined).sum(),
+            warnings: files.iter().flat_map(|f| &f.tables).map(|t| t.warnings).sum(),
+            table_rows,
         }
     }
 }
 
-/// Write the canonical tables, the data-quality findings and the per-file
-/// accounting to the lake. Returns (table name, file) pairs.
-fn write_lake(ingested: &mut Ingested, lake: &Path) -> Result<Vec<(String, PathBuf)>> {
-    use polars::prelude::*;
-    std::fs::create_dir_all(lake).map_err(Error::io(lake))?;
-    let mut out = Vec::new();
-    for (name, df) in ingested.tables.iter_mut() {
-        let path = lake.join(format!("{name}.parquet"));
-        ingest::write_parquet(df, &path)?;
-        out.push((name.clone(), path));
+/// Copy the run's counts into its ledger line.
+fn fill_entry(entry: &mut LedgerEntry, s: &RunSummary) {
+    entry.exit_code = s.exit_code;
+    entry.rows_read = s.rows_read;
+    entry.rows_kept = s.table_rows.values().sum();
+    entry.rows_quarantined = s.rows_quarantined;
+    entry.duplicates_removed = s.duplicates_removed;
+    entry.stages = s.stages.clone();
+    entry.recomputed = s.recomputed_partners.clone();
+    entry.reused = s.reused_partners.clone();
+    let mut counts: BTreeMap<(String, String), LedgerCount> = BTreeMap::new();
+    for f in &s.files {
+        for t in &f.tables {
+            let c = counts
+                .entry((f.partner_id.clone(), t.table.clone()))
+                .or_insert_with(|| LedgerCount {
+                    partner_id: f.partner_id.clone(),
+                    table_name: t.table.clone(),
+                    files: 0,
+                    rows_read: 0,
+                    duplicates: 0,
+                    quarantined: 0,
+                    kept: 0,
+                    warnings: 0,
+                });
+            c.files += 1;
+            c.rows_read += t.rows_read;
+            c.duplicates += t.duplicates;
+            c.quarantined += t.quarantined;
+            c.kept += t.kept;
+            c.warnings += t.warnings;
+        }
     }
-    let path = lake.join("dq_issues.parquet");
-    ingest::write_parquet(&mut ingested.issues, &path)?;
-    out.push(("dq_issues".into(), path));
+    entry.counts = counts.into_values().collect();
+}
 
-    // One row per file and table; a file that fed no table gets one row of zeros.
+/// Where a partner's lake parts and restricted folders live.
+struct Carry {
+    lake: PathBuf,
+    restricted: PathBuf,
+}
+
+/// Carry an unchanged partner's outputs from the current snapshot into the
+/// one being built, as hard links (snapshots never modify a file in place,
+/// so sharing them is safe and costs no space). Falls back to copying.
+fn carry_over(pid: &str, lake_tables: &[String], from: &Carry, to: &Carry) -> Result<()> {
+    let file = format!("{pid}.parquet");
+    for t in lake_tables {
+        link_or_copy(&from.lake.join(t).join(&file), &to.lake.join(t).join(&file))?;
+    }
+    for area in ["staged", "quarantine"] {
+        let src = from.restricted.join(area).join(pid);
+        let dest = restricted_dir(&to.restricted.join(area))?.join(pid);
+        link_tree(&src, &dest)?;
+    }
+    Ok(())
+}
+
+fn link_or_copy(src: &Path, dest: &Path) -> Result<()> {
+    if std::fs::hard_link(src, dest).is_err() {
+        std::fs::copy(src, dest).map_err(Error::io(src))?;
+    }
+    Ok(())
+}
+
+fn link_tree(src: &Path, dest: &Path) -> Result<()> {
+    restricted_dir(dest)?;
+    for e in std::fs::read_dir(src).map_err(Error::io(src))? {
+        let path = e.map_err(Error::io(src))?.path();
+        let target = dest.join(path.file_name().expect("a directory entry has a name"));
+        if path.is_dir() {
+            link_tree(&path, &target)?;
+        } else {
+            link_or_copy(&path, &target)?;
+        }
+    }
+    Ok(())
+}
+
+/// Write one partner's lake parts: every canonical table, its data-quality
+/// findings and its per-file accounting.
+fn write_partner_lake(out: &mut ingest::PartnerOutput, lake: &Path) -> Result<()> {
+    let file = format!("{}.parquet", out.partner_id);
+    for (name, df) in out.tables.iter_mut() {
+        ingest::write_parquet(df, &lake.join(name).join(&file))?;
+    }
+    ingest::write_parquet(&mut out.issues, &lake.join("dq_issues").join(&file))?;
+    ingest::write_parquet(&mut load_files_frame(&out.files)?, &lake.join("load_files").join(&file))?;
+    // The frames are written: free them before the next partner is read.
+    out.tables.clear();
+    Ok(())
+}
+
+/// One row per file and table; a file that fed no table gets one row of zeros.
+fn load_files_frame(files: &[FileReport]) -> Result<polars::prelude::DataFrame> {
+    use polars::prelude::*;
     let none = crate::ingest::TableCount::default();
-    let rows: Vec<(&FileReport, &crate::ingest::TableCount)> = ingested
-        .files
+    let rows: Vec<(&FileReport, &crate::ingest::TableCount)> = files
         .iter()
         .flat_map(|f| {
             let tables: Vec<&crate::ingest::TableCount> = if f.tables.is_empty() {
@@ -341,7 +770,7 @@ fn write_lake(ingested: &mut Ingested, lake: &Path) -> Result<Vec<(String, PathB
         .collect();
     let col_s = |name: &str, v: Vec<String>| Column::new(name.into(), v);
     let col_i = |name: &str, v: Vec<i64>| Column::new(name.into(), v);
-    let mut df = DataFrame::new_infer_height(vec![
+    DataFrame::new_infer_height(vec![
         col_s("partner_id", rows.iter().map(|(f, _)| f.partner_id.clone()).collect()),
         col_s("source", rows.iter().map(|(f, _)| f.source.clone()).collect()),
         col_s("source_file", rows.iter().map(|(f, _)| f.file.clone()).collect()),
@@ -358,11 +787,7 @@ fn write_lake(ingested: &mut Ingested, lake: &Path) -> Result<Vec<(String, PathB
         col_i("kept", rows.iter().map(|(_, t)| t.kept as i64).collect()),
         col_i("warnings", rows.iter().map(|(_, t)| t.warnings as i64).collect()),
     ])
-    .map_err(Error::frame("building load_files"))?;
-    let path = lake.join("load_files.parquet");
-    ingest::write_parquet(&mut df, &path)?;
-    out.push(("load_files".into(), path));
-    Ok(out)
+    .map_err(Error::frame("building load_files"))
 }
 
 /// Replace `dest` by `src` (the restricted area keeps one copy only, to keep

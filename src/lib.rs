@@ -5,8 +5,9 @@
 //! extracts ([`extract`]), stages and cleans ([`clean`]) every partner file,
 //! pseudonymising direct identifiers ([`privacy`]) and quarantining unusable
 //! rows; [`job`] writes the lake, builds the [`warehouse`], writes the
-//! [`report`] and publishes one snapshot. [`synth`] makes demo data with a
-//! ground truth.
+//! [`report`] and publishes one snapshot, recomputing only the partners
+//! whose inputs changed ([`manifest`]) and recording every run in the
+//! [`ledger`]. [`synth`] makes demo data with a ground truth.
 //!
 //! Survivors' names, guardians' names, phones and villages never leave the
 //! restricted area in plaintext, and never appear in a log line or an error.
@@ -18,9 +19,12 @@ pub mod error;
 pub mod extract;
 pub mod ingest;
 pub mod job;
+pub mod ledger;
 pub mod lock;
+pub mod manifest;
 pub mod metrics;
 pub mod privacy;
+pub mod progress;
 pub mod report;
 pub mod snapshots;
 pub mod synth;

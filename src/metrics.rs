@@ -6,7 +6,7 @@
 
 use std::time::Instant;
 
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct StageMetric {
     pub stage: String,
     pub seconds: f64,
@@ -23,8 +23,11 @@ pub struct StageClock {
 }
 
 impl StageClock {
-    /// Run `f` as stage `name`, log its time and rows, and record them.
+    /// Run `f` as stage `name` inside a tracing span of that name (so every
+    /// log line of the stage names it), log its time and rows, and record them.
     pub fn stage<T>(&mut self, name: &str, f: impl FnOnce() -> T, rows: impl Fn(&T) -> u64) -> T {
+        let span = tracing::info_span!("stage", stage = name);
+        let _entered = span.enter();
         reset_peak();
         let start = Instant::now();
         let out = f();

@@ -75,6 +75,12 @@ impl Pseudonymizer {
         hex::encode(&out[..16])
     }
 
+    /// A fingerprint of the key that reveals nothing about it: a run whose key
+    /// changed must not reuse tokens made with the old one.
+    pub fn fingerprint(&self) -> String {
+        self.token("key-fingerprint", "")
+    }
+
     /// A keyed hash of a whole raw row, for lineage and exact-duplicate checks.
     pub fn row_hash<'a>(&self, cells: impl Iterator<Item = &'a str>) -> [u8; 16] {
         let mut mac = self.mac.clone();

@@ -189,9 +189,11 @@ pub fn open(path: &Path) -> Result<Connection> {
     Ok(conn)
 }
 
-/// The lake tables the warehouse loads, as (raw table name, Parquet file).
+/// The lake the warehouse loads: each table is a folder of Parquet files,
+/// one per partner, loaded as `raw_<table>`.
 pub struct LakeInput<'a> {
-    pub tables: Vec<(String, &'a Path)>,
+    pub dir: &'a Path,
+    pub tables: Vec<String>,
     /// (partner_id, name) from the pipeline configs, loaded as `raw_partners`.
     pub partners: Vec<(String, String)>,
 }
@@ -218,10 +220,11 @@ pub fn build(path: &Path, lake: &LakeInput<'_>, project: &Project, run_id: &str)
                 .map_err(Error::warehouse("loading raw_partners"))?;
         }
     }
-    for (name, parquet) in &lake.tables {
+    for name in &lake.tables {
+        let glob = lake.dir.join(name).join("*.parquet");
         let sql = format!(
             "create table raw_{name} as select * from read_parquet({})",
-            sql_string(&parquet.to_string_lossy())
+            sql_string(&glob.to_string_lossy())
         );
         conn.execute_batch(&sql)
             .map_err(Error::warehouse(format!("loading raw_{name}")))?;

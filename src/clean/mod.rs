@@ -96,6 +96,49 @@ pub struct FeedOutput {
     pub issues: Vec<Issue>,
     /// Rows where every column this table maps was blank: not a record of this table.
     pub no_record: usize,
+    /// Where the parsed dates lie around `today`, so a later run on another
+    /// day knows whether cleaning would flag the same dates.
+    pub window: DateWindow,
+}
+
+/// The parsed dates nearest `today` on either side. Cleaning depends on the
+/// day only through the "date in the future" rule, so a result cleaned on one
+/// day holds on another day `d` exactly when no parsed date crosses it:
+/// every past date is still on or before `d` and every future one still after.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct DateWindow {
+    /// The newest parsed date on or before `today` (from 1950 on).
+    pub max_past: Option<NaiveDate>,
+    /// The oldest parsed date after `today`.
+    pub min_future: Option<NaiveDate>,
+}
+
+impl DateWindow {
+    /// Widen by one parsed date, judged against `today`.
+    pub fn add(&mut self, d: NaiveDate, today: NaiveDate) {
+        if d.year() < 1950 {
+            return;
+        }
+        if d > today {
+            self.min_future = Some(self.min_future.map_or(d, |m| m.min(d)));
+        } else {
+            self.max_past = Some(self.max_past.map_or(d, |m| m.max(d)));
+        }
+    }
+
+    pub fn merge(&mut self, other: DateWindow) {
+        if let Some(d) = other.max_past {
+            self.max_past = Some(self.max_past.map_or(d, |m| m.max(d)));
+        }
+        if let Some(d) = other.min_future {
+            self.min_future = Some(self.min_future.map_or(d, |m| m.min(d)));
+        }
+    }
+
+    /// Would cleaning on `today` flag exactly the dates it flagged before?
+    pub fn holds_on(&self, today: NaiveDate) -> bool {
+        self.max_past.is_none_or(|d| d <= today) && self.min_future.is_none_or(|d| d > today)
+    }
 }
 
 /// Why a feed cannot use a file at all: a required column, or every mapped
@@ -221,6 +264,12 @@ pub fn clean_feed(
     let keep: Vec<bool> = rows.iter().map(|r| !errors.contains_key(r)).collect();
     let kept_rows: Vec<usize> = rows.iter().zip(&keep).filter(|(_, k)| **k).map(|(r, _)| *r).collect();
 
+    let mut window = DateWindow::default();
+    for v in &values {
+        if let Values::Date(ds) = v {
+            ds.iter().flatten().for_each(|&d| window.add(d, ctx.today));
+        }
+    }
     let mut cols: Vec<Column> = Vec::with_capacity(schema.columns.len() + 3);
     for (spec, v) in schema.columns.iter().zip(values) {
         cols.push(to_column(&spec.lake_name(), v, &keep));
@@ -243,6 +292,7 @@ pub fn clean_feed(
         quarantined: errors.into_iter().collect(),
         issues,
         no_record,
+        window,
     })
 }
 

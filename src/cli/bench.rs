@@ -10,8 +10,11 @@ use crate::job::{self, RunOptions};
 /// Time the whole run, per stage, on N synthetic survivors.
 ///
 /// Generates N synthetic survivors (unless the folder already holds them),
-/// runs the whole job on them, and reports wall time and peak memory per
-/// stage. The generation itself is timed apart and not part of the run.
+/// runs the whole job on them (forced, as a first run), and reports wall
+/// time and peak memory per stage. Then it times the nightly cases: a run
+/// with nothing changed (a no-op), and a run after one partner's export
+/// changed (one duplicate row appended to it, removed again afterwards).
+/// The generation itself is timed apart and not part of any run.
 ///
 /// Examples:
 ///   tafteesh bench --survivors 100000
@@ -67,15 +70,26 @@ pub fn run(args: Args) -> Result<Exit> {
     };
     let config = super::demo::set_up(&dir)?;
     let plan = Plan::resolve(&config, None)?;
+    let opts = |force| RunOptions {
+        now: chrono::Utc::now(),
+        fail_after: None,
+        force,
+    };
     let t = Instant::now();
-    let s = job::run(
-        &plan,
-        RunOptions {
-            now: chrono::Utc::now(),
-            fail_after: None,
-        },
-    )?;
+    let job::RunOutcome::Published(s) = job::run(&plan, opts(true))? else {
+        return Err(Error::Internal("a forced run always publishes".into()));
+    };
     let wall = t.elapsed().as_secs_f64();
+
+    let t = Instant::now();
+    let noop = job::run(&plan, opts(false))?;
+    let noop_secs = t.elapsed().as_secs_f64();
+    if !matches!(noop, job::RunOutcome::Unchanged(_)) {
+        return Err(Error::Internal(
+            "the second run on the same inbox was not a no-op".into(),
+        ));
+    }
+    let (incremental_secs, changed_partner) = time_one_partner_changed(&plan, &s, opts(false))?;
     let input_bytes: u64 = s
         .files
         .iter()
@@ -107,12 +121,52 @@ pub fn run(args: Args) -> Result<Exit> {
             std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1)
         );
     }
+    println!("  no-op run (nothing changed):        {noop_secs:>7.3}s");
+    println!("  run after one partner changed ({changed_partner}): {incremental_secs:>7.2}s");
     if args.json {
         let out = serde_json::json!({
             "survivors": args.survivors, "rows_read": s.rows_read, "input_bytes": input_bytes,
             "wall_seconds": wall, "peak_mib": peak, "stages": s.stages, "synth_seconds": synth_secs,
+            "noop_seconds": noop_secs, "one_partner_changed_seconds": incremental_secs,
+            "changed_partner": changed_partner,
         });
         println!("{out}");
     }
     Ok(Exit::Success)
+}
+
+/// Append a copy of the last line of one partner's CSV export (an exact
+/// duplicate row), time the run that follows, and restore the file.
+fn time_one_partner_changed(plan: &Plan, s: &job::RunSummary, opts: RunOptions) -> Result<(f64, String)> {
+    use std::io::{Read, Write};
+    let Some(f) = s.files.iter().find(|f| f.error.is_none() && f.file.ends_with(".csv")) else {
+        return Ok((0.0, "none".into()));
+    };
+    let path = plan.inbox.join(&f.file);
+    let mut bytes = Vec::new();
+    std::fs::File::open(&path)
+        .and_then(|mut h| h.read_to_end(&mut bytes))
+        .map_err(Error::io(&path))?;
+    let body = bytes.strip_suffix(b"\n").unwrap_or(&bytes);
+    let last = &body[body.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1)..];
+    let mut extra = last.to_vec();
+    extra.push(b'\n');
+    std::fs::OpenOptions::new()
+        .append(true)
+        .open(&path)
+        .and_then(|mut h| h.write_all(&extra))
+        .map_err(Error::io(&path))?;
+    let t = Instant::now();
+    let result = job::run(plan, opts);
+    let secs = t.elapsed().as_secs_f64();
+    std::fs::write(&path, &bytes).map_err(Error::io(&path))?;
+    match result? {
+        job::RunOutcome::Published(r) if r.recomputed_partners == [f.partner_id.clone()] => {
+            Ok((secs, f.partner_id.clone()))
+        }
+        _ => Err(Error::Internal(format!(
+            "after changing one file of {} the run did not clean that partner alone",
+            f.partner_id
+        ))),
+    }
 }

@@ -68,13 +68,17 @@ pub fn run(args: Args) -> Result<Exit> {
     );
     let config = set_up(&args.dir)?;
     let plan = Plan::resolve(&config, None)?;
-    let summary = job::run(
+    let outcome = job::run(
         &plan,
         RunOptions {
             now: chrono::Utc::now(),
             fail_after: None,
+            force: true,
         },
     )?;
+    let job::RunOutcome::Published(summary) = outcome else {
+        return Err(Error::Internal("a forced run always publishes".into()));
+    };
     super::run::print_summary(&summary);
     println!(
         "  run it again as cron would: tafteesh run --config {}",

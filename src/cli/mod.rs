@@ -8,6 +8,7 @@ pub mod keygen;
 pub mod rollback;
 pub mod run;
 pub mod snapshots;
+pub mod status;
 pub mod synth;
 pub mod validate;
 
@@ -59,6 +60,7 @@ pub enum Command {
     Synth(synth::Args),
     Run(run::Args),
     Validate(validate::Args),
+    Status(status::Args),
     Snapshots(snapshots::Args),
     Rollback(rollback::Args),
     Keygen(keygen::Args),
@@ -72,7 +74,7 @@ pub fn init_logging(cli: &Cli) {
     let ansi = std::io::IsTerminal::is_terminal(&std::io::stderr());
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(std::io::stderr)
+        .with_writer(crate::progress::LogWriter)
         .with_target(false)
         .with_ansi(ansi);
     match cli.log_format {
@@ -89,6 +91,7 @@ pub fn dispatch(cli: Cli) -> Exit {
         Command::Synth(a) => synth::run(a),
         Command::Run(a) => run::run(a),
         Command::Validate(a) => validate::run(a),
+        Command::Status(a) => status::run(a),
         Command::Snapshots(a) => snapshots::run(a),
         Command::Rollback(a) => rollback::run(a),
         Command::Keygen(a) => keygen::run(a),

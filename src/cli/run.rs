@@ -2,7 +2,7 @@
 
 use crate::config::Plan;
 use crate::error::{Exit, Result};
-use crate::job::{self, RunOptions, RunSummary};
+use crate::job::{self, RunOptions, RunOutcome, RunSummary};
 
 /// Run the whole job on an inbox of partner exports.
 ///
@@ -11,9 +11,15 @@ use crate::job::{self, RunOptions, RunSummary};
 /// configured output folder, switching `output/current` to it atomically.
 /// Unusable rows go to the restricted quarantine with their reasons.
 ///
+/// When no inbox file and no config changed since the current snapshot, the
+/// run does nothing but add a line to `output/ledger.jsonl`, and exits with
+/// the code of the run that built the current snapshot. When some partners'
+/// exports changed, only those partners are cleaned again.
+///
 /// Examples:
 ///   tafteesh run --config /srv/tafteesh
-///   TAFTEESH_KEY=$(cat /secure/key) tafteesh run --config /srv/tafteesh/tafteesh.toml
+///   tafteesh run --config /srv/tafteesh --on-failure 'mail -s "tafteesh failed" ops@example.org < /dev/null'
+///   TAFTEESH_KEY=$(cat /secure/key) tafteesh run --config /srv/tafteesh/tafteesh.toml --force
 #[derive(Debug, clap::Args)]
 #[command(verbatim_doc_comment)]
 pub struct Args {
@@ -24,22 +30,72 @@ pub struct Args {
     #[arg(long, env = "TAFTEESH_KEY", hide_env_values = true)]
     pub key: Option<String>,
 
+    /// Rebuild everything, even when nothing changed since the current snapshot.
+    #[arg(long)]
+    pub force: bool,
+
+    /// Shell command run when the run ends with an exit code other than 0 or 3.
+    /// It gets TAFTEESH_EXIT_CODE, TAFTEESH_RUN_ID and TAFTEESH_ERROR (no personal values) in its environment.
+    #[arg(long, value_name = "CMD", env = "TAFTEESH_ON_FAILURE")]
+    pub on_failure: Option<String>,
+
     /// Testing only: abort the process at this point, as a power cut would.
     #[arg(long, hide = true, env = "TAFTEESH_FAIL_AFTER", value_enum)]
     pub fail_after: Option<crate::job::FaultPoint>,
 }
 
 pub fn run(args: Args) -> Result<Exit> {
+    let hook = args.on_failure.clone();
+    let result = run_job(args);
+    if let Some(cmd) = hook {
+        let (exit, run_id, error) = match &result {
+            Ok(o) => (o.exit(), o.run_id().to_string(), String::new()),
+            Err(e) => (e.exit(), String::new(), e.to_string()),
+        };
+        if !matches!(exit, Exit::Success | Exit::DataQualityWarnings) {
+            on_failure(&cmd, exit, &run_id, &error);
+        }
+    }
+    let outcome = result?;
+    match &outcome {
+        RunOutcome::Published(s) => print_summary(s),
+        RunOutcome::Unchanged(u) => println!(
+            "tafteesh run {}: nothing changed since snapshot {}; nothing rebuilt ({:.2}s). `--force` rebuilds.",
+            u.run_id, u.snapshot, u.seconds
+        ),
+    }
+    Ok(outcome.exit())
+}
+
+fn run_job(args: Args) -> Result<RunOutcome> {
     let plan = Plan::resolve(&args.config.path, args.key)?;
-    let summary = job::run(
+    job::run(
         &plan,
         RunOptions {
             now: chrono::Utc::now(),
             fail_after: args.fail_after,
+            force: args.force,
         },
-    )?;
-    print_summary(&summary);
-    Ok(summary.exit())
+    )
+}
+
+/// Run the operator's alert command through the shell. Its own failure is
+/// logged, never allowed to hide the run's exit code.
+fn on_failure(cmd: &str, exit: Exit, run_id: &str, error: &str) {
+    tracing::info!(exit_code = exit as u8, "running the --on-failure command");
+    let status = std::process::Command::new("sh")
+        .arg("-c")
+        .arg(cmd)
+        .env("TAFTEESH_EXIT_CODE", (exit as u8).to_string())
+        .env("TAFTEESH_RUN_ID", run_id)
+        .env("TAFTEESH_ERROR", error)
+        .stdin(std::process::Stdio::null())
+        .status();
+    match status {
+        Ok(s) if s.success() => {}
+        Ok(s) => tracing::error!("the --on-failure command failed ({s})"),
+        Err(e) => tracing::error!("the --on-failure command could not start: {e}"),
+    }
 }
 
 /// The short summary printed after a run.
@@ -83,4 +139,15 @@ pub fn print_summary(s: &RunSummary) {
         .map(|m| format!("{} {:.1}s", m.stage, m.seconds))
         .collect();
     println!("  time: {}", stages.join(", "));
+    if !s.reused_partners.is_empty() {
+        println!(
+            "  unchanged partners carried over: {}; cleaned again: {}",
+            s.reused_partners.join(", "),
+            if s.recomputed_partners.is_empty() {
+                "none".to_string()
+            } else {
+                s.recomputed_partners.join(", ")
+            }
+        );
+    }
 }

@@ -48,6 +48,31 @@ pub struct ProjectFile {
     /// Which published snapshots to keep.
     #[serde(default)]
     pub retention: Retention,
+    /// When a partner's export counts as stale in `tafteesh status`.
+    #[serde(default)]
+    pub freshness: Freshness,
+}
+
+/// A partner whose newest export is older than `stale_after_days` is
+/// flagged by `tafteesh status`: partners export monthly, so the default
+/// allows a month and a half.
+#[derive(Debug, Clone, Copy, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Freshness {
+    #[serde(default = "default_stale_after_days")]
+    pub stale_after_days: u32,
+}
+
+impl Default for Freshness {
+    fn default() -> Self {
+        Freshness {
+            stale_after_days: default_stale_after_days(),
+        }
+    }
+}
+
+fn default_stale_after_days() -> u32 {
+    45
 }
 
 /// Snapshots kept after each run: the newest `keep_last`, and every one
@@ -164,6 +189,7 @@ pub struct Plan {
     pub model: Model,
     pub key: Option<KeySource>,
     pub retention: Retention,
+    pub freshness: Freshness,
 }
 
 impl Plan {
@@ -198,6 +224,7 @@ impl Plan {
         }
         Ok(Plan {
             retention: project.retention,
+            freshness: project.freshness,
             inbox: lexical_clean(&base.join(&project.inbox)),
             output: lexical_clean(&base.join(&project.output)),
             config_file,

@@ -19,7 +19,18 @@ fn demo() -> &'static Demo {
     static DEMO: OnceLock<Demo> = OnceLock::new();
     DEMO.get_or_init(|| {
         let w = Workdir::new();
-        let ran = w.run(&["demo", "--dir", "d", "--survivors", "1500", "--seed", "11"]);
+        // At the most verbose log level, so the leak test below covers every log line.
+        let ran = w.run(&[
+            "--log-level",
+            "trace",
+            "demo",
+            "--dir",
+            "d",
+            "--survivors",
+            "1500",
+            "--seed",
+            "11",
+        ]);
         assert_eq!(ran.code, 0, "demo failed:\n{}", ran.all());
         Demo { w, ran }
     })
@@ -71,7 +82,7 @@ fn the_demo_prints_a_summary_and_publishes_a_snapshot() {
         "warehouse/tafteesh.duckdb",
         "reports/index.html",
         "reports/indicators.csv",
-        "lake/survivors.parquet",
+        "lake/survivors/sundarban_sathi.parquet",
         "run.json",
     ] {
         assert!(current.join(f).exists(), "{f} missing from the snapshot");
@@ -261,10 +272,13 @@ fn no_plaintext_identifier_leaves_the_restricted_area() {
             }
         }
     }
-    // Every value of every lake file.
+    // Every value of every lake file (a folder of partner files per table).
     for f in std::fs::read_dir(d.dir().join("output/current/lake")).unwrap() {
         let p = f.unwrap().path();
-        let (names, rows) = query_text(&conn, &format!("select * from read_parquet('{}')", p.display()));
+        let (names, rows) = query_text(
+            &conn,
+            &format!("select * from read_parquet('{}/*.parquet')", p.display()),
+        );
         for r in rows {
             for (n, v) in names.iter().zip(r) {
                 if let Some(v) = v {
@@ -274,8 +288,14 @@ fn no_plaintext_identifier_leaves_the_restricted_area() {
         }
     }
     // The reports, the logs and what was printed.
-    for f in ["reports/index.html", "reports/indicators.csv", "run.json"] {
-        let text = std::fs::read_to_string(d.dir().join("output/current").join(f)).unwrap();
+    for f in [
+        "current/reports/index.html",
+        "current/reports/indicators.csv",
+        "current/run.json",
+        "current/manifest.json",
+        "ledger.jsonl",
+    ] {
+        let text = std::fs::read_to_string(d.dir().join("output").join(f)).unwrap();
         for line in text.split(['\n', '<', '>', ',', '"']) {
             leaks(f, line);
         }

@@ -32,7 +32,7 @@ db, lake = sys.argv[1], sys.argv[2]
 con = duckdb.connect(db, read_only=True)
 n_ind = con.execute("select count(*) from indicator_values").fetchone()[0]
 n_surv = con.execute("select count(*) from dim_survivors").fetchone()[0]
-t = pq.read_table(lake + "/survivors.parquet")
+t = pq.read_table(lake + "/survivors")
 assert "full_name" not in t.column_names and "full_name_token" in t.column_names, t.column_names
 print(n_ind, n_surv, t.num_rows)
 "#;

@@ -5,5 +5,6 @@
 mod demo_truth;
 mod fixtures;
 mod interop;
+mod nightly;
 mod operations;
 mod util;

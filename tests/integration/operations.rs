@@ -96,7 +96,10 @@ fn a_crash_at_any_stage_boundary_keeps_a_whole_snapshot_current_and_the_next_run
         "current-switched",
     ] {
         let before = std::fs::read_link(&current).unwrap();
-        let ran = w.run_with_env(&["run", "--config", "config"], &[("TAFTEESH_FAIL_AFTER", point)]);
+        let ran = w.run_with_env(
+            &["run", "--config", "config", "--force"],
+            &[("TAFTEESH_FAIL_AFTER", point)],
+        );
         assert_eq!(ran.code, -1, "{point}: the process should have died:\n{}", ran.all());
         let after = std::fs::read_link(&current).unwrap();
         if point == "current-switched" {
@@ -131,7 +134,7 @@ fn old_snapshots_are_pruned_by_the_retention_policy_and_listed() {
     let text = std::fs::read_to_string(&toml).unwrap();
     std::fs::write(&toml, format!("{text}\n[retention]\nkeep_last = 2\nkeep_days = 0\n")).unwrap();
     for _ in 0..4 {
-        assert_eq!(w.run(&["run", "--config", "config"]).code, 4);
+        assert_eq!(w.run(&["run", "--config", "config", "--force"]).code, 4);
     }
     let left: Vec<String> = std::fs::read_dir(w.path().join("output/snapshots"))
         .unwrap()
@@ -162,7 +165,7 @@ fn rollback_makes_an_earlier_snapshot_current_and_refuses_unknown_ones() {
     fixture_setup(&w);
     assert_eq!(w.run(&["run", "--config", "config"]).code, 4);
     let first = std::fs::read_link(w.path().join("output/current")).unwrap();
-    assert_eq!(w.run(&["run", "--config", "config"]).code, 4);
+    assert_eq!(w.run(&["run", "--config", "config", "--force"]).code, 4);
     assert_ne!(std::fs::read_link(w.path().join("output/current")).unwrap(), first);
     let id = first.file_name().unwrap().to_string_lossy().into_owned();
     let ran = w.run(&["rollback", "--config", "config", &id]);

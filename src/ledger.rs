@@ -1,0 +1,232 @@
+//! The run ledger: one line per run, appended to `output/ledger.jsonl`
+//! outside the snapshots, and loaded into every warehouse as `run_ledger`.
+//!
+//! The ledger lives outside the snapshots because a run that changed
+//! nothing must write nothing in them, yet still leave a record; because a
+//! failed run publishes no snapshot; and because rolling back must not
+//! rewrite history. Each line is written with one `write` call on a file
+//! opened for appending, so a crash can at worst leave a torn last line,
+//! which readers skip with a warning.
+//!
+//! Lines hold counts, times, paths relative to the inbox, hashes and error
+//! messages (which never carry a personal value), nothing else.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, Result};
+use crate::metrics::StageMetric;
+
+pub const LEDGER_FILE: &str = "ledger.jsonl";
+
+/// How a run ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RunStatus {
+    /// A new snapshot was published.
+    Published,
+    /// Nothing changed since the current snapshot; nothing was rebuilt.
+    Unchanged,
+    /// The run stopped with an error; the current snapshot was kept.
+    Failed,
+    /// The run was killed; the next run found what it left and removed it.
+    Interrupted,
+}
+
+impl RunStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RunStatus::Published => "published",
+            RunStatus::Unchanged => "unchanged",
+            RunStatus::Failed => "failed",
+            RunStatus::Interrupted => "interrupted",
+        }
+    }
+}
+
+/// One input file as the ledger records it.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct LedgerInput {
+    pub path: String,
+    pub partner_id: Option<String>,
+    pub bytes: u64,
+    pub modified: DateTime<Utc>,
+    pub sha256: String,
+}
+
+/// Rows of one partner and table in one run.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct LedgerCount {
+    pub partner_id: String,
+    pub table_name: String,
+    pub files: usize,
+    pub rows_read: usize,
+    pub duplicates: usize,
+    pub quarantined: usize,
+    pub kept: usize,
+    pub warnings: usize,
+}
+
+/// One line of the ledger.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct LedgerEntry {
+    pub run_id: String,
+    pub started_at: DateTime<Utc>,
+    pub finished_at: DateTime<Utc>,
+    pub status: RunStatus,
+    pub exit_code: u8,
+    pub tafteesh_version: String,
+    pub config_fingerprint: Option<String>,
+    pub inputs_fingerprint: Option<String>,
+    /// The snapshot current after the run: the one it published, or the one it kept.
+    pub snapshot: Option<String>,
+    pub error: Option<String>,
+    pub rows_read: usize,
+    pub rows_kept: usize,
+    pub rows_quarantined: usize,
+    pub duplicates_removed: usize,
+    pub inputs: Vec<LedgerInput>,
+    pub counts: Vec<LedgerCount>,
+    pub stages: Vec<StageMetric>,
+    /// Partners cleaned again in this run, and partners carried over unchanged.
+    pub recomputed: Vec<String>,
+    pub reused: Vec<String>,
+}
+
+impl LedgerEntry {
+    /// An entry with nothing but identity, times and status.
+    pub fn new(run_id: &str, started_at: DateTime<Utc>, status: RunStatus, exit_code: u8) -> Self {
+        LedgerEntry {
+            run_id: run_id.to_string(),
+            started_at,
+            finished_at: Utc::now(),
+            status,
+            exit_code,
+            tafteesh_version: env!("CARGO_PKG_VERSION").to_string(),
+            config_fingerprint: None,
+            inputs_fingerprint: None,
+            snapshot: None,
+            error: None,
+            rows_read: 0,
+            rows_kept: 0,
+            rows_quarantined: 0,
+            duplicates_removed: 0,
+            inputs: vec![],
+            counts: vec![],
+            stages: vec![],
+            recomputed: vec![],
+            reused: vec![],
+        }
+    }
+}
+
+pub fn path(output: &Path) -> PathBuf {
+    output.join(LEDGER_FILE)
+}
+
+/// Append one line, flushed to disk before returning.
+pub fn append(output: &Path, entry: &LedgerEntry) -> Result<()> {
+    let path = path(output);
+    let mut line = serde_json::to_vec(entry).map_err(|e| Error::Internal(e.to_string()))?;
+    line.push(b'\n');
+    if !ends_with_newline(&path) {
+        // A power cut tore the last line: start on a fresh one so this one is whole.
+        line.insert(0, b'\n');
+    }
+    let mut f = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(&path)
+        .map_err(Error::io(&path))?;
+    f.write_all(&line).map_err(Error::io(&path))?;
+    f.sync_data().map_err(Error::io(&path))
+}
+
+/// True when the file is missing, empty, or ends with a newline.
+fn ends_with_newline(path: &Path) -> bool {
+    use std::io::{Read, Seek, SeekFrom};
+    let Ok(mut f) = std::fs::File::open(path) else {
+        return true;
+    };
+    if f.seek(SeekFrom::End(-1)).is_err() {
+        return true;
+    }
+    let mut last = [0u8; 1];
+    f.read_exact(&mut last).is_err() || last[0] == b'\n'
+}
+
+/// Every readable line, oldest first. A line that does not parse (a torn
+/// write from a power cut) is skipped with a warning.
+pub fn read(output: &Path) -> Result<Vec<LedgerEntry>> {
+    let path = path(output);
+    let text = match std::fs::read_to_string(&path) {
+        Ok(t) => t,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(vec![]),
+        Err(e) => return Err(Error::io(&path)(e)),
+    };
+    let mut out = Vec::new();
+    for (i, line) in text.lines().enumerate() {
+        if line.trim().is_empty() {
+            continue;
+        }
+        match serde_json::from_str(line) {
+            Ok(e) => out.push(e),
+            Err(_) => tracing::warn!(file = %path.display(), line = i + 1, "ledger line not readable; skipped"),
+        }
+    }
+    Ok(out)
+}
+
+/// Load `entries` into the warehouse as `run_ledger`, one row per run, with
+/// its inputs, counts and stages as lists of structs. `scratch` is a file
+/// path the loader may write and removes afterwards.
+pub fn load_into(conn: &duckdb::Connection, entries: &[LedgerEntry], scratch: &Path) -> Result<()> {
+    let mut text = Vec::new();
+    for e in entries {
+        serde_json::to_writer(&mut text, e).map_err(|e| Error::Internal(e.to_string()))?;
+        text.push(b'\n');
+    }
+    std::fs::write(scratch, &text).map_err(Error::io(scratch))?;
+    let sql = format!(
+        "create table run_ledger as select * from read_json({}, format = 'newline_delimited', columns = {{
+            run_id: 'VARCHAR', started_at: 'TIMESTAMP', finished_at: 'TIMESTAMP', status: 'VARCHAR',
+            exit_code: 'UTINYINT', tafteesh_version: 'VARCHAR', config_fingerprint: 'VARCHAR',
+            inputs_fingerprint: 'VARCHAR', snapshot: 'VARCHAR', error: 'VARCHAR',
+            rows_read: 'BIGINT', rows_kept: 'BIGINT', rows_quarantined: 'BIGINT', duplicates_removed: 'BIGINT',
+            inputs: 'STRUCT(path VARCHAR, partner_id VARCHAR, bytes BIGINT, modified TIMESTAMP, sha256 VARCHAR)[]',
+            counts: 'STRUCT(partner_id VARCHAR, table_name VARCHAR, files BIGINT, rows_read BIGINT, duplicates BIGINT,
+                quarantined BIGINT, kept BIGINT, warnings BIGINT)[]',
+            stages: 'STRUCT(stage VARCHAR, seconds DOUBLE, peak_mib DOUBLE, \"rows\" BIGINT)[]',
+            recomputed: 'VARCHAR[]', reused: 'VARCHAR[]'
+        }})",
+        crate::warehouse::sql_string(&scratch.to_string_lossy())
+    );
+    let result = conn.execute_batch(&sql).map_err(Error::warehouse("loading run_ledger"));
+    let _ = std::fs::remove_file(scratch);
+    result
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_torn_last_line_is_skipped_and_the_rest_is_read() {
+        let dir = tempfile::tempdir().unwrap();
+        let e = LedgerEntry::new("r1", Utc::now(), RunStatus::Published, 0);
+        append(dir.path(), &e).unwrap();
+        append(dir.path(), &LedgerEntry::new("r2", Utc::now(), RunStatus::Unchanged, 0)).unwrap();
+        let mut f = std::fs::OpenOptions::new().append(true).open(path(dir.path())).unwrap();
+        f.write_all(b"{\"run_id\":\"r3\",\"sta").unwrap();
+        append(dir.path(), &LedgerEntry::new("r4", Utc::now(), RunStatus::Failed, 1)).unwrap();
+        let read = read(dir.path()).unwrap();
+        assert_eq!(
+            read.iter().map(|e| e.run_id.as_str()).collect::<Vec<_>>(),
+            ["r1", "r2", "r4"]
+        );
+        assert_eq!(read[1].status, RunStatus::Unchanged);
+    }
+}

@@ -1,0 +1,350 @@
+//! What cron relies on night after night: a run with nothing new rewrites
+//! nothing, a run after one partner's export changed equals a full rebuild,
+//! every run is in the ledger, a real `kill -9` at any moment is survived,
+//! and of two runs started together exactly one runs.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant, SystemTime};
+
+use sha2::{Digest, Sha256};
+
+use crate::fixtures::fixture_setup;
+use crate::util::{Workdir, query_text};
+
+fn spawn(w: &Workdir, args: &[&str]) -> Child {
+    Command::new(env!("CARGO_BIN_EXE_tafteesh"))
+        .args(args)
+        .current_dir(w.path())
+        .env_remove("TAFTEESH_KEY")
+        .env_remove("TAFTEESH_FAIL_AFTER")
+        .env_remove("TAFTEESH_ON_FAILURE")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start tafteesh")
+}
+
+/// Every file below `dir` (symlinks not followed) -> (modification time, SHA-256).
+fn tree_state(dir: &Path) -> BTreeMap<String, (SystemTime, String)> {
+    let mut out = BTreeMap::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).unwrap() {
+            let p = e.unwrap().path();
+            let meta = std::fs::symlink_metadata(&p).unwrap();
+            if meta.is_dir() {
+                stack.push(p);
+            } else {
+                let hash = if meta.is_symlink() {
+                    std::fs::read_link(&p).unwrap().display().to_string()
+                } else {
+                    hex::encode(Sha256::digest(std::fs::read(&p).unwrap()))
+                };
+                let rel = p.strip_prefix(dir).unwrap().display().to_string();
+                out.insert(rel, (meta.modified().unwrap(), hash));
+            }
+        }
+    }
+    out
+}
+
+fn ledger(w: &Workdir, output: &str) -> Vec<serde_json::Value> {
+    std::fs::read_to_string(w.path().join(output).join("ledger.jsonl"))
+        .unwrap_or_default()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
+}
+
+#[test]
+fn a_run_with_nothing_new_rewrites_nothing_and_adds_one_ledger_line() {
+    let w = Workdir::new();
+    fixture_setup(&w);
+    assert_eq!(w.run(&["run", "--config", "config"]).code, 4);
+    let output = w.path().join("output");
+    let before: Vec<_> = ["snapshots", "restricted"]
+        .iter()
+        .map(|d| tree_state(&output.join(d)))
+        .collect();
+    let current = std::fs::read_link(output.join("current")).unwrap();
+
+    let t = Instant::now();
+    let again = w.run(&["run", "--config", "config"]);
+    let took = t.elapsed();
+    // The fixture inbox has a file that cannot be used: the no-op keeps saying so.
+    assert_eq!(again.code, 4, "{}", again.all());
+    assert!(again.stdout.contains("nothing changed"), "{}", again.stdout);
+    assert!(took < Duration::from_secs(5), "a no-op took {took:?}");
+    let after: Vec<_> = ["snapshots", "restricted"]
+        .iter()
+        .map(|d| tree_state(&output.join(d)))
+        .collect();
+    assert_eq!(before, after, "a no-op run rewrote files in the snapshot area");
+    assert_eq!(std::fs::read_link(output.join("current")).unwrap(), current);
+    let lines = ledger(&w, "output");
+    assert_eq!(lines.len(), 2);
+    assert_eq!(lines[0]["status"], "published");
+    assert_eq!(lines[1]["status"], "unchanged");
+    assert_eq!(lines[1]["exit_code"], 4);
+    assert_eq!(lines[1]["snapshot"], lines[0]["run_id"]);
+    assert_eq!(lines[1]["inputs_fingerprint"], lines[0]["inputs_fingerprint"]);
+
+    // A touched file (same bytes, new time) is hashed again and found unchanged.
+    let f = w.path().join("inbox/fixture_ngo/exact_duplicate_rows.csv");
+    let bytes = std::fs::read(&f).unwrap();
+    std::thread::sleep(Duration::from_millis(20));
+    std::fs::write(&f, &bytes).unwrap();
+    assert!(w.run(&["run", "--config", "config"]).stdout.contains("nothing changed"));
+
+    // A changed config is not "nothing changed".
+    let cfg = w.path().join("config/pipelines/fixture_ngo.toml");
+    let text = std::fs::read_to_string(&cfg).unwrap();
+    std::fs::write(&cfg, format!("{text}\n# edited\n")).unwrap();
+    let edited = w.run(&["run", "--config", "config"]);
+    assert!(edited.stdout.contains("published"), "{}", edited.all());
+
+    // --force rebuilds though nothing changed.
+    let forced = w.run(&["run", "--config", "config", "--force"]);
+    assert_eq!(forced.code, 4, "{}", forced.all());
+    assert!(forced.stdout.contains("published"), "{}", forced.stdout);
+    let conn = tafteesh::warehouse::open(&output.join("current/warehouse/tafteesh.duckdb")).unwrap();
+    let (_, rows) = query_text(&conn, "select status from run_ledger order by started_at");
+    let statuses: Vec<String> = rows.into_iter().map(|r| r[0].clone().unwrap()).collect();
+    assert_eq!(
+        statuses,
+        ["published", "unchanged", "unchanged", "published", "published"],
+        "the warehouse's run_ledger holds every run up to its own"
+    );
+}
+
+/// Every table of a warehouse as sorted text rows, run ids left out.
+fn warehouse_contents(db: &Path) -> BTreeMap<String, Vec<String>> {
+    let conn = tafteesh::warehouse::open(db).unwrap();
+    let (_, tables) = query_text(
+        &conn,
+        "select table_name from information_schema.tables where table_name <> 'run_ledger' order by 1",
+    );
+    let mut out = BTreeMap::new();
+    for t in tables {
+        let t = t[0].clone().unwrap();
+        let (names, _) = query_text(&conn, &format!("select * from {t} limit 0"));
+        let cols: Vec<&String> = names.iter().filter(|n| n.as_str() != "run_id").collect();
+        let list = cols.iter().map(|c| format!("\"{c}\"")).collect::<Vec<_>>().join(", ");
+        let (_, rows) = query_text(&conn, &format!("select {list} from {t}"));
+        let mut text: Vec<String> = rows.into_iter().map(|r| format!("{r:?}")).collect();
+        text.sort();
+        out.insert(t, text);
+    }
+    out
+}
+
+#[test]
+fn a_run_after_one_partner_changed_cleans_only_that_partner_and_equals_a_full_rebuild() {
+    let w = Workdir::new();
+    let ran = w.run(&["demo", "--dir", "d", "--survivors", "400", "--seed", "5"]);
+    assert_eq!(ran.code, 0, "{}", ran.all());
+    // One partner deletes its last record and re-exports.
+    let f = w.path().join("d/inbox/basirhat_nari/kobo_export_2026-10-30.csv");
+    let text = std::fs::read_to_string(&f).unwrap();
+    let body = text.trim_end_matches('\n');
+    std::fs::write(&f, format!("{}\n", &body[..body.rfind('\n').unwrap()])).unwrap();
+
+    let inc = w.run(&["run", "--config", "d/config"]);
+    assert_eq!(inc.code, 3, "{}", inc.all());
+    let current = w.path().join("d/output/current");
+    let summary: serde_json::Value = serde_json::from_slice(&std::fs::read(current.join("run.json")).unwrap()).unwrap();
+    assert_eq!(summary["recomputed_partners"], serde_json::json!(["basirhat_nari"]));
+    assert_eq!(summary["reused_partners"].as_array().unwrap().len(), 7);
+    let incremental = warehouse_contents(&current.join("warehouse/tafteesh.duckdb"));
+
+    let full = w.run(&["run", "--config", "d/config", "--force"]);
+    assert_eq!(full.code, 3, "{}", full.all());
+    let summary: serde_json::Value = serde_json::from_slice(&std::fs::read(current.join("run.json")).unwrap()).unwrap();
+    assert_eq!(summary["recomputed_partners"].as_array().unwrap().len(), 8);
+    let rebuilt = warehouse_contents(&current.join("warehouse/tafteesh.duckdb"));
+
+    assert_eq!(
+        incremental.keys().collect::<Vec<_>>(),
+        rebuilt.keys().collect::<Vec<_>>()
+    );
+    for (table, rows) in &rebuilt {
+        assert!(!rows.is_empty() || table.starts_with("raw_"), "{table} is empty");
+        assert!(
+            incremental[table] == *rows,
+            "{table}: incremental differs from a full rebuild"
+        );
+    }
+    // The incremental run did read the changed export: one row fewer than the demo's run.
+    let lines = ledger(&w, "d/output");
+    let read: Vec<i64> = lines.iter().map(|l| l["rows_read"].as_i64().unwrap()).collect();
+    assert_eq!(read[1], read[0] - 1, "{read:?}");
+    assert_eq!(read[2], read[1], "{read:?}");
+}
+
+#[test]
+fn a_real_kill_at_random_moments_never_breaks_the_current_snapshot() {
+    let w = Workdir::new();
+    let ran = w.run(&["demo", "--dir", "d", "--survivors", "1500", "--seed", "2"]);
+    assert_eq!(ran.code, 0, "{}", ran.all());
+    let current = w.path().join("d/output/current");
+    let survivors = |dir: &Path| -> i64 {
+        let conn = tafteesh::warehouse::open(&dir.join("warehouse/tafteesh.duckdb")).unwrap();
+        conn.query_row("select count(*) from dim_survivors", [], |r| r.get(0))
+            .unwrap()
+    };
+    let expected = survivors(&current);
+    let t = Instant::now();
+    assert_eq!(w.run(&["run", "--config", "d/config", "--force"]).code, 3);
+    let run_ms = t.elapsed().as_millis() as u64;
+
+    let seed = SystemTime::now()
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .unwrap()
+        .as_nanos() as u64;
+    eprintln!("kill -9 test seed {seed}, a run takes {run_ms} ms");
+    let mut state = seed | 1;
+    let mut next = || {
+        // xorshift: enough randomness for picking moments.
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state
+    };
+    let mut killed = 0;
+    for round in 0..8 {
+        let delay = next() % (run_ms + 50);
+        let mut child = spawn(&w, &["run", "--config", "d/config", "--force"]);
+        std::thread::sleep(Duration::from_millis(delay));
+        let _ = child.kill(); // SIGKILL
+        let status = child.wait().unwrap();
+        killed += usize::from(status.code().is_none());
+        // Whatever is current is whole, however far the killed run got.
+        assert!(
+            current.join("run.json").exists(),
+            "round {round} ({delay} ms, {status}): no run.json"
+        );
+        assert!(
+            current.join("manifest.json").exists(),
+            "round {round}: no manifest.json"
+        );
+        assert!(current.join("reports/index.html").exists(), "round {round}: no report");
+        assert_eq!(
+            survivors(&current),
+            expected,
+            "round {round} ({delay} ms): current warehouse not whole"
+        );
+    }
+    assert!(killed >= 4, "only {killed} of 8 runs were killed before they ended");
+    let after = w.run(&["run", "--config", "d/config"]);
+    assert_eq!(after.code, 3, "the next run succeeds without repair:\n{}", after.all());
+    for dir in ["d/output/snapshots", "d/output/restricted"] {
+        for e in std::fs::read_dir(w.path().join(dir)).unwrap() {
+            let name = e.unwrap().file_name().to_string_lossy().into_owned();
+            assert!(!name.starts_with(".building-"), "{dir}/{name} left behind");
+        }
+    }
+    // Kills that happened after the lock was taken are recorded as interrupted runs.
+    for line in ledger(&w, "d/output") {
+        let status = line["status"].as_str().unwrap();
+        assert!(["published", "unchanged", "interrupted"].contains(&status), "{line}");
+    }
+}
+
+#[test]
+fn of_two_runs_started_together_exactly_one_runs() {
+    let w = Workdir::new();
+    let ran = w.run(&["demo", "--dir", "d", "--survivors", "1500", "--seed", "4"]);
+    assert_eq!(ran.code, 0, "{}", ran.all());
+    for attempt in 0..3 {
+        let a = spawn(&w, &["run", "--config", "d/config", "--force"]);
+        let b = spawn(&w, &["run", "--config", "d/config", "--force"]);
+        let (a, b) = (a.wait_with_output().unwrap(), b.wait_with_output().unwrap());
+        let codes = [a.status.code().unwrap(), b.status.code().unwrap()];
+        let mut sorted = codes;
+        sorted.sort();
+        if sorted == [3, 3] {
+            // The first finished before the second looked: they did not overlap. Try again.
+            eprintln!("attempt {attempt}: the runs did not overlap");
+            continue;
+        }
+        assert_eq!(sorted, [3, 5], "one publishes, the other is locked out: {codes:?}");
+        let refused = if codes[0] == 5 { &a } else { &b };
+        let stderr = String::from_utf8_lossy(&refused.stderr);
+        assert!(
+            stderr.contains("another run is going") && stderr.contains("pid "),
+            "{stderr}"
+        );
+        return;
+    }
+    panic!("two runs started together never overlapped");
+}
+
+#[test]
+fn status_shows_the_last_runs_the_current_snapshot_and_stale_partners() {
+    let w = Workdir::new();
+    fixture_setup(&w);
+    let toml = w.path().join("config/tafteesh.toml");
+    let text = std::fs::read_to_string(&toml).unwrap();
+    std::fs::write(&toml, format!("{text}\n[freshness]\nstale_after_days = 30\n")).unwrap();
+    assert_eq!(w.run(&["run", "--config", "config"]).code, 4);
+    assert_eq!(w.run(&["run", "--config", "config"]).code, 4);
+    // One export is old: its file was last written 40 days ago.
+    let old = SystemTime::now() - Duration::from_secs(40 * 86400);
+    for e in std::fs::read_dir(w.path().join("inbox/fixture_ngo")).unwrap() {
+        let f = std::fs::File::options().write(true).open(e.unwrap().path()).unwrap();
+        f.set_modified(old).unwrap();
+    }
+    assert_eq!(w.run(&["run", "--config", "config"]).code, 4);
+    let st = w.run(&["status", "--config", "config"]);
+    assert_eq!(st.code, 0, "{}", st.all());
+    let out = &st.stdout;
+    assert!(out.contains("current snapshot: "), "{out}");
+    assert!(out.contains("exit 4: partial"), "{out}");
+    assert_eq!(out.matches(" published ").count(), 1, "{out}");
+    assert_eq!(
+        out.matches(" unchanged ").count(),
+        2,
+        "touched files, same bytes: {out}"
+    );
+    let line = out
+        .lines()
+        .find(|l| l.trim_start().starts_with("fixture_ngo"))
+        .expect("partner listed");
+    assert!(line.contains("STALE") && line.contains("(40d)"), "{line}");
+    let json = w.run(&["status", "--config", "config", "--json"]);
+    let v: serde_json::Value = serde_json::from_str(&json.stdout).unwrap();
+    assert_eq!(v["partners"][0]["stale"], true);
+    assert_eq!(v["runs"].as_array().unwrap().len(), 3);
+}
+
+#[test]
+fn the_on_failure_command_runs_when_a_run_fails_and_not_when_it_succeeds() {
+    let w = Workdir::new();
+    fixture_setup(&w);
+    let hook = "echo \"exit=$TAFTEESH_EXIT_CODE run=$TAFTEESH_RUN_ID\" >> alerts.txt";
+    // The fixture inbox holds an unusable file: a partial run (4) alerts.
+    let ran = w.run(&["run", "--config", "config", "--on-failure", hook]);
+    assert_eq!(ran.code, 4, "{}", ran.all());
+    let alerts = std::fs::read_to_string(w.path().join("alerts.txt")).unwrap();
+    assert!(alerts.starts_with("exit=4 run=2"), "{alerts}");
+    // A config error alerts too, before anything is read.
+    let ran = w.run(&["run", "--config", "nowhere", "--on-failure", hook]);
+    assert_eq!(ran.code, 1, "{}", ran.all());
+    let alerts = std::fs::read_to_string(w.path().join("alerts.txt")).unwrap();
+    assert_eq!(alerts.lines().count(), 2, "{alerts}");
+    // A clean demo run (exit 3 at worst) does not.
+    let ran = w.run(&["demo", "--dir", "d", "--survivors", "100", "--seed", "1"]);
+    assert_eq!(ran.code, 0);
+    let ran = w.run(&[
+        "run",
+        "--config",
+        "d/config",
+        "--force",
+        "--on-failure",
+        "echo alert > d/alert.txt",
+    ]);
+    assert_eq!(ran.code, 3, "{}", ran.all());
+    assert!(!w.path().join("d/alert.txt").exists());
+}
