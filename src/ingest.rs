@@ -33,6 +33,12 @@ pub struct TableCount {
     pub quarantined: usize,
     pub kept: usize,
     pub warnings: usize,
+    /// Records (kept or quarantined) with no finding at all: the MIS accuracy numerator.
+    #[serde(default)]
+    pub clean_records: usize,
+    /// The newest date in the file's records of this table, not in the future: timeliness.
+    #[serde(default)]
+    pub newest_date: Option<NaiveDate>,
 }
 
 /// What happened to one input file.
@@ -49,6 +55,9 @@ pub struct FileReport {
     pub duplicates: usize,
     pub notes: Vec<String>,
     pub tables: Vec<TableCount>,
+    /// When the partner wrote the export (the file's modification time).
+    #[serde(default)]
+    pub exported_at: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 impl FileReport {
@@ -64,6 +73,7 @@ impl FileReport {
             duplicates: 0,
             notes: vec![],
             tables: vec![],
+            exported_at: None,
         }
     }
 
@@ -84,6 +94,8 @@ pub struct PartnerOutput {
     pub tables: BTreeMap<String, DataFrame>,
     /// The partner's data-quality findings, without values.
     pub issues: DataFrame,
+    /// The per-field scorecard of each file and table.
+    pub scores: DataFrame,
     pub files: Vec<FileReport>,
     /// Where the partner's parsed dates lie around the run's day.
     pub window: DateWindow,
@@ -209,6 +221,7 @@ pub fn ingest_partner(
     let quarantine_dir = restricted_dir(&quarantine_root.join(partner))?;
     let mut frames: BTreeMap<String, Vec<DataFrame>> = BTreeMap::new();
     let mut issue_rows = IssueRows::default();
+    let mut score_rows = ScoreRows::default();
     let mut quarantine = QuarantineRows::default();
     let mut reports = Vec::new();
     let mut window = DateWindow::default();
@@ -218,6 +231,7 @@ pub fn ingest_partner(
     for c in claims {
         let path = plan.inbox.join(&c.file);
         let mut report = FileReport::new(partner, &c.source.name, &c.file);
+        report.exported_at = std::fs::metadata(&path).and_then(|m| m.modified()).ok().map(Into::into);
         let raw = match extract::read(&path, c.source) {
             Ok(t) => t,
             Err(e) => {
@@ -279,6 +293,8 @@ pub fn ingest_partner(
                 quarantined: out.quarantined.len(),
                 kept: out.frame.height(),
                 warnings: out.issues.iter().filter(|i| i.severity == Severity::Warning).count(),
+                clean_records: out.clean_records,
+                newest_date: out.window.max_past,
             };
             if count.duplicates + count.no_record + count.quarantined + count.kept != count.rows_read {
                 return Err(Error::Internal(format!(
@@ -292,6 +308,7 @@ pub fn ingest_partner(
                 warnings = count.warnings, "cleaned"
             );
             issue_rows.add(partner, &c.file, table, &raw, &out.issues);
+            score_rows.add(partner, &c.file, table, &out.scores);
             window.merge(out.window);
             for (row, errs) in out.quarantined {
                 file_quarantine
@@ -329,6 +346,7 @@ pub fn ingest_partner(
         partner_id: partner.to_string(),
         tables,
         issues: issue_rows.finish()?,
+        scores: score_rows.finish()?,
         files: reports,
         window,
     })
@@ -445,6 +463,51 @@ impl IssueRows {
             Column::new("message".into(), self.message),
         ])
         .map_err(Error::frame("building dq_issues"))
+    }
+}
+
+/// The per-field scorecard rows, for the lake's `dq_fields` table.
+#[derive(Default)]
+struct ScoreRows {
+    partner: Vec<String>,
+    file: Vec<String>,
+    table: Vec<String>,
+    field: Vec<String>,
+    records: Vec<i64>,
+    filled: Vec<i64>,
+    invalid: Vec<i64>,
+    inconsistent: Vec<i64>,
+    duplicate: Vec<i64>,
+}
+
+impl ScoreRows {
+    fn add(&mut self, partner: &str, file: &str, table: &str, scores: &[crate::clean::contract::FieldScore]) {
+        for s in scores {
+            self.partner.push(partner.to_string());
+            self.file.push(file.to_string());
+            self.table.push(table.to_string());
+            self.field.push(s.field.clone());
+            self.records.push(s.records as i64);
+            self.filled.push(s.filled as i64);
+            self.invalid.push(s.invalid as i64);
+            self.inconsistent.push(s.inconsistent as i64);
+            self.duplicate.push(s.duplicate as i64);
+        }
+    }
+
+    fn finish(self) -> Result<DataFrame> {
+        DataFrame::new_infer_height(vec![
+            Column::new("partner_id".into(), self.partner),
+            Column::new("source_file".into(), self.file),
+            Column::new("table_name".into(), self.table),
+            Column::new("field".into(), self.field),
+            Column::new("records".into(), self.records),
+            Column::new("filled".into(), self.filled),
+            Column::new("invalid".into(), self.invalid),
+            Column::new("inconsistent".into(), self.inconsistent),
+            Column::new("duplicate".into(), self.duplicate),
+        ])
+        .map_err(Error::frame("building dq_fields"))
     }
 }
 

@@ -377,7 +377,7 @@ struct BuildContext<'a> {
 
 /// The lake's tables besides the canonical ones; each is a folder of
 /// Parquet files, one per partner.
-const LAKE_EXTRA_TABLES: [&str; 2] = ["dq_issues", "load_files"];
+const LAKE_EXTRA_TABLES: [&str; 3] = ["dq_issues", "dq_fields", "load_files"];
 
 fn build_and_publish(ctx: BuildContext<'_>, entry: &mut LedgerEntry) -> Result<RunSummary> {
     let BuildContext {
@@ -684,6 +684,7 @@ fn fill_entry(entry: &mut LedgerEntry, s: &RunSummary) {
                     quarantined: 0,
                     kept: 0,
                     warnings: 0,
+                    clean_records: 0,
                 });
             c.files += 1;
             c.rows_read += t.rows_read;
@@ -691,6 +692,7 @@ fn fill_entry(entry: &mut LedgerEntry, s: &RunSummary) {
             c.quarantined += t.quarantined;
             c.kept += t.kept;
             c.warnings += t.warnings;
+            c.clean_records += t.clean_records;
         }
     }
     entry.counts = counts.into_values().collect();
@@ -747,6 +749,7 @@ fn write_partner_lake(out: &mut ingest::PartnerOutput, lake: &Path) -> Result<()
         ingest::write_parquet(df, &lake.join(name).join(&file))?;
     }
     ingest::write_parquet(&mut out.issues, &lake.join("dq_issues").join(&file))?;
+    ingest::write_parquet(&mut out.scores, &lake.join("dq_fields").join(&file))?;
     ingest::write_parquet(&mut load_files_frame(&out.files)?, &lake.join("load_files").join(&file))?;
     // The frames are written: free them before the next partner is read.
     out.tables.clear();
@@ -786,6 +789,26 @@ fn load_files_frame(files: &[FileReport]) -> Result<polars::prelude::DataFrame> 
         col_i("quarantined", rows.iter().map(|(_, t)| t.quarantined as i64).collect()),
         col_i("kept", rows.iter().map(|(_, t)| t.kept as i64).collect()),
         col_i("warnings", rows.iter().map(|(_, t)| t.warnings as i64).collect()),
+        col_i(
+            "clean_records",
+            rows.iter().map(|(_, t)| t.clean_records as i64).collect(),
+        ),
+        Column::new(
+            "newest_date".into(),
+            rows.iter()
+                .map(|(_, t)| t.newest_date.map(crate::clean::days_since_epoch))
+                .collect::<Vec<_>>(),
+        )
+        .cast(&DataType::Date)
+        .map_err(Error::frame("building load_files"))?,
+        Column::new(
+            "exported_at".into(),
+            rows.iter()
+                .map(|(f, _)| f.exported_at.map(|t| t.timestamp_micros()))
+                .collect::<Vec<_>>(),
+        )
+        .cast(&DataType::Datetime(TimeUnit::Microseconds, None))
+        .map_err(Error::frame("building load_files"))?,
     ])
     .map_err(Error::frame("building load_files"))
 }

@@ -68,6 +68,9 @@ pub struct LedgerCount {
     pub quarantined: usize,
     pub kept: usize,
     pub warnings: usize,
+    /// Records with no data-quality finding: the MIS accuracy numerator, kept per run for its trend.
+    #[serde(default)]
+    pub clean_records: usize,
 }
 
 /// One line of the ledger.
@@ -198,13 +201,22 @@ pub fn load_into(conn: &duckdb::Connection, entries: &[LedgerEntry], scratch: &P
             rows_read: 'BIGINT', rows_kept: 'BIGINT', rows_quarantined: 'BIGINT', duplicates_removed: 'BIGINT',
             inputs: 'STRUCT(path VARCHAR, partner_id VARCHAR, bytes BIGINT, modified TIMESTAMP, sha256 VARCHAR)[]',
             counts: 'STRUCT(partner_id VARCHAR, table_name VARCHAR, files BIGINT, rows_read BIGINT, duplicates BIGINT,
-                quarantined BIGINT, kept BIGINT, warnings BIGINT)[]',
+                quarantined BIGINT, kept BIGINT, warnings BIGINT, clean_records BIGINT)[]',
             stages: 'STRUCT(stage VARCHAR, seconds DOUBLE, peak_mib DOUBLE, \"rows\" BIGINT)[]',
             recomputed: 'VARCHAR[]', reused: 'VARCHAR[]'
         }})",
         crate::warehouse::sql_string(&scratch.to_string_lossy())
     );
-    let result = conn.execute_batch(&sql).map_err(Error::warehouse("loading run_ledger"));
+    // MIS accuracy per published run, partner and table, so its trend across runs shows.
+    let history = "create view dq_accuracy_history as
+        select run_id, started_at, c.partner_id, c.table_name,
+               c.kept + c.quarantined as records, c.clean_records,
+               round(100.0 * c.clean_records / nullif(c.kept + c.quarantined, 0), 1) as accuracy_pct
+        from (select run_id, started_at, unnest(counts) as c from run_ledger where status = 'published')";
+    let result = conn
+        .execute_batch(&sql)
+        .and_then(|_| conn.execute_batch(history))
+        .map_err(Error::warehouse("loading run_ledger"));
     let _ = std::fs::remove_file(scratch);
     result
 }

@@ -9,6 +9,7 @@
 
 pub mod amounts;
 pub mod codes;
+pub mod contract;
 pub mod dates;
 pub mod digits;
 pub mod phones;
@@ -69,7 +70,7 @@ pub fn rule_message(rule: &str) -> &'static str {
         "place.unknown" => "place not in the gazetteer (kept as written)",
         "sections.no_act" => "section numbers without an act",
         "sections.unrecognised" => "no act and section found",
-        _ => "rule failed",
+        other => contract::declared_message(other).unwrap_or("rule failed"),
     }
 }
 
@@ -99,6 +100,12 @@ pub struct FeedOutput {
     /// Where the parsed dates lie around `today`, so a later run on another
     /// day knows whether cleaning would flag the same dates.
     pub window: DateWindow,
+    /// Records of this table in the file (kept and quarantined).
+    pub records: usize,
+    /// Records with no finding at all, error or warning: the MIS accuracy numerator.
+    pub clean_records: usize,
+    /// The per-field scorecard.
+    pub scores: Vec<contract::FieldScore>,
 }
 
 /// The parsed dates nearest `today` on either side. Cleaning depends on the
@@ -256,6 +263,12 @@ pub fn clean_feed(
         }
     }
 
+    contract::check_rules(schema, &inputs, &values, &rows, &mut issues);
+    contract::check_unique_keys(schema, &inputs, &rows, &mut issues);
+    let scores = contract::score(schema, &inputs, &rows, &issues);
+    let flagged_rows: std::collections::HashSet<usize> = issues.iter().map(|i| i.row_index).collect();
+    let clean_records = rows.iter().filter(|r| !flagged_rows.contains(r)).count();
+
     // Split kept from quarantined.
     let mut errors: std::collections::BTreeMap<usize, Vec<Issue>> = Default::default();
     for i in issues.iter().filter(|i| i.severity == Severity::Error) {
@@ -293,6 +306,9 @@ pub fn clean_feed(
         issues,
         no_record,
         window,
+        records: rows.len(),
+        clean_records,
+        scores,
     })
 }
 

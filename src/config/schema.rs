@@ -91,6 +91,59 @@ impl ColumnSpec {
     }
 }
 
+/// What a cross-field rule checks, between `field` and `other` of one row.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RuleCheck {
+    /// Two dates: `field` is not before `other` (when both are known).
+    NotBefore,
+    /// Two amounts or numbers: `field` does not exceed `other` (when both are known).
+    NotAbove,
+    /// When `field` is filled (and, if `when` lists values, holds one of
+    /// them), `other` is filled too.
+    Requires,
+    /// `field` (an age in years) agrees with the years from `other` (a date
+    /// of birth) to `at` (a date) within `tolerance` years.
+    AgeAt,
+}
+
+/// Whether a broken rule makes the row unusable.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RuleSeverity {
+    /// The row is quarantined.
+    Error,
+    /// The row is kept and `field` is flagged in the data-quality findings.
+    Warning,
+}
+
+/// A cross-field rule of the data contract, checked on every row.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RuleSpec {
+    /// Stable id, written to `dq_issues.rule_id` (e.g. `cases.chargesheet_after_fir`).
+    pub id: String,
+    pub check: RuleCheck,
+    /// The field the finding is recorded against.
+    pub field: String,
+    pub other: String,
+    /// For `age_at`: the date the age was taken at.
+    pub at: Option<String>,
+    /// For `requires`: only when `field` holds one of these values.
+    #[serde(default)]
+    pub when: Vec<String>,
+    /// For `age_at`: years of difference tolerated.
+    #[serde(default = "default_tolerance")]
+    pub tolerance: i64,
+    pub severity: RuleSeverity,
+    /// What the rule means, in plain words: the message data officers read.
+    pub message: String,
+}
+
+fn default_tolerance() -> i64 {
+    1
+}
+
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct TableSchema {
@@ -99,6 +152,9 @@ pub struct TableSchema {
     pub grain: String,
     pub key: Vec<String>,
     pub columns: Vec<ColumnSpec>,
+    /// Cross-field rules of the data contract.
+    #[serde(default)]
+    pub rules: Vec<RuleSpec>,
 }
 
 impl TableSchema {
@@ -155,6 +211,117 @@ impl TableSchema {
         if self.column("partner_id").is_none() {
             out.push("every table needs a `partner_id` column".into());
         }
+        let mut ids = std::collections::HashSet::new();
+        for r in &self.rules {
+            if !ids.insert(r.id.as_str()) {
+                out.push(format!("rule `{}` is declared twice", r.id));
+            }
+            let ty = |name: &str| self.column(name).map(|c| c.ty);
+            let mut wants: Vec<(&str, &[ColumnType])> = Vec::new();
+            let dates: &[ColumnType] = &[ColumnType::Date];
+            let numbers: &[ColumnType] = &[ColumnType::Integer, ColumnType::AmountInr];
+            match r.check {
+                RuleCheck::NotBefore => wants.extend([(r.field.as_str(), dates), (r.other.as_str(), dates)]),
+                RuleCheck::NotAbove => wants.extend([(r.field.as_str(), numbers), (r.other.as_str(), numbers)]),
+                RuleCheck::Requires => wants.extend([(r.field.as_str(), &[][..]), (r.other.as_str(), &[][..])]),
+                RuleCheck::AgeAt => {
+                    wants.extend([(r.field.as_str(), numbers), (r.other.as_str(), dates)]);
+                    match &r.at {
+                        Some(at) => wants.push((at.as_str(), dates)),
+                        None => out.push(format!(
+                            "rule `{}`: age_at needs `at`, the date the age was taken at",
+                            r.id
+                        )),
+                    }
+                }
+            }
+            for (name, types) in wants {
+                match ty(name) {
+                    None => out.push(format!("rule `{}` names `{name}`, which is not a column", r.id)),
+                    Some(t) if !types.is_empty() && !types.contains(&t) => out.push(format!(
+                        "rule `{}`: column `{name}` has the wrong type for {:?}",
+                        r.id, r.check
+                    )),
+                    _ => {}
+                }
+            }
+            if !r.when.is_empty()
+                && let Some(c) = self.column(&r.field)
+            {
+                for v in r.when.iter().filter(|v| !c.values.contains(v)) {
+                    out.push(format!("rule `{}`: `{v}` is not a value of `{}`", r.id, r.field));
+                }
+            }
+        }
         out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn schema(rules: &str) -> TableSchema {
+        let text = format!(
+            r#"
+table = "t"
+description = "d"
+grain = "g"
+key = ["partner_id", "ref"]
+[[columns]]
+name = "partner_id"
+type = "id"
+description = "p"
+[[columns]]
+name = "ref"
+type = "id"
+description = "r"
+[[columns]]
+name = "opened"
+type = "date"
+description = "o"
+[[columns]]
+name = "amount"
+type = "amount_inr"
+description = "a"
+{rules}"#
+        );
+        toml::from_str(&text).unwrap()
+    }
+
+    #[test]
+    fn the_shipped_rules_are_consistent_with_their_schemas() {
+        let model = crate::config::Model::load().unwrap();
+        let rules: usize = model.schemas.iter().map(|s| s.rules.len()).sum();
+        assert!(rules >= 10, "{rules}");
+        for s in &model.schemas {
+            assert!(s.problems().is_empty(), "{}: {:?}", s.table, s.problems());
+        }
+    }
+
+    #[test]
+    fn a_rule_on_a_missing_or_mistyped_column_is_refused() {
+        let s = schema(
+            r#"
+[[rules]]
+id = "x.bad_column"
+check = "not_before"
+field = "closed"
+other = "opened"
+severity = "warning"
+message = "m"
+[[rules]]
+id = "x.bad_type"
+check = "not_before"
+field = "amount"
+other = "opened"
+severity = "warning"
+message = "m"
+"#,
+        );
+        let p = s.problems();
+        assert!(p.iter().any(|m| m.contains("`closed`, which is not a column")), "{p:?}");
+        assert!(p.iter().any(|m| m.contains("`amount` has the wrong type")), "{p:?}");
+        assert_eq!(schema("").problems(), Vec::<String>::new());
     }
 }

@@ -219,3 +219,76 @@ fn a_run_without_a_key_is_refused_before_reading_data() {
     assert_eq!(ran.code, 6, "{}", ran.all());
     assert!(ran.stderr.contains("TAFTEESH_KEY"), "{}", ran.stderr);
 }
+
+#[test]
+fn cross_field_contradictions_and_repeated_ids_are_flagged_by_rule_and_scored() {
+    let w = Workdir::new();
+    fixture_setup(&w);
+    assert_eq!(w.run(&["run", "--config", "config"]).code, 4);
+    let conn = tafteesh::warehouse::open(&w.path().join("output/current/warehouse/tafteesh.duckdb")).unwrap();
+    let (_, rows) = query_text(
+        &conn,
+        "select source_row, field, rule_id, severity, message from raw_dq_issues
+         where partner_id = 'fixture_lawyers' order by source_row, rule_id",
+    );
+    let got: Vec<String> = rows
+        .iter()
+        .map(|r| {
+            format!(
+                "{} {} {} {}",
+                r[0].as_deref().unwrap(),
+                r[1].as_deref().unwrap(),
+                r[2].as_deref().unwrap(),
+                r[3].as_deref().unwrap()
+            )
+        })
+        .collect();
+    assert_eq!(
+        got,
+        [
+            "2 chargesheet_date cases.chargesheet_after_fir warning",
+            "3 outcome cases.outcome_needs_judgment warning",
+            "4 outcome cases.conviction_needs_chargesheet warning",
+            "5 accused_arrested cases.arrested_within_accused warning",
+            "5 judgment_date cases.judgment_needs_outcome warning",
+            "7 case_ref key.duplicate warning",
+            // An unreadable judgment date is a validity finding, not also a missing judgment.
+            "8 judgment_date date.unrecognised warning",
+        ]
+    );
+    assert_eq!(rows[0][4].as_deref(), Some("chargesheet dated before the FIR"));
+    // Every row is kept: these are warnings.
+    let (_, kept) = query_text(
+        &conn,
+        "select count(*) from raw_cases where partner_id = 'fixture_lawyers'",
+    );
+    assert_eq!(kept[0][0].as_deref(), Some("7"));
+    // The scorecard: one record of seven has no finding.
+    let (_, score) = query_text(
+        &conn,
+        "select records, clean_records, accuracy_pct from fct_dq_table_scores where partner_id = 'fixture_lawyers'",
+    );
+    assert_eq!(score, [[Some("7".into()), Some("1".into()), Some("14.3".into())]]);
+    let (_, ind) = query_text(
+        &conn,
+        "select numerator, denominator from indicator_values where indicator_id = 'mis_accuracy' and partner_id = 'fixture_lawyers'",
+    );
+    assert_eq!(ind, [[Some("1.0".into()), Some("7.0".into())]]);
+    let (_, fields) = query_text(
+        &conn,
+        "select field, filled, invalid, inconsistent, duplicate from fct_dq_field_scores
+         where partner_id = 'fixture_lawyers' and field in ('case_ref', 'judgment_date', 'outcome') order by field",
+    );
+    let fields: Vec<Vec<String>> = fields
+        .into_iter()
+        .map(|r| r.into_iter().map(|v| v.unwrap()).collect())
+        .collect();
+    assert_eq!(
+        fields,
+        [
+            ["case_ref", "7", "0", "0", "1"],
+            ["judgment_date", "5", "1", "1", "0"],
+            ["outcome", "5", "0", "2", "0"],
+        ]
+    );
+}
