@@ -536,7 +536,8 @@ fn build_and_publish(ctx: BuildContext<'_>, entry: &mut LedgerEntry) -> Result<R
         || -> Result<usize> {
             let rows = report::read_indicators(&db)?;
             report::write_csv(&rows, &reports.join("indicators.csv"))?;
-            report::write_html(&rows, &catalogue, &facts, &reports.join("index.html"))?;
+            let scorecard = report::read_scorecard(&db)?;
+            report::write_html(&rows, &catalogue, &facts, &scorecard, &reports.join("index.html"))?;
             Ok(rows.len())
         },
         |r| r.as_ref().map(|n| *n as u64).unwrap_or(0),

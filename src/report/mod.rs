@@ -162,11 +162,58 @@ pub struct RunFacts {
     pub exports: Vec<(String, String)>,
 }
 
+/// The MIS accuracy scorecard as the report shows it: every cell as text.
+#[derive(Debug, Default, Serialize)]
+pub struct Scorecard {
+    /// partner, table, records, clean records, accuracy %, newest record, timeliness (days).
+    pub tables: Vec<Vec<String>>,
+    /// partner, table, field, completeness %, validity %, consistency %, uniqueness %:
+    /// the fields with any validity, consistency or uniqueness finding, worst first.
+    pub fields: Vec<Vec<String>>,
+}
+
+/// Read the scorecard marts.
+pub fn read_scorecard(db: &Path) -> Result<Scorecard> {
+    let conn = warehouse::open(db)?;
+    let text_rows = |sql: &str| -> Result<Vec<Vec<String>>> {
+        let mut stmt = conn.prepare(sql).map_err(Error::warehouse("reading the scorecard"))?;
+        let n = stmt.column_count();
+        let rows = stmt
+            .query_map([], |r| {
+                (0..n)
+                    .map(|i| r.get::<_, Option<String>>(i).map(|v| v.unwrap_or_else(|| "-".into())))
+                    .collect()
+            })
+            .map_err(Error::warehouse("reading the scorecard"))?;
+        rows.collect::<std::result::Result<_, _>>()
+            .map_err(Error::warehouse("reading the scorecard"))
+    };
+    Ok(Scorecard {
+        tables: text_rows(
+            "select coalesce(p.partner_name, s.partner_id), replace(s.table_name, '_', ' '), s.records::varchar,
+                    s.clean_records::varchar, s.accuracy_pct::varchar, s.newest_record_date::varchar,
+                    s.timeliness_days::varchar
+             from fct_dq_table_scores s left join dim_partners p using (partner_id)
+             order by s.accuracy_pct, 1, 2",
+        )?,
+        fields: text_rows(
+            "select coalesce(p.partner_name, f.partner_id), replace(f.table_name, '_', ' '), f.field,
+                    f.completeness_pct::varchar, f.validity_pct::varchar, f.consistency_pct::varchar,
+                    f.uniqueness_pct::varchar
+             from fct_dq_field_scores f left join dim_partners p using (partner_id)
+             where f.invalid + f.inconsistent + f.duplicate > 0
+             order by least(coalesce(f.validity_pct, 100), f.consistency_pct, f.uniqueness_pct), 1, 2, 3
+             limit 40",
+        )?,
+    })
+}
+
 /// Write the HTML page.
 pub fn write_html(
     rows: &[IndicatorRow],
     catalogue: &[warehouse::IndicatorMeta],
     facts: &RunFacts,
+    scorecard: &Scorecard,
     path: &Path,
 ) -> Result<()> {
     let mut tables = Vec::new();
@@ -220,7 +267,11 @@ pub fn write_html(
         .map_err(|e| Error::Internal(format!("report template: {e}")))?;
     let html = env
         .get_template("index.html")
-        .and_then(|t| t.render(context! { facts => Value::from(Serde(facts)), tables => Value::from(Serde(&tables)) }))
+        .and_then(|t| t.render(context! {
+            facts => Value::from(Serde(facts)),
+            tables => Value::from(Serde(&tables)),
+            scorecard => Value::from(Serde(scorecard)),
+        }))
         .map_err(|e| Error::Internal(format!("rendering the report: {e}")))?;
     std::fs::write(path, html).map_err(Error::io(path))
 }
