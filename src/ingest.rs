@@ -99,6 +99,16 @@ pub struct PartnerOutput {
     pub files: Vec<FileReport>,
     /// Where the partner's parsed dates lie around the run's day.
     pub window: DateWindow,
+    pub times: IngestTimes,
+}
+
+/// Seconds spent reading files (decode and parse CSV or XLSX into cells)
+/// and cleaning them (every value parsed, checked and pseudonymised), so
+/// the bench can set the one against the other.
+#[derive(Debug, Clone, Copy, Default, Serialize, Deserialize)]
+pub struct IngestTimes {
+    pub read: f64,
+    pub clean: f64,
 }
 
 /// Every file below `inbox`, relative, with `/` separators, sorted; hidden files skipped.
@@ -222,6 +232,7 @@ pub fn ingest_partner(
     let mut frames: BTreeMap<String, Vec<DataFrame>> = BTreeMap::new();
     let mut issue_rows = IssueRows::default();
     let mut score_rows = ScoreRows::default();
+    let mut times = IngestTimes::default();
     let mut quarantine = QuarantineRows::default();
     let mut reports = Vec::new();
     let mut window = DateWindow::default();
@@ -232,7 +243,10 @@ pub fn ingest_partner(
         let path = plan.inbox.join(&c.file);
         let mut report = FileReport::new(partner, &c.source.name, &c.file);
         report.exported_at = std::fs::metadata(&path).and_then(|m| m.modified()).ok().map(Into::into);
-        let raw = match extract::read(&path, c.source) {
+        let t_read = std::time::Instant::now();
+        let raw = extract::read(&path, c.source);
+        times.read += t_read.elapsed().as_secs_f64();
+        let raw = match raw {
             Ok(t) => t,
             Err(e) => {
                 tracing::error!(partner, file = %c.file, source = %c.source.name, "file not read: {e}");
@@ -273,7 +287,10 @@ pub fn ingest_partner(
                 pseudo,
                 today,
             };
-            let out = match clean_feed(&raw, &live, &hashes, &ctx) {
+            let t_clean = std::time::Instant::now();
+            let out = clean_feed(&raw, &live, &hashes, &ctx);
+            times.clean += t_clean.elapsed().as_secs_f64();
+            let out = match out {
                 Ok(o) => o,
                 Err(m) => {
                     let msg = format!(
@@ -348,6 +365,7 @@ pub fn ingest_partner(
         issues: issue_rows.finish()?,
         scores: score_rows.finish()?,
         files: reports,
+        times,
         window,
     })
 }

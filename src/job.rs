@@ -111,6 +111,8 @@ pub struct RunSummary {
     /// Partners cleaned again, and partners carried over from the previous snapshot.
     pub recomputed_partners: Vec<String>,
     pub reused_partners: Vec<String>,
+    /// Within extract+stage+clean: seconds reading files and seconds cleaning them.
+    pub ingest_times: ingest::IngestTimes,
     pub stages: Vec<StageMetric>,
 }
 
@@ -416,6 +418,7 @@ fn build_and_publish(ctx: BuildContext<'_>, entry: &mut LedgerEntry) -> Result<R
     let mut partners: BTreeMap<String, PartnerEntry> = BTreeMap::new();
     let mut recomputed = Vec::new();
     let mut reused = Vec::new();
+    let mut times = ingest::IngestTimes::default();
     clock.stage(
         "extract+stage+clean",
         || -> Result<u64> {
@@ -463,6 +466,8 @@ fn build_and_publish(ctx: BuildContext<'_>, entry: &mut LedgerEntry) -> Result<R
                         let mut out =
                             ingest::ingest_partner(plan, pipeline, cs, pseudo, opts.today(), restricted_building)?;
                         write_partner_lake(&mut out, &lake)?;
+                        times.read += out.times.read;
+                        times.clean += out.times.clean;
                         recomputed.push(pid.to_string());
                         PartnerEntry {
                             fingerprint,
@@ -569,6 +574,7 @@ fn build_and_publish(ctx: BuildContext<'_>, entry: &mut LedgerEntry) -> Result<R
         indicator_rows: metrics.indicator_rows,
         recomputed_partners: recomputed,
         reused_partners: reused,
+        ingest_times: times,
         stages: clock.stages,
     };
     summary.exit_code = summary.exit() as u8;

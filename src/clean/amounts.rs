@@ -102,6 +102,13 @@ mod tests {
         fn never_panics(s in "\\PC{0,24}") {
             let _ = parse_amount(&s);
         }
+
+        /// Strings made of what amounts are made of (digits of both scripts,
+        /// separators, lakh and crore words, rupee signs) reach the deeper paths.
+        #[test]
+        fn never_panics_on_amount_like_text(s in "(Rs\\.?|₹|INR| |[0-9০-৯]{1,9}|[.,]|lakh|lac|cr|crore|/-){0,8}") {
+            let _ = parse_amount(&s);
+        }
     }
 
     fn indian_grouping(n: i64) -> String {

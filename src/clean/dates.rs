@@ -261,5 +261,11 @@ mod tests {
         fn never_panics(s in "\\PC{0,24}") {
             let _ = parse_date(&s, DMY);
         }
+
+        /// Strings made of what dates are made of reach the deeper paths.
+        #[test]
+        fn never_panics_on_date_like_text(s in "[0-9০-৯/.\\- ,a-zA-Z]{0,20}") {
+            let _ = parse_date(&s, DMY);
+        }
     }
 }

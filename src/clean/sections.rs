@@ -194,4 +194,19 @@ mod tests {
             Err(SectionsError::Unrecognised)
         );
     }
+
+    proptest::proptest! {
+        #[test]
+        fn never_panics(s in "\\PC{0,40}") {
+            let m = Model::load().unwrap();
+            let _ = parse_sections(&s, &m.reference);
+        }
+
+        /// Strings made of what section lists are made of reach the deeper paths.
+        #[test]
+        fn never_panics_on_section_like_text(s in "(u/s|Sec\\.?|IPC|BNS|ITPA|POCSO|r/w|[0-9]{1,3}[A-B]?|[/,&() ]){0,12}") {
+            let m = Model::load().unwrap();
+            let _ = parse_sections(&s, &m.reference);
+        }
+    }
 }

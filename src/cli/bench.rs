@@ -114,19 +114,28 @@ pub fn run(args: Args) -> Result<Exit> {
     }
     let peak = s.stages.iter().map(|m| m.peak_mib).fold(0.0, f64::max);
     println!("  {:<24} {:>9.2} {:>11.0}", "whole run", wall, peak);
+    let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
     if let Some(clean) = s.stages.iter().find(|m| m.stage.starts_with("extract")) {
         println!(
-            "  extract+stage+clean: {:.0} rows/s ({} cores available)",
+            "  extract+stage+clean: {:.0} rows/s ({cores} cores available)",
             s.rows_read as f64 / clean.seconds.max(1e-9),
-            std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1)
         );
     }
+    let t = s.ingest_times;
+    println!(
+        "  reading files: {:.1}s; cleaning them: {:.1}s ({:.0} rows/s on one core; cleaning / reading = {:.2})",
+        t.read,
+        t.clean,
+        s.rows_read as f64 / t.clean.max(1e-9),
+        t.clean / t.read.max(1e-9)
+    );
     println!("  no-op run (nothing changed):        {noop_secs:>7.3}s");
     println!("  run after one partner changed ({changed_partner}): {incremental_secs:>7.2}s");
     if args.json {
         let out = serde_json::json!({
             "survivors": args.survivors, "rows_read": s.rows_read, "input_bytes": input_bytes,
             "wall_seconds": wall, "peak_mib": peak, "stages": s.stages, "synth_seconds": synth_secs,
+            "read_seconds": t.read, "clean_seconds": t.clean,
             "noop_seconds": noop_secs, "one_partner_changed_seconds": incremental_secs,
             "changed_partner": changed_partner,
         });

@@ -267,11 +267,13 @@ pub fn write_html(
         .map_err(|e| Error::Internal(format!("report template: {e}")))?;
     let html = env
         .get_template("index.html")
-        .and_then(|t| t.render(context! {
-            facts => Value::from(Serde(facts)),
-            tables => Value::from(Serde(&tables)),
-            scorecard => Value::from(Serde(scorecard)),
-        }))
+        .and_then(|t| {
+            t.render(context! {
+                facts => Value::from(Serde(facts)),
+                tables => Value::from(Serde(&tables)),
+                scorecard => Value::from(Serde(scorecard)),
+            })
+        })
         .map_err(|e| Error::Internal(format!("rendering the report: {e}")))?;
     std::fs::write(path, html).map_err(Error::io(path))
 }
