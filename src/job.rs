@@ -427,11 +427,6 @@ fn build_and_publish(ctx: BuildContext<'_>, entry: &mut LedgerEntry) -> Result<R
                 let pid = pipeline.partner_id.as_str();
                 bar.set_message(pid.to_string());
                 let fingerprint = fingerprints.partners[pid].clone();
-                let newest_export = inputs
-                    .iter()
-                    .filter(|i| i.partner_id.as_deref() == Some(pid))
-                    .map(|i| i.modified)
-                    .max();
                 let carried = previous
                     .and_then(|m| m.partners.get(pid).map(|e| (m, e)))
                     .filter(|(_, e)| e.fingerprint == fingerprint && e.window.holds_on(opts.today()))
@@ -473,7 +468,6 @@ fn build_and_publish(ctx: BuildContext<'_>, entry: &mut LedgerEntry) -> Result<R
                             fingerprint,
                             files: out.files,
                             window: out.window,
-                            newest_export,
                         }
                     }
                 };

@@ -53,8 +53,6 @@ pub struct PartnerEntry {
     pub fingerprint: String,
     pub files: Vec<FileReport>,
     pub window: DateWindow,
-    /// The newest modification time of the partner's claimed exports.
-    pub newest_export: Option<DateTime<Utc>>,
 }
 
 /// What a snapshot was built from, saved as `manifest.json` in it.
