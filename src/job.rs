@@ -230,20 +230,18 @@ pub fn run(plan: &Plan, opts: RunOptions) -> Result<RunOutcome> {
         &restricted_building,
         &mut entry,
     );
-    match &result {
-        Ok(RunOutcome::Published(_)) | Ok(RunOutcome::Unchanged(_)) => {}
-        Err(e) => {
-            for dir in [&building, &restricted_building] {
-                let _ = std::fs::remove_dir_all(dir);
-            }
-            entry.status = RunStatus::Failed;
-            entry.exit_code = e.exit() as u8;
-            entry.error = Some(e.to_string());
-            entry.finished_at = Utc::now();
-            entry.snapshot = crate::snapshots::current_id(&plan.output);
-            if let Err(le) = ledger::append(&plan.output, &entry) {
-                tracing::error!("could not record the failed run in the ledger: {le}");
-            }
+    if let Err(e) = &result {
+        for dir in [&building, &restricted_building] {
+            let _ = std::fs::remove_dir_all(dir);
+        }
+        // The entry may already read "published" if publishing itself failed.
+        entry.status = RunStatus::Failed;
+        entry.exit_code = e.exit() as u8;
+        entry.error = Some(e.to_string());
+        entry.finished_at = Utc::now();
+        entry.snapshot = crate::snapshots::current_id(&plan.output);
+        if let Err(le) = ledger::append(&plan.output, &entry) {
+            tracing::error!("could not record the failed run in the ledger: {le}");
         }
     }
     result
@@ -533,9 +531,10 @@ fn build_and_publish(ctx: BuildContext<'_>, entry: &mut LedgerEntry) -> Result<R
     clock.stage(
         "report",
         || -> Result<usize> {
-            let rows = report::read_indicators(&db)?;
+            let conn = warehouse::open(&db)?;
+            let rows = report::read_indicators(&conn)?;
             report::write_csv(&rows, &reports.join("indicators.csv"))?;
-            let scorecard = report::read_scorecard(&db)?;
+            let scorecard = report::read_scorecard(&conn)?;
             report::write_html(&rows, &catalogue, &facts, &scorecard, &reports.join("index.html"))?;
             Ok(rows.len())
         },

@@ -28,8 +28,7 @@ pub struct IndicatorRow {
 }
 
 /// Read the indicator values from a built warehouse.
-pub fn read_indicators(db: &Path) -> Result<Vec<IndicatorRow>> {
-    let conn = warehouse::open(db)?;
+pub fn read_indicators(conn: &duckdb::Connection) -> Result<Vec<IndicatorRow>> {
     let mut stmt = conn
         .prepare(
             "select v.indicator_id, i.title, v.unit, v.period, v.partner_id, v.numerator, v.denominator, v.value,
@@ -173,8 +172,7 @@ pub struct Scorecard {
 }
 
 /// Read the scorecard marts.
-pub fn read_scorecard(db: &Path) -> Result<Scorecard> {
-    let conn = warehouse::open(db)?;
+pub fn read_scorecard(conn: &duckdb::Connection) -> Result<Scorecard> {
     let text_rows = |sql: &str| -> Result<Vec<Vec<String>>> {
         let mut stmt = conn.prepare(sql).map_err(Error::warehouse("reading the scorecard"))?;
         let n = stmt.column_count();
