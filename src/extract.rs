@@ -48,13 +48,19 @@ impl RawTable {
         })
     }
 
-    fn push_row(&mut self, row_number: u32, cells: Vec<String>) {
-        if cells.iter().all(|c| c.trim().is_empty()) {
+    /// Add a data row. Cells are trimmed here, once: surrounding white space
+    /// (an Excel habit, and a no-break space from web forms) is never data,
+    /// and every later stage reads each cell several times.
+    fn push_row(&mut self, row_number: u32, mut cells: Vec<String>) {
+        for c in &mut cells {
+            trim_in_place(c);
+        }
+        if cells.iter().all(String::is_empty) {
             self.blank_rows += 1;
             return;
         }
         let width = self.headers.len();
-        if cells.len() > width && cells[width..].iter().any(|c| !c.trim().is_empty()) {
+        if cells.len() > width && cells[width..].iter().any(|c| !c.is_empty()) {
             self.ragged_rows.push(self.rows.len());
         }
         let mut cells = cells.into_iter();
@@ -86,6 +92,16 @@ impl RawTable {
     }
 }
 
+/// Trim a cell without a new allocation when (as usual) there is nothing to trim.
+fn trim_in_place(c: &mut String) {
+    let ends_in_space = |c: &String| {
+        c.chars().next().is_some_and(char::is_whitespace) || c.chars().next_back().is_some_and(char::is_whitespace)
+    };
+    if ends_in_space(c) {
+        *c = c.trim().to_string();
+    }
+}
+
 /// Why a whole file could not be read.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum FileError {
@@ -99,6 +115,13 @@ pub enum FileError {
         "the bytes are not valid {declared} (first bad byte at offset {offset}); set `encoding` in the pipeline config (utf-8, utf-16, windows-1252)"
     )]
     Encoding { declared: &'static str, offset: usize },
+    #[error(
+        "the pipeline config declares `encoding = \"{declared}\"` but the file is {found}; correct `encoding` (or remove it to detect)"
+    )]
+    DeclaredEncoding {
+        declared: &'static str,
+        found: &'static str,
+    },
     #[error("sheet `{sheet}` not found; the workbook has: {available}")]
     SheetNotFound { sheet: String, available: String },
     #[error("the workbook has no sheets")]
@@ -117,15 +140,85 @@ pub fn read(path: &Path, source: &Source) -> Result<RawTable, FileError> {
         Format::Csv => {
             let bytes = std::fs::read(path).map_err(|e| FileError::Unreadable(e.kind().to_string()))?;
             let (text, note) = decode(&bytes, source.encoding)?;
-            let mut t = read_csv(&text, source.delimiter_byte(), source.header_row)?;
+            let (delimiter, sniffed) = match source.delimiter_byte() {
+                Some(d) => (d, None),
+                None => match sniff_delimiter(&text, source.header_row) {
+                    b',' => (b',', None),
+                    d => (
+                        d,
+                        Some(format!(
+                            "no `delimiter` declared; the header row is {}-separated (declare it to silence this)",
+                            if d == b'\t' { "tab" } else { "semicolon" }
+                        )),
+                    ),
+                },
+            };
+            let mut t = read_csv(&text, delimiter, source.header_row)?;
             t.notes.extend(note);
+            t.notes.extend(sniffed);
             Ok(t)
         }
         Format::Xlsx => read_xlsx(path, source.sheet.as_deref(), source.header_row),
     }
 }
 
+/// The delimiter of a CSV whose config does not declare one: whichever of
+/// `,`, `;` and tab occurs most often, outside quotes, in the header row (or
+/// the first non-blank line after it). Ties and a one-column file give `,`.
+pub fn sniff_delimiter(text: &str, header_row: usize) -> u8 {
+    let line = text
+        .lines()
+        .skip(header_row.saturating_sub(1))
+        .find(|l| !l.trim().is_empty())
+        .unwrap_or("");
+    let mut counts = [0usize; 3];
+    let mut quoted = false;
+    for b in line.bytes() {
+        match b {
+            b'"' => quoted = !quoted,
+            b',' if !quoted => counts[0] += 1,
+            b';' if !quoted => counts[1] += 1,
+            b'\t' if !quoted => counts[2] += 1,
+            _ => {}
+        }
+    }
+    let best = (0..3)
+        .rev()
+        .max_by_key(|&i| (counts[i], std::cmp::Reverse(i)))
+        .unwrap_or(0);
+    if counts[best] == 0 {
+        b','
+    } else {
+        [b',', b';', b'\t'][best]
+    }
+}
+
+/// UTF-16 without a byte-order mark, recognised by its zero bytes: ASCII
+/// (digits, delimiters, line ends) in UTF-16 is one zero byte per character,
+/// always on the same side. Returns the encoding, or `None`.
+fn utf16_by_pattern(head: &[u8]) -> Option<&'static encoding_rs::Encoding> {
+    let pairs = head.len() / 2;
+    if pairs < 2 {
+        return None;
+    }
+    let zeros_at = |side: usize| head.chunks_exact(2).filter(|p| p[side] == 0).count();
+    let (low, high) = (zeros_at(0), zeros_at(1));
+    if high * 5 >= pairs && low * 10 <= high {
+        Some(encoding_rs::UTF_16LE)
+    } else if low * 5 >= pairs && high * 10 <= low {
+        Some(encoding_rs::UTF_16BE)
+    } else {
+        None
+    }
+}
+
 /// Decode CSV bytes to text. Returns a note when the encoding was guessed.
+///
+/// A declared encoding is a promise about the file. When the bytes plainly
+/// break it (a UTF-16 file declared UTF-8, a UTF-8 file declared
+/// Windows-1252) the file stops with [`FileError::DeclaredEncoding`] rather
+/// than being read as mojibake: names garbled that way would silently fail
+/// to link and districts would fail to match.
 pub fn decode(bytes: &[u8], declared: Encoding) -> Result<(String, Option<String>), FileError> {
     if bytes.iter().all(|b| b.is_ascii_whitespace()) {
         return Err(FileError::Empty);
@@ -134,7 +227,7 @@ pub fn decode(bytes: &[u8], declared: Encoding) -> Result<(String, Option<String
         return Err(FileError::Binary(", like an XLSX or ZIP file"));
     }
     let utf16 = |bytes: &[u8], enc: &'static encoding_rs::Encoding| {
-        let (text, _, had_errors) = enc.decode(bytes);
+        let (text, had_errors) = enc.decode_with_bom_removal(bytes);
         if had_errors {
             Err(FileError::Encoding {
                 declared: "UTF-16",
@@ -144,31 +237,85 @@ pub fn decode(bytes: &[u8], declared: Encoding) -> Result<(String, Option<String
             Ok(text.into_owned())
         }
     };
-    if bytes.starts_with(&[0xFF, 0xFE]) {
-        return Ok((utf16(bytes, encoding_rs::UTF_16LE)?, None));
-    }
-    if bytes.starts_with(&[0xFE, 0xFF]) {
-        return Ok((utf16(bytes, encoding_rs::UTF_16BE)?, None));
-    }
-    if declared == Encoding::Utf16 {
-        return Ok((utf16(bytes, encoding_rs::UTF_16LE)?, None));
+    let contradicts = |found: &'static str| match declared {
+        Encoding::Utf8 => Err(FileError::DeclaredEncoding {
+            declared: "utf-8",
+            found,
+        }),
+        Encoding::Windows1252 => Err(FileError::DeclaredEncoding {
+            declared: "windows-1252",
+            found,
+        }),
+        Encoding::Utf16 => Err(FileError::DeclaredEncoding {
+            declared: "utf-16",
+            found,
+        }),
+        Encoding::Auto => Ok(()),
+    };
+    let bom16 = if bytes.starts_with(&[0xFF, 0xFE]) {
+        Some(encoding_rs::UTF_16LE)
+    } else if bytes.starts_with(&[0xFE, 0xFF]) {
+        Some(encoding_rs::UTF_16BE)
+    } else {
+        None
+    };
+    if let Some(enc) = bom16 {
+        if declared != Encoding::Utf16 {
+            contradicts("UTF-16 (it starts with a UTF-16 byte-order mark)")?;
+        }
+        return Ok((utf16(bytes, enc)?, None));
     }
     let head = &bytes[..bytes.len().min(8192)];
+    if let Some(enc) = utf16_by_pattern(head) {
+        return match declared {
+            Encoding::Utf16 => Ok((utf16(bytes, enc)?, None)),
+            _ => {
+                contradicts("UTF-16 (every other byte is zero)")?;
+                Ok((
+                    utf16(bytes, enc)?,
+                    Some(format!(
+                        "no byte-order mark; read as {} (declare `encoding` to silence this)",
+                        enc.name()
+                    )),
+                ))
+            }
+        };
+    }
+    if declared == Encoding::Utf16 {
+        contradicts("not UTF-16 (no byte-order mark, and no zero bytes between characters)")?;
+    }
     if head.contains(&0) {
         return Err(FileError::Binary(""));
     }
-    let body = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
-    match (declared, std::str::from_utf8(body)) {
-        (Encoding::Windows1252, _) => Ok((encoding_rs::WINDOWS_1252.decode(body).0.into_owned(), None)),
-        (_, Ok(s)) => Ok((s.to_string(), None)),
-        (Encoding::Utf8, Err(e)) => Err(FileError::Encoding {
-            declared: "UTF-8",
-            offset: e.valid_up_to(),
-        }),
-        (_, Err(_)) => Ok((
-            encoding_rs::WINDOWS_1252.decode(body).0.into_owned(),
-            Some("not UTF-8; read as Windows-1252 (declare `encoding` to silence this)".into()),
-        )),
+    let (body, utf8_bom) = match bytes.strip_prefix(b"\xEF\xBB\xBF") {
+        Some(rest) => (rest, true),
+        None => (bytes, false),
+    };
+    let utf8 = std::str::from_utf8(body);
+    match declared {
+        Encoding::Windows1252 => {
+            if utf8_bom {
+                contradicts("UTF-8 (it starts with a UTF-8 byte-order mark)")?;
+            }
+            if utf8.is_ok() && !body.is_ascii() {
+                contradicts("UTF-8 (its accented or Bengali letters are valid UTF-8 sequences)")?;
+            }
+            Ok((encoding_rs::WINDOWS_1252.decode(body).0.into_owned(), None))
+        }
+        Encoding::Utf8 => match utf8 {
+            Ok(s) => Ok((s.to_string(), None)),
+            Err(e) => Err(FileError::Encoding {
+                declared: "UTF-8",
+                offset: e.valid_up_to() + usize::from(utf8_bom) * 3,
+            }),
+        },
+        _ => match utf8 {
+            Ok(s) => Ok((s.to_string(), None)),
+            Err(_) => Ok((
+                encoding_rs::WINDOWS_1252.decode(body).0.into_owned(),
+                Some("not UTF-8; read as Windows-1252 (declare `encoding` to silence this)".into()),
+            )),
+        },
     }
 }
 
@@ -360,6 +507,84 @@ mod tests {
             Err(FileError::Binary(_))
         ));
         assert_eq!(decode(b"  \n", Encoding::Auto), Err(FileError::Empty));
+    }
+
+    fn utf16le(text: &str, bom: bool) -> Vec<u8> {
+        let bom = if bom { vec![0xFF, 0xFE] } else { vec![] };
+        bom.into_iter()
+            .chain(text.encode_utf16().flat_map(|u| u.to_le_bytes()))
+            .collect()
+    }
+
+    #[test]
+    fn utf16_without_a_byte_order_mark_is_recognised() {
+        let text = "ID\tনাম\tDistrict\n1\tরহিমা\tনদিয়া\n";
+        let (s, note) = decode(&utf16le(text, false), Encoding::Auto).unwrap();
+        assert_eq!(s, text);
+        assert!(note.unwrap().contains("UTF-16LE"));
+        let be: Vec<u8> = text.encode_utf16().flat_map(|u| u.to_be_bytes()).collect();
+        assert_eq!(decode(&be, Encoding::Auto).unwrap().0, text);
+        assert_eq!(
+            decode(&utf16le(text, false), Encoding::Utf16).unwrap(),
+            (text.to_string(), None)
+        );
+    }
+
+    #[test]
+    fn a_declared_encoding_the_bytes_contradict_stops_the_file() {
+        let declared = |bytes: &[u8], enc| match decode(bytes, enc) {
+            Err(FileError::DeclaredEncoding { declared, found }) => Some((declared, found)),
+            _ => None,
+        };
+        let utf16 = utf16le("a,b\n1,2\n", true);
+        assert_eq!(declared(&utf16, Encoding::Utf8).unwrap().0, "utf-8");
+        assert!(
+            declared(&utf16, Encoding::Windows1252)
+                .unwrap()
+                .1
+                .contains("byte-order mark")
+        );
+        assert!(declared(&utf16le("a,b\n1,2\n", false), Encoding::Utf8).is_some());
+        let bengali = "a,b\n1,নদিয়া\n".as_bytes();
+        assert!(declared(bengali, Encoding::Windows1252).unwrap().1.starts_with("UTF-8"));
+        assert!(declared(b"\xEF\xBB\xBFa,b\n", Encoding::Windows1252).is_some());
+        assert!(
+            declared(b"a,b\n1,2\n", Encoding::Utf16)
+                .unwrap()
+                .1
+                .starts_with("not UTF-16")
+        );
+        // Plain ASCII fits every 8-bit declaration, and 1252 bytes fit theirs.
+        assert!(decode(b"a,b\n1,2\n", Encoding::Windows1252).is_ok());
+        assert!(decode(b"a,b\n1,\xe9\n", Encoding::Windows1252).is_ok());
+        // The message names the setting, never the bytes.
+        let msg = decode(&utf16, Encoding::Utf8).unwrap_err().to_string();
+        assert!(
+            msg.contains("`encoding = \"utf-8\"`") && msg.contains("UTF-16"),
+            "{msg}"
+        );
+    }
+
+    #[test]
+    fn an_undeclared_delimiter_is_read_from_the_header_row() {
+        assert_eq!(sniff_delimiter("id;name;\"a,b\"\n1;x;y\n", 1), b';');
+        assert_eq!(sniff_delimiter("id\tname\tdistrict\n", 1), b'\t');
+        assert_eq!(sniff_delimiter("Title, with a comma\nid;name\n", 2), b';');
+        assert_eq!(
+            sniff_delimiter("\"a;b\",c\n", 1),
+            b',',
+            "quoted semicolons do not count"
+        );
+        assert_eq!(sniff_delimiter("id\n1\n", 1), b',');
+        assert_eq!(sniff_delimiter("", 1), b',');
+    }
+
+    #[test]
+    fn cells_are_trimmed_once_when_read() {
+        let t = read_csv("a,b\n  x ,\u{a0}\n\u{a0}, \n", b',', 1).unwrap();
+        assert_eq!(t.columns[0], ["x"]);
+        assert_eq!(t.columns[1], [""]);
+        assert_eq!(t.blank_rows, 1, "a row of only spaces is blank");
     }
 
     #[test]

@@ -96,6 +96,8 @@ pub struct PartnerOutput {
     pub issues: DataFrame,
     /// The per-field scorecard of each file and table.
     pub scores: DataFrame,
+    /// Place spellings the gazetteer lacks, per file, table and field.
+    pub unknown_places: DataFrame,
     pub files: Vec<FileReport>,
     /// Where the partner's parsed dates lie around the run's day.
     pub window: DateWindow,
@@ -109,6 +111,9 @@ pub struct PartnerOutput {
 pub struct IngestTimes {
     pub read: f64,
     pub clean: f64,
+    /// CPU seconds of cleaning, over all the threads that cleaned columns.
+    #[serde(default)]
+    pub clean_cpu: f64,
 }
 
 /// Every file below `inbox`, relative, with `/` separators, sorted; hidden files skipped.
@@ -232,12 +237,13 @@ pub fn ingest_partner(
     let mut frames: BTreeMap<String, Vec<DataFrame>> = BTreeMap::new();
     let mut issue_rows = IssueRows::default();
     let mut score_rows = ScoreRows::default();
+    let mut place_rows = PlaceRows::default();
     let mut times = IngestTimes::default();
     let mut quarantine = QuarantineRows::default();
     let mut reports = Vec::new();
     let mut window = DateWindow::default();
     // Exact duplicates are judged per partner source, across its files, in path order.
-    let mut seen: HashMap<usize, HashSet<[u8; 16]>> = HashMap::new();
+    let mut seen: HashMap<usize, foldhash::HashSet<[u8; 16]>> = HashMap::new();
 
     for c in claims {
         let path = plan.inbox.join(&c.file);
@@ -287,9 +293,10 @@ pub fn ingest_partner(
                 pseudo,
                 today,
             };
-            let t_clean = std::time::Instant::now();
+            let (t_clean, cpu_clean) = (std::time::Instant::now(), crate::metrics::process_cpu_seconds());
             let out = clean_feed(&raw, &live, &hashes, &ctx);
             times.clean += t_clean.elapsed().as_secs_f64();
+            times.clean_cpu += crate::metrics::process_cpu_seconds() - cpu_clean;
             let out = match out {
                 Ok(o) => o,
                 Err(m) => {
@@ -326,6 +333,7 @@ pub fn ingest_partner(
             );
             issue_rows.add(partner, &c.file, table, &raw, &out.issues);
             score_rows.add(partner, &c.file, table, &out.scores);
+            place_rows.add(partner, &c.file, table, &out.unknown_places);
             window.merge(out.window);
             for (row, errs) in out.quarantined {
                 file_quarantine
@@ -364,6 +372,7 @@ pub fn ingest_partner(
         tables,
         issues: issue_rows.finish()?,
         scores: score_rows.finish()?,
+        unknown_places: place_rows.finish()?,
         files: reports,
         times,
         window,
@@ -526,6 +535,42 @@ impl ScoreRows {
             Column::new("duplicate".into(), self.duplicate),
         ])
         .map_err(Error::frame("building dq_fields"))
+    }
+}
+
+/// Place spellings the gazetteer lacks, for the lake's `dq_unknown_places`.
+#[derive(Default)]
+struct PlaceRows {
+    partner: Vec<String>,
+    file: Vec<String>,
+    table: Vec<String>,
+    field: Vec<String>,
+    written: Vec<String>,
+    records: Vec<i64>,
+}
+
+impl PlaceRows {
+    fn add(&mut self, partner: &str, file: &str, table: &str, places: &[crate::clean::UnknownPlace]) {
+        for p in places {
+            self.partner.push(partner.to_string());
+            self.file.push(file.to_string());
+            self.table.push(table.to_string());
+            self.field.push(p.field.clone());
+            self.written.push(p.written.clone());
+            self.records.push(p.records as i64);
+        }
+    }
+
+    fn finish(self) -> Result<DataFrame> {
+        DataFrame::new_infer_height(vec![
+            Column::new("partner_id".into(), self.partner),
+            Column::new("source_file".into(), self.file),
+            Column::new("table_name".into(), self.table),
+            Column::new("field".into(), self.field),
+            Column::new("written".into(), self.written),
+            Column::new("records".into(), self.records),
+        ])
+        .map_err(Error::frame("building dq_unknown_places"))
     }
 }
 

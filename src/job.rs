@@ -377,7 +377,7 @@ struct BuildContext<'a> {
 
 /// The lake's tables besides the canonical ones; each is a folder of
 /// Parquet files, one per partner.
-const LAKE_EXTRA_TABLES: [&str; 3] = ["dq_issues", "dq_fields", "load_files"];
+const LAKE_EXTRA_TABLES: [&str; 4] = ["dq_issues", "dq_fields", "dq_unknown_places", "load_files"];
 
 fn build_and_publish(ctx: BuildContext<'_>, entry: &mut LedgerEntry) -> Result<RunSummary> {
     let BuildContext {
@@ -461,6 +461,7 @@ fn build_and_publish(ctx: BuildContext<'_>, entry: &mut LedgerEntry) -> Result<R
                         write_partner_lake(&mut out, &lake)?;
                         times.read += out.times.read;
                         times.clean += out.times.clean;
+                        times.clean_cpu += out.times.clean_cpu;
                         recomputed.push(pid.to_string());
                         PartnerEntry {
                             fingerprint,
@@ -750,6 +751,7 @@ fn write_partner_lake(out: &mut ingest::PartnerOutput, lake: &Path) -> Result<()
     }
     ingest::write_parquet(&mut out.issues, &lake.join("dq_issues").join(&file))?;
     ingest::write_parquet(&mut out.scores, &lake.join("dq_fields").join(&file))?;
+    ingest::write_parquet(&mut out.unknown_places, &lake.join("dq_unknown_places").join(&file))?;
     ingest::write_parquet(&mut load_files_frame(&out.files)?, &lake.join("load_files").join(&file))?;
     // The frames are written: free them before the next partner is read.
     out.tables.clear();

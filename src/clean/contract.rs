@@ -8,7 +8,7 @@
 //! compare as the same day. A finding never carries a value: only the row,
 //! the field and the rule id.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::sync::{Mutex, OnceLock};
 
 use chrono::{Datelike, NaiveDate};
@@ -64,6 +64,13 @@ fn int(v: &Values, i: usize) -> Option<i64> {
     }
 }
 
+fn flag(v: &Values, i: usize) -> Option<bool> {
+    match v {
+        Values::Bool(x) => x.get(i).copied().flatten(),
+        _ => None,
+    }
+}
+
 fn text(v: &Values, i: usize) -> Option<&str> {
     match v {
         Values::Text(x) => x.get(i).and_then(|s| s.as_deref()),
@@ -109,6 +116,10 @@ pub(super) fn check_rules(
                     };
                     applies && inputs[o].get(row).is_empty()
                 }
+                RuleCheck::FlagBelow => match (flag(fv, i), int(ov, i), rule.limit) {
+                    (Some(set), Some(n), Some(limit)) => set != (n < limit),
+                    _ => false,
+                },
                 RuleCheck::AgeAt => match (int(fv, i), date(ov, i), at.and_then(|a| date(&values[a], i))) {
                     (Some(age), Some(born), Some(when)) => (completed_years(born, when) - age).abs() > rule.tolerance,
                     _ => false,
@@ -135,7 +146,7 @@ pub(super) fn check_unique_keys(schema: &TableSchema, inputs: &[Input<'_>], rows
         if spec.name == "partner_id" || !schema.key.contains(&spec.name) {
             continue;
         }
-        let mut seen: HashSet<&str> = HashSet::with_capacity(rows.len());
+        let mut seen: foldhash::HashSet<&str> = foldhash::HashSetExt::with_capacity(rows.len());
         for &r in rows {
             let id = inputs[ci].get(r);
             if !id.is_empty() && !seen.insert(id) {
@@ -175,7 +186,7 @@ pub struct FieldScore {
 /// The scorecard of one feed: every mapped field of the schema, over every
 /// record of the table in the file (kept and quarantined alike).
 pub(super) fn score(schema: &TableSchema, inputs: &[Input<'_>], rows: &[usize], issues: &[Issue]) -> Vec<FieldScore> {
-    let mut by_field: HashMap<&str, [HashSet<usize>; 3]> = HashMap::new();
+    let mut by_field: HashMap<&str, [foldhash::HashSet<usize>; 3]> = HashMap::new();
     for i in issues {
         let slot = match dimension(i.rule) {
             "validity" => 0,

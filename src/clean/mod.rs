@@ -7,15 +7,14 @@
 //! nulled (or kept as written, for an unknown place) and flagged. Issues
 //! carry the file, row and field, never the value.
 
-pub mod amounts;
 pub mod codes;
 pub mod contract;
-pub mod dates;
-pub mod digits;
-pub mod phones;
 pub mod sections;
+// The pure parsers live in their own crate, so they can be fuzzed.
+pub use tafteesh_parsers::{amounts, dates, digits, phones};
 
 use chrono::{Datelike, NaiveDate};
+use foldhash::{HashMap, HashMapExt, HashSet};
 use polars::prelude::*;
 
 use crate::config::pipeline::TableFeed;
@@ -106,6 +105,18 @@ pub struct FeedOutput {
     pub clean_records: usize,
     /// The per-field scorecard.
     pub scores: Vec<contract::FieldScore>,
+    /// Place names the gazetteer does not know, as written, with how many
+    /// records use each: the list from which the gazetteer grows.
+    pub unknown_places: Vec<UnknownPlace>,
+}
+
+/// A spelling of a district, police district, AHTU unit or state that the
+/// gazetteer lacks. Place names at this level are not personal data.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnknownPlace {
+    pub field: String,
+    pub written: String,
+    pub records: usize,
 }
 
 /// The parsed dates nearest `today` on either side. Cleaning depends on the
@@ -172,10 +183,15 @@ enum Input<'r> {
     Absent,
 }
 
-impl Input<'_> {
+impl<'r> Input<'r> {
     fn get(&self, i: usize) -> &str {
-        match self {
-            Input::Column(c) => c[i].trim(),
+        self.get_ref(i)
+    }
+
+    /// The cell, borrowed from the raw table rather than from `self`.
+    fn get_ref(&self, i: usize) -> &'r str {
+        match *self {
+            Input::Column(c) => &c[i], // trimmed when read
             Input::Constant(s) => s,
             Input::Absent => "",
         }
@@ -233,15 +249,25 @@ pub fn clean_feed(
         .collect();
     let no_record = live.len() - rows.len();
 
-    let mut issues: Vec<Issue> = Vec::new();
-    let mut values: Vec<Values> = Vec::with_capacity(schema.columns.len());
-    for (ci, spec) in schema.columns.iter().enumerate() {
-        values.push(if spec.derived_from.is_some() {
-            Values::Text(Vec::new()) // filled from its source below
-        } else {
-            clean_column(spec, &inputs[ci], &rows, ctx, &mut issues)
-        });
-    }
+    // Columns are cleaned independently, so in parallel; their findings are
+    // joined in column order, as if cleaned one after the other.
+    use rayon::prelude::*;
+    let (values, found): (Vec<Values>, Vec<Vec<Issue>>) = schema
+        .columns
+        .par_iter()
+        .zip(inputs.par_iter())
+        .map(|(spec, input)| {
+            let mut found = Vec::new();
+            let v = if spec.derived_from.is_some() {
+                Values::Text(Vec::new()) // filled from its source below
+            } else {
+                clean_column(spec, input, &rows, ctx, &mut found)
+            };
+            (v, found)
+        })
+        .unzip();
+    let mut values = values;
+    let mut issues: Vec<Issue> = found.into_iter().flatten().collect();
     for (ci, spec) in schema.columns.iter().enumerate() {
         if let Some(src) = &spec.derived_from {
             let si = schema
@@ -263,10 +289,26 @@ pub fn clean_feed(
         }
     }
 
+    let mut unknown: std::collections::BTreeMap<(&str, String), usize> = Default::default();
+    for i in issues.iter().filter(|i| i.rule == "place.unknown") {
+        let ci = schema.column_index(&i.field).expect("findings name schema columns");
+        *unknown
+            .entry((&schema.columns[ci].name, fold_space(inputs[ci].get(i.row_index))))
+            .or_default() += 1;
+    }
+    let unknown_places = unknown
+        .into_iter()
+        .map(|((field, written), records)| UnknownPlace {
+            field: field.to_string(),
+            written,
+            records,
+        })
+        .collect();
+
     contract::check_rules(schema, &inputs, &values, &rows, &mut issues);
     contract::check_unique_keys(schema, &inputs, &rows, &mut issues);
     let scores = contract::score(schema, &inputs, &rows, &issues);
-    let flagged_rows: std::collections::HashSet<usize> = issues.iter().map(|i| i.row_index).collect();
+    let flagged_rows: HashSet<usize> = issues.iter().map(|i| i.row_index).collect();
     let clean_records = rows.iter().filter(|r| !flagged_rows.contains(r)).count();
 
     // Split kept from quarantined.
@@ -309,6 +351,7 @@ pub fn clean_feed(
         records: rows.len(),
         clean_records,
         scores,
+        unknown_places,
     })
 }
 
@@ -355,14 +398,61 @@ fn derive(spec: &ColumnSpec, source: &Values, n: usize) -> Values {
     }
 }
 
-fn clean_column(
+/// What one distinct raw value cleans to: the value, and the rule it broke
+/// (with whether that finding is only ever a warning).
+type Parsed<T> = (Option<T>, Option<(&'static str, bool)>);
+
+/// Map each row's raw text through `parse`, once per distinct text. Most
+/// columns (districts, codes, dates, sections) repeat a few hundred values
+/// over a million rows, so each is parsed once; the findings are still
+/// recorded row by row.
+fn parse_rows<'r, T: Clone>(
+    rows: &[usize],
+    value: impl Fn(usize) -> Option<&'r str>,
+    mut flag: impl FnMut(usize, &'static str, bool),
+    memoise: bool,
+    mut parse: impl FnMut(&'r str) -> Parsed<T>,
+) -> Vec<Option<T>> {
+    let mut seen: HashMap<&'r str, Parsed<T>> = HashMap::new();
+    rows.iter()
+        .map(|&r| {
+            let s = value(r)?;
+            let (v, finding) = if memoise {
+                seen.entry(s).or_insert_with(|| parse(s)).clone()
+            } else {
+                parse(s)
+            };
+            if let Some((rule, force_warning)) = finding {
+                flag(r, rule, force_warning);
+            }
+            v
+        })
+        .collect()
+}
+
+/// Runs of white space folded to one space, allocating only when needed.
+fn fold_space(s: &str) -> String {
+    let mut prev_space = false;
+    let clean = s.chars().all(|c| {
+        let ok = c == ' ' && !prev_space || !c.is_whitespace();
+        prev_space = c.is_whitespace();
+        ok
+    });
+    if clean && !s.starts_with(char::is_whitespace) && !s.ends_with(char::is_whitespace) {
+        s.to_string()
+    } else {
+        s.split_whitespace().collect::<Vec<_>>().join(" ")
+    }
+}
+
+fn clean_column<'r>(
     spec: &ColumnSpec,
-    input: &Input<'_>,
+    input: &Input<'r>,
     rows: &[usize],
     ctx: &FeedContext<'_>,
     issues: &mut Vec<Issue>,
 ) -> Values {
-    let mut flag = |row: usize, rule: &'static str, force_warning: bool| {
+    let flag = |row: usize, rule: &'static str, force_warning: bool| {
         let severity = if spec.required && !force_warning {
             Severity::Error
         } else {
@@ -375,17 +465,17 @@ fn clean_column(
             severity,
         });
     };
+    let mut flag = flag;
     // Blank required values are errors whatever the type.
-    let required_blank: Vec<usize> = if spec.required {
-        rows.iter().copied().filter(|&r| input.get(r).is_empty()).collect()
-    } else {
-        Vec::new()
-    };
-    for r in required_blank {
-        flag(r, "required", false);
+    if spec.required {
+        for &r in rows {
+            if input.get(r).is_empty() {
+                flag(r, "required", false);
+            }
+        }
     }
-    let value = |r: usize| -> Option<&str> {
-        let s = input.get(r);
+    let value = |r: usize| -> Option<&'r str> {
+        let s = input.get_ref(r);
         (!s.is_empty()).then_some(s)
     };
     let values_map = ctx.feed.values.get(&spec.name);
@@ -395,113 +485,62 @@ fn clean_column(
             ColumnType::Address => "address",
             _ => "name",
         };
-        return Values::Text(
-            rows.iter()
-                .map(|&r| {
-                    let s = value(r)?;
-                    let norm = match spec.ty {
-                        ColumnType::Phone => match phones::parse_phone(s) {
-                            Ok(p) => p,
-                            Err(_) => {
-                                flag(r, "phone.not_mobile", true);
-                                return None;
-                            }
-                        },
-                        ColumnType::Address => normalise_place(s),
-                        _ => normalise_name(s),
-                    };
-                    (!norm.is_empty()).then(|| ctx.pseudo.token(kind, &norm))
-                })
-                .collect(),
-        );
+        // Names and phones rarely repeat: not memoised.
+        return Values::Text(parse_rows(rows, value, flag, false, |s| {
+            let norm = match spec.ty {
+                ColumnType::Phone => match phones::parse_phone(s) {
+                    Ok(p) => p,
+                    Err(_) => return (None, Some(("phone.not_mobile", true))),
+                },
+                ColumnType::Address => normalise_place(s),
+                _ => normalise_name(s),
+            };
+            ((!norm.is_empty()).then(|| ctx.pseudo.token(kind, &norm)), None)
+        }));
     }
     match spec.ty {
-        ColumnType::Date => Values::Date(
-            rows.iter()
-                .map(|&r| {
-                    let s = value(r)?;
-                    match dates::parse_date(s, ctx.style) {
-                        Ok(d) => {
-                            if d.year() < 1950 || d > ctx.today {
-                                flag(r, "date.out_of_range", true);
-                            }
-                            Some(d)
-                        }
-                        Err(DateError::Impossible) => {
-                            flag(r, "date.impossible", false);
-                            None
-                        }
-                        Err(DateError::Unrecognised) => {
-                            flag(r, "date.unrecognised", false);
-                            None
-                        }
-                    }
-                })
-                .collect(),
-        ),
-        ColumnType::AmountInr | ColumnType::Integer => Values::Int(
-            rows.iter()
-                .map(|&r| {
-                    let s = value(r)?;
-                    let (parsed, bad, range) = if spec.ty == ColumnType::AmountInr {
-                        match amounts::parse_amount(s) {
-                            Ok(v) => (Some(v), "", "amount.range"),
-                            Err(amounts::AmountError::Negative) => (None, "amount.negative", ""),
-                            Err(_) => (None, "amount.unrecognised", ""),
-                        }
-                    } else {
-                        match codes::parse_integer(s) {
-                            Some(v) => (Some(v), "", "integer.range"),
-                            None => (None, "integer.unrecognised", ""),
-                        }
-                    };
-                    match parsed {
-                        None => {
-                            flag(r, bad, false);
-                            None
-                        }
-                        Some(v) if spec.min.is_some_and(|m| v < m) || spec.max.is_some_and(|m| v > m) => {
-                            flag(r, range, false);
-                            None
-                        }
-                        Some(v) => Some(v),
-                    }
-                })
-                .collect(),
-        ),
+        ColumnType::Date => Values::Date(parse_rows(rows, value, flag, true, |s| {
+            match dates::parse_date(s, ctx.style) {
+                Ok(d) if d.year() < 1950 || d > ctx.today => (Some(d), Some(("date.out_of_range", true))),
+                Ok(d) => (Some(d), None),
+                Err(DateError::Impossible) => (None, Some(("date.impossible", false))),
+                Err(DateError::Unrecognised) => (None, Some(("date.unrecognised", false))),
+            }
+        })),
+        ColumnType::AmountInr | ColumnType::Integer => Values::Int(parse_rows(rows, value, flag, true, |s| {
+            let (parsed, bad, range) = if spec.ty == ColumnType::AmountInr {
+                match amounts::parse_amount(s) {
+                    Ok(v) => (Some(v), "", "amount.range"),
+                    Err(amounts::AmountError::Negative) => (None, "amount.negative", ""),
+                    Err(_) => (None, "amount.unrecognised", ""),
+                }
+            } else {
+                match codes::parse_integer(s) {
+                    Some(v) => (Some(v), "", "integer.range"),
+                    None => (None, "integer.unrecognised", ""),
+                }
+            };
+            match parsed {
+                None => (None, Some((bad, false))),
+                Some(v) if spec.min.is_some_and(|m| v < m) || spec.max.is_some_and(|m| v > m) => {
+                    (None, Some((range, false)))
+                }
+                Some(v) => (Some(v), None),
+            }
+        })),
         ColumnType::Boolean => {
             let book = CodeBook::for_boolean(values_map);
-            Values::Bool(
-                rows.iter()
-                    .map(|&r| {
-                        let s = value(r)?;
-                        match book.lookup(s) {
-                            Some(v) => Some(v == "true"),
-                            None => {
-                                flag(r, "code.unknown", false);
-                                None
-                            }
-                        }
-                    })
-                    .collect(),
-            )
+            Values::Bool(parse_rows(rows, value, flag, true, |s| match book.lookup(s) {
+                Some(v) => (Some(v == "true"), None),
+                None => (None, Some(("code.unknown", false))),
+            }))
         }
         ColumnType::Enum => {
             let book = CodeBook::for_enum(spec, values_map);
-            Values::Text(
-                rows.iter()
-                    .map(|&r| {
-                        let s = value(r)?;
-                        match book.lookup(s) {
-                            Some(v) => Some(v.to_string()),
-                            None => {
-                                flag(r, "code.unknown", false);
-                                None
-                            }
-                        }
-                    })
-                    .collect(),
-            )
+            Values::Text(parse_rows(rows, value, flag, true, |s| match book.lookup(s) {
+                Some(v) => (Some(v.to_string()), None),
+                None => (None, Some(("code.unknown", false))),
+            }))
         }
         ColumnType::District | ColumnType::State | ColumnType::PoliceDistrict | ColumnType::AhtuUnit => {
             let g: &Gazetteer = match spec.ty {
@@ -510,45 +549,69 @@ fn clean_column(
                 ColumnType::PoliceDistrict => &ctx.reference.police_districts,
                 _ => &ctx.reference.ahtu_units,
             };
-            Values::Text(
-                rows.iter()
-                    .map(|&r| {
-                        let s = value(r)?;
-                        let s = values_map.and_then(|m| m.get(s)).map(String::as_str).unwrap_or(s);
-                        match g.lookup(s) {
-                            Some(name) => Some(name.to_string()),
-                            None => {
-                                flag(r, "place.unknown", true);
-                                Some(s.split_whitespace().collect::<Vec<_>>().join(" "))
-                            }
-                        }
-                    })
-                    .collect(),
-            )
+            Values::Text(parse_rows(rows, value, flag, true, |s| {
+                let s = values_map.and_then(|m| m.get(s)).map(String::as_str).unwrap_or(s);
+                match g.lookup(s) {
+                    Some(name) => (Some(name.to_string()), None),
+                    None => (Some(fold_space(s)), Some(("place.unknown", true))),
+                }
+            }))
         }
-        ColumnType::Sections => Values::Sections(
-            rows.iter()
-                .map(|&r| {
-                    let s = value(r)?;
-                    match sections::parse_sections(s, ctx.reference) {
-                        Ok(p) => Some(p),
-                        Err(sections::SectionsError::NoAct) => {
-                            flag(r, "sections.no_act", false);
-                            None
-                        }
-                        Err(sections::SectionsError::Unrecognised) => {
-                            flag(r, "sections.unrecognised", false);
-                            None
-                        }
-                    }
-                })
-                .collect(),
-        ),
+        ColumnType::Sections => {
+            Values::Sections(parse_rows(rows, value, flag, true, |s| match sections::parse_sections(
+                s,
+                &ctx.reference.acts,
+            ) {
+                Ok(p) => (Some(p), None),
+                Err(sections::SectionsError::NoAct) => (None, Some(("sections.no_act", false))),
+                Err(sections::SectionsError::Unrecognised) => (None, Some(("sections.unrecognised", false))),
+            }))
+        }
         // Text, Id, and direct types handled above.
-        _ => Values::Text(
-            rows.iter()
-                .map(|&r| value(r).map(|s| s.split_whitespace().collect::<Vec<_>>().join(" ")))
-                .collect(),
-        ),
+        _ => Values::Text(rows.iter().map(|&r| value(r).map(fold_space)).collect()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn white_space_is_folded_only_when_there_is_some() {
+        assert_eq!(fold_space("Sagar  Island"), "Sagar Island");
+        assert_eq!(fold_space("Sagar\tIsland"), "Sagar Island");
+        assert_eq!(fold_space(" Sagar Island "), "Sagar Island");
+        assert_eq!(fold_space("Sagar Island"), "Sagar Island");
+        assert_eq!(fold_space("নদিয়া"), "নদিয়া");
+    }
+
+    #[test]
+    fn a_memoised_parse_still_flags_every_row() {
+        let cells = ["x", "1", "x", "", "1", "x"];
+        let mut calls = 0;
+        let mut flagged = Vec::new();
+        let out = parse_rows(
+            &[0, 1, 2, 3, 4, 5],
+            |r| (!cells[r].is_empty()).then_some(cells[r]),
+            |r, rule, _| flagged.push((r, rule)),
+            true,
+            |s| {
+                calls += 1;
+                match s.parse::<i64>() {
+                    Ok(v) => (Some(v), None),
+                    Err(_) => (None, Some(("integer.unrecognised", false))),
+                }
+            },
+        );
+        assert_eq!(out, [None, Some(1), None, None, Some(1), None]);
+        assert_eq!(calls, 2, "each distinct text parsed once");
+        assert_eq!(
+            flagged,
+            [
+                (0, "integer.unrecognised"),
+                (2, "integer.unrecognised"),
+                (5, "integer.unrecognised")
+            ]
+        );
     }
 }

@@ -13,17 +13,7 @@ use serde::Deserialize;
 use super::schema::{ColumnType, TableSchema};
 
 /// How a partner writes ambiguous numeric dates such as 03/04/2021.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
-#[serde(rename_all = "snake_case")]
-pub enum DateOrder {
-    /// Day first: the Indian default.
-    #[default]
-    Dmy,
-    /// Month first: a spreadsheet with a US locale.
-    Mdy,
-    /// Year first.
-    Ymd,
-}
+pub use tafteesh_parsers::dates::DateOrder;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -91,12 +81,12 @@ fn excel_1900() -> u16 {
 }
 
 impl Source {
-    /// The CSV delimiter byte.
-    pub fn delimiter_byte(&self) -> u8 {
+    /// The declared CSV delimiter byte; `None` when the reader should detect it.
+    pub fn delimiter_byte(&self) -> Option<u8> {
         match self.delimiter.as_deref() {
-            Some("tab") | Some("\t") => b'\t',
-            Some(s) if s.len() == 1 => s.as_bytes()[0],
-            _ => b',',
+            Some("tab") | Some("\t") => Some(b'\t'),
+            Some(s) if s.len() == 1 => Some(s.as_bytes()[0]),
+            _ => None,
         }
     }
 }

@@ -70,30 +70,7 @@ impl Gazetteer {
     }
 }
 
-/// Normalised lookup key: lower case, ASCII digits, punctuation and runs of
-/// space folded, so `N. 24 Pgs`, `n 24 pgs` and `N-24-PGS` meet.
-pub fn place_key(s: &str) -> String {
-    let s = crate::clean::digits::to_ascii_digits(s);
-    let mut out = String::with_capacity(s.len());
-    let mut space = false;
-    for ch in s.chars() {
-        if ch.is_alphanumeric() || is_bengali_mark(ch) {
-            if space && !out.is_empty() {
-                out.push(' ');
-            }
-            space = false;
-            out.extend(ch.to_lowercase());
-        } else {
-            space = true;
-        }
-    }
-    out
-}
-
-/// Bengali vowel signs and the virama are not `alphanumeric` but are part of words.
-fn is_bengali_mark(ch: char) -> bool {
-    ('\u{0980}'..='\u{09FF}').contains(&ch)
-}
+pub use tafteesh_parsers::text::place_key;
 
 /// All reference data, resolved.
 #[derive(Debug)]
@@ -102,12 +79,8 @@ pub struct Reference {
     pub police_districts: Gazetteer,
     pub ahtu_units: Gazetteer,
     pub states: Gazetteer,
-    /// Normalised alias -> act code.
-    pub act_aliases: Vec<(String, String)>,
-    /// (act, section) pairs that mark trafficking.
-    pub trafficking: std::collections::HashSet<(String, String)>,
-    /// BNS section -> IPC section.
-    pub bns_to_ipc: HashMap<String, String>,
+    /// The acts, their aliases and the sections that mark trafficking.
+    pub acts: tafteesh_parsers::sections::ActTable,
 }
 
 impl Reference {
@@ -162,9 +135,11 @@ impl Reference {
                 police_districts,
                 ahtu_units,
                 states,
-                act_aliases,
-                trafficking,
-                bns_to_ipc,
+                acts: tafteesh_parsers::sections::ActTable {
+                    act_aliases,
+                    trafficking,
+                    bns_to_ipc,
+                },
             },
             problems,
         )

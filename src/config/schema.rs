@@ -105,6 +105,9 @@ pub enum RuleCheck {
     /// `field` (an age in years) agrees with the years from `other` (a date
     /// of birth) to `at` (a date) within `tolerance` years.
     AgeAt,
+    /// `field` (a yes/no flag such as "minor") is true exactly when `other`
+    /// (a number such as age in years) is below `limit` (when both are known).
+    FlagBelow,
 }
 
 /// Whether a broken rule makes the row unusable.
@@ -135,6 +138,8 @@ pub struct RuleSpec {
     /// For `age_at`: years of difference tolerated.
     #[serde(default = "default_tolerance")]
     pub tolerance: i64,
+    /// For `flag_below`: the number below which the flag is true (18 for a minor).
+    pub limit: Option<i64>,
     pub severity: RuleSeverity,
     /// What the rule means, in plain words: the message data officers read.
     pub message: String,
@@ -160,6 +165,11 @@ pub struct TableSchema {
 impl TableSchema {
     pub fn column(&self, name: &str) -> Option<&ColumnSpec> {
         self.columns.iter().find(|c| c.name == name)
+    }
+
+    /// The position of a column in `columns`.
+    pub fn column_index(&self, name: &str) -> Option<usize> {
+        self.columns.iter().position(|c| c.name == name)
     }
 
     /// Problems inside this schema; empty when it is consistent.
@@ -224,6 +234,18 @@ impl TableSchema {
                 RuleCheck::NotBefore => wants.extend([(r.field.as_str(), dates), (r.other.as_str(), dates)]),
                 RuleCheck::NotAbove => wants.extend([(r.field.as_str(), numbers), (r.other.as_str(), numbers)]),
                 RuleCheck::Requires => wants.extend([(r.field.as_str(), &[][..]), (r.other.as_str(), &[][..])]),
+                RuleCheck::FlagBelow => {
+                    wants.extend([
+                        (r.field.as_str(), &[ColumnType::Boolean][..]),
+                        (r.other.as_str(), numbers),
+                    ]);
+                    if r.limit.is_none() {
+                        out.push(format!(
+                            "rule `{}`: flag_below needs `limit`, the number below which the flag holds",
+                            r.id
+                        ));
+                    }
+                }
                 RuleCheck::AgeAt => {
                     wants.extend([(r.field.as_str(), numbers), (r.other.as_str(), dates)]);
                     match &r.at {

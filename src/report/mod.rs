@@ -169,6 +169,9 @@ pub struct Scorecard {
     /// partner, table, field, completeness %, validity %, consistency %, uniqueness %:
     /// the fields with any validity, consistency or uniqueness finding, worst first.
     pub fields: Vec<Vec<String>>,
+    /// partner, table, field, spelling as written, records: the place names
+    /// the gazetteer lacks, most used first.
+    pub unknown_places: Vec<Vec<String>>,
 }
 
 /// Read the scorecard marts.
@@ -202,6 +205,13 @@ pub fn read_scorecard(conn: &duckdb::Connection) -> Result<Scorecard> {
              where f.invalid + f.inconsistent + f.duplicate > 0
              order by least(coalesce(f.validity_pct, 100), f.consistency_pct, f.uniqueness_pct), 1, 2, 3
              limit 40",
+        )?,
+        unknown_places: text_rows(
+            "select coalesce(p.partner_name, u.partner_id), replace(u.table_name, '_', ' '), u.field, u.written,
+                    u.records::varchar
+             from fct_dq_unknown_places u left join dim_partners p using (partner_id)
+             order by u.records desc, 1, 2, 3, 4
+             limit 60",
         )?,
     })
 }

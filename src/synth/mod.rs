@@ -1101,6 +1101,7 @@ fn true_value(table: &str, col: &str, p: &Person, c: Option<&Case>, cl: Option<&
         ("survivors", "sex") => s(p.sex),
         ("survivors", "date_of_birth") => d(p.dob),
         ("survivors", "age_years") => Some(V::I(p.age_at_rescue)),
+        ("survivors", "minor_at_rescue") => Some(V::B(p.age_at_rescue < 18)),
         ("survivors", "home_district") => s(p.district),
         ("survivors", "home_block") => s(p.block),
         ("survivors", "trafficking_form") => s(p.form),
@@ -1218,7 +1219,7 @@ fn cell_text(c: &Cell) -> String {
 fn write_csv(path: &Path, style: &Style, sheet: &Sheet<'_>) -> Result<()> {
     let src = sheet.source;
     let mut w = csv::WriterBuilder::new()
-        .delimiter(src.delimiter_byte())
+        .delimiter(src.delimiter_byte().unwrap_or(b','))
         .terminator(if style.bom_crlf {
             csv::Terminator::CRLF
         } else {

@@ -27,6 +27,14 @@ pub fn fixture_setup(w: &Workdir) {
         "Register",
         &[("F-50", "Xlsx Good Test", "9876500050", "F", "Purulia", "15/08/2023")],
     );
+    // Excel's "Unicode text": UTF-16LE with a byte-order mark, tab-separated,
+    // CRLF. Written here because git would take it for a binary file.
+    let text = "ID\tName\tPhone\tSex\tDistrict\tRescue Date\r\nF-80\tUnicode Text Test\t9876500080\tমহিলা\tনদিয়া\t10/05/2022\r\n";
+    let utf16: Vec<u8> = [0xFF, 0xFE]
+        .into_iter()
+        .chain(text.encode_utf16().flat_map(u16::to_le_bytes))
+        .collect();
+    std::fs::write(root.join("inbox/fixture_ngo/excel_unicode_text_utf16_tabs.txt"), utf16).unwrap();
     let wrong = root.join("inbox/fixture_ngo/wrong_sheet_name.xlsx");
     write_xlsx(
         &wrong,
@@ -79,6 +87,10 @@ fn broken_files_are_named_with_their_reason_and_the_rest_still_load() {
             "wrong_sheet_name.xlsx",
             "sheet `Register` not found; the workbook has: Sheet1",
         ),
+        (
+            "declared_utf8_but_windows1252.tsv",
+            "the bytes are not valid UTF-8 (first bad byte at offset 56)",
+        ),
     ] {
         let line = out
             .lines()
@@ -100,13 +112,38 @@ fn broken_files_are_named_with_their_reason_and_the_rest_still_load() {
     let refs: Vec<&str> = rows.iter().map(|r| r[0].as_deref().unwrap()).collect();
     assert_eq!(
         refs,
-        ["F-1", "F-10", "F-11", "F-13", "F-2", "F-21", "F-30", "F-40", "F-50"]
+        [
+            "F-1", "F-10", "F-100", "F-101", "F-11", "F-13", "F-2", "F-21", "F-30", "F-40", "F-50", "F-70", "F-80"
+        ]
     );
-    let f2 = &rows[4];
+    let f70 = &rows[11];
+    assert_eq!(
+        (f70[2].as_deref(), f70[3].as_deref()),
+        (Some("Nadia"), Some("2022-04-09")),
+        "semicolon-separated, detected"
+    );
+    let f80 = &rows[12];
+    assert_eq!(
+        (f80[1].as_deref(), f80[2].as_deref(), f80[3].as_deref()),
+        (Some("female"), Some("Nadia"), Some("2022-05-10")),
+        "UTF-16 Excel text with Bengali cells"
+    );
+    assert!(
+        out.lines()
+            .any(|l| l.contains("semicolon_delimited_undeclared.csv") && l.contains("semicolon-separated")),
+        "the detected delimiter is noted:\n{out}"
+    );
+    let f2 = &rows[6];
     assert_eq!(f2[1].as_deref(), Some("female"));
     assert_eq!(f2[2].as_deref(), Some("North 24 Parganas"), "Bengali-script district");
     assert_eq!(f2[3].as_deref(), Some("2021-03-06"), "Bengali digits in a date");
     let f10 = &rows[1];
+    let f100 = &rows[2];
+    assert_eq!(
+        f100[2].as_deref(),
+        Some("Murshidbd"),
+        "an unknown place is kept as written"
+    );
     assert_eq!(f10[3], None, "an impossible date is nulled, not guessed");
 
     // Field warnings name file, row, field and rule.
@@ -141,6 +178,22 @@ fn broken_files_are_named_with_their_reason_and_the_rest_still_load() {
     );
     assert!(has("ragged_row.csv", "2", "(row)", "row.ragged"), "{issues:?}");
 
+    // Unknown places are listed, once per spelling, for the gazetteer to grow.
+    let (_, places) = query_text(
+        &conn,
+        "select partner_id, table_name, field, written, records, files from fct_dq_unknown_places",
+    );
+    assert_eq!(
+        places,
+        [["fixture_ngo", "survivors", "home_district", "Murshidbd", "2", "1"].map(|c| Some(c.to_string()))],
+        "trimmed when read: one spelling, two records"
+    );
+    let html = std::fs::read_to_string(w.path().join("output/current/reports/index.html")).unwrap();
+    assert!(
+        html.contains("<td>home_district</td><td>Murshidbd</td><td>2</td>"),
+        "the report lists the unknown place"
+    );
+
     // Every row accounted for, per file and table.
     let (_, acct) = query_text(
         &conn,
@@ -173,7 +226,16 @@ fn broken_files_are_named_with_their_reason_and_the_rest_still_load() {
     }
 
     // Nothing personal in what the user saw.
-    for secret in ["Quarantine Test", "Noid Person", "98765000", "Ragged Row", "Café"] {
+    for secret in [
+        "Quarantine Test",
+        "Noid Person",
+        "98765000",
+        "Ragged Row",
+        "Café",
+        "Unicode Text Test",
+        "Declared Caf",
+        "Gazetteer Typo",
+    ] {
         assert!(!out.contains(secret), "`{secret}` leaked into the output:\n{out}");
     }
 }

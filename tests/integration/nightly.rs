@@ -172,7 +172,9 @@ fn a_run_after_one_partner_changed_cleans_only_that_partner_and_equals_a_full_re
         rebuilt.keys().collect::<Vec<_>>()
     );
     for (table, rows) in &rebuilt {
-        assert!(!rows.is_empty() || table.starts_with("raw_"), "{table} is empty");
+        // The demo's place names are all in the gazetteer, so that list may be empty.
+        let may_be_empty = table.starts_with("raw_") || table.contains("unknown_places");
+        assert!(!rows.is_empty() || may_be_empty, "{table} is empty");
         assert!(
             incremental[table] == *rows,
             "{table}: incremental differs from a full rebuild"

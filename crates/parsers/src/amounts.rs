@@ -12,7 +12,7 @@ pub enum AmountError {
 
 /// Parse one written amount into whole rupees.
 pub fn parse_amount(raw: &str) -> Result<i64, AmountError> {
-    let s = super::digits::to_ascii_digits(raw.trim()).to_lowercase();
+    let s = crate::digits::to_ascii_digits(raw.trim()).to_lowercase();
     let mut s = s.as_str().trim();
     for prefix in ["rs.", "rs", "inr", "₹", "rupees", "re."] {
         if let Some(rest) = s.strip_prefix(prefix) {

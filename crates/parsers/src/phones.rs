@@ -10,7 +10,7 @@ pub enum PhoneError {
 }
 
 pub fn parse_phone(raw: &str) -> Result<String, PhoneError> {
-    let s = super::digits::to_ascii_digits(raw.trim());
+    let s = crate::digits::to_ascii_digits(raw.trim());
     let mut digits = String::with_capacity(13);
     for c in s.chars() {
         match c {

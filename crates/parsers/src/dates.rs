@@ -6,7 +6,18 @@
 
 use chrono::{Datelike, NaiveDate};
 
-use crate::config::pipeline::DateOrder;
+/// How a partner writes ambiguous numeric dates such as 03/04/2021.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum DateOrder {
+    /// Day first: the Indian default.
+    #[default]
+    Dmy,
+    /// Month first: a spreadsheet with a US locale.
+    Mdy,
+    /// Year first.
+    Ymd,
+}
 
 /// Why a date could not be read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -31,7 +42,7 @@ const MONTHS: [&str; 12] = [
 
 /// Parse one written date.
 pub fn parse_date(raw: &str, style: DateStyle) -> Result<NaiveDate, DateError> {
-    let s = super::digits::to_ascii_digits(raw.trim());
+    let s = crate::digits::to_ascii_digits(raw.trim());
     let s = s.as_ref();
     if s.is_empty() {
         return Err(DateError::Unrecognised);
