@@ -88,6 +88,10 @@ fn broken_files_are_named_with_their_reason_and_the_rest_still_load() {
             "sheet `Register` not found; the workbook has: Sheet1",
         ),
         (
+            "required_id_column_missing.csv",
+            "table `survivors`: mapped columns not found in the file: ID",
+        ),
+        (
             "declared_utf8_but_windows1252.tsv",
             "the bytes are not valid UTF-8 (first bad byte at offset 56)",
         ),
@@ -107,7 +111,7 @@ fn broken_files_are_named_with_their_reason_and_the_rest_still_load() {
     let conn = tafteesh::warehouse::open(&db).unwrap();
     let (_, rows) = query_text(
         &conn,
-        "select survivor_ref, sex, home_district, rescue_date from raw_survivors order by survivor_ref",
+        "select survivor_ref, sex, home_district, rescue_date from raw_survivors where partner_id = 'fixture_ngo' order by survivor_ref",
     );
     let refs: Vec<&str> = rows.iter().map(|r| r[0].as_deref().unwrap()).collect();
     assert_eq!(
@@ -235,9 +239,43 @@ fn broken_files_are_named_with_their_reason_and_the_rest_still_load() {
         "Unicode Text Test",
         "Declared Caf",
         "Gazetteer Typo",
+        "No Id Column",
+        "Minor Flag",
     ] {
         assert!(!out.contains(secret), "`{secret}` leaked into the output:\n{out}");
     }
+}
+
+#[test]
+fn a_minor_flag_age_or_birth_date_that_contradict_are_flagged() {
+    let w = Workdir::new();
+    fixture_setup(&w);
+    w.run(&["run", "--config", "config"]);
+    let conn = tafteesh::warehouse::open(&w.path().join("output/current/warehouse/tafteesh.duckdb")).unwrap();
+    let (_, rows) = query_text(
+        &conn,
+        "select source_row || ' ' || field || ' ' || rule_id from raw_dq_issues
+         where partner_id = 'fixture_collective' order by source_row, rule_id",
+    );
+    let got: Vec<&str> = rows.iter().map(|r| r[0].as_deref().unwrap()).collect();
+    assert_eq!(
+        got,
+        [
+            "2 minor_at_rescue survivors.minor_flag_matches_age",
+            "3 minor_at_rescue survivors.minor_flag_matches_age",
+            "5 age_years survivors.age_matches_birth_date",
+            "6 rescue_date survivors.rescue_after_birth",
+        ]
+    );
+    let (_, kept) = query_text(
+        &conn,
+        "select count(*) filter (where minor_at_rescue), count(*) from raw_survivors where partner_id = 'fixture_collective'",
+    );
+    assert_eq!(
+        kept[0],
+        [Some("2".into()), Some("5".into())],
+        "warnings: every row kept, flags as written"
+    );
 }
 
 #[test]

@@ -112,7 +112,7 @@ fn a_crash_at_any_stage_boundary_keeps_a_whole_snapshot_current_and_the_next_run
         let n: i64 = conn
             .query_row("select count(*) from dim_survivors", [], |r| r.get(0))
             .unwrap();
-        assert_eq!(n, 13, "{point}: the current warehouse is not whole");
+        assert_eq!(n, 18, "{point}: the current warehouse is not whole");
         drop(conn);
         assert!(current.join("reports/index.html").exists() && current.join("run.json").exists());
         let next = w.run(&["run", "--config", "config"]);
@@ -150,9 +150,9 @@ fn old_snapshots_are_pruned_by_the_retention_policy_and_listed() {
         .lines()
         .find(|l| l.starts_with('*'))
         .expect("current marked");
-    assert!(current_line.contains("survivors 13"), "{}", listed.stdout);
+    assert!(current_line.contains("survivors 18"), "{}", listed.stdout);
     assert_eq!(
-        listed.stdout.lines().filter(|l| l.contains("survivors 13")).count(),
+        listed.stdout.lines().filter(|l| l.contains("survivors 18")).count(),
         2,
         "{}",
         listed.stdout
