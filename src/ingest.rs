@@ -238,6 +238,7 @@ pub fn ingest_partner(
     let mut issue_rows = IssueRows::default();
     let mut score_rows = ScoreRows::default();
     let mut place_rows = PlaceRows::default();
+    let mut plain_frames: BTreeMap<String, Vec<DataFrame>> = BTreeMap::new();
     let mut times = IngestTimes::default();
     let mut quarantine = QuarantineRows::default();
     let mut reports = Vec::new();
@@ -342,6 +343,9 @@ pub fn ingest_partner(
                     .extend(errs.into_iter().map(|e| (table.clone(), e)));
             }
             frames.entry(table.clone()).or_default().push(out.frame);
+            if let Some(plain) = out.plain {
+                plain_frames.entry(table.clone()).or_default().push(plain);
+            }
             report.tables.push(count);
         }
         quarantine.add(partner, &c.file, &raw, &file_quarantine, &quarantine_dir)?;
@@ -367,6 +371,14 @@ pub fn ingest_partner(
         tables.insert(schema.table.clone(), df);
     }
     quarantine.finish(&quarantine_dir)?;
+    // Plaintext identifiers for linkage: restricted, one file per table.
+    let linkage_dir = restricted_dir(&restricted_dir(&restricted.join("linkage"))?.join(partner))?;
+    for (table, parts) in plain_frames {
+        write_parquet(
+            &mut concat_frames(parts)?,
+            &linkage_dir.join(format!("{table}.parquet")),
+        )?;
+    }
     Ok(PartnerOutput {
         partner_id: partner.to_string(),
         tables,

@@ -495,12 +495,37 @@ fn build_and_publish(ctx: BuildContext<'_>, entry: &mut LedgerEntry) -> Result<R
     files.append(&mut contested);
     checkpoint(&opts, FaultPoint::Lake);
 
+    // Linkage spans partners, so it runs on the whole lake every time.
+    let settings: crate::link::Settings = crate::config::parse_embedded("linkage/settings.toml")?;
+    let problems = settings.problems();
+    if !problems.is_empty() {
+        return Err(Error::Internal(format!(
+            "schemas/linkage/settings.toml: {}",
+            problems.join("; ")
+        )));
+    }
+    let linkage = clock.stage(
+        "link",
+        || crate::link::stage::run(&lake, restricted_building, pseudo, &settings),
+        |r| r.as_ref().map(|s| s.records as u64).unwrap_or(0),
+    )?;
+    tracing::info!(
+        records = linkage.records,
+        people = linkage.people,
+        pairs = linkage.pairs_compared,
+        "linked survivor records into people"
+    );
+
     let wh_dir = building.join("warehouse");
     std::fs::create_dir_all(&wh_dir).map_err(Error::io(&wh_dir))?;
     let db = wh_dir.join("tafteesh.duckdb");
     let lake_input = warehouse::LakeInput {
         dir: &lake,
-        tables: lake_tables.clone(),
+        tables: lake_tables
+            .iter()
+            .cloned()
+            .chain(["link_survivors".to_string()])
+            .collect(),
         partners: plan
             .pipelines
             .iter()
@@ -713,7 +738,7 @@ fn carry_over(pid: &str, lake_tables: &[String], from: &Carry, to: &Carry) -> Re
     for t in lake_tables {
         link_or_copy(&from.lake.join(t).join(&file), &to.lake.join(t).join(&file))?;
     }
-    for area in ["staged", "quarantine"] {
+    for area in ["staged", "quarantine", "linkage"] {
         let src = from.restricted.join(area).join(pid);
         let dest = restricted_dir(&to.restricted.join(area))?.join(pid);
         link_tree(&src, &dest)?;

@@ -20,6 +20,7 @@ pub mod extract;
 pub mod ingest;
 pub mod job;
 pub mod ledger;
+pub mod link;
 pub mod lock;
 pub mod manifest;
 pub mod metrics;

@@ -90,6 +90,9 @@ pub struct FeedContext<'a> {
 pub struct FeedOutput {
     /// Kept rows in lake form.
     pub frame: DataFrame,
+    /// For a table with direct identifiers: their plaintext on the kept rows,
+    /// keyed by file and row, for linkage. Restricted: never in the lake.
+    pub plain: Option<DataFrame>,
     /// Raw-table indexes of quarantined rows, with the error rules that hit them.
     pub quarantined: Vec<(usize, Vec<Issue>)>,
     /// Every issue (warnings on kept rows and errors on quarantined ones).
@@ -342,8 +345,42 @@ pub fn clean_feed(
         kept_rows.iter().map(|&r| hex::encode(hashes[r])).collect::<Vec<_>>(),
     ));
     let frame = DataFrame::new_infer_height(cols).expect("columns of equal length by construction");
+
+    // The plaintext of direct identifiers on kept rows, for record linkage
+    // (restricted area only): names as written, phones normalised, villages keyed.
+    let direct: Vec<usize> = (0..schema.columns.len())
+        .filter(|&ci| schema.columns[ci].privacy == Privacy::Direct && matches!(inputs[ci], Input::Column(_)))
+        .collect();
+    let plain = (!direct.is_empty()).then(|| {
+        let mut cols = vec![
+            Column::new("partner_id".into(), vec![ctx.partner_id; kept_rows.len()]),
+            Column::new("source_file".into(), vec![ctx.source_file; kept_rows.len()]),
+            Column::new(
+                "source_row".into(),
+                kept_rows.iter().map(|&r| raw.rows[r] as i64).collect::<Vec<_>>(),
+            ),
+        ];
+        for &ci in &direct {
+            let spec = &schema.columns[ci];
+            let text: Vec<Option<String>> = kept_rows
+                .iter()
+                .map(|&r| {
+                    let s = inputs[ci].get(r);
+                    let v = match spec.ty {
+                        ColumnType::Phone => phones::parse_phone(s).ok()?,
+                        ColumnType::Address => normalise_place(s),
+                        _ => s.to_string(),
+                    };
+                    (!v.is_empty()).then_some(v)
+                })
+                .collect();
+            cols.push(Column::new(spec.name.as_str().into(), text));
+        }
+        DataFrame::new_infer_height(cols).expect("columns of equal length by construction")
+    });
     Ok(FeedOutput {
         frame,
+        plain,
         quarantined: errors.into_iter().collect(),
         issues,
         no_record,

@@ -4,6 +4,7 @@
 
 pub mod bench;
 pub mod demo;
+pub mod eval_linkage;
 pub mod keygen;
 pub mod rollback;
 pub mod run;
@@ -65,6 +66,7 @@ pub enum Command {
     Rollback(rollback::Args),
     Keygen(keygen::Args),
     Bench(bench::Args),
+    EvalLinkage(eval_linkage::Args),
 }
 
 /// Set up logging. Log lines carry counts, paths and rule ids, never values.
@@ -96,6 +98,7 @@ pub fn dispatch(cli: Cli) -> Exit {
         Command::Rollback(a) => rollback::run(a),
         Command::Keygen(a) => keygen::run(a),
         Command::Bench(a) => bench::run(a),
+        Command::EvalLinkage(a) => eval_linkage::run(a),
     };
     match result {
         Ok(code) => code,

@@ -1,0 +1,108 @@
+//! `tafteesh eval-linkage`: score the current snapshot's linkage against a truth file.
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+
+use crate::config::Plan;
+use crate::error::{Error, Exit, Result};
+use crate::link::eval;
+
+/// Score record linkage against a ground truth.
+///
+/// Reads the bridge from source records to people in the current snapshot
+/// (lake/link_survivors) and a truth CSV with columns partner_id, true_ref
+/// (the partner's survivor id) and person_id, such as the demo generator's
+/// truth/survivors.csv. Prints pairwise precision, recall and F1 and the
+/// B-cubed scores, over the records present in both.
+///
+/// Examples:
+///   tafteesh eval-linkage --config /tmp/demo/config --truth /tmp/demo/truth/survivors.csv
+#[derive(Debug, clap::Args)]
+#[command(verbatim_doc_comment)]
+pub struct Args {
+    #[command(flatten)]
+    pub config: super::ConfigArg,
+    /// The truth CSV (partner_id, true_ref, person_id).
+    #[arg(long)]
+    pub truth: PathBuf,
+    /// Print the scores as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+pub fn run(args: Args) -> Result<Exit> {
+    let plan = Plan::resolve(&args.config.path, None)?;
+    let bridge_path = plan.output.join("current/lake/link_survivors/consortium.parquet");
+    if !bridge_path.exists() {
+        return Err(Error::Usage(format!(
+            "{} does not exist: run the job first",
+            bridge_path.display()
+        )));
+    }
+    let bridge = crate::link::stage::read(&bridge_path)?;
+    let col = |name: &str| -> Result<Vec<Option<String>>> {
+        let c = bridge
+            .column(name)
+            .map_err(Error::frame("reading link_survivors"))?
+            .cast(&polars::prelude::DataType::String)
+            .map_err(Error::frame("reading link_survivors"))?;
+        Ok(c.str()
+            .map_err(Error::frame("reading link_survivors"))?
+            .iter()
+            .map(|v| v.map(str::to_string))
+            .collect())
+    };
+    let (partners, refs, keys) = (col("partner_id")?, col("survivor_ref")?, col("person_key")?);
+    let predicted: HashMap<(String, String), String> = partners
+        .into_iter()
+        .zip(refs)
+        .zip(keys)
+        .filter_map(|((p, r), k)| Some(((p?, r?), k?)))
+        .collect();
+
+    let mut rdr =
+        csv::Reader::from_path(&args.truth).map_err(|e| Error::Usage(format!("{}: {e}", args.truth.display())))?;
+    let headers = rdr
+        .headers()
+        .map_err(|e| Error::Usage(format!("{}: {e}", args.truth.display())))?
+        .clone();
+    let idx = |name: &str| {
+        headers
+            .iter()
+            .position(|h| h == name)
+            .ok_or_else(|| Error::Usage(format!("{}: no `{name}` column", args.truth.display())))
+    };
+    let (ip, ir, iperson) = (idx("partner_id")?, idx("true_ref")?, idx("person_id")?);
+    let mut labels: Vec<(String, String)> = Vec::new();
+    let mut missing = 0usize;
+    for (n, rec) in rdr.records().enumerate() {
+        let rec = rec.map_err(|e| Error::Usage(format!("{} row {}: {e}", args.truth.display(), n + 2)))?;
+        let key = (rec[ip].to_string(), rec[ir].to_string());
+        match predicted.get(&key) {
+            Some(k) => labels.push((k.clone(), rec[iperson].to_string())),
+            None => missing += 1,
+        }
+    }
+    let s = eval::score(&labels);
+    if args.json {
+        println!("{}", serde_json::to_string(&s).expect("serialisable"));
+    } else {
+        println!(
+            "records scored: {} ({} truth rows not in the bridge: quarantined or not survivors)",
+            s.records, missing
+        );
+        println!(
+            "pairs: {} true, {} predicted, {} correct",
+            s.true_pairs, s.predicted_pairs, s.correct_pairs
+        );
+        println!(
+            "pairwise: precision {:.4}  recall {:.4}  F1 {:.4}",
+            s.pairwise_precision, s.pairwise_recall, s.pairwise_f1
+        );
+        println!(
+            "B-cubed:  precision {:.4}  recall {:.4}  F1 {:.4}",
+            s.bcubed_precision, s.bcubed_recall, s.bcubed_f1
+        );
+    }
+    Ok(Exit::Success)
+}

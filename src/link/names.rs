@@ -1,0 +1,157 @@
+//! Names as linkage compares them.
+//!
+//! The same woman is "Rahima Khatun" to one partner, "KHATOON RAHIMA" to a
+//! second, "Smt. Rahima Katun" to a third and "রহিমা খাতুন" to a fourth.
+//! A name becomes: Bengali script transliterated (any_ascii), lower case,
+//! honorifics and relation markers dropped, known spelling variants folded
+//! (Khatoon → khatun, Mandal → mondal, Sheikh → sk, Mohd → md), tokens
+//! sorted (so given name and surname may come in either order), and a
+//! consonant skeleton of each token (vowels after the first letter dropped,
+//! aspirates and doubled letters folded), which is what survives
+//! transliteration: "rhima" (from রহিমা) and "rahima" share `rhm`.
+
+/// Honorifics and relation markers: not part of the name.
+const DROP: [&str; 16] = [
+    "smt", "sri", "shri", "srimati", "mst", "mrs", "ms", "mr", "kumari", "km", "d/o", "w/o", "s/o", "c/o", "late", "lt",
+];
+
+/// Spelling variants -> one form. Not a translation: only spellings of the same name.
+const VARIANTS: &[(&str, &str)] = &[
+    ("khatoon", "khatun"),
+    ("katun", "khatun"),
+    ("khaton", "khatun"),
+    ("mandal", "mondal"),
+    ("mondol", "mondal"),
+    ("mandol", "mondal"),
+    ("sheikh", "sk"),
+    ("shaikh", "sk"),
+    ("seikh", "sk"),
+    ("shekh", "sk"),
+    ("sekh", "sk"),
+    ("shk", "sk"),
+    ("mohammad", "md"),
+    ("mohammed", "md"),
+    ("muhammad", "md"),
+    ("mohd", "md"),
+    ("mahammad", "md"),
+    ("dass", "das"),
+    ("ray", "roy"),
+    ("begam", "begum"),
+    ("mollah", "molla"),
+    ("mulla", "molla"),
+    ("ghazi", "gazi"),
+    ("haldar", "halder"),
+    ("nashkar", "naskar"),
+    ("bishwas", "biswas"),
+    ("sarder", "sardar"),
+];
+
+/// A name prepared for comparison. Holds plaintext: it lives only in memory
+/// in the linkage stage and is never written out.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct NameKey {
+    /// Canonical tokens, sorted, joined by one space.
+    pub canonical: String,
+    /// The consonant skeleton of each token, sorted, joined by one space.
+    pub skeleton: String,
+}
+
+impl NameKey {
+    /// `None` for a blank or honorific-only name.
+    pub fn new(raw: &str) -> Option<NameKey> {
+        let latin = any_ascii::any_ascii(raw).to_lowercase();
+        let mut tokens: Vec<String> = latin
+            .split(|c: char| c.is_whitespace() || c == ',' || c == '-')
+            .map(|w| w.trim_matches(|c: char| !c.is_ascii_alphanumeric() && c != '/'))
+            .filter(|w| !w.is_empty())
+            .filter(|w| !DROP.contains(&w.trim_end_matches('.')))
+            .map(|w| w.replace(|c: char| !c.is_ascii_alphanumeric(), ""))
+            .filter(|w| !w.is_empty())
+            .map(|w| {
+                VARIANTS
+                    .iter()
+                    .find(|(from, _)| *from == w)
+                    .map_or(w.clone(), |(_, to)| to.to_string())
+            })
+            .collect();
+        if tokens.is_empty() {
+            return None;
+        }
+        tokens.sort();
+        let mut skeletons: Vec<String> = tokens.iter().map(|t| skeleton(t)).collect();
+        skeletons.sort();
+        Some(NameKey {
+            canonical: tokens.join(" "),
+            skeleton: skeletons.join(" "),
+        })
+    }
+}
+
+/// The consonant skeleton of one token: first letter kept, later vowels
+/// and `h` dropped (kh, th, bh, sh, and the h that Bengali transliteration
+/// writes or leaves out: রহিমা is "rhima"), similar sounds
+/// folded (v/w → b, z → j, q → k, ph → f), runs of one letter collapsed.
+pub fn skeleton(token: &str) -> String {
+    let b = token.as_bytes();
+    let mut out = String::with_capacity(b.len());
+    for (i, &c) in b.iter().enumerate() {
+        let c = match c {
+            b'v' | b'w' => b'b',
+            b'z' => b'j',
+            b'q' => b'k',
+            b'y' if i > 0 => b'i',
+            c => c,
+        };
+        let vowel = matches!(c, b'a' | b'e' | b'i' | b'o' | b'u');
+        if i > 0 && vowel {
+            continue;
+        }
+        if c == b'h' && i > 0 {
+            if b[i - 1] == b'p' {
+                out.pop();
+                out.push('f');
+            }
+            continue;
+        }
+        let ch = if i == 0 && vowel { 'a' } else { c as char };
+        if out.ends_with(ch) {
+            continue;
+        }
+        out.push(ch);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn key(s: &str) -> NameKey {
+        NameKey::new(s).unwrap()
+    }
+
+    #[test]
+    fn transliteration_variants_meet() {
+        assert_eq!(key("Rahima Khatun").canonical, key("KHATOON Rahima").canonical);
+        assert_eq!(key("Smt. Rahima Katun").canonical, "khatun rahima");
+        assert_eq!(key("Mandal Mita").canonical, key("Mita Mondal").canonical);
+        assert_eq!(key("Sheikh Abdul").canonical, key("Abdul Sk").canonical);
+        assert_eq!(key("Mohd. Rafiq").canonical, key("Md Rafiq").canonical);
+        assert_eq!(key("D/o Abdul Sk").canonical, "abdul sk");
+    }
+
+    #[test]
+    fn bengali_script_meets_latin_in_the_skeleton() {
+        assert_eq!(key("রহিমা খাতুন").skeleton, key("Rahima Khatun").skeleton);
+        assert_eq!(key("সালমা বিবি").skeleton, key("Salma Bibi").skeleton);
+        assert_eq!(key("Pooja Das").skeleton, key("Puja Dass").skeleton);
+    }
+
+    #[test]
+    fn different_names_stay_apart() {
+        assert_ne!(key("Rahima Khatun").skeleton, key("Salma Khatun").skeleton);
+        assert_ne!(key("Rupa Das").skeleton, key("Rina Das").skeleton);
+        assert_eq!(NameKey::new("Smt."), None);
+        assert_eq!(NameKey::new("  "), None);
+    }
+}
