@@ -264,30 +264,24 @@ pub fn link(people: &[Person], settings: &Settings) -> Linked {
             .map(|&(a, b)| compare(&people[a as usize], &people[b as usize]))
             .collect()
     };
-    // Training sessions: the pairs each rule created (first rule wins).
-    let mut first_rule: HashMap<(u32, u32), usize> = HashMap::new();
-    for (r, rule) in settings.blocking.iter().enumerate() {
-        let (rule_pairs, _) = block(
-            people,
-            &Settings {
-                blocking: vec![rule.clone()],
-                ..settings.clone()
-            },
-        );
-        for p in rule_pairs {
-            first_rule.entry(p).or_insert(r);
-        }
-    }
-    let mut sessions: Vec<(Vec<usize>, Vec<usize>)> = settings
+    // Training sessions, one per rule, each on every pair that rule
+    // creates (not only those no earlier rule created: the later rules'
+    // leftovers are mostly non-matches, and EM would learn the wrong class).
+    let sessions: Vec<(Vec<usize>, Vec<usize>)> = settings
         .blocking
         .iter()
-        .map(|rule| (fixed_comparisons(rule), Vec::new()))
+        .map(|rule| {
+            let (rule_pairs, _) = block(
+                people,
+                &Settings {
+                    blocking: vec![rule.clone()],
+                    ..settings.clone()
+                },
+            );
+            let idx = rule_pairs.iter().filter_map(|p| pairs.binary_search(p).ok()).collect();
+            (fixed_comparisons(rule), idx)
+        })
         .collect();
-    for (i, p) in pairs.iter().enumerate() {
-        if let Some(&r) = first_rule.get(p) {
-            sessions[r].1.push(i);
-        }
-    }
     // The prior, as splink estimates it: pairs a strict deterministic rule
     // calls matches (same phone, or same name and same date of birth), over
     // all possible pairs, divided by that rule's assumed recall.
@@ -358,4 +352,190 @@ pub fn stable_keys(record_ids: &[String], cluster: &[u32], keyed: impl Fn(&str) 
         .iter()
         .map(|c| keys.entry(*c).or_insert_with(|| keyed(anchor[c])).clone())
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::tests_support::{population, rec};
+    use super::*;
+}
+
+#[cfg(test)]
+mod tests_support {
+    use super::*;
+    use crate::link::names::NameKey;
+    use chrono::NaiveDate;
+
+    fn settings() -> Settings {
+        crate::config::parse_embedded("linkage/settings.toml").unwrap()
+    }
+
+    fn d(s: &str) -> Option<NaiveDate> {
+        NaiveDate::parse_from_str(s, "%Y-%m-%d").ok()
+    }
+
+    /// A person as a partner recorded her.
+    pub fn rec(name: &str, guardian: &str, dob: &str, district: &str, village: &str, rescue: &str) -> Person {
+        Person {
+            name: NameKey::new(name),
+            guardian: NameKey::new(guardian),
+            phone: None,
+            village: (!village.is_empty()).then(|| village.to_lowercase()),
+            dob: d(dob),
+            birth_year: None,
+            district: (!district.is_empty()).then(|| district.to_string()),
+            block: None,
+            rescue: d(rescue),
+        }
+    }
+
+    /// A background population for the model to learn from: 600 fictional
+    /// people, each recorded by one to three partners, with spelling noise.
+    pub fn population() -> Vec<Person> {
+        let given = [
+            "Rahima", "Salma", "Fatema", "Ayesha", "Rupa", "Mita", "Puja", "Rina", "Sabina", "Nasima", "Mousumi",
+            "Sonali", "Tumpa", "Laxmi", "Parvin", "Shapla", "Rekha", "Anjali", "Champa", "Rumana",
+        ];
+        let surname = [
+            "Khatun", "Bibi", "Mondal", "Das", "Roy", "Naskar", "Halder", "Biswas", "Molla", "Gazi", "Sardar", "Ghosh",
+        ];
+        let fathers = [
+            "Abdul", "Rahim", "Karim", "Jalal", "Gopal", "Haru", "Tapan", "Samir", "Nikhil", "Dilip",
+        ];
+        let villages = [
+            "Kalitala",
+            "Matla",
+            "Harinbari",
+            "Kumirmari",
+            "Chowrasi",
+            "Bishnupur",
+            "Atghara",
+        ];
+        let districts = ["North 24 Parganas", "South 24 Parganas", "Nadia", "Murshidabad"];
+        let variant = |s: &str, k: usize| match (s, k % 3) {
+            ("Khatun", 1) => "Khatoon".to_string(),
+            ("Mondal", 1) => "Mandal".to_string(),
+            ("Das", 2) => "Dass".to_string(),
+            (s, 2) => s.to_uppercase(),
+            (s, _) => s.to_string(),
+        };
+        let mut out = Vec::new();
+        let mut x: u64 = 12345;
+        let mut next = |m: usize| {
+            x = x.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            ((x >> 33) as usize) % m
+        };
+        for _ in 0..600 {
+            let (g, s, f) = (given[next(20)], surname[next(12)], fathers[next(10)]);
+            let (v, dist) = (villages[next(7)], districts[next(4)]);
+            let dob = format!("{}-{:02}-{:02}", 1985 + next(20), 1 + next(12), 1 + next(28));
+            let rescue = format!("{}-{:02}-{:02}", 2016 + next(8), 1 + next(12), 1 + next(28));
+            for k in 0..1 + next(3) {
+                let name = format!("{} {}", variant(g, k), variant(s, k));
+                let guardian = format!("{} {}", variant(f, k), variant(s, k + 1));
+                let dob = if k == 1 { "" } else { dob.as_str() };
+                out.push(rec(&name, &guardian, dob, dist, v, &rescue));
+            }
+        }
+        out
+    }
+
+    fn together(linked: &Linked, a: usize, b: usize) -> bool {
+        linked.cluster[a] == linked.cluster[b]
+    }
+
+    #[test]
+    fn one_survivor_spelled_three_ways_by_three_partners_is_one_person() {
+        let mut people = population();
+        let first = people.len();
+        people.push(rec(
+            "Rahima Khatun",
+            "Abdul Sk",
+            "1999-03-04",
+            "Nadia",
+            "Ranaghat",
+            "2021-06-01",
+        ));
+        people.push(rec(
+            "KHATOON RAHIMA",
+            "Sheikh Abdul",
+            "1999-03-04",
+            "Nadia",
+            "RANAGHAT",
+            "2021-06-01",
+        ));
+        people.push(rec("রহিমা খাতুন", "আব্দুল শেখ", "", "Nadia", "ranaghat", "2021-06-01"));
+        let linked = link(&people, &settings());
+        assert!(together(&linked, first, first + 1), "Latin spellings, swapped order");
+        assert!(together(&linked, first, first + 2), "Bengali script");
+    }
+
+    #[test]
+    fn two_sisters_with_one_guardian_and_village_stay_two_people() {
+        let mut people = population();
+        let first = people.len();
+        people.push(rec(
+            "Salma Khatun",
+            "Jalal Molla",
+            "2001-02-10",
+            "Nadia",
+            "Ranaghat",
+            "2020-01-15",
+        ));
+        people.push(rec(
+            "Salma Khatoon",
+            "Jalal Molla",
+            "2001-02-10",
+            "Nadia",
+            "Ranaghat",
+            "2020-01-15",
+        ));
+        people.push(rec(
+            "Rumana Khatun",
+            "Jalal Molla",
+            "2003-09-22",
+            "Nadia",
+            "Ranaghat",
+            "2020-01-15",
+        ));
+        let linked = link(&people, &settings());
+        assert!(together(&linked, first, first + 1), "the same sister, twice");
+        assert!(!together(&linked, first, first + 2), "the other sister");
+        assert!(!together(&linked, first + 1, first + 2));
+    }
+
+    #[test]
+    fn a_common_name_in_one_district_does_not_merge_on_name_alone() {
+        let mut people = population();
+        let first = people.len();
+        people.push(rec(
+            "Puja Das",
+            "Gopal Das",
+            "1998-04-04",
+            "Nadia",
+            "Ranaghat",
+            "2019-05-05",
+        ));
+        people.push(rec(
+            "Puja Das",
+            "Tapan Das",
+            "1994-11-20",
+            "Nadia",
+            "Santipur",
+            "2022-08-09",
+        ));
+        let linked = link(&people, &settings());
+        assert!(!together(&linked, first, first + 1));
+    }
+
+    #[test]
+    fn keys_follow_the_anchor_record() {
+        let ids: Vec<String> = ["b", "a", "c", "d"].iter().map(|s| s.to_string()).collect();
+        let keyed = |a: &str| format!("K-{a}");
+        // b and a together, c and d together: keys from the smallest id.
+        assert_eq!(stable_keys(&ids, &[0, 0, 2, 2], keyed), ["K-a", "K-a", "K-c", "K-c"]);
+        // A merge keeps the smaller anchor's key; a split gives the rest their own.
+        assert_eq!(stable_keys(&ids, &[0, 0, 0, 0], keyed), ["K-a"; 4]);
+        assert_eq!(stable_keys(&ids, &[0, 1, 2, 3], keyed), ["K-b", "K-a", "K-c", "K-d"]);
+    }
 }

@@ -51,7 +51,12 @@ pub const COMPARISONS: [&str; 8] = [
 /// "one side unknown": it adds no evidence either way.
 pub fn level_names(c: usize) -> &'static [&'static str] {
     match c {
-        0 | 1 => &["exact", "same skeleton", "similar (jaro-winkler >= 0.88)", "else"],
+        0 | 1 => &[
+            "exact",
+            "same skeleton",
+            "every token similar (jaro-winkler >= 0.88)",
+            "else",
+        ],
         2 => &["exact", "else"],
         3 => &[
             "same date of birth",
@@ -71,11 +76,22 @@ fn name_level(a: &Option<NameKey>, b: &Option<NameKey>) -> Option<u8> {
         0
     } else if a.skeleton == b.skeleton {
         1
-    } else if strsim::jaro_winkler(&a.canonical, &b.canonical) >= 0.88 {
+    } else if tokens_similar(&a.canonical, &b.canonical) {
         2
     } else {
         3
     })
+}
+
+/// Every token of the shorter name has a close counterpart (Jaro-Winkler
+/// at least 0.88) in the other. Comparing whole strings instead would let a
+/// shared surname ("khatun salma" and "khatun rumana") pass as similar.
+fn tokens_similar(a: &str, b: &str) -> bool {
+    let (a, b): (Vec<&str>, Vec<&str>) = (a.split(' ').collect(), b.split(' ').collect());
+    let (short, long) = if a.len() <= b.len() { (a, b) } else { (b, a) };
+    short
+        .iter()
+        .all(|t| long.iter().any(|u| strsim::jaro_winkler(t, u) >= 0.88))
 }
 
 fn exact<T: PartialEq>(a: &Option<T>, b: &Option<T>) -> Option<u8> {
@@ -245,6 +261,7 @@ impl Model {
                 }
             })
             .collect();
+        let m = monotone(m, &u);
         Model {
             m,
             u,
@@ -274,6 +291,23 @@ impl Model {
         }
         w
     }
+}
+
+/// Levels are ordered best first, so a better level must never count as
+/// weaker evidence than a worse one. EM can break that for a level the data
+/// rarely shows (a Bengali-script name meeting its Latin spelling only by
+/// skeleton); such an m is raised until its Bayes factor equals the next
+/// worse level's. The rows are not renormalised: these are the factors used.
+fn monotone(mut m: Vec<Vec<f64>>, u: &[Vec<f64>]) -> Vec<Vec<f64>> {
+    for (row, urow) in m.iter_mut().zip(u) {
+        for l in (0..row.len().saturating_sub(1)).rev() {
+            let worse = row[l + 1].max(FLOOR) / urow[l + 1].max(FLOOR);
+            if row[l].max(FLOOR) / urow[l].max(FLOOR) < worse {
+                row[l] = worse * urow[l].max(FLOOR);
+            }
+        }
+    }
+    m
 }
 
 fn normalise(counts: Vec<Vec<f64>>) -> Vec<Vec<f64>> {
