@@ -1,11 +1,15 @@
--- One row per survivor record of a partner (before cross-partner linkage,
--- which issue #4 adds). When a partner's exports hold the same survivor_ref
--- in several versions, the version from the newest export (last file in
--- inbox order, last row) wins; `versions_in_exports` says how many there were.
+-- One row per survivor record of a partner, with the person linkage joined
+-- it to (person_key; the people mart holds each person's golden record).
+-- When a partner's exports hold the same survivor_ref in several versions,
+-- the version from the newest export (last file in inbox order, last row) wins; `versions_in_exports` says how many there were.
 with
 
 survivors as (
     select * from stg_lake__survivors
+),
+
+links as (
+    select partner_id, source_file, source_row, person_key from stg_lake__link_survivors
 ),
 
 versioned as (
@@ -49,7 +53,9 @@ final as (
         source_file,
         source_row,
         record_hash,
+        person_key,
     from versioned
+    left join links using (partner_id, source_file, source_row)
     where version_rank = 1
 )
 

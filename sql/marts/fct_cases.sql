@@ -21,6 +21,10 @@ versioned as (
 final as (
     select
         partner_id || ':' || case_ref as case_record_id,
+        -- The same FIR in several partners' exports is one case (issue #4):
+        -- linked by police station, FIR number and year; a case whose FIR
+        -- is incomplete stands alone under its own record id.
+        coalesce(fir_key(police_station, fir_number, fir_date), 'REC-' || md5(partner_id || ':' || case_ref)[1:16]) as case_key,
         partner_id,
         case_ref,
         case when survivor_ref is not null then partner_id || ':' || survivor_ref end as survivor_record_id,

@@ -256,7 +256,7 @@ pub struct Linked {
 /// Train the model on `people` and link them.
 pub fn link(people: &[Person], settings: &Settings) -> Linked {
     let (pairs, blocking) = block(people, settings);
-    let u = Model::estimate_u(people, settings.u_sample_pairs, 0x7a_f7ee_5a);
+    let u = Model::estimate_u(people, settings.u_sample_pairs, 0x7af7_ee5a);
     let levels: Vec<[Option<u8>; 8]> = {
         use rayon::prelude::*;
         pairs
@@ -356,12 +356,6 @@ pub fn stable_keys(record_ids: &[String], cluster: &[u32], keyed: impl Fn(&str) 
 
 #[cfg(test)]
 mod tests {
-    use super::tests_support::{population, rec};
-    use super::*;
-}
-
-#[cfg(test)]
-mod tests_support {
     use super::*;
     use crate::link::names::NameKey;
     use chrono::NaiveDate;
@@ -375,7 +369,7 @@ mod tests_support {
     }
 
     /// A person as a partner recorded her.
-    pub fn rec(name: &str, guardian: &str, dob: &str, district: &str, village: &str, rescue: &str) -> Person {
+    fn rec(name: &str, guardian: &str, dob: &str, district: &str, village: &str, rescue: &str) -> Person {
         Person {
             name: NameKey::new(name),
             guardian: NameKey::new(guardian),
@@ -391,7 +385,7 @@ mod tests_support {
 
     /// A background population for the model to learn from: 600 fictional
     /// people, each recorded by one to three partners, with spelling noise.
-    pub fn population() -> Vec<Person> {
+    fn population() -> Vec<Person> {
         let given = [
             "Rahima", "Salma", "Fatema", "Ayesha", "Rupa", "Mita", "Puja", "Rina", "Sabina", "Nasima", "Mousumi",
             "Sonali", "Tumpa", "Laxmi", "Parvin", "Shapla", "Rekha", "Anjali", "Champa", "Rumana",

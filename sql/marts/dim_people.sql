@@ -1,0 +1,46 @@
+-- One row per person: the golden record built from all the survivor records
+-- linkage joined, by these survivorship rules, applied field by field:
+--   1. most complete: only records that hold the field are considered;
+--   2. most recent: the record registered most recently (then rescued most
+--      recently, then from the newest export file) wins;
+--   3. partner priority: remaining ties go to the partner first in
+--      partner_id order, so the choice is deterministic.
+-- The bridge from every record to its person is dim_survivors.person_key.
+with
+
+survivors as (
+    select * from dim_survivors
+),
+
+ranked as (
+    select
+        *,
+        -- A sortable recency: later registration, rescue and file win;
+        -- partner_id descending so that the first partner wins a final tie.
+        (coalesce(registered_date, date '1900-01-01'), coalesce(rescue_date, date '1900-01-01'), source_file, partner_id) as recency,
+    from survivors
+),
+
+final as (
+    select
+        person_key,
+        count(*) as records,
+        count(distinct partner_id) as partners,
+        list(distinct partner_id order by partner_id) as partner_ids,
+        arg_max(sex, recency) filter (where sex is not null) as sex,
+        arg_max(date_of_birth, recency) filter (where date_of_birth is not null) as date_of_birth,
+        arg_max(age_at_rescue_years, recency) filter (where age_at_rescue_years is not null) as age_at_rescue_years,
+        arg_max(is_child_at_rescue, recency) filter (where is_child_at_rescue is not null) as is_child_at_rescue,
+        arg_max(home_district, recency) filter (where home_district is not null) as home_district,
+        arg_max(trafficking_form, recency) filter (where trafficking_form is not null) as trafficking_form,
+        arg_max(destination_state, recency) filter (where destination_state is not null) as destination_state,
+        bool_or(is_inter_state) as is_inter_state,
+        min(rescue_date) as first_rescue_date,
+        arg_max(legal_representation, recency) filter (where legal_representation is not null) as legal_representation,
+        bool_or(has_free_legal_representation) as has_free_legal_representation,
+        bool_or(is_collective_member) as is_collective_member,
+    from ranked
+    group by person_key
+)
+
+select * from final
