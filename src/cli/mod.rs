@@ -6,6 +6,7 @@ pub mod bench;
 pub mod demo;
 pub mod eval_linkage;
 pub mod keygen;
+pub mod link;
 pub mod rollback;
 pub mod run;
 pub mod snapshots;
@@ -66,6 +67,7 @@ pub enum Command {
     Rollback(rollback::Args),
     Keygen(keygen::Args),
     Bench(bench::Args),
+    Link(link::Args),
     EvalLinkage(eval_linkage::Args),
 }
 
@@ -98,6 +100,7 @@ pub fn dispatch(cli: Cli) -> Exit {
         Command::Rollback(a) => rollback::run(a),
         Command::Keygen(a) => keygen::run(a),
         Command::Bench(a) => bench::run(a),
+        Command::Link(a) => link::run(a),
         Command::EvalLinkage(a) => eval_linkage::run(a),
     };
     match result {

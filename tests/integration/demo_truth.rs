@@ -462,6 +462,31 @@ fn linkage_finds_each_survivor_across_partners_as_the_truth_has_her() {
     assert!(f("pairwise_precision") >= 0.97, "{s}");
     assert!(f("bcubed_f1") >= 0.98, "{s}");
 
+    // `link --explain` shows the blocking, the model and the weights, and
+    // names nobody.
+    let explained = d.w.run(&["link", "--config", "d/config", "--explain"]);
+    assert_eq!(explained.code, 0, "{}", explained.all());
+    for expected in [
+        "name + guardian + district",
+        "pairs compared",
+        "rescue_date",
+        "same skeleton",
+        "model saved to",
+    ] {
+        assert!(
+            explained.stdout.contains(expected),
+            "`{expected}` missing:\n{}",
+            explained.stdout
+        );
+    }
+    let truth = d.truth("survivors");
+    for r in truth.iter().take(200) {
+        for field in ["written_full_name", "written_guardian_name", "written_phone"] {
+            let v = r[field].trim();
+            assert!(v.len() < 6 || !explained.all().contains(v), "a personal value leaked");
+        }
+    }
+
     // The bridge: every survivor record has a person, and people span partners.
     let conn = d.conn();
     let (_, rows) = query_text(
