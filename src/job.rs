@@ -496,17 +496,9 @@ fn build_and_publish(ctx: BuildContext<'_>, entry: &mut LedgerEntry) -> Result<R
     checkpoint(&opts, FaultPoint::Lake);
 
     // Linkage spans partners, so it runs on the whole lake every time.
-    let settings: crate::link::Settings = crate::config::parse_embedded("linkage/settings.toml")?;
-    let problems = settings.problems();
-    if !problems.is_empty() {
-        return Err(Error::Internal(format!(
-            "schemas/linkage/settings.toml: {}",
-            problems.join("; ")
-        )));
-    }
     let linkage = clock.stage(
         "link",
-        || crate::link::stage::run(&lake, restricted_building, pseudo, &settings),
+        || crate::link::stage::run(&lake, restricted_building, pseudo, &plan.linkage),
         |r| r.as_ref().map(|s| s.records as u64).unwrap_or(0),
     )?;
     tracing::info!(

@@ -221,6 +221,10 @@ pub fn fingerprints(
         config_parts.push(p.partner_id.clone().into_bytes());
         config_parts.push(text);
     }
+    // Linkage settings change every person key, so they are part of the config.
+    if let Some(path) = &plan.linkage_file {
+        config_parts.push(std::fs::read(path).map_err(Error::io(path))?);
+    }
     let config = digest(config_parts.iter().map(|v| v.as_slice()));
     let mut run_parts: Vec<Vec<u8>> = vec![config.clone().into_bytes()];
     for (id, fp) in &partners {

@@ -10,11 +10,13 @@ use crate::privacy::Pseudonymizer;
 ///
 /// Re-runs linkage on the current snapshot's survivors (reading their
 /// identifiers from the restricted area, in memory only) and prints, for
-/// the settings in schemas/linkage/settings.toml: the pairs each blocking
+/// the current settings: the pairs each blocking
 /// rule creates, the estimated m and u per comparison level with the match
 /// weight each level adds (m as used: raised where a better level would
 /// otherwise count for less than a worse one), and the distribution of match weights over the
-/// compared pairs. Saves the trained model as JSON (default: beside the
+/// compared pairs. The settings are `linkage.toml` beside tafteesh.toml
+/// when there is one, else the compiled-in schemas/linkage/settings.toml.
+/// Saves the trained model as JSON (default: beside the
 /// linkage inputs in the restricted area). Changes nothing in the snapshot.
 ///
 /// Examples:
@@ -44,7 +46,7 @@ pub fn run(args: Args) -> Result<Exit> {
             plan.output.display()
         )));
     }
-    let settings: Settings = crate::config::parse_embedded("linkage/settings.toml")?;
+    let settings: Settings = plan.linkage.clone();
     let (_, people) = crate::link::stage::load(&lake, &restricted)?;
     let started = std::time::Instant::now();
     let linked = link(&people, &settings);

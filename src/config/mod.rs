@@ -190,7 +190,15 @@ pub struct Plan {
     pub key: Option<KeySource>,
     pub retention: Retention,
     pub freshness: Freshness,
+    /// Record-linkage settings: `linkage.toml` beside tafteesh.toml when
+    /// there is one, else the compiled-in `schemas/linkage/settings.toml`.
+    pub linkage: crate::link::Settings,
+    /// The operator's `linkage.toml`, when it exists.
+    pub linkage_file: Option<PathBuf>,
 }
+
+/// The linkage settings file an operator may put beside tafteesh.toml.
+pub const LINKAGE_FILE: &str = "linkage.toml";
 
 impl Plan {
     /// Resolve `--config` (a file or a folder holding `tafteesh.toml`), load
@@ -222,7 +230,29 @@ impl Plan {
                 problems: vec!["retention.keep_last must be at least 1".into()],
             });
         }
+        let linkage_path = base.join(LINKAGE_FILE);
+        let (linkage, linkage_file) = if linkage_path.is_file() {
+            let text = std::fs::read_to_string(&linkage_path).map_err(Error::io(&linkage_path))?;
+            let settings: crate::link::Settings = toml::from_str(&text).map_err(|e| Error::Config {
+                path: linkage_path.clone(),
+                problems: vec![e.to_string()],
+            })?;
+            (settings, Some(linkage_path))
+        } else {
+            (parse_embedded("linkage/settings.toml")?, None)
+        };
+        let problems = linkage.problems();
+        if !problems.is_empty() {
+            return Err(Error::Config {
+                path: linkage_file
+                    .clone()
+                    .unwrap_or_else(|| PathBuf::from("schemas/linkage/settings.toml")),
+                problems,
+            });
+        }
         Ok(Plan {
+            linkage,
+            linkage_file,
             retention: project.retention,
             freshness: project.freshness,
             inbox: lexical_clean(&base.join(&project.inbox)),

@@ -215,10 +215,12 @@ impl Model {
             let mut m = start.clone();
             let mut lambda = 0.5;
             for it in 0..iterations {
-                // One pseudo-observation per level: a level no match showed
-                // in this data is unlikely, not impossible (ages are often
-                // approximate; a birth year three off must not weigh -19).
-                let mut counts: Vec<Vec<f64>> = m.iter().map(|r| vec![1.0; r.len()]).collect();
+                // A tenth of an observation per level: a level no match
+                // showed in this data is unlikely, not impossible (ages are
+                // often approximate). More would blunt the evidence of small
+                // sessions: two sisters would then merge on guardian,
+                // village and rescue day.
+                let mut counts: Vec<Vec<f64>> = m.iter().map(|r| vec![0.1; r.len()]).collect();
                 let mut total_p = 0.0;
                 for &i in pairs {
                     let p = probability(&m, &u, lambda, &levels[i], fixed);

@@ -392,3 +392,35 @@ fn cross_field_contradictions_and_repeated_ids_are_flagged_by_rule_and_scored() 
         ]
     );
 }
+
+#[test]
+fn an_operators_linkage_settings_are_checked_and_used() {
+    let w = Workdir::new();
+    fixture_setup(&w);
+    let settings = w.path().join("config/linkage.toml");
+    let shipped =
+        std::fs::read_to_string(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("schemas/linkage/settings.toml"))
+            .unwrap();
+    std::fs::write(
+        &settings,
+        shipped.replace("[\"phone\"],", "[\"phone\", \"shoe_size\"],"),
+    )
+    .unwrap();
+    let ran = w.run(&["validate", "--config", "config"]);
+    assert_eq!(ran.code, 6, "{}", ran.all());
+    assert!(
+        ran.stderr.contains("linkage.toml") && ran.stderr.contains("blocking field `shoe_size`"),
+        "{}",
+        ran.stderr
+    );
+    // A valid override is used, and changing it is a change: no no-op.
+    std::fs::write(&settings, &shipped).unwrap();
+    assert_eq!(w.run(&["run", "--config", "config"]).code, 4);
+    std::fs::write(
+        &settings,
+        shipped.replace("link_probability = 0.95", "link_probability = 0.99"),
+    )
+    .unwrap();
+    let again = w.run(&["run", "--config", "config"]);
+    assert!(!again.all().contains("nothing changed"), "{}", again.all());
+}
