@@ -505,12 +505,38 @@ impl IssueRows {
     }
 }
 
-/// The per-field scorecard rows, for the lake's `dq_fields` table.
+/// The leading columns of the per-file data-quality tables: which partner,
+/// file and table a row is about.
 #[derive(Default)]
-struct ScoreRows {
+struct FileTableKeys {
     partner: Vec<String>,
     file: Vec<String>,
     table: Vec<String>,
+}
+
+impl FileTableKeys {
+    fn push(&mut self, partner: &str, file: &str, table: &str) {
+        self.partner.push(partner.to_string());
+        self.file.push(file.to_string());
+        self.table.push(table.to_string());
+    }
+
+    /// The key columns, then `rest`, as one frame.
+    fn frame(self, rest: Vec<Column>, what: &str) -> Result<DataFrame> {
+        let mut cols = vec![
+            Column::new("partner_id".into(), self.partner),
+            Column::new("source_file".into(), self.file),
+            Column::new("table_name".into(), self.table),
+        ];
+        cols.extend(rest);
+        DataFrame::new_infer_height(cols).map_err(Error::frame(format!("building {what}")))
+    }
+}
+
+/// The per-field scorecard rows, for the lake's `dq_fields` table.
+#[derive(Default)]
+struct ScoreRows {
+    keys: FileTableKeys,
     field: Vec<String>,
     records: Vec<i64>,
     filled: Vec<i64>,
@@ -522,9 +548,7 @@ struct ScoreRows {
 impl ScoreRows {
     fn add(&mut self, partner: &str, file: &str, table: &str, scores: &[crate::clean::contract::FieldScore]) {
         for s in scores {
-            self.partner.push(partner.to_string());
-            self.file.push(file.to_string());
-            self.table.push(table.to_string());
+            self.keys.push(partner, file, table);
             self.field.push(s.field.clone());
             self.records.push(s.records as i64);
             self.filled.push(s.filled as i64);
@@ -535,27 +559,22 @@ impl ScoreRows {
     }
 
     fn finish(self) -> Result<DataFrame> {
-        DataFrame::new_infer_height(vec![
-            Column::new("partner_id".into(), self.partner),
-            Column::new("source_file".into(), self.file),
-            Column::new("table_name".into(), self.table),
+        let rest = vec![
             Column::new("field".into(), self.field),
             Column::new("records".into(), self.records),
             Column::new("filled".into(), self.filled),
             Column::new("invalid".into(), self.invalid),
             Column::new("inconsistent".into(), self.inconsistent),
             Column::new("duplicate".into(), self.duplicate),
-        ])
-        .map_err(Error::frame("building dq_fields"))
+        ];
+        self.keys.frame(rest, "dq_fields")
     }
 }
 
 /// Place spellings the gazetteer lacks, for the lake's `dq_unknown_places`.
 #[derive(Default)]
 struct PlaceRows {
-    partner: Vec<String>,
-    file: Vec<String>,
-    table: Vec<String>,
+    keys: FileTableKeys,
     field: Vec<String>,
     written: Vec<String>,
     records: Vec<i64>,
@@ -564,9 +583,7 @@ struct PlaceRows {
 impl PlaceRows {
     fn add(&mut self, partner: &str, file: &str, table: &str, places: &[crate::clean::UnknownPlace]) {
         for p in places {
-            self.partner.push(partner.to_string());
-            self.file.push(file.to_string());
-            self.table.push(table.to_string());
+            self.keys.push(partner, file, table);
             self.field.push(p.field.clone());
             self.written.push(p.written.clone());
             self.records.push(p.records as i64);
@@ -574,15 +591,12 @@ impl PlaceRows {
     }
 
     fn finish(self) -> Result<DataFrame> {
-        DataFrame::new_infer_height(vec![
-            Column::new("partner_id".into(), self.partner),
-            Column::new("source_file".into(), self.file),
-            Column::new("table_name".into(), self.table),
+        let rest = vec![
             Column::new("field".into(), self.field),
             Column::new("written".into(), self.written),
             Column::new("records".into(), self.records),
-        ])
-        .map_err(Error::frame("building dq_unknown_places"))
+        ];
+        self.keys.frame(rest, "dq_unknown_places")
     }
 }
 

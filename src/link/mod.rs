@@ -438,61 +438,68 @@ mod tests {
         linked.cluster[a] == linked.cluster[b]
     }
 
-    #[test]
-    fn one_survivor_spelled_three_ways_by_three_partners_is_one_person() {
+    /// Link the background population with `extra` appended; returns the
+    /// result and the index of the first extra record.
+    fn link_with(extra: Vec<Person>) -> (Linked, usize) {
         let mut people = population();
         let first = people.len();
-        people.push(rec(
-            "Rahima Khatun",
-            "Abdul Sk",
-            "1999-03-04",
-            "Nadia",
-            "Ranaghat",
-            "2021-06-01",
-        ));
-        people.push(rec(
-            "KHATOON RAHIMA",
-            "Sheikh Abdul",
-            "1999-03-04",
-            "Nadia",
-            "RANAGHAT",
-            "2021-06-01",
-        ));
-        people.push(rec("রহিমা খাতুন", "আব্দুল শেখ", "", "Nadia", "ranaghat", "2021-06-01"));
-        let linked = link(&people, &settings());
+        people.extend(extra);
+        (link(&people, &settings()), first)
+    }
+
+    #[test]
+    fn one_survivor_spelled_three_ways_by_three_partners_is_one_person() {
+        let (linked, first) = link_with(vec![
+            rec(
+                "Rahima Khatun",
+                "Abdul Sk",
+                "1999-03-04",
+                "Nadia",
+                "Ranaghat",
+                "2021-06-01",
+            ),
+            rec(
+                "KHATOON RAHIMA",
+                "Sheikh Abdul",
+                "1999-03-04",
+                "Nadia",
+                "RANAGHAT",
+                "2021-06-01",
+            ),
+            rec("রহিমা খাতুন", "আব্দুল শেখ", "", "Nadia", "ranaghat", "2021-06-01"),
+        ]);
         assert!(together(&linked, first, first + 1), "Latin spellings, swapped order");
         assert!(together(&linked, first, first + 2), "Bengali script");
     }
 
     #[test]
     fn two_sisters_with_one_guardian_and_village_stay_two_people() {
-        let mut people = population();
-        let first = people.len();
-        people.push(rec(
-            "Salma Khatun",
-            "Jalal Molla",
-            "2001-02-10",
-            "Nadia",
-            "Ranaghat",
-            "2020-01-15",
-        ));
-        people.push(rec(
-            "Salma Khatoon",
-            "Jalal Molla",
-            "2001-02-10",
-            "Nadia",
-            "Ranaghat",
-            "2020-01-15",
-        ));
-        people.push(rec(
-            "Rumana Khatun",
-            "Jalal Molla",
-            "2003-09-22",
-            "Nadia",
-            "Ranaghat",
-            "2020-01-15",
-        ));
-        let linked = link(&people, &settings());
+        let (linked, first) = link_with(vec![
+            rec(
+                "Salma Khatun",
+                "Jalal Molla",
+                "2001-02-10",
+                "Nadia",
+                "Ranaghat",
+                "2020-01-15",
+            ),
+            rec(
+                "Salma Khatoon",
+                "Jalal Molla",
+                "2001-02-10",
+                "Nadia",
+                "Ranaghat",
+                "2020-01-15",
+            ),
+            rec(
+                "Rumana Khatun",
+                "Jalal Molla",
+                "2003-09-22",
+                "Nadia",
+                "Ranaghat",
+                "2020-01-15",
+            ),
+        ]);
         assert!(together(&linked, first, first + 1), "the same sister, twice");
         assert!(!together(&linked, first, first + 2), "the other sister");
         assert!(!together(&linked, first + 1, first + 2));
@@ -500,25 +507,10 @@ mod tests {
 
     #[test]
     fn a_common_name_in_one_district_does_not_merge_on_name_alone() {
-        let mut people = population();
-        let first = people.len();
-        people.push(rec(
-            "Puja Das",
-            "Gopal Das",
-            "1998-04-04",
-            "Nadia",
-            "Ranaghat",
-            "2019-05-05",
-        ));
-        people.push(rec(
-            "Puja Das",
-            "Tapan Das",
-            "1994-11-20",
-            "Nadia",
-            "Santipur",
-            "2022-08-09",
-        ));
-        let linked = link(&people, &settings());
+        let (linked, first) = link_with(vec![
+            rec("Puja Das", "Gopal Das", "1998-04-04", "Nadia", "Ranaghat", "2019-05-05"),
+            rec("Puja Das", "Tapan Das", "1994-11-20", "Nadia", "Santipur", "2022-08-09"),
+        ]);
         assert!(!together(&linked, first, first + 1));
     }
 
