@@ -142,41 +142,56 @@ fn fixed_comparisons(rule: &[String]) -> Vec<usize> {
     out
 }
 
-/// The candidate pairs (i < j), sorted and unique.
-pub fn block(people: &[Person], settings: &Settings) -> (Vec<(u32, u32)>, BlockingReport) {
+/// Two records, by index, the smaller first.
+pub type Pair = (u32, u32);
+
+/// The pairs one blocking rule creates (i < j), sorted and unique, and the
+/// number of blocks it skipped for size.
+fn rule_pairs(people: &[Person], rule: &[String], max_block: usize) -> (Vec<Pair>, usize) {
+    let mut blocks: HashMap<String, Vec<u32>> = HashMap::new();
+    for (i, p) in people.iter().enumerate() {
+        let key: Option<Vec<String>> = rule.iter().map(|f| block_value(p, f)).collect();
+        if let Some(key) = key {
+            blocks.entry(key.join("\u{1f}")).or_default().push(i as u32);
+        }
+    }
+    let mut skipped = 0;
     let mut pairs: Vec<(u32, u32)> = Vec::new();
+    for members in blocks.values() {
+        if members.len() > max_block {
+            skipped += 1;
+            continue;
+        }
+        for (a, &i) in members.iter().enumerate() {
+            for &j in &members[a + 1..] {
+                pairs.push((i.min(j), i.max(j)));
+            }
+        }
+    }
+    pairs.sort_unstable();
+    pairs.dedup();
+    (pairs, skipped)
+}
+
+/// The candidate pairs (i < j) over all rules, sorted and unique, and each
+/// rule's own pairs (its EM training session).
+pub fn block(people: &[Person], settings: &Settings) -> (Vec<Pair>, Vec<Vec<Pair>>, BlockingReport) {
+    let mut pairs: Vec<(u32, u32)> = Vec::new();
+    let mut per_rule = Vec::with_capacity(settings.blocking.len());
     let mut report = BlockingReport::default();
     for rule in &settings.blocking {
-        let mut blocks: HashMap<String, Vec<u32>> = HashMap::new();
-        for (i, p) in people.iter().enumerate() {
-            let key: Option<Vec<String>> = rule.iter().map(|f| block_value(p, f)).collect();
-            if let Some(key) = key {
-                blocks.entry(key.join("\u{1f}")).or_default().push(i as u32);
-            }
-        }
+        let (own, skipped) = rule_pairs(people, rule, settings.max_block);
         let before = pairs.len();
-        let mut skipped = 0;
-        let mut fresh: Vec<(u32, u32)> = Vec::new();
-        for members in blocks.values() {
-            if members.len() > settings.max_block {
-                skipped += 1;
-                continue;
-            }
-            for (a, &i) in members.iter().enumerate() {
-                for &j in &members[a + 1..] {
-                    fresh.push((i.min(j), i.max(j)));
-                }
-            }
-        }
-        pairs.extend(fresh);
+        pairs.extend_from_slice(&own);
         pairs.sort_unstable();
         pairs.dedup();
         let label = rule.join(" + ");
         report.new_pairs_by_rule.push((label.clone(), pairs.len() - before));
         report.skipped_blocks_by_rule.push((label, skipped));
+        per_rule.push(own);
     }
     report.pairs = pairs.len();
-    (pairs, report)
+    (pairs, per_rule, report)
 }
 
 /// One scored pair.
@@ -255,7 +270,7 @@ pub struct Linked {
 
 /// Train the model on `people` and link them.
 pub fn link(people: &[Person], settings: &Settings) -> Linked {
-    let (pairs, blocking) = block(people, settings);
+    let (pairs, per_rule, blocking) = block(people, settings);
     let u = Model::estimate_u(people, settings.u_sample_pairs, 0x7af7_ee5a);
     let levels: Vec<[Option<u8>; 8]> = {
         use rayon::prelude::*;
@@ -270,15 +285,9 @@ pub fn link(people: &[Person], settings: &Settings) -> Linked {
     let sessions: Vec<(Vec<usize>, Vec<usize>)> = settings
         .blocking
         .iter()
-        .map(|rule| {
-            let (rule_pairs, _) = block(
-                people,
-                &Settings {
-                    blocking: vec![rule.clone()],
-                    ..settings.clone()
-                },
-            );
-            let idx = rule_pairs.iter().filter_map(|p| pairs.binary_search(p).ok()).collect();
+        .zip(&per_rule)
+        .map(|(rule, own)| {
+            let idx = own.iter().filter_map(|p| pairs.binary_search(p).ok()).collect();
             (fixed_comparisons(rule), idx)
         })
         .collect();
