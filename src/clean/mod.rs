@@ -187,12 +187,8 @@ enum Input<'r> {
 }
 
 impl<'r> Input<'r> {
-    fn get(&self, i: usize) -> &str {
-        self.get_ref(i)
-    }
-
     /// The cell, borrowed from the raw table rather than from `self`.
-    fn get_ref(&self, i: usize) -> &'r str {
+    fn get(&self, i: usize) -> &'r str {
         match *self {
             Input::Column(c) => &c[i], // trimmed when read
             Input::Constant(s) => s,
@@ -512,7 +508,7 @@ fn clean_column<'r>(
         }
     }
     let value = |r: usize| -> Option<&'r str> {
-        let s = input.get_ref(r);
+        let s = input.get(r);
         (!s.is_empty()).then_some(s)
     };
     let values_map = ctx.feed.values.get(&spec.name);

@@ -40,19 +40,8 @@ pub fn run(args: Args) -> Result<Exit> {
         )));
     }
     let bridge = crate::link::stage::read(&bridge_path)?;
-    let col = |name: &str| -> Result<Vec<Option<String>>> {
-        let c = bridge
-            .column(name)
-            .map_err(Error::frame("reading link_survivors"))?
-            .cast(&polars::prelude::DataType::String)
-            .map_err(Error::frame("reading link_survivors"))?;
-        Ok(c.str()
-            .map_err(Error::frame("reading link_survivors"))?
-            .iter()
-            .map(|v| v.map(str::to_string))
-            .collect())
-    };
-    let (partners, refs, keys) = (col("partner_id")?, col("survivor_ref")?, col("person_key")?);
+    let col = |name: &str| crate::link::stage::strings(&bridge, name);
+    let (partners, refs, keys) = (col("partner_id"), col("survivor_ref"), col("person_key"));
     let predicted: HashMap<(String, String), String> = partners
         .into_iter()
         .zip(refs)

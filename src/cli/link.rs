@@ -126,8 +126,7 @@ pub fn run(args: Args) -> Result<Exit> {
         Some(p) => p,
         None => crate::privacy::restricted_dir(&restricted.join("linkage"))?.join("model-explained.json"),
     };
-    let json = serde_json::json!({ "settings": settings, "model": linked.model, "blocking": linked.blocking });
-    std::fs::write(&path, serde_json::to_vec_pretty(&json).expect("serialisable")).map_err(Error::io(&path))?;
+    crate::link::stage::save_model(&path, &settings, &linked)?;
     println!("\nmodel saved to {}", path.display());
     Ok(Exit::Success)
 }

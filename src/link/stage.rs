@@ -37,7 +37,15 @@ pub fn read(path: &Path) -> Result<DataFrame> {
         .map_err(Error::frame(format!("reading {}", path.display())))
 }
 
-fn strings(df: &DataFrame, name: &str) -> Vec<Option<String>> {
+/// Save the settings, the trained model and the blocking report as JSON.
+/// Restricted: the model is trained on names.
+pub fn save_model(path: &Path, settings: &Settings, linked: &Linked) -> Result<()> {
+    let json = serde_json::json!({ "settings": settings, "model": linked.model, "blocking": linked.blocking });
+    std::fs::write(path, serde_json::to_vec_pretty(&json).expect("serialisable")).map_err(Error::io(path))
+}
+
+/// A column as text, `None` per row where it is null or the column is absent.
+pub fn strings(df: &DataFrame, name: &str) -> Vec<Option<String>> {
     match df.column(name).ok().and_then(|c| c.cast(&DataType::String).ok()) {
         Some(c) => c
             .str()
@@ -188,13 +196,11 @@ pub fn run(lake: &Path, restricted: &Path, pseudo: &Pseudonymizer, settings: &Se
     let out = lake.join("link_survivors");
     std::fs::create_dir_all(&out).map_err(Error::io(&out))?;
     crate::ingest::write_parquet(&mut df, &out.join("consortium.parquet"))?;
-    let model_path = crate::privacy::restricted_dir(&restricted.join("linkage"))?.join("model.json");
-    let model_json = serde_json::json!({ "settings": settings, "model": linked.model, "blocking": linked.blocking });
-    std::fs::write(
-        &model_path,
-        serde_json::to_vec_pretty(&model_json).expect("serialisable"),
-    )
-    .map_err(Error::io(&model_path))?;
+    save_model(
+        &crate::privacy::restricted_dir(&restricted.join("linkage"))?.join("model.json"),
+        settings,
+        &linked,
+    )?;
     Ok(LinkSummary {
         records: records.len(),
         people: size.len(),
