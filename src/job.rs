@@ -505,7 +505,11 @@ fn build_and_publish(ctx: BuildContext<'_>, entry: &mut LedgerEntry) -> Result<R
         records = linkage.records,
         people = linkage.people,
         pairs = linkage.pairs_compared,
-        "linked survivor records into people"
+        case_records = linkage.cases.records,
+        cases = linkage.cases.entities,
+        claim_records = linkage.claims.records,
+        claims = linkage.claims.entities,
+        "linked survivor records into people, case records into cases and claim records into claims"
     );
 
     let wh_dir = building.join("warehouse");
@@ -516,7 +520,7 @@ fn build_and_publish(ctx: BuildContext<'_>, entry: &mut LedgerEntry) -> Result<R
         tables: lake_tables
             .iter()
             .cloned()
-            .chain(["link_survivors".to_string()])
+            .chain(["link_survivors", "link_cases", "link_claims"].map(String::from))
             .collect(),
         partners: plan
             .pipelines

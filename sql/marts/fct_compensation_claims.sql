@@ -1,10 +1,17 @@
 -- One row per compensation claim record of a partner, with the delays the
 -- programme tracks (application to award, award to payment).
--- Versions of the same claim_ref: the newest export wins.
+-- Versions of the same claim_ref: the newest export wins. claim_key and
+-- case_key are what linkage found (src/link/entities.rs): the same claim in
+-- several partners' exports is one claim.
 with
 
 claims as (
     select * from stg_lake__compensation_claims
+),
+
+links as (
+    select partner_id, source_file, source_row, claim_key, case_key, records_in_claim,
+    from stg_lake__link_claims
 ),
 
 versioned as (
@@ -21,6 +28,9 @@ versioned as (
 final as (
     select
         partner_id || ':' || claim_ref as claim_record_id,
+        claim_key,
+        case_key,
+        records_in_claim,
         partner_id,
         claim_ref,
         case when survivor_ref is not null then partner_id || ':' || survivor_ref end as survivor_record_id,
@@ -43,6 +53,7 @@ final as (
         source_row,
         record_hash,
     from versioned
+    left join links using (partner_id, source_file, source_row)
     where version_rank = 1
 )
 

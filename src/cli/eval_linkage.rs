@@ -9,30 +9,54 @@ use crate::link::eval;
 
 /// Score record linkage against a ground truth.
 ///
-/// Reads the bridge from source records to people in the current snapshot
-/// (lake/link_survivors) and a truth CSV with columns partner_id, true_ref
-/// (the partner's survivor id) and person_id, such as the demo generator's
-/// truth/survivors.csv. Prints pairwise precision, recall and F1 and the
-/// B-cubed scores, over the records present in both.
+/// Reads the bridge from source records to linked entities in the current
+/// snapshot (lake/link_survivors, link_cases or link_claims) and a truth
+/// CSV with columns partner_id, true_ref (the partner's own id) and the
+/// true entity id (person_id, case_id or claim_id), such as the demo
+/// generator's truth files. Prints pairwise precision, recall and F1 and
+/// the B-cubed scores, over the records present in both.
 ///
 /// Examples:
 ///   tafteesh eval-linkage --config /tmp/demo/config --truth /tmp/demo/truth/survivors.csv
+///   tafteesh eval-linkage --config /tmp/demo/config --entity cases --truth /tmp/demo/truth/cases.csv
 #[derive(Debug, clap::Args)]
 #[command(verbatim_doc_comment)]
 pub struct Args {
     #[command(flatten)]
     pub config: super::ConfigArg,
-    /// The truth CSV (partner_id, true_ref, person_id).
+    /// The truth CSV (partner_id, true_ref, and person_id, case_id or claim_id).
     #[arg(long)]
     pub truth: PathBuf,
+    /// Which linkage to score.
+    #[arg(long, value_enum, default_value_t = Entity::Survivors)]
+    pub entity: Entity,
     /// Print the scores as JSON.
     #[arg(long)]
     pub json: bool,
 }
 
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+pub enum Entity {
+    Survivors,
+    Cases,
+    Claims,
+}
+
+impl Entity {
+    /// The bridge table, its own-id and key columns, and the truth's id column.
+    fn columns(self) -> [&'static str; 4] {
+        match self {
+            Entity::Survivors => ["link_survivors", "survivor_ref", "person_key", "person_id"],
+            Entity::Cases => ["link_cases", "case_ref", "case_key", "case_id"],
+            Entity::Claims => ["link_claims", "claim_ref", "claim_key", "claim_id"],
+        }
+    }
+}
+
 pub fn run(args: Args) -> Result<Exit> {
     let plan = Plan::resolve(&args.config.path, None)?;
-    let bridge_path = plan.output.join("current/lake/link_survivors/consortium.parquet");
+    let [table, ref_col, key_col, truth_col] = args.entity.columns();
+    let bridge_path = plan.output.join(format!("current/lake/{table}/consortium.parquet"));
     if !bridge_path.exists() {
         return Err(Error::Usage(format!(
             "{} does not exist: run the job first",
@@ -41,7 +65,7 @@ pub fn run(args: Args) -> Result<Exit> {
     }
     let bridge = crate::link::stage::read(&bridge_path)?;
     let col = |name: &str| crate::link::stage::strings(&bridge, name);
-    let (partners, refs, keys) = (col("partner_id"), col("survivor_ref"), col("person_key"));
+    let (partners, refs, keys) = (col("partner_id"), col(ref_col), col(key_col));
     let predicted: HashMap<(String, String), String> = partners
         .into_iter()
         .zip(refs)
@@ -61,7 +85,7 @@ pub fn run(args: Args) -> Result<Exit> {
             .position(|h| h == name)
             .ok_or_else(|| Error::Usage(format!("{}: no `{name}` column", args.truth.display())))
     };
-    let (ip, ir, iperson) = (idx("partner_id")?, idx("true_ref")?, idx("person_id")?);
+    let (ip, ir, iperson) = (idx("partner_id")?, idx("true_ref")?, idx(truth_col)?);
     let mut labels: Vec<(String, String)> = Vec::new();
     let mut missing = 0usize;
     for (n, rec) in rdr.records().enumerate() {
@@ -77,8 +101,10 @@ pub fn run(args: Args) -> Result<Exit> {
         println!("{}", serde_json::to_string(&s).expect("serialisable"));
     } else {
         println!(
-            "records scored: {} ({} truth rows not in the bridge: quarantined or not survivors)",
-            s.records, missing
+            "records scored: {} ({} truth rows not in the bridge: quarantined, or not {table})",
+            s.records,
+            missing,
+            table = table.trim_start_matches("link_")
         );
         println!(
             "pairs: {} true, {} predicted, {} correct",

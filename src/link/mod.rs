@@ -18,6 +18,7 @@
 //! `restricted/.../linkage/`); what it writes to the lake is keys, ids and
 //! match weights only.
 
+pub mod entities;
 pub mod eval;
 pub mod model;
 pub mod names;

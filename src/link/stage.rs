@@ -27,6 +27,8 @@ pub struct LinkSummary {
     pub skipped_blocks_by_rule: Vec<(String, usize)>,
     pub em_iterations: usize,
     pub lambda: f64,
+    pub cases: super::entities::EntitySummary,
+    pub claims: super::entities::EntitySummary,
 }
 
 /// Read a whole Parquet file.
@@ -57,19 +59,41 @@ pub fn strings(df: &DataFrame, name: &str) -> Vec<Option<String>> {
     }
 }
 
-fn ints(df: &DataFrame, name: &str) -> Vec<Option<i64>> {
+pub fn ints(df: &DataFrame, name: &str) -> Vec<Option<i64>> {
     match df.column(name).ok().and_then(|c| c.cast(&DataType::Int64).ok()) {
         Some(c) => c.i64().expect("cast to i64").iter().collect(),
         None => vec![None; df.height()],
     }
 }
 
-fn dates(df: &DataFrame, name: &str) -> Vec<Option<NaiveDate>> {
+pub fn dates(df: &DataFrame, name: &str) -> Vec<Option<NaiveDate>> {
     let epoch = NaiveDate::from_ymd_opt(1970, 1, 1).expect("valid");
     ints(df, name)
         .into_iter()
         .map(|d| d.map(|d| epoch + chrono::Duration::days(d)))
         .collect()
+}
+
+/// Each partner's Parquet file of a lake table, by partner id, in order.
+/// A table no partner exported has no folder: no files.
+pub fn partner_files(lake: &Path, table: &str) -> Result<Vec<(String, std::path::PathBuf)>> {
+    let dir = lake.join(table);
+    if !dir.exists() {
+        return Ok(Vec::new());
+    }
+    let mut files: Vec<_> = std::fs::read_dir(&dir)
+        .map_err(Error::io(&dir))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "parquet"))
+        .collect();
+    files.sort();
+    Ok(files
+        .into_iter()
+        .map(|p| {
+            let partner = p.file_stem().and_then(|s| s.to_str()).unwrap_or_default().to_string();
+            (partner, p)
+        })
+        .collect())
 }
 
 /// One survivor record's identity in the bridge.
@@ -84,19 +108,7 @@ pub struct Record {
 pub fn load(lake: &Path, restricted: &Path) -> Result<(Vec<Record>, Vec<Person>)> {
     let mut records = Vec::new();
     let mut people = Vec::new();
-    let dir = lake.join("survivors");
-    let mut files: Vec<_> = std::fs::read_dir(&dir)
-        .map_err(Error::io(&dir))?
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.extension().is_some_and(|x| x == "parquet"))
-        .collect();
-    files.sort();
-    for path in files {
-        let partner = path
-            .file_stem()
-            .and_then(|s| s.to_str())
-            .unwrap_or_default()
-            .to_string();
+    for (partner, path) in partner_files(lake, "survivors")? {
         let lake_df = read(&path)?;
         let plain_path = restricted.join("linkage").join(&partner).join("survivors.parquet");
         let plain: HashMap<(String, i64), usize>;
@@ -163,11 +175,17 @@ pub fn run(lake: &Path, restricted: &Path, pseudo: &Pseudonymizer, settings: &Se
         .iter()
         .map(|r| format!("{}\u{1f}{}", r.partner_id, r.survivor_ref))
         .collect();
-    let keys = super::stable_keys(&ids, &linked.cluster, |anchor| {
+    // The versions of one partner's survivor_ref are one person, whatever
+    // the model said of them.
+    let mut groups = super::entities::Groups::new(ids.len());
+    groups.union_by_key(linked.cluster.iter().map(|c| Some(*c)));
+    groups.union_by_key(ids.iter().map(Some));
+    let cluster = groups.labels();
+    let keys = super::stable_keys(&ids, &cluster, |anchor| {
         format!("P-{}", &pseudo.token("person", anchor)[..16])
     });
     let mut size: HashMap<u32, u32> = HashMap::new();
-    linked.cluster.iter().for_each(|c| *size.entry(*c).or_default() += 1);
+    cluster.iter().for_each(|c| *size.entry(*c).or_default() += 1);
     let mut df = DataFrame::new_infer_height(vec![
         Column::new(
             "partner_id".into(),
@@ -185,10 +203,10 @@ pub fn run(lake: &Path, restricted: &Path, pseudo: &Pseudonymizer, settings: &Se
             "source_row".into(),
             records.iter().map(|r| r.source_row).collect::<Vec<_>>(),
         ),
-        Column::new("person_key".into(), keys),
+        Column::new("person_key".into(), keys.clone()),
         Column::new(
             "records_in_person".into(),
-            linked.cluster.iter().map(|c| size[c] as i64).collect::<Vec<_>>(),
+            cluster.iter().map(|c| size[c] as i64).collect::<Vec<_>>(),
         ),
         Column::new("best_match_weight".into(), linked.best_weight.clone()),
     ])
@@ -201,7 +219,15 @@ pub fn run(lake: &Path, restricted: &Path, pseudo: &Pseudonymizer, settings: &Se
         settings,
         &linked,
     )?;
+    let people: super::entities::PersonKeys = records
+        .iter()
+        .zip(keys)
+        .map(|(r, k)| ((r.partner_id.clone(), r.survivor_ref.clone()), k))
+        .collect();
+    let (cases, claims) = super::entities::run(lake, pseudo, &people)?;
     Ok(LinkSummary {
+        cases,
+        claims,
         records: records.len(),
         people: size.len(),
         pairs_compared: linked.blocking.pairs,

@@ -1,6 +1,8 @@
 //! The true world the demo exports are drawn from: people, their cases and
 //! their compensation claims, with clean values. Deterministic for a seed.
 
+use std::collections::HashMap;
+
 use chrono::{Datelike, Duration, NaiveDate};
 use rand::Rng;
 use rand::seq::IndexedRandom;
@@ -116,6 +118,9 @@ const AHTU_BY_PD: &[(&str, &str)] = &[
 
 pub fn generate(n: usize, rng: &mut ChaCha8Rng) -> World {
     let mut w = World::default();
+    // FIR numbers run in sequence per police station and year, as a police
+    // station's register does: two cases never share one.
+    let mut fir_serials: HashMap<(String, i32), u32> = HashMap::new();
     let start = NaiveDate::from_ymd_opt(2016, 4, 1).expect("valid date");
     let span = (NaiveDate::from_ymd_opt(2026, 6, 30).expect("valid date") - start).num_days();
     for id in 0..n {
@@ -194,7 +199,7 @@ pub fn generate(n: usize, rng: &mut ChaCha8Rng) -> World {
         let n_cases = weighted(rng, &[(0usize, 10), (1, 85), (2, 5)]);
         for k in 0..n_cases {
             let case_id = w.cases.len();
-            let case = make_case(rng, &w.people[id], case_id, k);
+            let case = make_case(rng, &w.people[id], case_id, k, &mut fir_serials);
             w.people[id].cases.push(case_id);
             w.cases.push(case);
             if rng.random_bool(0.5) {
@@ -217,7 +222,13 @@ pub fn completed_years(from: NaiveDate, to: NaiveDate) -> i64 {
     y
 }
 
-fn make_case(rng: &mut ChaCha8Rng, p: &Person, id: usize, k: usize) -> Case {
+fn make_case(
+    rng: &mut ChaCha8Rng,
+    p: &Person,
+    id: usize,
+    k: usize,
+    fir_serials: &mut HashMap<(String, i32), u32>,
+) -> Case {
     let in_maharashtra = p.destination == "Maharashtra" && rng.random_bool(0.4) && k == 0;
     let fir_date = (p.rescue - days(rng, 0, 20) + Duration::days(k as i64 * 40)).min(as_of());
     let (police_station, police_district, district, state) = if in_maharashtra {
@@ -312,10 +323,14 @@ fn make_case(rng: &mut ChaCha8Rng, p: &Person, id: usize, k: usize) -> Case {
     };
     let judgment = if outcome == "withdrawn" { None } else { judgment };
     let accused = rng.random_range(1..=6);
+    let serial = fir_serials
+        .entry((police_station.clone(), fir_date.year()))
+        .or_insert(0);
+    *serial += rng.random_range(1..=12);
     Case {
         id,
         person: p.id,
-        fir_number: format!("{}/{}", rng.random_range(1..=999), fir_date.year()),
+        fir_number: format!("{}/{}", serial, fir_date.year()),
         fir_date,
         police_station,
         police_district,

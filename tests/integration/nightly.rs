@@ -361,3 +361,88 @@ fn the_on_failure_command_runs_when_a_run_fails_and_not_when_it_succeeds() {
     assert_eq!(ran.code, 3, "{}", ran.all());
     assert!(!w.path().join("d/alert.txt").exists());
 }
+
+/// A linked record: (bridge table, partner_id, the partner's own id).
+type LinkedRecord = (String, String, String);
+
+/// Linkage keys in the current snapshot, per record.
+fn linkage_keys(dir: &Path) -> BTreeMap<LinkedRecord, String> {
+    let lake = dir.join("output/current/lake");
+    let conn = duckdb::Connection::open_in_memory().unwrap();
+    let part = |t: &str, r: &str, k: &str| {
+        format!(
+            "select distinct '{t}', partner_id, {r}, {k} from read_parquet('{}')",
+            lake.join(t).join("consortium.parquet").display()
+        )
+    };
+    let sql = [
+        part("link_survivors", "survivor_ref", "person_key"),
+        part("link_cases", "case_ref", "case_key"),
+        part("link_claims", "claim_ref", "claim_key"),
+    ]
+    .join(" union all ");
+    let (_, rows) = query_text(&conn, &sql);
+    let mut out = BTreeMap::new();
+    for r in rows {
+        let [t, p, id, k] = [0, 1, 2, 3].map(|i| r[i].clone().unwrap());
+        let before = out.insert((t, p, id), k);
+        assert!(before.is_none(), "the versions of one partner's record share one key");
+    }
+    out
+}
+
+/// Per record: the records sharing its key.
+fn co_members(keys: &BTreeMap<LinkedRecord, String>) -> BTreeMap<&LinkedRecord, Vec<&LinkedRecord>> {
+    let mut by_key: BTreeMap<(&str, &str), Vec<&LinkedRecord>> = BTreeMap::new();
+    for (id, k) in keys {
+        by_key.entry((id.0.as_str(), k.as_str())).or_default().push(id);
+    }
+    keys.iter()
+        .map(|(id, k)| (id, by_key[&(id.0.as_str(), k.as_str())].clone()))
+        .collect()
+}
+
+#[test]
+fn linkage_keys_hold_from_night_to_night_unless_their_records_change() {
+    let w = Workdir::new();
+    let ran = w.run(&["demo", "--dir", "d", "--survivors", "400", "--seed", "5"]);
+    assert_eq!(ran.code, 0, "{}", ran.all());
+    let dir = w.path().join("d");
+    let first = linkage_keys(&dir);
+    assert!(first.keys().any(|k| k.0 == "link_claims"), "the demo has claims");
+
+    // The same exports, rebuilt from scratch: every key as before.
+    // Exit 3: published, with the demo's data-quality warnings.
+    let ran = w.run(&["run", "--config", "d/config", "--force"]);
+    assert_eq!(ran.code, 3, "{}", ran.all());
+    assert_eq!(linkage_keys(&dir), first);
+
+    // The collective's register loses its last 10 members (survivors and
+    // their claims): only the entities whose records changed may change key.
+    let path = dir.join("inbox/bijoy_collective/bijoyini_members.csv");
+    let mut reader = csv::ReaderBuilder::new().has_headers(false).from_path(&path).unwrap();
+    let records: Vec<csv::ByteRecord> = reader.byte_records().map(Result::unwrap).collect();
+    let mut writer = csv::Writer::from_path(&path).unwrap();
+    for r in &records[..records.len() - 10] {
+        writer.write_byte_record(r).unwrap();
+    }
+    writer.flush().unwrap();
+    let ran = w.run(&["run", "--config", "d/config"]);
+    assert_eq!(ran.code, 3, "{}", ran.all());
+    let second = linkage_keys(&dir);
+    let (before, after) = (co_members(&first), co_members(&second));
+    let (mut same_members, mut changed) = (0, 0);
+    for (id, members) in &before {
+        let Some(now) = after.get(id) else { continue };
+        if members == now {
+            same_members += 1;
+            assert_eq!(first[*id], second[*id], "{id:?} kept its records but not its key");
+        } else {
+            changed += 1;
+        }
+    }
+    eprintln!("records keeping their co-members: {same_members}; with changed co-members: {changed}");
+    assert!(same_members > 500, "{same_members}");
+    assert!(changed > 0, "the change reached some linked entity");
+    assert!(changed < same_members / 20, "{changed} of {same_members}");
+}
