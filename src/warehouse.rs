@@ -236,8 +236,11 @@ pub fn build(path: &Path, lake: &LakeInput<'_>, project: &Project, run_id: &str)
     let mut tests = 0;
     conn.execute_batch(
         "create table indicator_values (
-            indicator_id varchar not null, period varchar not null, partner_id varchar not null,
-            numerator double, denominator double, value double, unit varchar not null, run_id varchar not null)",
+            indicator_id varchar not null, period varchar not null,
+            dimension varchar not null, dimension_value varchar not null,
+            numerator double, denominator double, value double,
+            naive_numerator double, naive_denominator double, naive_value double,
+            unit varchar not null, run_id varchar not null)",
     )
     .map_err(Error::warehouse("creating indicator_values"))?;
     for m in &project.models {
@@ -245,7 +248,8 @@ pub fn build(path: &Path, lake: &LakeInput<'_>, project: &Project, run_id: &str)
         if let Some(ind) = &m.indicator {
             let sql = format!(
                 "insert into indicator_values
-                 select {id}, period, partner_id, numerator, denominator, value, {unit}, {run}
+                 select {id}, period, dimension, dimension_value, numerator, denominator, value,
+                        null, null, null, {unit}, {run}
                  from ({body})",
                 id = sql_string(&ind.id),
                 unit = sql_string(&ind.unit),
@@ -262,6 +266,23 @@ pub fn build(path: &Path, lake: &LakeInput<'_>, project: &Project, run_id: &str)
         }
         tracing::debug!(model = %m.name, layer = m.layer, "model built");
     }
+    // Beside each consortium figure (linked entities, each counted once):
+    // the naive sum over partners, so the double counting removed shows.
+    conn.execute_batch(
+        "update indicator_values c
+         set naive_numerator = s.n,
+             naive_denominator = s.d,
+             naive_value = case
+                 when c.unit = '%' then 100.0 * s.n / nullif(s.d, 0)
+                 when c.unit in ('count', 'INR') then s.n
+             end
+         from (
+             select indicator_id, period, sum(numerator) as n, sum(denominator) as d
+             from indicator_values where dimension = 'partner' group by all
+         ) s
+         where c.dimension = 'consortium' and c.indicator_id = s.indicator_id and c.period = s.period",
+    )
+    .map_err(Error::warehouse("summing partners beside the consortium figures"))?;
     write_indicator_catalog(&conn, project)?;
     let indicator_rows: usize = conn
         .query_row("select count(*) from indicator_values", [], |r| r.get::<_, i64>(0))

@@ -1,14 +1,15 @@
 -- NCRB charge-sheeting rate = charge-sheeted / (charge-sheeted + final reports) x 100,
--- by the financial year of the police report, per partner.
+-- by the financial year of the police report, per partner and for the consortium's linked cases.
 with
 
 cases as (
-    select * from fct_cases
+    select * from fct_cases_by_scope
 ),
 
 disposed as (
     select
-        partner_id,
+        dimension,
+        dimension_value,
         police_disposal,
         unnest(periods_of(police_disposal_date)) as period,
     from cases
@@ -18,12 +19,13 @@ disposed as (
 final as (
     select
         period,
-        partner_id,
+        dimension,
+        dimension_value,
         count(*) filter (where police_disposal = 'chargesheet')::double as numerator,
         count(*)::double as denominator,
         100.0 * numerator / denominator as value,
     from disposed
-    group by period, partner_id
+    group by period, dimension, dimension_value
 )
 
 select * from final

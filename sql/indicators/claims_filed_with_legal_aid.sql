@@ -1,13 +1,14 @@
--- Claims filed with legal-aid help, by the financial year of the application, per partner.
+-- Claims filed with legal-aid help, by the financial year of the application, per partner and for the consortium's linked claims.
 with
 
 claims as (
-    select * from fct_compensation_claims
+    select * from fct_claims_by_scope
 ),
 
 filed as (
     select
-        partner_id,
+        dimension,
+        dimension_value,
         unnest(periods_of(application_date)) as period,
     from claims
     where filed_with_legal_aid
@@ -16,12 +17,13 @@ filed as (
 final as (
     select
         period,
-        partner_id,
+        dimension,
+        dimension_value,
         count(*)::double as numerator,
         null::double as denominator,
         numerator as value,
     from filed
-    group by period, partner_id
+    group by period, dimension, dimension_value
 )
 
 select * from final

@@ -1,13 +1,14 @@
--- Sum of final awards, by the financial year of the award, per partner.
+-- Sum of final awards, by the financial year of the award, per partner and for the consortium's linked claims.
 with
 
 claims as (
-    select * from fct_compensation_claims
+    select * from fct_claims_by_scope
 ),
 
 awarded as (
     select
-        partner_id,
+        dimension,
+        dimension_value,
         awarded_amount_inr,
         unnest(periods_of(award_date)) as period,
     from claims
@@ -17,12 +18,13 @@ awarded as (
 final as (
     select
         period,
-        partner_id,
+        dimension,
+        dimension_value,
         sum(awarded_amount_inr)::double as numerator,
         null::double as denominator,
         numerator as value,
     from awarded
-    group by period, partner_id
+    group by period, dimension, dimension_value
 )
 
 select * from final

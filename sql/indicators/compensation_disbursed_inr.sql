@@ -1,13 +1,14 @@
--- Sum of amounts paid, by the financial year of payment, per partner.
+-- Sum of amounts paid, by the financial year of payment, per partner and for the consortium's linked claims.
 with
 
 claims as (
-    select * from fct_compensation_claims
+    select * from fct_claims_by_scope
 ),
 
 paid as (
     select
-        partner_id,
+        dimension,
+        dimension_value,
         disbursed_amount_inr,
         unnest(periods_of(disbursed_date)) as period,
     from claims
@@ -17,12 +18,13 @@ paid as (
 final as (
     select
         period,
-        partner_id,
+        dimension,
+        dimension_value,
         sum(disbursed_amount_inr)::double as numerator,
         null::double as denominator,
         numerator as value,
     from paid
-    group by period, partner_id
+    group by period, dimension, dimension_value
 )
 
 select * from final

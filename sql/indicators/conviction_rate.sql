@@ -1,14 +1,15 @@
 -- NCRB conviction rate = convicted / (convicted + acquitted + discharged) x 100,
--- by the financial year of the judgment, per partner.
+-- by the financial year of the judgment, per partner and for the consortium's linked cases.
 with
 
 cases as (
-    select * from fct_cases
+    select * from fct_cases_by_scope
 ),
 
 completed as (
     select
-        partner_id,
+        dimension,
+        dimension_value,
         outcome,
         unnest(periods_of(judgment_date)) as period,
     from cases
@@ -18,12 +19,13 @@ completed as (
 final as (
     select
         period,
-        partner_id,
+        dimension,
+        dimension_value,
         count(*) filter (where outcome = 'convicted')::double as numerator,
         count(*)::double as denominator,
         100.0 * numerator / denominator as value,
     from completed
-    group by period, partner_id
+    group by period, dimension, dimension_value
 )
 
 select * from final

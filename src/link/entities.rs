@@ -46,7 +46,7 @@ use std::path::Path;
 use chrono::{Datelike, NaiveDate};
 use polars::prelude::*;
 
-use super::stage::{dates, ints, read, strings};
+use super::stage::{dates, ints, read_columns, strings};
 use crate::error::{Error, Result};
 use crate::privacy::Pseudonymizer;
 
@@ -368,8 +368,8 @@ pub struct EntitySummary {
     pub joined_by_rule: Vec<(String, usize)>,
 }
 
-/// The people survivor linkage found, by (partner_id, survivor_ref).
-pub type PersonKeys = HashMap<(String, String), String>;
+/// The people survivor linkage found: `partner_id` U+001F `survivor_ref` -> person_key.
+pub type PersonKeys = HashMap<String, String>;
 
 /// Normalised free text for comparison: lower-case letters and digits.
 fn text_key(s: &str) -> Option<String> {
@@ -383,11 +383,16 @@ struct Table {
     frames: Vec<(usize, DataFrame)>,
 }
 
-fn read_table(lake: &Path, table: &str, ref_col: &str) -> Result<Table> {
+fn read_table(lake: &Path, table: &str, ref_col: &str, columns: &[&str]) -> Result<Table> {
     let mut rows = Vec::new();
     let mut frames = Vec::new();
+    let wanted: Vec<&str> = [ref_col, "source_file", "source_row"]
+        .iter()
+        .chain(columns)
+        .copied()
+        .collect();
     for (partner, path) in super::stage::partner_files(lake, table)? {
-        let df = read(&path)?;
+        let df = read_columns(&path, &wanted)?;
         let refs = strings(&df, ref_col);
         let files = strings(&df, "source_file");
         let source_rows = ints(&df, "source_row");
@@ -500,8 +505,13 @@ fn one_per_group<'a>(group: &[u32], values: impl Iterator<Item = Option<&'a Stri
 /// Link the lake's cases and claims, using the people survivor linkage
 /// found, and write `lake/link_cases/` and `lake/link_claims/`.
 pub fn run(lake: &Path, pseudo: &Pseudonymizer, people: &PersonKeys) -> Result<(EntitySummary, EntitySummary)> {
-    let cases = read_table(lake, "cases", "case_ref")?;
-    let survivor = |partner: &str, r: Option<String>| people.get(&(partner.to_string(), r?)).cloned();
+    let cases = read_table(
+        lake,
+        "cases",
+        "case_ref",
+        &["police_station", "fir_number", "fir_date", "survivor_ref"],
+    )?;
+    let survivor = |partner: &str, r: Option<String>| people.get(&format!("{partner}\u{1f}{}", r?)).cloned();
     let partners_of = |t: &Table| t.rows.iter().map(|r| r.partner_id.clone()).collect::<Vec<_>>();
     let case_partners = partners_of(&cases);
     let (stations, numbers, fir_dates, case_survivors) = (
@@ -556,7 +566,18 @@ pub fn run(lake: &Path, pseudo: &Pseudonymizer, people: &PersonKeys) -> Result<(
         vec![],
     )?;
 
-    let claims = read_table(lake, "compensation_claims", "claim_ref")?;
+    let claims = read_table(
+        lake,
+        "compensation_claims",
+        "claim_ref",
+        &[
+            "case_ref",
+            "survivor_ref",
+            "scheme",
+            "application_date",
+            "awarded_amount_inr",
+        ],
+    )?;
     let claim_partners = partners_of(&claims);
     let (claim_cases, claim_survivors, schemes, applied, awarded) = (
         claims.column(|df| strings(df, "case_ref")),

@@ -39,6 +39,15 @@ pub fn read(path: &Path) -> Result<DataFrame> {
         .map_err(Error::frame(format!("reading {}", path.display())))
 }
 
+/// Read some columns of a Parquet file (each must be there).
+pub fn read_columns(path: &Path, columns: &[&str]) -> Result<DataFrame> {
+    let f = std::fs::File::open(path).map_err(Error::io(path))?;
+    ParquetReader::new(f)
+        .with_columns(Some(columns.iter().map(|c| c.to_string()).collect()))
+        .finish()
+        .map_err(Error::frame(format!("reading {}", path.display())))
+}
+
 /// Save the settings, the trained model and the blocking report as JSON.
 /// Restricted: the model is trained on names.
 pub fn save_model(path: &Path, settings: &Settings, linked: &Linked) -> Result<()> {
@@ -219,21 +228,24 @@ pub fn run(lake: &Path, restricted: &Path, pseudo: &Pseudonymizer, settings: &Se
         settings,
         &linked,
     )?;
-    let people: super::entities::PersonKeys = records
-        .iter()
-        .zip(keys)
-        .map(|(r, k)| ((r.partner_id.clone(), r.survivor_ref.clone()), k))
-        .collect();
-    let (cases, claims) = super::entities::run(lake, pseudo, &people)?;
-    Ok(LinkSummary {
-        cases,
-        claims,
+    let summary = LinkSummary {
         records: records.len(),
         people: size.len(),
         pairs_compared: linked.blocking.pairs,
-        new_pairs_by_rule: linked.blocking.new_pairs_by_rule,
-        skipped_blocks_by_rule: linked.blocking.skipped_blocks_by_rule,
+        new_pairs_by_rule: linked.blocking.new_pairs_by_rule.clone(),
+        skipped_blocks_by_rule: linked.blocking.skipped_blocks_by_rule.clone(),
         em_iterations: linked.model.em_iterations,
         lambda: linked.model.lambda,
+        ..LinkSummary::default()
+    };
+    // Cases and claims need only the person keys: free the survivors' pairs,
+    // model and identifiers first (at 1,000,000 people they are gigabytes).
+    drop((linked, people, df, records));
+    let person_of: super::entities::PersonKeys = ids.into_iter().zip(keys).collect();
+    let (cases, claims) = super::entities::run(lake, pseudo, &person_of)?;
+    Ok(LinkSummary {
+        cases,
+        claims,
+        ..summary
     })
 }

@@ -17,26 +17,38 @@ use crate::warehouse;
 #[derive(Debug, Clone, Serialize)]
 pub struct IndicatorRow {
     pub indicator_id: String,
-    pub partner_name: String,
     pub title: String,
     pub unit: String,
     pub period: String,
-    pub partner_id: String,
+    /// "consortium" (linked entities) or "partner".
+    pub dimension: String,
+    /// "all" for the consortium, the partner_id for a partner.
+    pub dimension_value: String,
+    /// What a reader sees for the column: the partner's name, or "Consortium (linked)".
+    pub label: String,
     pub numerator: Option<f64>,
     pub denominator: Option<f64>,
     pub value: Option<f64>,
+    /// Consortium rows: the sum over partners, double counting included.
+    pub naive_numerator: Option<f64>,
+    pub naive_denominator: Option<f64>,
+    pub naive_value: Option<f64>,
 }
 
 /// Read the indicator values from a built warehouse.
 pub fn read_indicators(conn: &duckdb::Connection) -> Result<Vec<IndicatorRow>> {
     let mut stmt = conn
         .prepare(
-            "select v.indicator_id, i.title, v.unit, v.period, v.partner_id, v.numerator, v.denominator, v.value,
-                 coalesce(p.partner_name, v.partner_id)
+            "select v.indicator_id, i.title, v.unit, v.period, v.dimension, v.dimension_value,
+                 v.numerator, v.denominator, v.value, v.naive_numerator, v.naive_denominator, v.naive_value,
+                 case when v.dimension = 'consortium' then 'Consortium (linked)'
+                      else coalesce(p.partner_name, v.dimension_value) end
              from indicator_values v
              join indicators i using (indicator_id)
-             left join dim_partners p using (partner_id)
-             order by v.indicator_id, v.period = 'All time' desc, v.period desc, v.partner_id",
+             left join dim_partners p on v.dimension = 'partner' and p.partner_id = v.dimension_value
+             where v.dimension in ('consortium', 'partner')
+             order by v.indicator_id, v.period = 'All time' desc, v.period desc,
+                      v.dimension = 'consortium' desc, v.dimension_value",
         )
         .map_err(Error::warehouse("reading indicator_values"))?;
     let rows = stmt
@@ -46,11 +58,15 @@ pub fn read_indicators(conn: &duckdb::Connection) -> Result<Vec<IndicatorRow>> {
                 title: r.get(1)?,
                 unit: r.get(2)?,
                 period: r.get(3)?,
-                partner_id: r.get(4)?,
-                numerator: r.get(5)?,
-                denominator: r.get(6)?,
-                value: r.get(7)?,
-                partner_name: r.get(8)?,
+                dimension: r.get(4)?,
+                dimension_value: r.get(5)?,
+                numerator: r.get(6)?,
+                denominator: r.get(7)?,
+                value: r.get(8)?,
+                naive_numerator: r.get(9)?,
+                naive_denominator: r.get(10)?,
+                naive_value: r.get(11)?,
+                label: r.get(12)?,
             })
         })
         .map_err(Error::warehouse("reading indicator_values"))?
@@ -68,10 +84,14 @@ pub fn write_csv(rows: &[IndicatorRow], path: &Path) -> Result<()> {
         "title",
         "unit",
         "period",
-        "partner_id",
+        "dimension",
+        "dimension_value",
         "numerator",
         "denominator",
         "value",
+        "naive_numerator",
+        "naive_denominator",
+        "naive_value",
     ])
     .map_err(io)?;
     let num = |x: Option<f64>| {
@@ -84,10 +104,14 @@ pub fn write_csv(rows: &[IndicatorRow], path: &Path) -> Result<()> {
             &r.title,
             &r.unit,
             &r.period,
-            &r.partner_id,
+            &r.dimension,
+            &r.dimension_value,
             &num(r.numerator),
             &num(r.denominator),
             &num(r.value),
+            &num(r.naive_numerator),
+            &num(r.naive_denominator),
+            &num(r.naive_value),
         ])
         .map_err(io)?;
     }
@@ -133,6 +157,16 @@ fn display(unit: &str, value: Option<f64>) -> String {
 struct Cell {
     text: String,
     detail: String,
+}
+
+/// A column of an indicator table.
+#[derive(Debug, Clone, PartialEq)]
+struct Column {
+    label: String,
+    dimension: String,
+    value: String,
+    /// The naive sum over partners beside the consortium figure.
+    naive: bool,
 }
 
 #[derive(Serialize)]
@@ -227,31 +261,54 @@ pub fn write_html(
     let mut tables = Vec::new();
     for meta in catalogue {
         let mine: Vec<&IndicatorRow> = rows.iter().filter(|r| r.indicator_id == meta.id).collect();
-        let mut partners: Vec<(String, String)> = mine
-            .iter()
-            .map(|r| (r.partner_id.clone(), r.partner_name.clone()))
-            .collect();
-        partners.sort();
-        partners.dedup();
+        // Columns: the consortium's linked figure, the naive sum over
+        // partners beside it, then each partner.
+        let mut columns: Vec<Column> = Vec::new();
+        for r in &mine {
+            let col = Column {
+                label: r.label.clone(),
+                dimension: r.dimension.clone(),
+                value: r.dimension_value.clone(),
+                naive: false,
+            };
+            if !columns.contains(&col) {
+                if r.dimension == "consortium" {
+                    columns.push(Column {
+                        label: "Sum over partners (double counted)".into(),
+                        naive: true,
+                        ..col.clone()
+                    });
+                }
+                columns.push(col);
+            }
+        }
+        columns.sort_by_key(|c| (c.dimension != "consortium", c.naive, c.label.clone()));
         let mut periods: Vec<String> = mine.iter().map(|r| r.period.clone()).collect();
         periods.sort_by(|a, b| (b == "All time").cmp(&(a == "All time")).then(b.cmp(a)));
         periods.dedup();
         let table_rows = periods
             .iter()
             .map(|p| {
-                let cells = partners
+                let cells = columns
                     .iter()
-                    .map(|partner| {
-                        let r = mine.iter().find(|r| &r.period == p && r.partner_id == partner.0);
+                    .map(|c| {
+                        let r = mine
+                            .iter()
+                            .find(|r| &r.period == p && r.dimension == c.dimension && r.dimension_value == c.value);
+                        let (num, den, value) = match r {
+                            Some(r) if c.naive => (r.naive_numerator, r.naive_denominator, r.naive_value),
+                            Some(r) => (r.numerator, r.denominator, r.value),
+                            None => (None, None, None),
+                        };
                         Cell {
-                            text: display(&meta.unit, r.and_then(|r| r.value)),
-                            detail: match r {
-                                Some(r) if r.denominator.is_some() => format!(
+                            text: display(&meta.unit, value),
+                            detail: match den {
+                                Some(den) => format!(
                                     "{} / {}",
-                                    indian_grouping(r.numerator.unwrap_or(0.0) as i64),
-                                    indian_grouping(r.denominator.unwrap_or(0.0) as i64)
+                                    indian_grouping(num.unwrap_or(0.0) as i64),
+                                    indian_grouping(den as i64)
                                 ),
-                                _ => String::new(),
+                                None => String::new(),
                             },
                         }
                     })
@@ -266,7 +323,7 @@ pub fn write_html(
             numerator: meta.numerator.clone(),
             denominator: meta.denominator.clone().unwrap_or_default(),
             source: meta.source.clone(),
-            partners: partners.into_iter().map(|(_, name)| name).collect(),
+            partners: columns.into_iter().map(|c| c.label).collect(),
             rows: table_rows,
         });
     }

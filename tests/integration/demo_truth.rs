@@ -412,7 +412,7 @@ fn per_partner_indicators_equal_those_computed_from_the_truth() {
         let (_, rows) = query_text(
             &conn,
             &format!(
-                "select period, partner_id, numerator, denominator from indicator_values where indicator_id = '{id}'"
+                "select period, dimension_value, numerator, denominator from indicator_values where indicator_id = '{id}' and dimension = 'partner'"
             ),
         );
         let got: Figures = rows
@@ -547,4 +547,59 @@ fn the_same_claim_in_several_partners_exports_is_one_claim() {
     );
     assert!(s.true_pairs > 200, "the demo holds claims recorded by several partners");
     assert!(s.pairwise_f1 >= 0.95 && s.pairwise_precision >= 0.99, "{s:?}");
+}
+
+#[test]
+fn consortium_figures_count_each_linked_case_once_beside_the_naive_sum() {
+    let d = demo();
+    let cases = d.truth("cases");
+    let kept = || cases.iter().filter(|r| r["expected_status"] == "kept");
+    let distinct = |f: &dyn Fn(&HashMap<String, String>) -> bool| {
+        kept()
+            .filter(|r| f(r))
+            .map(|r| r["case_id"].clone())
+            .collect::<HashSet<_>>()
+            .len() as f64
+    };
+    let transferred = distinct(&|r| !r["ahtu_transfer_date"].is_empty() || r["investigating_agency"] == "ahtu");
+    let completed = distinct(&|r| ["convicted", "acquitted", "discharged"].contains(&r["outcome"].as_str()));
+    let conn = d.conn();
+    let figure = |id: &str| {
+        let (_, rows) = query_text(
+            &conn,
+            &format!(
+                "select numerator, denominator, naive_numerator, naive_denominator,
+                        (select sum(numerator) from indicator_values p
+                         where p.indicator_id = c.indicator_id and p.period = c.period and p.dimension = 'partner')
+                 from indicator_values c
+                 where indicator_id = '{id}' and period = 'All time' and dimension = 'consortium'"
+            ),
+        );
+        assert_eq!(rows.len(), 1, "{id}: one consortium row");
+        rows[0]
+            .iter()
+            .map(|v| v.as_deref().map(|v| v.parse::<f64>().unwrap()))
+            .collect::<Vec<_>>()
+    };
+    let ahtu = figure("cases_transferred_to_ahtu");
+    let (linked, naive, partner_sum) = (ahtu[0].unwrap(), ahtu[2].unwrap(), ahtu[4].unwrap());
+    assert_eq!(naive, partner_sum, "the naive figure is the sum over partners");
+    assert!(
+        naive > linked * 1.2,
+        "the demo's partners share cases: {naive} vs {linked}"
+    );
+    assert!(
+        (linked - transferred).abs() <= transferred * 0.02,
+        "{linked} linked vs {transferred} true cases"
+    );
+    let conviction = figure("conviction_rate");
+    let denominator = conviction[1].unwrap();
+    assert!(
+        (denominator - completed).abs() <= completed * 0.03,
+        "{denominator} linked vs {completed} true completed trials"
+    );
+    assert!(
+        conviction[3].unwrap() > denominator,
+        "trials double counted in the naive sum"
+    );
 }

@@ -371,7 +371,7 @@ fn cross_field_contradictions_and_repeated_ids_are_flagged_by_rule_and_scored() 
     assert_eq!(score, [[Some("7".into()), Some("1".into()), Some("14.3".into())]]);
     let (_, ind) = query_text(
         &conn,
-        "select numerator, denominator from indicator_values where indicator_id = 'mis_accuracy' and partner_id = 'fixture_lawyers'",
+        "select numerator, denominator from indicator_values where indicator_id = 'mis_accuracy' and dimension = 'partner' and dimension_value = 'fixture_lawyers'",
     );
     assert_eq!(ind, [[Some("1.0".into()), Some("7.0".into())]]);
     let (_, fields) = query_text(
