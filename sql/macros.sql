@@ -15,3 +15,18 @@ create or replace macro financial_year(d) as
 -- A record with no date counts in 'All time' only.
 create or replace macro periods_of(d) as
     list_filter([financial_year(d), 'All time'], lambda x: x is not null);
+
+-- The 95% Wilson score interval of the proportion n / d, in percent: unlike
+-- p +/- 1.96 se it stays inside 0-100 and is honest for small d and for
+-- 0 or d successes. Null when d is 0 or unknown. (z = 1.96, z^2 = 3.8416.)
+create or replace macro wilson_low(n, d) as
+    case when d > 0 then 100.0 * greatest(0.0,
+        ((n / d + 3.8416 / (2 * d)) - 1.96 * sqrt((n / d) * (1 - n / d) / d + 3.8416 / (4 * d * d)))
+        / (1 + 3.8416 / d)
+    ) end;
+
+create or replace macro wilson_high(n, d) as
+    case when d > 0 then 100.0 * least(1.0,
+        ((n / d + 3.8416 / (2 * d)) + 1.96 * sqrt((n / d) * (1 - n / d) / d + 3.8416 / (4 * d * d)))
+        / (1 + 3.8416 / d)
+    ) end;

@@ -239,6 +239,7 @@ pub fn build(path: &Path, lake: &LakeInput<'_>, project: &Project, run_id: &str)
             indicator_id varchar not null, period varchar not null,
             dimension varchar not null, dimension_value varchar not null,
             numerator double, denominator double, value double,
+            ci_low double, ci_high double,
             naive_numerator double, naive_denominator double, naive_value double,
             unit varchar not null, run_id varchar not null)",
     )
@@ -249,8 +250,14 @@ pub fn build(path: &Path, lake: &LakeInput<'_>, project: &Project, run_id: &str)
             let sql = format!(
                 "insert into indicator_values
                  select {id}, period, dimension, dimension_value, numerator, denominator, value,
-                        null, null, null, {unit}, {run}
+                        {ci}, null, null, null, {unit}, {run}
                  from ({body})",
+                // A rate's 95% Wilson interval; counts and sums have none.
+                ci = if ind.unit == "%" {
+                    "wilson_low(numerator, denominator), wilson_high(numerator, denominator)"
+                } else {
+                    "null, null"
+                },
                 id = sql_string(&ind.id),
                 unit = sql_string(&ind.unit),
                 run = sql_string(run_id),
@@ -373,6 +380,34 @@ mod tests {
         assert!(pos("stg_lake__cases") < pos("fct_cases"));
         assert!(pos("fct_cases") < pos("conviction_rate"));
         assert!(p.indicators().count() >= 7);
+    }
+
+    #[test]
+    fn wilson_intervals_match_published_values() {
+        let conn = Connection::open_in_memory().unwrap();
+        conn.execute_batch(&Project::load().unwrap().macros).unwrap();
+        let ci = |n: f64, d: f64| -> (Option<f64>, Option<f64>) {
+            conn.query_row("select wilson_low(?, ?), wilson_high(?, ?)", [n, d, n, d], |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })
+            .unwrap()
+        };
+        let close = |got: Option<f64>, want: f64| (got.unwrap() - want).abs() < 0.05;
+        // Newcombe (1998), the score method without continuity correction:
+        // 81/263 -> 25.53-36.62%; 15/148 -> 6.24-16.05%; 0/20 -> 0-16.11%;
+        // 1/29 -> 0.61-17.18%.
+        for (n, d, lo, hi) in [
+            (81.0, 263.0, 25.53, 36.62),
+            (15.0, 148.0, 6.24, 16.05),
+            (0.0, 20.0, 0.0, 16.11),
+            (1.0, 29.0, 0.61, 17.18),
+        ] {
+            let (l, h) = ci(n, d);
+            assert!(close(l, lo) && close(h, hi), "{n}/{d}: {l:?}-{h:?}");
+        }
+        let (l, h) = ci(20.0, 20.0);
+        assert!(close(l, 83.89) && close(h, 100.0), "{l:?}-{h:?}");
+        assert_eq!(ci(0.0, 0.0), (None, None));
     }
 
     #[test]

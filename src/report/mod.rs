@@ -29,6 +29,9 @@ pub struct IndicatorRow {
     pub numerator: Option<f64>,
     pub denominator: Option<f64>,
     pub value: Option<f64>,
+    /// A rate's 95% Wilson score interval, in percent.
+    pub ci_low: Option<f64>,
+    pub ci_high: Option<f64>,
     /// Consortium rows: the sum over partners, double counting included.
     pub naive_numerator: Option<f64>,
     pub naive_denominator: Option<f64>,
@@ -41,6 +44,7 @@ pub fn read_indicators(conn: &duckdb::Connection) -> Result<Vec<IndicatorRow>> {
         .prepare(
             "select v.indicator_id, i.title, v.unit, v.period, v.dimension, v.dimension_value,
                  v.numerator, v.denominator, v.value, v.naive_numerator, v.naive_denominator, v.naive_value,
+                 v.ci_low, v.ci_high,
                  case when v.dimension = 'consortium' then 'Consortium (linked)'
                       else coalesce(p.partner_name, v.dimension_value) end
              from indicator_values v
@@ -66,7 +70,9 @@ pub fn read_indicators(conn: &duckdb::Connection) -> Result<Vec<IndicatorRow>> {
                 naive_numerator: r.get(9)?,
                 naive_denominator: r.get(10)?,
                 naive_value: r.get(11)?,
-                label: r.get(12)?,
+                label: r.get(14)?,
+                ci_low: r.get(12)?,
+                ci_high: r.get(13)?,
             })
         })
         .map_err(Error::warehouse("reading indicator_values"))?
@@ -89,6 +95,8 @@ pub fn write_csv(rows: &[IndicatorRow], path: &Path) -> Result<()> {
         "numerator",
         "denominator",
         "value",
+        "ci_low",
+        "ci_high",
         "naive_numerator",
         "naive_denominator",
         "naive_value",
@@ -109,6 +117,8 @@ pub fn write_csv(rows: &[IndicatorRow], path: &Path) -> Result<()> {
             &num(r.numerator),
             &num(r.denominator),
             &num(r.value),
+            &num(r.ci_low),
+            &num(r.ci_high),
             &num(r.naive_numerator),
             &num(r.naive_denominator),
             &num(r.naive_value),
@@ -295,20 +305,25 @@ pub fn write_html(
                         let r = mine
                             .iter()
                             .find(|r| &r.period == p && r.dimension == c.dimension && r.dimension_value == c.value);
-                        let (num, den, value) = match r {
-                            Some(r) if c.naive => (r.naive_numerator, r.naive_denominator, r.naive_value),
-                            Some(r) => (r.numerator, r.denominator, r.value),
-                            None => (None, None, None),
+                        let (num, den, value, ci) = match r {
+                            Some(r) if c.naive => (r.naive_numerator, r.naive_denominator, r.naive_value, None),
+                            Some(r) => (r.numerator, r.denominator, r.value, r.ci_low.zip(r.ci_high)),
+                            None => (None, None, None, None),
                         };
                         Cell {
                             text: display(&meta.unit, value),
-                            detail: match den {
-                                Some(den) => format!(
+                            detail: match (den, ci) {
+                                (Some(den), Some((lo, hi))) => format!(
+                                    "{} / {}; 95% CI {lo:.1}–{hi:.1}%",
+                                    indian_grouping(num.unwrap_or(0.0) as i64),
+                                    indian_grouping(den as i64)
+                                ),
+                                (Some(den), None) => format!(
                                     "{} / {}",
                                     indian_grouping(num.unwrap_or(0.0) as i64),
                                     indian_grouping(den as i64)
                                 ),
-                                None => String::new(),
+                                (None, _) => String::new(),
                             },
                         }
                     })

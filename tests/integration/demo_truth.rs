@@ -603,3 +603,24 @@ fn consortium_figures_count_each_linked_case_once_beside_the_naive_sum() {
         "trials double counted in the naive sum"
     );
 }
+
+#[test]
+fn every_rate_carries_its_wilson_interval_and_no_count_does() {
+    let conn = demo().conn();
+    let (_, rows) = query_text(
+        &conn,
+        "select
+            count(*) filter (where unit = '%' and denominator > 0),
+            count(*) filter (where unit = '%' and denominator > 0
+                             and ci_low <= value + 1e-9 and value <= ci_high + 1e-9 and ci_low >= 0 and ci_high <= 100),
+            count(*) filter (where unit <> '%' and (ci_low is not null or ci_high is not null)),
+            -- A rate of 1 in 1 is not certain: its interval is wide.
+            count(*) filter (where unit = '%' and denominator = 1 and ci_high - ci_low < 50),
+         from indicator_values",
+    );
+    let [rates, within, counts_with_ci, narrow_small] = [0, 1, 2, 3].map(|i| rows[0][i].clone().unwrap());
+    assert!(rates.parse::<u32>().unwrap() > 50, "{rates}");
+    assert_eq!(rates, within, "every rate lies inside its interval, inside 0-100");
+    assert_eq!(counts_with_ci, "0");
+    assert_eq!(narrow_small, "0");
+}
