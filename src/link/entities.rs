@@ -47,10 +47,11 @@ use chrono::{Datelike, NaiveDate};
 use polars::prelude::*;
 
 use super::stage::{dates, ints, read_columns, strings};
+use crate::config::reference::place_key;
 use crate::error::{Error, Result};
 use crate::privacy::Pseudonymizer;
 
-/// Union-find over record indices, with a guard consulted before a merge.
+/// Union-find over record indices.
 pub struct Groups {
     parent: Vec<u32>,
 }
@@ -84,16 +85,10 @@ impl Groups {
     }
 
     /// Join every group of records sharing a key (records without one stay).
-    pub fn union_by_key<K: std::hash::Hash + Eq>(&mut self, keys: impl Iterator<Item = Option<K>>) -> usize {
-        let mut first: HashMap<K, u32> = HashMap::new();
-        let mut joined = 0;
-        for (i, k) in keys.enumerate() {
-            if let Some(k) = k {
-                let f = *first.entry(k).or_insert(i as u32);
-                joined += self.union(f, i as u32) as usize;
-            }
+    pub fn union_by_key<K: std::hash::Hash + Eq>(&mut self, keys: impl Iterator<Item = Option<K>>) {
+        for (first, i) in first_sharing_key(keys) {
+            self.union(first, i);
         }
-        joined
     }
 
     pub fn labels(&mut self) -> Vec<u32> {
@@ -101,24 +96,38 @@ impl Groups {
     }
 }
 
+/// Per record holding a key some earlier record holds: (that first
+/// record, this record).
+fn first_sharing_key<K: std::hash::Hash + Eq>(keys: impl Iterator<Item = Option<K>>) -> Vec<(u32, u32)> {
+    let mut first: HashMap<K, u32> = HashMap::new();
+    let mut out = Vec::new();
+    for (i, k) in keys.enumerate() {
+        if let Some(k) = k {
+            let f = *first.entry(k).or_insert(i as u32);
+            if f != i as u32 {
+                out.push((f, i as u32));
+            }
+        }
+    }
+    out
+}
+
 /// A value known on both sides and different.
 fn differ<T: PartialEq>(a: &Option<T>, b: &Option<T>) -> bool {
     matches!((a, b), (Some(x), Some(y)) if x != y)
 }
 
-/// A police station's comparable form: lower case, a trailing "PS",
-/// "P.S.", "Police Station" or "Thana" dropped, letters and digits only.
+/// A police station's comparable form: the gazetteer's place key (lower
+/// case, punctuation dropped), a trailing "PS", "P.S.", "Police Station" or
+/// "Thana" dropped, and the words run together.
 pub fn station_key(s: &str) -> Option<String> {
-    let lower = s.to_lowercase();
-    let mut words: Vec<&str> = lower
-        .split(|c: char| c.is_whitespace() || c == '.' || c == ',' || c == '-')
-        .filter(|w| !w.is_empty())
-        .collect();
+    let key = place_key(s);
+    let mut words: Vec<&str> = key.split(' ').filter(|w| !w.is_empty()).collect();
     const SUFFIXES: [&[&str]; 4] = [&["police", "station"], &["p", "s"], &["ps"], &["thana"]];
     if let Some(sfx) = SUFFIXES.iter().find(|sfx| words.ends_with(sfx)) {
         words.truncate(words.len() - sfx.len());
     }
-    let key: String = words.concat().chars().filter(|c| c.is_alphanumeric()).collect();
+    let key = words.concat();
     (!key.is_empty()).then_some(key)
 }
 
@@ -202,6 +211,13 @@ impl Tracker {
         }
     }
 
+    /// Join every group of records sharing a key, under `rule`.
+    fn join_by_key<K: std::hash::Hash + Eq>(&mut self, keys: impl Iterator<Item = Option<K>>, rule: &'static str) {
+        for (first, i) in first_sharing_key(keys) {
+            self.join(first, i, rule);
+        }
+    }
+
     fn finish(mut self) -> Grouped {
         Grouped {
             group: self.groups.labels(),
@@ -224,15 +240,22 @@ fn blocks<K: std::hash::Hash + Eq>(keys: impl Iterator<Item = Option<K>>) -> Vec
     out
 }
 
+/// Every pair of records in a block, each once.
+fn pairs(block: &[u32]) -> impl Iterator<Item = (u32, u32)> + '_ {
+    block
+        .iter()
+        .enumerate()
+        .flat_map(move |(x, &a)| block[x + 1..].iter().map(move |&b| (a, b)))
+}
+
 /// Group case records into cases by the rules in the module docs.
 pub fn group_cases(rows: &[Row], recs: &[CaseRecord]) -> Grouped {
     let mut t = Tracker::new(recs.len());
-    for block in blocks(rows.iter().map(|r| Some((&r.partner_id, &r.entity_ref)))) {
-        block.windows(2).for_each(|w| t.join(w[0], w[1], "partner_case_ref"));
-    }
-    for block in blocks(recs.iter().map(|r| Some((r.station.as_ref()?, r.fir?)))) {
-        block.windows(2).for_each(|w| t.join(w[0], w[1], "fir"));
-    }
+    t.join_by_key(
+        rows.iter().map(|r| Some((&r.partner_id, &r.entity_ref))),
+        "partner_case_ref",
+    );
+    t.join_by_key(recs.iter().map(|r| Some((r.station.as_ref()?, r.fir?))), "fir");
     // The police stations each group holds, for the guard.
     let mut stations: HashMap<u32, Vec<&str>> = HashMap::new();
     for (i, r) in recs.iter().enumerate() {
@@ -266,11 +289,9 @@ pub fn group_cases(rows: &[Row], recs: &[CaseRecord]) -> Grouped {
         stations.insert(t.groups.find(a), merged);
     };
     for block in blocks(recs.iter().map(|r| Some((r.fir?, r.person.as_ref()?)))) {
-        for (x, &a) in block.iter().enumerate() {
-            for &b in &block[x + 1..] {
-                if compatible(&recs[a as usize], &recs[b as usize]) {
-                    guarded_join(&mut t, a, b, "fir_number_and_survivor");
-                }
+        for (a, b) in pairs(&block) {
+            if compatible(&recs[a as usize], &recs[b as usize]) {
+                guarded_join(&mut t, a, b, "fir_number_and_survivor");
             }
         }
     }
@@ -280,11 +301,9 @@ pub fn group_cases(rows: &[Row], recs: &[CaseRecord]) -> Grouped {
         if named.any(|s| Some(s) != first) {
             continue;
         }
-        for (x, &a) in block.iter().enumerate() {
-            for &b in &block[x + 1..] {
-                if compatible(&recs[a as usize], &recs[b as usize]) {
-                    guarded_join(&mut t, a, b, "fir_number_and_date");
-                }
+        for (a, b) in pairs(&block) {
+            if compatible(&recs[a as usize], &recs[b as usize]) {
+                guarded_join(&mut t, a, b, "fir_number_and_date");
             }
         }
     }
@@ -294,9 +313,10 @@ pub fn group_cases(rows: &[Row], recs: &[CaseRecord]) -> Grouped {
 /// Group claim records into claims by the rules in the module docs.
 pub fn group_claims(rows: &[Row], recs: &[ClaimRecord]) -> Grouped {
     let mut t = Tracker::new(recs.len());
-    for block in blocks(rows.iter().map(|r| Some((&r.partner_id, &r.entity_ref)))) {
-        block.windows(2).for_each(|w| t.join(w[0], w[1], "partner_claim_ref"));
-    }
+    t.join_by_key(
+        rows.iter().map(|r| Some((&r.partner_id, &r.entity_ref))),
+        "partner_claim_ref",
+    );
     let compatible = |a: &ClaimRecord, b: &ClaimRecord| {
         !differ(&a.case, &b.case)
             && !differ(&a.scheme, &b.scheme)
@@ -339,10 +359,8 @@ pub fn group_claims(rows: &[Row], recs: &[ClaimRecord]) -> Grouped {
         ),
     ] {
         for block in blocks(keys.into_iter()) {
-            for (x, &a) in block.iter().enumerate() {
-                for &b in &block[x + 1..] {
-                    guarded_join(&mut t, a, b, rule);
-                }
+            for (a, b) in pairs(&block) {
+                guarded_join(&mut t, a, b, rule);
             }
         }
     }
@@ -371,16 +389,16 @@ pub struct EntitySummary {
 /// The people survivor linkage found: `partner_id` U+001F `survivor_ref` -> person_key.
 pub type PersonKeys = HashMap<String, String>;
 
-/// Normalised free text for comparison: lower-case letters and digits.
+/// Free text for comparison: the place key with its words run together.
 fn text_key(s: &str) -> Option<String> {
-    let k: String = s.to_lowercase().chars().filter(|c| c.is_alphanumeric()).collect();
+    let k = place_key(s).replace(' ', "");
     (!k.is_empty()).then_some(k)
 }
 
 /// A partner's lake table read with its bridge identity per row.
 struct Table {
     rows: Vec<Row>,
-    frames: Vec<(usize, DataFrame)>,
+    frames: Vec<DataFrame>,
 }
 
 fn read_table(lake: &Path, table: &str, ref_col: &str, columns: &[&str]) -> Result<Table> {
@@ -396,7 +414,6 @@ fn read_table(lake: &Path, table: &str, ref_col: &str, columns: &[&str]) -> Resu
         let refs = strings(&df, ref_col);
         let files = strings(&df, "source_file");
         let source_rows = ints(&df, "source_row");
-        let start = rows.len();
         let mut keep = Vec::with_capacity(df.height());
         for i in 0..df.height() {
             // All three are required columns of every lake table.
@@ -414,14 +431,14 @@ fn read_table(lake: &Path, table: &str, ref_col: &str, columns: &[&str]) -> Resu
         let df = df
             .take(&idx)
             .map_err(Error::frame(format!("reading {}", path.display())))?;
-        frames.push((start, df));
+        frames.push(df);
     }
     Ok(Table { rows, frames })
 }
 
 impl Table {
     fn column<T>(&self, read: impl Fn(&DataFrame) -> Vec<T>) -> Vec<T> {
-        self.frames.iter().flat_map(|(_, df)| read(df)).collect()
+        self.frames.iter().flat_map(read).collect()
     }
 }
 
@@ -487,9 +504,9 @@ fn write_bridge(
     })
 }
 
-/// Per group: the one value its records hold (None when they hold none, or
-/// more than one).
-fn one_per_group<'a>(group: &[u32], values: impl Iterator<Item = Option<&'a String>>) -> HashMap<u32, &'a String> {
+/// Per record: the one value its group's records hold (None when they hold
+/// none, or more than one).
+fn one_per_group<'a>(group: &[u32], values: impl Iterator<Item = Option<&'a String>>) -> Vec<Option<&'a str>> {
     let mut seen: HashMap<u32, Option<&String>> = HashMap::new();
     for (g, v) in group.iter().zip(values) {
         if let Some(v) = v {
@@ -499,7 +516,10 @@ fn one_per_group<'a>(group: &[u32], values: impl Iterator<Item = Option<&'a Stri
             }
         }
     }
-    seen.into_iter().filter_map(|(g, v)| Some((g, v?))).collect()
+    group
+        .iter()
+        .map(|g| seen.get(g).copied().flatten().map(String::as_str))
+        .collect()
 }
 
 /// Link the lake's cases and claims, using the people survivor linkage
@@ -511,9 +531,7 @@ pub fn run(lake: &Path, pseudo: &Pseudonymizer, people: &PersonKeys) -> Result<(
         "case_ref",
         &["police_station", "fir_number", "fir_date", "survivor_ref"],
     )?;
-    let survivor = |partner: &str, r: Option<String>| people.get(&format!("{partner}\u{1f}{}", r?)).cloned();
-    let partners_of = |t: &Table| t.rows.iter().map(|r| r.partner_id.clone()).collect::<Vec<_>>();
-    let case_partners = partners_of(&cases);
+    let survivor = |partner: &str, r: Option<&str>| people.get(&format!("{partner}\u{1f}{}", r?)).cloned();
     let (stations, numbers, fir_dates, case_survivors) = (
         cases.column(|df| strings(df, "police_station")),
         cases.column(|df| strings(df, "fir_number")),
@@ -525,7 +543,7 @@ pub fn run(lake: &Path, pseudo: &Pseudonymizer, people: &PersonKeys) -> Result<(
             station: stations[i].as_deref().and_then(station_key),
             fir: numbers[i].as_deref().and_then(|n| fir_number(n, fir_dates[i])),
             fir_date: fir_dates[i],
-            person: survivor(&case_partners[i], case_survivors[i].clone()),
+            person: survivor(&cases.rows[i].partner_id, case_survivors[i].as_deref()),
         })
         .collect();
     let grouped = group_cases(&cases.rows, &recs);
@@ -543,15 +561,12 @@ pub fn run(lake: &Path, pseudo: &Pseudonymizer, people: &PersonKeys) -> Result<(
     // A case's survivor: the one person its records name (a partner that
     // keeps no survivor register, like the lawyers', still names a case).
     let person_of = one_per_group(&grouped.group, recs.iter().map(|c| c.person.as_ref()));
-    let case_of: HashMap<(&str, &str), (&String, Option<&String>)> = cases
+    let case_of: HashMap<(&str, &str), (&String, Option<&str>)> = cases
         .rows
         .iter()
         .zip(&case_keys)
-        .zip(&grouped.group)
-        .map(|((r, k), g)| {
-            let person = person_of.get(g).copied();
-            ((r.partner_id.as_str(), r.entity_ref.as_str()), (k, person))
-        })
+        .zip(person_of)
+        .map(|((r, k), person)| ((r.partner_id.as_str(), r.entity_ref.as_str()), (k, person)))
         .collect();
     let case_summary = write_bridge(
         lake,
@@ -578,7 +593,6 @@ pub fn run(lake: &Path, pseudo: &Pseudonymizer, people: &PersonKeys) -> Result<(
             "awarded_amount_inr",
         ],
     )?;
-    let claim_partners = partners_of(&claims);
     let (claim_cases, claim_survivors, schemes, applied, awarded) = (
         claims.column(|df| strings(df, "case_ref")),
         claims.column(|df| strings(df, "survivor_ref")),
@@ -590,11 +604,11 @@ pub fn run(lake: &Path, pseudo: &Pseudonymizer, people: &PersonKeys) -> Result<(
         .map(|i| {
             let case = claim_cases[i]
                 .as_deref()
-                .and_then(|c| case_of.get(&(claim_partners[i].as_str(), c)));
+                .and_then(|c| case_of.get(&(claims.rows[i].partner_id.as_str(), c)));
             ClaimRecord {
                 case: case.map(|c| c.0.clone()),
-                person: survivor(&claim_partners[i], claim_survivors[i].clone())
-                    .or_else(|| case.and_then(|c| c.1.cloned())),
+                person: survivor(&claims.rows[i].partner_id, claim_survivors[i].as_deref())
+                    .or_else(|| case.and_then(|c| c.1.map(str::to_string))),
                 scheme: schemes[i].as_deref().and_then(text_key),
                 application_date: applied[i],
                 awarded: awarded[i],
@@ -607,15 +621,6 @@ pub fn run(lake: &Path, pseudo: &Pseudonymizer, people: &PersonKeys) -> Result<(
         .iter()
         .map(|r| format!("{}\u{1f}{}", r.partner_id, r.entity_ref))
         .collect();
-    // The claim's case and person, as its records name them.
-    let per_group = |values: Box<dyn Iterator<Item = Option<&String>> + '_>| {
-        let of = one_per_group(&grouped.group, values);
-        grouped
-            .group
-            .iter()
-            .map(|g| of.get(g).map(|v| v.to_string()))
-            .collect::<Vec<_>>()
-    };
     let claim_keys = super::stable_keys(&anchors, &grouped.group, |a| {
         format!("K-{}", &pseudo.token("claim", a)[..16])
     });
@@ -632,11 +637,11 @@ pub fn run(lake: &Path, pseudo: &Pseudonymizer, people: &PersonKeys) -> Result<(
         vec![
             Column::new(
                 "case_key".into(),
-                per_group(Box::new(recs.iter().map(|r| r.case.as_ref()))),
+                one_per_group(&grouped.group, recs.iter().map(|r| r.case.as_ref())),
             ),
             Column::new(
                 "person_key".into(),
-                per_group(Box::new(recs.iter().map(|r| r.person.as_ref()))),
+                one_per_group(&grouped.group, recs.iter().map(|r| r.person.as_ref())),
             ),
         ],
     )?;

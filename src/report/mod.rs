@@ -312,18 +312,19 @@ pub fn write_html(
                         };
                         Cell {
                             text: display(&meta.unit, value),
-                            detail: match (den, ci) {
-                                (Some(den), Some((lo, hi))) => format!(
-                                    "{} / {}; 95% CI {lo:.1}–{hi:.1}%",
-                                    indian_grouping(num.unwrap_or(0.0) as i64),
-                                    indian_grouping(den as i64)
-                                ),
-                                (Some(den), None) => format!(
-                                    "{} / {}",
-                                    indian_grouping(num.unwrap_or(0.0) as i64),
-                                    indian_grouping(den as i64)
-                                ),
-                                (None, _) => String::new(),
+                            detail: match den {
+                                Some(den) => {
+                                    let ratio = format!(
+                                        "{} / {}",
+                                        indian_grouping(num.unwrap_or(0.0) as i64),
+                                        indian_grouping(den as i64)
+                                    );
+                                    match ci {
+                                        Some((lo, hi)) => format!("{ratio}; 95% CI {lo:.1}–{hi:.1}%"),
+                                        None => ratio,
+                                    }
+                                }
+                                None => String::new(),
                             },
                         }
                     })
