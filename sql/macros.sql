@@ -11,10 +11,19 @@ create or replace macro financial_year(d) as
         )
     end;
 
--- The periods a record dated d counts in: its financial year and 'All time'.
--- A record with no date counts in 'All time' only.
+-- The financial-year quarter a date falls in, as 'FY 2023-24 Q1' (Q1 = April to June).
+create or replace macro fy_quarter(d) as
+    case when d is null then null else financial_year(d) || ' Q' || ((month(d) + 8) % 12 // 3 + 1) end;
+
+-- The periods a record dated d counts in: its financial year, its quarter
+-- and 'All time'. A record with no date counts in 'All time' only.
 create or replace macro periods_of(d) as
-    list_filter([financial_year(d), 'All time'], lambda x: x is not null);
+    list_filter([financial_year(d), fy_quarter(d), 'All time'], lambda x: x is not null);
+
+-- A breakdown value: the one value its records agree on, 'mixed' when
+-- they differ, 'unknown' when none is known. n is count(distinct v).
+create or replace macro one_or_mixed(n, v) as
+    case when n = 0 then 'unknown' when n = 1 then v::varchar else 'mixed' end;
 
 -- The 95% Wilson score interval of the proportion n / d, in percent: unlike
 -- p +/- 1.96 se it stays inside 0-100 and is honest for small d and for

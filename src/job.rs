@@ -108,6 +108,8 @@ pub struct RunSummary {
     pub models_built: usize,
     pub model_tests_passed: usize,
     pub indicator_rows: usize,
+    /// Indicator figures hidden by small-cell suppression (primary, secondary).
+    pub cells_suppressed: crate::suppress::Counts,
     /// Partners cleaned again, and partners carried over from the previous snapshot.
     pub recomputed_partners: Vec<String>,
     pub reused_partners: Vec<String>,
@@ -530,7 +532,23 @@ fn build_and_publish(ctx: BuildContext<'_>, entry: &mut LedgerEntry) -> Result<R
     };
     let metrics = clock.stage(
         "warehouse",
-        || warehouse::build(&db, &lake_input, project, run_id),
+        || -> Result<warehouse::BuildMetrics> {
+            // A published run that died before adding its figures to the history adds them now.
+            if let Some(current) = crate::snapshots::current_id(&plan.output) {
+                warehouse::record_history(&plan.output, &current)?;
+            }
+            let history = warehouse::history_dir(&plan.output);
+            let build = warehouse::BuildOptions {
+                run_id,
+                as_of: opts.today(),
+                suppression_k: plan.suppression.k,
+                history: &history,
+            };
+            let metrics = warehouse::build(&db, &lake_input, project, &build)?;
+            let conn = warehouse::open(&db)?;
+            warehouse::export_run_history(&conn, run_id, &wh_dir.join(warehouse::HISTORY_FILE))?;
+            Ok(metrics)
+        },
         |r| r.as_ref().map(|m| m.indicator_rows as u64).unwrap_or(0),
     )?;
 
@@ -538,8 +556,15 @@ fn build_and_publish(ctx: BuildContext<'_>, entry: &mut LedgerEntry) -> Result<R
     let totals = Totals::of(&files);
     let reports = building.join("reports");
     std::fs::create_dir_all(&reports).map_err(Error::io(&reports))?;
+    let names: BTreeMap<&str, &str> = plan
+        .pipelines
+        .iter()
+        .map(|(_, p)| (p.partner_id.as_str(), p.name.as_str()))
+        .collect();
     let facts = report::RunFacts {
         run_id: run_id.to_string(),
+        version: env!("CARGO_PKG_VERSION").to_string(),
+        as_of: opts.today().to_string(),
         finished_at: Utc::now().format("%Y-%m-%d %H:%M UTC").to_string(),
         files_read: distinct_files(&files, false),
         files_failed: distinct_files(&files, true),
@@ -547,18 +572,24 @@ fn build_and_publish(ctx: BuildContext<'_>, entry: &mut LedgerEntry) -> Result<R
         rows_kept: totals.table_rows.iter().map(|(k, v)| (k.clone(), *v)).collect(),
         rows_quarantined: totals.quarantined,
         duplicates_removed: totals.duplicates,
-        exports: files.iter().map(|f| (f.partner_id.clone(), f.file.clone())).collect(),
+        exports: files
+            .iter()
+            .map(|f| report::ExportFact {
+                partner: names.get(f.partner_id.as_str()).unwrap_or(&f.partner_id.as_str()).to_string(),
+                file: f.file.clone(),
+                modified: f
+                    .exported_at
+                    .map(|t| t.format("%Y-%m-%d %H:%M UTC").to_string())
+                    .unwrap_or_default(),
+                rows_read: f.rows_read,
+            })
+            .collect(),
     };
-    let catalogue: Vec<warehouse::IndicatorMeta> = project.indicators().cloned().collect();
     clock.stage(
         "report",
         || -> Result<usize> {
             let conn = warehouse::open(&db)?;
-            let rows = report::read_indicators(&conn)?;
-            report::write_csv(&rows, &reports.join("indicators.csv"))?;
-            let scorecard = report::read_scorecard(&conn)?;
-            report::write_html(&rows, &catalogue, &facts, &scorecard, &reports.join("index.html"))?;
-            Ok(rows.len())
+            report::write_all(&conn, &reports, &plan.model, project, &facts, plan.suppression.k)
         },
         |r| r.as_ref().map(|n| *n as u64).unwrap_or(0),
     )?;
@@ -587,6 +618,7 @@ fn build_and_publish(ctx: BuildContext<'_>, entry: &mut LedgerEntry) -> Result<R
         models_built: metrics.models,
         model_tests_passed: metrics.tests,
         indicator_rows: metrics.indicator_rows,
+        cells_suppressed: metrics.suppressed,
         recomputed_partners: recomputed,
         reused_partners: reused,
         ingest_times: times,
@@ -631,6 +663,7 @@ fn build_and_publish(ctx: BuildContext<'_>, entry: &mut LedgerEntry) -> Result<R
     checkpoint(&opts, FaultPoint::SnapshotRenamed);
     crate::snapshots::make_current(&plan.output, run_id)?;
     checkpoint(&opts, FaultPoint::CurrentSwitched);
+    warehouse::record_history(&plan.output, run_id)?;
     swap_dir(restricted_building, &restricted_root.join("latest"))?;
     ledger::append(&plan.output, entry)?;
     crate::snapshots::prune(&plan.output, plan.retention, opts.now)?;

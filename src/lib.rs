@@ -28,6 +28,7 @@ pub mod privacy;
 pub mod progress;
 pub mod report;
 pub mod snapshots;
+pub mod suppress;
 pub mod synth;
 pub mod warehouse;
 

@@ -11,7 +11,9 @@
 //! are off, so a nightly run behaves the same offline.
 
 use std::collections::{BTreeMap, HashSet};
-use std::path::Path;
+use std::path::{Path, PathBuf};
+
+use chrono::NaiveDate;
 
 use duckdb::Connection;
 use serde::{Deserialize, Serialize};
@@ -63,8 +65,12 @@ pub struct IndicatorMeta {
     pub source: String,
     /// The date that places a record in a financial year.
     pub period_by: String,
+    /// The breakdowns it can be shown by, besides the consortium total.
     #[serde(default)]
     pub dimensions: Vec<String>,
+    /// Targets the programme set, by period ("FY 2025-26" = 25.0).
+    #[serde(default)]
+    pub targets: BTreeMap<String, f64>,
 }
 
 /// One SQL model with its metadata.
@@ -198,17 +204,32 @@ pub struct LakeInput<'a> {
     pub partners: Vec<(String, String)>,
 }
 
+/// What the build needs to know about its run.
+pub struct BuildOptions<'a> {
+    pub run_id: &'a str,
+    /// The date the figures are as of: the current period ends here.
+    pub as_of: NaiveDate,
+    /// Small-cell suppression threshold (config `suppression.k`).
+    pub suppression_k: u32,
+    /// Folder of earlier runs' indicator values (`output/history/indicator_values`).
+    pub history: &'a Path,
+}
+
 /// What the build did.
 #[derive(Debug, Clone, Serialize)]
 pub struct BuildMetrics {
     pub models: usize,
     pub tests: usize,
     pub indicator_rows: usize,
+    pub suppressed: crate::suppress::Counts,
 }
 
 /// Build the warehouse file at `path` (which must not exist) from the lake.
-pub fn build(path: &Path, lake: &LakeInput<'_>, project: &Project, run_id: &str) -> Result<BuildMetrics> {
+pub fn build(path: &Path, lake: &LakeInput<'_>, project: &Project, opts: &BuildOptions<'_>) -> Result<BuildMetrics> {
+    let run_id = opts.run_id;
     let conn = open(path)?;
+    conn.execute_batch(&format!("set variable as_of = date '{}'", opts.as_of.format("%Y-%m-%d")))
+        .map_err(Error::warehouse("setting the as-of date"))?;
     conn.execute_batch("create table raw_partners (partner_id varchar primary key, partner_name varchar not null)")
         .map_err(Error::warehouse("creating raw_partners"))?;
     {
@@ -239,8 +260,10 @@ pub fn build(path: &Path, lake: &LakeInput<'_>, project: &Project, run_id: &str)
             indicator_id varchar not null, period varchar not null,
             dimension varchar not null, dimension_value varchar not null,
             numerator double, denominator double, value double,
-            ci_low double, ci_high double,
-            naive_numerator double, naive_denominator double, naive_value double,
+            ci_low double, ci_high double, cell_size double,
+            suppressed boolean not null default false, suppression_reason varchar,
+            naive_numerator double, naive_denominator double, naive_value double, naive_cell_size double,
+            naive_suppressed boolean not null default false, naive_suppression_reason varchar,
             unit varchar not null, run_id varchar not null)",
     )
     .map_err(Error::warehouse("creating indicator_values"))?;
@@ -248,22 +271,23 @@ pub fn build(path: &Path, lake: &LakeInput<'_>, project: &Project, run_id: &str)
         let ctx = format!("model sql/{}/{}.sql", m.layer, m.name);
         if let Some(ind) = &m.indicator {
             let sql = format!(
-                "insert into indicator_values
-                 select {id}, period, dimension, dimension_value, numerator, denominator, value,
-                        {ci}, null, null, null, {unit}, {run}
+                "insert into indicator_values by name
+                 select {id} as indicator_id, period, dimension, dimension_value, numerator, denominator, value,
+                        {ci}, cell_size, {unit} as unit, {run} as run_id
                  from ({body})",
                 // A rate's 95% Wilson interval; counts and sums have none.
                 ci = if ind.unit == "%" {
-                    "wilson_low(numerator, denominator), wilson_high(numerator, denominator)"
+                    "wilson_low(numerator, denominator) as ci_low, wilson_high(numerator, denominator) as ci_high"
                 } else {
-                    "null, null"
+                    "null as ci_low, null as ci_high"
                 },
                 id = sql_string(&ind.id),
                 unit = sql_string(&ind.unit),
                 run = sql_string(run_id),
                 body = m.sql.trim().trim_end_matches(';')
             );
-            conn.execute_batch(&sql).map_err(Error::warehouse(ctx))?;
+            conn.execute_batch(&sql).map_err(Error::warehouse(ctx.clone()))?;
+            check_dimensions(&conn, ind, &ctx)?;
         } else {
             let sql = format!("create table {} as {}", m.name, m.sql.trim().trim_end_matches(';'));
             conn.execute_batch(&sql).map_err(Error::warehouse(ctx))?;
@@ -282,15 +306,18 @@ pub fn build(path: &Path, lake: &LakeInput<'_>, project: &Project, run_id: &str)
              naive_value = case
                  when c.unit = '%' then 100.0 * s.n / nullif(s.d, 0)
                  when c.unit in ('count', 'INR') then s.n
-             end
+             end,
+             naive_cell_size = s.size
          from (
-             select indicator_id, period, sum(numerator) as n, sum(denominator) as d
-             from indicator_values where dimension = 'partner' group by all
+             select indicator_id, period, sum(numerator) as n, sum(denominator) as d, sum(cell_size) as size
+             from indicator_values where dimension = 'partner' and unit <> 'days' group by all
          ) s
          where c.dimension = 'consortium' and c.indicator_id = s.indicator_id and c.period = s.period",
     )
     .map_err(Error::warehouse("summing partners beside the consortium figures"))?;
+    let suppressed = crate::suppress::apply(&conn, opts.suppression_k)?;
     write_indicator_catalog(&conn, project)?;
+    load_history(&conn, opts)?;
     let indicator_rows: usize = conn
         .query_row("select count(*) from indicator_values", [], |r| r.get::<_, i64>(0))
         .map_err(Error::warehouse("counting indicator_values"))? as usize;
@@ -300,18 +327,135 @@ pub fn build(path: &Path, lake: &LakeInput<'_>, project: &Project, run_id: &str)
         models: project.models.len(),
         tests,
         indicator_rows,
+        suppressed,
     })
+}
+
+/// An indicator may only produce the breakdowns its metadata declares, so
+/// the codebook and the reports never promise one that is not there.
+fn check_dimensions(conn: &Connection, ind: &IndicatorMeta, ctx: &str) -> Result<()> {
+    let mut stmt = conn
+        .prepare("select distinct dimension from indicator_values where indicator_id = ? order by 1")
+        .map_err(Error::warehouse(ctx.to_string()))?;
+    let found: Vec<String> = stmt
+        .query_map([&ind.id], |r| r.get(0))
+        .and_then(|rows| rows.collect())
+        .map_err(Error::warehouse(ctx.to_string()))?;
+    let undeclared: Vec<&String> = found
+        .iter()
+        .filter(|d| *d != "consortium" && !ind.dimensions.contains(d))
+        .collect();
+    if undeclared.is_empty() {
+        Ok(())
+    } else {
+        Err(Error::Config {
+            path: format!("sql/indicators/{}.toml", ind.id).into(),
+            problems: vec![format!(
+                "the indicator produces breakdowns its `dimensions` does not declare: {undeclared:?}"
+            )],
+        })
+    }
+}
+
+/// The folder of the indicator history under `output`.
+pub fn history_dir(output: &Path) -> PathBuf {
+    output.join("history").join("indicator_values")
+}
+
+/// The file a run's indicator values are kept in, inside its snapshot and
+/// (once published) in the history folder.
+pub const HISTORY_FILE: &str = "indicator_values.parquet";
+
+/// `indicator_history`: every published run's indicator values (the files
+/// in the history folder) and this run's, each with its run_id and as-of
+/// date, so trends across nightly runs show and a past report can be
+/// reproduced. This run's values are also written beside the warehouse,
+/// to be added to the history folder when the run is published.
+fn load_history(conn: &Connection, opts: &BuildOptions<'_>) -> Result<()> {
+    let err = || Error::warehouse("building indicator_history");
+    let earlier: Vec<PathBuf> = match std::fs::read_dir(opts.history) {
+        Ok(entries) => entries
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| {
+                p.extension().is_some_and(|e| e == "parquet")
+                    && p.file_stem().is_some_and(|s| s.to_string_lossy() != opts.run_id)
+            })
+            .collect(),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => vec![],
+        Err(e) => return Err(Error::io(opts.history)(e)),
+    };
+    conn.execute_batch(&format!(
+        "create table indicator_history as
+         select *, date '{}' as as_of from indicator_values",
+        opts.as_of.format("%Y-%m-%d")
+    ))
+    .map_err(err())?;
+    if !earlier.is_empty() {
+        let list = earlier
+            .iter()
+            .map(|p| sql_string(&p.to_string_lossy()))
+            .collect::<Vec<_>>()
+            .join(", ");
+        // union_by_name: a run from before a column existed still loads.
+        conn.execute_batch(&format!(
+            "insert into indicator_history by name
+             select * from read_parquet([{list}], union_by_name = true)"
+        ))
+        .map_err(err())?;
+    }
+    Ok(())
+}
+
+/// Write this run's indicator values (from `indicator_history`) to `file`.
+pub fn export_run_history(conn: &Connection, run_id: &str, file: &Path) -> Result<()> {
+    conn.execute_batch(&format!(
+        "copy (select * from indicator_history where run_id = {}) to {} (format parquet)",
+        sql_string(run_id),
+        sql_string(&file.to_string_lossy())
+    ))
+    .map_err(Error::warehouse(format!("writing {}", file.display())))
+}
+
+/// Add a published snapshot's indicator values to the history folder (an
+/// atomic rename, so a crash leaves the file whole or absent). Done after
+/// the snapshot is published, and again by the next run for a snapshot
+/// whose run died before it could: a history file exists only for a run
+/// that was published.
+pub fn record_history(output: &Path, snapshot_id: &str) -> Result<()> {
+    let from = output
+        .join("snapshots")
+        .join(snapshot_id)
+        .join("warehouse")
+        .join(HISTORY_FILE);
+    let dir = history_dir(output);
+    let to = dir.join(format!("{snapshot_id}.parquet"));
+    if to.exists() || !from.exists() {
+        return Ok(());
+    }
+    std::fs::create_dir_all(&dir).map_err(Error::io(&dir))?;
+    let tmp = dir.join(format!(".{snapshot_id}.parquet.tmp"));
+    std::fs::copy(&from, &tmp).map_err(Error::io(&tmp))?;
+    std::fs::File::open(&tmp)
+        .and_then(|f| f.sync_all())
+        .map_err(Error::io(&tmp))?;
+    std::fs::rename(&tmp, &to).map_err(Error::io(&to))
 }
 
 fn write_indicator_catalog(conn: &Connection, project: &Project) -> Result<()> {
     conn.execute_batch(
         "create table indicators (indicator_id varchar primary key, title varchar, definition varchar,
-         numerator varchar, denominator varchar, unit varchar, better varchar, source varchar, period_by varchar)",
+         numerator varchar, denominator varchar, unit varchar, better varchar, source varchar, period_by varchar,
+         dimensions varchar[]);
+         create table indicator_targets (indicator_id varchar, period varchar, target double,
+         primary key (indicator_id, period))",
     )
     .map_err(Error::warehouse("creating indicators"))?;
     let mut stmt = conn
-        .prepare("insert into indicators values (?, ?, ?, ?, ?, ?, ?, ?, ?)")
+        .prepare("insert into indicators values (?, ?, ?, ?, ?, ?, ?, ?, ?, string_split(?, ','))")
         .map_err(Error::warehouse("preparing indicators"))?;
+    let mut targets = conn
+        .prepare("insert into indicator_targets values (?, ?, ?)")
+        .map_err(Error::warehouse("preparing indicator_targets"))?;
     for i in project.indicators() {
         stmt.execute(duckdb::params![
             i.id,
@@ -322,9 +466,15 @@ fn write_indicator_catalog(conn: &Connection, project: &Project) -> Result<()> {
             i.unit,
             i.better,
             i.source,
-            i.period_by
+            i.period_by,
+            i.dimensions.join(",")
         ])
         .map_err(Error::warehouse("writing indicators"))?;
+        for (period, target) in &i.targets {
+            targets
+                .execute(duckdb::params![i.id, period, target])
+                .map_err(Error::warehouse("writing indicator_targets"))?;
+        }
     }
     Ok(())
 }
@@ -408,6 +558,103 @@ mod tests {
         let (l, h) = ci(20.0, 20.0);
         assert!(close(l, 83.89) && close(h, 100.0), "{l:?}-{h:?}");
         assert_eq!(ci(0.0, 0.0), (None, None));
+    }
+
+    /// A file of `sql/tests/`.
+    #[derive(Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct LogicTest {
+        indicator: String,
+        #[serde(default)]
+        models: Vec<String>,
+        case: Vec<LogicCase>,
+    }
+
+    #[derive(Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct LogicCase {
+        name: String,
+        setup: String,
+        expect: String,
+        #[serde(default)]
+        quarters: bool,
+    }
+
+    /// The SQL logic tests of sql/tests/ (see its README): hand-made inputs
+    /// and the exact rows each indicator must give.
+    #[test]
+    fn every_indicator_gives_the_expected_rows_on_hand_made_inputs() {
+        let project = Project::load().unwrap();
+        let tests = SQL_DIR.get_dir("tests").expect("sql/tests");
+        let mut covered = HashSet::new();
+        let mut cases = 0;
+        for f in tests.files().filter(|f| f.path().extension().is_some_and(|e| e == "toml")) {
+            let t: LogicTest = toml::from_str(f.contents_utf8().unwrap())
+                .unwrap_or_else(|e| panic!("sql/{}: {e}", f.path().display()));
+            let model = |name: &str| {
+                project
+                    .models
+                    .iter()
+                    .find(|m| m.name == name)
+                    .unwrap_or_else(|| panic!("sql/{}: no model {name}", f.path().display()))
+            };
+            let indicator = model(&t.indicator);
+            assert!(indicator.indicator.is_some(), "{} is not an indicator", t.indicator);
+            assert!(!t.case.is_empty(), "sql/{}: no case", f.path().display());
+            covered.insert(t.indicator.clone());
+            for c in &t.case {
+                let conn = Connection::open_in_memory().unwrap();
+                conn.execute_batch(&project.macros).unwrap();
+                conn.execute_batch(&c.setup)
+                    .unwrap_or_else(|e| panic!("{} / {}: setup: {e}", t.indicator, c.name));
+                for m in &t.models {
+                    conn.execute_batch(&format!("create table {m} as {}", model(m).sql.trim().trim_end_matches(';')))
+                        .unwrap_or_else(|e| panic!("{} / {}: model {m}: {e}", t.indicator, c.name));
+                }
+                let sql = format!(
+                    "select period, dimension, dimension_value, numerator, denominator, value, cell_size
+                     from ({}) order by all",
+                    indicator.sql.trim().trim_end_matches(';')
+                );
+                let mut stmt = conn.prepare(&sql).unwrap();
+                let num = |x: Option<f64>| x.map(|v| format!("{}", (v * 100.0).round() / 100.0)).unwrap_or_default();
+                let mut got: Vec<String> = stmt
+                    .query_map([], |r| {
+                        Ok([
+                            r.get::<_, String>(0)?,
+                            r.get(1)?,
+                            r.get(2)?,
+                            num(r.get(3)?),
+                            num(r.get(4)?),
+                            num(r.get(5)?),
+                            num(r.get(6)?),
+                        ]
+                        .join(","))
+                    })
+                    .unwrap()
+                    .map(|r| r.unwrap())
+                    .filter(|row| c.quarters || !row.split(',').next().unwrap().contains(" Q"))
+                    .collect();
+                got.sort();
+                let mut want: Vec<String> = c
+                    .expect
+                    .lines()
+                    .map(str::trim)
+                    .filter(|l| !l.is_empty())
+                    .map(String::from)
+                    .collect();
+                want.sort();
+                assert_eq!(got, want, "{} / {}", t.indicator, c.name);
+                cases += 1;
+            }
+        }
+        let missing: Vec<&str> = project
+            .indicators()
+            .map(|i| i.id.as_str())
+            .filter(|id| !covered.contains(*id))
+            .collect();
+        assert!(missing.is_empty(), "indicators with no SQL logic test in sql/tests/: {missing:?}");
+        assert!(cases >= 21, "{cases}");
     }
 
     #[test]

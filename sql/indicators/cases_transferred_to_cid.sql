@@ -1,14 +1,14 @@
--- Cases transferred to the CID, by the financial year of the transfer, per partner and for the consortium's linked cases.
+-- Cases transferred to the CID, by the financial year of the transfer.
+-- Per partner, for the consortium's linked cases, and by each breakdown.
 with
 
 cases as (
     select * from fct_cases_by_scope
 ),
 
-transferred as (
+counted as (
     select
-        dimension,
-        dimension_value,
+        *,
         unnest(periods_of(cid_transfer_date)) as period,
     from cases
     where is_transferred_to_cid
@@ -22,7 +22,8 @@ final as (
         count(*)::double as numerator,
         null::double as denominator,
         numerator as value,
-    from transferred
+        count(*)::double as cell_size,
+    from counted
     group by period, dimension, dimension_value
 )
 

@@ -1,16 +1,15 @@
 -- NCRB charge-sheeting rate = charge-sheeted / (charge-sheeted + final reports) x 100,
--- by the financial year of the police report, per partner and for the consortium's linked cases.
+-- by the financial year of the police report.
+-- Per partner, for the consortium's linked cases, and by each breakdown.
 with
 
 cases as (
     select * from fct_cases_by_scope
 ),
 
-disposed as (
+counted as (
     select
-        dimension,
-        dimension_value,
-        police_disposal,
+        *,
         unnest(periods_of(police_disposal_date)) as period,
     from cases
     where police_disposal is not null
@@ -24,7 +23,8 @@ final as (
         count(*) filter (where police_disposal = 'chargesheet')::double as numerator,
         count(*)::double as denominator,
         100.0 * numerator / denominator as value,
-    from disposed
+        count(*)::double as cell_size,
+    from counted
     group by period, dimension, dimension_value
 )
 

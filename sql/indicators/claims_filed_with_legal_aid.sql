@@ -1,14 +1,14 @@
--- Claims filed with legal-aid help, by the financial year of the application, per partner and for the consortium's linked claims.
+-- Claims filed with legal-aid help, by the financial year of the application.
+-- Per partner, for the consortium's linked claims, and by each breakdown.
 with
 
 claims as (
     select * from fct_claims_by_scope
 ),
 
-filed as (
+counted as (
     select
-        dimension,
-        dimension_value,
+        *,
         unnest(periods_of(application_date)) as period,
     from claims
     where filed_with_legal_aid
@@ -22,7 +22,8 @@ final as (
         count(*)::double as numerator,
         null::double as denominator,
         numerator as value,
-    from filed
+        count(*)::double as cell_size,
+    from counted
     group by period, dimension, dimension_value
 )
 

@@ -1,18 +1,17 @@
--- Sum of final awards, by the financial year of the award, per partner and for the consortium's linked claims.
+-- Sum of final awards, by the financial year of the award.
+-- Per partner, for the consortium's linked claims, and by each breakdown.
 with
 
 claims as (
     select * from fct_claims_by_scope
 ),
 
-awarded as (
+counted as (
     select
-        dimension,
-        dimension_value,
-        awarded_amount_inr,
+        *,
         unnest(periods_of(award_date)) as period,
     from claims
-    where awarded_amount_inr is not null and awarded_amount_inr > 0
+    where awarded_amount_inr > 0
 ),
 
 final as (
@@ -23,7 +22,8 @@ final as (
         sum(awarded_amount_inr)::double as numerator,
         null::double as denominator,
         numerator as value,
-    from awarded
+        count(*)::double as cell_size,
+    from counted
     group by period, dimension, dimension_value
 )
 

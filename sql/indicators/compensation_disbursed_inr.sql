@@ -1,18 +1,17 @@
--- Sum of amounts paid, by the financial year of payment, per partner and for the consortium's linked claims.
+-- Sum of payments made, by the financial year of the payment.
+-- Per partner, for the consortium's linked claims, and by each breakdown.
 with
 
 claims as (
     select * from fct_claims_by_scope
 ),
 
-paid as (
+counted as (
     select
-        dimension,
-        dimension_value,
-        disbursed_amount_inr,
+        *,
         unnest(periods_of(disbursed_date)) as period,
     from claims
-    where disbursed_amount_inr is not null and disbursed_amount_inr > 0
+    where disbursed_amount_inr > 0
 ),
 
 final as (
@@ -23,7 +22,8 @@ final as (
         sum(disbursed_amount_inr)::double as numerator,
         null::double as denominator,
         numerator as value,
-    from paid
+        count(*)::double as cell_size,
+    from counted
     group by period, dimension, dimension_value
 )
 

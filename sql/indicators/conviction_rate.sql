@@ -1,16 +1,15 @@
 -- NCRB conviction rate = convicted / (convicted + acquitted + discharged) x 100,
--- by the financial year of the judgment, per partner and for the consortium's linked cases.
+-- by the financial year of the judgment.
+-- Per partner, for the consortium's linked cases, and by each breakdown.
 with
 
 cases as (
     select * from fct_cases_by_scope
 ),
 
-completed as (
+counted as (
     select
-        dimension,
-        dimension_value,
-        outcome,
+        *,
         unnest(periods_of(judgment_date)) as period,
     from cases
     where is_trial_completed
@@ -24,7 +23,8 @@ final as (
         count(*) filter (where outcome = 'convicted')::double as numerator,
         count(*)::double as denominator,
         100.0 * numerator / denominator as value,
-    from completed
+        count(*)::double as cell_size,
+    from counted
     group by period, dimension, dimension_value
 )
 

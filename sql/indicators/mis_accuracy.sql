@@ -22,6 +22,7 @@ final as (
         sum(clean_records)::double as numerator,
         sum(records)::double as denominator,
         100.0 * numerator / nullif(denominator, 0) as value,
+        sum(records)::double as cell_size,
     from scoped
     group by dimension, dimension_value
 )

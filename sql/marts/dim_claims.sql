@@ -25,6 +25,7 @@ golden as (
     select
         claim_key,
         any_value(case_key) filter (where case_key is not null) as case_key,
+        any_value(person_key) filter (where person_key is not null) as person_key,
         count(*) as records,
         count(distinct partner_id) as partners,
         list(distinct partner_id order by partner_id) as partner_ids,

@@ -10,7 +10,7 @@ claims as (
 ),
 
 links as (
-    select partner_id, source_file, source_row, claim_key, case_key, records_in_claim,
+    select partner_id, source_file, source_row, claim_key, case_key, person_key, records_in_claim,
     from stg_lake__link_claims
 ),
 
@@ -30,6 +30,7 @@ final as (
         partner_id || ':' || claim_ref as claim_record_id,
         claim_key,
         case_key,
+        person_key,
         records_in_claim,
         partner_id,
         claim_ref,

@@ -14,6 +14,7 @@ final as (
         source_row,
         claim_key,
         case_key,
+        person_key,
         records_in_claim,
         linked_by,
     from source

@@ -51,6 +51,31 @@ pub struct ProjectFile {
     /// When a partner's export counts as stale in `tafteesh status`.
     #[serde(default)]
     pub freshness: Freshness,
+    /// Small-cell suppression of everything the reports publish.
+    #[serde(default)]
+    pub suppression: Suppression,
+}
+
+/// Reports show no figure built from 1 to k-1 cases, claims or people
+/// (counts read "<k"), and hide a second figure wherever a hidden one could
+/// be recovered by subtraction from a total beside it (src/suppress.rs).
+/// 5 follows the health registries' practice; 10 the Counter Trafficking
+/// Data Collaborative's.
+#[derive(Debug, Clone, Copy, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Suppression {
+    #[serde(default = "default_k")]
+    pub k: u32,
+}
+
+impl Default for Suppression {
+    fn default() -> Self {
+        Suppression { k: default_k() }
+    }
+}
+
+fn default_k() -> u32 {
+    5
 }
 
 /// A partner whose newest export is older than `stale_after_days` is
@@ -190,6 +215,7 @@ pub struct Plan {
     pub key: Option<KeySource>,
     pub retention: Retention,
     pub freshness: Freshness,
+    pub suppression: Suppression,
     /// Record-linkage settings: `linkage.toml` beside tafteesh.toml when
     /// there is one, else the compiled-in `schemas/linkage/settings.toml`.
     pub linkage: crate::link::Settings,
@@ -230,6 +256,15 @@ impl Plan {
                 problems: vec!["retention.keep_last must be at least 1".into()],
             });
         }
+        if !(2..=100).contains(&project.suppression.k) {
+            return Err(Error::Config {
+                path: config_file,
+                problems: vec![format!(
+                    "suppression.k must be from 2 to 100 (it is {}): figures built from fewer cases than k are hidden",
+                    project.suppression.k
+                )],
+            });
+        }
         let linkage_path = base.join(LINKAGE_FILE);
         let (linkage, linkage_file) = if linkage_path.is_file() {
             let text = std::fs::read_to_string(&linkage_path).map_err(Error::io(&linkage_path))?;
@@ -255,6 +290,7 @@ impl Plan {
             linkage_file,
             retention: project.retention,
             freshness: project.freshness,
+            suppression: project.suppression,
             inbox: lexical_clean(&base.join(&project.inbox)),
             output: lexical_clean(&base.join(&project.output)),
             config_file,

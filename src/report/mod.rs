@@ -1,30 +1,44 @@
-//! The first report: the indicator table as CSV, and an HTML page a
-//! programme manager can open offline (no scripts, no network).
+//! Reports for people who do not open a terminal: an HTML dashboard
+//! (`dashboard`), an Excel workbook (`workbook`), the indicator table as
+//! CSV, and the codebook for the research team (`codebook`).
 //!
-//! Reports read only the warehouse's aggregate tables. They never see a
-//! token, let alone a name. (Small-cell suppression arrives with issue #5.)
+//! Reports read only the warehouse's aggregate tables, and of the indicator
+//! values only `indicator_values_published`, where small cells are already
+//! blanked (src/suppress.rs). They never see a token, let alone a name.
+//! Text that a partner wrote (file names, place names as written) is
+//! neutralised before it reaches a spreadsheet cell, so an export cannot
+//! smuggle a formula into a workbook or a CSV opened in Excel.
+
+pub mod codebook;
+pub mod dashboard;
+pub mod workbook;
 
 use std::path::Path;
 
-use minijinja::value::Serde;
-use minijinja::{Environment, Value, context};
 use serde::Serialize;
 
 use crate::error::{Error, Result};
-use crate::warehouse;
 
-/// One row of `indicator_values`, with its catalogue entry.
+/// One published figure: a row of `indicator_values_published`, with its
+/// catalogue entry and the period's dates.
 #[derive(Debug, Clone, Serialize)]
 pub struct IndicatorRow {
     pub indicator_id: String,
     pub title: String,
     pub unit: String,
     pub period: String,
-    /// "consortium" (linked entities) or "partner".
+    /// "year", "quarter" or "all".
+    pub period_type: String,
+    pub period_start: Option<chrono::NaiveDate>,
+    pub period_end: Option<chrono::NaiveDate>,
+    /// "consortium" (linked entities), "partner", or a breakdown
+    /// ("district", "police_district", "ahtu_unit", "sex", "age_at_rescue",
+    /// "trafficking_form").
     pub dimension: String,
-    /// "all" for the consortium, the partner_id for a partner.
+    /// "all" for the consortium, the partner_id for a partner, else the
+    /// breakdown's value.
     pub dimension_value: String,
-    /// What a reader sees for the column: the partner's name, or "Consortium (linked)".
+    /// What a reader sees for the row: the partner's name, "Consortium (linked)", the value.
     pub label: String,
     pub numerator: Option<f64>,
     pub denominator: Option<f64>,
@@ -32,29 +46,58 @@ pub struct IndicatorRow {
     /// A rate's 95% Wilson score interval, in percent.
     pub ci_low: Option<f64>,
     pub ci_high: Option<f64>,
+    /// Cases, claims, people or records the figure is built from.
+    pub cell_size: Option<f64>,
+    pub suppressed: bool,
+    /// "small_cell" or "complementary".
+    pub suppression_reason: Option<String>,
     /// Consortium rows: the sum over partners, double counting included.
     pub naive_numerator: Option<f64>,
     pub naive_denominator: Option<f64>,
     pub naive_value: Option<f64>,
+    pub naive_suppressed: bool,
+    /// The target the programme set for this period, if any.
+    pub target: Option<f64>,
 }
 
-/// Read the indicator values from a built warehouse.
+impl IndicatorRow {
+    /// The value as the reports print it, "<k" or "suppressed" when hidden.
+    pub fn text(&self, k: u32) -> String {
+        shown(&self.unit, self.value, self.suppressed, self.suppression_reason.as_deref(), k)
+    }
+}
+
+/// How a figure reads: its value, or why it is not shown.
+pub fn shown(unit: &str, value: Option<f64>, suppressed: bool, reason: Option<&str>, k: u32) -> String {
+    match (suppressed, reason) {
+        (true, Some(crate::suppress::PRIMARY)) if unit == "count" => format!("<{k}"),
+        (true, _) => "suppressed".into(),
+        (false, _) => display(unit, value),
+    }
+}
+
+/// Read every published figure of a built warehouse.
 pub fn read_indicators(conn: &duckdb::Connection) -> Result<Vec<IndicatorRow>> {
+    let err = || Error::warehouse("reading indicator_values_published");
     let mut stmt = conn
         .prepare(
-            "select v.indicator_id, i.title, v.unit, v.period, v.dimension, v.dimension_value,
-                 v.numerator, v.denominator, v.value, v.naive_numerator, v.naive_denominator, v.naive_value,
-                 v.ci_low, v.ci_high,
+            "select v.indicator_id, i.title, v.unit, v.period, coalesce(d.period_type, 'all'),
+                 case when d.period_type <> 'all' then d.period_start::varchar end, d.period_end::varchar, v.dimension, v.dimension_value,
                  case when v.dimension = 'consortium' then 'Consortium (linked)'
-                      else coalesce(p.partner_name, v.dimension_value) end
-             from indicator_values v
+                      when v.dimension = 'partner' then coalesce(p.partner_name, v.dimension_value)
+                      else v.dimension_value end,
+                 v.numerator, v.denominator, v.value, v.ci_low, v.ci_high, v.cell_size,
+                 v.suppressed, v.suppression_reason,
+                 v.naive_numerator, v.naive_denominator, v.naive_value, v.naive_suppressed, t.target
+             from indicator_values_published v
              join indicators i using (indicator_id)
+             left join dim_periods d using (period)
              left join dim_partners p on v.dimension = 'partner' and p.partner_id = v.dimension_value
-             where v.dimension in ('consortium', 'partner')
+             left join indicator_targets t using (indicator_id, period)
              order by v.indicator_id, v.period = 'All time' desc, v.period desc,
-                      v.dimension = 'consortium' desc, v.dimension_value",
+                      v.dimension = 'consortium' desc, v.dimension, v.dimension_value",
         )
-        .map_err(Error::warehouse("reading indicator_values"))?;
+        .map_err(err())?;
     let rows = stmt
         .query_map([], |r| {
             Ok(IndicatorRow {
@@ -62,27 +105,85 @@ pub fn read_indicators(conn: &duckdb::Connection) -> Result<Vec<IndicatorRow>> {
                 title: r.get(1)?,
                 unit: r.get(2)?,
                 period: r.get(3)?,
-                dimension: r.get(4)?,
-                dimension_value: r.get(5)?,
-                numerator: r.get(6)?,
-                denominator: r.get(7)?,
-                value: r.get(8)?,
-                naive_numerator: r.get(9)?,
-                naive_denominator: r.get(10)?,
-                naive_value: r.get(11)?,
-                label: r.get(14)?,
-                ci_low: r.get(12)?,
-                ci_high: r.get(13)?,
+                period_type: r.get(4)?,
+                period_start: date(r.get(5)?),
+                period_end: date(r.get(6)?),
+                dimension: r.get(7)?,
+                dimension_value: r.get(8)?,
+                label: r.get(9)?,
+                numerator: r.get(10)?,
+                denominator: r.get(11)?,
+                value: r.get(12)?,
+                ci_low: r.get(13)?,
+                ci_high: r.get(14)?,
+                cell_size: r.get(15)?,
+                suppressed: r.get(16)?,
+                suppression_reason: r.get(17)?,
+                naive_numerator: r.get(18)?,
+                naive_denominator: r.get(19)?,
+                naive_value: r.get(20)?,
+                naive_suppressed: r.get(21)?,
+                target: r.get(22)?,
             })
         })
-        .map_err(Error::warehouse("reading indicator_values"))?
-        .collect::<std::result::Result<Vec<_>, _>>()
-        .map_err(Error::warehouse("reading indicator_values"))?;
-    Ok(rows)
+        .map_err(err())?;
+    rows.collect::<std::result::Result<Vec<_>, _>>().map_err(err())
 }
 
-/// Write the indicator table as CSV.
-pub fn write_csv(rows: &[IndicatorRow], path: &Path) -> Result<()> {
+/// A date DuckDB gave as text.
+fn date(text: Option<String>) -> Option<chrono::NaiveDate> {
+    text.and_then(|t| chrono::NaiveDate::parse_from_str(&t, "%Y-%m-%d").ok())
+}
+
+/// A consortium figure (All time) as each published run saw it.
+#[derive(Debug, Clone, Serialize)]
+pub struct RunPoint {
+    pub indicator_id: String,
+    pub run_id: String,
+    pub as_of: String,
+    pub value: Option<f64>,
+    pub suppressed: bool,
+}
+
+/// The consortium's All-time figures across runs, oldest first, from
+/// `indicator_history` (suppressed ones blanked, as each run published them).
+pub fn read_run_trend(conn: &duckdb::Connection) -> Result<Vec<RunPoint>> {
+    let err = || Error::warehouse("reading indicator_history");
+    let mut stmt = conn
+        .prepare(
+            "select indicator_id, run_id, as_of::varchar, case when not suppressed then value end, suppressed
+             from indicator_history
+             where dimension = 'consortium' and period = 'All time'
+             order by indicator_id, run_id",
+        )
+        .map_err(err())?;
+    let rows = stmt
+        .query_map([], |r| {
+            Ok(RunPoint {
+                indicator_id: r.get(0)?,
+                run_id: r.get(1)?,
+                as_of: r.get(2)?,
+                value: r.get(3)?,
+                suppressed: r.get(4)?,
+            })
+        })
+        .map_err(err())?;
+    rows.collect::<std::result::Result<Vec<_>, _>>().map_err(err())
+}
+
+/// Text a partner could have written, made safe for a spreadsheet cell: a
+/// leading =, +, -, @ (or tab, carriage return) would make Excel or
+/// LibreOffice read it as a formula, so it gets a leading apostrophe.
+pub fn neutralise(text: &str) -> std::borrow::Cow<'_, str> {
+    if text.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{text}").into()
+    } else {
+        text.into()
+    }
+}
+
+/// Write the published indicator table as CSV.
+pub fn write_csv(rows: &[IndicatorRow], k: u32, path: &Path) -> Result<()> {
     let io = |e: csv::Error| Error::io(path)(e.into());
     let mut w = csv::Writer::from_path(path).map_err(io)?;
     w.write_record([
@@ -90,6 +191,8 @@ pub fn write_csv(rows: &[IndicatorRow], path: &Path) -> Result<()> {
         "title",
         "unit",
         "period",
+        "period_start",
+        "period_end",
         "dimension",
         "dimension_value",
         "numerator",
@@ -97,35 +200,87 @@ pub fn write_csv(rows: &[IndicatorRow], path: &Path) -> Result<()> {
         "value",
         "ci_low",
         "ci_high",
+        "cell_size",
+        "shown_as",
+        "suppressed",
+        "suppression_reason",
         "naive_numerator",
         "naive_denominator",
         "naive_value",
+        "naive_suppressed",
+        "target",
     ])
     .map_err(io)?;
     let num = |x: Option<f64>| {
         x.map(|v| format!("{}", (v * 100.0).round() / 100.0))
             .unwrap_or_default()
     };
+    let date = |d: Option<chrono::NaiveDate>| d.map(|d| d.to_string()).unwrap_or_default();
     for r in rows {
         w.write_record([
             r.indicator_id.as_str(),
             &r.title,
             &r.unit,
             &r.period,
+            &date(r.period_start),
+            &date(r.period_end),
             &r.dimension,
-            &r.dimension_value,
+            &neutralise(&r.dimension_value),
             &num(r.numerator),
             &num(r.denominator),
             &num(r.value),
             &num(r.ci_low),
             &num(r.ci_high),
+            &num(r.cell_size),
+            &r.text(k),
+            if r.suppressed { "true" } else { "false" },
+            r.suppression_reason.as_deref().unwrap_or_default(),
             &num(r.naive_numerator),
             &num(r.naive_denominator),
             &num(r.naive_value),
+            if r.naive_suppressed { "true" } else { "false" },
+            &num(r.target),
         ])
         .map_err(io)?;
     }
     w.flush().map_err(Error::io(path))
+}
+
+/// The files every run writes to `reports/`.
+pub const DASHBOARD: &str = "index.html";
+pub const WORKBOOK: &str = "tafteesh-indicators.xlsx";
+pub const CSV: &str = "indicators.csv";
+pub const CODEBOOK: &str = "codebook.md";
+
+/// Write every report of a built warehouse into `dir`; returns the number
+/// of figures published.
+pub fn write_all(
+    conn: &duckdb::Connection,
+    dir: &Path,
+    model: &crate::config::Model,
+    project: &crate::warehouse::Project,
+    facts: &RunFacts,
+    k: u32,
+) -> Result<usize> {
+    let catalogue: Vec<crate::warehouse::IndicatorMeta> = project.indicators().cloned().collect();
+    let rows = read_indicators(conn)?;
+    let runs = read_run_trend(conn)?;
+    let scorecard = read_scorecard(conn)?;
+    write_csv(&rows, k, &dir.join(CSV))?;
+    dashboard::write(
+        &dashboard::Inputs {
+            rows: &rows,
+            catalogue: &catalogue,
+            runs: &runs,
+            facts,
+            scorecard: &scorecard,
+            k,
+        },
+        &dir.join(DASHBOARD),
+    )?;
+    workbook::write(&rows, &catalogue, facts, &scorecard, k, &dir.join(WORKBOOK))?;
+    codebook::write(model, project, k, &dir.join(CODEBOOK))?;
+    Ok(rows.len())
 }
 
 /// Rupees in Indian grouping: 12,34,567.
@@ -151,50 +306,26 @@ pub fn indian_grouping(n: i64) -> String {
     if neg { format!("-{out}") } else { out }
 }
 
-/// How a value reads in the report.
-fn display(unit: &str, value: Option<f64>) -> String {
+/// How a value reads in the reports.
+pub fn display(unit: &str, value: Option<f64>) -> String {
     match value {
         None => "–".into(),
         Some(v) => match unit {
             "%" => format!("{v:.1}%"),
+            "days" => format!("{} days", indian_grouping(v.round() as i64)),
             "INR" => format!("₹{}", indian_grouping(v.round() as i64)),
             _ => indian_grouping(v.round() as i64),
         },
     }
 }
 
-#[derive(Serialize)]
-struct Cell {
-    text: String,
-    detail: String,
-}
-
-/// A column of an indicator table.
-#[derive(Debug, Clone, PartialEq)]
-struct Column {
-    label: String,
-    dimension: String,
-    value: String,
-    /// The naive sum over partners beside the consortium figure.
-    naive: bool,
-}
-
-#[derive(Serialize)]
-struct Table {
-    id: String,
-    title: String,
-    definition: String,
-    numerator: String,
-    denominator: String,
-    source: String,
-    partners: Vec<String>,
-    rows: Vec<(String, Vec<Cell>)>,
-}
-
 /// Facts about the run shown at the top of the page.
 #[derive(Debug, Clone, Serialize)]
 pub struct RunFacts {
     pub run_id: String,
+    pub version: String,
+    /// The date the figures are as of.
+    pub as_of: String,
     pub finished_at: String,
     pub files_read: usize,
     pub files_failed: usize,
@@ -202,7 +333,17 @@ pub struct RunFacts {
     pub rows_kept: Vec<(String, usize)>,
     pub rows_quarantined: usize,
     pub duplicates_removed: usize,
-    pub exports: Vec<(String, String)>,
+    pub exports: Vec<ExportFact>,
+}
+
+/// One export file the figures come from.
+#[derive(Debug, Clone, Serialize)]
+pub struct ExportFact {
+    pub partner: String,
+    pub file: String,
+    /// When the partner exported it (the time in the file, else its modification time).
+    pub modified: String,
+    pub rows_read: usize,
 }
 
 /// The MIS accuracy scorecard as the report shows it: every cell as text.
@@ -258,105 +399,6 @@ pub fn read_scorecard(conn: &duckdb::Connection) -> Result<Scorecard> {
              limit 60",
         )?,
     })
-}
-
-/// Write the HTML page.
-pub fn write_html(
-    rows: &[IndicatorRow],
-    catalogue: &[warehouse::IndicatorMeta],
-    facts: &RunFacts,
-    scorecard: &Scorecard,
-    path: &Path,
-) -> Result<()> {
-    let mut tables = Vec::new();
-    for meta in catalogue {
-        let mine: Vec<&IndicatorRow> = rows.iter().filter(|r| r.indicator_id == meta.id).collect();
-        // Columns: the consortium's linked figure, the naive sum over
-        // partners beside it, then each partner.
-        let mut columns: Vec<Column> = Vec::new();
-        for r in &mine {
-            let col = Column {
-                label: r.label.clone(),
-                dimension: r.dimension.clone(),
-                value: r.dimension_value.clone(),
-                naive: false,
-            };
-            if !columns.contains(&col) {
-                if r.dimension == "consortium" {
-                    columns.push(Column {
-                        label: "Sum over partners (double counted)".into(),
-                        naive: true,
-                        ..col.clone()
-                    });
-                }
-                columns.push(col);
-            }
-        }
-        columns.sort_by_key(|c| (c.dimension != "consortium", c.naive, c.label.clone()));
-        let mut periods: Vec<String> = mine.iter().map(|r| r.period.clone()).collect();
-        periods.sort_by(|a, b| (b == "All time").cmp(&(a == "All time")).then(b.cmp(a)));
-        periods.dedup();
-        let table_rows = periods
-            .iter()
-            .map(|p| {
-                let cells = columns
-                    .iter()
-                    .map(|c| {
-                        let r = mine
-                            .iter()
-                            .find(|r| &r.period == p && r.dimension == c.dimension && r.dimension_value == c.value);
-                        let (num, den, value, ci) = match r {
-                            Some(r) if c.naive => (r.naive_numerator, r.naive_denominator, r.naive_value, None),
-                            Some(r) => (r.numerator, r.denominator, r.value, r.ci_low.zip(r.ci_high)),
-                            None => (None, None, None, None),
-                        };
-                        Cell {
-                            text: display(&meta.unit, value),
-                            detail: match den {
-                                Some(den) => {
-                                    let ratio = format!(
-                                        "{} / {}",
-                                        indian_grouping(num.unwrap_or(0.0) as i64),
-                                        indian_grouping(den as i64)
-                                    );
-                                    match ci {
-                                        Some((lo, hi)) => format!("{ratio}; 95% CI {lo:.1}–{hi:.1}%"),
-                                        None => ratio,
-                                    }
-                                }
-                                None => String::new(),
-                            },
-                        }
-                    })
-                    .collect();
-                (p.clone(), cells)
-            })
-            .collect();
-        tables.push(Table {
-            id: meta.id.clone(),
-            title: meta.title.clone(),
-            definition: meta.definition.clone(),
-            numerator: meta.numerator.clone(),
-            denominator: meta.denominator.clone().unwrap_or_default(),
-            source: meta.source.clone(),
-            partners: columns.into_iter().map(|c| c.label).collect(),
-            rows: table_rows,
-        });
-    }
-    let mut env = Environment::new();
-    env.add_template("index.html", include_str!("index.html"))
-        .map_err(|e| Error::Internal(format!("report template: {e}")))?;
-    let html = env
-        .get_template("index.html")
-        .and_then(|t| {
-            t.render(context! {
-                facts => Value::from(Serde(facts)),
-                tables => Value::from(Serde(&tables)),
-                scorecard => Value::from(Serde(scorecard)),
-            })
-        })
-        .map_err(|e| Error::Internal(format!("rendering the report: {e}")))?;
-    std::fs::write(path, html).map_err(Error::io(path))
 }
 
 #[cfg(test)]

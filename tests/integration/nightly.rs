@@ -125,8 +125,9 @@ fn warehouse_contents(db: &Path) -> BTreeMap<String, Vec<String>> {
     let conn = tafteesh::warehouse::open(db).unwrap();
     let (_, tables) = query_text(
         &conn,
+        // The ledger and the indicator history hold earlier runs by design.
         "select table_name from information_schema.tables
-         where table_name not in ('run_ledger', 'dq_accuracy_history') order by 1",
+         where table_name not in ('run_ledger', 'dq_accuracy_history', 'indicator_history') order by 1",
     );
     let mut out = BTreeMap::new();
     for t in tables {

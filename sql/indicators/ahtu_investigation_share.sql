@@ -1,0 +1,30 @@
+-- Share of trafficking cases investigated by an AHTU, by the financial year of the FIR.
+-- Per partner, for the consortium's linked cases, and by each breakdown.
+with
+
+cases as (
+    select * from fct_cases_by_scope
+),
+
+counted as (
+    select
+        *,
+        unnest(periods_of(fir_date)) as period,
+    from cases
+    where is_trafficking_case
+),
+
+final as (
+    select
+        period,
+        dimension,
+        dimension_value,
+        count(*) filter (where is_transferred_to_ahtu)::double as numerator,
+        count(*)::double as denominator,
+        100.0 * numerator / denominator as value,
+        count(*)::double as cell_size,
+    from counted
+    group by period, dimension, dimension_value
+)
+
+select * from final

@@ -1,0 +1,29 @@
+-- Compensation claims filed, by the financial year of the application.
+-- Per partner, for the consortium's linked claims, and by each breakdown.
+with
+
+claims as (
+    select * from fct_claims_by_scope
+),
+
+counted as (
+    select
+        *,
+        unnest(periods_of(application_date)) as period,
+    from claims
+),
+
+final as (
+    select
+        period,
+        dimension,
+        dimension_value,
+        count(*)::double as numerator,
+        null::double as denominator,
+        numerator as value,
+        count(*)::double as cell_size,
+    from counted
+    group by period, dimension, dimension_value
+)
+
+select * from final

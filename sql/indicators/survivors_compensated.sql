@@ -1,0 +1,30 @@
+-- Survivors who received compensation, by the financial year of the payment.
+-- Per partner, for the consortium's linked claims, and by each breakdown.
+with
+
+claims as (
+    select * from fct_claims_by_scope
+),
+
+counted as (
+    select
+        *,
+        unnest(periods_of(disbursed_date)) as period,
+    from claims
+    where disbursed_amount_inr > 0
+),
+
+final as (
+    select
+        period,
+        dimension,
+        dimension_value,
+        count(distinct survivor_key)::double as numerator,
+        null::double as denominator,
+        numerator as value,
+        count(distinct survivor_key)::double as cell_size,
+    from counted
+    group by period, dimension, dimension_value
+)
+
+select * from final

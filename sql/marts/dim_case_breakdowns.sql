@@ -1,0 +1,50 @@
+-- The values a linked case is broken down by: its district, police
+-- district and AHTU unit (from the golden record), and the sex, age group
+-- and form of trafficking of its survivors. A case with several survivors
+-- who differ is 'mixed'; with none linked, 'unknown'. So each case has
+-- exactly one value per breakdown and the rows of a breakdown add up to
+-- the consortium total.
+-- A case is inter-state when it was registered outside West Bengal or any
+-- of its survivors was taken to another state.
+with
+
+cases as (
+    select * from dim_cases
+),
+
+case_people as (
+    select distinct c.case_key, s.person_key,
+    from fct_cases c
+    join dim_survivors s using (survivor_record_id)
+    where c.case_key is not null and s.person_key is not null
+),
+
+people as (
+    select
+        cp.case_key,
+        one_or_mixed(count(distinct p.sex), any_value(p.sex)) as sex,
+        one_or_mixed(count(distinct p.age_at_rescue) filter (where p.age_at_rescue <> 'unknown'),
+                     any_value(p.age_at_rescue) filter (where p.age_at_rescue <> 'unknown')) as age_at_rescue,
+        one_or_mixed(count(distinct p.trafficking_form) filter (where p.trafficking_form <> 'unknown'),
+                     any_value(p.trafficking_form) filter (where p.trafficking_form <> 'unknown')) as trafficking_form,
+        bool_or(p.is_inter_state) as is_inter_state,
+    from case_people cp
+    join dim_person_breakdowns p using (person_key)
+    group by cp.case_key
+),
+
+final as (
+    select
+        c.case_key,
+        coalesce(c.district, 'unknown') as district,
+        coalesce(c.police_district, 'unknown') as police_district,
+        coalesce(c.ahtu_unit, 'none') as ahtu_unit,
+        coalesce(p.sex, 'unknown') as sex,
+        coalesce(p.age_at_rescue, 'unknown') as age_at_rescue,
+        coalesce(p.trafficking_form, 'unknown') as trafficking_form,
+        coalesce(p.is_inter_state, false) or coalesce(c.state <> 'West Bengal', false) as is_inter_state,
+    from cases c
+    left join people p using (case_key)
+)
+
+select * from final

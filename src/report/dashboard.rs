@@ -1,0 +1,552 @@
+//! The HTML dashboard: one self-contained file, emailed and opened offline.
+//! No script, no web font, no network: styles are inline and charts are
+//! SVG drawn here, so what the reader sees is what was rendered.
+//!
+//! It shows, per indicator: a headline card (the latest financial year's
+//! consortium figure with its interval, denominator and target status),
+//! the trend across financial years and across runs, and the breakdowns
+//! by partner and by district; then what was suppressed and why, the MIS
+//! accuracy scorecard, and which exports the figures come from.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::path::Path;
+
+use chrono::Datelike;
+
+use minijinja::value::Serde;
+use minijinja::{Environment, Value, context};
+use serde::Serialize;
+
+use super::{IndicatorRow, RunFacts, RunPoint, Scorecard, display, indian_grouping, shown};
+use crate::error::{Error, Result};
+use crate::warehouse::IndicatorMeta;
+
+/// Everything the page is made from.
+pub struct Inputs<'a> {
+    pub rows: &'a [IndicatorRow],
+    pub catalogue: &'a [IndicatorMeta],
+    pub runs: &'a [RunPoint],
+    pub facts: &'a RunFacts,
+    pub scorecard: &'a Scorecard,
+    pub k: u32,
+}
+
+#[derive(Serialize)]
+struct Card {
+    id: String,
+    title: String,
+    period: String,
+    text: String,
+    detail: String,
+    /// "met", "not met" or "" (no target for the period).
+    target: String,
+    target_text: String,
+}
+
+#[derive(Serialize)]
+struct Cell {
+    text: String,
+    detail: String,
+}
+
+#[derive(Serialize)]
+struct Grid {
+    columns: Vec<String>,
+    rows: Vec<(String, Vec<Cell>)>,
+}
+
+#[derive(Serialize)]
+struct Section {
+    id: String,
+    title: String,
+    definition: String,
+    numerator: String,
+    denominator: String,
+    source: String,
+    unit: String,
+    better: String,
+    years_chart: String,
+    runs_chart: String,
+    by_partner: Grid,
+    by_district: Grid,
+    hidden_primary: usize,
+    hidden_secondary: usize,
+}
+
+/// The detail line under a figure: "n / d; 95% CI lo–hi%", or "n claims" for a median.
+fn detail(r: &IndicatorRow) -> String {
+    if r.suppressed {
+        return match r.suppression_reason.as_deref() {
+            Some(crate::suppress::PRIMARY) => "fewer than k cases behind it".into(),
+            _ => "hidden so another small figure cannot be worked out".into(),
+        };
+    }
+    match (r.unit.as_str(), r.numerator, r.denominator) {
+        ("%", Some(n), Some(d)) => {
+            let ratio = format!("{} / {}", indian_grouping(n as i64), indian_grouping(d as i64));
+            match r.ci_low.zip(r.ci_high) {
+                Some((lo, hi)) => format!("{ratio}; 95% CI {lo:.1}–{hi:.1}%"),
+                None => ratio,
+            }
+        }
+        ("days", _, _) => r
+            .cell_size
+            .map(|n| format!("median of {}", indian_grouping(n as i64)))
+            .unwrap_or_default(),
+        ("INR", _, _) => r
+            .cell_size
+            .map(|n| format!("{} claims", indian_grouping(n as i64)))
+            .unwrap_or_default(),
+        _ => String::new(),
+    }
+}
+
+fn naive_cell(r: &IndicatorRow, k: u32) -> Cell {
+    if r.naive_suppressed {
+        return Cell {
+            text: shown(&r.unit, None, true, Some(crate::suppress::SECONDARY), k),
+            detail: String::new(),
+        };
+    }
+    Cell {
+        text: display(&r.unit, r.naive_value),
+        detail: match (r.unit.as_str(), r.naive_numerator, r.naive_denominator) {
+            ("%", Some(n), Some(d)) => format!("{} / {}", indian_grouping(n as i64), indian_grouping(d as i64)),
+            _ => String::new(),
+        },
+    }
+}
+
+/// Whether the figure meets the period's target.
+fn target_status(meta: &IndicatorMeta, r: &IndicatorRow) -> (String, String) {
+    match (r.target, r.value) {
+        (Some(t), Some(v)) if !r.suppressed => {
+            let met = if meta.better == "lower" { v <= t } else { v >= t };
+            (
+                if met { "met" } else { "not met" }.into(),
+                format!("target {}", display(&r.unit, Some(t))),
+            )
+        }
+        (Some(t), _) => ("".into(), format!("target {}", display(&r.unit, Some(t)))),
+        _ => ("".into(), String::new()),
+    }
+}
+
+/// Rows for one column set: the periods (years, then All time) by the
+/// consortium, the naive sum over partners, and each partner.
+fn by_partner(mine: &[&IndicatorRow], k: u32) -> Grid {
+    let mut partners: Vec<(String, String)> = mine
+        .iter()
+        .filter(|r| r.dimension == "partner")
+        .map(|r| (r.label.clone(), r.dimension_value.clone()))
+        .collect();
+    partners.sort();
+    partners.dedup();
+    let mut columns = vec![
+        "Consortium (linked)".to_string(),
+        "Sum over partners (double counted)".to_string(),
+    ];
+    columns.extend(partners.iter().map(|(l, _)| l.clone()));
+    let periods = periods(mine);
+    let empty = || Cell {
+        text: "–".into(),
+        detail: String::new(),
+    };
+    let rows = periods
+        .into_iter()
+        .map(|p| {
+            let find = |dim: &str, value: &str| {
+                mine.iter()
+                    .find(|r| r.period == p && r.dimension == dim && r.dimension_value == value)
+            };
+            let consortium = find("consortium", "all");
+            let mut cells = vec![
+                consortium.map_or_else(empty, |r| Cell {
+                    text: r.text(k),
+                    detail: detail(r),
+                }),
+                consortium.map_or_else(empty, |r| naive_cell(r, k)),
+            ];
+            for (_, id) in &partners {
+                cells.push(find("partner", id).map_or_else(empty, |r| Cell {
+                    text: r.text(k),
+                    detail: detail(r),
+                }));
+            }
+            (p, cells)
+        })
+        .collect();
+    Grid { columns, rows }
+}
+
+/// Districts down, the latest financial years and All time across.
+fn by_district(mine: &[&IndicatorRow], k: u32) -> Grid {
+    let mut periods = periods(mine);
+    // All time and the two latest years keep the table readable.
+    periods.truncate(3);
+    let mut districts: Vec<String> = mine
+        .iter()
+        .filter(|r| r.dimension == "district")
+        .map(|r| r.dimension_value.clone())
+        .collect();
+    districts.sort_by_key(|d| (d == "unknown", d.clone()));
+    districts.dedup();
+    let rows = districts
+        .into_iter()
+        .map(|d| {
+            let cells = periods
+                .iter()
+                .map(|p| {
+                    match mine
+                        .iter()
+                        .find(|r| &r.period == p && r.dimension == "district" && r.dimension_value == d)
+                    {
+                        Some(r) => Cell {
+                            text: r.text(k),
+                            detail: detail(r),
+                        },
+                        None => Cell {
+                            text: "–".into(),
+                            detail: String::new(),
+                        },
+                    }
+                })
+                .collect();
+            (d, cells)
+        })
+        .collect();
+    Grid { columns: periods, rows }
+}
+
+/// All time first, then financial years, newest first (no quarters).
+fn periods(mine: &[&IndicatorRow]) -> Vec<String> {
+    let mut periods: Vec<String> = mine
+        .iter()
+        .filter(|r| r.period_type != "quarter")
+        .map(|r| r.period.clone())
+        .collect();
+    periods.sort_by(|a, b| (b == "All time").cmp(&(a == "All time")).then(b.cmp(a)));
+    periods.dedup();
+    periods
+}
+
+/// Escape text for SVG and HTML.
+fn esc(s: &str) -> String {
+    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+}
+
+/// A point of a chart: label, value (None when not shown), interval, and
+/// the text printed over it.
+pub struct Point {
+    pub label: String,
+    pub value: Option<f64>,
+    pub interval: Option<(f64, f64)>,
+    pub text: String,
+}
+
+const W: f64 = 640.0;
+const H: f64 = 220.0;
+const LEFT: f64 = 56.0;
+const BOTTOM: f64 = 40.0;
+const TOP: f64 = 20.0;
+
+/// The y-axis top: 100 for a rate, else the largest value rounded up.
+fn y_max(points: &[Point], unit: &str) -> f64 {
+    if unit == "%" {
+        return 100.0;
+    }
+    let m = points
+        .iter()
+        .filter_map(|p| p.interval.map(|(_, hi)| hi).or(p.value))
+        .fold(0.0_f64, f64::max);
+    if m <= 0.0 {
+        return 1.0;
+    }
+    let step = 10f64.powf(m.log10().floor());
+    (m / step).ceil() * step
+}
+
+fn axis(svg: &mut String, max: f64, unit: &str, title: &str) {
+    let _ = write!(
+        svg,
+        r##"<svg viewBox="0 0 {W} {H}" role="img" aria-label="{}" class="chart"><title>{}</title>"##,
+        esc(title),
+        esc(title)
+    );
+    for i in 0..=4 {
+        let v = max * f64::from(i) / 4.0;
+        let y = H - BOTTOM - (H - BOTTOM - TOP) * f64::from(i) / 4.0;
+        let _ = write!(
+            svg,
+            r##"<line x1="{LEFT}" x2="{}" y1="{y:.1}" y2="{y:.1}" stroke="#e3e7ee"/><text x="{}" y="{:.1}" text-anchor="end" font-size="10" fill="#5a6473">{}</text>"##,
+            W - 8.0,
+            LEFT - 6.0,
+            y + 3.0,
+            esc(&display(unit, Some(v)))
+        );
+    }
+}
+
+/// Bars per period, with the 95% interval as a whisker; a hidden figure
+/// is an outlined empty bar labelled with why.
+pub fn bar_chart(points: &[Point], unit: &str, title: &str) -> String {
+    if points.is_empty() {
+        return String::new();
+    }
+    let max = y_max(points, unit);
+    let mut svg = String::new();
+    axis(&mut svg, max, unit, title);
+    let slot = (W - LEFT - 8.0) / points.len() as f64;
+    let y = |v: f64| H - BOTTOM - (H - BOTTOM - TOP) * (v / max).clamp(0.0, 1.0);
+    for (i, p) in points.iter().enumerate() {
+        let x = LEFT + slot * i as f64 + slot * 0.15;
+        let w = slot * 0.7;
+        match p.value {
+            Some(v) => {
+                let _ = write!(
+                    svg,
+                    r##"<rect x="{x:.1}" y="{:.1}" width="{w:.1}" height="{:.1}" fill="#3b6ea8"><title>{}: {}</title></rect>"##,
+                    y(v),
+                    (H - BOTTOM - y(v)).max(0.0),
+                    esc(&p.label),
+                    esc(&p.text)
+                );
+                if let Some((lo, hi)) = p.interval {
+                    let cx = x + w / 2.0;
+                    let _ = write!(
+                        svg,
+                        r##"<line x1="{cx:.1}" x2="{cx:.1}" y1="{:.1}" y2="{:.1}" stroke="#1d2430"/><line x1="{:.1}" x2="{:.1}" y1="{:.1}" y2="{:.1}" stroke="#1d2430"/><line x1="{:.1}" x2="{:.1}" y1="{:.1}" y2="{:.1}" stroke="#1d2430"/>"##,
+                        y(lo),
+                        y(hi),
+                        cx - 4.0,
+                        cx + 4.0,
+                        y(lo),
+                        y(lo),
+                        cx - 4.0,
+                        cx + 4.0,
+                        y(hi),
+                        y(hi)
+                    );
+                }
+            }
+            None => {
+                let _ = write!(
+                    svg,
+                    r##"<rect x="{x:.1}" y="{:.1}" width="{w:.1}" height="{:.1}" fill="none" stroke="#9aa3b1" stroke-dasharray="3 3"/>"##,
+                    TOP,
+                    H - BOTTOM - TOP
+                );
+            }
+        }
+        let _ = write!(
+            svg,
+            r##"<text x="{:.1}" y="{:.1}" text-anchor="middle" font-size="10" fill="#1d2430">{}</text><text x="{:.1}" y="{:.1}" text-anchor="middle" font-size="10" fill="#5a6473">{}</text>"##,
+            x + w / 2.0,
+            H - BOTTOM + 14.0,
+            esc(p.label.trim_start_matches("FY ")),
+            x + w / 2.0,
+            H - BOTTOM + 28.0,
+            esc(&p.text)
+        );
+    }
+    svg.push_str("</svg>");
+    svg
+}
+
+/// A line through the points (one per run); gaps where a figure is hidden.
+pub fn line_chart(points: &[Point], unit: &str, title: &str) -> String {
+    if points.len() < 2 {
+        return String::new();
+    }
+    let max = y_max(points, unit);
+    let mut svg = String::new();
+    axis(&mut svg, max, unit, title);
+    let step = (W - LEFT - 24.0) / (points.len() - 1) as f64;
+    let y = |v: f64| H - BOTTOM - (H - BOTTOM - TOP) * (v / max).clamp(0.0, 1.0);
+    let mut path = String::new();
+    for (i, p) in points.iter().enumerate() {
+        let x = LEFT + 8.0 + step * i as f64;
+        match p.value {
+            Some(v) => {
+                let _ = write!(path, "{}{x:.1},{:.1} ", if path.is_empty() { "M" } else { "L" }, y(v));
+                let _ = write!(
+                    svg,
+                    r##"<circle cx="{x:.1}" cy="{:.1}" r="3" fill="#3b6ea8"><title>{}: {}</title></circle>"##,
+                    y(v),
+                    esc(&p.label),
+                    esc(&p.text)
+                );
+            }
+            None => {
+                if !path.is_empty() {
+                    let _ = write!(svg, r##"<path d="{path}" fill="none" stroke="#3b6ea8"/>"##);
+                    path.clear();
+                }
+            }
+        }
+    }
+    if !path.is_empty() {
+        let _ = write!(svg, r##"<path d="{path}" fill="none" stroke="#3b6ea8"/>"##);
+    }
+    let first = &points[0];
+    let last = &points[points.len() - 1];
+    let _ = write!(
+        svg,
+        r##"<text x="{LEFT}" y="{:.1}" font-size="10" fill="#5a6473">{}</text><text x="{:.1}" y="{:.1}" font-size="10" text-anchor="end" fill="#5a6473">{}</text>"##,
+        H - BOTTOM + 16.0,
+        esc(&first.label),
+        W - 8.0,
+        H - BOTTOM + 16.0,
+        esc(&last.label)
+    );
+    svg.push_str("</svg>");
+    svg
+}
+
+/// Write the dashboard.
+pub fn write(inputs: &Inputs<'_>, path: &Path) -> Result<()> {
+    let k = inputs.k;
+    let mut cards = Vec::new();
+    let mut sections = Vec::new();
+    for meta in inputs.catalogue {
+        let mine: Vec<&IndicatorRow> = inputs.rows.iter().filter(|r| r.indicator_id == meta.id).collect();
+        let consortium: Vec<&IndicatorRow> = mine.iter().copied().filter(|r| r.dimension == "consortium").collect();
+        // The card: the latest complete financial year (one that ran to
+        // 31 March before the as-of date) with a consortium figure, else All time.
+        let complete = |r: &&&IndicatorRow| {
+            r.period_type == "year" && r.period_end.is_some_and(|d| d.month() == 3 && d.day() == 31)
+        };
+        let latest = consortium
+            .iter()
+            .filter(complete)
+            .max_by(|a, b| a.period.cmp(&b.period))
+            .or_else(|| consortium.iter().find(|r| r.period == "All time"));
+        if let Some(r) = latest {
+            let (target, target_text) = target_status(meta, r);
+            cards.push(Card {
+                id: meta.id.clone(),
+                title: meta.title.clone(),
+                period: r.period.clone(),
+                text: r.text(k),
+                detail: detail(r),
+                target,
+                target_text,
+            });
+        }
+        let mut years: Vec<&&IndicatorRow> = consortium.iter().filter(|r| r.period_type == "year").collect();
+        years.sort_by(|a, b| a.period.cmp(&b.period));
+        let year_points: Vec<Point> = years
+            .iter()
+            .map(|r| Point {
+                label: r.period.clone(),
+                value: if r.suppressed { None } else { r.value },
+                interval: r.ci_low.zip(r.ci_high),
+                text: r.text(k),
+            })
+            .collect();
+        let run_points: Vec<Point> = inputs
+            .runs
+            .iter()
+            .filter(|p| p.indicator_id == meta.id)
+            .map(|p| Point {
+                label: p.as_of.clone(),
+                value: p.value,
+                interval: None,
+                text: shown(&meta.unit, p.value, p.suppressed, None, k),
+            })
+            .collect();
+        let hidden = |reason: &str| {
+            mine.iter()
+                .filter(|r| r.suppression_reason.as_deref() == Some(reason))
+                .count()
+        };
+        sections.push(Section {
+            id: meta.id.clone(),
+            title: meta.title.clone(),
+            definition: meta.definition.clone(),
+            numerator: meta.numerator.clone(),
+            denominator: meta.denominator.clone().unwrap_or_default(),
+            source: meta.source.clone(),
+            unit: meta.unit.clone(),
+            better: meta.better.clone(),
+            years_chart: bar_chart(&year_points, &meta.unit, &format!("{} by financial year", meta.title)),
+            runs_chart: line_chart(&run_points, &meta.unit, &format!("{}, all time, by run", meta.title)),
+            by_partner: by_partner(&mine, k),
+            by_district: by_district(&mine, k),
+            hidden_primary: hidden(crate::suppress::PRIMARY),
+            hidden_secondary: hidden(crate::suppress::SECONDARY),
+        });
+    }
+    let suppressed: BTreeMap<String, (usize, usize)> = sections
+        .iter()
+        .map(|s| (s.title.clone(), (s.hidden_primary, s.hidden_secondary)))
+        .collect();
+    let mut env = Environment::new();
+    env.add_template("index.html", include_str!("index.html"))
+        .map_err(|e| Error::Internal(format!("report template: {e}")))?;
+    let sections: Vec<Value> = sections
+        .into_iter()
+        .map(|s| {
+            let years = Value::from_safe_string(s.years_chart.clone());
+            let runs = Value::from_safe_string(s.runs_chart.clone());
+            context! { s => Value::from(Serde(&s)), years_chart => years, runs_chart => runs }
+        })
+        .collect();
+    let html = env
+        .get_template("index.html")
+        .and_then(|t| {
+            t.render(context! {
+                facts => Value::from(Serde(inputs.facts)),
+                cards => Value::from(Serde(&cards)),
+                sections => sections,
+                scorecard => Value::from(Serde(inputs.scorecard)),
+                k => k,
+                suppressed => Value::from(Serde(&suppressed)),
+            })
+        })
+        .map_err(|e| Error::Internal(format!("rendering the report: {e}")))?;
+    std::fs::write(path, html).map_err(Error::io(path))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn charts_escape_labels_and_mark_hidden_figures() {
+        let points = vec![
+            Point {
+                label: "FY 2023-24".into(),
+                value: Some(40.0),
+                interval: Some((30.0, 50.0)),
+                text: "40.0%".into(),
+            },
+            Point {
+                label: "<b>".into(),
+                value: None,
+                interval: None,
+                text: "suppressed".into(),
+            },
+        ];
+        let svg = bar_chart(&points, "%", "A & B");
+        assert!(svg.starts_with("<svg") && svg.ends_with("</svg>"));
+        assert!(svg.contains("A &amp; B") && svg.contains("&lt;b&gt;") && !svg.contains("<b>"));
+        assert!(svg.contains("stroke-dasharray"), "a hidden figure is drawn as an empty bar");
+        assert_eq!(line_chart(&points[..1], "%", "one run"), "", "one run is no trend");
+        assert!(line_chart(&points, "%", "runs").contains("<path"));
+    }
+
+    #[test]
+    fn the_axis_rounds_up() {
+        let p = |v| Point {
+            label: String::new(),
+            value: Some(v),
+            interval: None,
+            text: String::new(),
+        };
+        assert_eq!(y_max(&[p(6_575_000.0)], "INR"), 7_000_000.0);
+        assert_eq!(y_max(&[p(12.0)], "count"), 20.0);
+        assert_eq!(y_max(&[p(3.0)], "%"), 100.0);
+    }
+}

@@ -1,0 +1,356 @@
+//! The Excel workbook for programme staff: indicators, breakdowns, data
+//! quality, definitions and the exports read.
+//!
+//! Numbers are stored as numbers and dates as dates, so staff can sort,
+//! filter and chart them; rupees and counts carry the Indian grouping
+//! format (12,34,567); every sheet has a frozen header row and filters. A
+//! hidden figure is the text "<k" or "suppressed", never a number. Every
+//! text cell goes through [`super::neutralise`]: a place name or file name
+//! a partner typed as "=HYPERLINK(...)" arrives as text, not a formula.
+
+use std::path::Path;
+
+use chrono::{Datelike, NaiveDate};
+use rust_xlsxwriter::{ExcelDateTime, Format, Workbook, Worksheet, XlsxError};
+
+use super::{IndicatorRow, RunFacts, Scorecard, neutralise};
+use crate::error::{Error, Result};
+use crate::warehouse::IndicatorMeta;
+
+/// Indian digit grouping: 1,23,45,678.
+pub const INDIAN_NUMBER_FORMAT: &str = r"[>=10000000]##\,##\,##\,##0;[>=100000]##\,##\,##0;##,##0";
+const DATE_FORMAT: &str = "dd-mmm-yyyy";
+
+struct Formats {
+    header: Format,
+    grouped: Format,
+    decimal: Format,
+    date: Format,
+    wrap: Format,
+}
+
+/// A sheet being written, row by row.
+struct Sheet<'a> {
+    ws: &'a mut Worksheet,
+    row: u32,
+    columns: u16,
+}
+
+/// A cell of a row.
+enum V<'a> {
+    Text(&'a str),
+    Num(Option<f64>, &'a Format),
+    Date(Option<NaiveDate>),
+}
+
+impl<'a> Sheet<'a> {
+    fn new(ws: &'a mut Worksheet, name: &str, headers: &[(&str, f64)], f: &Formats) -> std::result::Result<Self, XlsxError> {
+        ws.set_name(name)?;
+        for (i, (h, width)) in headers.iter().enumerate() {
+            ws.write_string_with_format(0, i as u16, *h, &f.header)?;
+            ws.set_column_width(i as u16, *width)?;
+        }
+        ws.set_freeze_panes(1, 0)?;
+        Ok(Sheet {
+            ws,
+            row: 1,
+            columns: headers.len() as u16,
+        })
+    }
+
+    fn push(&mut self, cells: &[V<'_>], f: &Formats) -> std::result::Result<(), XlsxError> {
+        for (i, c) in cells.iter().enumerate() {
+            let col = i as u16;
+            match c {
+                V::Text(t) if !t.is_empty() => {
+                    self.ws.write_string(self.row, col, neutralise(t))?;
+                }
+                V::Num(Some(n), fmt) => {
+                    self.ws.write_number_with_format(self.row, col, *n, fmt)?;
+                }
+                V::Date(Some(d)) => {
+                    let dt = ExcelDateTime::from_ymd(d.year() as u16, d.month() as u8, d.day() as u8)?;
+                    self.ws.write_datetime_with_format(self.row, col, &dt, &f.date)?;
+                }
+                _ => {}
+            }
+        }
+        self.row += 1;
+        Ok(())
+    }
+
+    fn finish(self) -> std::result::Result<(), XlsxError> {
+        self.ws.autofilter(0, 0, self.row.saturating_sub(1).max(1), self.columns - 1)?;
+        Ok(())
+    }
+}
+
+/// A text cell of the scorecard as a number when it is one, a date when
+/// it is one, else text.
+fn scorecard_cell<'a>(text: &'a str, f: &'a Formats) -> V<'a> {
+    if let Ok(n) = text.parse::<f64>() {
+        let fmt = if n.fract() == 0.0 { &f.grouped } else { &f.decimal };
+        return V::Num(Some(n), fmt);
+    }
+    if let Ok(d) = NaiveDate::parse_from_str(text, "%Y-%m-%d") {
+        return V::Date(Some(d));
+    }
+    if text == "-" { V::Text("") } else { V::Text(text) }
+}
+
+/// The headers shared by the Indicators and Breakdowns sheets.
+const FIGURE_HEADERS: [(&str, f64); 15] = [
+    ("Indicator", 30.0),
+    ("Period", 14.0),
+    ("Period start", 12.0),
+    ("Period end", 12.0),
+    ("Breakdown", 16.0),
+    ("Group", 26.0),
+    ("Value", 14.0),
+    ("Shown as", 14.0),
+    ("Unit", 7.0),
+    ("Numerator", 12.0),
+    ("Denominator", 12.0),
+    ("95% CI low", 10.0),
+    ("95% CI high", 10.0),
+    ("Built from", 11.0),
+    ("Note", 40.0),
+];
+
+fn figure_row<'a>(r: &'a IndicatorRow, f: &'a Formats, shown: &'a str, note: &'a str) -> Vec<V<'a>> {
+    let value_fmt = match r.unit.as_str() {
+        "%" | "days" => &f.decimal,
+        _ => &f.grouped,
+    };
+    vec![
+        V::Text(&r.title),
+        V::Text(&r.period),
+        V::Date(r.period_start),
+        V::Date(r.period_end),
+        V::Text(&r.dimension),
+        V::Text(&r.label),
+        V::Num(if r.suppressed { None } else { r.value }, value_fmt),
+        V::Text(shown),
+        V::Text(&r.unit),
+        V::Num(r.numerator, &f.grouped),
+        V::Num(r.denominator, &f.grouped),
+        V::Num(r.ci_low, &f.decimal),
+        V::Num(r.ci_high, &f.decimal),
+        V::Num(r.cell_size, &f.grouped),
+        V::Text(note),
+    ]
+}
+
+fn note(r: &IndicatorRow, k: u32) -> String {
+    match r.suppression_reason.as_deref() {
+        Some(crate::suppress::PRIMARY) => format!("built from fewer than {k}: not shown"),
+        Some(_) => "hidden so that another small figure cannot be worked out".into(),
+        None => String::new(),
+    }
+}
+
+/// Write the workbook.
+pub fn write(
+    rows: &[IndicatorRow],
+    catalogue: &[IndicatorMeta],
+    facts: &RunFacts,
+    scorecard: &Scorecard,
+    k: u32,
+    path: &Path,
+) -> Result<()> {
+    let x = |e: XlsxError| Error::Internal(format!("writing {}: {e}", path.display()));
+    let f = Formats {
+        header: Format::new().set_bold().set_background_color("EEF1F6"),
+        grouped: Format::new().set_num_format(INDIAN_NUMBER_FORMAT),
+        decimal: Format::new().set_num_format("0.0"),
+        date: Format::new().set_num_format(DATE_FORMAT),
+        wrap: Format::new().set_text_wrap(),
+    };
+    let mut wb = Workbook::new();
+
+    for (name, main) in [("Indicators", true), ("Breakdowns", false)] {
+        let mut headers = FIGURE_HEADERS.to_vec();
+        if main {
+            headers.push(("Sum over partners", 16.0));
+            headers.push(("Target", 10.0));
+        }
+        let mut sheet = Sheet::new(wb.add_worksheet(), name, &headers, &f).map_err(x)?;
+        for r in rows
+            .iter()
+            .filter(|r| main == matches!(r.dimension.as_str(), "consortium" | "partner"))
+        {
+            let shown = r.text(k);
+            let note = note(r, k);
+            let mut cells = figure_row(r, &f, &shown, &note);
+            if main {
+                let fmt = if r.unit == "%" { &f.decimal } else { &f.grouped };
+                if r.naive_suppressed {
+                    cells.push(V::Text("suppressed"));
+                } else {
+                    cells.push(V::Num(r.naive_value, fmt));
+                }
+                cells.push(V::Num(r.target, fmt));
+            }
+            sheet.push(&cells, &f).map_err(x)?;
+        }
+        sheet.finish().map_err(x)?;
+    }
+
+    let mut dq = Sheet::new(
+        wb.add_worksheet(),
+        "Data quality",
+        &[
+            ("Partner", 26.0),
+            ("Table", 22.0),
+            ("Records", 10.0),
+            ("With no finding", 14.0),
+            ("Accuracy %", 11.0),
+            ("Newest record", 13.0),
+            ("Days old at export", 16.0),
+        ],
+        &f,
+    )
+    .map_err(x)?;
+    for r in &scorecard.tables {
+        let cells: Vec<V<'_>> = r.iter().map(|c| scorecard_cell(c, &f)).collect();
+        dq.push(&cells, &f).map_err(x)?;
+    }
+    dq.finish().map_err(x)?;
+
+    let mut fields = Sheet::new(
+        wb.add_worksheet(),
+        "Fields to fix",
+        &[
+            ("Partner", 26.0),
+            ("Table", 22.0),
+            ("Field", 22.0),
+            ("Completeness %", 14.0),
+            ("Validity %", 11.0),
+            ("Consistency %", 13.0),
+            ("Uniqueness %", 13.0),
+        ],
+        &f,
+    )
+    .map_err(x)?;
+    for r in &scorecard.fields {
+        let cells: Vec<V<'_>> = r.iter().map(|c| scorecard_cell(c, &f)).collect();
+        fields.push(&cells, &f).map_err(x)?;
+    }
+    fields.finish().map_err(x)?;
+
+    let mut places = Sheet::new(
+        wb.add_worksheet(),
+        "Unknown places",
+        &[
+            ("Partner", 26.0),
+            ("Table", 22.0),
+            ("Field", 18.0),
+            ("As written", 26.0),
+            ("Records", 10.0),
+        ],
+        &f,
+    )
+    .map_err(x)?;
+    for r in &scorecard.unknown_places {
+        // "As written" is text even when it looks like a number.
+        let cells: Vec<V<'_>> = r
+            .iter()
+            .enumerate()
+            .map(|(i, c)| if i == 3 { V::Text(c) } else { scorecard_cell(c, &f) })
+            .collect();
+        places.push(&cells, &f).map_err(x)?;
+    }
+    places.finish().map_err(x)?;
+
+    let mut defs = Sheet::new(
+        wb.add_worksheet(),
+        "Definitions",
+        &[
+            ("Indicator id", 30.0),
+            ("Title", 30.0),
+            ("Definition", 80.0),
+            ("Numerator", 30.0),
+            ("Denominator", 30.0),
+            ("Unit", 7.0),
+            ("Better", 8.0),
+            ("Source", 30.0),
+            ("Counted by", 20.0),
+            ("Breakdowns", 40.0),
+            ("Targets", 24.0),
+        ],
+        &f,
+    )
+    .map_err(x)?;
+    for m in catalogue {
+        let dims = m.dimensions.join(", ");
+        let targets = m
+            .targets
+            .iter()
+            .map(|(p, t)| format!("{p}: {t}"))
+            .collect::<Vec<_>>()
+            .join("; ");
+        defs.push(
+            &[
+                V::Text(&m.id),
+                V::Text(&m.title),
+                V::Text(&m.definition),
+                V::Text(&m.numerator),
+                V::Text(m.denominator.as_deref().unwrap_or_default()),
+                V::Text(&m.unit),
+                V::Text(&m.better),
+                V::Text(&m.source),
+                V::Text(&m.period_by),
+                V::Text(&dims),
+                V::Text(&targets),
+            ],
+            &f,
+        )
+        .map_err(x)?;
+    }
+    defs.ws.set_column_format(2, &f.wrap).map_err(x)?;
+    defs.finish().map_err(x)?;
+
+    let mut exports = Sheet::new(
+        wb.add_worksheet(),
+        "Exports",
+        &[("Partner", 26.0), ("Export file", 50.0), ("Exported", 20.0), ("Rows read", 10.0)],
+        &f,
+    )
+    .map_err(x)?;
+    for e in &facts.exports {
+        exports
+            .push(
+                &[
+                    V::Text(&e.partner),
+                    V::Text(&e.file),
+                    V::Text(&e.modified),
+                    V::Num(Some(e.rows_read as f64), &f.grouped),
+                ],
+                &f,
+            )
+            .map_err(x)?;
+    }
+    exports.finish().map_err(x)?;
+
+    wb.save(path).map_err(x)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn scorecard_text_becomes_numbers_and_dates() {
+        let f = Formats {
+            header: Format::new(),
+            grouped: Format::new(),
+            decimal: Format::new(),
+            date: Format::new(),
+            wrap: Format::new(),
+        };
+        assert!(matches!(scorecard_cell("1234", &f), V::Num(Some(n), _) if n == 1234.0));
+        assert!(matches!(scorecard_cell("2024-03-31", &f), V::Date(Some(_))));
+        assert!(matches!(scorecard_cell("-", &f), V::Text("")));
+        assert!(matches!(scorecard_cell("Nadia", &f), V::Text("Nadia")));
+    }
+}
