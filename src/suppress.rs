@@ -69,14 +69,20 @@ fn year_of_quarter(period: &str) -> Option<&str> {
     period.strip_suffix(|c: char| c.is_ascii_digit())?.strip_suffix(" Q")
 }
 
-/// Groups of (parts, total) whose parts add up to the total.
+/// Groups of (parts, total) whose parts add up to the total: each
+/// breakdown of a period against the consortium row (one group per
+/// breakdown: the districts are one partition, the sexes another), the
+/// partners against their sum, quarters against their year, years against
+/// All time.
 fn groups(cells: &[Cell]) -> Vec<(Vec<usize>, usize)> {
-    let index: HashMap<(&str, &str, &str, &str), usize> = cells
+    type Key<'a> = (&'a str, &'a str, &'a str, &'a str);
+    let index: HashMap<Key<'_>, usize> = cells
         .iter()
         .enumerate()
         .map(|(i, c)| ((&*c.indicator, &*c.period, &*c.dimension, &*c.value), i))
         .collect();
-    let mut parts: HashMap<(&str, &str, &str, &str), Vec<usize>> = HashMap::new();
+    // (total, the breakdown the parts belong to) -> parts.
+    let mut parts: HashMap<(Key<'_>, &str), Vec<usize>> = HashMap::new();
     for (i, c) in cells.iter().enumerate() {
         if c.unit == "days" {
             continue;
@@ -88,7 +94,7 @@ fn groups(cells: &[Cell]) -> Vec<(Vec<usize>, usize)> {
             _ => Some((&*c.indicator, &*c.period, "consortium", "all")),
         };
         if let Some(t) = total {
-            parts.entry(t).or_default().push(i);
+            parts.entry((t, &*c.dimension)).or_default().push(i);
         }
         // Across periods, within one row: quarters to their year, years to All time.
         let whole = match year_of_quarter(&c.period) {
@@ -98,17 +104,17 @@ fn groups(cells: &[Cell]) -> Vec<(Vec<usize>, usize)> {
         };
         if let Some(w) = whole {
             parts
-                .entry((&*c.indicator, w, &*c.dimension, &*c.value))
+                .entry(((&*c.indicator, w, &*c.dimension, &*c.value), "periods"))
                 .or_default()
                 .push(i);
         }
     }
     let mut out: Vec<(Vec<usize>, usize)> = parts
         .into_iter()
-        .filter_map(|(t, members)| index.get(&t).map(|&total| (members, total)))
+        .filter_map(|((t, _), members)| index.get(&t).map(|&total| (members, total)))
         .collect();
     // Deterministic order, so the same values always hide the same cells.
-    out.sort_by_key(|(_, total)| *total);
+    out.sort();
     out
 }
 
@@ -162,7 +168,9 @@ pub fn apply(conn: &Connection, k: u32) -> Result<Counts> {
                  from indicator_values
                  union all
                  select indicator_id, unit, period, 'partner_sum', 'all', coalesce(naive_cell_size, 0), true
-                 from indicator_values where dimension = 'consortium' and naive_cell_size is not null",
+                 from indicator_values where dimension = 'consortium' and naive_cell_size is not null
+                 -- The same figures always hide the same cells.
+                 order by 1, 3, 4, 5",
             )
             .map_err(err())?;
         let rows = stmt
@@ -331,6 +339,20 @@ mod tests {
         assert!(!h.iter().any(|(p, v, _)| p == "FY 2023-24" && v == "b"), "{h:?}");
         assert_eq!(year_of_quarter("FY 2023-24 Q4"), Some("FY 2023-24"));
         assert_eq!(year_of_quarter("FY 2023-24"), None);
+    }
+
+    #[test]
+    fn each_breakdown_is_its_own_partition() {
+        // One small district and one small sex do not protect each other:
+        // each is recoverable within its own breakdown.
+        let mut cells = vec![
+            cell("All time", "consortium", "all", 40.0),
+            cell("All time", "district", "Nadia", 3.0),
+            cell("All time", "district", "Malda", 37.0),
+            cell("All time", "sex", "male", 2.0),
+            cell("All time", "sex", "female", 38.0),
+        ];
+        assert_eq!(suppress(&mut cells, 5), Counts { primary: 2, secondary: 2 });
     }
 
     #[test]

@@ -353,4 +353,56 @@ mod tests {
         assert!(matches!(scorecard_cell("-", &f), V::Text("")));
         assert!(matches!(scorecard_cell("Nadia", &f), V::Text("Nadia")));
     }
+
+    #[test]
+    fn text_a_partner_wrote_cannot_become_a_formula() {
+        use calamine::{Data, Reader};
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("w.xlsx");
+        let scorecard = Scorecard {
+            unknown_places: vec![vec![
+                "p1".into(),
+                "cases".into(),
+                "district".into(),
+                "=HYPERLINK(\"http://example.invalid\",\"x\")".into(),
+                "3".into(),
+            ]],
+            ..Default::default()
+        };
+        let facts = RunFacts {
+            run_id: "r".into(),
+            version: "v".into(),
+            as_of: "2026-01-01".into(),
+            finished_at: String::new(),
+            files_read: 1,
+            files_failed: 0,
+            rows_read: 1,
+            rows_kept: vec![],
+            rows_quarantined: 0,
+            duplicates_removed: 0,
+            exports: vec![super::super::ExportFact {
+                partner: "@partner".into(),
+                file: "+cmd|' /C calc'!A0.csv".into(),
+                modified: "-1".into(),
+                rows_read: 1,
+            }],
+        };
+        write(&[], &[], &facts, &scorecard, 5, &path).unwrap();
+        let mut wb: calamine::Xlsx<_> = calamine::open_workbook(&path).unwrap();
+        for sheet in ["Unknown places", "Exports"] {
+            let formulas = wb.worksheet_formula(sheet).unwrap();
+            assert!(formulas.used_cells().all(|(_, _, f)| f.is_empty()), "{sheet} holds a formula");
+        }
+        let places = wb.worksheet_range("Unknown places").unwrap();
+        assert_eq!(
+            places.get((1, 3)),
+            Some(&Data::String("'=HYPERLINK(\"http://example.invalid\",\"x\")".into()))
+        );
+        assert_eq!(places.get((1, 4)), Some(&Data::Float(3.0)));
+        let exports = wb.worksheet_range("Exports").unwrap();
+        for c in 0..3 {
+            let text = exports.get((1, c)).unwrap().to_string();
+            assert!(text.starts_with('\''), "{text}");
+        }
+    }
 }

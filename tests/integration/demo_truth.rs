@@ -10,12 +10,12 @@ use std::sync::OnceLock;
 
 use crate::util::{Ran, Workdir, query_text, read_csv};
 
-struct Demo {
+pub(crate) struct Demo {
     w: Workdir,
     ran: Ran,
 }
 
-fn demo() -> &'static Demo {
+pub(crate) fn demo() -> &'static Demo {
     static DEMO: OnceLock<Demo> = OnceLock::new();
     DEMO.get_or_init(|| {
         let w = Workdir::new();
@@ -37,10 +37,10 @@ fn demo() -> &'static Demo {
 }
 
 impl Demo {
-    fn dir(&self) -> PathBuf {
+    pub(crate) fn dir(&self) -> PathBuf {
         self.w.path().join("d")
     }
-    fn conn(&self) -> duckdb::Connection {
+    pub(crate) fn conn(&self) -> duckdb::Connection {
         tafteesh::warehouse::open(&self.dir().join("output/current/warehouse/tafteesh.duckdb")).unwrap()
     }
     fn truth(&self, table: &str) -> Vec<HashMap<String, String>> {
@@ -412,7 +412,7 @@ fn per_partner_indicators_equal_those_computed_from_the_truth() {
         let (_, rows) = query_text(
             &conn,
             &format!(
-                "select period, dimension_value, numerator, denominator from indicator_values where indicator_id = '{id}' and dimension = 'partner'"
+                "select period, dimension_value, numerator, denominator from indicator_values where indicator_id = '{id}' and dimension = 'partner' and period not like '% Q%'"
             ),
         );
         let got: Figures = rows

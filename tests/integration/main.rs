@@ -7,4 +7,5 @@ mod fixtures;
 mod interop;
 mod nightly;
 mod operations;
+mod reports;
 mod util;
