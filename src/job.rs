@@ -96,6 +96,8 @@ pub struct RunSummary {
     pub warehouse: PathBuf,
     pub report_html: PathBuf,
     pub report_csv: PathBuf,
+    pub report_xlsx: PathBuf,
+    pub codebook: PathBuf,
     pub quarantine: PathBuf,
     pub files: Vec<FileReport>,
     pub unclaimed_files: Vec<String>,
@@ -575,7 +577,10 @@ fn build_and_publish(ctx: BuildContext<'_>, entry: &mut LedgerEntry) -> Result<R
         exports: files
             .iter()
             .map(|f| report::ExportFact {
-                partner: names.get(f.partner_id.as_str()).unwrap_or(&f.partner_id.as_str()).to_string(),
+                partner: names
+                    .get(f.partner_id.as_str())
+                    .unwrap_or(&f.partner_id.as_str())
+                    .to_string(),
                 file: f.file.clone(),
                 modified: f
                     .exported_at
@@ -604,8 +609,10 @@ fn build_and_publish(ctx: BuildContext<'_>, entry: &mut LedgerEntry) -> Result<R
         tafteesh_version: env!("CARGO_PKG_VERSION").to_string(),
         exit_code: 0,
         warehouse: current.join("warehouse/tafteesh.duckdb"),
-        report_html: current.join("reports/index.html"),
-        report_csv: current.join("reports/indicators.csv"),
+        report_html: current.join("reports").join(report::DASHBOARD),
+        report_csv: current.join("reports").join(report::CSV),
+        report_xlsx: current.join("reports").join(report::WORKBOOK),
+        codebook: current.join("reports").join(report::CODEBOOK),
         quarantine: restricted_root.join("latest/quarantine"),
         snapshot: final_dir.clone(),
         rows_read: totals.rows_read,

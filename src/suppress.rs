@@ -135,7 +135,10 @@ pub fn suppress(cells: &mut [Cell], k: u32) -> Counts {
             if cells[*total].hidden() {
                 continue;
             }
-            let hidden = members.iter().filter(|&&m| cells[m].hidden() && cells[m].size > 0.0).count();
+            let hidden = members
+                .iter()
+                .filter(|&&m| cells[m].hidden() && cells[m].size > 0.0)
+                .count();
             if hidden != 1 {
                 continue;
             }
@@ -199,8 +202,14 @@ pub fn apply(conn: &Connection, k: u32) -> Result<Counts> {
     {
         let mut app = conn.appender("suppressed_cells").map_err(err())?;
         for c in cells.iter().filter(|c| c.hidden()) {
-            app.append_row([&c.indicator, &c.period, &c.dimension, &c.value, c.reason.unwrap_or_default()])
-                .map_err(err())?;
+            app.append_row([
+                &c.indicator,
+                &c.period,
+                &c.dimension,
+                &c.value,
+                c.reason.unwrap_or_default(),
+            ])
+            .map_err(err())?;
         }
         app.flush().map_err(err())?;
     }
@@ -269,7 +278,13 @@ mod tests {
             cell("All time", "sex", "unknown", 7.0),
         ];
         let counts = suppress(&mut cells, 5);
-        assert_eq!(counts, Counts { primary: 1, secondary: 1 });
+        assert_eq!(
+            counts,
+            Counts {
+                primary: 1,
+                secondary: 1
+            }
+        );
         assert_eq!(
             hidden(&cells),
             [
@@ -288,7 +303,13 @@ mod tests {
             cell("All time", "sex", "transgender", 3.0),
             cell("All time", "sex", "unknown", 0.0),
         ];
-        assert_eq!(suppress(&mut cells, 5), Counts { primary: 2, secondary: 0 });
+        assert_eq!(
+            suppress(&mut cells, 5),
+            Counts {
+                primary: 2,
+                secondary: 0
+            }
+        );
     }
 
     #[test]
@@ -352,7 +373,13 @@ mod tests {
             cell("All time", "sex", "male", 2.0),
             cell("All time", "sex", "female", 38.0),
         ];
-        assert_eq!(suppress(&mut cells, 5), Counts { primary: 2, secondary: 2 });
+        assert_eq!(
+            suppress(&mut cells, 5),
+            Counts {
+                primary: 2,
+                secondary: 2
+            }
+        );
     }
 
     #[test]
@@ -365,6 +392,12 @@ mod tests {
         for c in &mut cells {
             c.unit = "days".into();
         }
-        assert_eq!(suppress(&mut cells, 5), Counts { primary: 1, secondary: 0 });
+        assert_eq!(
+            suppress(&mut cells, 5),
+            Counts {
+                primary: 1,
+                secondary: 0
+            }
+        );
     }
 }

@@ -52,6 +52,10 @@ pub struct ModelMeta {
 #[serde(deny_unknown_fields)]
 pub struct IndicatorMeta {
     pub id: String,
+    /// The reports group indicators by theme ("Prosecution", "Compensation", ...)
+    pub theme: String,
+    /// and show them in this order.
+    pub order: u32,
     pub title: String,
     /// Plain-language definition.
     pub definition: String,
@@ -146,8 +150,11 @@ impl Project {
         }
     }
 
+    /// The indicators, in the reports' order.
     pub fn indicators(&self) -> impl Iterator<Item = &IndicatorMeta> {
-        self.models.iter().filter_map(|m| m.indicator.as_ref())
+        let mut all: Vec<&IndicatorMeta> = self.models.iter().filter_map(|m| m.indicator.as_ref()).collect();
+        all.sort_by_key(|i| (i.order, i.id.as_str()));
+        all.into_iter()
     }
 }
 
@@ -228,8 +235,11 @@ pub struct BuildMetrics {
 pub fn build(path: &Path, lake: &LakeInput<'_>, project: &Project, opts: &BuildOptions<'_>) -> Result<BuildMetrics> {
     let run_id = opts.run_id;
     let conn = open(path)?;
-    conn.execute_batch(&format!("set variable as_of = date '{}'", opts.as_of.format("%Y-%m-%d")))
-        .map_err(Error::warehouse("setting the as-of date"))?;
+    conn.execute_batch(&format!(
+        "set variable as_of = date '{}'",
+        opts.as_of.format("%Y-%m-%d")
+    ))
+    .map_err(Error::warehouse("setting the as-of date"))?;
     conn.execute_batch("create table raw_partners (partner_id varchar primary key, partner_name varchar not null)")
         .map_err(Error::warehouse("creating raw_partners"))?;
     {
@@ -443,7 +453,8 @@ pub fn record_history(output: &Path, snapshot_id: &str) -> Result<()> {
 
 fn write_indicator_catalog(conn: &Connection, project: &Project) -> Result<()> {
     conn.execute_batch(
-        "create table indicators (indicator_id varchar primary key, title varchar, definition varchar,
+        "create table indicators (indicator_id varchar primary key, theme varchar, report_order integer,
+         title varchar, definition varchar,
          numerator varchar, denominator varchar, unit varchar, better varchar, source varchar, period_by varchar,
          dimensions varchar[]);
          create table indicator_targets (indicator_id varchar, period varchar, target double,
@@ -451,7 +462,7 @@ fn write_indicator_catalog(conn: &Connection, project: &Project) -> Result<()> {
     )
     .map_err(Error::warehouse("creating indicators"))?;
     let mut stmt = conn
-        .prepare("insert into indicators values (?, ?, ?, ?, ?, ?, ?, ?, ?, string_split(?, ','))")
+        .prepare("insert into indicators values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, string_split(?, ','))")
         .map_err(Error::warehouse("preparing indicators"))?;
     let mut targets = conn
         .prepare("insert into indicator_targets values (?, ?, ?)")
@@ -459,6 +470,8 @@ fn write_indicator_catalog(conn: &Connection, project: &Project) -> Result<()> {
     for i in project.indicators() {
         stmt.execute(duckdb::params![
             i.id,
+            i.theme,
+            i.order,
             i.title,
             i.definition,
             i.numerator,
@@ -588,7 +601,10 @@ mod tests {
         let tests = SQL_DIR.get_dir("tests").expect("sql/tests");
         let mut covered = HashSet::new();
         let mut cases = 0;
-        for f in tests.files().filter(|f| f.path().extension().is_some_and(|e| e == "toml")) {
+        for f in tests
+            .files()
+            .filter(|f| f.path().extension().is_some_and(|e| e == "toml"))
+        {
             let t: LogicTest = toml::from_str(f.contents_utf8().unwrap())
                 .unwrap_or_else(|e| panic!("sql/{}: {e}", f.path().display()));
             let model = |name: &str| {
@@ -608,8 +624,11 @@ mod tests {
                 conn.execute_batch(&c.setup)
                     .unwrap_or_else(|e| panic!("{} / {}: setup: {e}", t.indicator, c.name));
                 for m in &t.models {
-                    conn.execute_batch(&format!("create table {m} as {}", model(m).sql.trim().trim_end_matches(';')))
-                        .unwrap_or_else(|e| panic!("{} / {}: model {m}: {e}", t.indicator, c.name));
+                    conn.execute_batch(&format!(
+                        "create table {m} as {}",
+                        model(m).sql.trim().trim_end_matches(';')
+                    ))
+                    .unwrap_or_else(|e| panic!("{} / {}: model {m}: {e}", t.indicator, c.name));
                 }
                 let sql = format!(
                     "select period, dimension, dimension_value, numerator, denominator, value, cell_size
@@ -617,7 +636,10 @@ mod tests {
                     indicator.sql.trim().trim_end_matches(';')
                 );
                 let mut stmt = conn.prepare(&sql).unwrap();
-                let num = |x: Option<f64>| x.map(|v| format!("{}", (v * 100.0).round() / 100.0)).unwrap_or_default();
+                let num = |x: Option<f64>| {
+                    x.map(|v| format!("{}", (v * 100.0).round() / 100.0))
+                        .unwrap_or_default()
+                };
                 let mut got: Vec<String> = stmt
                     .query_map([], |r| {
                         Ok([
@@ -653,7 +675,10 @@ mod tests {
             .map(|i| i.id.as_str())
             .filter(|id| !covered.contains(*id))
             .collect();
-        assert!(missing.is_empty(), "indicators with no SQL logic test in sql/tests/: {missing:?}");
+        assert!(
+            missing.is_empty(),
+            "indicators with no SQL logic test in sql/tests/: {missing:?}"
+        );
         assert!(cases >= 21, "{cases}");
     }
 

@@ -113,8 +113,12 @@ pub fn print_summary(s: &RunSummary) {
     let out: Vec<String> = s.table_rows.iter().map(|(t, n)| format!("{t} {n}")).collect();
     println!("  rows out: {}", out.join(", "));
     println!(
-        "  warehouse: {} models, {} model tests passed, {} indicator values",
-        s.models_built, s.model_tests_passed, s.indicator_rows
+        "  warehouse: {} models, {} model tests passed, {} indicator values ({} too small to publish, {} more hidden to protect them)",
+        s.models_built,
+        s.model_tests_passed,
+        s.indicator_rows,
+        s.cells_suppressed.primary,
+        s.cells_suppressed.secondary
     );
     for f in s.files.iter().filter(|f| f.error.is_some()) {
         println!(
@@ -130,6 +134,8 @@ pub fn print_summary(s: &RunSummary) {
     println!("  warehouse file: {}", s.warehouse.display());
     println!("  report:         {}", s.report_html.display());
     println!("  indicators csv: {}", s.report_csv.display());
+    println!("  workbook:       {}", s.report_xlsx.display());
+    println!("  codebook:       {}", s.codebook.display());
     if s.rows_quarantined > 0 {
         println!("  quarantine (restricted): {}", s.quarantine.display());
     }

@@ -28,11 +28,23 @@ const INDICATOR_COLUMNS: [(&str, &str); 21] = [
         "dimension_value",
         "'all' for the consortium, the partner_id for a partner, else the breakdown's value ('unknown' when no record says, 'mixed' when a case's survivors differ, 'none' for a case no AHTU handled).",
     ),
-    ("numerator", "Rates: the count above the line. Counts and sums: the figure itself. Medians: empty."),
+    (
+        "numerator",
+        "Rates: the count above the line. Counts and sums: the figure itself. Medians: empty.",
+    ),
     ("denominator", "Rates: the count below the line. Empty otherwise."),
-    ("value", "The figure: percent for rates, rupees, a count, or days (a median)."),
-    ("ci_low", "Rates: lower bound of the 95% Wilson score interval, in percent."),
-    ("ci_high", "Rates: upper bound of the 95% Wilson score interval, in percent."),
+    (
+        "value",
+        "The figure: percent for rates, rupees, a count, or days (a median).",
+    ),
+    (
+        "ci_low",
+        "Rates: lower bound of the 95% Wilson score interval, in percent.",
+    ),
+    (
+        "ci_high",
+        "Rates: upper bound of the 95% Wilson score interval, in percent.",
+    ),
     (
         "cell_size",
         "How many cases, claims, survivors or records the figure is built from; suppression compares it with k.",
@@ -46,13 +58,22 @@ const INDICATOR_COLUMNS: [(&str, &str); 21] = [
         "naive_numerator",
         "Consortium rows: the sum of the partners' numerators, double counting included.",
     ),
-    ("naive_denominator", "Consortium rows: the sum of the partners' denominators."),
+    (
+        "naive_denominator",
+        "Consortium rows: the sum of the partners' denominators.",
+    ),
     (
         "naive_value",
         "Consortium rows: the figure computed from the naive sums (what adding up partner reports gives).",
     ),
-    ("naive_cell_size", "Consortium rows: the sum of the partners' cell sizes."),
-    ("naive_suppressed", "Consortium rows: true when the naive sum is not shown."),
+    (
+        "naive_cell_size",
+        "Consortium rows: the sum of the partners' cell sizes.",
+    ),
+    (
+        "naive_suppressed",
+        "Consortium rows: true when the naive sum is not shown.",
+    ),
     ("naive_suppression_reason", "As suppression_reason, for the naive sum."),
     ("unit", "'%', 'INR', 'count' or 'days'."),
     ("run_id", "The run that computed the figure."),
@@ -64,7 +85,9 @@ const INDICATOR_COLUMNS: [(&str, &str); 21] = [
 
 fn privacy(c: &ColumnSpec) -> &'static str {
     match c.privacy {
-        Privacy::Direct => "direct identifier: never leaves the restricted area; the warehouse holds only a keyed token",
+        Privacy::Direct => {
+            "direct identifier: never leaves the restricted area; the warehouse holds only a keyed token"
+        }
         Privacy::Quasi => "quasi-identifier: published only in aggregates",
         Privacy::None => "",
     }
@@ -104,7 +127,12 @@ pub fn render(model: &Model, project: &Project, k: u32) -> String {
     );
 
     md.push_str("## Indicators\n\n");
+    let mut theme = "";
     for i in project.indicators() {
+        if i.theme != theme {
+            theme = &i.theme;
+            let _ = writeln!(md, "Theme: **{theme}**\n");
+        }
         let _ = writeln!(md, "### `{}`: {}\n\n{}\n", i.id, i.title, i.definition);
         let _ = writeln!(md, "- Numerator: {}", i.numerator);
         if let Some(d) = &i.denominator {
@@ -137,7 +165,9 @@ pub fn render(model: &Model, project: &Project, k: u32) -> String {
     }
     md.push('\n');
 
-    md.push_str("## Warehouse models\n\nBuilt in this order by `sql/` (staging reads the lake; marts build on staging).\n\n");
+    md.push_str(
+        "## Warehouse models\n\nBuilt in this order by `sql/` (staging reads the lake; marts build on staging).\n\n",
+    );
     for m in project.models.iter().filter(|m| m.meta.is_some()) {
         let meta = m.meta.as_ref().expect("filtered");
         let _ = writeln!(

@@ -35,6 +35,7 @@ pub struct Inputs<'a> {
 #[derive(Serialize)]
 struct Card {
     id: String,
+    theme: String,
     title: String,
     period: String,
     text: String,
@@ -59,6 +60,7 @@ struct Grid {
 #[derive(Serialize)]
 struct Section {
     id: String,
+    theme: String,
     title: String,
     definition: String,
     numerator: String,
@@ -233,7 +235,10 @@ fn periods(mine: &[&IndicatorRow]) -> Vec<String> {
 
 /// Escape text for SVG and HTML.
 fn esc(s: &str) -> String {
-    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
 }
 
 /// A point of a chart: label, value (None when not shown), interval, and
@@ -426,6 +431,7 @@ pub fn write(inputs: &Inputs<'_>, path: &Path) -> Result<()> {
             let (target, target_text) = target_status(meta, r);
             cards.push(Card {
                 id: meta.id.clone(),
+                theme: meta.theme.clone(),
                 title: meta.title.clone(),
                 period: r.period.clone(),
                 text: r.text(k),
@@ -463,6 +469,7 @@ pub fn write(inputs: &Inputs<'_>, path: &Path) -> Result<()> {
         };
         sections.push(Section {
             id: meta.id.clone(),
+            theme: meta.theme.clone(),
             title: meta.title.clone(),
             definition: meta.definition.clone(),
             numerator: meta.numerator.clone(),
@@ -532,7 +539,10 @@ mod tests {
         let svg = bar_chart(&points, "%", "A & B");
         assert!(svg.starts_with("<svg") && svg.ends_with("</svg>"));
         assert!(svg.contains("A &amp; B") && svg.contains("&lt;b&gt;") && !svg.contains("<b>"));
-        assert!(svg.contains("stroke-dasharray"), "a hidden figure is drawn as an empty bar");
+        assert!(
+            svg.contains("stroke-dasharray"),
+            "a hidden figure is drawn as an empty bar"
+        );
         assert_eq!(line_chart(&points[..1], "%", "one run"), "", "one run is no trend");
         assert!(line_chart(&points, "%", "runs").contains("<path"));
     }

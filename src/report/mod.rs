@@ -63,7 +63,13 @@ pub struct IndicatorRow {
 impl IndicatorRow {
     /// The value as the reports print it, "<k" or "suppressed" when hidden.
     pub fn text(&self, k: u32) -> String {
-        shown(&self.unit, self.value, self.suppressed, self.suppression_reason.as_deref(), k)
+        shown(
+            &self.unit,
+            self.value,
+            self.suppressed,
+            self.suppression_reason.as_deref(),
+            k,
+        )
     }
 }
 

@@ -44,7 +44,12 @@ enum V<'a> {
 }
 
 impl<'a> Sheet<'a> {
-    fn new(ws: &'a mut Worksheet, name: &str, headers: &[(&str, f64)], f: &Formats) -> std::result::Result<Self, XlsxError> {
+    fn new(
+        ws: &'a mut Worksheet,
+        name: &str,
+        headers: &[(&str, f64)],
+        f: &Formats,
+    ) -> std::result::Result<Self, XlsxError> {
         ws.set_name(name)?;
         for (i, (h, width)) in headers.iter().enumerate() {
             ws.write_string_with_format(0, i as u16, *h, &f.header)?;
@@ -80,7 +85,8 @@ impl<'a> Sheet<'a> {
     }
 
     fn finish(self) -> std::result::Result<(), XlsxError> {
-        self.ws.autofilter(0, 0, self.row.saturating_sub(1).max(1), self.columns - 1)?;
+        self.ws
+            .autofilter(0, 0, self.row.saturating_sub(1).max(1), self.columns - 1)?;
         Ok(())
     }
 }
@@ -196,77 +202,73 @@ pub fn write(
         sheet.finish().map_err(x)?;
     }
 
-    let mut dq = Sheet::new(
-        wb.add_worksheet(),
-        "Data quality",
-        &[
-            ("Partner", 26.0),
-            ("Table", 22.0),
-            ("Records", 10.0),
-            ("With no finding", 14.0),
-            ("Accuracy %", 11.0),
-            ("Newest record", 13.0),
-            ("Days old at export", 16.0),
-        ],
-        &f,
-    )
-    .map_err(x)?;
-    for r in &scorecard.tables {
-        let cells: Vec<V<'_>> = r.iter().map(|c| scorecard_cell(c, &f)).collect();
-        dq.push(&cells, &f).map_err(x)?;
+    // The scorecard's three tables; "As written" stays text even when it looks like a number.
+    let scorecard_sheets: [(&str, &[(&str, f64)], &[Vec<String>], Option<usize>); 3] = [
+        (
+            "Data quality",
+            &[
+                ("Partner", 26.0),
+                ("Table", 22.0),
+                ("Records", 10.0),
+                ("With no finding", 14.0),
+                ("Accuracy %", 11.0),
+                ("Newest record", 13.0),
+                ("Days old at export", 16.0),
+            ],
+            &scorecard.tables,
+            None,
+        ),
+        (
+            "Fields to fix",
+            &[
+                ("Partner", 26.0),
+                ("Table", 22.0),
+                ("Field", 22.0),
+                ("Completeness %", 14.0),
+                ("Validity %", 11.0),
+                ("Consistency %", 13.0),
+                ("Uniqueness %", 13.0),
+            ],
+            &scorecard.fields,
+            None,
+        ),
+        (
+            "Unknown places",
+            &[
+                ("Partner", 26.0),
+                ("Table", 22.0),
+                ("Field", 18.0),
+                ("As written", 26.0),
+                ("Records", 10.0),
+            ],
+            &scorecard.unknown_places,
+            Some(3),
+        ),
+    ];
+    for (name, headers, rows, text_col) in scorecard_sheets {
+        let mut sheet = Sheet::new(wb.add_worksheet(), name, headers, &f).map_err(x)?;
+        for r in rows {
+            let cells: Vec<V<'_>> = r
+                .iter()
+                .enumerate()
+                .map(|(i, c)| {
+                    if Some(i) == text_col {
+                        V::Text(c)
+                    } else {
+                        scorecard_cell(c, &f)
+                    }
+                })
+                .collect();
+            sheet.push(&cells, &f).map_err(x)?;
+        }
+        sheet.finish().map_err(x)?;
     }
-    dq.finish().map_err(x)?;
-
-    let mut fields = Sheet::new(
-        wb.add_worksheet(),
-        "Fields to fix",
-        &[
-            ("Partner", 26.0),
-            ("Table", 22.0),
-            ("Field", 22.0),
-            ("Completeness %", 14.0),
-            ("Validity %", 11.0),
-            ("Consistency %", 13.0),
-            ("Uniqueness %", 13.0),
-        ],
-        &f,
-    )
-    .map_err(x)?;
-    for r in &scorecard.fields {
-        let cells: Vec<V<'_>> = r.iter().map(|c| scorecard_cell(c, &f)).collect();
-        fields.push(&cells, &f).map_err(x)?;
-    }
-    fields.finish().map_err(x)?;
-
-    let mut places = Sheet::new(
-        wb.add_worksheet(),
-        "Unknown places",
-        &[
-            ("Partner", 26.0),
-            ("Table", 22.0),
-            ("Field", 18.0),
-            ("As written", 26.0),
-            ("Records", 10.0),
-        ],
-        &f,
-    )
-    .map_err(x)?;
-    for r in &scorecard.unknown_places {
-        // "As written" is text even when it looks like a number.
-        let cells: Vec<V<'_>> = r
-            .iter()
-            .enumerate()
-            .map(|(i, c)| if i == 3 { V::Text(c) } else { scorecard_cell(c, &f) })
-            .collect();
-        places.push(&cells, &f).map_err(x)?;
-    }
-    places.finish().map_err(x)?;
-
     let mut defs = Sheet::new(
         wb.add_worksheet(),
         "Definitions",
         &[
             ("Indicator id", 30.0),
+            ("Theme", 18.0),
             ("Title", 30.0),
             ("Definition", 80.0),
             ("Numerator", 30.0),
@@ -292,6 +294,7 @@ pub fn write(
         defs.push(
             &[
                 V::Text(&m.id),
+                V::Text(&m.theme),
                 V::Text(&m.title),
                 V::Text(&m.definition),
                 V::Text(&m.numerator),
@@ -307,13 +310,18 @@ pub fn write(
         )
         .map_err(x)?;
     }
-    defs.ws.set_column_format(2, &f.wrap).map_err(x)?;
+    defs.ws.set_column_format(3, &f.wrap).map_err(x)?;
     defs.finish().map_err(x)?;
 
     let mut exports = Sheet::new(
         wb.add_worksheet(),
         "Exports",
-        &[("Partner", 26.0), ("Export file", 50.0), ("Exported", 20.0), ("Rows read", 10.0)],
+        &[
+            ("Partner", 26.0),
+            ("Export file", 50.0),
+            ("Exported", 20.0),
+            ("Rows read", 10.0),
+        ],
         &f,
     )
     .map_err(x)?;
@@ -391,7 +399,10 @@ mod tests {
         let mut wb: calamine::Xlsx<_> = calamine::open_workbook(&path).unwrap();
         for sheet in ["Unknown places", "Exports"] {
             let formulas = wb.worksheet_formula(sheet).unwrap();
-            assert!(formulas.used_cells().all(|(_, _, f)| f.is_empty()), "{sheet} holds a formula");
+            assert!(
+                formulas.used_cells().all(|(_, _, f)| f.is_empty()),
+                "{sheet} holds a formula"
+            );
         }
         let places = wb.worksheet_range("Unknown places").unwrap();
         assert_eq!(

@@ -32,11 +32,28 @@ fn no_published_figure_is_a_small_cell_or_recoverable_from_a_total() {
         ),
         0
     );
-    assert!(count(&conn, "select count(*) from indicator_values where suppression_reason = 'small_cell'") > 0);
-    assert!(count(&conn, "select count(*) from indicator_values where suppression_reason = 'complementary'") > 0);
+    assert!(
+        count(
+            &conn,
+            "select count(*) from indicator_values where suppression_reason = 'small_cell'"
+        ) > 0
+    );
+    assert!(
+        count(
+            &conn,
+            "select count(*) from indicator_values where suppression_reason = 'complementary'"
+        ) > 0
+    );
     // Complementary: no group whose total is shown has exactly one hidden
     // non-zero part (checked here independently of src/suppress.rs).
-    let lone = |sql: &str| count(&conn, &format!("select count(*) from ({sql} having count(*) filter (where p.suppressed and p.cell_size > 0) = 1)"));
+    let lone = |sql: &str| {
+        count(
+            &conn,
+            &format!(
+                "select count(*) from ({sql} having count(*) filter (where p.suppressed and p.cell_size > 0) = 1)"
+            ),
+        )
+    };
     assert_eq!(
         lone(
             "select p.indicator_id, p.period, p.dimension from indicator_values p
@@ -81,7 +98,10 @@ fn no_published_figure_is_a_small_cell_or_recoverable_from_a_total() {
     for r in &csv {
         let size: f64 = r["cell_size"].parse().unwrap_or(0.0);
         if r["suppressed"] == "true" {
-            assert!(r["value"].is_empty() && r["numerator"].is_empty() && r["cell_size"].is_empty(), "{r:?}");
+            assert!(
+                r["value"].is_empty() && r["numerator"].is_empty() && r["cell_size"].is_empty(),
+                "{r:?}"
+            );
             if r["unit"] == "count" && r["suppression_reason"] == "small_cell" {
                 assert_eq!(r["shown_as"], "<5");
             }
@@ -114,7 +134,12 @@ fn the_workbook_reads_back_with_the_warehouse_numbers() {
     );
     let ind = wb.worksheet_range("Indicators").unwrap();
     let headers: Vec<String> = (0..ind.width()).map(|c| cell(&ind, 0, c).to_string()).collect();
-    let col = |name: &str| headers.iter().position(|h| h == name).unwrap_or_else(|| panic!("{name}"));
+    let col = |name: &str| {
+        headers
+            .iter()
+            .position(|h| h == name)
+            .unwrap_or_else(|| panic!("{name}"))
+    };
     let conn = d.conn();
     let (_, want) = query_text(
         &conn,
@@ -160,7 +185,11 @@ fn the_workbook_reads_back_with_the_warehouse_numbers() {
     }
     assert!(dates > 100 && hidden > 10, "{dates} dates, {hidden} hidden");
     let dq = wb.worksheet_range("Data quality").unwrap();
-    assert!(matches!(cell(&dq, 1, 2), Data::Float(_)), "records are numbers: {:?}", cell(&dq, 1, 2));
+    assert!(
+        matches!(cell(&dq, 1, 2), Data::Float(_)),
+        "records are numbers: {:?}",
+        cell(&dq, 1, 2)
+    );
 }
 
 #[test]
@@ -171,7 +200,9 @@ fn the_history_keeps_each_published_run_and_the_dashboard_draws_it() {
     let again = w.run(&["run", "--config", "d/config", "--force"]);
     assert!([0, 3].contains(&again.code), "{}", again.all());
     let out = w.path().join("d/output");
-    let files: Vec<_> = std::fs::read_dir(out.join("history/indicator_values")).unwrap().collect();
+    let files: Vec<_> = std::fs::read_dir(out.join("history/indicator_values"))
+        .unwrap()
+        .collect();
     assert_eq!(files.len(), 2, "one history file per published run");
     let conn = tafteesh::warehouse::open(&out.join("current/warehouse/tafteesh.duckdb")).unwrap();
     assert_eq!(count(&conn, "select count(distinct run_id) from indicator_history"), 2);
@@ -192,10 +223,12 @@ fn the_history_keeps_each_published_run_and_the_dashboard_draws_it() {
 /// The dashboard in a real browser: no console error, and a screenshot.
 #[test]
 fn the_dashboard_opens_in_headless_chromium() {
-    let Some(browser) = ["chromium", "chromium-browser", "google-chrome"]
-        .into_iter()
-        .find(|b| std::process::Command::new(b).arg("--version").output().is_ok_and(|o| o.status.success()))
-    else {
+    let Some(browser) = ["chromium", "chromium-browser", "google-chrome"].into_iter().find(|b| {
+        std::process::Command::new(b)
+            .arg("--version")
+            .output()
+            .is_ok_and(|o| o.status.success())
+    }) else {
         eprintln!("SKIPPED: no Chromium on this machine (apt-get install chromium); the dashboard was not opened");
         return;
     };
@@ -219,7 +252,10 @@ fn the_dashboard_opens_in_headless_chromium() {
         .unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "{stderr}");
-    let console: Vec<&str> = stderr.lines().filter(|l| l.contains("CONSOLE") || l.contains("Uncaught")).collect();
+    let console: Vec<&str> = stderr
+        .lines()
+        .filter(|l| l.contains("CONSOLE") || l.contains("Uncaught"))
+        .collect();
     assert!(console.is_empty(), "console messages: {console:?}");
     let png = std::fs::read(&shot).unwrap();
     assert!(png.starts_with(b"\x89PNG") && png.len() > 50_000, "{} bytes", png.len());
@@ -238,7 +274,9 @@ fn elements<'a>(html: &'a str, open: &str) -> Vec<(usize, &'a str)> {
         let start = at + i;
         let Some(gt) = html[start..].find('>') else { break };
         let body = start + gt + 1;
-        let Some(end) = html[body..].find(close.as_str()) else { break };
+        let Some(end) = html[body..].find(close.as_str()) else {
+            break;
+        };
         out.push((start, &html[body..body + end]));
         at = body + end;
     }
@@ -258,7 +296,11 @@ fn the_report_structure_matches_its_snapshot() {
     let mut lines = Vec::new();
     let mut marks: Vec<(usize, String)> = Vec::new();
     for tag in ["h1", "h2", "h3", "figcaption"] {
-        marks.extend(elements(&html, tag).into_iter().map(|(i, t)| (i, format!("{tag}: {}", redact(t)))));
+        marks.extend(
+            elements(&html, tag)
+                .into_iter()
+                .map(|(i, t)| (i, format!("{tag}: {}", redact(t)))),
+        );
     }
     // Header rows of tables (th in thead), once per table.
     for (i, head) in elements(&html, "thead") {
@@ -279,7 +321,12 @@ fn the_report_structure_matches_its_snapshot() {
         lines.push(format!("sheet {name}: {}", headers.join(" | ")));
     }
     let codebook = std::fs::read_to_string(reports.join("codebook.md")).unwrap();
-    lines.extend(codebook.lines().filter(|l| l.starts_with("## ")).map(|l| format!("codebook: {l}")));
+    lines.extend(
+        codebook
+            .lines()
+            .filter(|l| l.starts_with("## "))
+            .map(|l| format!("codebook: {l}")),
+    );
     let got = lines.join("\n") + "\n";
     let snapshot = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/snapshots/report_structure.txt");
     if std::env::var_os("UPDATE_SNAPSHOTS").is_some() {
