@@ -1,5 +1,6 @@
 -- The values a linked case is broken down by: its district, police
--- district and AHTU unit (from the golden record), and the sex, age group
+-- district and AHTU unit (from the golden record; 'none' when no AHTU
+-- handled it, 'unknown' when one did but the records do not say which), and the sex, age group
 -- and form of trafficking of its survivors. A case with several survivors
 -- who differ is 'mixed'; with none linked, 'unknown'. So each case has
 -- exactly one value per breakdown and the rows of a breakdown add up to
@@ -38,7 +39,11 @@ final as (
         c.case_key,
         coalesce(c.district, 'unknown') as district,
         coalesce(c.police_district, 'unknown') as police_district,
-        coalesce(c.ahtu_unit, 'none') as ahtu_unit,
+        case
+            when c.ahtu_unit is not null then c.ahtu_unit
+            when c.is_transferred_to_ahtu then 'unknown'
+            else 'none'
+        end as ahtu_unit,
         coalesce(p.sex, 'unknown') as sex,
         coalesce(p.age_at_rescue, 'unknown') as age_at_rescue,
         coalesce(p.trafficking_form, 'unknown') as trafficking_form,

@@ -28,7 +28,7 @@ claim_breakdowns as (
         c.claim_key,
         coalesce(k.district, 'unknown') as by_district,
         coalesce(k.police_district, 'unknown') as by_police_district,
-        coalesce(k.ahtu_unit, 'none') as by_ahtu_unit,
+        coalesce(k.ahtu_unit, 'unknown') as by_ahtu_unit,
         coalesce(p.sex, k.sex, 'unknown') as by_sex,
         coalesce(p.age_at_rescue, k.age_at_rescue, 'unknown') as by_age_at_rescue,
         coalesce(p.trafficking_form, k.trafficking_form, 'unknown') as by_trafficking_form,

@@ -104,6 +104,10 @@ fn scorecard_cell<'a>(text: &'a str, f: &'a Formats) -> V<'a> {
     if text == "-" { V::Text("") } else { V::Text(text) }
 }
 
+/// A scorecard table as a sheet: name, headers with widths, rows, and the
+/// column that stays text even when it looks like a number.
+type ScorecardSheet<'a> = (&'a str, &'a [(&'a str, f64)], &'a [Vec<String>], Option<usize>);
+
 /// The headers shared by the Indicators and Breakdowns sheets.
 const FIGURE_HEADERS: [(&str, f64); 15] = [
     ("Indicator", 30.0),
@@ -203,7 +207,7 @@ pub fn write(
     }
 
     // The scorecard's three tables; "As written" stays text even when it looks like a number.
-    let scorecard_sheets: [(&str, &[(&str, f64)], &[Vec<String>], Option<usize>); 3] = [
+    let scorecard_sheets: [ScorecardSheet<'_>; 3] = [
         (
             "Data quality",
             &[

@@ -153,8 +153,8 @@ fn the_workbook_reads_back_with_the_warehouse_numbers() {
         let row = (1..ind.height())
             .find(|&r| {
                 cell(&ind, r, col("Indicator")).to_string() == title
-                    && cell(&ind, r, col("Period")).to_string() == "All time"
-                    && cell(&ind, r, col("Breakdown")).to_string() == "consortium"
+                    && cell(&ind, r, col("Period")) == "All time"
+                    && cell(&ind, r, col("Breakdown")) == "consortium"
             })
             .unwrap_or_else(|| panic!("{title}: no consortium All time row"));
         for (i, name) in [(1, "Value"), (2, "Numerator"), (3, "Denominator")] {
