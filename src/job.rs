@@ -19,7 +19,7 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use serde::Serialize;
 
 use crate::config::Plan;
@@ -324,7 +324,10 @@ fn plan_and_build(
     if let (false, Some(prev), Some(exit)) = (opts.force, &previous, previous_exit)
         && prev.fingerprint == fps.run
         && prev.holds_on(opts.today())
+        && same_quarter(&prev.run_id, opts.today())
     {
+        // A published run that died before adding its figures to the history adds them now.
+        warehouse::record_history(&plan.output, &prev.run_id)?;
         let seconds = clock_start.elapsed().as_secs_f64();
         entry.status = RunStatus::Unchanged;
         entry.exit_code = exit as u8;
@@ -679,6 +682,15 @@ fn build_and_publish(ctx: BuildContext<'_>, entry: &mut LedgerEntry) -> Result<R
     Ok(summary)
 }
 
+/// Whether the snapshot `id` was built in the same quarter as `today`.
+/// Financial-year quarters are calendar quarters (April-June is Q1), and
+/// the indicators' current period ends at the run's date: a new quarter
+/// brings a new period to measure even when no export changed.
+fn same_quarter(id: &str, today: NaiveDate) -> bool {
+    let quarter = |d: NaiveDate| (d.year(), (d.month() - 1) / 3);
+    crate::snapshots::created_at(id).is_some_and(|t| quarter(t.date_naive()) == quarter(today))
+}
+
 /// Flush every file of a finished snapshot to disk before it is published,
 /// so a power cut after the switch cannot leave `current` naming files the
 /// disk never received.
@@ -887,4 +899,18 @@ fn swap_dir(src: &Path, dest: &Path) -> Result<()> {
     std::fs::rename(src, dest).map_err(Error::io(dest))?;
     let _ = std::fs::remove_dir_all(&old);
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_new_quarter_is_a_change() {
+        let d = |s: &str| NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap();
+        assert!(same_quarter("20240401T010000000Z", d("2024-06-30")));
+        assert!(!same_quarter("20240630T230000000Z", d("2024-07-01")));
+        assert!(!same_quarter("20240101T000000000Z", d("2025-01-01")));
+        assert!(!same_quarter("not-a-run-id", d("2024-06-30")));
+    }
 }

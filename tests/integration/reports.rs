@@ -218,6 +218,15 @@ fn the_history_keeps_each_published_run_and_the_dashboard_draws_it() {
     );
     let html = std::fs::read_to_string(out.join("current/reports/index.html")).unwrap();
     assert!(html.contains("all time, by run"), "the trend across runs is drawn");
+    // A run killed after publishing, before its history file was written:
+    // the next run, even one with nothing to rebuild, writes it.
+    let current = std::fs::read_link(out.join("current")).unwrap();
+    let id = current.file_name().unwrap().to_string_lossy().into_owned();
+    let file = out.join(format!("history/indicator_values/{id}.parquet"));
+    std::fs::remove_file(&file).unwrap();
+    let noop = w.run(&["run", "--config", "d/config"]);
+    assert!([0, 3].contains(&noop.code), "{}", noop.all());
+    assert!(file.is_file(), "the history file of {id} is restored");
 }
 
 /// The dashboard in a real browser: no console error, and a screenshot.
