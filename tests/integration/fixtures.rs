@@ -279,6 +279,25 @@ fn a_minor_flag_age_or_birth_date_that_contradict_are_flagged() {
 }
 
 #[test]
+fn a_suppression_threshold_that_would_publish_single_cases_is_refused() {
+    let w = Workdir::new();
+    write_config(
+        &w,
+        "pipelines",
+        "inbox = \"../inbox\"\noutput = \"../output\"\n[suppression]\nk = 1\n",
+    );
+    std::fs::create_dir_all(w.path().join("inbox")).unwrap();
+    let ran = w.run(&["validate", "--config", "config"]);
+    assert_eq!(ran.code, 6, "{}", ran.all());
+    assert!(ran.stderr.contains("tafteesh.toml"), "{}", ran.stderr);
+    assert!(
+        ran.stderr.contains("suppression.k must be from 2 to 100 (it is 1)"),
+        "{}",
+        ran.stderr
+    );
+}
+
+#[test]
 fn every_config_mistake_is_listed_with_the_file_named() {
     let w = Workdir::new();
     write_config(&w, "bad_pipelines", "inbox = \"../inbox\"\noutput = \"../output\"\n");
