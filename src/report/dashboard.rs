@@ -77,10 +77,10 @@ struct Section {
 }
 
 /// The detail line under a figure: "n / d; 95% CI lo–hi%", or "n claims" for a median.
-fn detail(r: &IndicatorRow) -> String {
+fn detail(r: &IndicatorRow, k: u32) -> String {
     if r.suppressed {
         return match r.suppression_reason.as_deref() {
-            Some(crate::suppress::PRIMARY) => "fewer than k cases behind it".into(),
+            Some(crate::suppress::PRIMARY) => format!("fewer than {k} behind it"),
             _ => "hidden so another small figure cannot be worked out".into(),
         };
     }
@@ -166,17 +166,17 @@ fn by_partner(mine: &[&IndicatorRow], k: u32) -> Grid {
             let mut cells = vec![
                 consortium.map_or_else(empty, |r| Cell {
                     text: r.text(k),
-                    detail: detail(r),
+                    detail: detail(r, k),
                 }),
                 consortium.map_or_else(empty, |r| naive_cell(r, k)),
             ];
             for (_, id) in &partners {
                 cells.push(find("partner", id).map_or_else(empty, |r| Cell {
                     text: r.text(k),
-                    detail: detail(r),
+                    detail: detail(r, k),
                 }));
             }
-            (p, cells)
+            (to_date(&p, mine), cells)
         })
         .collect();
     Grid { columns, rows }
@@ -206,7 +206,7 @@ fn by_district(mine: &[&IndicatorRow], k: u32) -> Grid {
                     {
                         Some(r) => Cell {
                             text: r.text(k),
-                            detail: detail(r),
+                            detail: detail(r, k),
                         },
                         None => Cell {
                             text: "–".into(),
@@ -218,7 +218,25 @@ fn by_district(mine: &[&IndicatorRow], k: u32) -> Grid {
             (d, cells)
         })
         .collect();
-    Grid { columns: periods, rows }
+    Grid {
+        columns: periods.iter().map(|p| to_date(p, mine)).collect(),
+        rows,
+    }
+}
+
+/// A period as the reader sees it: a financial year still running reads
+/// "FY 2026-27 (to date)", so a part year is not compared with whole ones.
+fn to_date(period: &str, mine: &[&IndicatorRow]) -> String {
+    let running = mine.iter().any(|r| {
+        r.period == period
+            && r.period_type == "year"
+            && r.period_end.is_some_and(|d| !(d.month() == 3 && d.day() == 31))
+    });
+    if running {
+        format!("{period} (to date)")
+    } else {
+        period.to_string()
+    }
 }
 
 /// All time first, then financial years, newest first (no quarters).
@@ -349,7 +367,7 @@ pub fn bar_chart(points: &[Point], unit: &str, title: &str) -> String {
             r##"<text x="{:.1}" y="{:.1}" text-anchor="middle" font-size="10" fill="#1d2430">{}</text><text x="{:.1}" y="{:.1}" text-anchor="middle" font-size="10" fill="#5a6473">{}</text>"##,
             x + w / 2.0,
             H - BOTTOM + 14.0,
-            esc(p.label.trim_start_matches("FY ")),
+            esc(&p.label.trim_start_matches("FY ").replace(" (to date)", "*")),
             x + w / 2.0,
             H - BOTTOM + 28.0,
             esc(&p.text)
@@ -435,7 +453,7 @@ pub fn write(inputs: &Inputs<'_>, path: &Path) -> Result<()> {
                 title: meta.title.clone(),
                 period: r.period.clone(),
                 text: r.text(k),
-                detail: detail(r),
+                detail: detail(r, k),
                 target,
                 target_text,
             });
@@ -445,7 +463,7 @@ pub fn write(inputs: &Inputs<'_>, path: &Path) -> Result<()> {
         let year_points: Vec<Point> = years
             .iter()
             .map(|r| Point {
-                label: r.period.clone(),
+                label: to_date(&r.period, &consortium),
                 value: if r.suppressed { None } else { r.value },
                 interval: r.ci_low.zip(r.ci_high),
                 text: r.text(k),
