@@ -377,8 +377,8 @@ pub fn history_dir(output: &Path) -> PathBuf {
 pub const HISTORY_FILE: &str = "indicator_values.parquet";
 
 /// `indicator_history`: every published run's indicator values (the files
-/// in the history folder) and this run's, each with its run_id and as-of
-/// date, so trends across nightly runs show and a past report can be
+/// in the history folder) and this run's, each with its run_id, the date
+/// its figures are as of and the time the run started (UTC), so trends across nightly runs show and a past report can be
 /// reproduced. This run's values are also written beside the warehouse,
 /// to be added to the history folder when the run is published.
 fn load_history(conn: &Connection, opts: &BuildOptions<'_>) -> Result<()> {
@@ -394,9 +394,12 @@ fn load_history(conn: &Connection, opts: &BuildOptions<'_>) -> Result<()> {
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => vec![],
         Err(e) => return Err(Error::io(opts.history)(e)),
     };
+    let run_at = crate::snapshots::created_at(opts.run_id)
+        .map(|t| format!("timestamp '{}'", t.format("%Y-%m-%d %H:%M:%S")))
+        .unwrap_or_else(|| "null::timestamp".into());
     conn.execute_batch(&format!(
         "create table indicator_history as
-         select *, date '{}' as as_of from indicator_values",
+         select *, date '{}' as as_of, {run_at} as run_at from indicator_values",
         opts.as_of.format("%Y-%m-%d")
     ))
     .map_err(err())?;

@@ -14,7 +14,7 @@ use crate::warehouse::Project;
 
 /// The columns of the indicator tables, documented here because they are
 /// built in code (src/warehouse.rs, src/suppress.rs), not by a model.
-const INDICATOR_COLUMNS: [(&str, &str); 21] = [
+const INDICATOR_COLUMNS: [(&str, &str); 22] = [
     ("indicator_id", "The indicator (see Indicators below)."),
     (
         "period",
@@ -81,6 +81,7 @@ const INDICATOR_COLUMNS: [(&str, &str); 21] = [
         "as_of",
         "indicator_history only: the date the run's figures are as of (the current period ends here).",
     ),
+    ("run_at", "indicator_history only: when the run started (UTC)."),
 ];
 
 fn privacy(c: &ColumnSpec) -> &'static str {

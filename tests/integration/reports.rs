@@ -206,6 +206,13 @@ fn the_history_keeps_each_published_run_and_the_dashboard_draws_it() {
     assert_eq!(files.len(), 2, "one history file per published run");
     let conn = tafteesh::warehouse::open(&out.join("current/warehouse/tafteesh.duckdb")).unwrap();
     assert_eq!(count(&conn, "select count(distinct run_id) from indicator_history"), 2);
+    assert_eq!(
+        count(
+            &conn,
+            "select count(*) from indicator_history where as_of is null or run_at is null"
+        ),
+        0
+    );
     // Both runs read the same exports: every figure is the same in both.
     assert_eq!(
         count(
