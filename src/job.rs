@@ -221,6 +221,10 @@ pub fn run(plan: &Plan, opts: RunOptions) -> Result<RunOutcome> {
         e.snapshot = crate::snapshots::current_id(&plan.output);
         ledger::append(&plan.output, &e)?;
     }
+    // A published run killed before it added its figures to the history.
+    if let Some(current) = crate::snapshots::current_id(&plan.output) {
+        warehouse::record_history(&plan.output, &current)?;
+    }
     let building = snapshots.join(format!(".building-{run_id}"));
     let restricted_building = restricted_root.join(format!(".building-{run_id}"));
     let mut entry = LedgerEntry::new(&run_id, started, RunStatus::Failed, Exit::Failure as u8);
@@ -326,8 +330,6 @@ fn plan_and_build(
         && prev.holds_on(opts.today())
         && same_quarter(&prev.run_id, opts.today())
     {
-        // A published run that died before adding its figures to the history adds them now.
-        warehouse::record_history(&plan.output, &prev.run_id)?;
         let seconds = clock_start.elapsed().as_secs_f64();
         entry.status = RunStatus::Unchanged;
         entry.exit_code = exit as u8;
@@ -538,21 +540,15 @@ fn build_and_publish(ctx: BuildContext<'_>, entry: &mut LedgerEntry) -> Result<R
     let metrics = clock.stage(
         "warehouse",
         || -> Result<warehouse::BuildMetrics> {
-            // A published run that died before adding its figures to the history adds them now.
-            if let Some(current) = crate::snapshots::current_id(&plan.output) {
-                warehouse::record_history(&plan.output, &current)?;
-            }
             let history = warehouse::history_dir(&plan.output);
             let build = warehouse::BuildOptions {
                 run_id,
                 as_of: opts.today(),
                 suppression_k: plan.suppression.k,
                 history: &history,
+                history_file: &wh_dir.join(warehouse::HISTORY_FILE),
             };
-            let metrics = warehouse::build(&db, &lake_input, project, &build)?;
-            let conn = warehouse::open(&db)?;
-            warehouse::export_run_history(&conn, run_id, &wh_dir.join(warehouse::HISTORY_FILE))?;
-            Ok(metrics)
+            warehouse::build(&db, &lake_input, project, &build)
         },
         |r| r.as_ref().map(|m| m.indicator_rows as u64).unwrap_or(0),
     )?;

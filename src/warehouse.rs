@@ -220,6 +220,9 @@ pub struct BuildOptions<'a> {
     pub suppression_k: u32,
     /// Folder of earlier runs' indicator values (`output/history/indicator_values`).
     pub history: &'a Path,
+    /// Where this run's indicator values are written, for the history
+    /// folder once the run is published.
+    pub history_file: &'a Path,
 }
 
 /// What the build did.
@@ -328,6 +331,7 @@ pub fn build(path: &Path, lake: &LakeInput<'_>, project: &Project, opts: &BuildO
     let suppressed = crate::suppress::apply(&conn, opts.suppression_k)?;
     write_indicator_catalog(&conn, project)?;
     load_history(&conn, opts)?;
+    export_run_history(&conn, run_id, opts.history_file)?;
     let indicator_rows: usize = conn
         .query_row("select count(*) from indicator_values", [], |r| r.get::<_, i64>(0))
         .map_err(Error::warehouse("counting indicator_values"))? as usize;
@@ -378,9 +382,8 @@ pub const HISTORY_FILE: &str = "indicator_values.parquet";
 
 /// `indicator_history`: every published run's indicator values (the files
 /// in the history folder) and this run's, each with its run_id, the date
-/// its figures are as of and the time the run started (UTC), so trends across nightly runs show and a past report can be
-/// reproduced. This run's values are also written beside the warehouse,
-/// to be added to the history folder when the run is published.
+/// its figures are as of and the time the run started (UTC), so trends
+/// across nightly runs show and a past report can be reproduced.
 fn load_history(conn: &Connection, opts: &BuildOptions<'_>) -> Result<()> {
     let err = || Error::warehouse("building indicator_history");
     let earlier: Vec<PathBuf> = match std::fs::read_dir(opts.history) {
@@ -419,8 +422,9 @@ fn load_history(conn: &Connection, opts: &BuildOptions<'_>) -> Result<()> {
     Ok(())
 }
 
-/// Write this run's indicator values (from `indicator_history`) to `file`.
-pub fn export_run_history(conn: &Connection, run_id: &str, file: &Path) -> Result<()> {
+/// Write this run's indicator values (from `indicator_history`) to `file`,
+/// to be added to the history folder when the run is published.
+fn export_run_history(conn: &Connection, run_id: &str, file: &Path) -> Result<()> {
     conn.execute_batch(&format!(
         "copy (select * from indicator_history where run_id = {}) to {} (format parquet)",
         sql_string(run_id),
