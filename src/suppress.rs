@@ -166,15 +166,15 @@ pub fn apply(conn: &Connection, k: u32) -> Result<Counts> {
     let mut cells = Vec::new();
     {
         let mut stmt = conn
-            .prepare(
-                "select indicator_id, unit, period, dimension, dimension_value, coalesce(cell_size, 0), false
+            .prepare(&format!(
+                "select indicator_id, unit, period, dimension, dimension_value, coalesce(cell_size, 0)
                  from indicator_values
                  union all
-                 select indicator_id, unit, period, 'partner_sum', 'all', coalesce(naive_cell_size, 0), true
+                 select indicator_id, unit, period, '{PARTNER_SUM}', 'all', coalesce(naive_cell_size, 0)
                  from indicator_values where dimension = 'consortium' and naive_cell_size is not null
                  -- The same figures always hide the same cells.
-                 order by 1, 3, 4, 5",
-            )
+                 order by 1, 3, 4, 5"
+            ))
             .map_err(err())?;
         let rows = stmt
             .query_map([], |r| {

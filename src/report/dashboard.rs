@@ -8,17 +8,16 @@
 //! by partner and by district; then what was suppressed and why, the MIS
 //! accuracy scorecard, and which exports the figures come from.
 
-use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::path::Path;
-
-use chrono::Datelike;
 
 use minijinja::value::Serde;
 use minijinja::{Environment, Value, context};
 use serde::Serialize;
 
-use super::{IndicatorRow, RunFacts, RunPoint, Scorecard, display, indian_grouping, shown};
+use tafteesh_parsers::amounts::indian_grouping;
+
+use super::{IndicatorRow, RunFacts, RunPoint, Scorecard, display, shown};
 use crate::error::{Error, Result};
 use crate::warehouse::IndicatorMeta;
 
@@ -68,7 +67,10 @@ struct Section {
     source: String,
     unit: String,
     better: String,
+    /// SVG, handed to the template as safe markup, not serialised.
+    #[serde(skip)]
     years_chart: String,
+    #[serde(skip)]
     runs_chart: String,
     by_partner: Grid,
     by_district: Grid,
@@ -78,11 +80,8 @@ struct Section {
 
 /// The detail line under a figure: "n / d; 95% CI lo–hi%", or "n claims" for a median.
 fn detail(r: &IndicatorRow, k: u32) -> String {
-    if r.suppressed {
-        return match r.suppression_reason.as_deref() {
-            Some(crate::suppress::PRIMARY) => format!("fewer than {k} behind it"),
-            _ => "hidden so another small figure cannot be worked out".into(),
-        };
+    if let Some(why) = r.why_hidden(k) {
+        return why;
     }
     match (r.unit.as_str(), r.numerator, r.denominator) {
         ("%", Some(n), Some(d)) => {
@@ -101,6 +100,20 @@ fn detail(r: &IndicatorRow, k: u32) -> String {
             .map(|n| format!("{} claims", indian_grouping(n as i64)))
             .unwrap_or_default(),
         _ => String::new(),
+    }
+}
+
+/// A table cell for a figure, or a dash where there is none.
+fn cell(r: Option<&IndicatorRow>, k: u32) -> Cell {
+    match r {
+        Some(r) => Cell {
+            text: r.text(k),
+            detail: detail(r, k),
+        },
+        None => Cell {
+            text: "–".into(),
+            detail: String::new(),
+        },
     }
 }
 
@@ -150,32 +163,20 @@ fn by_partner(mine: &[&IndicatorRow], k: u32) -> Grid {
         "Sum over partners (double counted)".to_string(),
     ];
     columns.extend(partners.iter().map(|(l, _)| l.clone()));
-    let periods = periods(mine);
-    let empty = || Cell {
-        text: "–".into(),
-        detail: String::new(),
-    };
-    let rows = periods
+    let rows = periods(mine)
         .into_iter()
         .map(|p| {
             let find = |dim: &str, value: &str| {
                 mine.iter()
+                    .copied()
                     .find(|r| r.period == p && r.dimension == dim && r.dimension_value == value)
             };
             let consortium = find("consortium", "all");
             let mut cells = vec![
-                consortium.map_or_else(empty, |r| Cell {
-                    text: r.text(k),
-                    detail: detail(r, k),
-                }),
-                consortium.map_or_else(empty, |r| naive_cell(r, k)),
+                cell(consortium, k),
+                consortium.map_or_else(|| cell(None, k), |r| naive_cell(r, k)),
             ];
-            for (_, id) in &partners {
-                cells.push(find("partner", id).map_or_else(empty, |r| Cell {
-                    text: r.text(k),
-                    detail: detail(r, k),
-                }));
-            }
+            cells.extend(partners.iter().map(|(_, id)| cell(find("partner", id), k)));
             (to_date(&p, mine), cells)
         })
         .collect();
@@ -200,19 +201,11 @@ fn by_district(mine: &[&IndicatorRow], k: u32) -> Grid {
             let cells = periods
                 .iter()
                 .map(|p| {
-                    match mine
+                    let r = mine
                         .iter()
-                        .find(|r| &r.period == p && r.dimension == "district" && r.dimension_value == d)
-                    {
-                        Some(r) => Cell {
-                            text: r.text(k),
-                            detail: detail(r, k),
-                        },
-                        None => Cell {
-                            text: "–".into(),
-                            detail: String::new(),
-                        },
-                    }
+                        .copied()
+                        .find(|r| &r.period == p && r.dimension == "district" && r.dimension_value == d);
+                    cell(r, k)
                 })
                 .collect();
             (d, cells)
@@ -227,12 +220,7 @@ fn by_district(mine: &[&IndicatorRow], k: u32) -> Grid {
 /// A period as the reader sees it: a financial year still running reads
 /// "FY 2026-27 (to date)", so a part year is not compared with whole ones.
 fn to_date(period: &str, mine: &[&IndicatorRow]) -> String {
-    let running = mine.iter().any(|r| {
-        r.period == period
-            && r.period_type == "year"
-            && r.period_end.is_some_and(|d| !(d.month() == 3 && d.day() == 31))
-    });
-    if running {
+    if mine.iter().any(|r| r.period == period && r.is_running_year()) {
         format!("{period} (to date)")
     } else {
         period.to_string()
@@ -437,12 +425,9 @@ pub fn write(inputs: &Inputs<'_>, path: &Path) -> Result<()> {
         let consortium: Vec<&IndicatorRow> = mine.iter().copied().filter(|r| r.dimension == "consortium").collect();
         // The card: the latest complete financial year (one that ran to
         // 31 March before the as-of date) with a consortium figure, else All time.
-        let complete = |r: &&&IndicatorRow| {
-            r.period_type == "year" && r.period_end.is_some_and(|d| d.month() == 3 && d.day() == 31)
-        };
         let latest = consortium
             .iter()
-            .filter(complete)
+            .filter(|r| r.period_type == "year" && !r.is_running_year())
             .max_by(|a, b| a.period.cmp(&b.period))
             .or_else(|| consortium.iter().find(|r| r.period == "All time"));
         if let Some(r) = latest {
@@ -503,18 +488,14 @@ pub fn write(inputs: &Inputs<'_>, path: &Path) -> Result<()> {
             hidden_secondary: hidden(crate::suppress::SECONDARY),
         });
     }
-    let suppressed: BTreeMap<String, (usize, usize)> = sections
-        .iter()
-        .map(|s| (s.title.clone(), (s.hidden_primary, s.hidden_secondary)))
-        .collect();
     let mut env = Environment::new();
     env.add_template("index.html", include_str!("index.html"))
         .map_err(|e| Error::Internal(format!("report template: {e}")))?;
     let sections: Vec<Value> = sections
         .into_iter()
-        .map(|s| {
-            let years = Value::from_safe_string(s.years_chart.clone());
-            let runs = Value::from_safe_string(s.runs_chart.clone());
+        .map(|mut s| {
+            let years = Value::from_safe_string(std::mem::take(&mut s.years_chart));
+            let runs = Value::from_safe_string(std::mem::take(&mut s.runs_chart));
             context! { s => Value::from(Serde(&s)), years_chart => years, runs_chart => runs }
         })
         .collect();
@@ -527,7 +508,6 @@ pub fn write(inputs: &Inputs<'_>, path: &Path) -> Result<()> {
                 sections => sections,
                 scorecard => Value::from(Serde(inputs.scorecard)),
                 k => k,
-                suppressed => Value::from(Serde(&suppressed)),
             })
         })
         .map_err(|e| Error::Internal(format!("rendering the report: {e}")))?;

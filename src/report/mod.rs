@@ -15,7 +15,9 @@ pub mod workbook;
 
 use std::path::Path;
 
+use chrono::Datelike;
 use serde::Serialize;
+use tafteesh_parsers::amounts::indian_grouping;
 
 use crate::error::{Error, Result};
 
@@ -70,6 +72,19 @@ impl IndicatorRow {
             self.suppression_reason.as_deref(),
             k,
         )
+    }
+
+    /// Why a hidden figure is not shown, in words for the reader.
+    pub fn why_hidden(&self, k: u32) -> Option<String> {
+        self.suppressed.then(|| match self.suppression_reason.as_deref() {
+            Some(crate::suppress::PRIMARY) => format!("built from fewer than {k}: not shown"),
+            _ => "hidden so that another small figure cannot be worked out".into(),
+        })
+    }
+
+    /// A financial year still running at the as-of date (it ends before 31 March).
+    pub fn is_running_year(&self) -> bool {
+        self.period_type == "year" && self.period_end.is_some_and(|d| !(d.month() == 3 && d.day() == 31))
     }
 }
 
@@ -289,29 +304,6 @@ pub fn write_all(
     Ok(rows.len())
 }
 
-/// Rupees in Indian grouping: 12,34,567.
-pub fn indian_grouping(n: i64) -> String {
-    let neg = n < 0;
-    let s = n.unsigned_abs().to_string();
-    let out = if s.len() <= 3 {
-        s
-    } else {
-        let (head, tail) = s.split_at(s.len() - 3);
-        let mut groups: Vec<&str> = Vec::new();
-        let mut h = head;
-        while h.len() > 2 {
-            groups.push(&h[h.len() - 2..]);
-            h = &h[..h.len() - 2];
-        }
-        if !h.is_empty() {
-            groups.push(h);
-        }
-        groups.reverse();
-        format!("{},{tail}", groups.join(","))
-    };
-    if neg { format!("-{out}") } else { out }
-}
-
 /// How a value reads in the reports.
 pub fn display(unit: &str, value: Option<f64>) -> String {
     match value {
@@ -405,20 +397,4 @@ pub fn read_scorecard(conn: &duckdb::Connection) -> Result<Scorecard> {
              limit 60",
         )?,
     })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn rupees_in_indian_grouping() {
-        assert_eq!(indian_grouping(0), "0");
-        assert_eq!(indian_grouping(999), "999");
-        assert_eq!(indian_grouping(1000), "1,000");
-        assert_eq!(indian_grouping(100000), "1,00,000");
-        assert_eq!(indian_grouping(1234567), "12,34,567");
-        assert_eq!(indian_grouping(6575000), "65,75,000");
-        assert_eq!(indian_grouping(-150000), "-1,50,000");
-    }
 }

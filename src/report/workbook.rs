@@ -151,14 +151,6 @@ fn figure_row<'a>(r: &'a IndicatorRow, f: &'a Formats, shown: &'a str, note: &'a
     ]
 }
 
-fn note(r: &IndicatorRow, k: u32) -> String {
-    match r.suppression_reason.as_deref() {
-        Some(crate::suppress::PRIMARY) => format!("built from fewer than {k}: not shown"),
-        Some(_) => "hidden so that another small figure cannot be worked out".into(),
-        None => String::new(),
-    }
-}
-
 /// Write the workbook.
 pub fn write(
     rows: &[IndicatorRow],
@@ -190,7 +182,7 @@ pub fn write(
             .filter(|r| main == matches!(r.dimension.as_str(), "consortium" | "partner"))
         {
             let shown = r.text(k);
-            let note = note(r, k);
+            let note = r.why_hidden(k).unwrap_or_default();
             let mut cells = figure_row(r, &f, &shown, &note);
             if main {
                 let fmt = if r.unit == "%" { &f.decimal } else { &f.grouped };

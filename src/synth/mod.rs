@@ -999,8 +999,8 @@ impl Writer<'_> {
         let lakh = a as f64 / 100_000.0;
         let s = match fmt {
             AmountFmt::Plain => a.to_string(),
-            AmountFmt::Rs => format!("Rs. {}/-", crate::report::indian_grouping(a)),
-            AmountFmt::Rupee => format!("₹{}", crate::report::indian_grouping(a)),
+            AmountFmt::Rs => format!("Rs. {}/-", tafteesh_parsers::amounts::indian_grouping(a)),
+            AmountFmt::Rupee => format!("₹{}", tafteesh_parsers::amounts::indian_grouping(a)),
             AmountFmt::Lakh if a % 1000 == 0 && a >= 10_000 => format!("{} lakh", trim_float(lakh)),
             AmountFmt::Lac if a % 1000 == 0 && a >= 10_000 => format!("{} lac", trim_float(lakh)),
             AmountFmt::Inr => format!("INR {a}"),

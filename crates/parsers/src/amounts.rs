@@ -3,6 +3,30 @@
 //! whole rupees (paise are rounded). Words that are not amounts are errors,
 //! never zero.
 
+/// Whole rupees written with Indian grouping (12,34,567), as the reports
+/// print them and as partners write them.
+pub fn indian_grouping(n: i64) -> String {
+    let neg = n < 0;
+    let s = n.unsigned_abs().to_string();
+    let out = if s.len() <= 3 {
+        s
+    } else {
+        let (head, tail) = s.split_at(s.len() - 3);
+        let mut groups: Vec<&str> = Vec::new();
+        let mut h = head;
+        while h.len() > 2 {
+            groups.push(&h[h.len() - 2..]);
+            h = &h[..h.len() - 2];
+        }
+        if !h.is_empty() {
+            groups.push(h);
+        }
+        groups.reverse();
+        format!("{},{tail}", groups.join(","))
+    };
+    if neg { format!("-{out}") } else { out }
+}
+
 /// Why an amount could not be read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum AmountError {
@@ -92,6 +116,17 @@ mod tests {
         assert_eq!(parse_amount("5 goats"), Err(AmountError::Unrecognised));
     }
 
+    #[test]
+    fn rupees_in_indian_grouping() {
+        assert_eq!(indian_grouping(0), "0");
+        assert_eq!(indian_grouping(999), "999");
+        assert_eq!(indian_grouping(1000), "1,000");
+        assert_eq!(indian_grouping(100000), "1,00,000");
+        assert_eq!(indian_grouping(1234567), "12,34,567");
+        assert_eq!(indian_grouping(6575000), "65,75,000");
+        assert_eq!(indian_grouping(-150000), "-1,50,000");
+    }
+
     proptest::proptest! {
         #[test]
         fn indian_grouping_round_trips(n in 0i64..100_000_000) {
@@ -109,20 +144,5 @@ mod tests {
         fn never_panics_on_amount_like_text(s in "(Rs\\.?|₹|INR| |[0-9০-৯]{1,9}|[.,]|lakh|lac|cr|crore|/-){0,8}") {
             let _ = parse_amount(&s);
         }
-    }
-
-    fn indian_grouping(n: i64) -> String {
-        let s = n.to_string();
-        if s.len() <= 3 {
-            return s;
-        }
-        let (head, tail) = s.split_at(s.len() - 3);
-        let mut groups: Vec<String> = head
-            .as_bytes()
-            .rchunks(2)
-            .map(|c| String::from_utf8_lossy(c).into_owned())
-            .collect();
-        groups.reverse();
-        format!("{},{tail}", groups.join(","))
     }
 }
