@@ -15,27 +15,8 @@ use super::schema::{ColumnType, TableSchema};
 /// How a partner writes ambiguous numeric dates such as 03/04/2021.
 pub use tafteesh_parsers::dates::DateOrder;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Format {
-    Csv,
-    Xlsx,
-}
-
-/// Text encodings a CSV export may use.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
-pub enum Encoding {
-    /// A byte-order mark decides; otherwise UTF-8 if valid, else Windows-1252.
-    #[default]
-    #[serde(rename = "auto")]
-    Auto,
-    #[serde(rename = "utf-8", alias = "utf8")]
-    Utf8,
-    #[serde(rename = "utf-16", alias = "utf16")]
-    Utf16,
-    #[serde(rename = "windows-1252", alias = "cp1252")]
-    Windows1252,
-}
+/// The export formats and encodings, as the readers know them.
+pub use tafteesh_readers::{Encoding, Format};
 
 #[derive(Debug, Clone, Deserialize)]
 pub struct TableFeed {
@@ -87,6 +68,17 @@ impl Source {
             Some("tab") | Some("\t") => Some(b'\t'),
             Some(s) if s.len() == 1 => Some(s.as_bytes()[0]),
             _ => None,
+        }
+    }
+
+    /// What the readers need to know of this source.
+    pub fn read_options(&self) -> tafteesh_readers::ReadOptions {
+        tafteesh_readers::ReadOptions {
+            format: Some(self.format),
+            encoding: self.encoding,
+            delimiter: self.delimiter_byte(),
+            header_row: self.header_row,
+            sheet: self.sheet.clone(),
         }
     }
 }
