@@ -29,6 +29,10 @@ pub enum Exit {
     Locked = 5,
     /// A config or schema is invalid; nothing was read.
     Config = 6,
+    /// The run would have published markedly less than the current
+    /// snapshot (an empty inbox, a partner's rows vanishing or shrinking, a
+    /// file cut short): it published nothing and the current one stays.
+    HeldBack = 7,
 }
 
 impl Exit {
@@ -42,6 +46,7 @@ impl Exit {
             Exit::Partial,
             Exit::Locked,
             Exit::Config,
+            Exit::HeldBack,
         ]
         .into_iter()
         .find(|e| *e as u8 == code)
@@ -60,7 +65,7 @@ impl From<Exit> for ExitCode {
 pub enum Error {
     // ---- the operator must fix a configuration ----
     /// A config, schema or reference file is invalid. Every problem is listed.
-    #[error("{} has {} problem(s):\n{}", path.display(), problems.len(), bullet(problems))]
+    #[error("{} has {} problem(s):\n{}", printable(&path.display().to_string()), problems.len(), bullet(problems))]
     Config { path: PathBuf, problems: Vec<String> },
 
     /// The pseudonymisation key is missing or unsafe.
@@ -69,7 +74,7 @@ pub enum Error {
 
     // ---- the operator must fix the environment ----
     /// A file or folder could not be read or written.
-    #[error("{}: {source}", path.display())]
+    #[error("{}: {source}", printable(&path.display().to_string()))]
     Io {
         path: PathBuf,
         #[source]
@@ -83,6 +88,13 @@ pub enum Error {
     /// Another run holds the lock.
     #[error("another run is going: {holder} holds {}", path.display())]
     Locked { path: PathBuf, holder: String },
+
+    /// The run would publish markedly less than the current snapshot.
+    #[error(
+        "not published: this run would publish markedly less than the current snapshot, which stays current:\n{}\nFix the exports, or publish anyway with `tafteesh run --accept-shrink`.",
+        bullet(reasons)
+    )]
+    HeldBack { reasons: Vec<String> },
 
     /// The inbox folder does not exist.
     #[error("inbox {} does not exist or is not a folder", .0.display())]
@@ -111,7 +123,30 @@ pub enum Error {
 }
 
 fn bullet(items: &[String]) -> String {
-    items.iter().map(|p| format!("  - {p}")).collect::<Vec<_>>().join("\n")
+    items
+        .iter()
+        .map(|p| format!("  - {}", printable(p)))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// Text with its control characters (line breaks, ANSI escapes, C1 codes)
+/// written as `\u{..}`, so a file name holding a newline or a terminal
+/// escape cannot forge a log line or a `NOT USED` line, or repaint a
+/// terminal. Borrows when there is nothing to escape.
+pub fn printable(s: &str) -> std::borrow::Cow<'_, str> {
+    if !s.chars().any(char::is_control) {
+        return std::borrow::Cow::Borrowed(s);
+    }
+    let mut out = String::with_capacity(s.len() + 8);
+    for c in s.chars() {
+        if c.is_control() {
+            out.push_str(&c.escape_unicode().to_string());
+        } else {
+            out.push(c);
+        }
+    }
+    std::borrow::Cow::Owned(out)
 }
 
 impl Error {
@@ -121,6 +156,7 @@ impl Error {
             Error::Config { .. } | Error::Key(_) => Exit::Config,
             Error::Locked { .. } => Exit::Locked,
             Error::Usage(_) => Exit::Usage,
+            Error::HeldBack { .. } => Exit::HeldBack,
             _ => Exit::Failure,
         }
     }

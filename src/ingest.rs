@@ -11,7 +11,6 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
 use chrono::NaiveDate;
-use globset::Glob;
 use polars::prelude::*;
 use serde::{Deserialize, Serialize};
 
@@ -58,6 +57,9 @@ pub struct FileReport {
     /// When the partner wrote the export (the file's modification time).
     #[serde(default)]
     pub exported_at: Option<chrono::DateTime<chrono::Utc>>,
+    /// The file ends in the middle of a row: it looks cut short.
+    #[serde(default)]
+    pub cut_short: bool,
 }
 
 impl FileReport {
@@ -74,6 +76,7 @@ impl FileReport {
             notes: vec![],
             tables: vec![],
             exported_at: None,
+            cut_short: false,
         }
     }
 
@@ -116,36 +119,6 @@ pub struct IngestTimes {
     pub clean_cpu: f64,
 }
 
-/// Every file below `inbox`, relative, with `/` separators, sorted; hidden files skipped.
-pub fn list_inbox(inbox: &Path) -> Result<Vec<String>> {
-    if !inbox.is_dir() {
-        return Err(Error::MissingInbox(inbox.to_path_buf()));
-    }
-    let mut out = Vec::new();
-    let mut stack = vec![inbox.to_path_buf()];
-    while let Some(dir) = stack.pop() {
-        for entry in std::fs::read_dir(&dir).map_err(Error::io(&dir))? {
-            let entry = entry.map_err(Error::io(&dir))?;
-            let path = entry.path();
-            if entry.file_name().to_string_lossy().starts_with('.') {
-                continue;
-            }
-            if path.is_dir() {
-                stack.push(path);
-            } else if let Ok(rel) = path.strip_prefix(inbox) {
-                out.push(
-                    rel.components()
-                        .map(|c| c.as_os_str().to_string_lossy())
-                        .collect::<Vec<_>>()
-                        .join("/"),
-                );
-            }
-        }
-    }
-    out.sort();
-    Ok(out)
-}
-
 /// One source file to read: which pipeline and source claim it.
 #[derive(Debug, Clone)]
 pub struct Claim<'p> {
@@ -162,27 +135,48 @@ pub struct Claims<'p> {
     pub by_partner: BTreeMap<String, Vec<Claim<'p>>>,
     /// Inbox files no pipeline claims.
     pub unclaimed: Vec<String>,
-    /// Files several partners claim: not read, reported for each of them.
+    /// Files several partners claim, and inbox entries that must not be
+    /// read (links, special files, unreadable files: see [`crate::inbox`]):
+    /// not read, reported for each partner whose glob matches them (with no
+    /// partner when none does).
     pub conflicts: Vec<FileReport>,
+}
+
+/// A partner glob. `*` and `?` stop at `/` (only `**` crosses folders), so
+/// `partner/*.csv` never reaches into `partner/old/`.
+pub fn glob_matcher(pattern: &str) -> std::result::Result<globset::GlobMatcher, globset::Error> {
+    globset::GlobBuilder::new(pattern)
+        .literal_separator(true)
+        .build()
+        .map(|g| g.compile_matcher())
 }
 
 /// Match inbox files to pipeline sources. A file claimed by two partners is
 /// an error for that file; a file claimed by none is listed.
-pub fn claim<'p>(plan: &'p Plan, files: &[String]) -> Claims<'p> {
+pub fn claim<'p>(plan: &'p Plan, inbox: &crate::inbox::Inbox) -> Claims<'p> {
+    let files = &inbox.files;
     let mut out = Claims::default();
     let matchers: Vec<(&Pipeline, usize, &Source, globset::GlobMatcher)> = plan
         .pipelines
         .iter()
         .flat_map(|(_, p)| p.sources.iter().enumerate().map(move |(i, s)| (p, i, s)))
-        .map(|(p, i, s)| {
-            (
-                p,
-                i,
-                s,
-                Glob::new(&s.files).expect("validated with the plan").compile_matcher(),
-            )
-        })
+        .map(|(p, i, s)| (p, i, s, glob_matcher(&s.files).expect("validated with the plan")))
         .collect();
+    for u in &inbox.unusable {
+        let mut partners: Vec<(&str, &str)> = matchers
+            .iter()
+            .filter(|m| m.3.is_match(&u.path))
+            .map(|m| (m.0.partner_id.as_str(), m.2.name.as_str()))
+            .collect();
+        partners.dedup_by_key(|(p, _)| *p);
+        if partners.is_empty() {
+            partners.push(("", ""));
+        }
+        for (p, source) in partners {
+            out.conflicts
+                .push(FileReport::failed(p, source, &u.path, u.why.clone()));
+        }
+    }
     for f in files {
         let hits: Vec<Claim<'p>> = matchers
             .iter()
@@ -246,28 +240,38 @@ pub fn ingest_partner(
     // Exact duplicates are judged per partner source, across its files, in path order.
     let mut seen: HashMap<usize, foldhash::HashSet<[u8; 16]>> = HashMap::new();
 
+    let mut names = FileNames::new(partner, claims);
     for c in claims {
         let path = plan.inbox.join(&c.file);
-        let mut report = FileReport::new(partner, &c.source.name, &c.file);
-        report.exported_at = std::fs::metadata(&path).and_then(|m| m.modified()).ok().map(Into::into);
         let t_read = std::time::Instant::now();
         let raw = extract::read(&path, c.source);
         times.read += t_read.elapsed().as_secs_f64();
+        // The name every published file, table and log line uses for this
+        // file: its own, or `<partner>/file-<n>` when it holds a name or
+        // phone of its own records (decided before anything names it).
+        let file = match &raw {
+            Ok(t) => names.published(&c.file, &identifier_words(t, c.source, plan)),
+            Err(_) => names.published(&c.file, &Default::default()),
+        };
+        let file = file.as_str();
+        let mut report = FileReport::new(partner, &c.source.name, file);
+        report.exported_at = std::fs::metadata(&path).and_then(|m| m.modified()).ok().map(Into::into);
         let raw = match raw {
             Ok(t) => t,
             Err(e) => {
-                tracing::error!(partner, file = %c.file, source = %c.source.name, "file not read: {e}");
+                tracing::error!(partner, file, source = %c.source.name, "file not read: {e}");
                 report.error = Some(e.to_string());
                 reports.push(report);
                 continue;
             }
         };
         for n in &raw.notes {
-            tracing::warn!(partner, file = %c.file, "{n}");
+            tracing::warn!(partner, file, "{n}");
         }
         report.notes = raw.notes.clone();
         report.rows_read = raw.len();
         report.blank_rows = raw.blank_rows;
+        report.cut_short = raw.cut_short.is_some();
 
         let hashes: Vec<[u8; 16]> = (0..raw.len())
             .map(|r| pseudo.row_hash(raw.columns.iter().map(|col| col[r].as_str())))
@@ -286,7 +290,7 @@ pub fn ingest_partner(
         for (table, feed) in &c.source.tables {
             let ctx = FeedContext {
                 partner_id: partner,
-                source_file: &c.file,
+                source_file: file,
                 schema: plan.model.schema(table),
                 feed,
                 reference: &plan.model.reference,
@@ -305,7 +309,7 @@ pub fn ingest_partner(
                         "table `{table}`: mapped columns not found in the file: {}",
                         m.missing.join(", ")
                     );
-                    tracing::error!(partner, file = %c.file, "file not used: {msg}");
+                    tracing::error!(partner, file, "file not used: {msg}");
                     report.error = Some(msg);
                     continue;
                 }
@@ -324,17 +328,17 @@ pub fn ingest_partner(
             if count.duplicates + count.no_record + count.quarantined + count.kept != count.rows_read {
                 return Err(Error::Internal(format!(
                     "row accounting broken for {} table {table}: read {} != kept {} + quarantined {} + duplicates {} + no record {}",
-                    c.file, count.rows_read, count.kept, count.quarantined, count.duplicates, count.no_record
+                    file, count.rows_read, count.kept, count.quarantined, count.duplicates, count.no_record
                 )));
             }
             tracing::info!(
-                partner, file = %c.file, table = %table, read = count.rows_read, kept = count.kept,
+                partner, file, table = %table, read = count.rows_read, kept = count.kept,
                 quarantined = count.quarantined, duplicates = count.duplicates, no_record = count.no_record,
                 warnings = count.warnings, "cleaned"
             );
-            issue_rows.add(partner, &c.file, table, &raw, &out.issues);
-            score_rows.add(partner, &c.file, table, &out.scores);
-            place_rows.add(partner, &c.file, table, &out.unknown_places);
+            issue_rows.add(partner, file, table, &raw, &out.issues);
+            score_rows.add(partner, file, table, &out.scores);
+            place_rows.add(partner, file, table, &out.unknown_places);
             window.merge(out.window);
             for (row, errs) in out.quarantined {
                 file_quarantine
@@ -348,6 +352,7 @@ pub fn ingest_partner(
             }
             report.tables.push(count);
         }
+        // The quarantine is the data officer's: it keeps the real name.
         quarantine.add(partner, &c.file, &raw, &file_quarantine, &quarantine_dir)?;
         reports.push(report);
     }
@@ -371,6 +376,7 @@ pub fn ingest_partner(
         tables.insert(schema.table.clone(), df);
     }
     quarantine.finish(&quarantine_dir)?;
+    names.write(&staged_dir)?;
     // Plaintext identifiers for linkage: restricted, one file per table.
     let linkage_dir = restricted_dir(&restricted_dir(&restricted.join("linkage"))?.join(partner))?;
     for (table, parts) in plain_frames {
@@ -384,11 +390,121 @@ pub fn ingest_partner(
         tables,
         issues: issue_rows.finish()?,
         scores: score_rows.finish()?,
-        unknown_places: place_rows.finish()?,
+        unknown_places: place_rows.finish(&quarantine_dir)?,
         files: reports,
         times,
         window,
     })
+}
+
+/// The file that maps published names back to real ones, per partner in
+/// the restricted staging area (carried over with it).
+pub const FILE_NAMES: &str = "file_names.csv";
+
+/// The names a partner's files are published under. A file whose name
+/// holds a name or phone found in its own records (`Rahima Khatun
+/// register.csv`), or a number shaped like a mobile, is published as
+/// `<partner>/file-<n>.<ext>`, `n` its place among the partner's files in
+/// path order; the real name stays in the restricted area.
+struct FileNames {
+    partner: String,
+    /// Distinct claimed files, in path order.
+    files: Vec<String>,
+    decided: BTreeMap<String, String>,
+}
+
+impl FileNames {
+    fn new(partner: &str, claims: &[Claim<'_>]) -> Self {
+        let mut files: Vec<String> = claims.iter().map(|c| c.file.clone()).collect();
+        files.sort();
+        files.dedup();
+        FileNames {
+            partner: partner.to_string(),
+            files,
+            decided: BTreeMap::new(),
+        }
+    }
+
+    /// The published name of `file`, decided once (a workbook read for two
+    /// sources keeps the name its first read gave it).
+    fn published(&mut self, file: &str, ids: &crate::privacy::IdentifierWords) -> String {
+        if let Some(name) = self.decided.get(file) {
+            return name.clone();
+        }
+        let name = if ids.in_file_name(file) {
+            let n = self.files.iter().position(|f| f == file).unwrap_or(0) + 1;
+            let ext = Path::new(file)
+                .extension()
+                .and_then(|e| e.to_str())
+                .filter(|e| e.len() <= 5 && e.chars().all(|c| c.is_ascii_alphanumeric()))
+                .map(|e| format!(".{}", e.to_ascii_lowercase()))
+                .unwrap_or_default();
+            format!("{}/file-{n}{ext}", self.partner)
+        } else {
+            file.to_string()
+        };
+        self.decided.insert(file.to_string(), name.clone());
+        name
+    }
+
+    /// Write the renamed files' real names to the restricted `dir`.
+    fn write(&self, dir: &Path) -> Result<()> {
+        let path = dir.join(FILE_NAMES);
+        let io = |e: csv::Error| Error::io(PathBuf::from(&path))(e.into());
+        let mut w = csv::Writer::from_path(&path).map_err(io)?;
+        w.write_record(["published_as", "file"]).map_err(io)?;
+        for (real, published) in self.decided.iter().filter(|(r, p)| r != p) {
+            w.write_record([published, real]).map_err(io)?;
+        }
+        w.flush().map_err(Error::io(&path))
+    }
+}
+
+/// Real name -> published name of every renamed file, read from the
+/// restricted staging area `staged` (one folder per partner).
+pub fn renamed_files(staged: &Path) -> BTreeMap<String, String> {
+    let mut out = BTreeMap::new();
+    let Ok(partners) = std::fs::read_dir(staged) else {
+        return out;
+    };
+    for p in partners.flatten() {
+        let Ok(mut r) = csv::Reader::from_path(p.path().join(FILE_NAMES)) else {
+            continue;
+        };
+        for rec in r.records().flatten() {
+            if let (Some(published), Some(real)) = (rec.get(0), rec.get(1)) {
+                out.insert(real.to_string(), published.to_string());
+            }
+        }
+    }
+    out
+}
+
+/// The names and phones of an export's records, for [`FileNames`].
+fn identifier_words(raw: &RawTable, source: &Source, plan: &Plan) -> crate::privacy::IdentifierWords {
+    use crate::config::schema::{ColumnType, Privacy};
+    let mut ids = crate::privacy::IdentifierWords::default();
+    for (table, feed) in &source.tables {
+        for spec in plan.model.schema(table).columns.iter() {
+            if spec.privacy != Privacy::Direct || spec.ty == ColumnType::Address {
+                continue;
+            }
+            let Some(i) = feed.columns.get(&spec.name).and_then(|h| raw.column_index(h)) else {
+                continue;
+            };
+            let mut seen: foldhash::HashSet<&str> = Default::default();
+            for v in raw.columns[i]
+                .iter()
+                .filter(|v| !v.is_empty() && seen.insert(v.as_str()))
+            {
+                match spec.ty {
+                    ColumnType::Phone => ids.add_phone(v),
+                    _ => ids.add_name(v),
+                }
+            }
+        }
+    }
+    ids
 }
 
 /// An empty lake table with the right columns, so the warehouse builds on an empty inbox.
@@ -571,29 +687,60 @@ impl ScoreRows {
     }
 }
 
-/// Place spellings the gazetteer lacks, for the lake's `dq_unknown_places`.
+/// Place spellings the gazetteer lacks. The lake's `dq_unknown_places`
+/// (published) gets each spelling's shape and counts; the spellings
+/// themselves, which may be anything a person typed into a place cell, go
+/// to `unknown_places.csv` beside the partner's quarantine (restricted), for
+/// its data officer.
 #[derive(Default)]
 struct PlaceRows {
     keys: FileTableKeys,
     field: Vec<String>,
-    written: Vec<String>,
+    shape: Vec<String>,
     records: Vec<i64>,
+    /// (file, table, field, as written, records): restricted.
+    written: Vec<[String; 5]>,
 }
 
 impl PlaceRows {
     fn add(&mut self, partner: &str, file: &str, table: &str, places: &[crate::clean::UnknownPlace]) {
+        let mut by_shape: BTreeMap<(&str, String), usize> = BTreeMap::new();
         for p in places {
+            *by_shape
+                .entry((p.field.as_str(), crate::clean::shape(&p.written)))
+                .or_default() += p.records;
+            self.written.push([
+                file.to_string(),
+                table.to_string(),
+                p.field.clone(),
+                p.written.clone(),
+                p.records.to_string(),
+            ]);
+        }
+        for ((field, shape), records) in by_shape {
             self.keys.push(partner, file, table);
-            self.field.push(p.field.clone());
-            self.written.push(p.written.clone());
-            self.records.push(p.records as i64);
+            self.field.push(field.to_string());
+            self.shape.push(shape);
+            self.records.push(records as i64);
         }
     }
 
-    fn finish(self) -> Result<DataFrame> {
+    /// The published frame; the spellings are written to `restricted_dir`.
+    fn finish(self, restricted_dir: &Path) -> Result<DataFrame> {
+        if !self.written.is_empty() {
+            let path = restricted_dir.join("unknown_places.csv");
+            let io = |e: csv::Error| Error::io(PathBuf::from(&path))(e.into());
+            let mut w = csv::Writer::from_path(&path).map_err(io)?;
+            w.write_record(["source_file", "table_name", "field", "written", "records"])
+                .map_err(io)?;
+            for row in &self.written {
+                w.write_record(row).map_err(io)?;
+            }
+            w.flush().map_err(Error::io(&path))?;
+        }
         let rest = vec![
             Column::new("field".into(), self.field),
-            Column::new("written".into(), self.written),
+            Column::new("shape".into(), self.shape),
             Column::new("records".into(), self.records),
         ];
         self.keys.frame(rest, "dq_unknown_places")

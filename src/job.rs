@@ -40,6 +40,9 @@ pub struct RunOptions {
     pub fail_after: Option<FaultPoint>,
     /// Rebuild everything even when nothing changed.
     pub force: bool,
+    /// Publish even when the run would publish markedly less than the
+    /// current snapshot (see [`crate::config::Publish`]).
+    pub accept_shrink: bool,
 }
 
 /// The boundaries where a run can be made to die, to prove that the
@@ -204,6 +207,8 @@ pub fn run(plan: &Plan, opts: RunOptions) -> Result<RunOutcome> {
     let snapshots = plan.output.join("snapshots");
     std::fs::create_dir_all(&snapshots).map_err(Error::io(&snapshots))?;
     let restricted_root = restricted_dir(&plan.output.join("restricted"))?;
+    let current = crate::snapshots::current_id(&plan.output);
+    recover_published(&plan.output, &restricted_root, current.as_deref(), &run_id)?;
     let mut interrupted = Vec::new();
     for dir in [&snapshots, &restricted_root] {
         interrupted.extend(remove_unfinished(dir)?);
@@ -211,6 +216,12 @@ pub fn run(plan: &Plan, opts: RunOptions) -> Result<RunOutcome> {
     interrupted.sort();
     interrupted.dedup();
     for id in interrupted {
+        // Renamed into place but never made current: not a snapshot.
+        let orphan = snapshots.join(&id);
+        if current.as_deref() != Some(id.as_str()) && orphan.is_dir() {
+            tracing::warn!(snapshot = %id, "removing a snapshot that a killed run renamed into place but never published");
+            std::fs::remove_dir_all(&orphan).map_err(Error::io(&orphan))?;
+        }
         let mut e = LedgerEntry::new(
             &id,
             crate::snapshots::created_at(&id).unwrap_or(started),
@@ -222,8 +233,8 @@ pub fn run(plan: &Plan, opts: RunOptions) -> Result<RunOutcome> {
         ledger::append(&plan.output, &e)?;
     }
     // A published run killed before it added its figures to the history.
-    if let Some(current) = crate::snapshots::current_id(&plan.output) {
-        warehouse::record_history(&plan.output, &current)?;
+    if let Some(current) = &current {
+        warehouse::record_history(&plan.output, current)?;
     }
     let building = snapshots.join(format!(".building-{run_id}"));
     let restricted_building = restricted_root.join(format!(".building-{run_id}"));
@@ -243,7 +254,10 @@ pub fn run(plan: &Plan, opts: RunOptions) -> Result<RunOutcome> {
             let _ = std::fs::remove_dir_all(dir);
         }
         // The entry may already read "published" if publishing itself failed.
-        entry.status = RunStatus::Failed;
+        entry.status = match e {
+            Error::HeldBack { .. } => RunStatus::HeldBack,
+            _ => RunStatus::Failed,
+        };
         entry.exit_code = e.exit() as u8;
         entry.error = Some(e.to_string());
         entry.finished_at = Utc::now();
@@ -255,7 +269,9 @@ pub fn run(plan: &Plan, opts: RunOptions) -> Result<RunOutcome> {
     result
 }
 
-/// Remove `.building-*` folders that a killed run left in `dir`; return their run ids.
+/// Remove `.building-*` folders that a killed run left in `dir` (return
+/// their run ids), and what a kill left half pruned or half swapped
+/// (`.pruning-*`, the restricted area's `.old` plaintext).
 fn remove_unfinished(dir: &Path) -> Result<Vec<String>> {
     let mut ids = Vec::new();
     for entry in std::fs::read_dir(dir).map_err(Error::io(dir))? {
@@ -268,10 +284,58 @@ fn remove_unfinished(dir: &Path) -> Result<Vec<String>> {
             tracing::warn!(folder = %path.display(), "removing what an interrupted run left unfinished");
             std::fs::remove_dir_all(&path).map_err(Error::io(&path))?;
             ids.push(id.to_string());
+        } else if name.starts_with(crate::snapshots::PRUNING_PREFIX) || name == OLD_RESTRICTED {
+            tracing::warn!(folder = %path.display(), "removing what an interrupted run left half removed");
+            std::fs::remove_dir_all(&path).map_err(Error::io(&path))?;
         }
     }
     Ok(ids)
 }
+
+/// A run killed after it made its snapshot current but before it swapped
+/// in its restricted area or wrote its ledger line did publish: finish
+/// both, so the ledger says `published` for what is current and the
+/// restricted area belongs to it (rather than recording the run as
+/// interrupted and removing its restricted folder).
+fn recover_published(output: &Path, restricted_root: &Path, current: Option<&str>, run_id: &str) -> Result<()> {
+    let Some(current) = current else {
+        return Ok(());
+    };
+    let pending = restricted_root.join(format!(".building-{current}"));
+    if pending.join(RESTRICTED_RUN_ID).is_file() {
+        tracing::warn!(snapshot = %current, "finishing the publication of a run killed after it switched `current`");
+        crate::privacy::restrict_tree(&pending)?;
+        swap_dir(&pending, &restricted_root.join("latest"))?;
+    }
+    let published = ledger::read(output)?
+        .iter()
+        .any(|e| e.run_id == current && e.status == RunStatus::Published);
+    if !published {
+        let path = output.join("snapshots").join(current).join(LEDGER_ENTRY_FILE);
+        match std::fs::read(&path)
+            .ok()
+            .and_then(|b| serde_json::from_slice::<LedgerEntry>(&b).ok())
+        {
+            Some(mut e) => {
+                e.error = Some(format!(
+                    "killed after it was published; its ledger line written by run {run_id}"
+                ));
+                ledger::append(output, &e)?;
+            }
+            None => {
+                tracing::warn!(snapshot = %current, "the current snapshot has no ledger line and no record of its run")
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The restricted area's previous contents while a swap is under way.
+const OLD_RESTRICTED: &str = ".old";
+
+/// The run's own ledger line, kept in its snapshot so that a run killed
+/// between publishing and appending it can have it appended by the next.
+const LEDGER_ENTRY_FILE: &str = "ledger_entry.json";
 
 /// The file in the restricted area that names the run which wrote it.
 const RESTRICTED_RUN_ID: &str = "run_id";
@@ -292,18 +356,19 @@ fn plan_and_build(
     let snapshots = plan.output.join("snapshots");
     let restricted_latest = plan.output.join("restricted").join("latest");
     let current = crate::snapshots::current_id(&plan.output);
-    let previous = current
+    let published = current
         .as_deref()
         .and_then(|id| Manifest::read(&snapshots.join(id)))
         .filter(|m| Some(m.run_id.as_str()) == current.as_deref());
+    let previous = published.clone();
     let previous_exit = current.as_deref().and_then(|id| snapshot_exit(&snapshots.join(id)));
     // The restricted area belongs to the current snapshot only if the same run wrote both.
     let restricted_id = std::fs::read_to_string(restricted_latest.join(RESTRICTED_RUN_ID)).ok();
     let previous = previous.filter(|m| restricted_id.as_deref() == Some(m.run_id.as_str()));
 
-    let files = ingest::list_inbox(&plan.inbox)?;
-    let claims = ingest::claim(plan, &files);
-    let mut inputs = manifest::scan_inputs(&plan.inbox, &files, previous.as_ref())?;
+    let inbox = crate::inbox::list(&plan.inbox)?;
+    let claims = ingest::claim(plan, &inbox);
+    let mut inputs = manifest::scan_inputs(&plan.inbox, &inbox.files, previous.as_ref())?;
     for i in &mut inputs {
         i.partner_id = claims
             .by_partner
@@ -314,16 +379,9 @@ fn plan_and_build(
     let fps = manifest::fingerprints(plan, &pseudo.fingerprint(), &claims, &inputs)?;
     entry.config_fingerprint = Some(fps.config.clone());
     entry.inputs_fingerprint = Some(fps.run.clone());
-    entry.inputs = inputs
-        .iter()
-        .map(|i| LedgerInput {
-            path: i.path.clone(),
-            partner_id: i.partner_id.clone(),
-            bytes: i.bytes,
-            modified: i.modified,
-            sha256: i.sha256.clone(),
-        })
-        .collect();
+    // The names the last run published files under, until this run decides.
+    let names = PublishedNames::new(ingest::renamed_files(&restricted_latest.join("staged")), pseudo);
+    entry.inputs = names.inputs(&inputs);
 
     if let (false, Some(prev), Some(exit)) = (opts.force, &previous, previous_exit)
         && prev.fingerprint == fps.run
@@ -357,6 +415,7 @@ fn plan_and_build(
         inputs,
         fingerprints: fps,
         previous: reusable,
+        published: published.as_ref(),
     };
     build_and_publish(ctx, entry).map(|s| RunOutcome::Published(Box::new(s)))
 }
@@ -382,6 +441,9 @@ struct BuildContext<'a> {
     fingerprints: manifest::Fingerprints,
     /// The current snapshot's manifest, when its partners may be carried over.
     previous: Option<&'a Manifest>,
+    /// The current snapshot's manifest: what this run must not publish
+    /// markedly less than.
+    published: Option<&'a Manifest>,
 }
 
 /// The lake's tables besides the canonical ones; each is a folder of
@@ -401,6 +463,7 @@ fn build_and_publish(ctx: BuildContext<'_>, entry: &mut LedgerEntry) -> Result<R
         inputs,
         fingerprints,
         previous,
+        published,
     } = ctx;
     let started = entry.started_at;
     tracing::info!(run_id = %run_id, inbox = %plan.inbox.display(), partners = plan.pipelines.len(), "run started");
@@ -492,8 +555,21 @@ fn build_and_publish(ctx: BuildContext<'_>, entry: &mut LedgerEntry) -> Result<R
         |r| r.as_ref().copied().unwrap_or(0),
     )?;
     checkpoint(&opts, FaultPoint::Clean);
+    // This run's names, now that each partner has decided its own.
+    let file_names = PublishedNames::new(ingest::renamed_files(&restricted_building.join("staged")), pseudo);
+    entry.inputs = file_names.inputs(&inputs);
+    if !opts.accept_shrink {
+        let reasons = held_back_reasons(published, &partners, plan.publish.max_shrink);
+        if !reasons.is_empty() {
+            return Err(Error::HeldBack { reasons });
+        }
+    }
 
     let mut contested = claims.conflicts.clone();
+    for c in &mut contested {
+        c.file = file_names.of(&c.file);
+    }
+    let unclaimed: Vec<String> = claims.unclaimed.iter().map(|f| file_names.of(f)).collect();
     if !contested.is_empty() {
         ingest::write_parquet(
             &mut load_files_frame(&contested)?,
@@ -619,7 +695,7 @@ fn build_and_publish(ctx: BuildContext<'_>, entry: &mut LedgerEntry) -> Result<R
         rows_quarantined: totals.quarantined,
         field_warnings: totals.warnings,
         files,
-        unclaimed_files: claims.unclaimed.clone(),
+        unclaimed_files: unclaimed.clone(),
         table_rows: totals.table_rows,
         models_built: metrics.models,
         model_tests_passed: metrics.tests,
@@ -652,16 +728,26 @@ fn build_and_publish(ctx: BuildContext<'_>, entry: &mut LedgerEntry) -> Result<R
         model_fingerprint: fingerprints.model.clone(),
         config_fingerprint: fingerprints.config.clone(),
         fingerprint: fingerprints.run.clone(),
-        inputs,
+        inputs: inputs
+            .into_iter()
+            .map(|i| InputFile {
+                path: file_names.of(&i.path),
+                ..i
+            })
+            .collect(),
         partners,
-        unclaimed: claims.unclaimed.clone(),
+        unclaimed,
     };
     manifest.write(building)?;
     let run_json = building.join("run.json");
     let json = serde_json::to_vec_pretty(&summary).map_err(|e| Error::Internal(e.to_string()))?;
     std::fs::write(&run_json, json).map_err(Error::io(&run_json))?;
+    let ledger_line = building.join(LEDGER_ENTRY_FILE);
+    let json = serde_json::to_vec_pretty(&*entry).map_err(|e| Error::Internal(e.to_string()))?;
+    std::fs::write(&ledger_line, json).map_err(Error::io(&ledger_line))?;
     let marker = restricted_building.join(RESTRICTED_RUN_ID);
     std::fs::write(&marker, run_id).map_err(Error::io(&marker))?;
+    crate::privacy::restrict_tree(restricted_building)?;
     sync_tree(building)?;
 
     checkpoint(&opts, FaultPoint::Manifest);
@@ -676,6 +762,105 @@ fn build_and_publish(ctx: BuildContext<'_>, entry: &mut LedgerEntry) -> Result<R
     summary.finished_at = Utc::now().to_rfc3339();
     tracing::info!(run_id = %run_id, snapshot = %final_dir.display(), "run published");
     Ok(summary)
+}
+
+/// Why this run must not replace the current snapshot: a file that ends
+/// mid-row, no rows at all where the current snapshot has some, a partner
+/// (still configured) whose rows of a table vanish, or fall by more than
+/// `max_shrink` from at least 10. Empty when it may publish.
+fn held_back_reasons(
+    published: Option<&Manifest>,
+    partners: &BTreeMap<String, PartnerEntry>,
+    max_shrink: f64,
+) -> Vec<String> {
+    let mut reasons: Vec<String> = partners
+        .values()
+        .flat_map(|p| &p.files)
+        .filter(|f| f.cut_short)
+        .map(|f| {
+            format!(
+                "{} ({}) ends in the middle of a row: it looks cut short, like an upload that did not finish",
+                f.file, f.partner_id
+            )
+        })
+        .collect();
+    let Some(current) = published else {
+        return reasons;
+    };
+    let kept = |files: &[FileReport]| {
+        let mut by_table: BTreeMap<String, usize> = BTreeMap::new();
+        for t in files.iter().flat_map(|f| &f.tables) {
+            *by_table.entry(t.table.clone()).or_default() += t.kept;
+        }
+        by_table
+    };
+    let rows = |p: &PartnerEntry| kept(&p.files).values().sum::<usize>();
+    let before: usize = current.partners.values().map(rows).sum();
+    let after: usize = partners.values().map(rows).sum();
+    if after == 0 && before > 0 {
+        reasons.push(format!(
+            "no rows at all, where the current snapshot has {before}: is the inbox empty, or a share not mounted?"
+        ));
+        return reasons;
+    }
+    for (pid, now) in partners {
+        let Some(then) = current.partners.get(pid) else {
+            continue;
+        };
+        let now = kept(&now.files);
+        for (table, b) in kept(&then.files) {
+            let a = now.get(&table).copied().unwrap_or(0);
+            if b > 0 && a == 0 {
+                reasons.push(format!(
+                    "partner `{pid}`: no `{table}` rows, where the current snapshot has {b}"
+                ));
+            } else if b >= 10 && (a as f64) < b as f64 * (1.0 - max_shrink) {
+                reasons.push(format!(
+                    "partner `{pid}`: `{table}` rows fell from {b} to {a} (-{:.0}%), more than `[publish] max_shrink` = {max_shrink}",
+                    100.0 * (b - a) as f64 / b as f64
+                ));
+            }
+        }
+    }
+    reasons
+}
+
+/// The names inbox files are published under (in the manifest, the ledger,
+/// the run summary): the partner's choice for a file it read (see
+/// `ingest::FileNames`), else the file's own name unless it holds a number
+/// shaped like a mobile phone, which becomes `file-<keyed hash>`.
+struct PublishedNames<'a> {
+    renamed: BTreeMap<String, String>,
+    pseudo: &'a Pseudonymizer,
+}
+
+impl<'a> PublishedNames<'a> {
+    fn new(renamed: BTreeMap<String, String>, pseudo: &'a Pseudonymizer) -> Self {
+        PublishedNames { renamed, pseudo }
+    }
+
+    fn of(&self, file: &str) -> String {
+        if let Some(name) = self.renamed.get(file) {
+            return name.clone();
+        }
+        if crate::privacy::IdentifierWords::default().in_file_name(file) {
+            return format!("file-{}", &self.pseudo.token("file-name", file)[..12]);
+        }
+        file.to_string()
+    }
+
+    fn inputs(&self, inputs: &[InputFile]) -> Vec<LedgerInput> {
+        inputs
+            .iter()
+            .map(|i| LedgerInput {
+                path: self.of(&i.path),
+                partner_id: i.partner_id.clone(),
+                bytes: i.bytes,
+                modified: i.modified,
+                sha256: i.sha256.clone(),
+            })
+            .collect()
+    }
 }
 
 /// Whether the snapshot `id` was built in the same quarter as `today`.
@@ -887,7 +1072,7 @@ fn load_files_frame(files: &[FileReport]) -> Result<polars::prelude::DataFrame> 
 /// Replace `dest` by `src` (the restricted area keeps one copy only, to keep
 /// as little plaintext as possible).
 fn swap_dir(src: &Path, dest: &Path) -> Result<()> {
-    let old = dest.with_file_name(".old");
+    let old = dest.with_file_name(OLD_RESTRICTED);
     let _ = std::fs::remove_dir_all(&old);
     if dest.exists() {
         std::fs::rename(dest, &old).map_err(Error::io(dest))?;

@@ -34,6 +34,9 @@ pub enum RunStatus {
     Failed,
     /// The run was killed; the next run found what it left and removed it.
     Interrupted,
+    /// The run built a snapshot that would have published markedly less
+    /// than the current one, and held it back (exit 7).
+    HeldBack,
 }
 
 impl RunStatus {
@@ -43,6 +46,7 @@ impl RunStatus {
             RunStatus::Unchanged => "unchanged",
             RunStatus::Failed => "failed",
             RunStatus::Interrupted => "interrupted",
+            RunStatus::HeldBack => "held_back",
         }
     }
 }

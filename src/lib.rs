@@ -17,6 +17,7 @@ pub mod cli;
 pub mod config;
 pub mod error;
 pub mod extract;
+pub mod inbox;
 pub mod ingest;
 pub mod job;
 pub mod ledger;

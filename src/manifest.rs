@@ -235,7 +235,8 @@ pub fn fingerprints(
         run_parts.push(format!("unclaimed {f}").into_bytes());
     }
     for c in &claims.conflicts {
-        run_parts.push(format!("contested {} {}", c.partner_id, c.file).into_bytes());
+        let why = c.error.as_deref().unwrap_or_default();
+        run_parts.push(format!("contested {} {} {why}", c.partner_id, c.file).into_bytes());
     }
     Ok(Fingerprints {
         run: digest(run_parts.iter().map(|v| v.as_slice())),
@@ -293,11 +294,11 @@ mod tests {
         w.add(d("2026-12-05"), d("2026-11-20"));
         w.add(d("1901-01-01"), d("2026-11-20"));
         assert!(w.holds_on(d("2026-11-20")));
-        assert!(w.holds_on(d("2026-12-04")));
+        assert!(w.holds_on(d("2026-12-03")));
         assert!(
-            !w.holds_on(d("2026-12-05")),
+            !w.holds_on(d("2026-12-04")),
             "the future date is no longer in the future"
         );
-        assert!(!w.holds_on(d("2026-10-31")), "a past date would now be in the future");
+        assert!(!w.holds_on(d("2026-10-30")), "a past date would now be in the future");
     }
 }

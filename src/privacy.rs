@@ -137,6 +137,32 @@ pub fn restricted_dir(path: &Path) -> Result<PathBuf> {
     Ok(path.to_path_buf())
 }
 
+/// Make every file below a restricted folder owner-only (0600) and every
+/// folder 0700. Files are written there by polars, csv and DuckDB with the
+/// process umask (usually 0644); the folders' 0700 guards them today, but a
+/// file copied or linked out, or a folder's mode widened by hand, must not
+/// carry readable plaintext with it.
+pub fn restrict_tree(dir: &Path) -> Result<()> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        for e in std::fs::read_dir(dir).map_err(Error::io(dir))? {
+            let e = e.map_err(Error::io(dir))?;
+            let path = e.path();
+            let kind = e.file_type().map_err(Error::io(&path))?;
+            if kind.is_dir() {
+                std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o700)).map_err(Error::io(&path))?;
+                restrict_tree(&path)?;
+            } else if kind.is_file() {
+                std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).map_err(Error::io(&path))?;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = dir;
+    Ok(())
+}
+
 /// Write a file readable by the owner only.
 pub fn write_owner_only(path: &Path, bytes: &[u8]) -> Result<()> {
     use std::io::Write;
@@ -170,6 +196,63 @@ pub fn normalise_name(raw: &str) -> String {
         .join(" ")
 }
 
+/// The direct identifiers of one export, as the words a file name could
+/// hold: each name's words (transliterated, lower case, three letters or
+/// more) and each phone's ten digits. Held in memory only, never written.
+#[derive(Debug, Default)]
+pub struct IdentifierWords {
+    words: std::collections::HashSet<String>,
+    phones: std::collections::HashSet<String>,
+}
+
+impl IdentifierWords {
+    pub fn add_name(&mut self, raw: &str) {
+        for w in any_ascii::any_ascii(&normalise_name(raw)).split(|c: char| !c.is_ascii_alphanumeric()) {
+            if w.len() >= 3 {
+                self.words.insert(w.to_string());
+            }
+        }
+    }
+
+    pub fn add_phone(&mut self, raw: &str) {
+        if let Ok(p) = tafteesh_parsers::phones::parse_phone(raw) {
+            let digits: String = p.chars().filter(char::is_ascii_digit).collect();
+            self.phones
+                .insert(digits[digits.len().saturating_sub(10)..].to_string());
+        }
+    }
+
+    /// Does a file name (a path relative to the inbox) hold one of these
+    /// words or phones, or anything shaped like an Indian mobile number?
+    pub fn in_file_name(&self, file: &str) -> bool {
+        // The extension is the format, never a name.
+        let stem = match file.rsplit_once('.') {
+            Some((stem, ext)) if !ext.contains('/') => stem,
+            _ => file,
+        };
+        let ascii = any_ascii::any_ascii(&stem.to_lowercase());
+        let ascii = tafteesh_parsers::digits::to_ascii_digits(&ascii).into_owned();
+        let mut digits = String::new();
+        for c in ascii.chars().chain(std::iter::once(' ')) {
+            if c.is_ascii_digit() {
+                digits.push(c);
+                continue;
+            }
+            if digits.len() >= 10 {
+                let last10 = &digits[digits.len() - 10..];
+                let mobile = matches!(last10.as_bytes()[0], b'6'..=b'9');
+                if mobile || self.phones.contains(last10) {
+                    return true;
+                }
+            }
+            digits.clear();
+        }
+        ascii
+            .split(|c: char| !c.is_ascii_alphanumeric())
+            .any(|w| w.len() >= 3 && self.words.contains(w))
+    }
+}
+
 /// Normalise an address part: fold case and space.
 pub fn normalise_place(raw: &str) -> String {
     crate::config::reference::place_key(raw)
@@ -194,6 +277,27 @@ mod tests {
         assert!(Pseudonymizer::from_bytes(&[1u8; 8]).is_err());
         let p = Pseudonymizer::from_bytes(&[7u8; 32]).unwrap();
         assert_eq!(format!("{p:?}"), "Pseudonymizer(<key hidden>)");
+    }
+
+    #[test]
+    fn a_file_name_holding_a_name_or_phone_of_its_data_is_recognised() {
+        let mut ids = IdentifierWords::default();
+        ids.add_name("Smt. Rahima KHATUN");
+        ids.add_name("রহিমা বিবি");
+        ids.add_phone("+91 98765-43210");
+        assert!(ids.in_file_name("ngo/Rahima register.csv"));
+        assert!(ids.in_file_name("ngo/khatun_2024.xlsx"));
+        assert!(ids.in_file_name("ngo/rhima.csv"), "Bengali names match transliterated");
+        assert!(ids.in_file_name("ngo/cases 9876543210.csv"));
+        assert!(
+            ids.in_file_name("ngo/call 7000012345 re case.csv"),
+            "any mobile-shaped number"
+        );
+        assert!(!ids.in_file_name("ngo/register 2024-25.csv"));
+        assert!(
+            !ids.in_file_name("ngo/cases_20240301.csv"),
+            "an eight-digit date is no phone"
+        );
     }
 
     #[test]

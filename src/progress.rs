@@ -42,6 +42,20 @@ impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for LogWriter {
     }
 }
 
+/// One formatted event with every control character but its final line
+/// break escaped: field values (a file name holding a newline or an ANSI
+/// escape) cannot forge a second log line or repaint the terminal.
+fn escape_event(bytes: &[u8]) -> Vec<u8> {
+    let text = String::from_utf8_lossy(bytes);
+    let (body, end) = match text.strip_suffix('\n') {
+        Some(b) => (b, "\n"),
+        None => (text.as_ref(), ""),
+    };
+    let mut out = crate::error::printable(body).into_owned();
+    out.push_str(end);
+    out.into_bytes()
+}
+
 /// Buffers one log event and writes it in one piece when dropped.
 pub struct LineWriter(Vec<u8>);
 
@@ -60,7 +74,7 @@ impl Drop for LineWriter {
         if self.0.is_empty() {
             return;
         }
-        let bytes = std::mem::take(&mut self.0);
+        let bytes = escape_event(&std::mem::take(&mut self.0));
         multi().suspend(|| {
             let _ = std::io::stderr().lock().write_all(&bytes);
         });

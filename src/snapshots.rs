@@ -21,6 +21,52 @@ pub struct SnapshotInfo {
     pub summary: Option<serde_json::Value>,
 }
 
+/// A snapshot being removed by the retention policy is first renamed with
+/// this prefix, so a kill half way through removing it never leaves a
+/// half-deleted folder that looks like a snapshot (the next run removes it).
+pub const PRUNING_PREFIX: &str = ".pruning-";
+
+/// What every published snapshot holds; one that lacks any of them was not
+/// (or is no longer) whole.
+pub const SNAPSHOT_PARTS: [&str; 5] = [
+    "run.json",
+    "manifest.json",
+    "warehouse/tafteesh.duckdb",
+    "reports/index.html",
+    "lake",
+];
+
+/// Why snapshot `id` cannot be made current: it was never published (no
+/// `published` line in the ledger), or it is not whole.
+pub fn check_publishable(output: &Path, id: &str) -> std::result::Result<(), String> {
+    let dir = output.join("snapshots").join(id);
+    let missing: Vec<&str> = SNAPSHOT_PARTS
+        .iter()
+        .copied()
+        .filter(|p| !dir.join(p).exists())
+        .collect();
+    if !missing.is_empty() {
+        return Err(format!(
+            "snapshot `{id}` is incomplete (it lacks {})",
+            missing.join(", ")
+        ));
+    }
+    let manifest_id = crate::manifest::Manifest::read(&dir).map(|m| m.run_id);
+    if manifest_id.as_deref() != Some(id) {
+        return Err(format!("snapshot `{id}` has no manifest of its own run"));
+    }
+    let published = crate::ledger::read(output)
+        .map_err(|e| e.to_string())?
+        .iter()
+        .any(|e| e.run_id == id && e.status == crate::ledger::RunStatus::Published);
+    if !published {
+        return Err(format!(
+            "snapshot `{id}` was never published (the ledger has no `published` line for it)"
+        ));
+    }
+    Ok(())
+}
+
 /// When a run id (`20261122T183217115Z`) was made.
 pub fn created_at(id: &str) -> Option<DateTime<Utc>> {
     let stamp = id.get(..15)?;
@@ -111,7 +157,9 @@ pub fn prune(output: &Path, policy: Retention, now: DateTime<Utc>) -> Result<Vec
         if s.is_current || rank < policy.keep_last || young {
             continue;
         }
-        std::fs::remove_dir_all(&s.path).map_err(Error::io(&s.path))?;
+        let doomed = s.path.with_file_name(format!("{PRUNING_PREFIX}{}", s.id));
+        std::fs::rename(&s.path, &doomed).map_err(Error::io(&s.path))?;
+        std::fs::remove_dir_all(&doomed).map_err(Error::io(&doomed))?;
         tracing::info!(snapshot = %s.id, "snapshot removed by the retention policy");
         removed.push(s.id);
     }

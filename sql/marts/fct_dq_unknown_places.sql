@@ -1,7 +1,9 @@
--- The gazetteer's to-do list: each unknown place spelling, per partner and
--- field, over the partner's current exports. A spelling that is a real
--- variant goes into schemas/reference/places.toml; a typo goes back to the
--- partner's data officer.
+-- The gazetteer's to-do list, published by shape: how many records per
+-- partner and field hold a place the gazetteer lacks, and what kind of
+-- text it is (`Aaaaaaaaa` a word, `9999999999` a phone typed in the wrong
+-- cell). The spellings themselves are in the partner's restricted
+-- `unknown_places.csv`: a real variant goes into
+-- schemas/reference/places.toml, a typo back to the data officer.
 with
 
 places as (
@@ -13,11 +15,11 @@ final as (
         partner_id,
         table_name,
         field,
-        written,
+        shape,
         sum(records) as records,
         count(distinct source_file) as files,
     from places
-    group by partner_id, table_name, field, written
+    group by partner_id, table_name, field, shape
 )
 
 select * from final

@@ -1,5 +1,6 @@
 -- Staging: place names (districts, police districts, AHTU units, states)
--- that cleaning could not find in the gazetteer, as the partner wrote them.
+-- that cleaning could not find in the gazetteer, by their shape (`Aaaaa`,
+-- `9999999999`): the spellings stay in the restricted area.
 with
 
 source as (
@@ -12,7 +13,7 @@ final as (
         source_file,
         table_name,
         field,
-        written,
+        shape,
         records,
     from source
 )

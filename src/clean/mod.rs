@@ -4,8 +4,14 @@
 //!
 //! Rules have ids and severities. An `error` makes the row unusable: it goes
 //! to quarantine with every reason. A `warning` keeps the row; the field is
-//! nulled (or kept as written, for an unknown place) and flagged. Issues
-//! carry the file, row and field, never the value.
+//! nulled and flagged (only `date.unlikely`, a real but old date, keeps its
+//! value). Issues carry the file, row and field, never the value.
+//!
+//! Nothing a person typed reaches the lake except as a declared, validated
+//! value: a place the gazetteer lacks is nulled, never kept as written (a
+//! name typed into a District cell would otherwise become a published
+//! district label); its spelling goes to the restricted area for the data
+//! officer, and the lake keeps only its [`shape`].
 
 pub mod codes;
 pub mod contract;
@@ -55,10 +61,13 @@ pub struct Issue {
 pub fn rule_message(rule: &str) -> &'static str {
     match rule {
         "required" => "required field is blank",
-        "row.ragged" => "the row has more cells than the header has columns",
+        "row.ragged" => {
+            "the row does not have one cell per header column (a stray quote or delimiter shifted its cells)"
+        }
         "date.unrecognised" => "not a date in any known form",
         "date.impossible" => "names a day that does not exist",
-        "date.out_of_range" => "date before 1950 or in the future",
+        "date.out_of_range" => "date before 1900 or after the run's day: impossible, nulled",
+        "date.unlikely" => "date before 1950: kept, but check it",
         "amount.unrecognised" => "not an amount in rupees",
         "amount.negative" => "negative amount",
         "amount.range" => "amount outside the allowed range",
@@ -66,7 +75,7 @@ pub fn rule_message(rule: &str) -> &'static str {
         "integer.range" => "number outside the allowed range",
         "phone.not_mobile" => "not a ten-digit Indian mobile number",
         "code.unknown" => "code not in the value map or the schema's vocabulary",
-        "place.unknown" => "place not in the gazetteer (kept as written)",
+        "place.unknown" => "place not in the gazetteer (nulled; its spelling is listed for the data officer)",
         "sections.no_act" => "section numbers without an act",
         "sections.unrecognised" => "no act and section found",
         other => contract::declared_message(other).unwrap_or("rule failed"),
@@ -114,12 +123,45 @@ pub struct FeedOutput {
 }
 
 /// A spelling of a district, police district, AHTU unit or state that the
-/// gazetteer lacks. Place names at this level are not personal data.
+/// gazetteer lacks. A real place name is not personal, but what sits in a
+/// place cell is whatever was typed there (a name, a phone, a village), so
+/// `written` stays in the restricted area and only its [`shape`] is published.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct UnknownPlace {
     pub field: String,
     pub written: String,
     pub records: usize,
+}
+
+/// The shape of a text, for publishing what kind of thing was written
+/// without what: Latin capitals `A`, small letters `a`, letters of other
+/// scripts `অ`, digits of any script `9`; spaces and punctuation as they are.
+/// `Murshidbd` -> `Aaaaaaaaa`, a phone -> `9999999999`.
+pub fn shape(text: &str) -> String {
+    text.chars()
+        .filter_map(|c| match c {
+            'A'..='Z' => Some('A'),
+            'a'..='z' => Some('a'),
+            c if c.is_numeric() => Some('9'),
+            c if c.is_alphabetic() => Some('অ'),
+            // Vowel signs and viramas of Indic scripts belong to a letter.
+            '\u{0900}'..='\u{0DFF}' => None,
+            c if c.is_whitespace() => Some(' '),
+            c if c.is_control() => Some('?'),
+            c => Some(c),
+        })
+        .collect()
+}
+
+/// How far past the run's day (UTC) a date may lie: a partner in India
+/// writes today's date up to five and a half hours before UTC reaches it.
+pub const FUTURE_MARGIN_DAYS: u64 = 1;
+
+/// The latest date a record may hold when cleaned on `today`.
+pub fn latest_date(today: NaiveDate) -> NaiveDate {
+    today
+        .checked_add_days(chrono::Days::new(FUTURE_MARGIN_DAYS))
+        .unwrap_or(today)
 }
 
 /// The parsed dates nearest `today` on either side. Cleaning depends on the
@@ -128,9 +170,9 @@ pub struct UnknownPlace {
 /// every past date is still on or before `d` and every future one still after.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct DateWindow {
-    /// The newest parsed date on or before `today` (from 1950 on).
+    /// The newest parsed date on or before [`latest_date`] (from 1950 on).
     pub max_past: Option<NaiveDate>,
-    /// The oldest parsed date after `today`.
+    /// The oldest parsed date after [`latest_date`] (nulled when cleaned).
     pub min_future: Option<NaiveDate>,
 }
 
@@ -140,7 +182,7 @@ impl DateWindow {
         if d.year() < 1950 {
             return;
         }
-        if d > today {
+        if d > latest_date(today) {
             self.min_future = Some(self.min_future.map_or(d, |m| m.min(d)));
         } else {
             self.max_past = Some(self.max_past.map_or(d, |m| m.max(d)));
@@ -158,7 +200,8 @@ impl DateWindow {
 
     /// Would cleaning on `today` flag exactly the dates it flagged before?
     pub fn holds_on(&self, today: NaiveDate) -> bool {
-        self.max_past.is_none_or(|d| d <= today) && self.min_future.is_none_or(|d| d > today)
+        let latest = latest_date(today);
+        self.max_past.is_none_or(|d| d <= latest) && self.min_future.is_none_or(|d| d > latest)
     }
 }
 
@@ -241,10 +284,13 @@ pub fn clean_feed(
         .filter(|(i, c)| matches!(inputs[*i], Input::Column(_)) && !is_foreign_ref(schema, &c.name))
         .map(|(i, _)| i)
         .collect();
+    // A ragged row is always a record: its cells are under the wrong
+    // headers, so even "nothing mapped" cannot be trusted. It is quarantined.
+    let ragged: HashSet<usize> = raw.ragged_rows.iter().copied().collect();
     let rows: Vec<usize> = live
         .iter()
         .copied()
-        .filter(|&r| content.iter().any(|&c| !inputs[c].get(r).is_empty()))
+        .filter(|&r| ragged.contains(&r) || content.iter().any(|&c| !inputs[c].get(r).is_empty()))
         .collect();
     let no_record = live.len() - rows.len();
 
@@ -278,7 +324,7 @@ pub fn clean_feed(
         }
     }
     for &r in &raw.ragged_rows {
-        if rows.contains(&r) {
+        if live.binary_search(&r).is_ok() {
             issues.push(Issue {
                 row_index: r,
                 field: "(row)".into(),
@@ -534,7 +580,11 @@ fn clean_column<'r>(
     match spec.ty {
         ColumnType::Date => Values::Date(parse_rows(rows, value, flag, true, |s| {
             match dates::parse_date(s, ctx.style) {
-                Ok(d) if d.year() < 1950 || d > ctx.today => (Some(d), Some(("date.out_of_range", true))),
+                // "31/12/9999" (an "unknown" sentinel) or a serial like 99999
+                // names a real day, but not one a record can hold: kept, it
+                // would add a financial year 9999-00 to every report.
+                Ok(d) if d.year() < 1900 || d > latest_date(ctx.today) => (None, Some(("date.out_of_range", false))),
+                Ok(d) if d.year() < 1950 => (Some(d), Some(("date.unlikely", true))),
                 Ok(d) => (Some(d), None),
                 Err(DateError::Impossible) => (None, Some(("date.impossible", false))),
                 Err(DateError::Unrecognised) => (None, Some(("date.unrecognised", false))),
@@ -586,7 +636,7 @@ fn clean_column<'r>(
                 let s = values_map.and_then(|m| m.get(s)).map(String::as_str).unwrap_or(s);
                 match g.lookup(s) {
                     Some(name) => (Some(name.to_string()), None),
-                    None => (Some(fold_space(s)), Some(("place.unknown", true))),
+                    None => (None, Some(("place.unknown", true))),
                 }
             }))
         }

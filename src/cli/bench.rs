@@ -74,6 +74,7 @@ pub fn run(args: Args) -> Result<Exit> {
         now: chrono::Utc::now(),
         fail_after: None,
         force,
+        accept_shrink: true,
     };
     let t = Instant::now();
     let job::RunOutcome::Published(s) = job::run(&plan, opts(true))? else {

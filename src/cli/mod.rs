@@ -26,7 +26,9 @@ use crate::error::Exit;
 ///
 /// Exit codes: 0 success; 1 failure; 2 usage error; 3 success with
 /// data-quality warnings (rows quarantined or fields flagged); 4 partial
-/// (some input files could not be used); 5 locked; 6 configuration error.
+/// (some input files could not be used); 5 locked; 6 configuration error;
+/// 7 held back (the run would publish markedly less than the current
+/// snapshot; `run --accept-shrink` publishes anyway).
 #[derive(Debug, Parser)]
 #[command(name = "tafteesh", version, about, long_about)]
 pub struct Cli {
@@ -75,12 +77,13 @@ pub enum Command {
 pub fn init_logging(cli: &Cli) {
     let filter = tracing_subscriber::EnvFilter::try_new(&cli.log_level)
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    let ansi = std::io::IsTerminal::is_terminal(&std::io::stderr());
+    // No colours: the writer escapes every control character, so a file
+    // name cannot carry a terminal escape into the log.
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(crate::progress::LogWriter)
         .with_target(false)
-        .with_ansi(ansi);
+        .with_ansi(false);
     match cli.log_format {
         LogFormat::Json => builder.json().init(),
         LogFormat::Text => builder.init(),

@@ -5,6 +5,9 @@ use crate::error::{Error, Exit, Result};
 
 /// Make an earlier snapshot current.
 ///
+/// Refuses a snapshot the ledger never recorded as published (one a killed
+/// run left) and one that is not whole.
+///
 /// Makes an earlier published snapshot current again (for example after a
 /// partner sent a broken export), in one atomic switch, holding the run lock
 /// so no run publishes at the same moment. The next `tafteesh run` publishes
@@ -39,6 +42,9 @@ pub fn run(args: Args) -> Result<Exit> {
                 ids.join(", ")
             }
         )));
+    }
+    if let Err(why) = crate::snapshots::check_publishable(&plan.output, &args.snapshot) {
+        return Err(Error::Usage(format!("{why}; it cannot be made current")));
     }
     crate::snapshots::make_current(&plan.output, &args.snapshot)?;
     tracing::info!(snapshot = %args.snapshot, "rolled back");

@@ -1,7 +1,7 @@
 //! `tafteesh run`: the nightly job, as cron calls it.
 
 use crate::config::Plan;
-use crate::error::{Exit, Result};
+use crate::error::{Exit, Result, printable};
 use crate::job::{self, RunOptions, RunOutcome, RunSummary};
 
 /// Run the whole job on an inbox of partner exports.
@@ -33,6 +33,13 @@ pub struct Args {
     /// Rebuild everything, even when nothing changed since the current snapshot.
     #[arg(long)]
     pub force: bool,
+
+    /// Publish even when this run would publish markedly less than the
+    /// current snapshot (no rows at all, a partner's rows vanishing or falling
+    /// by more than `[publish] max_shrink`, a file that ends mid-row), which
+    /// otherwise holds the snapshot back with exit 7.
+    #[arg(long)]
+    pub accept_shrink: bool,
 
     /// Shell command run when the run ends with an exit code other than 0 or 3.
     /// It gets TAFTEESH_EXIT_CODE, TAFTEESH_RUN_ID and TAFTEESH_ERROR (no personal values) in its environment.
@@ -75,6 +82,7 @@ fn run_job(args: Args) -> Result<RunOutcome> {
             now: chrono::Utc::now(),
             fail_after: args.fail_after,
             force: args.force,
+            accept_shrink: args.accept_shrink,
         },
     )
 }
@@ -123,13 +131,17 @@ pub fn print_summary(s: &RunSummary) {
     for f in s.files.iter().filter(|f| f.error.is_some()) {
         println!(
             "  NOT USED {} ({}): {}",
-            f.file,
-            f.partner_id,
-            f.error.as_deref().unwrap_or_default()
+            printable(&f.file),
+            if f.partner_id.is_empty() {
+                "no partner's glob matches it"
+            } else {
+                f.partner_id.as_str()
+            },
+            printable(f.error.as_deref().unwrap_or_default())
         );
     }
     for f in &s.unclaimed_files {
-        println!("  NOT CLAIMED by any pipeline: {f}");
+        println!("  NOT CLAIMED by any pipeline: {}", printable(f));
     }
     println!("  warehouse file: {}", s.warehouse.display());
     println!("  report:         {}", s.report_html.display());

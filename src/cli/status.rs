@@ -57,7 +57,7 @@ pub fn run(args: Args) -> Result<Exit> {
         .as_deref()
         .and_then(|id| Manifest::read(&plan.output.join("snapshots").join(id)));
     let stale_after = i64::from(plan.freshness.stale_after_days);
-    let inbox = crate::ingest::list_inbox(&plan.inbox)?;
+    let inbox = crate::inbox::list(&plan.inbox)?;
     let claims = crate::ingest::claim(&plan, &inbox);
     let modified = |file: &str| -> Option<DateTime<Utc>> {
         std::fs::metadata(plan.inbox.join(file))

@@ -54,6 +54,35 @@ pub struct ProjectFile {
     /// Small-cell suppression of everything the reports publish.
     #[serde(default)]
     pub suppression: Suppression,
+    /// When a run holds its snapshot back instead of publishing it.
+    #[serde(default)]
+    pub publish: Publish,
+}
+
+/// A run that would publish markedly less than the current snapshot holds
+/// its snapshot back (exit 7) and the current one stays: an inbox share that
+/// did not mount, a partner's export cut short or filtered by mistake. A
+/// partner's kept rows of any table falling by more than `max_shrink` (a
+/// share, from its current snapshot, where that had at least 10 rows), a
+/// partner whose rows all vanish, or a file that ends mid-row, holds it.
+/// `tafteesh run --accept-shrink` publishes anyway.
+#[derive(Debug, Clone, Copy, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Publish {
+    #[serde(default = "default_max_shrink")]
+    pub max_shrink: f64,
+}
+
+impl Default for Publish {
+    fn default() -> Self {
+        Publish {
+            max_shrink: default_max_shrink(),
+        }
+    }
+}
+
+fn default_max_shrink() -> f64 {
+    0.5
 }
 
 /// Reports show no figure built from 1 to k-1 cases, claims or people
@@ -216,6 +245,7 @@ pub struct Plan {
     pub retention: Retention,
     pub freshness: Freshness,
     pub suppression: Suppression,
+    pub publish: Publish,
     /// Record-linkage settings: `linkage.toml` beside tafteesh.toml when
     /// there is one, else the compiled-in `schemas/linkage/settings.toml`.
     pub linkage: crate::link::Settings,
@@ -265,6 +295,24 @@ impl Plan {
                 )],
             });
         }
+        if !(project.publish.max_shrink > 0.0 && project.publish.max_shrink < 1.0) {
+            return Err(Error::Config {
+                path: config_file,
+                problems: vec![format!(
+                    "publish.max_shrink must be a share between 0 and 1 (it is {}): a partner's rows falling by more than it hold the snapshot back",
+                    project.publish.max_shrink
+                )],
+            });
+        }
+        let inbox = lexical_clean(&base.join(&project.inbox));
+        let output = lexical_clean(&base.join(&project.output));
+        let overlap = overlapping(&inbox, &output);
+        if !overlap.is_empty() {
+            return Err(Error::Config {
+                path: config_file,
+                problems: overlap,
+            });
+        }
         let linkage_path = base.join(LINKAGE_FILE);
         let (linkage, linkage_file) = if linkage_path.is_file() {
             let text = std::fs::read_to_string(&linkage_path).map_err(Error::io(&linkage_path))?;
@@ -291,13 +339,38 @@ impl Plan {
             retention: project.retention,
             freshness: project.freshness,
             suppression: project.suppression,
-            inbox: lexical_clean(&base.join(&project.inbox)),
-            output: lexical_clean(&base.join(&project.output)),
+            publish: project.publish,
+            inbox,
+            output,
             config_file,
             pipelines,
             model,
             key,
         })
+    }
+}
+
+/// Problems with an inbox and an output that overlap: a run would read its
+/// own restricted plaintext and snapshots as partner exports, or write into
+/// the partners' folder. Compared as written and, where they exist, with
+/// links resolved.
+fn overlapping(inbox: &Path, output: &Path) -> Vec<String> {
+    let absolute = |p: &Path| {
+        std::fs::canonicalize(p).unwrap_or_else(|_| {
+            std::env::current_dir()
+                .map(|d| lexical_clean(&d.join(p)))
+                .unwrap_or_else(|_| p.to_path_buf())
+        })
+    };
+    let (i, o) = (absolute(inbox), absolute(output));
+    if i == o {
+        vec!["`inbox` and `output` are the same folder; give each its own".into()]
+    } else if i.starts_with(&o) {
+        vec!["`inbox` is inside `output`: the run would read its own snapshots; put the inbox elsewhere".into()]
+    } else if o.starts_with(&i) {
+        vec!["`output` is inside `inbox`: the run would read its own snapshots and restricted plaintext as exports; put the output elsewhere".into()]
+    } else {
+        Vec::new()
     }
 }
 

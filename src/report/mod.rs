@@ -5,7 +5,7 @@
 //! Reports read only the warehouse's aggregate tables, and of the indicator
 //! values only `indicator_values_published`, where small cells are already
 //! blanked (src/suppress.rs). They never see a token, let alone a name.
-//! Text that a partner wrote (file names, place names as written) is
+//! Text that a partner wrote (file names, the shapes of unknown places) is
 //! neutralised before it reaches a spreadsheet cell, so an export cannot
 //! smuggle a formula into a workbook or a CSV opened in Excel.
 
@@ -352,7 +352,7 @@ pub struct Scorecard {
     /// partner, table, field, completeness %, validity %, consistency %, uniqueness %:
     /// the fields with any validity, consistency or uniqueness finding, worst first.
     pub fields: Vec<Vec<String>>,
-    /// partner, table, field, spelling as written, records: the place names
+    /// partner, table, field, shape of the spelling, records: the place names
     /// the gazetteer lacks, most used first.
     pub unknown_places: Vec<Vec<String>>,
 }
@@ -390,7 +390,7 @@ pub fn read_scorecard(conn: &duckdb::Connection) -> Result<Scorecard> {
              limit 40",
         )?,
         unknown_places: text_rows(
-            "select coalesce(p.partner_name, u.partner_id), replace(u.table_name, '_', ' '), u.field, u.written,
+            "select coalesce(p.partner_name, u.partner_id), replace(u.table_name, '_', ' '), u.field, u.shape,
                     u.records::varchar
              from fct_dq_unknown_places u left join dim_partners p using (partner_id)
              order by u.records desc, 1, 2, 3, 4

@@ -198,7 +198,7 @@ pub fn write(
         sheet.finish().map_err(x)?;
     }
 
-    // The scorecard's three tables; "As written" stays text even when it looks like a number.
+    // The scorecard's three tables; the shape stays text even when it looks like a number.
     let scorecard_sheets: [ScorecardSheet<'_>; 3] = [
         (
             "Data quality",
@@ -234,7 +234,7 @@ pub fn write(
                 ("Partner", 26.0),
                 ("Table", 22.0),
                 ("Field", 18.0),
-                ("As written", 26.0),
+                ("Shape (spelling kept restricted)", 30.0),
                 ("Records", 10.0),
             ],
             &scorecard.unknown_places,
