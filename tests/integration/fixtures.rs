@@ -25,11 +25,12 @@ pub fn fixture_setup(w: &Workdir) {
     write_xlsx(
         &good,
         "Register",
-        &[("F-50", "Xlsx Good Test", "9876500050", "F", "Purulia", "15/08/2023")],
+        &[("F-50", "Xela Good Test", "9876500050", "F", "Purulia", "15/08/2023")],
     );
     // Excel's "Unicode text": UTF-16LE with a byte-order mark, tab-separated,
     // CRLF. Written here because git would take it for a binary file.
-    let text = "ID\tName\tPhone\tSex\tDistrict\tRescue Date\r\nF-80\tUnicode Text Test\t9876500080\tমহিলা\tনদিয়া\t10/05/2022\r\n";
+    let text =
+        "ID\tName\tPhone\tSex\tDistrict\tRescue Date\r\nF-80\tUnni Tekst Test\t9876500080\tমহিলা\tনদিয়া\t10/05/2022\r\n";
     let utf16: Vec<u8> = [0xFF, 0xFE]
         .into_iter()
         .chain(text.encode_utf16().flat_map(u16::to_le_bytes))
@@ -39,7 +40,7 @@ pub fn fixture_setup(w: &Workdir) {
     write_xlsx(
         &wrong,
         "Sheet1",
-        &[("F-60", "Wrong Sheet Test", "9876500060", "F", "Purulia", "15/08/2023")],
+        &[("F-60", "Rong Shetty Test", "9876500060", "F", "Purulia", "15/08/2023")],
     );
 }
 
@@ -145,8 +146,8 @@ fn broken_files_are_named_with_their_reason_and_the_rest_still_load() {
     let f100 = &rows[2];
     assert_eq!(
         f100[2].as_deref(),
-        Some("Murshidbd"),
-        "an unknown place is kept as written"
+        None,
+        "an unknown place is nulled, never published as typed (its spelling stays restricted)"
     );
     assert_eq!(f10[3], None, "an impossible date is nulled, not guessed");
 
@@ -182,20 +183,32 @@ fn broken_files_are_named_with_their_reason_and_the_rest_still_load() {
     );
     assert!(has("ragged_row.csv", "2", "(row)", "row.ragged"), "{issues:?}");
 
-    // Unknown places are listed, once per spelling, for the gazetteer to grow.
+    // Unknown places are published by shape, once per spelling's shape;
+    // the spelling is kept, restricted, for the gazetteer to grow.
     let (_, places) = query_text(
         &conn,
-        "select partner_id, table_name, field, written, records, files from fct_dq_unknown_places",
+        "select partner_id, table_name, field, shape, records, files from fct_dq_unknown_places",
     );
     assert_eq!(
         places,
-        [["fixture_ngo", "survivors", "home_district", "Murshidbd", "2", "1"].map(|c| Some(c.to_string()))],
+        [["fixture_ngo", "survivors", "home_district", "Aaaaaaaaa", "2", "1"].map(|c| Some(c.to_string()))],
         "trimmed when read: one spelling, two records"
     );
     let html = std::fs::read_to_string(w.path().join("output/current/reports/index.html")).unwrap();
     assert!(
-        html.contains("<td>home_district</td><td>Murshidbd</td><td>2</td>"),
-        "the report lists the unknown place"
+        html.contains("<td>home_district</td><td>Aaaaaaaaa</td><td>2</td>"),
+        "the report lists the unknown place by its shape"
+    );
+    assert!(!html.contains("Murshidbd"), "the spelling is not published");
+    let restricted = std::fs::read_to_string(
+        w.path()
+            .join("output/restricted/latest/quarantine/fixture_ngo/unknown_places.csv"),
+    )
+    .unwrap();
+    assert!(
+        restricted
+            .contains("fixture_ngo/district_spelled_outside_the_gazetteer.csv,survivors,home_district,Murshidbd,2"),
+        "{restricted}"
     );
 
     // Every row accounted for, per file and table.
@@ -234,13 +247,13 @@ fn broken_files_are_named_with_their_reason_and_the_rest_still_load() {
         "Quarantine Test",
         "Noid Person",
         "98765000",
-        "Ragged Row",
+        "Rugged Rowan",
         "Café",
-        "Unicode Text Test",
-        "Declared Caf",
-        "Gazetteer Typo",
-        "No Id Column",
-        "Minor Flag",
+        "Unni Tekst Test",
+        "Daclared Caf",
+        "Gazette Typo",
+        "No Id Header",
+        "Minnie Flagg",
     ] {
         assert!(!out.contains(secret), "`{secret}` leaked into the output:\n{out}");
     }

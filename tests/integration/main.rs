@@ -4,6 +4,7 @@
 
 mod demo_truth;
 mod fixtures;
+mod hostile;
 mod interop;
 mod nightly;
 mod operations;

@@ -52,6 +52,16 @@ impl Workdir {
     }
 }
 
+/// The id of the snapshot `output/current` names.
+pub fn current_id(output: &Path) -> String {
+    std::fs::read_link(output.join("current"))
+        .expect("a current snapshot")
+        .file_name()
+        .expect("a snapshot folder")
+        .to_string_lossy()
+        .into_owned()
+}
+
 /// A fixture file, found through the manifest dir.
 pub fn fixture(rel: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(rel)
