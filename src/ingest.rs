@@ -250,7 +250,7 @@ pub fn ingest_partner(
         // file: its own, or `<partner>/file-<n>` when it holds a name or
         // phone of its own records (decided before anything names it).
         let file = match &raw {
-            Ok(t) => names.published(&c.file, &identifier_words(t, c.source, plan)),
+            Ok(t) => names.published(&c.file, &identifier_words(t, c, plan)),
             Err(_) => names.published(&c.file, &Default::default()),
         };
         let file = file.as_str();
@@ -481,10 +481,13 @@ pub fn renamed_files(staged: &Path) -> BTreeMap<String, String> {
 }
 
 /// The names and phones of an export's records, for [`FileNames`].
-fn identifier_words(raw: &RawTable, source: &Source, plan: &Plan) -> crate::privacy::IdentifierWords {
+fn identifier_words(raw: &RawTable, claim: &Claim<'_>, plan: &Plan) -> crate::privacy::IdentifierWords {
     use crate::config::schema::{ColumnType, Privacy};
     let mut ids = crate::privacy::IdentifierWords::default();
-    for (table, feed) in &source.tables {
+    for config in [&claim.pipeline.partner_id, &claim.pipeline.name, &claim.source.files] {
+        ids.add_config_words(config);
+    }
+    for (table, feed) in &claim.source.tables {
         for spec in plan.model.schema(table).columns.iter() {
             if spec.privacy != Privacy::Direct || spec.ty == ColumnType::Address {
                 continue;

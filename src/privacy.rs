@@ -203,15 +203,19 @@ pub fn normalise_name(raw: &str) -> String {
 pub struct IdentifierWords {
     words: std::collections::HashSet<String>,
     phones: std::collections::HashSet<String>,
+    /// Words of the configuration (the partner's id and name, its glob):
+    /// a folder `sundarban_sathi/` says nothing about a survivor called Sathi.
+    config: std::collections::HashSet<String>,
 }
 
 impl IdentifierWords {
     pub fn add_name(&mut self, raw: &str) {
-        for w in any_ascii::any_ascii(&normalise_name(raw)).split(|c: char| !c.is_ascii_alphanumeric()) {
-            if w.len() >= 3 {
-                self.words.insert(w.to_string());
-            }
-        }
+        self.words.extend(words(&normalise_name(raw)));
+    }
+
+    /// Words the configuration itself puts in file names.
+    pub fn add_config_words(&mut self, text: &str) {
+        self.config.extend(words(text));
     }
 
     pub fn add_phone(&mut self, raw: &str) {
@@ -247,10 +251,18 @@ impl IdentifierWords {
             }
             digits.clear();
         }
-        ascii
-            .split(|c: char| !c.is_ascii_alphanumeric())
-            .any(|w| w.len() >= 3 && self.words.contains(w))
+        words(&ascii).any(|w| self.words.contains(&w) && !self.config.contains(&w))
     }
+}
+
+/// The words (three characters or more) of a text, transliterated, lower case.
+fn words(text: &str) -> impl Iterator<Item = String> {
+    any_ascii::any_ascii(&text.to_lowercase())
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .filter(|w| w.len() >= 3)
+        .map(str::to_string)
+        .collect::<Vec<_>>()
+        .into_iter()
 }
 
 /// Normalise an address part: fold case and space.
@@ -294,6 +306,13 @@ mod tests {
             "any mobile-shaped number"
         );
         assert!(!ids.in_file_name("ngo/register 2024-25.csv"));
+        ids.add_name("Sathi Mondal");
+        assert!(ids.in_file_name("ngo/sathi.csv"));
+        ids.add_config_words("sundarban_sathi");
+        assert!(
+            !ids.in_file_name("sundarban_sathi/register.csv"),
+            "the partner's own folder is not a survivor's name"
+        );
         assert!(
             !ids.in_file_name("ngo/cases_20240301.csv"),
             "an eight-digit date is no phone"
