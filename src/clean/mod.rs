@@ -135,7 +135,8 @@ pub struct UnknownPlace {
 
 /// The shape of a text, for publishing what kind of thing was written
 /// without what: Latin capitals `A`, small letters `a`, letters of other
-/// scripts `অ`, digits of any script `9`; spaces and punctuation as they are.
+/// scripts `x` (ASCII, so it shows without a Bengali font), digits of any
+/// script `9`; spaces and punctuation as they are.
 /// `Murshidbd` -> `Aaaaaaaaa`, a phone -> `9999999999`.
 pub fn shape(text: &str) -> String {
     text.chars()
@@ -143,9 +144,9 @@ pub fn shape(text: &str) -> String {
             'A'..='Z' => Some('A'),
             'a'..='z' => Some('a'),
             c if c.is_numeric() => Some('9'),
-            c if c.is_alphabetic() => Some('অ'),
             // Vowel signs and viramas of Indic scripts belong to a letter.
-            '\u{0900}'..='\u{0DFF}' => None,
+            c if is_indic_mark(c) => None,
+            c if c.is_alphabetic() => Some('x'),
             c if c.is_whitespace() => Some(' '),
             c if c.is_control() => Some('?'),
             c => Some(c),
@@ -509,6 +510,15 @@ fn parse_rows<'r, T: Clone>(
         .collect()
 }
 
+/// A sign that belongs to the letter before it in the Indic blocks
+/// (Devanagari to Malayalam share one layout): candrabindu, anusvara and
+/// visarga, nukta, vowel signs and virama, stress and length marks.
+fn is_indic_mark(c: char) -> bool {
+    let c = c as u32;
+    (0x0900..=0x0DFF).contains(&c)
+        && matches!((c - 0x0900) % 0x80, 0x00..=0x03 | 0x3A..=0x4F | 0x51..=0x57 | 0x62..=0x63)
+}
+
 /// Runs of white space folded to one space, allocating only when needed.
 fn fold_space(s: &str) -> String {
     let mut prev_space = false;
@@ -658,6 +668,15 @@ fn clean_column<'r>(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_shape_keeps_the_kind_of_text_and_none_of_its_letters() {
+        assert_eq!(shape("Murshidbd"), "Aaaaaaaaa");
+        assert_eq!(shape("N. 24 Pgs"), "A. 99 Aaa");
+        assert_eq!(shape("+91 98765-43210"), "+99 99999-99999");
+        assert_eq!(shape("মুর্শিদবাদ ২৪"), "xxxxxx 99", "vowel signs belong to their letter");
+        assert_eq!(shape("a\nb\u{1b}"), "a a?", "control characters never pass");
+    }
 
     #[test]
     fn white_space_is_folded_only_when_there_is_some() {
