@@ -15,10 +15,9 @@
 //! written from how the issue describes them, not from what the readers do.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use crate::util::{Ran, Workdir, current_id, fixture, query_text};
+use crate::util::{Ran, Workdir, current_id, fixture, query_text, spawn, walk};
 
 /// A survivor's name and phone that must never leave the restricted area.
 const CANARY_NAME: &str = "Zorawar Qanarybibi";
@@ -101,15 +100,7 @@ fn run(w: &Workdir, extra: &[&str]) -> Ran {
 
 /// Run with a time limit: a run that hangs is killed and the test fails.
 fn run_within(w: &Workdir, limit: Duration) -> Ran {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_tafteesh"))
-        .args(["run", "--config", "config"])
-        .current_dir(w.path())
-        .env_remove("TAFTEESH_KEY")
-        .env_remove("TAFTEESH_FAIL_AFTER")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let mut child = spawn(w, &["run", "--config", "config"]);
     let t = Instant::now();
     loop {
         if child.try_wait().unwrap().is_some() {
@@ -133,68 +124,58 @@ fn run_within(w: &Workdir, limit: Duration) -> Ran {
 /// are, Parquet and DuckDB files read through DuckDB (every column as
 /// text), workbooks through calamine. The restricted area is skipped.
 fn published_texts(output: &Path) -> Vec<(PathBuf, String)> {
+    let restricted = output.join("restricted");
     let mut out = Vec::new();
-    let mut stack = vec![output.to_path_buf()];
-    while let Some(dir) = stack.pop() {
-        for e in std::fs::read_dir(&dir).unwrap() {
-            let p = e.unwrap().path();
-            let meta = std::fs::symlink_metadata(&p).unwrap();
-            if meta.is_symlink() {
-                continue;
+    for (p, meta) in walk(output) {
+        if !meta.is_file() || p.starts_with(&restricted) {
+            continue;
+        }
+        let ext = p.extension().and_then(|e| e.to_str()).unwrap_or_default();
+        let text = match ext {
+            "parquet" => {
+                let conn = duckdb::Connection::open_in_memory().unwrap();
+                let sql = format!("select * from read_parquet('{}')", p.display());
+                let (names, rows) = query_text(&conn, &sql);
+                format!("{names:?}{rows:?}")
             }
-            if meta.is_dir() {
-                if p.file_name().unwrap() != "restricted" {
-                    stack.push(p);
+            "duckdb" => {
+                let conn = duckdb::Connection::open_with_flags(
+                    &p,
+                    duckdb::Config::default()
+                        .access_mode(duckdb::AccessMode::ReadOnly)
+                        .unwrap(),
+                )
+                .unwrap();
+                let (_, tables) = query_text(
+                    &conn,
+                    "select table_name from information_schema.tables where table_schema = 'main'",
+                );
+                let mut all = String::new();
+                for t in tables {
+                    let t = t[0].clone().unwrap();
+                    let (names, rows) = query_text(&conn, &format!("select * from \"{t}\""));
+                    all.push_str(&format!("{t}{names:?}{rows:?}"));
                 }
-                continue;
+                all
             }
-            let ext = p.extension().and_then(|e| e.to_str()).unwrap_or_default();
-            let text = match ext {
-                "parquet" => {
-                    let conn = duckdb::Connection::open_in_memory().unwrap();
-                    let sql = format!("select * from read_parquet('{}')", p.display());
-                    let (names, rows) = query_text(&conn, &sql);
-                    format!("{names:?}{rows:?}")
-                }
-                "duckdb" => {
-                    let conn = duckdb::Connection::open_with_flags(
-                        &p,
-                        duckdb::Config::default()
-                            .access_mode(duckdb::AccessMode::ReadOnly)
-                            .unwrap(),
-                    )
-                    .unwrap();
-                    let (_, tables) = query_text(
-                        &conn,
-                        "select table_name from information_schema.tables where table_schema = 'main'",
-                    );
-                    let mut all = String::new();
-                    for t in tables {
-                        let t = t[0].clone().unwrap();
-                        let (names, rows) = query_text(&conn, &format!("select * from \"{t}\""));
-                        all.push_str(&format!("{t}{names:?}{rows:?}"));
-                    }
-                    all
-                }
-                "xlsx" => {
-                    use calamine::Reader;
-                    let mut wb = calamine::open_workbook_auto(&p).unwrap();
-                    let mut all = String::new();
-                    for name in wb.sheet_names().to_vec() {
-                        let range = wb.worksheet_range(&name).unwrap();
-                        for row in range.rows() {
-                            for c in row {
-                                all.push_str(&c.to_string());
-                                all.push('\t');
-                            }
+            "xlsx" => {
+                use calamine::Reader;
+                let mut wb = calamine::open_workbook_auto(&p).unwrap();
+                let mut all = String::new();
+                for name in wb.sheet_names().to_vec() {
+                    let range = wb.worksheet_range(&name).unwrap();
+                    for row in range.rows() {
+                        for c in row {
+                            all.push_str(&c.to_string());
+                            all.push('\t');
                         }
                     }
-                    all
                 }
-                _ => String::from_utf8_lossy(&std::fs::read(&p).unwrap()).into_owned(),
-            };
-            out.push((p, text));
-        }
+                all
+            }
+            _ => String::from_utf8_lossy(&std::fs::read(&p).unwrap()).into_owned(),
+        };
+        out.push((p, text));
     }
     out
 }
@@ -448,16 +429,8 @@ fn special_files_links_and_odd_names_are_each_not_used_and_never_followed() {
     assert_eq!(kept(&w, "fixture_collective"), 30);
     assert_rows_accounted(&w);
     // Nothing of /etc/passwd was staged into the restricted area.
-    let mut stack = vec![w.path().join("output/restricted")];
-    while let Some(d) = stack.pop() {
-        for e in std::fs::read_dir(&d).unwrap() {
-            let p = e.unwrap().path();
-            if p.is_dir() {
-                stack.push(p);
-            } else {
-                assert!(!p.to_string_lossy().contains("passwd"), "{}", p.display());
-            }
-        }
+    for (p, _) in walk(&w.path().join("output/restricted")) {
+        assert!(!p.to_string_lossy().contains("passwd"), "{}", p.display());
     }
     assert_no_canary(&w, &ran, &[CANARY_NAME, CANARY_PHONE]);
 }
@@ -763,18 +736,10 @@ fn the_ledger_and_the_restricted_area_are_right_after_any_kill() {
     assert!(refused.all().contains("incomplete"), "{}", refused.all());
 
     // Every file in the restricted area is owner-only.
-    let mut stack = vec![output.join("restricted")];
-    while let Some(d) = stack.pop() {
-        for e in std::fs::read_dir(&d).unwrap() {
-            let p = e.unwrap().path();
-            let mode = std::fs::metadata(&p).unwrap().permissions().mode() & 0o777;
-            if p.is_dir() {
-                assert_eq!(mode, 0o700, "{}", p.display());
-                stack.push(p);
-            } else {
-                assert_eq!(mode, 0o600, "{}", p.display());
-            }
-        }
+    for (p, meta) in walk(&output.join("restricted")) {
+        let mode = meta.permissions().mode() & 0o777;
+        let want = if meta.is_dir() { 0o700 } else { 0o600 };
+        assert_eq!(mode, want, "{}", p.display());
     }
 }
 

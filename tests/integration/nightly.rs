@@ -5,49 +5,28 @@
 
 use std::collections::BTreeMap;
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant, SystemTime};
 
 use sha2::{Digest, Sha256};
 
 use crate::fixtures::fixture_setup;
-use crate::util::{Workdir, query_text};
-
-fn spawn(w: &Workdir, args: &[&str]) -> Child {
-    Command::new(env!("CARGO_BIN_EXE_tafteesh"))
-        .args(args)
-        .current_dir(w.path())
-        .env_remove("TAFTEESH_KEY")
-        .env_remove("TAFTEESH_FAIL_AFTER")
-        .env_remove("TAFTEESH_ON_FAILURE")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("start tafteesh")
-}
+use crate::util::{Workdir, query_text, spawn, walk};
 
 /// Every file below `dir` (symlinks not followed) -> (modification time, SHA-256).
 fn tree_state(dir: &Path) -> BTreeMap<String, (SystemTime, String)> {
-    let mut out = BTreeMap::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        for e in std::fs::read_dir(&d).unwrap() {
-            let p = e.unwrap().path();
-            let meta = std::fs::symlink_metadata(&p).unwrap();
-            if meta.is_dir() {
-                stack.push(p);
+    walk(dir)
+        .into_iter()
+        .filter(|(_, meta)| !meta.is_dir())
+        .map(|(p, meta)| {
+            let hash = if meta.is_symlink() {
+                std::fs::read_link(&p).unwrap().display().to_string()
             } else {
-                let hash = if meta.is_symlink() {
-                    std::fs::read_link(&p).unwrap().display().to_string()
-                } else {
-                    hex::encode(Sha256::digest(std::fs::read(&p).unwrap()))
-                };
-                let rel = p.strip_prefix(dir).unwrap().display().to_string();
-                out.insert(rel, (meta.modified().unwrap(), hash));
-            }
-        }
-    }
-    out
+                hex::encode(Sha256::digest(std::fs::read(&p).unwrap()))
+            };
+            let rel = p.strip_prefix(dir).unwrap().display().to_string();
+            (rel, (meta.modified().unwrap(), hash))
+        })
+        .collect()
 }
 
 fn ledger(w: &Workdir, output: &str) -> Vec<serde_json::Value> {

@@ -52,6 +52,38 @@ impl Workdir {
     }
 }
 
+/// Start the real binary in the work dir, its output piped, without waiting.
+pub fn spawn(w: &Workdir, args: &[&str]) -> std::process::Child {
+    Command::new(env!("CARGO_BIN_EXE_tafteesh"))
+        .args(args)
+        .current_dir(w.path())
+        .env_remove("TAFTEESH_KEY")
+        .env_remove("TAFTEESH_FAIL_AFTER")
+        .env_remove("TAFTEESH_ON_FAILURE")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("start tafteesh")
+}
+
+/// Every entry below `dir` (files, folders, links; links not followed),
+/// with its own metadata.
+pub fn walk(dir: &Path) -> Vec<(PathBuf, std::fs::Metadata)> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).unwrap() {
+            let p = e.unwrap().path();
+            let meta = std::fs::symlink_metadata(&p).unwrap();
+            if meta.is_dir() {
+                stack.push(p.clone());
+            }
+            out.push((p, meta));
+        }
+    }
+    out
+}
+
 /// The id of the snapshot `output/current` names.
 pub fn current_id(output: &Path) -> String {
     std::fs::read_link(output.join("current"))

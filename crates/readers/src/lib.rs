@@ -666,33 +666,21 @@ fn read_xlsx<RS: Read + Seek + Clone>(data: RS, sheet: Option<&str>, header_row:
             })?,
         None => names.first().cloned().ok_or(FileError::NoSheets)?,
     };
+    // XLSX and XLSB stream their cells through readers of different types.
+    macro_rules! stream_cells {
+        ($book:expr, $wrap:path) => {{
+            let workbook_error = |e| FileError::Workbook(xlsx_error_kind(&$wrap(e)));
+            let mut r = $book.worksheet_cells_reader(&name).map_err(workbook_error)?;
+            let mut cells = SparseCells::default();
+            while let Some(c) = r.next_cell().map_err(workbook_error)? {
+                cells.push(c.get_position(), data_ref_text(c.get_value()));
+            }
+            cells
+        }};
+    }
     let cells = match &mut wb {
-        calamine::Sheets::Xlsx(x) => {
-            let mut r = x
-                .worksheet_cells_reader(&name)
-                .map_err(|e| FileError::Workbook(xlsx_error_kind(&calamine::Error::Xlsx(e))))?;
-            let mut cells = SparseCells::default();
-            while let Some(c) = r
-                .next_cell()
-                .map_err(|e| FileError::Workbook(xlsx_error_kind(&calamine::Error::Xlsx(e))))?
-            {
-                cells.push(c.get_position(), data_ref_text(c.get_value()));
-            }
-            cells
-        }
-        calamine::Sheets::Xlsb(x) => {
-            let mut r = x
-                .worksheet_cells_reader(&name)
-                .map_err(|e| FileError::Workbook(xlsx_error_kind(&calamine::Error::Xlsb(e))))?;
-            let mut cells = SparseCells::default();
-            while let Some(c) = r
-                .next_cell()
-                .map_err(|e| FileError::Workbook(xlsx_error_kind(&calamine::Error::Xlsb(e))))?
-            {
-                cells.push(c.get_position(), data_ref_text(c.get_value()));
-            }
-            cells
-        }
+        calamine::Sheets::Xlsx(x) => stream_cells!(x, calamine::Error::Xlsx),
+        calamine::Sheets::Xlsb(x) => stream_cells!(x, calamine::Error::Xlsb),
         // Legacy .xls and .ods have no cell reader; their sheets are small.
         other => {
             let range = other
