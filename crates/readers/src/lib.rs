@@ -662,7 +662,7 @@ fn read_xlsx<RS: Read + Seek + Clone>(data: RS, sheet: Option<&str>, header_row:
             .cloned()
             .ok_or_else(|| FileError::SheetNotFound {
                 sheet: s.to_string(),
-                available: names.join(", "),
+                available: sheet_list(&names),
             })?,
         None => names.first().cloned().ok_or(FileError::NoSheets)?,
     };
@@ -695,6 +695,27 @@ fn read_xlsx<RS: Read + Seek + Clone>(data: RS, sheet: Option<&str>, header_row:
         }
     };
     cells.into_table(header_row)
+}
+
+/// The sheets of a workbook, for a message that reaches the log and the
+/// published run summary. A sheet may be named after a person (one sheet
+/// per survivor), so only spreadsheet defaults (`Sheet1`) are named; the
+/// others are counted.
+fn sheet_list(names: &[String]) -> String {
+    let default = |n: &&String| {
+        let n = n.trim().to_ascii_lowercase();
+        n.strip_prefix("sheet")
+            .is_some_and(|d| !d.trim().is_empty() && d.trim().chars().all(|c| c.is_ascii_digit()))
+    };
+    let shown: Vec<&str> = names.iter().filter(default).map(String::as_str).collect();
+    let others = names.len() - shown.len();
+    match (shown.is_empty(), others) {
+        (_, 0) => shown.join(", "),
+        (true, n) => {
+            format!("{n} sheet(s), not named here (a sheet name may be personal): open the workbook to see them")
+        }
+        (false, n) => format!("{} and {n} other sheet(s), not named here", shown.join(", ")),
+    }
 }
 
 /// The non-empty cells of a sheet, by row.
@@ -1034,6 +1055,18 @@ mod tests {
         assert_eq!(t.rows, [2, 4, 1_048_576]);
         assert_eq!(t.ragged_rows, [2], "the stray value is right of the last header");
         assert_eq!(t.blank_rows, 1 + (1_048_575 - 4));
+    }
+
+    #[test]
+    fn a_missing_sheet_names_only_default_sheet_names() {
+        let names = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        assert_eq!(sheet_list(&names(&["Sheet1", "Sheet 2"])), "Sheet1, Sheet 2");
+        let msg = sheet_list(&names(&["Sheet1", "Rahima Khatun"]));
+        assert!(
+            msg.starts_with("Sheet1 and 1 other") && !msg.contains("Rahima"),
+            "{msg}"
+        );
+        assert!(sheet_list(&names(&["Rahima"])).starts_with("1 sheet(s), not named"));
     }
 
     #[test]
