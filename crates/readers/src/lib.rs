@@ -287,7 +287,17 @@ pub fn read_bytes(bytes: &[u8], opts: &ReadOptions) -> Result<RawTable, FileErro
     match opts.format.unwrap_or(Format::Csv) {
         Format::Csv => read_csv_bytes(bytes, opts),
         // A workbook is a compressed archive: held whole, it is small.
-        Format::Xlsx => read_xlsx(std::io::Cursor::new(bytes), opts.sheet.as_deref(), opts.header_row),
+        Format::Xlsx => {
+            // calamine can panic on a malformed workbook (fuzzing found a
+            // cell reference of many letters overflowing its column
+            // arithmetic): that is this file's error, never the night's.
+            std::panic::catch_unwind(|| read_xlsx(std::io::Cursor::new(bytes), opts.sheet.as_deref(), opts.header_row))
+                .unwrap_or_else(|_| {
+                    Err(FileError::Workbook(
+                        "the workbook is malformed (its reader failed on it)".into(),
+                    ))
+                })
+        }
     }
 }
 
@@ -718,16 +728,25 @@ fn sheet_list(names: &[String]) -> String {
     }
 }
 
+/// Excel's grid: no cell of a well-formed sheet lies outside it.
+const MAX_SHEET_ROWS: u32 = 1_048_576;
+
 /// The non-empty cells of a sheet, by row.
 #[derive(Default)]
 struct SparseCells {
     rows: std::collections::BTreeMap<u32, Vec<(u32, String)>>,
     min_col: Option<u32>,
+    /// A cell whose reference lies outside Excel's grid (a malformed file).
+    off_grid: bool,
 }
 
 impl SparseCells {
     fn push(&mut self, (row, col): (u32, u32), text: String) {
         if text.is_empty() {
+            return;
+        }
+        if row >= MAX_SHEET_ROWS || col as usize >= MAX_COLUMNS {
+            self.off_grid = true;
             return;
         }
         self.min_col = Some(self.min_col.map_or(col, |m| m.min(col)));
@@ -738,6 +757,11 @@ impl SparseCells {
     /// is the header, its last non-empty cell the last column; columns are
     /// counted from the leftmost cell of the sheet, as a range would be.
     fn into_table(self, header_row: usize) -> Result<RawTable, FileError> {
+        if self.off_grid {
+            return Err(FileError::Workbook(
+                "a cell lies outside the sheet's 1,048,576 rows and 16,384 columns: the workbook is malformed".into(),
+            ));
+        }
         let Some(min_col) = self.min_col else {
             return Err(FileError::Empty);
         };
@@ -1055,6 +1079,42 @@ mod tests {
         assert_eq!(t.rows, [2, 4, 1_048_576]);
         assert_eq!(t.ragged_rows, [2], "the stray value is right of the last header");
         assert_eq!(t.blank_rows, 1 + (1_048_575 - 4));
+    }
+
+    /// A workbook whose first sheet's XML is rewritten by `edit`.
+    fn rewritten_xlsx(edit: impl Fn(&str) -> String) -> Vec<u8> {
+        use std::io::{Read, Write};
+        let original = xlsx(&[(0, 0, "id"), (0, 1, "name"), (1, 0, "1"), (1, 1, "a")]);
+        let mut from = zip::ZipArchive::new(std::io::Cursor::new(original)).unwrap();
+        let mut to = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+        for i in 0..from.len() {
+            let mut f = from.by_index(i).unwrap();
+            let name = f.name().unwrap().to_string();
+            let mut text = Vec::new();
+            f.read_to_end(&mut text).unwrap();
+            if name == "xl/worksheets/sheet1.xml" {
+                text = edit(&String::from_utf8(text).unwrap()).into_bytes();
+            }
+            to.start_file(name, zip::write::SimpleFileOptions::default()).unwrap();
+            to.write_all(&text).unwrap();
+        }
+        to.finish().unwrap().into_inner()
+    }
+
+    #[test]
+    fn a_cell_reference_outside_the_grid_is_a_malformed_workbook() {
+        // Found by the xlsx_reader fuzz target: many column letters
+        // overflow calamine's arithmetic (a panic with overflow checks on,
+        // a wrapped column without them, and a header of billions of cells).
+        let bytes = rewritten_xlsx(|xml| xml.replace("r=\"B2\"", "r=\"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA2\""));
+        assert!(matches!(read_bytes(&bytes, &xlsx_opts()), Err(FileError::Workbook(_))));
+        let bytes = rewritten_xlsx(|xml| xml.replace("r=\"B2\"", "r=\"B4294967295\""));
+        assert!(matches!(read_bytes(&bytes, &xlsx_opts()), Err(FileError::Workbook(_))));
+        // The same workbook, untouched, reads.
+        assert_eq!(
+            read_bytes(&rewritten_xlsx(str::to_string), &xlsx_opts()).unwrap().rows,
+            [2]
+        );
     }
 
     #[test]
