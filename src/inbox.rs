@@ -42,12 +42,12 @@ pub fn list(inbox: &Path) -> Result<Inbox> {
         return Err(Error::MissingInbox(inbox.to_path_buf()));
     }
     let mut out = Inbox::default();
-    // The top folder must be readable: without it there is no night to run.
-    let top = std::fs::read_dir(inbox).map_err(Error::io(inbox))?;
-    let mut stack = vec![(inbox.to_path_buf(), Some(top))];
-    while let Some((dir, entries)) = stack.pop() {
-        let entries = match entries.map(Ok).unwrap_or_else(|| std::fs::read_dir(&dir)) {
+    let mut stack = vec![inbox.to_path_buf()];
+    while let Some(dir) = stack.pop() {
+        let entries = match std::fs::read_dir(&dir) {
             Ok(e) => e,
+            // The top folder must be readable: without it there is no night to run.
+            Err(e) if dir == inbox => return Err(Error::io(inbox)(e)),
             Err(e) => {
                 out.unusable.push(Unusable {
                     path: relative(inbox, &dir),
@@ -88,7 +88,7 @@ pub fn list(inbox: &Path) -> Result<Inbox> {
                     "a symbolic link: links are never followed (copy the export into the inbox instead)",
                 ));
             } else if kind.is_dir() {
-                stack.push((path, None));
+                stack.push(path);
             } else if !kind.is_file() {
                 out.unusable.push(unusable(
                     "not a regular file (a FIFO, socket or device): it was never opened",

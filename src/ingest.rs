@@ -338,7 +338,7 @@ pub fn ingest_partner(
             );
             issue_rows.add(partner, file, table, &raw, &out.issues);
             score_rows.add(partner, file, table, &out.scores);
-            place_rows.add(partner, file, table, &out.unknown_places);
+            place_rows.add(partner, (file, &c.file), table, &out.unknown_places);
             window.merge(out.window);
             for (row, errs) in out.quarantined {
                 file_quarantine
@@ -701,19 +701,21 @@ struct PlaceRows {
     field: Vec<String>,
     shape: Vec<String>,
     records: Vec<i64>,
-    /// (file, table, field, as written, records): restricted.
+    /// (real file name, table, field, as written, records): restricted.
     written: Vec<[String; 5]>,
 }
 
 impl PlaceRows {
-    fn add(&mut self, partner: &str, file: &str, table: &str, places: &[crate::clean::UnknownPlace]) {
+    /// `file`: the published name and the real one (for the data officer).
+    fn add(&mut self, partner: &str, file: (&str, &str), table: &str, places: &[crate::clean::UnknownPlace]) {
+        let (file, real_file) = file;
         let mut by_shape: BTreeMap<(&str, String), usize> = BTreeMap::new();
         for p in places {
             *by_shape
                 .entry((p.field.as_str(), crate::clean::shape(&p.written)))
                 .or_default() += p.records;
             self.written.push([
-                file.to_string(),
+                real_file.to_string(),
                 table.to_string(),
                 p.field.clone(),
                 p.written.clone(),

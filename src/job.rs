@@ -360,11 +360,12 @@ fn plan_and_build(
         .as_deref()
         .and_then(|id| Manifest::read(&snapshots.join(id)))
         .filter(|m| Some(m.run_id.as_str()) == current.as_deref());
-    let previous = published.clone();
     let previous_exit = current.as_deref().and_then(|id| snapshot_exit(&snapshots.join(id)));
     // The restricted area belongs to the current snapshot only if the same run wrote both.
     let restricted_id = std::fs::read_to_string(restricted_latest.join(RESTRICTED_RUN_ID)).ok();
-    let previous = previous.filter(|m| restricted_id.as_deref() == Some(m.run_id.as_str()));
+    let previous = published
+        .clone()
+        .filter(|m| restricted_id.as_deref() == Some(m.run_id.as_str()));
 
     let inbox = crate::inbox::list(&plan.inbox)?;
     let claims = ingest::claim(plan, &inbox);

@@ -251,18 +251,19 @@ impl IdentifierWords {
             }
             digits.clear();
         }
-        words(&ascii).any(|w| self.words.contains(&w) && !self.config.contains(&w))
+        words(&ascii)
+            .iter()
+            .any(|w| self.words.contains(w) && !self.config.contains(w))
     }
 }
 
 /// The words (three characters or more) of a text, transliterated, lower case.
-fn words(text: &str) -> impl Iterator<Item = String> {
+fn words(text: &str) -> Vec<String> {
     any_ascii::any_ascii(&text.to_lowercase())
         .split(|c: char| !c.is_ascii_alphanumeric())
         .filter(|w| w.len() >= 3)
         .map(str::to_string)
-        .collect::<Vec<_>>()
-        .into_iter()
+        .collect()
 }
 
 /// Normalise an address part: fold case and space.

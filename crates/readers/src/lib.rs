@@ -304,28 +304,24 @@ pub fn read_bytes(bytes: &[u8], opts: &ReadOptions) -> Result<RawTable, FileErro
 /// Decode, find the delimiter, and parse a CSV.
 fn read_csv_bytes(bytes: &[u8], opts: &ReadOptions) -> Result<RawTable, FileError> {
     let header_row = opts.header_row.max(1);
-    {
-        {
-            let (text, note) = decode(bytes, opts.encoding)?;
-            let (delimiter, sniffed) = match opts.delimiter {
-                Some(d) => (d, None),
-                None => match sniff_delimiter(&text, header_row) {
-                    b',' => (b',', None),
-                    d => (
-                        d,
-                        Some(format!(
-                            "no `delimiter` declared; the header row is {}-separated (declare it to silence this)",
-                            if d == b'\t' { "tab" } else { "semicolon" }
-                        )),
-                    ),
-                },
-            };
-            let mut t = read_csv(&text, delimiter, header_row)?;
-            t.notes.extend(note);
-            t.notes.extend(sniffed);
-            Ok(t)
-        }
-    }
+    let (text, note) = decode(bytes, opts.encoding)?;
+    let (delimiter, sniffed) = match opts.delimiter {
+        Some(d) => (d, None),
+        None => match sniff_delimiter(&text, header_row) {
+            b',' => (b',', None),
+            d => (
+                d,
+                Some(format!(
+                    "no `delimiter` declared; the header row is {}-separated (declare it to silence this)",
+                    if d == b'\t' { "tab" } else { "semicolon" }
+                )),
+            ),
+        },
+    };
+    let mut t = read_csv(&text, delimiter, header_row)?;
+    t.notes.extend(note);
+    t.notes.extend(sniffed);
+    Ok(t)
 }
 
 /// The delimiter of a CSV whose config does not declare one: whichever of
@@ -524,7 +520,7 @@ pub fn read_csv(text: &str, delimiter: u8, header_row: usize) -> Result<RawTable
             }
         }
         let end = rdr.position().byte() as usize;
-        let inner_breaks = rec.iter().map(|f| line_breaks(f.as_bytes()).len() as u64).sum::<u64>();
+        let inner_breaks = rec.iter().map(|f| count_breaks(f.as_bytes()) as u64).sum::<u64>();
         let row_number = line_of(end.saturating_sub(1)) - inner_breaks;
         if end - start > MAX_RECORD_BYTES {
             return Err(FileError::RowTooLong {
@@ -536,7 +532,10 @@ pub fn read_csv(text: &str, delimiter: u8, header_row: usize) -> Result<RawTable
         if (row_number as usize) < header_row {
             continue;
         }
-        if have_header && let Some(until) = swallowed_rows(&rec, delimiter, t.headers.len()) {
+        if have_header
+            && inner_breaks > 0
+            && let Some(until) = swallowed_rows(&rec, delimiter, t.headers.len())
+        {
             return Err(FileError::QuoteSwallowsRows {
                 line: row_number,
                 until: row_number + until,
@@ -552,9 +551,9 @@ pub fn read_csv(text: &str, delimiter: u8, header_row: usize) -> Result<RawTable
             // The file stops inside this row: fewer cells than the header and
             // no line break after them. The last line of a complete export
             // may lack its line break, but not its last cells.
-            let at_end = bytes[end..].iter().all(|b| b.is_ascii_whitespace());
-            let ends_in_break = bytes[..end].last().is_some_and(|b| matches!(b, b'\n' | b'\r'));
-            if short && at_end && !ends_in_break && t.rows.last() == Some(&(row_number as u32)) {
+            let ends_in_break = || bytes[..end].last().is_some_and(|b| matches!(b, b'\n' | b'\r'));
+            let at_end = || bytes[end..].iter().all(|b| b.is_ascii_whitespace());
+            if short && t.rows.last() == Some(&(row_number as u32)) && !ends_in_break() && at_end() {
                 t.cut_short = Some(row_number as u32);
             }
         }
@@ -578,13 +577,18 @@ pub fn read_csv(text: &str, delimiter: u8, header_row: usize) -> Result<RawTable
 /// Offsets of the line breaks in `bytes`: every LF, and every CR not
 /// followed by an LF (a CRLF is one break, at its LF).
 fn line_breaks(bytes: &[u8]) -> Vec<usize> {
-    let mut out = Vec::new();
-    for (i, &b) in bytes.iter().enumerate() {
-        if b == b'\n' || (b == b'\r' && bytes.get(i + 1) != Some(&b'\n')) {
-            out.push(i);
-        }
-    }
-    out
+    (0..bytes.len()).filter(|&i| is_break(bytes, i)).collect()
+}
+
+/// How many line breaks [`line_breaks`] finds, without listing them: run on
+/// every cell of every record.
+fn count_breaks(bytes: &[u8]) -> usize {
+    (0..bytes.len()).filter(|&i| is_break(bytes, i)).count()
+}
+
+/// Is `bytes[i]` a line break: an LF, or a CR not followed by an LF.
+fn is_break(bytes: &[u8], i: usize) -> bool {
+    bytes[i] == b'\n' || (bytes[i] == b'\r' && bytes.get(i + 1) != Some(&b'\n'))
 }
 
 /// Where a quote opens that is still open at the end of the text, read as
@@ -627,7 +631,7 @@ fn swallowed_rows(rec: &csv::StringRecord, delimiter: u8, width: usize) -> Optio
         return None;
     }
     for cell in rec.iter() {
-        let lines = line_breaks(cell.as_bytes()).len();
+        let lines = count_breaks(cell.as_bytes());
         if lines == 0 {
             continue;
         }
