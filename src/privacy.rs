@@ -6,11 +6,11 @@
 //! reversed or recomputed from a guessed name; with it, the same normalised
 //! value always gives the same token, so linkage can match on tokens.
 //!
-//! The plaintext stays in the restricted area: the inbox, and the folder
-//! [`restricted_dir`] creates with owner-only permissions. This module never
-//! logs, formats or returns a plaintext value.
+//! The plaintext stays in the restricted area: the inbox, and the folders
+//! of [`crate::restricted`], owner-only. This module never logs, formats or
+//! returns a plaintext value.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
@@ -102,9 +102,9 @@ pub fn write_new_key(path: &Path) -> Result<()> {
     let mut key = [0u8; 32];
     rand::rng().fill_bytes(&mut key);
     if let Some(parent) = path.parent() {
-        restricted_dir(parent)?;
+        crate::restricted::restricted_dir(parent)?;
     }
-    write_owner_only(path, hex::encode(key).as_bytes())
+    crate::restricted::write_owner_only(path, hex::encode(key).as_bytes())
 }
 
 #[cfg(unix)]
@@ -124,57 +124,6 @@ fn check_owner_only(path: &Path) -> Result<()> {
 #[cfg(not(unix))]
 fn check_owner_only(_: &Path) -> Result<()> {
     Ok(())
-}
-
-/// Create (if needed) a folder readable by the owner only, and return it.
-pub fn restricted_dir(path: &Path) -> Result<PathBuf> {
-    std::fs::create_dir_all(path).map_err(Error::io(path))?;
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o700)).map_err(Error::io(path))?;
-    }
-    Ok(path.to_path_buf())
-}
-
-/// Make every file below a restricted folder owner-only (0600) and every
-/// folder 0700. Files are written there by polars, csv and DuckDB with the
-/// process umask (usually 0644); the folders' 0700 guards them today, but a
-/// file copied or linked out, or a folder's mode widened by hand, must not
-/// carry readable plaintext with it.
-pub fn restrict_tree(dir: &Path) -> Result<()> {
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        for e in std::fs::read_dir(dir).map_err(Error::io(dir))? {
-            let e = e.map_err(Error::io(dir))?;
-            let path = e.path();
-            let kind = e.file_type().map_err(Error::io(&path))?;
-            if kind.is_dir() {
-                std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o700)).map_err(Error::io(&path))?;
-                restrict_tree(&path)?;
-            } else if kind.is_file() {
-                std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).map_err(Error::io(&path))?;
-            }
-        }
-    }
-    #[cfg(not(unix))]
-    let _ = dir;
-    Ok(())
-}
-
-/// Write a file readable by the owner only.
-pub fn write_owner_only(path: &Path, bytes: &[u8]) -> Result<()> {
-    use std::io::Write;
-    let mut opts = std::fs::OpenOptions::new();
-    opts.write(true).create(true).truncate(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        opts.mode(0o600);
-    }
-    let mut f = opts.open(path).map_err(Error::io(path))?;
-    f.write_all(bytes).map_err(Error::io(path))
 }
 
 /// Normalise a name before tokenising: fold case, drop honorifics and

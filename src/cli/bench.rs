@@ -5,7 +5,7 @@ use std::time::Instant;
 
 use crate::config::Plan;
 use crate::error::{Error, Exit, Result};
-use crate::job::{self, RunOptions};
+use crate::run::{self, RunOptions};
 
 /// Time the whole run, per stage, on N synthetic survivors.
 ///
@@ -77,15 +77,15 @@ pub fn run(args: Args) -> Result<Exit> {
         accept_shrink: true,
     };
     let t = Instant::now();
-    let job::RunOutcome::Published(s) = job::run(&plan, opts(true))? else {
+    let run::RunOutcome::Published(s) = run::run(&plan, opts(true))? else {
         return Err(Error::Internal("a forced run always publishes".into()));
     };
     let wall = t.elapsed().as_secs_f64();
 
     let t = Instant::now();
-    let noop = job::run(&plan, opts(false))?;
+    let noop = run::run(&plan, opts(false))?;
     let noop_secs = t.elapsed().as_secs_f64();
-    if !matches!(noop, job::RunOutcome::Unchanged(_)) {
+    if !matches!(noop, run::RunOutcome::Unchanged(_)) {
         return Err(Error::Internal(
             "the second run on the same inbox was not a no-op".into(),
         ));
@@ -148,7 +148,7 @@ pub fn run(args: Args) -> Result<Exit> {
 
 /// Append a copy of the last line of one partner's CSV export (an exact
 /// duplicate row), time the run that follows, and restore the file.
-fn time_one_partner_changed(plan: &Plan, s: &job::RunSummary, opts: RunOptions) -> Result<(f64, String)> {
+fn time_one_partner_changed(plan: &Plan, s: &run::RunSummary, opts: RunOptions) -> Result<(f64, String)> {
     use std::io::{Read, Write};
     let Some(f) = s.files.iter().find(|f| f.error.is_none() && f.file.ends_with(".csv")) else {
         return Ok((0.0, "none".into()));
@@ -168,11 +168,11 @@ fn time_one_partner_changed(plan: &Plan, s: &job::RunSummary, opts: RunOptions) 
         .and_then(|mut h| h.write_all(&extra))
         .map_err(Error::io(&path))?;
     let t = Instant::now();
-    let result = job::run(plan, opts);
+    let result = run::run(plan, opts);
     let secs = t.elapsed().as_secs_f64();
     std::fs::write(&path, &bytes).map_err(Error::io(&path))?;
     match result? {
-        job::RunOutcome::Published(r) if r.recomputed_partners == [f.partner_id.clone()] => {
+        run::RunOutcome::Published(r) if r.recomputed_partners == [f.partner_id.clone()] => {
             Ok((secs, f.partner_id.clone()))
         }
         _ => Err(Error::Internal(format!(

@@ -4,8 +4,9 @@ use std::path::{Path, PathBuf};
 
 use crate::config::{DEMO_PIPELINES_DIR, Plan};
 use crate::error::{Error, Exit, Result};
-use crate::job::{self, RunOptions};
-use crate::privacy::{restricted_dir, write_new_key};
+use crate::privacy::write_new_key;
+use crate::restricted::restricted_dir;
+use crate::run::{self, RunOptions};
 
 /// Generate demo data from 8 fictional partners and run the whole job on it.
 ///
@@ -68,7 +69,7 @@ pub fn run(args: Args) -> Result<Exit> {
     );
     let config = set_up(&args.dir)?;
     let plan = Plan::resolve(&config, None)?;
-    let outcome = job::run(
+    let outcome = run::run(
         &plan,
         RunOptions {
             now: chrono::Utc::now(),
@@ -78,7 +79,7 @@ pub fn run(args: Args) -> Result<Exit> {
             accept_shrink: true,
         },
     )?;
-    let job::RunOutcome::Published(summary) = outcome else {
+    let run::RunOutcome::Published(summary) = outcome else {
         return Err(Error::Internal("a forced run always publishes".into()));
     };
     super::run::print_summary(&summary);

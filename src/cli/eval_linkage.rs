@@ -56,15 +56,15 @@ impl Entity {
 pub fn run(args: Args) -> Result<Exit> {
     let plan = Plan::resolve(&args.config.path, None)?;
     let [table, ref_col, key_col, truth_col] = args.entity.columns();
-    let bridge_path = plan.output.join(format!("current/lake/{table}/consortium.parquet"));
+    let bridge_path = crate::lake::consortium(&plan.layout().current_snapshot().lake(), table);
     if !bridge_path.exists() {
         return Err(Error::Usage(format!(
             "{} does not exist: run the job first",
             bridge_path.display()
         )));
     }
-    let bridge = crate::link::stage::read(&bridge_path)?;
-    let col = |name: &str| crate::link::stage::strings(&bridge, name);
+    let bridge = crate::lake::read(&bridge_path)?;
+    let col = |name: &str| crate::lake::strings(&bridge, name);
     let (partners, refs, keys) = (col("partner_id"), col(ref_col), col(key_col));
     let predicted: HashMap<(String, String), String> = partners
         .into_iter()

@@ -2,7 +2,8 @@
 
 use crate::config::Plan;
 use crate::error::{Error, Exit, Result};
-use crate::link::model::{COMPARISONS, level_names, weight_to_probability};
+use crate::link::fields::COMPARISONS;
+use crate::link::model::weight_to_probability;
 use crate::link::{Settings, link};
 use crate::privacy::Pseudonymizer;
 
@@ -38,9 +39,10 @@ pub fn run(args: Args) -> Result<Exit> {
     let plan = Plan::resolve(&args.config.path, None)?;
     // The key is checked so a misconfigured machine fails here as in `run`.
     Pseudonymizer::load(plan.key.as_ref())?;
-    let lake = plan.output.join("current/lake");
-    let restricted = plan.output.join("restricted/latest");
-    if !lake.is_dir() || !restricted.is_dir() {
+    let layout = plan.layout();
+    let lake = layout.current_snapshot().lake();
+    let restricted = layout.restricted_latest();
+    if !lake.is_dir() || !restricted.path().is_dir() {
         return Err(Error::Usage(format!(
             "no current snapshot under {}: run the job first",
             plan.output.display()
@@ -82,8 +84,9 @@ pub fn run(args: Args) -> Result<Exit> {
         "  {:<12} {:<44} {:>10} {:>10} {:>8}",
         "comparison", "level", "m", "u", "weight"
     );
-    for (c, name) in COMPARISONS.iter().enumerate() {
-        for (l, label) in level_names(c).iter().enumerate() {
+    for (c, comparison) in COMPARISONS.iter().enumerate() {
+        let name = &comparison.name;
+        for (l, label) in comparison.levels.iter().enumerate() {
             let (mm, uu) = (m.m[c][l], m.u[c][l]);
             println!(
                 "  {:<12} {:<44} {:>10.4} {:>10.6} {:>8.2}",
@@ -124,7 +127,7 @@ pub fn run(args: Args) -> Result<Exit> {
 
     let path = match args.save {
         Some(p) => p,
-        None => crate::privacy::restricted_dir(&restricted.join("linkage"))?.join("model-explained.json"),
+        None => crate::restricted::linkage_model(&restricted, true)?,
     };
     crate::link::stage::save_model(&path, &settings, &linked)?;
     println!("\nmodel saved to {}", path.display());

@@ -29,8 +29,9 @@ pub struct Args {
 
 pub fn run(args: Args) -> Result<Exit> {
     let plan = Plan::resolve(&args.config.path, None)?;
-    let _lock = crate::lock::RunLock::acquire(&plan.output)?;
-    let all = crate::snapshots::list(&plan.output)?;
+    let layout = plan.layout();
+    let _lock = crate::run::lock::RunLock::acquire(&layout)?;
+    let all = crate::run::snapshots::list(&layout)?;
     if !all.iter().any(|s| s.id == args.snapshot) {
         let ids: Vec<&str> = all.iter().map(|s| s.id.as_str()).collect();
         return Err(Error::Usage(format!(
@@ -43,10 +44,10 @@ pub fn run(args: Args) -> Result<Exit> {
             }
         )));
     }
-    if let Err(why) = crate::snapshots::check_publishable(&plan.output, &args.snapshot) {
+    if let Err(why) = crate::run::snapshots::check_publishable(&layout, &args.snapshot) {
         return Err(Error::Usage(format!("{why}; it cannot be made current")));
     }
-    crate::snapshots::make_current(&plan.output, &args.snapshot)?;
+    crate::run::snapshots::make_current(&layout, &args.snapshot)?;
     tracing::info!(snapshot = %args.snapshot, "rolled back");
     println!("current is now snapshot {}", args.snapshot);
     Ok(Exit::Success)

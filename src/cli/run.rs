@@ -2,7 +2,7 @@
 
 use crate::config::Plan;
 use crate::error::{Exit, Result, printable};
-use crate::job::{self, RunOptions, RunOutcome, RunSummary};
+use crate::run::{self, RunOptions, RunOutcome, RunSummary};
 
 /// Run the whole job on an inbox of partner exports.
 ///
@@ -48,7 +48,7 @@ pub struct Args {
 
     /// Testing only: abort the process at this point, as a power cut would.
     #[arg(long, hide = true, env = "TAFTEESH_FAIL_AFTER", value_enum)]
-    pub fail_after: Option<crate::job::FaultPoint>,
+    pub fail_after: Option<crate::run::FaultPoint>,
 }
 
 pub fn run(args: Args) -> Result<Exit> {
@@ -76,7 +76,7 @@ pub fn run(args: Args) -> Result<Exit> {
 
 fn run_job(args: Args) -> Result<RunOutcome> {
     let plan = Plan::resolve(&args.config.path, args.key)?;
-    job::run(
+    run::run(
         &plan,
         RunOptions {
             now: chrono::Utc::now(),

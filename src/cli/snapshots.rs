@@ -21,9 +21,10 @@ pub struct Args {
 
 pub fn run(args: Args) -> Result<Exit> {
     let plan = Plan::resolve(&args.config.path, None)?;
-    let all = crate::snapshots::list(&plan.output)?;
+    let layout = plan.layout();
+    let all = crate::run::snapshots::list(&layout)?;
     if all.is_empty() {
-        println!("no snapshots in {}", plan.output.join("snapshots").display());
+        println!("no snapshots in {}", layout.snapshots().display());
         return Ok(Exit::Success);
     }
     println!(
@@ -51,6 +52,6 @@ pub fn run(args: Args) -> Result<Exit> {
             kept
         );
     }
-    println!("(* = current: {})", plan.output.join("current").display());
+    println!("(* = current: {})", layout.current().display());
     Ok(Exit::Success)
 }

@@ -4,8 +4,8 @@ use chrono::{DateTime, NaiveDate, Utc};
 
 use crate::config::Plan;
 use crate::error::{Exit, Result};
-use crate::ledger::{self, LedgerEntry};
-use crate::manifest::Manifest;
+use crate::run::ledger::{self, LedgerEntry};
+use crate::run::manifest::Manifest;
 
 /// Show the last runs, the current snapshot and each partner's freshness.
 ///
@@ -51,11 +51,10 @@ pub struct PartnerFreshness {
 pub fn run(args: Args) -> Result<Exit> {
     let plan = Plan::resolve(&args.config.path, None)?;
     let now = Utc::now();
-    let runs = ledger::read(&plan.output)?;
-    let current = crate::snapshots::current_id(&plan.output);
-    let manifest = current
-        .as_deref()
-        .and_then(|id| Manifest::read(&plan.output.join("snapshots").join(id)));
+    let layout = plan.layout();
+    let runs = ledger::read(&layout)?;
+    let current = crate::run::snapshots::current_id(&layout);
+    let manifest = current.as_deref().and_then(|id| Manifest::read(&layout.snapshot(id)));
     let stale_after = i64::from(plan.freshness.stale_after_days);
     let inbox = crate::inbox::list(&plan.inbox)?;
     let claims = crate::ingest::claim(&plan, &inbox);
@@ -115,10 +114,7 @@ pub fn run(args: Args) -> Result<Exit> {
         (Some(id), None) => println!("current snapshot: {id}"),
         (None, _) => println!("no snapshot published yet in {}", plan.output.display()),
     }
-    println!(
-        "\nlast runs, newest first (ledger: {}):",
-        ledger::path(&plan.output).display()
-    );
+    println!("\nlast runs, newest first (ledger: {}):", layout.ledger().display());
     if latest.is_empty() {
         println!("  none yet");
     } else {

@@ -257,6 +257,11 @@ pub struct Plan {
 pub const LINKAGE_FILE: &str = "linkage.toml";
 
 impl Plan {
+    /// Where everything under the output folder lives.
+    pub fn layout(&self) -> crate::layout::Layout {
+        crate::layout::Layout::new(&self.output)
+    }
+
     /// Resolve `--config` (a file or a folder holding `tafteesh.toml`), load
     /// every pipeline and check it against the model. Every problem of every
     /// file is reported; nothing is read from the inbox.

@@ -18,17 +18,26 @@
 //! `restricted/.../linkage/`); what it writes to the lake is keys, ids and
 //! match weights only.
 
+pub mod blocking;
+pub mod cases;
+pub mod claims;
+pub mod cluster;
 pub mod entities;
 pub mod eval;
+pub mod fields;
 pub mod model;
 pub mod names;
 pub mod stage;
+pub mod union_find;
 
 use std::collections::HashMap;
 
 use serde::{Deserialize, Serialize};
 
-use model::{Model, Person, compare, name_frequencies, weight_to_probability};
+pub use blocking::{BlockingReport, Pair, block};
+pub use cluster::{Scored, cluster};
+use fields::{BIRTH, BLOCK_FIELDS, Levels, NAME, PHONE, block_field, compare, fixed_by};
+use model::{Model, Person, name_frequencies};
 
 /// Linkage settings, declarative like splink's. The defaults are
 /// `schemas/linkage/settings.toml`.
@@ -56,18 +65,6 @@ pub struct Settings {
     pub deterministic_recall: f64,
 }
 
-pub const BLOCK_FIELDS: [&str; 9] = [
-    "name",
-    "guardian",
-    "phone",
-    "dob",
-    "birth_year",
-    "district",
-    "block",
-    "village",
-    "rescue_date",
-];
-
 impl Settings {
     /// Problems with the settings; empty when they are usable.
     pub fn problems(&self) -> Vec<String> {
@@ -76,11 +73,9 @@ impl Settings {
             if rule.is_empty() {
                 out.push("a blocking rule lists no field".to_string());
             }
-            for f in rule.iter().filter(|f| !BLOCK_FIELDS.contains(&f.as_str())) {
-                out.push(format!(
-                    "blocking field `{f}` is not one of: {}",
-                    BLOCK_FIELDS.join(", ")
-                ));
+            for f in rule.iter().filter(|f| block_field(f).is_none()) {
+                let names: Vec<&str> = BLOCK_FIELDS.iter().map(|f| f.name).collect();
+                out.push(format!("blocking field `{f}` is not one of: {}", names.join(", ")));
             }
         }
         if !(0.0..1.0).contains(&self.cannot_link_probability)
@@ -91,168 +86,6 @@ impl Settings {
         }
         out
     }
-}
-
-fn block_value(p: &Person, field: &str) -> Option<String> {
-    match field {
-        "name" => p.name.as_ref().map(|n| n.skeleton.clone()),
-        "guardian" => p.guardian.as_ref().map(|n| n.skeleton.clone()),
-        "phone" => p.phone.clone(),
-        "dob" => p.dob.map(|d| d.to_string()),
-        "birth_year" => p
-            .dob
-            .map(|d| chrono::Datelike::year(&d))
-            .or(p.birth_year)
-            .map(|y| y.to_string()),
-        "district" => p.district.clone(),
-        "block" => p.block.clone(),
-        "village" => p.village.clone(),
-        "rescue_date" => p.rescue.map(|d| d.to_string()),
-        _ => None,
-    }
-}
-
-/// What blocking produced.
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
-pub struct BlockingReport {
-    /// Per rule (as written): pairs it created that no earlier rule had.
-    pub new_pairs_by_rule: Vec<(String, usize)>,
-    /// Blocks skipped for being larger than `max_block`, per rule.
-    pub skipped_blocks_by_rule: Vec<(String, usize)>,
-    pub pairs: usize,
-}
-
-/// The comparisons a blocking field forces to agree.
-fn fixed_comparisons(rule: &[String]) -> Vec<usize> {
-    let mut out: Vec<usize> = rule
-        .iter()
-        .filter_map(|f| match f.as_str() {
-            "name" => Some(0),
-            "guardian" => Some(1),
-            "phone" => Some(2),
-            "dob" | "birth_year" => Some(3),
-            "district" => Some(4),
-            "block" => Some(5),
-            "village" => Some(6),
-            "rescue_date" => Some(7),
-            _ => None,
-        })
-        .collect();
-    out.sort_unstable();
-    out.dedup();
-    out
-}
-
-/// Two records, by index, the smaller first.
-pub type Pair = (u32, u32);
-
-/// The pairs one blocking rule creates (i < j), sorted and unique, and the
-/// number of blocks it skipped for size.
-fn rule_pairs(people: &[Person], rule: &[String], max_block: usize) -> (Vec<Pair>, usize) {
-    let mut blocks: HashMap<String, Vec<u32>> = HashMap::new();
-    for (i, p) in people.iter().enumerate() {
-        let key: Option<Vec<String>> = rule.iter().map(|f| block_value(p, f)).collect();
-        if let Some(key) = key {
-            blocks.entry(key.join("\u{1f}")).or_default().push(i as u32);
-        }
-    }
-    let mut skipped = 0;
-    let mut pairs: Vec<(u32, u32)> = Vec::new();
-    for members in blocks.values() {
-        if members.len() > max_block {
-            skipped += 1;
-            continue;
-        }
-        for (a, &i) in members.iter().enumerate() {
-            for &j in &members[a + 1..] {
-                pairs.push((i.min(j), i.max(j)));
-            }
-        }
-    }
-    pairs.sort_unstable();
-    pairs.dedup();
-    (pairs, skipped)
-}
-
-/// The candidate pairs (i < j) over all rules, sorted and unique, and each
-/// rule's own pairs (its EM training session).
-pub fn block(people: &[Person], settings: &Settings) -> (Vec<Pair>, Vec<Vec<Pair>>, BlockingReport) {
-    let mut pairs: Vec<(u32, u32)> = Vec::new();
-    let mut per_rule = Vec::with_capacity(settings.blocking.len());
-    let mut report = BlockingReport::default();
-    for rule in &settings.blocking {
-        let (own, skipped) = rule_pairs(people, rule, settings.max_block);
-        let before = pairs.len();
-        pairs.extend_from_slice(&own);
-        pairs.sort_unstable();
-        pairs.dedup();
-        let label = rule.join(" + ");
-        report.new_pairs_by_rule.push((label.clone(), pairs.len() - before));
-        report.skipped_blocks_by_rule.push((label, skipped));
-        per_rule.push(own);
-    }
-    report.pairs = pairs.len();
-    (pairs, per_rule, report)
-}
-
-/// One scored pair.
-#[derive(Debug, Clone, Copy)]
-pub struct Scored {
-    pub a: u32,
-    pub b: u32,
-    pub weight: f64,
-}
-
-/// Clusters from scored pairs: links taken strongest first, each joining two
-/// clusters only if no pair across them was scored as a cannot-link. A weak
-/// link therefore cannot chain two people together when any pair of their
-/// records clearly disagrees (two sisters with one guardian, one village).
-/// Returns each record's cluster (a representative index).
-pub fn cluster(n: usize, scored: &[Scored], settings: &Settings) -> Vec<u32> {
-    let mut parent: Vec<u32> = (0..n as u32).collect();
-    let mut members: Vec<Vec<u32>> = (0..n as u32).map(|i| vec![i]).collect();
-    let mut cannot: HashMap<u32, Vec<u32>> = HashMap::new();
-    for s in scored {
-        if weight_to_probability(s.weight) < settings.cannot_link_probability {
-            cannot.entry(s.a).or_default().push(s.b);
-            cannot.entry(s.b).or_default().push(s.a);
-        }
-    }
-    fn find(parent: &mut [u32], mut x: u32) -> u32 {
-        while parent[x as usize] != x {
-            parent[x as usize] = parent[parent[x as usize] as usize];
-            x = parent[x as usize];
-        }
-        x
-    }
-    let mut links: Vec<&Scored> = scored
-        .iter()
-        .filter(|s| weight_to_probability(s.weight) >= settings.link_probability)
-        .collect();
-    links.sort_by(|x, y| y.weight.total_cmp(&x.weight).then((x.a, x.b).cmp(&(y.a, y.b))));
-    for s in links {
-        let (ra, rb) = (find(&mut parent, s.a), find(&mut parent, s.b));
-        if ra == rb {
-            continue;
-        }
-        let (small, big) = if members[ra as usize].len() <= members[rb as usize].len() {
-            (ra, rb)
-        } else {
-            (rb, ra)
-        };
-        let blocked = members[small as usize].clone().into_iter().any(|x| {
-            cannot
-                .get(&x)
-                .is_some_and(|ys| ys.iter().any(|&y| find(&mut parent, y) == big))
-        });
-        if blocked {
-            continue;
-        }
-        parent[small as usize] = big;
-        let moved = std::mem::take(&mut members[small as usize]);
-        members[big as usize].extend(moved);
-    }
-    (0..n as u32).map(|i| find(&mut parent, i)).collect()
 }
 
 /// The result of linking a set of records.
@@ -273,7 +106,7 @@ pub struct Linked {
 pub fn link(people: &[Person], settings: &Settings) -> Linked {
     let (pairs, per_rule, blocking) = block(people, settings);
     let u = Model::estimate_u(people, settings.u_sample_pairs, 0x7af7_ee5a);
-    let levels: Vec<[Option<u8>; 8]> = {
+    let levels: Vec<Levels> = {
         use rayon::prelude::*;
         pairs
             .par_iter()
@@ -289,7 +122,7 @@ pub fn link(people: &[Person], settings: &Settings) -> Linked {
         .zip(&per_rule)
         .map(|(rule, own)| {
             let idx = own.iter().filter_map(|p| pairs.binary_search(p).ok()).collect();
-            (fixed_comparisons(rule), idx)
+            (fixed_by(rule), idx)
         })
         .collect();
     // The prior, as splink estimates it: pairs a strict deterministic rule
@@ -297,7 +130,7 @@ pub fn link(people: &[Person], settings: &Settings) -> Linked {
     // all possible pairs, divided by that rule's assumed recall.
     let sure = levels
         .iter()
-        .filter(|lv| lv[2] == Some(0) || (lv[0].is_some_and(|l| l <= 1) && lv[3] == Some(0)))
+        .filter(|lv| lv[PHONE] == Some(0) || (lv[NAME].is_some_and(|l| l <= 1) && lv[BIRTH] == Some(0)))
         .count() as f64;
     let n = people.len() as f64;
     let all_pairs = (n * (n - 1.0) / 2.0).max(1.0);

@@ -7,9 +7,10 @@
 
 use std::collections::HashMap;
 
-use chrono::{Datelike, NaiveDate};
+use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
+use super::fields::{COMPARISONS, Levels, N, NAME, compare};
 use super::names::NameKey;
 
 /// One survivor record as linkage sees it. Names, phone and village are
@@ -27,113 +28,6 @@ pub struct Person {
     pub block: Option<String>,
     /// Rescue or return: one event, which every partner that met her records.
     pub rescue: Option<NaiveDate>,
-}
-
-impl Person {
-    fn birth_year(&self) -> Option<i32> {
-        self.dob.map(|d| d.year()).or(self.birth_year)
-    }
-}
-
-/// The comparisons, in the order of the m and u tables.
-pub const COMPARISONS: [&str; 8] = [
-    "name",
-    "guardian",
-    "phone",
-    "birth",
-    "district",
-    "block",
-    "village",
-    "rescue_date",
-];
-
-/// Level labels per comparison, best first; "else" last. Level `None` is
-/// "one side unknown": it adds no evidence either way.
-pub fn level_names(c: usize) -> &'static [&'static str] {
-    match c {
-        0 | 1 => &[
-            "exact",
-            "same skeleton",
-            "every token similar (jaro-winkler >= 0.88)",
-            "else",
-        ],
-        2 => &["exact", "else"],
-        3 => &[
-            "same date of birth",
-            "birth year within 1",
-            "birth year within 3",
-            "else",
-        ],
-        4 | 5 => &["exact", "else"],
-        6 => &["exact", "similar (jaro-winkler >= 0.9)", "else"],
-        _ => &["same day", "within 31 days", "else"],
-    }
-}
-
-fn name_level(a: &Option<NameKey>, b: &Option<NameKey>) -> Option<u8> {
-    let (a, b) = (a.as_ref()?, b.as_ref()?);
-    Some(if a.canonical == b.canonical {
-        0
-    } else if a.skeleton == b.skeleton {
-        1
-    } else if tokens_similar(&a.canonical, &b.canonical) {
-        2
-    } else {
-        3
-    })
-}
-
-/// Every token of the shorter name has a close counterpart (Jaro-Winkler
-/// at least 0.88) in the other. Comparing whole strings instead would let a
-/// shared surname ("khatun salma" and "khatun rumana") pass as similar.
-fn tokens_similar(a: &str, b: &str) -> bool {
-    let (a, b): (Vec<&str>, Vec<&str>) = (a.split(' ').collect(), b.split(' ').collect());
-    let (short, long) = if a.len() <= b.len() { (a, b) } else { (b, a) };
-    short
-        .iter()
-        .all(|t| long.iter().any(|u| strsim::jaro_winkler(t, u) >= 0.88))
-}
-
-fn exact<T: PartialEq>(a: &Option<T>, b: &Option<T>) -> Option<u8> {
-    Some(if a.as_ref()? == b.as_ref()? { 0 } else { 1 })
-}
-
-/// The level of every comparison for one pair.
-pub fn compare(a: &Person, b: &Person) -> [Option<u8>; 8] {
-    let birth = match (a.dob, b.dob) {
-        (Some(x), Some(y)) if x == y => Some(0),
-        _ => match (a.birth_year(), b.birth_year()) {
-            (Some(x), Some(y)) => Some(match (x - y).abs() {
-                0 | 1 => 1,
-                2 | 3 => 2,
-                _ => 3,
-            }),
-            _ => None,
-        },
-    };
-    let village = match (&a.village, &b.village) {
-        (Some(x), Some(y)) if x == y => Some(0),
-        (Some(x), Some(y)) if strsim::jaro_winkler(x, y) >= 0.9 => Some(1),
-        (Some(_), Some(_)) => Some(2),
-        _ => None,
-    };
-    [
-        name_level(&a.name, &b.name),
-        name_level(&a.guardian, &b.guardian),
-        exact(&a.phone, &b.phone),
-        birth,
-        exact(&a.district, &b.district),
-        exact(&a.block, &b.block),
-        village,
-        match (a.rescue, b.rescue) {
-            (Some(x), Some(y)) => Some(match (x - y).num_days().abs() {
-                0 => 0,
-                1..=31 => 1,
-                _ => 2,
-            }),
-            _ => None,
-        },
-    ]
 }
 
 /// The trained model: m and u per comparison and level, the prior, and
@@ -155,7 +49,7 @@ const FLOOR: f64 = 1e-6;
 impl Model {
     /// u from `sample` random pairs of `people` (seeded, so a run is reproducible).
     pub fn estimate_u(people: &[Person], sample: usize, seed: u64) -> Vec<Vec<f64>> {
-        let mut counts: Vec<Vec<f64>> = (0..8).map(|c| vec![1.0; level_names(c).len()]).collect();
+        let mut counts: Vec<Vec<f64>> = COMPARISONS.iter().map(|c| vec![1.0; c.levels.len()]).collect();
         let n = people.len() as u64;
         if n >= 2 {
             let mut state = seed | 1;
@@ -190,15 +84,16 @@ impl Model {
     /// rule, the comparisons it fixes and the indexes of its pairs.
     /// `prior` is the probability that two records drawn at random match.
     pub fn train(
-        levels: &[[Option<u8>; 8]],
+        levels: &[Levels],
         sessions: &[(Vec<usize>, Vec<usize>)],
         u: Vec<Vec<f64>>,
         prior: f64,
         iterations: usize,
     ) -> Model {
-        let start: Vec<Vec<f64>> = (0..8)
+        let start: Vec<Vec<f64>> = COMPARISONS
+            .iter()
             .map(|c| {
-                let k = level_names(c).len();
+                let k = c.levels.len();
                 // Start: matches mostly agree.
                 (0..k)
                     .map(|l| if l == 0 { 0.8 } else { 0.2 / (k - 1) as f64 })
@@ -206,10 +101,10 @@ impl Model {
             })
             .collect();
         let mut sum: Vec<Vec<f64>> = start.iter().map(|r| vec![0.0; r.len()]).collect();
-        let mut weight_of: Vec<f64> = vec![0.0; 8];
+        let mut weight_of: Vec<f64> = vec![0.0; N];
         let mut done = 0;
         for (fixed, pairs) in sessions {
-            if pairs.is_empty() || fixed.len() >= 8 {
+            if pairs.is_empty() || fixed.len() >= N {
                 continue;
             }
             let mut m = start.clone();
@@ -247,7 +142,7 @@ impl Model {
                 }
             }
             let n = pairs.len() as f64;
-            for c in (0..8).filter(|c| !fixed.contains(c)) {
+            for c in (0..N).filter(|c| !fixed.contains(c)) {
                 for (l, x) in m[c].iter().enumerate() {
                     sum[c][l] += x * n;
                 }
@@ -280,12 +175,12 @@ impl Model {
     /// is the share of records holding the exact name both sides hold, for
     /// the term-frequency adjustment: agreeing on a common name is weaker
     /// evidence than agreeing on a rare one.
-    pub fn weight(&self, levels: &[Option<u8>; 8], tf_name: Option<f64>) -> f64 {
+    pub fn weight(&self, levels: &Levels, tf_name: Option<f64>) -> f64 {
         let mut w = (self.lambda / (1.0 - self.lambda)).log2();
         for (c, l) in levels.iter().enumerate() {
             if let Some(l) = l {
                 let (m, mut u) = (self.m[c][*l as usize], self.u[c][*l as usize]);
-                if c == 0
+                if c == NAME
                     && *l == 0
                     && let Some(tf) = tf_name
                 {
@@ -325,7 +220,7 @@ fn normalise(counts: Vec<Vec<f64>>) -> Vec<Vec<f64>> {
         .collect()
 }
 
-fn probability(m: &[Vec<f64>], u: &[Vec<f64>], lambda: f64, lv: &[Option<u8>; 8], skip: &[usize]) -> f64 {
+fn probability(m: &[Vec<f64>], u: &[Vec<f64>], lambda: f64, lv: &Levels, skip: &[usize]) -> f64 {
     let mut log_bf = 0.0;
     for (c, l) in lv.iter().enumerate() {
         if skip.contains(&c) {

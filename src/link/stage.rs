@@ -8,13 +8,14 @@
 use std::collections::HashMap;
 use std::path::Path;
 
-use chrono::NaiveDate;
 use polars::prelude::*;
 
 use super::model::Person;
 use super::names::NameKey;
 use super::{Linked, Settings, link};
 use crate::error::{Error, Result};
+use crate::lake::{self, dates, ints, partner_files, read, strings};
+use crate::layout::RestrictedDir;
 use crate::privacy::Pseudonymizer;
 
 /// The figures a run reports for linkage.
@@ -31,78 +32,11 @@ pub struct LinkSummary {
     pub claims: super::entities::EntitySummary,
 }
 
-/// Read a whole Parquet file.
-pub fn read(path: &Path) -> Result<DataFrame> {
-    let f = std::fs::File::open(path).map_err(Error::io(path))?;
-    ParquetReader::new(f)
-        .finish()
-        .map_err(Error::frame(format!("reading {}", path.display())))
-}
-
-/// Read some columns of a Parquet file (each must be there).
-pub fn read_columns(path: &Path, columns: &[&str]) -> Result<DataFrame> {
-    let f = std::fs::File::open(path).map_err(Error::io(path))?;
-    ParquetReader::new(f)
-        .with_columns(Some(columns.iter().map(|c| c.to_string()).collect()))
-        .finish()
-        .map_err(Error::frame(format!("reading {}", path.display())))
-}
-
 /// Save the settings, the trained model and the blocking report as JSON.
 /// Restricted: the model is trained on names.
 pub fn save_model(path: &Path, settings: &Settings, linked: &Linked) -> Result<()> {
     let json = serde_json::json!({ "settings": settings, "model": linked.model, "blocking": linked.blocking });
     std::fs::write(path, serde_json::to_vec_pretty(&json).expect("serialisable")).map_err(Error::io(path))
-}
-
-/// A column as text, `None` per row where it is null or the column is absent.
-pub fn strings(df: &DataFrame, name: &str) -> Vec<Option<String>> {
-    match df.column(name).ok().and_then(|c| c.cast(&DataType::String).ok()) {
-        Some(c) => c
-            .str()
-            .expect("cast to string")
-            .iter()
-            .map(|v| v.map(str::to_string))
-            .collect(),
-        None => vec![None; df.height()],
-    }
-}
-
-pub fn ints(df: &DataFrame, name: &str) -> Vec<Option<i64>> {
-    match df.column(name).ok().and_then(|c| c.cast(&DataType::Int64).ok()) {
-        Some(c) => c.i64().expect("cast to i64").iter().collect(),
-        None => vec![None; df.height()],
-    }
-}
-
-pub fn dates(df: &DataFrame, name: &str) -> Vec<Option<NaiveDate>> {
-    let epoch = NaiveDate::from_ymd_opt(1970, 1, 1).expect("valid");
-    ints(df, name)
-        .into_iter()
-        .map(|d| d.map(|d| epoch + chrono::Duration::days(d)))
-        .collect()
-}
-
-/// Each partner's Parquet file of a lake table, by partner id, in order.
-/// A table no partner exported has no folder: no files.
-pub fn partner_files(lake: &Path, table: &str) -> Result<Vec<(String, std::path::PathBuf)>> {
-    let dir = lake.join(table);
-    if !dir.exists() {
-        return Ok(Vec::new());
-    }
-    let mut files: Vec<_> = std::fs::read_dir(&dir)
-        .map_err(Error::io(&dir))?
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.extension().is_some_and(|x| x == "parquet"))
-        .collect();
-    files.sort();
-    Ok(files
-        .into_iter()
-        .map(|p| {
-            let partner = p.file_stem().and_then(|s| s.to_str()).unwrap_or_default().to_string();
-            (partner, p)
-        })
-        .collect())
 }
 
 /// One survivor record's identity in the bridge.
@@ -114,12 +48,12 @@ pub struct Record {
 }
 
 /// Read every partner's survivors and their identifiers.
-pub fn load(lake: &Path, restricted: &Path) -> Result<(Vec<Record>, Vec<Person>)> {
+pub fn load(lake: &Path, restricted: &RestrictedDir) -> Result<(Vec<Record>, Vec<Person>)> {
     let mut records = Vec::new();
     let mut people = Vec::new();
     for (partner, path) in partner_files(lake, "survivors")? {
         let lake_df = read(&path)?;
-        let plain_path = restricted.join("linkage").join(&partner).join("survivors.parquet");
+        let plain_path = crate::restricted::linkage_file(restricted, &partner, "survivors");
         let plain: HashMap<(String, i64), usize>;
         let plain_df = if plain_path.exists() {
             let df = read(&plain_path)?;
@@ -177,7 +111,12 @@ pub fn load(lake: &Path, restricted: &Path) -> Result<(Vec<Record>, Vec<Person>)
 }
 
 /// Link the lake's survivors and write `lake/link_survivors/` and the model.
-pub fn run(lake: &Path, restricted: &Path, pseudo: &Pseudonymizer, settings: &Settings) -> Result<LinkSummary> {
+pub fn run(
+    lake: &Path,
+    restricted: &RestrictedDir,
+    pseudo: &Pseudonymizer,
+    settings: &Settings,
+) -> Result<LinkSummary> {
     let (records, people) = load(lake, restricted)?;
     let linked: Linked = link(&people, settings);
     let ids: Vec<String> = records
@@ -186,7 +125,7 @@ pub fn run(lake: &Path, restricted: &Path, pseudo: &Pseudonymizer, settings: &Se
         .collect();
     // The versions of one partner's survivor_ref are one person, whatever
     // the model said of them.
-    let mut groups = super::entities::Groups::new(ids.len());
+    let mut groups = super::union_find::UnionFind::new(ids.len());
     groups.union_by_key(linked.cluster.iter().map(|c| Some(*c)));
     groups.union_by_key(ids.iter().map(Some));
     let cluster = groups.labels();
@@ -220,14 +159,8 @@ pub fn run(lake: &Path, restricted: &Path, pseudo: &Pseudonymizer, settings: &Se
         Column::new("best_match_weight".into(), linked.best_weight.clone()),
     ])
     .map_err(Error::frame("building link_survivors"))?;
-    let out = lake.join("link_survivors");
-    std::fs::create_dir_all(&out).map_err(Error::io(&out))?;
-    crate::ingest::write_parquet(&mut df, &out.join("consortium.parquet"))?;
-    save_model(
-        &crate::privacy::restricted_dir(&restricted.join("linkage"))?.join("model.json"),
-        settings,
-        &linked,
-    )?;
+    lake::write_consortium(&mut df, lake, "link_survivors")?;
+    save_model(&crate::restricted::linkage_model(restricted, false)?, settings, &linked)?;
     let summary = LinkSummary {
         records: records.len(),
         people: size.len(),

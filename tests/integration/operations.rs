@@ -23,7 +23,7 @@ fn unfinished(w: &Workdir) -> Vec<String> {
 fn a_second_run_is_refused_while_one_holds_the_lock() {
     let w = Workdir::new();
     fixture_setup(&w);
-    let held = tafteesh::lock::RunLock::acquire(&w.path().join("output")).unwrap();
+    let held = tafteesh::run::lock::RunLock::acquire(&tafteesh::layout::Layout::new(&w.path().join("output"))).unwrap();
     let ran = w.run(&["run", "--config", "config"]);
     assert_eq!(ran.code, 5, "{}", ran.all());
     assert!(ran.stderr.contains("another run is going"), "{}", ran.stderr);

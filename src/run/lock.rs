@@ -5,9 +5,10 @@
 
 use std::fs::{File, OpenOptions, TryLockError};
 use std::io::{Read, Seek, SeekFrom, Write};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use crate::error::{Error, Result};
+use crate::layout::Layout;
 
 /// A held run lock; released on drop.
 #[derive(Debug)]
@@ -18,9 +19,10 @@ pub struct RunLock {
 
 impl RunLock {
     /// Take the lock in `output`, or fail at once with [`Error::Locked`].
-    pub fn acquire(output: &Path) -> Result<RunLock> {
+    pub fn acquire(layout: &Layout) -> Result<RunLock> {
+        let output = layout.output();
         std::fs::create_dir_all(output).map_err(Error::io(output))?;
-        let path = output.join(".lock");
+        let path = layout.lock();
         let mut file = OpenOptions::new()
             .read(true)
             .write(true)
@@ -74,14 +76,14 @@ mod tests {
     #[test]
     fn a_second_holder_is_refused_and_told_who_holds_it() {
         let dir = tempfile::tempdir().unwrap();
-        let first = RunLock::acquire(dir.path()).unwrap();
-        let err = RunLock::acquire(dir.path()).unwrap_err();
+        let first = RunLock::acquire(&Layout::new(dir.path())).unwrap();
+        let err = RunLock::acquire(&Layout::new(dir.path())).unwrap_err();
         assert!(matches!(err, Error::Locked { .. }), "{err}");
         assert!(
             err.to_string().contains(&format!("pid {}", std::process::id())),
             "{err}"
         );
         drop(first);
-        RunLock::acquire(dir.path()).expect("released on drop");
+        RunLock::acquire(&Layout::new(dir.path())).expect("released on drop");
     }
 }

@@ -4,10 +4,13 @@
 
 use std::path::{Path, PathBuf};
 
-use chrono::{DateTime, NaiveDateTime, Utc};
+use chrono::{DateTime, Utc};
 
+use super::ledger::{self, RunStatus};
+use super::manifest::Manifest;
 use crate::config::Retention;
 use crate::error::{Error, Result};
+use crate::layout::{Layout, SnapshotDir, created_at};
 
 /// One published snapshot.
 #[derive(Debug, Clone)]
@@ -21,29 +24,14 @@ pub struct SnapshotInfo {
     pub summary: Option<serde_json::Value>,
 }
 
-/// A snapshot being removed by the retention policy is first renamed with
-/// this prefix, so a kill half way through removing it never leaves a
-/// half-deleted folder that looks like a snapshot (the next run removes it).
-pub const PRUNING_PREFIX: &str = ".pruning-";
-
-/// What every published snapshot holds; one that lacks any of them was not
-/// (or is no longer) whole.
-pub const SNAPSHOT_PARTS: [&str; 5] = [
-    "run.json",
-    "manifest.json",
-    "warehouse/tafteesh.duckdb",
-    "reports/index.html",
-    "lake",
-];
-
 /// Why snapshot `id` cannot be made current: it was never published (no
 /// `published` line in the ledger), or it is not whole.
-pub fn check_publishable(output: &Path, id: &str) -> std::result::Result<(), String> {
-    let dir = output.join("snapshots").join(id);
-    let missing: Vec<&str> = SNAPSHOT_PARTS
+pub fn check_publishable(layout: &Layout, id: &str) -> std::result::Result<(), String> {
+    let dir = layout.snapshot(id);
+    let missing: Vec<&str> = SnapshotDir::PARTS
         .iter()
         .copied()
-        .filter(|p| !dir.join(p).exists())
+        .filter(|p| !dir.path().join(p).exists())
         .collect();
     if !missing.is_empty() {
         return Err(format!(
@@ -51,14 +39,14 @@ pub fn check_publishable(output: &Path, id: &str) -> std::result::Result<(), Str
             missing.join(", ")
         ));
     }
-    let manifest_id = crate::manifest::Manifest::read(&dir).map(|m| m.run_id);
+    let manifest_id = Manifest::read(&dir).map(|m| m.run_id);
     if manifest_id.as_deref() != Some(id) {
         return Err(format!("snapshot `{id}` has no manifest of its own run"));
     }
-    let published = crate::ledger::read(output)
+    let published = ledger::read(layout)
         .map_err(|e| e.to_string())?
         .iter()
-        .any(|e| e.run_id == id && e.status == crate::ledger::RunStatus::Published);
+        .any(|e| e.run_id == id && e.status == RunStatus::Published);
     if !published {
         return Err(format!(
             "snapshot `{id}` was never published (the ledger has no `published` line for it)"
@@ -67,27 +55,19 @@ pub fn check_publishable(output: &Path, id: &str) -> std::result::Result<(), Str
     Ok(())
 }
 
-/// When a run id (`20261122T183217115Z`) was made.
-pub fn created_at(id: &str) -> Option<DateTime<Utc>> {
-    let stamp = id.get(..15)?;
-    NaiveDateTime::parse_from_str(stamp, "%Y%m%dT%H%M%S")
-        .ok()
-        .map(|t| t.and_utc())
-}
-
 /// The id of the snapshot `output/current` names, if any.
-pub fn current_id(output: &Path) -> Option<String> {
-    std::fs::read_link(output.join("current"))
+pub fn current_id(layout: &Layout) -> Option<String> {
+    std::fs::read_link(layout.current())
         .ok()
         .and_then(|t| t.file_name().map(|n| n.to_string_lossy().into_owned()))
 }
 
 /// Point `output/current` at snapshot `id` in one atomic rename of a
 /// symbolic link: a reader sees the old snapshot or the new, never neither.
-pub fn make_current(output: &Path, id: &str) -> Result<()> {
-    let current = output.join("current");
-    let target = Path::new("snapshots").join(id);
-    let tmp = output.join(".current.tmp");
+pub fn make_current(layout: &Layout, id: &str) -> Result<()> {
+    let current = layout.current();
+    let target = Layout::current_target(id);
+    let tmp = layout.current_tmp();
     let _ = std::fs::remove_file(&tmp);
     #[cfg(unix)]
     std::os::unix::fs::symlink(&target, &tmp).map_err(Error::io(&tmp))?;
@@ -97,12 +77,12 @@ pub fn make_current(output: &Path, id: &str) -> Result<()> {
 }
 
 /// Every published snapshot, newest first.
-pub fn list(output: &Path) -> Result<Vec<SnapshotInfo>> {
-    let dir = output.join("snapshots");
+pub fn list(layout: &Layout) -> Result<Vec<SnapshotInfo>> {
+    let dir = layout.snapshots();
     if !dir.is_dir() {
         return Ok(Vec::new());
     }
-    let current = current_id(output);
+    let current = current_id(layout);
     let mut out = Vec::new();
     for entry in std::fs::read_dir(&dir).map_err(Error::io(&dir))? {
         let path = entry.map_err(Error::io(&dir))?.path();
@@ -148,32 +128,20 @@ fn dir_size(path: &Path) -> u64 {
 }
 
 /// Remove the snapshots the policy does not keep; return their ids.
-pub fn prune(output: &Path, policy: Retention, now: DateTime<Utc>) -> Result<Vec<String>> {
+pub fn prune(layout: &Layout, policy: Retention, now: DateTime<Utc>) -> Result<Vec<String>> {
     let mut removed = Vec::new();
-    for (rank, s) in list(output)?.into_iter().enumerate() {
+    for (rank, s) in list(layout)?.into_iter().enumerate() {
         let young = s
             .created
             .is_some_and(|c| (now - c).num_days() < i64::from(policy.keep_days));
         if s.is_current || rank < policy.keep_last || young {
             continue;
         }
-        let doomed = s.path.with_file_name(format!("{PRUNING_PREFIX}{}", s.id));
+        let doomed = layout.pruning(&s.id);
         std::fs::rename(&s.path, &doomed).map_err(Error::io(&s.path))?;
         std::fs::remove_dir_all(&doomed).map_err(Error::io(&doomed))?;
         tracing::info!(snapshot = %s.id, "snapshot removed by the retention policy");
         removed.push(s.id);
     }
     Ok(removed)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn run_ids_carry_their_time() {
-        let t = created_at("20261122T183217115Z").unwrap();
-        assert_eq!(t.to_rfc3339(), "2026-11-22T18:32:17+00:00");
-        assert!(created_at("junk").is_none());
-    }
 }

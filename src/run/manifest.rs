@@ -29,9 +29,7 @@ use crate::clean::DateWindow;
 use crate::config::{Plan, SCHEMAS_DIR, SQL_DIR};
 use crate::error::{Error, Result};
 use crate::ingest::{Claims, FileReport};
-
-/// The file name of the manifest inside a snapshot.
-pub const MANIFEST_FILE: &str = "manifest.json";
+use crate::layout::SnapshotDir;
 
 /// One inbox file as the run saw it.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
@@ -72,13 +70,13 @@ pub struct Manifest {
 
 impl Manifest {
     /// The manifest of the snapshot in `dir`, if it has a readable one.
-    pub fn read(dir: &Path) -> Option<Manifest> {
-        let bytes = std::fs::read(dir.join(MANIFEST_FILE)).ok()?;
+    pub fn read(dir: &SnapshotDir) -> Option<Manifest> {
+        let bytes = std::fs::read(dir.manifest()).ok()?;
         serde_json::from_slice(&bytes).ok()
     }
 
-    pub fn write(&self, dir: &Path) -> Result<()> {
-        let path = dir.join(MANIFEST_FILE);
+    pub fn write(&self, dir: &SnapshotDir) -> Result<()> {
+        let path = dir.manifest();
         let json = serde_json::to_vec_pretty(self).map_err(|e| Error::Internal(e.to_string()))?;
         std::fs::write(&path, json).map_err(Error::io(&path))
     }

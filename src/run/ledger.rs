@@ -12,15 +12,14 @@
 //! messages (which never carry a personal value), nothing else.
 
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
+use crate::layout::Layout;
 use crate::metrics::StageMetric;
-
-pub const LEDGER_FILE: &str = "ledger.jsonl";
 
 /// How a run ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -130,13 +129,9 @@ impl LedgerEntry {
     }
 }
 
-pub fn path(output: &Path) -> PathBuf {
-    output.join(LEDGER_FILE)
-}
-
 /// Append one line, flushed to disk before returning.
-pub fn append(output: &Path, entry: &LedgerEntry) -> Result<()> {
-    let path = path(output);
+pub fn append(layout: &Layout, entry: &LedgerEntry) -> Result<()> {
+    let path = layout.ledger();
     let mut line = serde_json::to_vec(entry).map_err(|e| Error::Internal(e.to_string()))?;
     line.push(b'\n');
     if !ends_with_newline(&path) {
@@ -167,8 +162,8 @@ fn ends_with_newline(path: &Path) -> bool {
 
 /// Every readable line, oldest first. A line that does not parse (a torn
 /// write from a power cut) is skipped with a warning.
-pub fn read(output: &Path) -> Result<Vec<LedgerEntry>> {
-    let path = path(output);
+pub fn read(layout: &Layout) -> Result<Vec<LedgerEntry>> {
+    let path = layout.ledger();
     let text = match std::fs::read_to_string(&path) {
         Ok(t) => t,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(vec![]),
@@ -232,13 +227,14 @@ mod tests {
     #[test]
     fn a_torn_last_line_is_skipped_and_the_rest_is_read() {
         let dir = tempfile::tempdir().unwrap();
+        let layout = Layout::new(dir.path());
         let e = LedgerEntry::new("r1", Utc::now(), RunStatus::Published, 0);
-        append(dir.path(), &e).unwrap();
-        append(dir.path(), &LedgerEntry::new("r2", Utc::now(), RunStatus::Unchanged, 0)).unwrap();
-        let mut f = std::fs::OpenOptions::new().append(true).open(path(dir.path())).unwrap();
+        append(&layout, &e).unwrap();
+        append(&layout, &LedgerEntry::new("r2", Utc::now(), RunStatus::Unchanged, 0)).unwrap();
+        let mut f = std::fs::OpenOptions::new().append(true).open(layout.ledger()).unwrap();
         f.write_all(b"{\"run_id\":\"r3\",\"sta").unwrap();
-        append(dir.path(), &LedgerEntry::new("r4", Utc::now(), RunStatus::Failed, 1)).unwrap();
-        let read = read(dir.path()).unwrap();
+        append(&layout, &LedgerEntry::new("r4", Utc::now(), RunStatus::Failed, 1)).unwrap();
+        let read = read(&layout).unwrap();
         assert_eq!(
             read.iter().map(|e| e.run_id.as_str()).collect::<Vec<_>>(),
             ["r1", "r2", "r4"]

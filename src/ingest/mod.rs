@@ -1,0 +1,287 @@
+//! Ingest: from the inbox to the lake. For every file a pipeline claims:
+//! extract, remove exact duplicate rows, stage the raw rows (restricted),
+//! clean each table the file feeds, quarantine unusable rows (restricted),
+//! and gather kept rows into the lake's canonical tables.
+//!
+//! Which files each partner reads is [`claim`]'s to say; every row read is
+//! accounted for per file and table ([`accounting`]); a file's published
+//! name is decided as soon as it is read ([`file_names`]). The lake's
+//! data-quality tables are built by [`crate::lake::dq`], and everything
+//! with plaintext is written by [`crate::restricted`].
+
+pub mod accounting;
+pub mod claim;
+pub mod file_names;
+
+use std::collections::{BTreeMap, HashMap};
+
+use chrono::NaiveDate;
+use polars::prelude::*;
+use serde::{Deserialize, Serialize};
+
+pub use accounting::{FileReport, TableCount};
+pub use claim::{Claim, Claims, claim, glob_matcher};
+use file_names::{FileNames, identifier_words};
+
+use crate::clean::dates::DateStyle;
+use crate::clean::{DateWindow, FeedContext, Issue, Severity, clean_feed};
+use crate::config::Plan;
+use crate::config::pipeline::Pipeline;
+use crate::error::{Error, Result};
+use crate::extract::{self, RawTable};
+use crate::lake::dq::{IssueRows, PlaceRows, ScoreRows};
+use crate::layout::RestrictedDir;
+use crate::privacy::Pseudonymizer;
+use crate::restricted::{PartnerArea, QuarantineRows};
+
+/// The result of ingesting one partner's files.
+#[derive(Debug)]
+pub struct PartnerOutput {
+    pub partner_id: String,
+    /// Every canonical table -> the partner's kept rows (zero rows where it feeds none).
+    pub tables: BTreeMap<String, DataFrame>,
+    /// The partner's data-quality findings, without values.
+    pub issues: DataFrame,
+    /// The per-field scorecard of each file and table.
+    pub scores: DataFrame,
+    /// Place spellings the gazetteer lacks, per file, table and field.
+    pub unknown_places: DataFrame,
+    pub files: Vec<FileReport>,
+    /// Where the partner's parsed dates lie around the run's day.
+    pub window: DateWindow,
+    pub times: IngestTimes,
+}
+
+/// Seconds spent reading files (decode and parse CSV or XLSX into cells)
+/// and cleaning them (every value parsed, checked and pseudonymised), so
+/// the bench can set the one against the other.
+#[derive(Debug, Clone, Copy, Default, Serialize, Deserialize)]
+pub struct IngestTimes {
+    pub read: f64,
+    pub clean: f64,
+    /// CPU seconds of cleaning, over all the threads that cleaned columns.
+    #[serde(default)]
+    pub clean_cpu: f64,
+}
+
+/// Ingest one partner's claimed files (in path order). `restricted` is the
+/// restricted area being built; the partner writes
+/// only below `staged/<partner>` and `quarantine/<partner>` in it, so an
+/// unchanged partner's folders can be carried to the next run as they are.
+/// A source no file matches is reported as a missing export.
+pub fn ingest_partner(
+    plan: &Plan,
+    pipeline: &Pipeline,
+    claims: &[Claim<'_>],
+    pseudo: &Pseudonymizer,
+    today: NaiveDate,
+    restricted: &RestrictedDir,
+) -> Result<PartnerOutput> {
+    let partner = pipeline.partner_id.as_str();
+    let area = PartnerArea::create(restricted, partner)?;
+    let mut frames: BTreeMap<String, Vec<DataFrame>> = BTreeMap::new();
+    let mut issue_rows = IssueRows::default();
+    let mut score_rows = ScoreRows::default();
+    let mut place_rows = PlaceRows::default();
+    let mut plain_frames: BTreeMap<String, Vec<DataFrame>> = BTreeMap::new();
+    let mut times = IngestTimes::default();
+    let mut quarantine = QuarantineRows::default();
+    let mut reports = Vec::new();
+    let mut window = DateWindow::default();
+    // Exact duplicates are judged per partner source, across its files, in path order.
+    let mut seen: HashMap<usize, foldhash::HashSet<[u8; 16]>> = HashMap::new();
+
+    let mut names = FileNames::new(partner, claims);
+    for c in claims {
+        let path = plan.inbox.join(&c.file);
+        let t_read = std::time::Instant::now();
+        let raw = extract::read(&path, c.source);
+        times.read += t_read.elapsed().as_secs_f64();
+        // The name every published file, table and log line uses for this
+        // file: its own, or `<partner>/file-<n>` when it holds a name or
+        // phone of its own records (decided before anything names it).
+        let file = match &raw {
+            Ok(t) => names.published(&c.file, &identifier_words(t, c, plan)),
+            Err(_) => names.published(&c.file, &Default::default()),
+        };
+        let file = file.as_str();
+        let mut report = FileReport::new(partner, &c.source.name, file);
+        report.exported_at = std::fs::metadata(&path).and_then(|m| m.modified()).ok().map(Into::into);
+        let raw = match raw {
+            Ok(t) => t,
+            Err(e) => {
+                tracing::error!(partner, file, source = %c.source.name, "file not read: {e}");
+                report.error = Some(e.to_string());
+                reports.push(report);
+                continue;
+            }
+        };
+        for n in &raw.notes {
+            tracing::warn!(partner, file, "{n}");
+        }
+        report.notes = raw.notes.clone();
+        report.rows_read = raw.len();
+        report.blank_rows = raw.blank_rows;
+        report.cut_short = raw.cut_short.is_some();
+
+        let hashes: Vec<[u8; 16]> = (0..raw.len())
+            .map(|r| pseudo.row_hash(raw.columns.iter().map(|col| col[r].as_str())))
+            .collect();
+        let seen_here = seen.entry(c.source_index).or_default();
+        let live: Vec<usize> = (0..raw.len()).filter(|&r| seen_here.insert(hashes[r])).collect();
+        report.duplicates = raw.len() - live.len();
+
+        area.stage_raw(&raw, &hashes, c.source_index, &c.file)?;
+
+        let style = DateStyle {
+            order: c.pipeline.date_order,
+            excel_system: c.source.excel_date_system,
+        };
+        let mut file_quarantine: BTreeMap<usize, Vec<(String, Issue)>> = BTreeMap::new();
+        for (table, feed) in &c.source.tables {
+            let ctx = FeedContext {
+                partner_id: partner,
+                source_file: file,
+                schema: plan.model.schema(table),
+                feed,
+                reference: &plan.model.reference,
+                style,
+                pseudo,
+                today,
+            };
+            let (t_clean, cpu_clean) = (std::time::Instant::now(), crate::metrics::process_cpu_seconds());
+            let out = clean_feed(&raw, &live, &hashes, &ctx);
+            times.clean += t_clean.elapsed().as_secs_f64();
+            times.clean_cpu += crate::metrics::process_cpu_seconds() - cpu_clean;
+            let out = match out {
+                Ok(o) => o,
+                Err(m) => {
+                    let msg = format!(
+                        "table `{table}`: mapped columns not found in the file: {}",
+                        m.missing.join(", ")
+                    );
+                    tracing::error!(partner, file, "file not used: {msg}");
+                    report.error = Some(msg);
+                    continue;
+                }
+            };
+            let count = TableCount {
+                table: table.clone(),
+                rows_read: raw.len(),
+                duplicates: report.duplicates,
+                no_record: out.no_record,
+                quarantined: out.quarantined.len(),
+                kept: out.frame.height(),
+                warnings: out.issues.iter().filter(|i| i.severity == Severity::Warning).count(),
+                clean_records: out.clean_records,
+                newest_date: out.window.max_past,
+            };
+            count.check(file)?;
+            tracing::info!(
+                partner, file, table = %table, read = count.rows_read, kept = count.kept,
+                quarantined = count.quarantined, duplicates = count.duplicates, no_record = count.no_record,
+                warnings = count.warnings, "cleaned"
+            );
+            issue_rows.add(partner, file, table, &raw, &out.issues);
+            score_rows.add(partner, file, table, &out.scores);
+            place_rows.add(partner, (file, &c.file), table, &out.unknown_places);
+            window.merge(out.window);
+            for (row, errs) in out.quarantined {
+                file_quarantine
+                    .entry(row)
+                    .or_default()
+                    .extend(errs.into_iter().map(|e| (table.clone(), e)));
+            }
+            frames.entry(table.clone()).or_default().push(out.frame);
+            if let Some(plain) = out.plain {
+                plain_frames.entry(table.clone()).or_default().push(plain);
+            }
+            report.tables.push(count);
+        }
+        // The quarantine is the data officer's: it keeps the real name.
+        quarantine.add(partner, &c.file, &raw, &file_quarantine, area.quarantine())?;
+        reports.push(report);
+    }
+
+    for (i, s) in pipeline.sources.iter().enumerate() {
+        if !claims.iter().any(|c| c.source_index == i) {
+            tracing::error!(partner, source = %s.name, glob = %s.files, "no inbox file matches this source");
+            let why = format!("no file in the inbox matches `{}`: the export is missing", s.files);
+            reports.push(FileReport::failed(partner, &s.name, &s.files, why));
+        }
+    }
+
+    let mut tables = BTreeMap::new();
+    for schema in &plan.model.schemas {
+        let parts = frames.remove(&schema.table).unwrap_or_default();
+        let df = if parts.is_empty() {
+            empty_table(plan, &schema.table, pseudo, today)?
+        } else {
+            concat_frames(parts)?
+        };
+        tables.insert(schema.table.clone(), df);
+    }
+    quarantine.finish(area.quarantine())?;
+    area.write_file_names(names.renamed())?;
+    // Plaintext identifiers for linkage: restricted, one file per table.
+    let mut plain = BTreeMap::new();
+    for (table, parts) in plain_frames {
+        plain.insert(table, concat_frames(parts)?);
+    }
+    area.write_linkage(plain)?;
+    let (unknown_places, spellings) = place_rows.finish()?;
+    area.write_unknown_places(&spellings)?;
+    Ok(PartnerOutput {
+        partner_id: partner.to_string(),
+        tables,
+        issues: issue_rows.finish()?,
+        scores: score_rows.finish()?,
+        unknown_places,
+        files: reports,
+        times,
+        window,
+    })
+}
+
+/// An empty lake table with the right columns, so the warehouse builds on an empty inbox.
+fn empty_table(plan: &Plan, table: &str, pseudo: &Pseudonymizer, today: NaiveDate) -> Result<DataFrame> {
+    let mut raw = RawTable::default();
+    let schema = plan.model.schema(table);
+    let feed = crate::config::pipeline::TableFeed {
+        columns: schema
+            .columns
+            .iter()
+            .filter(|c| c.is_mappable())
+            .map(|c| (c.name.clone(), c.name.clone()))
+            .collect(),
+        constants: Default::default(),
+        values: Default::default(),
+    };
+    for c in feed.columns.values() {
+        raw.headers.push(c.clone());
+        raw.columns.push(Vec::new());
+    }
+    let ctx = FeedContext {
+        partner_id: "",
+        source_file: "",
+        schema,
+        feed: &feed,
+        reference: &plan.model.reference,
+        style: DateStyle {
+            order: Default::default(),
+            excel_system: 1900,
+        },
+        pseudo,
+        today,
+    };
+    clean_feed(&raw, &[], &[], &ctx)
+        .map(|o| o.frame)
+        .map_err(|_| Error::Internal(format!("cannot build an empty `{table}` table")))
+}
+
+fn concat_frames(parts: Vec<DataFrame>) -> Result<DataFrame> {
+    let lazy: Vec<LazyFrame> = parts.into_iter().map(|d| d.lazy()).collect();
+    concat(lazy, UnionArgs::default())
+        .and_then(|l| l.collect())
+        .map_err(Error::frame("concatenating lake tables"))
+}

@@ -1,0 +1,225 @@
+//! The Parquet lake: `lake/<table>/<partner>.parquet`, one file per
+//! partner and table so an unchanged partner's parts can be carried to the
+//! next snapshot as they are, and `consortium.parquet` for what linkage
+//! derives across partners. This module names the lake's tables and owns
+//! every Parquet read and write of it; [`dq`] builds the data-quality
+//! tables it holds beside the canonical ones.
+//!
+//! The lake is published: it holds tokens, never plaintext identifiers
+//! (those live in [`crate::restricted`]).
+
+pub mod dq;
+
+use std::path::{Path, PathBuf};
+
+use chrono::NaiveDate;
+use polars::prelude::*;
+
+use crate::error::{Error, Result};
+use crate::ingest::{FileReport, PartnerOutput, TableCount};
+
+/// The lake's tables besides the canonical ones (one per schema); each is a
+/// folder of Parquet files, one per partner.
+pub const DQ_TABLES: [&str; 4] = ["dq_issues", "dq_fields", "dq_unknown_places", "load_files"];
+
+/// The tables linkage writes, one `consortium.parquet` each.
+pub const LINK_TABLES: [&str; 3] = ["link_survivors", "link_cases", "link_claims"];
+
+/// The file of a lake table that linkage writes across partners.
+pub const CONSORTIUM: &str = "consortium";
+
+/// Partner `pid`'s part of `table` in the lake at `lake`.
+pub fn part(lake: &Path, table: &str, pid: &str) -> PathBuf {
+    lake.join(table).join(format!("{pid}.parquet"))
+}
+
+/// A lake table's file of what linkage derives across partners.
+pub fn consortium(lake: &Path, table: &str) -> PathBuf {
+    part(lake, table, CONSORTIUM)
+}
+
+/// Write `table`'s consortium file (what linkage derives across partners).
+pub fn write_consortium(df: &mut DataFrame, lake: &Path, table: &str) -> Result<()> {
+    let dir = lake.join(table);
+    std::fs::create_dir_all(&dir).map_err(Error::io(&dir))?;
+    write_parquet(df, &consortium(lake, table))
+}
+
+/// The accounting of the files several partners claim (or none may read).
+pub fn contested(lake: &Path) -> PathBuf {
+    lake.join("load_files").join("_contested.parquet")
+}
+
+/// The tables ingest writes per partner: every canonical table of the
+/// model, then the data-quality tables.
+pub fn partner_tables(model: &crate::config::Model) -> Vec<String> {
+    model
+        .schemas
+        .iter()
+        .map(|s| s.table.clone())
+        .chain(DQ_TABLES.iter().map(|t| t.to_string()))
+        .collect()
+}
+
+/// Make the lake's folders at `lake`, one per table.
+pub fn create(lake: &Path, tables: &[String]) -> Result<()> {
+    for t in tables {
+        let dir = lake.join(t);
+        std::fs::create_dir_all(&dir).map_err(Error::io(&dir))?;
+    }
+    Ok(())
+}
+
+/// Write a frame as Parquet (zstd).
+pub fn write_parquet(df: &mut DataFrame, path: &Path) -> Result<()> {
+    let f = std::fs::File::create(path).map_err(Error::io(path))?;
+    ParquetWriter::new(f)
+        .with_compression(ParquetCompression::Zstd(None))
+        .finish(df)
+        .map_err(Error::frame(format!("writing {}", path.display())))?;
+    Ok(())
+}
+
+/// Read a whole Parquet file.
+pub fn read(path: &Path) -> Result<DataFrame> {
+    let f = std::fs::File::open(path).map_err(Error::io(path))?;
+    ParquetReader::new(f)
+        .finish()
+        .map_err(Error::frame(format!("reading {}", path.display())))
+}
+
+/// Read some columns of a Parquet file (each must be there).
+pub fn read_columns(path: &Path, columns: &[&str]) -> Result<DataFrame> {
+    let f = std::fs::File::open(path).map_err(Error::io(path))?;
+    ParquetReader::new(f)
+        .with_columns(Some(columns.iter().map(|c| c.to_string()).collect()))
+        .finish()
+        .map_err(Error::frame(format!("reading {}", path.display())))
+}
+
+/// A column as text, `None` per row where it is null or the column is absent.
+pub fn strings(df: &DataFrame, name: &str) -> Vec<Option<String>> {
+    match df.column(name).ok().and_then(|c| c.cast(&DataType::String).ok()) {
+        Some(c) => c
+            .str()
+            .expect("cast to string")
+            .iter()
+            .map(|v| v.map(str::to_string))
+            .collect(),
+        None => vec![None; df.height()],
+    }
+}
+
+pub fn ints(df: &DataFrame, name: &str) -> Vec<Option<i64>> {
+    match df.column(name).ok().and_then(|c| c.cast(&DataType::Int64).ok()) {
+        Some(c) => c.i64().expect("cast to i64").iter().collect(),
+        None => vec![None; df.height()],
+    }
+}
+
+pub fn dates(df: &DataFrame, name: &str) -> Vec<Option<NaiveDate>> {
+    let epoch = NaiveDate::from_ymd_opt(1970, 1, 1).expect("valid");
+    ints(df, name)
+        .into_iter()
+        .map(|d| d.map(|d| epoch + chrono::Duration::days(d)))
+        .collect()
+}
+
+/// Each partner's Parquet file of a lake table, by partner id, in order.
+/// A table no partner exported has no folder: no files.
+pub fn partner_files(lake: &Path, table: &str) -> Result<Vec<(String, std::path::PathBuf)>> {
+    let dir = lake.join(table);
+    if !dir.exists() {
+        return Ok(Vec::new());
+    }
+    let mut files: Vec<_> = std::fs::read_dir(&dir)
+        .map_err(Error::io(&dir))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "parquet"))
+        .collect();
+    files.sort();
+    Ok(files
+        .into_iter()
+        .map(|p| {
+            let partner = p.file_stem().and_then(|s| s.to_str()).unwrap_or_default().to_string();
+            (partner, p)
+        })
+        .collect())
+}
+
+/// Write one partner's lake parts: every canonical table, its data-quality
+/// findings and its per-file accounting.
+pub fn write_partner(out: &mut PartnerOutput, lake: &Path) -> Result<()> {
+    for (name, df) in out.tables.iter_mut() {
+        write_parquet(df, &part(lake, name, &out.partner_id))?;
+    }
+    write_parquet(&mut out.issues, &part(lake, "dq_issues", &out.partner_id))?;
+    write_parquet(&mut out.scores, &part(lake, "dq_fields", &out.partner_id))?;
+    write_parquet(
+        &mut out.unknown_places,
+        &part(lake, "dq_unknown_places", &out.partner_id),
+    )?;
+    write_parquet(
+        &mut load_files_frame(&out.files)?,
+        &part(lake, "load_files", &out.partner_id),
+    )?;
+    // The frames are written: free them before the next partner is read.
+    out.tables.clear();
+    Ok(())
+}
+
+/// One row per file and table; a file that fed no table gets one row of zeros.
+pub fn load_files_frame(files: &[FileReport]) -> Result<polars::prelude::DataFrame> {
+    let none = TableCount::default();
+    let rows: Vec<(&FileReport, &TableCount)> = files
+        .iter()
+        .flat_map(|f| {
+            let tables: Vec<&TableCount> = if f.tables.is_empty() {
+                vec![&none]
+            } else {
+                f.tables.iter().collect()
+            };
+            tables.into_iter().map(move |t| (f, t))
+        })
+        .collect();
+    let col_s = |name: &str, v: Vec<String>| Column::new(name.into(), v);
+    let col_i = |name: &str, v: Vec<i64>| Column::new(name.into(), v);
+    DataFrame::new_infer_height(vec![
+        col_s("partner_id", rows.iter().map(|(f, _)| f.partner_id.clone()).collect()),
+        col_s("source", rows.iter().map(|(f, _)| f.source.clone()).collect()),
+        col_s("source_file", rows.iter().map(|(f, _)| f.file.clone()).collect()),
+        Column::new(
+            "error".into(),
+            rows.iter().map(|(f, _)| f.error.clone()).collect::<Vec<_>>(),
+        ),
+        col_s("table_name", rows.iter().map(|(_, t)| t.table.clone()).collect()),
+        col_i("rows_read", rows.iter().map(|(f, _)| f.rows_read as i64).collect()),
+        col_i("blank_rows", rows.iter().map(|(f, _)| f.blank_rows as i64).collect()),
+        col_i("duplicates", rows.iter().map(|(f, _)| f.duplicates as i64).collect()),
+        col_i("no_record", rows.iter().map(|(_, t)| t.no_record as i64).collect()),
+        col_i("quarantined", rows.iter().map(|(_, t)| t.quarantined as i64).collect()),
+        col_i("kept", rows.iter().map(|(_, t)| t.kept as i64).collect()),
+        col_i("warnings", rows.iter().map(|(_, t)| t.warnings as i64).collect()),
+        col_i(
+            "clean_records",
+            rows.iter().map(|(_, t)| t.clean_records as i64).collect(),
+        ),
+        Column::new(
+            "newest_date".into(),
+            rows.iter()
+                .map(|(_, t)| t.newest_date.map(crate::clean::days_since_epoch))
+                .collect::<Vec<_>>(),
+        )
+        .cast(&DataType::Date)
+        .map_err(Error::frame("building load_files"))?,
+        Column::new(
+            "exported_at".into(),
+            rows.iter()
+                .map(|(f, _)| f.exported_at.map(|t| t.timestamp_micros()))
+                .collect::<Vec<_>>(),
+        )
+        .cast(&DataType::Datetime(TimeUnit::Microseconds, None))
+        .map_err(Error::frame("building load_files"))?,
+    ])
+    .map_err(Error::frame("building load_files"))
+}

@@ -1,0 +1,269 @@
+//! The one place that names every path under `output/`: the published
+//! snapshots and the `current` link, the folders a run builds in, the
+//! ledger, the run lock, the indicator history, and the restricted area
+//! with its plaintext. Nothing else joins path strings under `output/`;
+//! a module that needs a path asks for it here (cargo's
+//! `core/compiler/layout.rs` is the model).
+//!
+//! ```text
+//! output/
+//!   .lock                         the run lock (run::lock)
+//!   ledger.jsonl                  one line per run (run::ledger)
+//!   current -> snapshots/<id>     the published snapshot, switched atomically
+//!   .current.tmp                  the link being made, renamed over `current`
+//!   snapshots/<id>/               one published snapshot (see SnapshotDir)
+//!   snapshots/.building-<id>/     a snapshot being built
+//!   snapshots/.pruning-<id>/      a snapshot being removed by the retention policy
+//!   history/indicator_values/<id>.parquet   every published run's figures
+//!   restricted/                   owner-only plaintext (see RestrictedDir)
+//!     latest/                     the current snapshot's restricted area
+//!     .building-<id>/             the one being built
+//!     .old/                       the previous one while a swap is under way
+//! ```
+
+use std::path::{Path, PathBuf};
+
+use chrono::{DateTime, NaiveDateTime, Utc};
+
+/// A folder a run is building (a snapshot or a restricted area) is named
+/// with this prefix and its run id until it is published.
+pub const BUILDING_PREFIX: &str = ".building-";
+
+/// A snapshot being removed by the retention policy is first renamed with
+/// this prefix, so a kill half way through removing it never leaves a
+/// half-deleted folder that looks like a snapshot (the next run removes it).
+pub const PRUNING_PREFIX: &str = ".pruning-";
+
+/// The restricted area's previous contents while a swap is under way.
+pub const OLD_RESTRICTED: &str = ".old";
+
+/// The warehouse file, relative to a snapshot.
+pub const WAREHOUSE_DB: &str = "warehouse/tafteesh.duckdb";
+
+/// A run's id, which names its snapshot: the time it started, UTC, to the
+/// millisecond (`20261122T183217115Z`), so ids sort by time.
+pub fn run_id(now: DateTime<Utc>) -> String {
+    now.format("%Y%m%dT%H%M%S%.3fZ").to_string().replace('.', "")
+}
+
+/// When a run id (`20261122T183217115Z`) was made.
+pub fn created_at(id: &str) -> Option<DateTime<Utc>> {
+    let stamp = id.get(..15)?;
+    NaiveDateTime::parse_from_str(stamp, "%Y%m%dT%H%M%S")
+        .ok()
+        .map(|t| t.and_utc())
+}
+
+/// The folders and files under one `output/` folder.
+#[derive(Debug, Clone)]
+pub struct Layout {
+    output: PathBuf,
+}
+
+impl Layout {
+    pub fn new(output: &Path) -> Layout {
+        Layout {
+            output: output.to_path_buf(),
+        }
+    }
+
+    /// The `output/` folder itself.
+    pub fn output(&self) -> &Path {
+        &self.output
+    }
+
+    /// The run lock's file.
+    pub fn lock(&self) -> PathBuf {
+        self.output.join(".lock")
+    }
+
+    /// The run ledger: one JSON line per run.
+    pub fn ledger(&self) -> PathBuf {
+        self.output.join("ledger.jsonl")
+    }
+
+    /// The folder of published snapshots.
+    pub fn snapshots(&self) -> PathBuf {
+        self.output.join("snapshots")
+    }
+
+    /// Published snapshot `id`.
+    pub fn snapshot(&self, id: &str) -> SnapshotDir {
+        SnapshotDir(self.snapshots().join(id))
+    }
+
+    /// Where run `run_id` builds its snapshot.
+    pub fn building(&self, run_id: &str) -> SnapshotDir {
+        SnapshotDir(self.snapshots().join(format!("{BUILDING_PREFIX}{run_id}")))
+    }
+
+    /// The `current` link, naming the published snapshot.
+    pub fn current(&self) -> PathBuf {
+        self.output.join("current")
+    }
+
+    /// The published snapshot, read through the `current` link.
+    pub fn current_snapshot(&self) -> SnapshotDir {
+        SnapshotDir(self.current())
+    }
+
+    /// The link being made before it is renamed over `current`.
+    pub fn current_tmp(&self) -> PathBuf {
+        self.output.join(".current.tmp")
+    }
+
+    /// What the `current` link holds for snapshot `id` (relative, so the
+    /// output folder can be moved).
+    pub fn current_target(id: &str) -> PathBuf {
+        Path::new("snapshots").join(id)
+    }
+
+    /// Where snapshot `id` goes while the retention policy removes it.
+    pub fn pruning(&self, id: &str) -> PathBuf {
+        self.snapshots().join(format!("{PRUNING_PREFIX}{id}"))
+    }
+
+    /// Every published run's indicator values, one Parquet file per run.
+    pub fn history(&self) -> PathBuf {
+        self.output.join("history").join("indicator_values")
+    }
+
+    /// The restricted area's root (owner-only).
+    pub fn restricted_root(&self) -> PathBuf {
+        self.output.join("restricted")
+    }
+
+    /// The restricted area of the current snapshot.
+    pub fn restricted_latest(&self) -> RestrictedDir {
+        RestrictedDir(self.restricted_root().join("latest"))
+    }
+
+    /// The restricted area's previous contents while a swap is under way.
+    pub fn restricted_old(&self) -> PathBuf {
+        self.restricted_root().join(OLD_RESTRICTED)
+    }
+
+    /// Where run `run_id` builds its restricted area.
+    pub fn restricted_building(&self, run_id: &str) -> RestrictedDir {
+        RestrictedDir(self.restricted_root().join(format!("{BUILDING_PREFIX}{run_id}")))
+    }
+}
+
+/// One snapshot's folder (published, being built, or `current`).
+#[derive(Debug, Clone)]
+pub struct SnapshotDir(pub PathBuf);
+
+impl SnapshotDir {
+    /// What every published snapshot holds; one that lacks any of them was
+    /// not (or is no longer) whole.
+    pub const PARTS: [&'static str; 5] = ["run.json", "manifest.json", WAREHOUSE_DB, "reports/index.html", "lake"];
+
+    pub fn path(&self) -> &Path {
+        &self.0
+    }
+
+    /// The Parquet lake: `lake/<table>/<partner>.parquet`.
+    pub fn lake(&self) -> PathBuf {
+        self.0.join("lake")
+    }
+
+    pub fn warehouse_dir(&self) -> PathBuf {
+        self.0.join("warehouse")
+    }
+
+    pub fn warehouse_db(&self) -> PathBuf {
+        self.0.join(WAREHOUSE_DB)
+    }
+
+    /// The run's own indicator values, copied into the history once published.
+    pub fn history_file(&self) -> PathBuf {
+        self.warehouse_dir().join("indicator_values.parquet")
+    }
+
+    /// Scratch file for loading the ledger into the warehouse.
+    pub fn ledger_scratch(&self) -> PathBuf {
+        self.warehouse_dir().join(".run_ledger.jsonl")
+    }
+
+    pub fn reports(&self) -> PathBuf {
+        self.0.join("reports")
+    }
+
+    /// What the run did (`RunSummary`).
+    pub fn run_json(&self) -> PathBuf {
+        self.0.join("run.json")
+    }
+
+    /// What the snapshot was built from.
+    pub fn manifest(&self) -> PathBuf {
+        self.0.join("manifest.json")
+    }
+
+    /// The run's own ledger line, kept in its snapshot so that a run killed
+    /// between publishing and appending it can have it appended by the next.
+    pub fn ledger_entry(&self) -> PathBuf {
+        self.0.join("ledger_entry.json")
+    }
+}
+
+/// One restricted area (`latest` or one being built): plaintext, owner-only.
+#[derive(Debug, Clone)]
+pub struct RestrictedDir(pub PathBuf);
+
+impl RestrictedDir {
+    /// Its folders that hold one folder per partner, carried over together
+    /// when a partner is unchanged.
+    pub const PARTNER_AREAS: [&'static str; 3] = ["staged", "quarantine", "linkage"];
+
+    pub fn path(&self) -> &Path {
+        &self.0
+    }
+
+    /// Raw rows as read, per partner.
+    pub fn staged(&self) -> PathBuf {
+        self.0.join("staged")
+    }
+
+    /// Rejected rows and their reasons, per partner.
+    pub fn quarantine(&self) -> PathBuf {
+        self.0.join("quarantine")
+    }
+
+    /// Plaintext linkage fields per partner, and the trained model.
+    pub fn linkage(&self) -> PathBuf {
+        self.0.join("linkage")
+    }
+
+    /// The file that names the run which wrote this area.
+    pub fn run_id_marker(&self) -> PathBuf {
+        self.0.join("run_id")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn run_ids_carry_their_time() {
+        let t = created_at("20261122T183217115Z").unwrap();
+        assert_eq!(t.to_rfc3339(), "2026-11-22T18:32:17+00:00");
+        assert_eq!(run_id(t), "20261122T183217000Z");
+        assert!(created_at("junk").is_none());
+    }
+
+    #[test]
+    fn building_folders_are_hidden_and_named_after_the_run() {
+        let l = Layout::new(Path::new("/o"));
+        assert_eq!(l.building("r1").path(), Path::new("/o/snapshots/.building-r1"));
+        assert_eq!(
+            l.restricted_building("r1").path(),
+            Path::new("/o/restricted/.building-r1")
+        );
+        assert_eq!(
+            l.snapshot("r1").warehouse_db(),
+            Path::new("/o/snapshots/r1/warehouse/tafteesh.duckdb")
+        );
+        assert_eq!(Layout::current_target("r1"), Path::new("snapshots/r1"));
+    }
+}

@@ -1,0 +1,325 @@
+//! Case records into cases: one FIR, however many partners recorded it.
+//!
+//! Unlike survivors, a case carries an identifier the police gave it: the
+//! FIR, numbered in sequence per police station and year. So cases are
+//! linked by rules on shared identifiers, with the survivor linkage as
+//! evidence where an identifier is incomplete (see [`super::entities`]).
+//!
+//! Cases, in this order:
+//! 1. `partner_case_ref`: the versions of one partner's case_ref.
+//! 2. `fir`: the same police station (case, punctuation and a trailing
+//!    "PS" / "Police Station" / "Thana" dropped), FIR number (digits,
+//!    leading zeros dropped) and FIR year (from "123/2021", else the FIR
+//!    date).
+//! 3. `fir_number_and_survivor`: the same FIR number and year, and the same
+//!    linked person, where nothing contradicts it (a police station or FIR
+//!    date known on both sides and different).
+//! 4. `fir_number_and_date`: the same FIR number and FIR date, where nothing
+//!    contradicts it and the records with that number and date name at most
+//!    one police station (two stations reach the same number on the same
+//!    day often enough in a real register).
+//!
+//!
+//! Keys follow the anchor rule of [`super::stable_keys`]. A case's anchor
+//! is its smallest FIR identity when it has one, else its smallest record
+//! id, so a case keeps its key as long as its FIR does.
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use chrono::{Datelike, NaiveDate};
+
+use super::entities::{
+    Bridge, EntitySummary, Grouped, PersonKeys, Row, Tracker, blocks, differ, one_per_group, pairs, person_of,
+    read_table, write_bridge,
+};
+use crate::config::reference::place_key;
+use crate::error::Result;
+use crate::lake::{dates, strings};
+use crate::privacy::Pseudonymizer;
+
+/// Per partner and case_ref: the case key, and the one person the case names.
+pub type CaseOf = HashMap<(String, String), (String, Option<String>)>;
+
+/// A police station's comparable form: the gazetteer's place key (lower
+/// case, punctuation dropped), a trailing "PS", "P.S.", "Police Station" or
+/// "Thana" dropped, and the words run together.
+pub fn station_key(s: &str) -> Option<String> {
+    let key = place_key(s);
+    let mut words: Vec<&str> = key.split(' ').filter(|w| !w.is_empty()).collect();
+    const SUFFIXES: [&[&str]; 4] = [&["police", "station"], &["p", "s"], &["ps"], &["thana"]];
+    if let Some(sfx) = SUFFIXES.iter().find(|sfx| words.ends_with(sfx)) {
+        words.truncate(words.len() - sfx.len());
+    }
+    let key = words.concat();
+    (!key.is_empty()).then_some(key)
+}
+
+/// The FIR number (its first run of digits, leading zeros dropped) and its
+/// year: a 4-digit year after a `/` or `-` at the end of the number, else
+/// the FIR date's year.
+pub fn fir_number(number: &str, date: Option<NaiveDate>) -> Option<(u64, i32)> {
+    let digits: String = number
+        .chars()
+        .skip_while(|c| !c.is_ascii_digit())
+        .take_while(|c| c.is_ascii_digit())
+        .collect();
+    let n: u64 = digits.trim_start_matches('0').parse().ok()?;
+    let tail = number.trim_end();
+    let year = tail
+        .rfind(['/', '-'])
+        .map(|i| tail[i + 1..].trim())
+        .filter(|y| y.len() == 4 && (y.starts_with("19") || y.starts_with("20")))
+        .and_then(|y| y.parse().ok())
+        .or(date.map(|d| d.year()))?;
+    Some((n, year))
+}
+
+/// A case record's identifiers.
+pub struct CaseRecord {
+    pub station: Option<String>,
+    pub fir: Option<(u64, i32)>,
+    pub fir_date: Option<NaiveDate>,
+    pub person: Option<String>,
+}
+
+/// Group case records into cases by the rules in the module docs.
+pub fn group_cases(rows: &[Row], recs: &[CaseRecord]) -> Grouped {
+    let mut t = Tracker::new(recs.len());
+    t.join_by_key(
+        rows.iter().map(|r| Some((&r.partner_id, &r.entity_ref))),
+        "partner_case_ref",
+    );
+    t.join_by_key(recs.iter().map(|r| Some((r.station.as_ref()?, r.fir?))), "fir");
+    // The police stations each group holds, for the guard.
+    let mut stations: HashMap<u32, Vec<&str>> = HashMap::new();
+    for (i, r) in recs.iter().enumerate() {
+        if let Some(s) = &r.station {
+            let g = stations.entry(t.groups.find(i as u32)).or_default();
+            if !g.contains(&s.as_str()) {
+                g.push(s);
+            }
+        }
+    }
+    let compatible =
+        |a: &CaseRecord, b: &CaseRecord| !differ(&a.station, &b.station) && !differ(&a.fir_date, &b.fir_date);
+    // Two groups that each know a police station, and share none, stay apart.
+    let mut guarded_join = |t: &mut Tracker, a: u32, b: u32, rule: &'static str| {
+        let (ra, rb) = (t.groups.find(a), t.groups.find(b));
+        if ra == rb {
+            return;
+        }
+        let (sa, sb) = (
+            stations.remove(&ra).unwrap_or_default(),
+            stations.remove(&rb).unwrap_or_default(),
+        );
+        if !sa.is_empty() && !sb.is_empty() && !sa.iter().any(|s| sb.contains(s)) {
+            stations.insert(ra, sa);
+            stations.insert(rb, sb);
+            return;
+        }
+        let mut merged = sa;
+        merged.extend(sb.into_iter().filter(|s| !merged.contains(s)).collect::<Vec<_>>());
+        t.join(a, b, rule);
+        stations.insert(t.groups.find(a), merged);
+    };
+    for block in blocks(recs.iter().map(|r| Some((r.fir?, r.person.as_ref()?)))) {
+        for (a, b) in pairs(&block) {
+            if compatible(&recs[a as usize], &recs[b as usize]) {
+                guarded_join(&mut t, a, b, "fir_number_and_survivor");
+            }
+        }
+    }
+    for block in blocks(recs.iter().map(|r| Some((r.fir?, r.fir_date?)))) {
+        let mut named = block.iter().filter_map(|&i| recs[i as usize].station.as_deref());
+        let first = named.next();
+        if named.any(|s| Some(s) != first) {
+            continue;
+        }
+        for (a, b) in pairs(&block) {
+            if compatible(&recs[a as usize], &recs[b as usize]) {
+                guarded_join(&mut t, a, b, "fir_number_and_date");
+            }
+        }
+    }
+    t.finish()
+}
+
+/// Link the lake's cases, using the people survivor linkage found, and
+/// write `lake/link_cases/`. Returns, per partner case_ref, its case key and
+/// the one person its case names, for the claims.
+pub fn link(lake: &Path, pseudo: &Pseudonymizer, people: &PersonKeys) -> Result<(EntitySummary, CaseOf)> {
+    let cases = read_table(
+        lake,
+        "cases",
+        "case_ref",
+        &["police_station", "fir_number", "fir_date", "survivor_ref"],
+    )?;
+    let (stations, numbers, fir_dates, case_survivors) = (
+        cases.column(|df| strings(df, "police_station")),
+        cases.column(|df| strings(df, "fir_number")),
+        cases.column(|df| dates(df, "fir_date")),
+        cases.column(|df| strings(df, "survivor_ref")),
+    );
+    let recs: Vec<CaseRecord> = (0..cases.rows.len())
+        .map(|i| CaseRecord {
+            station: stations[i].as_deref().and_then(station_key),
+            fir: numbers[i].as_deref().and_then(|n| fir_number(n, fir_dates[i])),
+            fir_date: fir_dates[i],
+            person: person_of(people, &cases.rows[i].partner_id, case_survivors[i].as_deref()),
+        })
+        .collect();
+    let grouped = group_cases(&cases.rows, &recs);
+    let anchors: Vec<String> = recs
+        .iter()
+        .zip(&cases.rows)
+        .map(|(c, r)| match (&c.station, c.fir) {
+            (Some(s), Some((n, y))) => format!("0|{s}|{n}|{y}"),
+            _ => format!("1|{}\u{1f}{}", r.partner_id, r.entity_ref),
+        })
+        .collect();
+    let case_keys = super::stable_keys(&anchors, &grouped.group, |a| {
+        format!("C-{}", &pseudo.token("case", a)[..16])
+    });
+    // A case's survivor: the one person its records name (a partner that
+    // keeps no survivor register, like the lawyers', still names a case).
+    let persons = one_per_group(&grouped.group, recs.iter().map(|c| c.person.as_ref()));
+    let case_of: CaseOf = cases
+        .rows
+        .iter()
+        .zip(&case_keys)
+        .zip(persons)
+        .map(|((r, k), person)| {
+            (
+                (r.partner_id.clone(), r.entity_ref.clone()),
+                (k.clone(), person.map(str::to_string)),
+            )
+        })
+        .collect();
+    let case_summary = write_bridge(
+        lake,
+        Bridge {
+            table: "link_cases",
+            ref_col: "case_ref",
+            key_col: "case_key",
+        },
+        &cases.rows,
+        case_keys.clone(),
+        &grouped,
+        vec![],
+    )?;
+    Ok((case_summary, case_of))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(s: &str) -> Option<NaiveDate> {
+        NaiveDate::parse_from_str(s, "%Y-%m-%d").ok()
+    }
+
+    fn row(partner: &str, r: &str) -> Row {
+        Row {
+            partner_id: partner.into(),
+            entity_ref: r.into(),
+            source_file: "f.csv".into(),
+            source_row: 1,
+        }
+    }
+
+    fn case(partner: &str, r: &str, station: &str, number: &str, date: &str, person: &str) -> (Row, CaseRecord) {
+        let fir_date = d(date);
+        (
+            row(partner, r),
+            CaseRecord {
+                station: station_key(station),
+                fir: fir_number(number, fir_date),
+                fir_date,
+                person: (!person.is_empty()).then(|| person.to_string()),
+            },
+        )
+    }
+
+    fn cases(list: Vec<(Row, CaseRecord)>) -> Vec<u32> {
+        let (rows, recs): (Vec<_>, Vec<_>) = list.into_iter().unzip();
+        group_cases(&rows, &recs).group
+    }
+
+    #[test]
+    fn police_stations_and_fir_numbers_compare_in_their_plain_form() {
+        for s in [
+            "Kultali PS",
+            "KULTALI P.S.",
+            "kultali police station",
+            "Kultali Thana",
+            "Kultali",
+        ] {
+            assert_eq!(station_key(s).as_deref(), Some("kultali"), "{s}");
+        }
+        assert_eq!(station_key("D.B. Marg PS").as_deref(), Some("dbmarg"));
+        assert_eq!(station_key("PS"), None);
+        assert_eq!(fir_number("FIR No. 0045/2021", None), Some((45, 2021)));
+        assert_eq!(fir_number("45 - 2021", None), Some((45, 2021)));
+        assert_eq!(fir_number("45", d("2020-03-01")), Some((45, 2020)));
+        assert_eq!(fir_number("45", None), None, "no year anywhere");
+        assert_eq!(fir_number("not known", d("2020-03-01")), None);
+    }
+
+    #[test]
+    fn one_fir_in_three_exports_is_one_case_whatever_each_left_blank() {
+        let g = cases(vec![
+            case("a", "A1", "Kultali PS", "45/2021", "2021-05-07", "P1"),
+            case("b", "B1", "KULTALI P.S.", "045/2021", "", ""),
+            // No police station: joined by FIR number and the linked survivor.
+            case("c", "C1", "", "45/2021", "", "P1"),
+            // No police station, no survivor: joined by FIR number and date.
+            case("d", "D1", "", "45/2021", "2021-05-07", ""),
+        ]);
+        assert!(g.iter().all(|x| *x == g[0]), "{g:?}");
+    }
+
+    #[test]
+    fn the_same_fir_number_at_two_stations_or_on_two_dates_is_two_cases() {
+        let g = cases(vec![
+            case("a", "A1", "Kultali PS", "45/2021", "2021-05-07", "P1"),
+            case("b", "B1", "Gosaba PS", "45/2021", "2021-05-07", "P1"),
+        ]);
+        assert_ne!(g[0], g[1], "stations differ, survivor alike");
+        let g = cases(vec![
+            case("a", "A1", "", "45/2021", "2021-05-07", "P1"),
+            case("b", "B1", "", "45/2021", "2021-06-07", "P1"),
+        ]);
+        assert_ne!(g[0], g[1], "dates differ");
+        // A record without a station, date-matched to two stations' cases
+        // with that number and date, joins neither.
+        let g = cases(vec![
+            case("a", "A1", "Kultali PS", "45/2021", "2021-05-07", ""),
+            case("b", "B1", "Gosaba PS", "45/2021", "2021-05-07", ""),
+            case("c", "C1", "", "45/2021", "2021-05-07", ""),
+        ]);
+        assert!(g[0] != g[1] && g[2] != g[0] && g[2] != g[1], "{g:?}");
+    }
+
+    #[test]
+    fn a_weak_record_cannot_chain_two_stations_cases_together() {
+        // C1 has the number and survivor of both; each of A1 and B1 would
+        // take it, but A1 and B1 name different stations.
+        let g = cases(vec![
+            case("a", "A1", "Kultali PS", "45/2021", "", "P1"),
+            case("c", "C1", "", "45/2021", "", "P1"),
+            case("b", "B1", "Gosaba PS", "45/2021", "", "P1"),
+        ]);
+        assert_eq!(g[0], g[1]);
+        assert_ne!(g[1], g[2]);
+    }
+
+    #[test]
+    fn versions_of_one_partner_ref_are_one_entity() {
+        let g = cases(vec![
+            case("a", "A1", "Kultali PS", "45/2021", "", ""),
+            case("a", "A1", "Gosaba PS", "46/2021", "", ""),
+        ]);
+        assert_eq!(g[0], g[1]);
+    }
+}

@@ -1,0 +1,199 @@
+//! The restricted area: the only module that writes plaintext. Raw rows
+//! as read (`staged/<partner>/`), rejected rows with their reasons
+//! (`quarantine/<partner>/`), the identifiers linkage compares
+//! (`linkage/<partner>/`), the real names of renamed files and the place
+//! spellings the gazetteer lacks. Every folder is owner-only (0700) and,
+//! before a run publishes, every file in it 0600 ([`restrict_tree`]).
+//!
+//! Each partner writes only below its own folders, so an unchanged
+//! partner's can be carried to the next run as they are. Where the area
+//! lives under `output/` is [`crate::layout`]'s to say.
+
+mod quarantine;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use polars::prelude::*;
+
+use crate::error::{Error, Result};
+use crate::extract::RawTable;
+use crate::lake::write_parquet;
+use crate::layout::RestrictedDir;
+pub use quarantine::QuarantineRows;
+
+/// Create (if needed) a folder readable by the owner only, and return it.
+pub fn restricted_dir(path: &Path) -> Result<PathBuf> {
+    std::fs::create_dir_all(path).map_err(Error::io(path))?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o700)).map_err(Error::io(path))?;
+    }
+    Ok(path.to_path_buf())
+}
+
+/// Make every file below a restricted folder owner-only (0600) and every
+/// folder 0700. Files are written there by polars, csv and DuckDB with the
+/// process umask (usually 0644); the folders' 0700 guards them today, but a
+/// file copied or linked out, or a folder's mode widened by hand, must not
+/// carry readable plaintext with it.
+pub fn restrict_tree(dir: &Path) -> Result<()> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        for e in std::fs::read_dir(dir).map_err(Error::io(dir))? {
+            let e = e.map_err(Error::io(dir))?;
+            let path = e.path();
+            let kind = e.file_type().map_err(Error::io(&path))?;
+            if kind.is_dir() {
+                std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o700)).map_err(Error::io(&path))?;
+                restrict_tree(&path)?;
+            } else if kind.is_file() {
+                std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).map_err(Error::io(&path))?;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = dir;
+    Ok(())
+}
+
+/// Write a file readable by the owner only.
+pub fn write_owner_only(path: &Path, bytes: &[u8]) -> Result<()> {
+    use std::io::Write;
+    let mut opts = std::fs::OpenOptions::new();
+    opts.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        opts.mode(0o600);
+    }
+    let mut f = opts.open(path).map_err(Error::io(path))?;
+    f.write_all(bytes).map_err(Error::io(path))
+}
+
+/// One partner's folders in a restricted area being built.
+pub struct PartnerArea {
+    staged: PathBuf,
+    quarantine: PathBuf,
+    area: RestrictedDir,
+    partner: String,
+}
+
+impl PartnerArea {
+    /// Create the partner's staging and quarantine folders in `area`.
+    pub fn create(area: &RestrictedDir, partner: &str) -> Result<PartnerArea> {
+        let staged = restricted_dir(&restricted_dir(&area.staged())?.join(partner))?;
+        let quarantine_root = restricted_dir(&area.quarantine())?;
+        let quarantine = restricted_dir(&quarantine_root.join(partner))?;
+        Ok(PartnerArea {
+            staged,
+            quarantine,
+            area: area.clone(),
+            partner: partner.to_string(),
+        })
+    }
+
+    /// The partner's quarantine folder.
+    pub fn quarantine(&self) -> &Path {
+        &self.quarantine
+    }
+
+    /// Write one file's raw rows, with lineage, to the staging area.
+    pub fn stage_raw(&self, raw: &RawTable, hashes: &[[u8; 16]], source_index: usize, file: &str) -> Result<()> {
+        let dir = restricted_dir(&self.staged)?;
+        let mut cols: Vec<Column> = raw
+            .headers
+            .iter()
+            .zip(&raw.columns)
+            .map(|(h, v)| Column::new(h.as_str().into(), v.as_slice()))
+            .collect();
+        cols.push(Column::new("_source_row".into(), raw.rows.as_slice()));
+        cols.push(Column::new(
+            "_record_hash".into(),
+            hashes.iter().map(hex::encode).collect::<Vec<_>>(),
+        ));
+        let mut df = DataFrame::new_infer_height(cols).map_err(Error::frame("staging rows"))?;
+        let name = format!("s{}__{}.parquet", source_index, file.replace('/', "__"));
+        write_parquet(&mut df, &dir.join(name))
+    }
+
+    /// Write the renamed files' real names (real -> published).
+    pub fn write_file_names<'a>(&self, renamed: impl Iterator<Item = (&'a String, &'a String)>) -> Result<()> {
+        let path = self.staged.join(FILE_NAMES);
+        let io = |e: csv::Error| Error::io(PathBuf::from(&path))(e.into());
+        let mut w = csv::Writer::from_path(&path).map_err(io)?;
+        w.write_record(["published_as", "file"]).map_err(io)?;
+        for (real, published) in renamed {
+            w.write_record([published, real]).map_err(io)?;
+        }
+        w.flush().map_err(Error::io(&path))
+    }
+
+    /// Write the place spellings the gazetteer lacks, beside the quarantine:
+    /// (real file name, table, field, as written, records).
+    pub fn write_unknown_places(&self, written: &[[String; 5]]) -> Result<()> {
+        if written.is_empty() {
+            return Ok(());
+        }
+        let path = self.quarantine.join("unknown_places.csv");
+        let io = |e: csv::Error| Error::io(PathBuf::from(&path))(e.into());
+        let mut w = csv::Writer::from_path(&path).map_err(io)?;
+        w.write_record(["source_file", "table_name", "field", "written", "records"])
+            .map_err(io)?;
+        for row in written {
+            w.write_record(row).map_err(io)?;
+        }
+        w.flush().map_err(Error::io(&path))
+    }
+
+    /// Write the plaintext identifiers linkage compares, one file per table.
+    pub fn write_linkage(&self, tables: BTreeMap<String, DataFrame>) -> Result<()> {
+        let dir = restricted_dir(&restricted_dir(&self.area.linkage())?.join(&self.partner))?;
+        for (table, mut df) in tables {
+            write_parquet(&mut df, &dir.join(format!("{table}.parquet")))?;
+        }
+        Ok(())
+    }
+}
+
+/// Partner `partner`'s plaintext linkage file of `table` in `area`.
+pub fn linkage_file(area: &RestrictedDir, partner: &str, table: &str) -> PathBuf {
+    area.linkage().join(partner).join(format!("{table}.parquet"))
+}
+
+/// Where the trained linkage model is saved in `area` (its term
+/// frequencies derive from names), or the explained one `link` writes.
+pub fn linkage_model(area: &RestrictedDir, explained: bool) -> Result<PathBuf> {
+    let name = if explained {
+        "model-explained.json"
+    } else {
+        "model.json"
+    };
+    Ok(restricted_dir(&area.linkage())?.join(name))
+}
+
+/// The file that maps published names back to real ones, per partner in
+/// the restricted staging area (carried over with it).
+pub const FILE_NAMES: &str = "file_names.csv";
+
+/// Real name -> published name of every renamed file, read from the
+/// staging area of `area` (one folder per partner).
+pub fn renamed_files(area: &RestrictedDir) -> BTreeMap<String, String> {
+    let mut out = BTreeMap::new();
+    let Ok(partners) = std::fs::read_dir(area.staged()) else {
+        return out;
+    };
+    for p in partners.flatten() {
+        let Ok(mut r) = csv::Reader::from_path(p.path().join(FILE_NAMES)) else {
+            continue;
+        };
+        for rec in r.records().flatten() {
+            if let (Some(published), Some(real)) = (rec.get(0), rec.get(1)) {
+                out.insert(real.to_string(), published.to_string());
+            }
+        }
+    }
+    out
+}

@@ -1,0 +1,158 @@
+//! A build, as the list of its stages: partners into the lake, the shrink
+//! guard, linkage, the warehouse, the reports; then the summary, and the
+//! publication. Each stage is timed (the stage clock, kept in the ledger)
+//! and followed by a fault point, so the crash tests can kill the run
+//! between any two of them.
+
+use chrono::Utc;
+
+use super::guard::held_back_reasons;
+use super::ledger::{LedgerEntry, RunStatus};
+use super::manifest::{InputFile, Manifest};
+use super::names::PublishedNames;
+use super::plan::Inventory;
+use super::summary::{RunSummary, Totals, fill_entry};
+use super::{FaultPoint, Run, checkpoint, publish, stages};
+use crate::error::{Error, Result};
+use crate::ingest::FileReport;
+use crate::metrics::StageClock;
+use crate::restricted::restricted_dir;
+use crate::{lake, report, restricted};
+
+pub fn build_and_publish(run: &Run<'_>, inv: Box<Inventory<'_>>, entry: &mut LedgerEntry) -> Result<RunSummary> {
+    let Run {
+        plan,
+        opts,
+        pseudo,
+        layout,
+        run_id,
+        ..
+    } = *run;
+    let started = entry.started_at;
+    tracing::info!(run_id = %run_id, inbox = %plan.inbox.display(), partners = plan.pipelines.len(), "run started");
+    let building = layout.building(run_id);
+    let restricted_building = layout.restricted_building(run_id);
+    std::fs::create_dir_all(building.path()).map_err(Error::io(building.path()))?;
+    restricted_dir(restricted_building.path())?;
+    let lake = building.lake();
+    let lake_tables = lake::partner_tables(&plan.model);
+    lake::create(&lake, &lake_tables)?;
+    let mut clock = StageClock::default();
+
+    let partners = clock.stage(
+        "extract+stage+clean",
+        || stages::partners(run, &inv, &lake, &lake_tables, &restricted_building),
+        |r| r.as_ref().map(|p| p.rows_read()).unwrap_or(0),
+    )?;
+    checkpoint(&opts, FaultPoint::Clean);
+
+    // This run's names, now that each partner has decided its own.
+    let file_names = PublishedNames::new(restricted::renamed_files(&restricted_building), pseudo);
+    entry.inputs = file_names.inputs(&inv.inputs);
+    if !opts.accept_shrink {
+        let reasons = held_back_reasons(inv.published.as_ref(), &partners.entries, plan.publish.max_shrink);
+        if !reasons.is_empty() {
+            return Err(Error::HeldBack { reasons });
+        }
+    }
+    let mut contested = inv.claims.conflicts.clone();
+    for c in &mut contested {
+        c.file = file_names.of(&c.file);
+    }
+    let unclaimed: Vec<String> = inv.claims.unclaimed.iter().map(|f| file_names.of(f)).collect();
+    if !contested.is_empty() {
+        lake::write_parquet(&mut lake::load_files_frame(&contested)?, &lake::contested(&lake))?;
+    }
+    let mut files: Vec<FileReport> = partners
+        .entries
+        .values()
+        .flat_map(|p| p.files.iter().cloned())
+        .collect();
+    files.append(&mut contested);
+    checkpoint(&opts, FaultPoint::Lake);
+
+    let linkage = clock.stage(
+        "link",
+        || stages::link(run, &lake, &restricted_building),
+        |r| r.as_ref().map(|s| s.records as u64).unwrap_or(0),
+    )?;
+    stages::log_linkage(&linkage);
+
+    let metrics = clock.stage(
+        "warehouse",
+        || stages::warehouse(run, &building, &lake_tables),
+        |r| r.as_ref().map(|m| m.indicator_rows as u64).unwrap_or(0),
+    )?;
+    checkpoint(&opts, FaultPoint::Warehouse);
+
+    clock.stage(
+        "report",
+        || stages::reports(run, &building, &files),
+        |r| r.as_ref().map(|n| *n as u64).unwrap_or(0),
+    )?;
+    checkpoint(&opts, FaultPoint::Report);
+
+    let totals = Totals::of(&files);
+    let current = layout.current_snapshot();
+    let reports = current.reports();
+    let mut summary = RunSummary {
+        run_id: run_id.to_string(),
+        started_at: started.to_rfc3339(),
+        finished_at: Utc::now().to_rfc3339(),
+        tafteesh_version: env!("CARGO_PKG_VERSION").to_string(),
+        exit_code: 0,
+        warehouse: current.warehouse_db(),
+        report_html: reports.join(report::DASHBOARD),
+        report_csv: reports.join(report::CSV),
+        report_xlsx: reports.join(report::WORKBOOK),
+        codebook: reports.join(report::CODEBOOK),
+        quarantine: layout.restricted_latest().quarantine(),
+        snapshot: layout.snapshot(run_id).0,
+        rows_read: totals.rows_read,
+        duplicates_removed: totals.duplicates,
+        rows_quarantined: totals.quarantined,
+        field_warnings: totals.warnings,
+        files,
+        unclaimed_files: unclaimed.clone(),
+        table_rows: totals.table_rows,
+        models_built: metrics.models,
+        model_tests_passed: metrics.tests,
+        indicator_rows: metrics.indicator_rows,
+        cells_suppressed: metrics.suppressed,
+        recomputed_partners: partners.recomputed,
+        reused_partners: partners.reused,
+        ingest_times: partners.times,
+        stages: clock.stages,
+    };
+    summary.exit_code = summary.exit() as u8;
+
+    // The ledger as it will read once this run is published.
+    fill_entry(entry, &summary);
+    entry.status = RunStatus::Published;
+    entry.snapshot = Some(run_id.to_string());
+    entry.finished_at = Utc::now();
+
+    let inv = *inv;
+    let fingerprints = inv.fingerprints;
+    let manifest = Manifest {
+        run_id: run_id.to_string(),
+        tafteesh_version: env!("CARGO_PKG_VERSION").to_string(),
+        model_fingerprint: fingerprints.model.clone(),
+        config_fingerprint: fingerprints.config.clone(),
+        fingerprint: fingerprints.run.clone(),
+        inputs: inv
+            .inputs
+            .into_iter()
+            .map(|i| InputFile {
+                path: file_names.of(&i.path),
+                ..i
+            })
+            .collect(),
+        partners: partners.entries,
+        unclaimed,
+    };
+    publish::publish(run, &building, &restricted_building, &summary, &manifest, entry)?;
+    summary.finished_at = Utc::now().to_rfc3339();
+    tracing::info!(run_id = %run_id, snapshot = %summary.snapshot.display(), "run published");
+    Ok(summary)
+}

@@ -1,0 +1,141 @@
+//! A run's plan, made before anything is read: which inbox files each
+//! partner claims, their fingerprints against the current snapshot's
+//! manifest, and so whether anything changed. Nothing changed means a no-op
+//! that only adds a ledger line; otherwise the [`Inventory`] is what the
+//! build starts from.
+
+use chrono::{Datelike, NaiveDate, Utc};
+
+use super::ledger::{self, LedgerEntry, RunStatus};
+use super::manifest::{self, Fingerprints, InputFile, Manifest};
+use super::names::PublishedNames;
+use super::{Run, UnchangedRun, snapshots};
+use crate::error::{Exit, Result};
+use crate::ingest::{self, Claims};
+use crate::layout::{SnapshotDir, created_at};
+
+/// What a run found in the inbox, and what it may reuse.
+pub struct Inventory<'p> {
+    pub claims: Claims<'p>,
+    pub inputs: Vec<InputFile>,
+    pub fingerprints: Fingerprints,
+    /// The current snapshot's manifest: what this run must not publish
+    /// markedly less than.
+    pub published: Option<Manifest>,
+    /// Whether the current snapshot's partners may be carried over (its
+    /// restricted area is its own, and the run is not forced).
+    pub may_carry: bool,
+}
+
+impl Inventory<'_> {
+    /// The manifest whose partners may be carried over, if any.
+    pub fn carry_from(&self) -> Option<&Manifest> {
+        self.published.as_ref().filter(|_| self.may_carry)
+    }
+}
+
+/// What the run will do.
+pub enum Decision<'p> {
+    Unchanged(UnchangedRun),
+    Build(Box<Inventory<'p>>),
+}
+
+/// Inventory the inbox, and decide whether there is anything to build.
+pub fn inventory<'p>(run: &Run<'p>, entry: &mut LedgerEntry) -> Result<Decision<'p>> {
+    let Run {
+        plan,
+        opts,
+        pseudo,
+        layout,
+        run_id,
+        ..
+    } = *run;
+    let clock_start = std::time::Instant::now();
+    let restricted_latest = layout.restricted_latest();
+    let current = snapshots::current_id(layout);
+    let published = current
+        .as_deref()
+        .and_then(|id| Manifest::read(&layout.snapshot(id)))
+        .filter(|m| Some(m.run_id.as_str()) == current.as_deref());
+    let previous_exit = current.as_deref().and_then(|id| snapshot_exit(&layout.snapshot(id)));
+    // The restricted area belongs to the current snapshot only if the same run wrote both.
+    let restricted_id = std::fs::read_to_string(restricted_latest.run_id_marker()).ok();
+    let previous = published
+        .clone()
+        .filter(|m| restricted_id.as_deref() == Some(m.run_id.as_str()));
+
+    let inbox = crate::inbox::list(&plan.inbox)?;
+    let claims = ingest::claim(plan, &inbox);
+    let mut inputs = manifest::scan_inputs(&plan.inbox, &inbox.files, previous.as_ref())?;
+    for i in &mut inputs {
+        i.partner_id = claims
+            .by_partner
+            .iter()
+            .find(|(_, cs)| cs.iter().any(|c| c.file == i.path))
+            .map(|(p, _)| p.clone());
+    }
+    let fps = manifest::fingerprints(plan, &pseudo.fingerprint(), &claims, &inputs)?;
+    entry.config_fingerprint = Some(fps.config.clone());
+    entry.inputs_fingerprint = Some(fps.run.clone());
+    // The names the last run published files under, until this run decides.
+    let names = PublishedNames::new(crate::restricted::renamed_files(&restricted_latest), pseudo);
+    entry.inputs = names.inputs(&inputs);
+
+    if let (false, Some(prev), Some(exit)) = (opts.force, &previous, previous_exit)
+        && prev.fingerprint == fps.run
+        && prev.holds_on(opts.today())
+        && same_quarter(&prev.run_id, opts.today())
+    {
+        let seconds = clock_start.elapsed().as_secs_f64();
+        entry.status = RunStatus::Unchanged;
+        entry.exit_code = exit as u8;
+        entry.snapshot = Some(prev.run_id.clone());
+        entry.finished_at = Utc::now();
+        ledger::append(layout, entry)?;
+        tracing::info!(run_id = %run_id, snapshot = %prev.run_id, seconds = format!("{seconds:.3}"), "nothing changed since the current snapshot; nothing rebuilt");
+        return Ok(Decision::Unchanged(UnchangedRun {
+            run_id: run_id.to_string(),
+            snapshot: prev.run_id.clone(),
+            exit,
+            seconds,
+        }));
+    }
+    let may_carry = !opts.force && previous.is_some();
+    Ok(Decision::Build(Box::new(Inventory {
+        claims,
+        inputs,
+        fingerprints: fps,
+        published,
+        may_carry,
+    })))
+}
+
+/// The exit code recorded in a snapshot's `run.json`.
+fn snapshot_exit(dir: &SnapshotDir) -> Option<Exit> {
+    let bytes = std::fs::read(dir.run_json()).ok()?;
+    let v: serde_json::Value = serde_json::from_slice(&bytes).ok()?;
+    Exit::from_code(u8::try_from(v.get("exit_code")?.as_u64()?).ok()?)
+}
+
+/// Whether the snapshot `id` was built in the same quarter as `today`.
+/// Financial-year quarters are calendar quarters (April-June is Q1), and
+/// the indicators' current period ends at the run's date: a new quarter
+/// brings a new period to measure even when no export changed.
+fn same_quarter(id: &str, today: NaiveDate) -> bool {
+    let quarter = |d: NaiveDate| (d.year(), (d.month() - 1) / 3);
+    created_at(id).is_some_and(|t| quarter(t.date_naive()) == quarter(today))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_new_quarter_is_a_change() {
+        let d = |s: &str| NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap();
+        assert!(same_quarter("20240401T010000000Z", d("2024-06-30")));
+        assert!(!same_quarter("20240630T230000000Z", d("2024-07-01")));
+        assert!(!same_quarter("20240101T000000000Z", d("2025-01-01")));
+        assert!(!same_quarter("not-a-run-id", d("2024-06-30")));
+    }
+}

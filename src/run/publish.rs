@@ -1,0 +1,102 @@
+//! The publish protocol, in one place. A snapshot is built in a hidden
+//! folder (`snapshots/.building-<id>`, see [`crate::layout`]); when it is
+//! whole its files are flushed to disk, it is renamed into place, and the
+//! `current` link is switched to it in one atomic rename. Only then are its
+//! figures added to the history, its restricted area swapped in and its
+//! ledger line appended; a run killed between any two of these steps is
+//! finished or undone by the next ([`super::recover`]). Old snapshots are
+//! pruned last.
+
+use std::path::Path;
+
+use super::ledger::{self, LedgerEntry};
+use super::manifest::Manifest;
+use super::summary::RunSummary;
+use super::{FaultPoint, Run, checkpoint, snapshots};
+use crate::error::{Error, Result};
+use crate::layout::{Layout, RestrictedDir, SnapshotDir};
+use crate::warehouse;
+
+/// Publish the built snapshot: `entry` is the run's ledger line as it
+/// reads once published.
+pub fn publish(
+    run: &Run<'_>,
+    building: &SnapshotDir,
+    restricted: &RestrictedDir,
+    summary: &RunSummary,
+    manifest: &Manifest,
+    entry: &LedgerEntry,
+) -> Result<()> {
+    let Run {
+        plan,
+        opts,
+        layout,
+        run_id,
+        ..
+    } = *run;
+    // The ledger as it will read once this run is published, in the warehouse too.
+    let mut history = ledger::read(layout)?;
+    history.push(entry.clone());
+    {
+        let conn = warehouse::open(&building.warehouse_db())?;
+        ledger::load_into(&conn, &history, &building.ledger_scratch())?;
+        conn.execute_batch("checkpoint")
+            .map_err(Error::warehouse("checkpoint"))?;
+    }
+    manifest.write(building)?;
+    write_json(&building.run_json(), summary)?;
+    write_json(&building.ledger_entry(), entry)?;
+    let marker = restricted.run_id_marker();
+    std::fs::write(&marker, run_id).map_err(Error::io(&marker))?;
+    crate::restricted::restrict_tree(restricted.path())?;
+    sync_tree(building.path())?;
+
+    checkpoint(&opts, FaultPoint::Manifest);
+    let final_dir = layout.snapshot(run_id);
+    std::fs::rename(building.path(), final_dir.path()).map_err(Error::io(final_dir.path()))?;
+    checkpoint(&opts, FaultPoint::SnapshotRenamed);
+    snapshots::make_current(layout, run_id)?;
+    checkpoint(&opts, FaultPoint::CurrentSwitched);
+    warehouse::history::record(layout, run_id)?;
+    swap_restricted(layout, restricted)?;
+    ledger::append(layout, entry)?;
+    snapshots::prune(layout, plan.retention, opts.now)?;
+    Ok(())
+}
+
+fn write_json(path: &Path, value: &impl serde::Serialize) -> Result<()> {
+    let json = serde_json::to_vec_pretty(value).map_err(|e| Error::Internal(e.to_string()))?;
+    std::fs::write(path, json).map_err(Error::io(path))
+}
+
+/// Flush every file of a finished snapshot to disk before it is published,
+/// so a power cut after the switch cannot leave `current` naming files the
+/// disk never received.
+fn sync_tree(dir: &Path) -> Result<()> {
+    for e in std::fs::read_dir(dir).map_err(Error::io(dir))? {
+        let path = e.map_err(Error::io(dir))?.path();
+        if path.is_dir() {
+            sync_tree(&path)?;
+        } else {
+            std::fs::File::open(&path)
+                .and_then(|f| f.sync_all())
+                .map_err(Error::io(&path))?;
+        }
+    }
+    Ok(())
+}
+
+/// Make `src` the restricted area of the current snapshot, replacing the
+/// previous one (the restricted area keeps one copy only, to keep as little
+/// plaintext as possible).
+pub fn swap_restricted(layout: &Layout, src: &RestrictedDir) -> Result<()> {
+    let (src, dest, old) = (src.path(), layout.restricted_latest().0, layout.restricted_old());
+    let dest = dest.as_path();
+    let _ = std::fs::remove_dir_all(&old);
+    if dest.exists() {
+        std::fs::rename(dest, &old).map_err(Error::io(dest))?;
+    }
+    std::fs::rename(src, dest).map_err(Error::io(dest))?;
+    let _ = std::fs::remove_dir_all(&old);
+    Ok(())
+}

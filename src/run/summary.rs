@@ -1,0 +1,148 @@
+//! What a run did: the summary printed at the end and saved as `run.json`
+//! in its snapshot, the totals over its file reports, and its ledger line's
+//! counts.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use serde::Serialize;
+
+use super::ledger::{LedgerCount, LedgerEntry};
+use crate::error::Exit;
+use crate::ingest::{self, FileReport};
+use crate::metrics::StageMetric;
+
+/// What a run did, printed at the end and saved as `run.json` in the snapshot.
+#[derive(Debug, Clone, Serialize)]
+pub struct RunSummary {
+    pub run_id: String,
+    pub started_at: String,
+    pub finished_at: String,
+    pub tafteesh_version: String,
+    /// The exit code the run deserved (see [`RunSummary::exit`]).
+    pub exit_code: u8,
+    pub snapshot: PathBuf,
+    pub warehouse: PathBuf,
+    pub report_html: PathBuf,
+    pub report_csv: PathBuf,
+    pub report_xlsx: PathBuf,
+    pub codebook: PathBuf,
+    pub quarantine: PathBuf,
+    pub files: Vec<FileReport>,
+    pub unclaimed_files: Vec<String>,
+    pub rows_read: usize,
+    pub duplicates_removed: usize,
+    pub rows_quarantined: usize,
+    pub field_warnings: usize,
+    /// Canonical table -> rows in the lake.
+    pub table_rows: BTreeMap<String, usize>,
+    pub models_built: usize,
+    pub model_tests_passed: usize,
+    pub indicator_rows: usize,
+    /// Indicator figures hidden by small-cell suppression (primary, secondary).
+    pub cells_suppressed: crate::suppress::Counts,
+    /// Partners cleaned again, and partners carried over from the previous snapshot.
+    pub recomputed_partners: Vec<String>,
+    pub reused_partners: Vec<String>,
+    /// Within extract+stage+clean: seconds reading files and seconds cleaning them.
+    pub ingest_times: ingest::IngestTimes,
+    pub stages: Vec<StageMetric>,
+}
+
+impl RunSummary {
+    /// The exit code this run deserves.
+    pub fn exit(&self) -> Exit {
+        if self.files.iter().any(|f| f.error.is_some()) {
+            Exit::Partial
+        } else if self.rows_quarantined > 0 || self.field_warnings > 0 || !self.unclaimed_files.is_empty() {
+            Exit::DataQualityWarnings
+        } else {
+            Exit::Success
+        }
+    }
+
+    /// Distinct input files (a workbook read for two sheets counts once) that could not be used.
+    pub fn files_failed(&self) -> usize {
+        distinct_files(&self.files, true)
+    }
+
+    /// Distinct input files that were used.
+    pub fn files_read(&self) -> usize {
+        distinct_files(&self.files, false)
+    }
+}
+
+pub fn distinct_files(files: &[FileReport], failed: bool) -> usize {
+    let mut names: Vec<&str> = files
+        .iter()
+        .filter(|f| f.error.is_some() == failed)
+        .map(|f| f.file.as_str())
+        .collect();
+    names.sort_unstable();
+    names.dedup();
+    names.len()
+}
+
+/// Counts over every file report of a run.
+pub struct Totals {
+    pub rows_read: usize,
+    pub duplicates: usize,
+    pub quarantined: usize,
+    pub warnings: usize,
+    /// Canonical table -> rows kept in the lake.
+    pub table_rows: BTreeMap<String, usize>,
+}
+
+impl Totals {
+    pub fn of(files: &[FileReport]) -> Totals {
+        let mut table_rows = BTreeMap::new();
+        for t in files.iter().flat_map(|f| &f.tables) {
+            *table_rows.entry(t.table.clone()).or_insert(0) += t.kept;
+        }
+        Totals {
+            rows_read: files.iter().map(|f| f.rows_read).sum(),
+            duplicates: files.iter().map(|f| f.duplicates).sum(),
+            quarantined: files.iter().flat_map(|f| &f.tables).map(|t| t.quarantined).sum(),
+            warnings: files.iter().flat_map(|f| &f.tables).map(|t| t.warnings).sum(),
+            table_rows,
+        }
+    }
+}
+
+/// Copy the run's counts into its ledger line.
+pub fn fill_entry(entry: &mut LedgerEntry, s: &RunSummary) {
+    entry.exit_code = s.exit_code;
+    entry.rows_read = s.rows_read;
+    entry.rows_kept = s.table_rows.values().sum();
+    entry.rows_quarantined = s.rows_quarantined;
+    entry.duplicates_removed = s.duplicates_removed;
+    entry.stages = s.stages.clone();
+    entry.recomputed = s.recomputed_partners.clone();
+    entry.reused = s.reused_partners.clone();
+    let mut counts: BTreeMap<(String, String), LedgerCount> = BTreeMap::new();
+    for f in &s.files {
+        for t in &f.tables {
+            let c = counts
+                .entry((f.partner_id.clone(), t.table.clone()))
+                .or_insert_with(|| LedgerCount {
+                    partner_id: f.partner_id.clone(),
+                    table_name: t.table.clone(),
+                    files: 0,
+                    rows_read: 0,
+                    duplicates: 0,
+                    quarantined: 0,
+                    kept: 0,
+                    warnings: 0,
+                    clean_records: 0,
+                });
+            c.files += 1;
+            c.rows_read += t.rows_read;
+            c.duplicates += t.duplicates;
+            c.quarantined += t.quarantined;
+            c.kept += t.kept;
+            c.warnings += t.warnings;
+            c.clean_records += t.clean_records;
+        }
+    }
+    entry.counts = counts.into_values().collect();
+}

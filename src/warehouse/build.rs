@@ -1,0 +1,224 @@
+//! Building the warehouse file: the lake's Parquet loaded as `raw_*`
+//! tables, the macros, every model in order (indicators gathered into
+//! `indicator_values`), the naive partner sums beside the consortium
+//! figures, small-cell suppression, the indicator catalogue and the history.
+
+use std::path::Path;
+
+use chrono::NaiveDate;
+use duckdb::Connection;
+use serde::Serialize;
+
+use super::catalogue::{IndicatorMeta, Project};
+use super::{history, model_tests, open, sql_string};
+use crate::error::{Error, Result};
+
+/// The lake the warehouse loads: each table is a folder of Parquet files,
+/// one per partner, loaded as `raw_<table>`.
+pub struct LakeInput<'a> {
+    pub dir: &'a Path,
+    pub tables: Vec<String>,
+    /// (partner_id, name) from the pipeline configs, loaded as `raw_partners`.
+    pub partners: Vec<(String, String)>,
+}
+
+/// What the build needs to know about its run.
+pub struct BuildOptions<'a> {
+    pub run_id: &'a str,
+    /// The date the figures are as of: the current period ends here.
+    pub as_of: NaiveDate,
+    /// Small-cell suppression threshold (config `suppression.k`).
+    pub suppression_k: u32,
+    /// Folder of earlier runs' indicator values (`output/history/indicator_values`).
+    pub history: &'a Path,
+    /// Where this run's indicator values are written, for the history
+    /// folder once the run is published.
+    pub history_file: &'a Path,
+}
+
+/// What the build did.
+#[derive(Debug, Clone, Serialize)]
+pub struct BuildMetrics {
+    pub models: usize,
+    pub tests: usize,
+    pub indicator_rows: usize,
+    pub suppressed: crate::suppress::Counts,
+}
+
+/// Build the warehouse file at `path` (which must not exist) from the lake.
+pub fn build(path: &Path, lake: &LakeInput<'_>, project: &Project, opts: &BuildOptions<'_>) -> Result<BuildMetrics> {
+    let run_id = opts.run_id;
+    let conn = open(path)?;
+    conn.execute_batch(&format!(
+        "set variable as_of = date '{}'",
+        opts.as_of.format("%Y-%m-%d")
+    ))
+    .map_err(Error::warehouse("setting the as-of date"))?;
+    conn.execute_batch("create table raw_partners (partner_id varchar primary key, partner_name varchar not null)")
+        .map_err(Error::warehouse("creating raw_partners"))?;
+    {
+        let mut stmt = conn
+            .prepare("insert into raw_partners values (?, ?)")
+            .map_err(Error::warehouse("loading raw_partners"))?;
+        for (id, name) in &lake.partners {
+            stmt.execute([id, name])
+                .map_err(Error::warehouse("loading raw_partners"))?;
+        }
+    }
+    for name in &lake.tables {
+        let glob = lake.dir.join(name).join("*.parquet");
+        let sql = format!(
+            "create table raw_{name} as select * from read_parquet({})",
+            sql_string(&glob.to_string_lossy())
+        );
+        conn.execute_batch(&sql)
+            .map_err(Error::warehouse(format!("loading raw_{name}")))?;
+    }
+    if !project.macros.trim().is_empty() {
+        conn.execute_batch(&project.macros)
+            .map_err(Error::warehouse("sql/macros.sql"))?;
+    }
+    let mut tests = 0;
+    conn.execute_batch(
+        "create table indicator_values (
+            indicator_id varchar not null, period varchar not null,
+            dimension varchar not null, dimension_value varchar not null,
+            numerator double, denominator double, value double,
+            ci_low double, ci_high double, cell_size double,
+            suppressed boolean not null default false, suppression_reason varchar,
+            naive_numerator double, naive_denominator double, naive_value double, naive_cell_size double,
+            naive_suppressed boolean not null default false, naive_suppression_reason varchar,
+            unit varchar not null, run_id varchar not null)",
+    )
+    .map_err(Error::warehouse("creating indicator_values"))?;
+    for m in &project.models {
+        let ctx = format!("model sql/{}/{}.sql", m.layer, m.name);
+        if let Some(ind) = &m.indicator {
+            let sql = format!(
+                "insert into indicator_values by name
+                 select {id} as indicator_id, period, dimension, dimension_value, numerator, denominator, value,
+                        {ci}, cell_size, {unit} as unit, {run} as run_id
+                 from ({body})",
+                // A rate's 95% Wilson interval; counts and sums have none.
+                ci = if ind.unit == "%" {
+                    "wilson_low(numerator, denominator) as ci_low, wilson_high(numerator, denominator) as ci_high"
+                } else {
+                    "null as ci_low, null as ci_high"
+                },
+                id = sql_string(&ind.id),
+                unit = sql_string(&ind.unit),
+                run = sql_string(run_id),
+                body = m.sql.trim().trim_end_matches(';')
+            );
+            conn.execute_batch(&sql).map_err(Error::warehouse(ctx.clone()))?;
+            check_dimensions(&conn, ind, &ctx)?;
+        } else {
+            let sql = format!("create table {} as {}", m.name, m.sql.trim().trim_end_matches(';'));
+            conn.execute_batch(&sql).map_err(Error::warehouse(ctx))?;
+            if let Some(meta) = &m.meta {
+                tests += model_tests::run(&conn, &m.name, &meta.tests)?;
+            }
+        }
+        tracing::debug!(model = %m.name, layer = m.layer, "model built");
+    }
+    // Beside each consortium figure (linked entities, each counted once):
+    // the naive sum over partners, so the double counting removed shows.
+    conn.execute_batch(
+        "update indicator_values c
+         set naive_numerator = s.n,
+             naive_denominator = s.d,
+             naive_value = case
+                 when c.unit = '%' then 100.0 * s.n / nullif(s.d, 0)
+                 when c.unit in ('count', 'INR') then s.n
+             end,
+             naive_cell_size = s.size
+         from (
+             select indicator_id, period, sum(numerator) as n, sum(denominator) as d, sum(cell_size) as size
+             from indicator_values where dimension = 'partner' and unit <> 'days' group by all
+         ) s
+         where c.dimension = 'consortium' and c.indicator_id = s.indicator_id and c.period = s.period",
+    )
+    .map_err(Error::warehouse("summing partners beside the consortium figures"))?;
+    let suppressed = crate::suppress::apply(&conn, opts.suppression_k)?;
+    write_indicator_catalog(&conn, project)?;
+    history::load(&conn, opts)?;
+    history::export_run(&conn, run_id, opts.history_file)?;
+    let indicator_rows: usize = conn
+        .query_row("select count(*) from indicator_values", [], |r| r.get::<_, i64>(0))
+        .map_err(Error::warehouse("counting indicator_values"))? as usize;
+    conn.execute_batch("checkpoint")
+        .map_err(Error::warehouse("checkpoint"))?;
+    Ok(BuildMetrics {
+        models: project.models.len(),
+        tests,
+        indicator_rows,
+        suppressed,
+    })
+}
+
+/// An indicator may only produce the breakdowns its metadata declares, so
+/// the codebook and the reports never promise one that is not there.
+fn check_dimensions(conn: &Connection, ind: &IndicatorMeta, ctx: &str) -> Result<()> {
+    let mut stmt = conn
+        .prepare("select distinct dimension from indicator_values where indicator_id = ? order by 1")
+        .map_err(Error::warehouse(ctx.to_string()))?;
+    let found: Vec<String> = stmt
+        .query_map([&ind.id], |r| r.get(0))
+        .and_then(|rows| rows.collect())
+        .map_err(Error::warehouse(ctx.to_string()))?;
+    let undeclared: Vec<&String> = found
+        .iter()
+        .filter(|d| *d != "consortium" && !ind.dimensions.contains(d))
+        .collect();
+    if undeclared.is_empty() {
+        Ok(())
+    } else {
+        Err(Error::Config {
+            path: format!("sql/indicators/{}.toml", ind.id).into(),
+            problems: vec![format!(
+                "the indicator produces breakdowns its `dimensions` does not declare: {undeclared:?}"
+            )],
+        })
+    }
+}
+
+fn write_indicator_catalog(conn: &Connection, project: &Project) -> Result<()> {
+    conn.execute_batch(
+        "create table indicators (indicator_id varchar primary key, theme varchar, report_order integer,
+         title varchar, definition varchar,
+         numerator varchar, denominator varchar, unit varchar, better varchar, source varchar, period_by varchar,
+         dimensions varchar[]);
+         create table indicator_targets (indicator_id varchar, period varchar, target double,
+         primary key (indicator_id, period))",
+    )
+    .map_err(Error::warehouse("creating indicators"))?;
+    let mut stmt = conn
+        .prepare("insert into indicators values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, string_split(?, ','))")
+        .map_err(Error::warehouse("preparing indicators"))?;
+    let mut targets = conn
+        .prepare("insert into indicator_targets values (?, ?, ?)")
+        .map_err(Error::warehouse("preparing indicator_targets"))?;
+    for i in project.indicators() {
+        stmt.execute(duckdb::params![
+            i.id,
+            i.theme,
+            i.order,
+            i.title,
+            i.definition,
+            i.numerator,
+            i.denominator,
+            i.unit,
+            i.better,
+            i.source,
+            i.period_by,
+            i.dimensions.join(",")
+        ])
+        .map_err(Error::warehouse("writing indicators"))?;
+        for (period, target) in &i.targets {
+            targets
+                .execute(duckdb::params![i.id, period, target])
+                .map_err(Error::warehouse("writing indicator_targets"))?;
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,233 @@
+//! The SQL catalogue: every model of `sql/` (compiled in) with the
+//! metadata beside it, in the order they must run. Loaded once, before a
+//! run reads anything, so a broken model or metadata file stops the run at
+//! start-up naming the file.
+
+use std::collections::{BTreeMap, HashSet};
+
+use serde::{Deserialize, Serialize};
+
+use crate::config::SQL_DIR;
+use crate::error::{Error, Result};
+
+/// The layers, in the order they run.
+pub const LAYERS: [&str; 4] = ["staging", "intermediate", "marts", "indicators"];
+
+/// Tests declared beside a model.
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ModelTests {
+    #[serde(default)]
+    pub unique: Vec<String>,
+    #[serde(default)]
+    pub not_null: Vec<String>,
+    /// Column -> allowed values.
+    #[serde(default)]
+    pub accepted_values: BTreeMap<String, Vec<String>>,
+}
+
+/// Metadata of a staging, intermediate or mart model.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ModelMeta {
+    pub description: String,
+    pub grain: String,
+    #[serde(default)]
+    pub tests: ModelTests,
+}
+
+/// Metadata of an indicator.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct IndicatorMeta {
+    pub id: String,
+    /// The reports group indicators by theme ("Prosecution", "Compensation", ...)
+    pub theme: String,
+    /// and show them in this order.
+    pub order: u32,
+    pub title: String,
+    /// Plain-language definition.
+    pub definition: String,
+    pub numerator: String,
+    pub denominator: Option<String>,
+    /// "%", "INR", "count" or "days".
+    pub unit: String,
+    /// "higher" or "lower" is better.
+    pub better: String,
+    /// Where the formula comes from (NCRB, the programme).
+    pub source: String,
+    /// The date that places a record in a financial year.
+    pub period_by: String,
+    /// The breakdowns it can be shown by, besides the consortium total.
+    #[serde(default)]
+    pub dimensions: Vec<String>,
+    /// Targets the programme set, by period ("FY 2025-26" = 25.0).
+    #[serde(default)]
+    pub targets: BTreeMap<String, f64>,
+}
+
+/// One SQL model with its metadata.
+#[derive(Debug, Clone)]
+pub struct Model {
+    pub name: String,
+    pub layer: &'static str,
+    pub sql: String,
+    pub meta: Option<ModelMeta>,
+    pub indicator: Option<IndicatorMeta>,
+}
+
+/// All models, in the order they must run.
+#[derive(Debug)]
+pub struct Project {
+    pub macros: String,
+    pub models: Vec<Model>,
+}
+
+impl Project {
+    /// Load `sql/` (compiled in), check every model has its metadata, and
+    /// order the models by layer and dependency.
+    pub fn load() -> Result<Project> {
+        let mut problems = Vec::new();
+        let macros = SQL_DIR
+            .get_file("macros.sql")
+            .and_then(|f| f.contents_utf8())
+            .unwrap_or_default()
+            .to_string();
+        let mut models = Vec::new();
+        for layer in LAYERS {
+            let Some(dir) = SQL_DIR.get_dir(layer) else { continue };
+            let mut in_layer = Vec::new();
+            for f in dir.files().filter(|f| f.path().extension().is_some_and(|e| e == "sql")) {
+                let name = f.path().file_stem().unwrap_or_default().to_string_lossy().into_owned();
+                let meta_path = f.path().with_extension("toml");
+                let meta_text = SQL_DIR.get_file(&meta_path).and_then(|m| m.contents_utf8());
+                let mut model = Model {
+                    name: name.clone(),
+                    layer,
+                    sql: f.contents_utf8().unwrap_or_default().to_string(),
+                    meta: None,
+                    indicator: None,
+                };
+                match meta_text {
+                    None => problems.push(format!("sql/{}: no metadata file beside it", f.path().display())),
+                    Some(t) if layer == "indicators" => match toml::from_str::<IndicatorMeta>(t) {
+                        Ok(m) if m.id == name => model.indicator = Some(m),
+                        Ok(m) => problems.push(format!(
+                            "sql/{}: id `{}` differs from the file name",
+                            meta_path.display(),
+                            m.id
+                        )),
+                        Err(e) => problems.push(format!("sql/{}: {e}", meta_path.display())),
+                    },
+                    Some(t) => match toml::from_str::<ModelMeta>(t) {
+                        Ok(m) => model.meta = Some(m),
+                        Err(e) => problems.push(format!("sql/{}: {e}", meta_path.display())),
+                    },
+                }
+                in_layer.push(model);
+            }
+            in_layer.sort_by(|a, b| a.name.cmp(&b.name));
+            models.extend(order_by_dependency(in_layer, &mut problems));
+        }
+        if problems.is_empty() {
+            Ok(Project { macros, models })
+        } else {
+            Err(Error::Config {
+                path: "sql".into(),
+                problems,
+            })
+        }
+    }
+
+    /// The indicators, in the reports' order.
+    pub fn indicators(&self) -> impl Iterator<Item = &IndicatorMeta> {
+        let mut all: Vec<&IndicatorMeta> = self.models.iter().filter_map(|m| m.indicator.as_ref()).collect();
+        all.sort_by_key(|i| (i.order, i.id.as_str()));
+        all.into_iter()
+    }
+}
+
+/// Whether `sql` names `model` as a whole word.
+fn references(sql: &str, model: &str) -> bool {
+    sql.match_indices(model).any(|(i, _)| {
+        let before = sql[..i].chars().next_back();
+        let after = sql[i + model.len()..].chars().next();
+        let word = |c: Option<char>| c.is_some_and(|c| c.is_alphanumeric() || c == '_');
+        !word(before) && !word(after)
+    })
+}
+
+/// Topological order within a layer (models of earlier layers already ran).
+fn order_by_dependency(models: Vec<Model>, problems: &mut Vec<String>) -> Vec<Model> {
+    let names: Vec<String> = models.iter().map(|m| m.name.clone()).collect();
+    let mut done: HashSet<String> = HashSet::new();
+    let mut out = Vec::new();
+    let mut left = models;
+    while !left.is_empty() {
+        let (ready, waiting): (Vec<Model>, Vec<Model>) = left.into_iter().partition(|m| {
+            names
+                .iter()
+                .all(|n| n == &m.name || done.contains(n) || !references(&m.sql, n))
+        });
+        if ready.is_empty() {
+            problems.push(format!(
+                "models depend on each other in a cycle: {}",
+                waiting.iter().map(|m| m.name.as_str()).collect::<Vec<_>>().join(", ")
+            ));
+            return out;
+        }
+        done.extend(ready.iter().map(|m| m.name.clone()));
+        out.extend(ready);
+        left = waiting;
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use duckdb::Connection;
+
+    #[test]
+    fn the_sql_project_loads_and_orders() {
+        let p = Project::load().unwrap();
+        let pos = |n: &str| p.models.iter().position(|m| m.name == n).unwrap();
+        assert!(pos("stg_lake__cases") < pos("fct_cases"));
+        assert!(pos("fct_cases") < pos("conviction_rate"));
+        assert!(p.indicators().count() >= 7);
+    }
+
+    #[test]
+    fn wilson_intervals_match_published_values() {
+        let conn = Connection::open_in_memory().unwrap();
+        conn.execute_batch(&Project::load().unwrap().macros).unwrap();
+        let ci = |n: f64, d: f64| -> (Option<f64>, Option<f64>) {
+            conn.query_row("select wilson_low(?, ?), wilson_high(?, ?)", [n, d, n, d], |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })
+            .unwrap()
+        };
+        let close = |got: Option<f64>, want: f64| (got.unwrap() - want).abs() < 0.05;
+        // Newcombe (1998), the score method without continuity correction:
+        // 81/263 -> 25.53-36.62%; 15/148 -> 6.24-16.05%; 0/20 -> 0-16.11%;
+        // 1/29 -> 0.61-17.18%.
+        for (n, d, lo, hi) in [
+            (81.0, 263.0, 25.53, 36.62),
+            (15.0, 148.0, 6.24, 16.05),
+            (0.0, 20.0, 0.0, 16.11),
+            (1.0, 29.0, 0.61, 17.18),
+        ] {
+            let (l, h) = ci(n, d);
+            assert!(close(l, lo) && close(h, hi), "{n}/{d}: {l:?}-{h:?}");
+        }
+        let (l, h) = ci(20.0, 20.0);
+        assert!(close(l, 83.89) && close(h, 100.0), "{l:?}-{h:?}");
+        assert_eq!(ci(0.0, 0.0), (None, None));
+    }
+
+    #[test]
+    fn references_are_whole_words() {
+        assert!(references("select * from fct_cases c", "fct_cases"));
+        assert!(!references("select * from fct_cases_old", "fct_cases"));
+    }
+}

@@ -1,0 +1,43 @@
+//! The warehouse: an embedded DuckDB file built from the lake's Parquet, with
+//! the SQL models of `sql/` run in dependency order and their tests checked.
+//!
+//! Models are layered like dbt: `staging` (only these read the lake's raw
+//! tables), `intermediate`, `marts`, then `indicators`, whose rows are
+//! gathered into one `indicator_values` table. A model's dependencies are
+//! the other models its SQL names. Each model has a TOML file beside it with
+//! its description, grain and tests (unique, not null, accepted values).
+//!
+//! DuckDB never reaches for the network: extension autoinstall and autoload
+//! are off, so a nightly run behaves the same offline.
+
+//! [`catalogue`] loads `sql/` once (models, metadata, declared
+//! dependencies); [`build`] runs it into a DuckDB file; [`model_tests`]
+//! checks each model's declared tests; [`history`] keeps every published
+//! run's figures. The SQL logic tests of `sql/tests/` are their own test
+//! target (`cargo test --release --test sql`).
+
+pub mod build;
+pub mod catalogue;
+pub mod history;
+pub mod model_tests;
+
+use std::path::Path;
+
+use duckdb::Connection;
+
+use crate::error::{Error, Result};
+pub use build::{BuildMetrics, BuildOptions, LakeInput, build};
+pub use catalogue::{IndicatorMeta, Model, ModelMeta, ModelTests, Project};
+
+/// Open a DuckDB connection that never loads or installs extensions on its own.
+pub fn open(path: &Path) -> Result<Connection> {
+    let conn = Connection::open(path).map_err(Error::warehouse(format!("opening {}", path.display())))?;
+    conn.execute_batch("SET autoinstall_known_extensions = false; SET autoload_known_extensions = false;")
+        .map_err(Error::warehouse("turning extension autoloading off"))?;
+    Ok(conn)
+}
+
+/// A SQL string literal.
+pub fn sql_string(s: &str) -> String {
+    format!("'{}'", s.replace('\'', "''"))
+}
