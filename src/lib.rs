@@ -12,6 +12,7 @@
 //! Survivors' names, guardians' names, phones and villages never leave the
 //! restricted area in plaintext, and never appear in a log line or an error.
 
+pub mod accounting;
 pub mod clean;
 pub mod cli;
 pub mod config;
@@ -23,6 +24,7 @@ pub mod lake;
 pub mod layout;
 pub mod link;
 pub mod metrics;
+pub mod period;
 pub mod privacy;
 pub mod progress;
 pub mod report;

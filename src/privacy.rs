@@ -96,15 +96,12 @@ impl Pseudonymizer {
     }
 }
 
-/// Write a new random key, hex, to `path` with owner-only permissions.
-pub fn write_new_key(path: &Path) -> Result<()> {
+/// A new random key, hex (see [`crate::restricted::write_new_key`]).
+pub fn new_key_hex() -> String {
     use rand::RngCore;
     let mut key = [0u8; 32];
     rand::rng().fill_bytes(&mut key);
-    if let Some(parent) = path.parent() {
-        crate::restricted::restricted_dir(parent)?;
-    }
-    crate::restricted::write_owner_only(path, hex::encode(key).as_bytes())
+    hex::encode(key)
 }
 
 #[cfg(unix)]
@@ -281,7 +278,7 @@ mod tests {
         use std::os::unix::fs::PermissionsExt;
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("k");
-        write_new_key(&path).unwrap();
+        crate::restricted::write_new_key(&path).unwrap();
         assert!(Pseudonymizer::load(Some(&KeySource::File(path.clone()))).is_ok());
         std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
         let err = Pseudonymizer::load(Some(&KeySource::File(path)))

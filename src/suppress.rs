@@ -64,11 +64,6 @@ pub struct Counts {
     pub secondary: usize,
 }
 
-/// The financial year a quarter belongs to ("FY 2023-24 Q1" -> "FY 2023-24").
-fn year_of_quarter(period: &str) -> Option<&str> {
-    period.strip_suffix(|c: char| c.is_ascii_digit())?.strip_suffix(" Q")
-}
-
 /// Groups of (parts, total) whose parts add up to the total: each
 /// breakdown of a period against the consortium row (one group per
 /// breakdown: the districts are one partition, the sexes another), the
@@ -97,12 +92,7 @@ fn groups(cells: &[Cell]) -> Vec<(Vec<usize>, usize)> {
             parts.entry((t, &*c.dimension)).or_default().push(i);
         }
         // Across periods, within one row: quarters to their year, years to All time.
-        let whole = match year_of_quarter(&c.period) {
-            Some(year) => Some(year),
-            None if c.period.starts_with("FY ") => Some("All time"),
-            None => None,
-        };
-        if let Some(w) = whole {
+        if let Some(w) = crate::period::whole(&c.period) {
             parts
                 .entry(((&*c.indicator, w, &*c.dimension, &*c.value), "periods"))
                 .or_default()
@@ -358,8 +348,6 @@ mod tests {
         assert!(h.contains(&("FY 2022-23".into(), "a".into(), SECONDARY)), "{h:?}");
         assert!(h.contains(&("FY 2023-24 Q1".into(), "c".into(), PRIMARY)), "{h:?}");
         assert!(!h.iter().any(|(p, v, _)| p == "FY 2023-24" && v == "b"), "{h:?}");
-        assert_eq!(year_of_quarter("FY 2023-24 Q4"), Some("FY 2023-24"));
-        assert_eq!(year_of_quarter("FY 2023-24"), None);
     }
 
     #[test]

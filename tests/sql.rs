@@ -19,6 +19,7 @@ use std::process::ExitCode;
 
 use duckdb::Connection;
 use serde::Deserialize;
+use tafteesh::period::{Kind, kind};
 use tafteesh::warehouse::Project;
 
 /// A file of `sql/tests/`.
@@ -134,7 +135,7 @@ fn rows_of(project: &Project, t: &LogicTest, c: &LogicCase) -> Result<Vec<String
         .map_err(|e| e.to_string())?
         .collect::<Result<Vec<_>, _>>()
         .map_err(|e| e.to_string())?;
-    got.retain(|row| c.quarters || !row.split(',').next().unwrap_or_default().contains(" Q"));
+    got.retain(|row| c.quarters || kind(row.split(',').next().unwrap_or_default()) != Some(Kind::Quarter));
     got.sort();
     Ok(got)
 }

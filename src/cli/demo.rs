@@ -4,8 +4,7 @@ use std::path::{Path, PathBuf};
 
 use crate::config::{DEMO_PIPELINES_DIR, Plan};
 use crate::error::{Error, Exit, Result};
-use crate::privacy::write_new_key;
-use crate::restricted::restricted_dir;
+use crate::restricted::{restricted_dir, write_new_key};
 use crate::run::{self, RunOptions};
 
 /// Generate demo data from 8 fictional partners and run the whole job on it.

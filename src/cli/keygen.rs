@@ -26,7 +26,7 @@ pub fn run(args: Args) -> Result<Exit> {
             args.file.display()
         )));
     }
-    crate::privacy::write_new_key(&args.file)?;
+    crate::restricted::write_new_key(&args.file)?;
     println!("wrote a new key to {}", args.file.display());
     Ok(Exit::Success)
 }

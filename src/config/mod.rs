@@ -8,6 +8,7 @@
 //! definitions cannot drift apart. Partner pipelines live beside the
 //! operator's config, because adding a partner must never need a rebuild.
 
+pub mod linkage;
 pub mod pipeline;
 pub mod reference;
 pub mod schema;
@@ -248,7 +249,7 @@ pub struct Plan {
     pub publish: Publish,
     /// Record-linkage settings: `linkage.toml` beside tafteesh.toml when
     /// there is one, else the compiled-in `schemas/linkage/settings.toml`.
-    pub linkage: crate::link::Settings,
+    pub linkage: linkage::Settings,
     /// The operator's `linkage.toml`, when it exists.
     pub linkage_file: Option<PathBuf>,
 }
@@ -321,7 +322,7 @@ impl Plan {
         let linkage_path = base.join(LINKAGE_FILE);
         let (linkage, linkage_file) = if linkage_path.is_file() {
             let text = std::fs::read_to_string(&linkage_path).map_err(Error::io(&linkage_path))?;
-            let settings: crate::link::Settings = toml::from_str(&text).map_err(|e| Error::Config {
+            let settings: linkage::Settings = toml::from_str(&text).map_err(|e| Error::Config {
                 path: linkage_path.clone(),
                 problems: vec![e.to_string()],
             })?;

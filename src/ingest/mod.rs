@@ -4,22 +4,22 @@
 //! and gather kept rows into the lake's canonical tables.
 //!
 //! Which files each partner reads is [`claim`]'s to say; every row read is
-//! accounted for per file and table ([`accounting`]); a file's published
+//! accounted for per file and table ([`crate::accounting`]); a file's published
 //! name is decided as soon as it is read ([`file_names`]). The lake's
 //! data-quality tables are built by [`crate::lake::dq`], and everything
 //! with plaintext is written by [`crate::restricted`].
 
-pub mod accounting;
 pub mod claim;
 pub mod file_names;
 
 use std::collections::{BTreeMap, HashMap};
+use std::path::Path;
 
 use chrono::NaiveDate;
 use polars::prelude::*;
 use serde::{Deserialize, Serialize};
 
-pub use accounting::{FileReport, TableCount};
+pub use crate::accounting::{FileReport, TableCount};
 pub use claim::{Claim, Claims, claim, glob_matcher};
 use file_names::{FileNames, identifier_words};
 
@@ -29,7 +29,10 @@ use crate::config::Plan;
 use crate::config::pipeline::Pipeline;
 use crate::error::{Error, Result};
 use crate::extract::{self, RawTable};
-use crate::lake::dq::{IssueRows, PlaceRows, ScoreRows};
+use crate::lake::{
+    self,
+    dq::{IssueRows, PlaceRows, ScoreRows},
+};
 use crate::layout::RestrictedDir;
 use crate::privacy::Pseudonymizer;
 use crate::restricted::{PartnerArea, QuarantineRows};
@@ -50,6 +53,30 @@ pub struct PartnerOutput {
     /// Where the partner's parsed dates lie around the run's day.
     pub window: DateWindow,
     pub times: IngestTimes,
+}
+
+impl PartnerOutput {
+    /// Write one partner's lake parts: every canonical table, its data-quality
+    /// findings and its per-file accounting.
+    pub fn write(&mut self, dir: &Path) -> Result<()> {
+        let out = self;
+        for (name, df) in out.tables.iter_mut() {
+            lake::write_parquet(df, &lake::part(dir, name, &out.partner_id))?;
+        }
+        lake::write_parquet(&mut out.issues, &lake::part(dir, "dq_issues", &out.partner_id))?;
+        lake::write_parquet(&mut out.scores, &lake::part(dir, "dq_fields", &out.partner_id))?;
+        lake::write_parquet(
+            &mut out.unknown_places,
+            &lake::part(dir, "dq_unknown_places", &out.partner_id),
+        )?;
+        lake::write_parquet(
+            &mut lake::load_files_frame(&out.files)?,
+            &lake::part(dir, "load_files", &out.partner_id),
+        )?;
+        // The frames are written: free them before the next partner is read.
+        out.tables.clear();
+        Ok(())
+    }
 }
 
 /// Seconds spent reading files (decode and parse CSV or XLSX into cells)

@@ -15,8 +15,8 @@ use std::path::{Path, PathBuf};
 use chrono::NaiveDate;
 use polars::prelude::*;
 
+use crate::accounting::{FileReport, TableCount};
 use crate::error::{Error, Result};
-use crate::ingest::{FileReport, PartnerOutput, TableCount};
 
 /// The lake's tables besides the canonical ones (one per schema); each is a
 /// folder of Parquet files, one per partner.
@@ -145,27 +145,6 @@ pub fn partner_files(lake: &Path, table: &str) -> Result<Vec<(String, std::path:
             (partner, p)
         })
         .collect())
-}
-
-/// Write one partner's lake parts: every canonical table, its data-quality
-/// findings and its per-file accounting.
-pub fn write_partner(out: &mut PartnerOutput, lake: &Path) -> Result<()> {
-    for (name, df) in out.tables.iter_mut() {
-        write_parquet(df, &part(lake, name, &out.partner_id))?;
-    }
-    write_parquet(&mut out.issues, &part(lake, "dq_issues", &out.partner_id))?;
-    write_parquet(&mut out.scores, &part(lake, "dq_fields", &out.partner_id))?;
-    write_parquet(
-        &mut out.unknown_places,
-        &part(lake, "dq_unknown_places", &out.partner_id),
-    )?;
-    write_parquet(
-        &mut load_files_frame(&out.files)?,
-        &part(lake, "load_files", &out.partner_id),
-    )?;
-    // The frames are written: free them before the next partner is read.
-    out.tables.clear();
-    Ok(())
 }
 
 /// One row per file and table; a file that fed no table gets one row of zeros.

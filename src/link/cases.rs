@@ -33,10 +33,10 @@ use super::entities::{
     Bridge, EntitySummary, Grouped, PersonKeys, Row, Tracker, blocks, differ, one_per_group, pairs, person_of,
     read_table, write_bridge,
 };
-use crate::config::reference::place_key;
 use crate::error::Result;
 use crate::lake::{dates, strings};
 use crate::privacy::Pseudonymizer;
+use tafteesh_parsers::text::place_key;
 
 /// Per partner and case_ref: the case key, and the one person the case names.
 pub type CaseOf = HashMap<(String, String), (String, Option<String>)>;

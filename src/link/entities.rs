@@ -22,10 +22,9 @@ use std::path::Path;
 use polars::prelude::*;
 
 use super::union_find::{UnionFind, first_sharing_key};
-use crate::config::reference::place_key;
 use crate::error::{Error, Result};
 use crate::lake::{self, ints, read_columns, strings};
-use crate::privacy::Pseudonymizer;
+use tafteesh_parsers::text::place_key;
 
 /// A value known on both sides and different.
 pub(super) fn differ<T: PartialEq>(a: &Option<T>, b: &Option<T>) -> bool {
@@ -260,14 +259,6 @@ pub(super) fn one_per_group<'a>(
         .iter()
         .map(|g| seen.get(g).copied().flatten().map(String::as_str))
         .collect()
-}
-
-/// Link the lake's cases and claims, using the people survivor linkage
-/// found, and write `lake/link_cases/` and `lake/link_claims/`.
-pub fn run(lake: &Path, pseudo: &Pseudonymizer, people: &PersonKeys) -> Result<(EntitySummary, EntitySummary)> {
-    let (case_summary, case_of) = super::cases::link(lake, pseudo, people)?;
-    let claim_summary = super::claims::link(lake, pseudo, people, &case_of)?;
-    Ok((case_summary, claim_summary))
 }
 
 /// The person survivor linkage found for a partner's survivor_ref.

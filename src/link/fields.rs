@@ -6,10 +6,8 @@
 //! position. Making the fields configurable (issue #16) means turning
 //! these tables into settings.
 
-use chrono::Datelike;
-
-use super::model::Person;
 use super::names::NameKey;
+use super::person::Person;
 
 /// A pair's level on each comparison, in the order of [`COMPARISONS`]:
 /// 0 is the best level; `None` is "one side unknown", no evidence.
@@ -226,13 +224,6 @@ fn rescue_level(a: &Person, b: &Person) -> Option<u8> {
     }
 }
 
-impl Person {
-    /// Year of birth: from the date of birth, else from age at rescue.
-    pub fn birth_year(&self) -> Option<i32> {
-        self.dob.map(|d| d.year()).or(self.birth_year)
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -253,6 +244,8 @@ mod tests {
                 f.name
             );
         }
+        let names: Vec<&str> = BLOCK_FIELDS.iter().map(|f| f.name).collect();
+        assert_eq!(names, crate::config::linkage::BLOCK_FIELDS, "the settings' vocabulary");
         assert_eq!(COMPARISONS[NAME].name, "name");
         assert_eq!(COMPARISONS[PHONE].name, "phone");
         assert_eq!(COMPARISONS[BIRTH].name, "birth");

@@ -27,66 +27,17 @@ pub mod eval;
 pub mod fields;
 pub mod model;
 pub mod names;
+pub mod person;
 pub mod stage;
 pub mod union_find;
 
 use std::collections::HashMap;
 
-use serde::{Deserialize, Serialize};
-
+pub use crate::config::linkage::Settings;
 pub use blocking::{BlockingReport, Pair, block};
 pub use cluster::{Scored, cluster};
-use fields::{BIRTH, BLOCK_FIELDS, Levels, NAME, PHONE, block_field, compare, fixed_by};
+use fields::{BIRTH, Levels, NAME, PHONE, compare, fixed_by};
 use model::{Model, Person, name_frequencies};
-
-/// Linkage settings, declarative like splink's. The defaults are
-/// `schemas/linkage/settings.toml`.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Settings {
-    /// Each rule lists fields that must all be equal (and known) for a pair
-    /// to be compared; the pairs compared are the union over the rules.
-    /// Fields: name, guardian (consonant skeletons), phone, dob,
-    /// birth_year, district, block, village, rescue_date.
-    pub blocking: Vec<Vec<String>>,
-    /// A block larger than this is skipped (and counted): such a key is too
-    /// common to say anything, and would cost its size squared.
-    pub max_block: usize,
-    /// Pairs with a match probability at or above this are linked.
-    pub link_probability: f64,
-    /// Pairs compared and scored below this can never end in one cluster,
-    /// whatever chain of other links joins them.
-    pub cannot_link_probability: f64,
-    /// Random pairs compared to estimate u.
-    pub u_sample_pairs: usize,
-    pub em_iterations: usize,
-    /// The share of true matches the deterministic rules (same phone; same
-    /// name and date of birth) are assumed to find, for the prior.
-    pub deterministic_recall: f64,
-}
-
-impl Settings {
-    /// Problems with the settings; empty when they are usable.
-    pub fn problems(&self) -> Vec<String> {
-        let mut out = Vec::new();
-        for rule in &self.blocking {
-            if rule.is_empty() {
-                out.push("a blocking rule lists no field".to_string());
-            }
-            for f in rule.iter().filter(|f| block_field(f).is_none()) {
-                let names: Vec<&str> = BLOCK_FIELDS.iter().map(|f| f.name).collect();
-                out.push(format!("blocking field `{f}` is not one of: {}", names.join(", ")));
-            }
-        }
-        if !(0.0..1.0).contains(&self.cannot_link_probability)
-            || !(0.0..=1.0).contains(&self.link_probability)
-            || self.cannot_link_probability >= self.link_probability
-        {
-            out.push("probabilities must satisfy 0 <= cannot_link_probability < link_probability <= 1".into());
-        }
-        out
-    }
-}
 
 /// The result of linking a set of records.
 #[derive(Debug, Clone)]

@@ -7,28 +7,10 @@
 
 use std::collections::HashMap;
 
-use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
 use super::fields::{COMPARISONS, Levels, N, NAME, compare};
-use super::names::NameKey;
-
-/// One survivor record as linkage sees it. Names, phone and village are
-/// plaintext here, in memory only.
-#[derive(Debug, Clone, Default)]
-pub struct Person {
-    pub name: Option<NameKey>,
-    pub guardian: Option<NameKey>,
-    pub phone: Option<String>,
-    pub village: Option<String>,
-    pub dob: Option<NaiveDate>,
-    /// Year of birth from age at rescue, when there is no date of birth.
-    pub birth_year: Option<i32>,
-    pub district: Option<String>,
-    pub block: Option<String>,
-    /// Rescue or return: one event, which every partner that met her records.
-    pub rescue: Option<NaiveDate>,
-}
+pub use super::person::Person;
 
 /// The trained model: m and u per comparison and level, the prior, and
 /// term frequencies of exact names.

@@ -175,7 +175,9 @@ pub fn run(
     // model and identifiers first (at 1,000,000 people they are gigabytes).
     drop((linked, people, df, records));
     let person_of: super::entities::PersonKeys = ids.into_iter().zip(keys).collect();
-    let (cases, claims) = super::entities::run(lake, pseudo, &person_of)?;
+    // Cases, then claims (which read the linked cases).
+    let (cases, case_of) = super::cases::link(lake, pseudo, &person_of)?;
+    let claims = super::claims::link(lake, pseudo, &person_of, &case_of)?;
     Ok(LinkSummary {
         cases,
         claims,

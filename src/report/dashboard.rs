@@ -19,6 +19,7 @@ use tafteesh_parsers::amounts::indian_grouping;
 
 use super::{IndicatorRow, RunFacts, RunPoint, Scorecard, display, shown};
 use crate::error::{Error, Result};
+use crate::period::ALL_TIME;
 use crate::warehouse::IndicatorMeta;
 
 /// Everything the page is made from.
@@ -234,7 +235,7 @@ fn periods(mine: &[&IndicatorRow]) -> Vec<String> {
         .filter(|r| r.period_type != "quarter")
         .map(|r| r.period.clone())
         .collect();
-    periods.sort_by(|a, b| (b == "All time").cmp(&(a == "All time")).then(b.cmp(a)));
+    periods.sort_by(|a, b| (b == ALL_TIME).cmp(&(a == ALL_TIME)).then(b.cmp(a)));
     periods.dedup();
     periods
 }
@@ -355,7 +356,7 @@ pub fn bar_chart(points: &[Point], unit: &str, title: &str) -> String {
             r##"<text x="{:.1}" y="{:.1}" text-anchor="middle" font-size="10" fill="#1d2430">{}</text><text x="{:.1}" y="{:.1}" text-anchor="middle" font-size="10" fill="#5a6473">{}</text>"##,
             x + w / 2.0,
             H - BOTTOM + 14.0,
-            esc(&p.label.trim_start_matches("FY ").replace(" (to date)", "*")),
+            esc(&crate::period::short(&p.label).replace(" (to date)", "*")),
             x + w / 2.0,
             H - BOTTOM + 28.0,
             esc(&p.text)
@@ -429,7 +430,7 @@ pub fn write(inputs: &Inputs<'_>, path: &Path) -> Result<()> {
             .iter()
             .filter(|r| r.period_type == "year" && !r.is_running_year())
             .max_by(|a, b| a.period.cmp(&b.period))
-            .or_else(|| consortium.iter().find(|r| r.period == "All time"));
+            .or_else(|| consortium.iter().find(|r| r.period == ALL_TIME));
         if let Some(r) = latest {
             let (target, target_text) = target_status(meta, r);
             cards.push(Card {

@@ -73,6 +73,15 @@ pub fn write_owner_only(path: &Path, bytes: &[u8]) -> Result<()> {
     f.write_all(bytes).map_err(Error::io(path))
 }
 
+/// Write a new random pseudonymisation key, hex, to `path`, owner-only,
+/// in an owner-only folder.
+pub fn write_new_key(path: &Path) -> Result<()> {
+    if let Some(parent) = path.parent() {
+        restricted_dir(parent)?;
+    }
+    write_owner_only(path, crate::privacy::new_key_hex().as_bytes())
+}
+
 /// One partner's folders in a restricted area being built.
 pub struct PartnerArea {
     staged: PathBuf,

@@ -4,7 +4,7 @@
 //! that only adds a ledger line; otherwise the [`Inventory`] is what the
 //! build starts from.
 
-use chrono::{Datelike, NaiveDate, Utc};
+use chrono::{NaiveDate, Utc};
 
 use super::ledger::{self, LedgerEntry, RunStatus};
 use super::manifest::{self, Fingerprints, InputFile, Manifest};
@@ -13,6 +13,7 @@ use super::{Run, UnchangedRun, snapshots};
 use crate::error::{Exit, Result};
 use crate::ingest::{self, Claims};
 use crate::layout::{SnapshotDir, created_at};
+use crate::period::quarter_of;
 
 /// What a run found in the inbox, and what it may reuse.
 pub struct Inventory<'p> {
@@ -122,8 +123,7 @@ fn snapshot_exit(dir: &SnapshotDir) -> Option<Exit> {
 /// the indicators' current period ends at the run's date: a new quarter
 /// brings a new period to measure even when no export changed.
 fn same_quarter(id: &str, today: NaiveDate) -> bool {
-    let quarter = |d: NaiveDate| (d.year(), (d.month() - 1) / 3);
-    created_at(id).is_some_and(|t| quarter(t.date_naive()) == quarter(today))
+    created_at(id).is_some_and(|t| quarter_of(t.date_naive()) == quarter_of(today))
 }
 
 #[cfg(test)]

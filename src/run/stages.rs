@@ -91,7 +91,7 @@ pub fn partners(
             None => {
                 let cs = inv.claims.by_partner.get(pid).map(Vec::as_slice).unwrap_or(&[]);
                 let mut ingested = ingest::ingest_partner(plan, pipeline, cs, pseudo, opts.today(), restricted)?;
-                lake::write_partner(&mut ingested, lake)?;
+                ingested.write(lake)?;
                 out.times.read += ingested.times.read;
                 out.times.clean += ingested.times.clean;
                 out.times.clean_cpu += ingested.times.clean_cpu;

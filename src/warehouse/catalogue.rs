@@ -2,6 +2,18 @@
 //! metadata beside it, in the order they must run. Loaded once, before a
 //! run reads anything, so a broken model or metadata file stops the run at
 //! start-up naming the file.
+//!
+//! Dependencies are declared, like dbt's `ref()`: each model's TOML lists
+//! the models it reads in `depends_on`, and the run order is built from
+//! those lists alone. The catalogue checks the declarations against the
+//! SQL (a model named outside comments must be declared, a declared one
+//! must be named), so a forgotten or stale declaration stops the load
+//! rather than building a model before what it reads.
+//!
+//! Layers run in order: `staging` (only these read the lake's `raw_*`
+//! tables), `marts`, `indicators`. There is no intermediate layer yet: the
+//! `*_by_scope` marts are intermediate by nature, but renaming them to
+//! `int_*` would rename warehouse tables researchers query.
 
 use std::collections::{BTreeMap, HashSet};
 
@@ -11,7 +23,7 @@ use crate::config::SQL_DIR;
 use crate::error::{Error, Result};
 
 /// The layers, in the order they run.
-pub const LAYERS: [&str; 4] = ["staging", "intermediate", "marts", "indicators"];
+pub const LAYERS: [&str; 3] = ["staging", "marts", "indicators"];
 
 /// Tests declared beside a model.
 #[derive(Debug, Default, Clone, Deserialize)]
@@ -26,12 +38,15 @@ pub struct ModelTests {
     pub accepted_values: BTreeMap<String, Vec<String>>,
 }
 
-/// Metadata of a staging, intermediate or mart model.
+/// Metadata of a staging or mart model.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ModelMeta {
     pub description: String,
     pub grain: String,
+    /// The models it reads (dbt's `ref()`); empty for staging models,
+    /// which read only the lake.
+    pub depends_on: Vec<String>,
     #[serde(default)]
     pub tests: ModelTests,
 }
@@ -58,6 +73,9 @@ pub struct IndicatorMeta {
     pub source: String,
     /// The date that places a record in a financial year.
     pub period_by: String,
+    /// The models it reads (dbt's `ref()`).
+    #[serde(skip_serializing)]
+    pub depends_on: Vec<String>,
     /// The breakdowns it can be shown by, besides the consortium total.
     #[serde(default)]
     pub dimensions: Vec<String>,
@@ -74,6 +92,22 @@ pub struct Model {
     pub sql: String,
     pub meta: Option<ModelMeta>,
     pub indicator: Option<IndicatorMeta>,
+}
+
+impl Model {
+    /// The models it declares it reads.
+    pub fn depends_on(&self) -> &[String] {
+        match (&self.meta, &self.indicator) {
+            (Some(m), _) => &m.depends_on,
+            (_, Some(i)) => &i.depends_on,
+            _ => &[],
+        }
+    }
+
+    /// Where it lives, for messages.
+    fn path(&self) -> String {
+        format!("sql/{}/{}.toml", self.layer, self.name)
+    }
 }
 
 /// All models, in the order they must run.
@@ -127,8 +161,14 @@ impl Project {
                 in_layer.push(model);
             }
             in_layer.sort_by(|a, b| a.name.cmp(&b.name));
-            models.extend(order_by_dependency(in_layer, &mut problems));
+            models.extend(in_layer);
         }
+        check_declarations(&models, &mut problems);
+        let models = if problems.is_empty() {
+            order_by_dependency(models, &mut problems)
+        } else {
+            models
+        };
         if problems.is_empty() {
             Ok(Project { macros, models })
         } else {
@@ -147,38 +187,77 @@ impl Project {
     }
 }
 
-/// Whether `sql` names `model` as a whole word.
+/// Whether `sql` names `model` as a whole word outside `--` comments.
 fn references(sql: &str, model: &str) -> bool {
-    sql.match_indices(model).any(|(i, _)| {
-        let before = sql[..i].chars().next_back();
-        let after = sql[i + model.len()..].chars().next();
-        let word = |c: Option<char>| c.is_some_and(|c| c.is_alphanumeric() || c == '_');
-        !word(before) && !word(after)
+    sql.lines().map(|l| l.split("--").next().unwrap_or_default()).any(|l| {
+        l.match_indices(model).any(|(i, _)| {
+            let before = l[..i].chars().next_back();
+            let after = l[i + model.len()..].chars().next();
+            let word = |c: Option<char>| c.is_some_and(|c| c.is_alphanumeric() || c == '_');
+            !word(before) && !word(after)
+        })
     })
 }
 
-/// Topological order within a layer (models of earlier layers already ran).
+/// Every declared dependency is a model of the same or an earlier layer,
+/// and the SQL names exactly the models it declares.
+fn check_declarations(models: &[Model], problems: &mut Vec<String>) {
+    let layer_of = |name: &str| {
+        models
+            .iter()
+            .find(|m| m.name == name)
+            .and_then(|m| LAYERS.iter().position(|l| *l == m.layer))
+    };
+    for m in models {
+        let own = LAYERS.iter().position(|l| *l == m.layer);
+        for d in m.depends_on() {
+            match layer_of(d) {
+                None => problems.push(format!("{}: `depends_on` names `{d}`, which is no model", m.path())),
+                Some(l) if Some(l) > own => problems.push(format!(
+                    "{}: `depends_on` names `{d}`, a model of a later layer",
+                    m.path()
+                )),
+                Some(_) if !references(&m.sql, d) => problems.push(format!(
+                    "{}: `depends_on` names `{d}`, which its SQL does not read",
+                    m.path()
+                )),
+                Some(_) => {}
+            }
+        }
+        for other in models.iter().filter(|o| o.name != m.name) {
+            if references(&m.sql, &other.name) && !m.depends_on().contains(&other.name) {
+                problems.push(format!(
+                    "{}: its SQL reads `{}`; add it to `depends_on`",
+                    m.path(),
+                    other.name
+                ));
+            }
+        }
+    }
+}
+
+/// Layer by layer, each model after the models it declares (sorted by name
+/// where the declarations leave the order open).
 fn order_by_dependency(models: Vec<Model>, problems: &mut Vec<String>) -> Vec<Model> {
-    let names: Vec<String> = models.iter().map(|m| m.name.clone()).collect();
     let mut done: HashSet<String> = HashSet::new();
     let mut out = Vec::new();
-    let mut left = models;
-    while !left.is_empty() {
-        let (ready, waiting): (Vec<Model>, Vec<Model>) = left.into_iter().partition(|m| {
-            names
-                .iter()
-                .all(|n| n == &m.name || done.contains(n) || !references(&m.sql, n))
-        });
-        if ready.is_empty() {
-            problems.push(format!(
-                "models depend on each other in a cycle: {}",
-                waiting.iter().map(|m| m.name.as_str()).collect::<Vec<_>>().join(", ")
-            ));
-            return out;
+    for layer in LAYERS {
+        let mut left: Vec<Model> = models.iter().filter(|m| m.layer == layer).cloned().collect();
+        while !left.is_empty() {
+            let (ready, waiting): (Vec<Model>, Vec<Model>) = left
+                .into_iter()
+                .partition(|m| m.depends_on().iter().all(|d| done.contains(d)));
+            if ready.is_empty() {
+                problems.push(format!(
+                    "models depend on each other in a cycle: {}",
+                    waiting.iter().map(|m| m.name.as_str()).collect::<Vec<_>>().join(", ")
+                ));
+                return out;
+            }
+            done.extend(ready.iter().map(|m| m.name.clone()));
+            out.extend(ready);
+            left = waiting;
         }
-        done.extend(ready.iter().map(|m| m.name.clone()));
-        out.extend(ready);
-        left = waiting;
     }
     out
 }
@@ -226,8 +305,56 @@ mod tests {
     }
 
     #[test]
+    fn a_dependency_the_sql_reads_must_be_declared_and_a_declared_one_read() {
+        let model = |name: &str, layer: &'static str, sql: &str, deps: &[&str]| Model {
+            name: name.into(),
+            layer,
+            sql: sql.into(),
+            meta: Some(ModelMeta {
+                description: String::new(),
+                grain: String::new(),
+                depends_on: deps.iter().map(|d| d.to_string()).collect(),
+                tests: ModelTests::default(),
+            }),
+            indicator: None,
+        };
+        let check = |models: &[Model]| {
+            let mut problems = Vec::new();
+            check_declarations(models, &mut problems);
+            problems
+        };
+        let base = model("stg_a", "staging", "select 1", &[]);
+        assert!(check(&[base.clone(), model("fct_b", "marts", "from stg_a", &["stg_a"])]).is_empty());
+        let undeclared = check(&[base.clone(), model("fct_b", "marts", "from stg_a", &[])]);
+        assert!(undeclared[0].contains("add it to `depends_on`"), "{undeclared:?}");
+        let stale = check(&[
+            base.clone(),
+            model("fct_b", "marts", "-- once read stg_a\nselect 2", &["stg_a"]),
+        ]);
+        assert!(stale[0].contains("does not read"), "{stale:?}");
+        let upward = check(&[
+            model("stg_a", "staging", "from fct_b", &["fct_b"]),
+            model("fct_b", "marts", "select 1", &[]),
+        ]);
+        assert!(upward[0].contains("later layer"), "{upward:?}");
+        let cycle = {
+            let mut problems = Vec::new();
+            order_by_dependency(
+                vec![
+                    model("fct_a", "marts", "from fct_b", &["fct_b"]),
+                    model("fct_b", "marts", "from fct_a", &["fct_a"]),
+                ],
+                &mut problems,
+            );
+            problems
+        };
+        assert!(cycle[0].contains("cycle"), "{cycle:?}");
+    }
+
+    #[test]
     fn references_are_whole_words() {
         assert!(references("select * from fct_cases c", "fct_cases"));
         assert!(!references("select * from fct_cases_old", "fct_cases"));
+        assert!(!references("select 1 -- unlike fct_cases", "fct_cases"));
     }
 }

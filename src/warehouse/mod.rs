@@ -2,14 +2,14 @@
 //! the SQL models of `sql/` run in dependency order and their tests checked.
 //!
 //! Models are layered like dbt: `staging` (only these read the lake's raw
-//! tables), `intermediate`, `marts`, then `indicators`, whose rows are
-//! gathered into one `indicator_values` table. A model's dependencies are
-//! the other models its SQL names. Each model has a TOML file beside it with
-//! its description, grain and tests (unique, not null, accepted values).
+//! tables), `marts`, then `indicators`, whose rows are gathered into one
+//! `indicator_values` table. Each model has a TOML file beside it with its
+//! description, grain, declared dependencies (`depends_on`, dbt's `ref()`)
+//! and tests (unique, not null, accepted values).
 //!
 //! DuckDB never reaches for the network: extension autoinstall and autoload
 //! are off, so a nightly run behaves the same offline.
-
+//!
 //! [`catalogue`] loads `sql/` once (models, metadata, declared
 //! dependencies); [`build`] runs it into a DuckDB file; [`model_tests`]
 //! checks each model's declared tests; [`history`] keeps every published
