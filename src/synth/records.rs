@@ -1,0 +1,457 @@
+//! A partner's records: the rows of each of its sources (one per person,
+//! case or claim), every field written in the partner's style, with the
+//! truth of what the pipeline should make of each.
+
+use super::*;
+
+pub(super) struct Writer<'a> {
+    pub(super) style: &'static Style,
+    pub(super) model: &'a Model,
+    pub(super) places: &'a PlacesFile,
+    pub(super) world: &'a World,
+    pub(super) rng: ChaCha8Rng,
+}
+
+impl Writer<'_> {
+    /// The rows of one source: one per person (wide sheets), per case or per claim.
+    /// Returns headers, rows and each row's registration date (for cumulative exports).
+    pub(super) fn source_rows(
+        &mut self,
+        source: &Source,
+        held: &Held,
+        truth: &mut BTreeMap<&'static str, Vec<TruthRow>>,
+    ) -> (Vec<String>, Vec<Vec<Cell>>, Vec<NaiveDate>) {
+        let mut headers: Vec<String> = Vec::new();
+        for (table, feed) in &source.tables {
+            let schema = self.model.schema(table);
+            for c in &schema.columns {
+                if let Some(h) = feed.columns.get(&c.name)
+                    && !headers.contains(h)
+                {
+                    headers.push(h.clone());
+                }
+            }
+        }
+        headers.extend(self.style.extras.iter().map(|s| s.to_string()));
+        let feeds_survivors = source.tables.contains_key("survivors");
+        let feeds_cases = source.tables.contains_key("cases");
+        let w = self.world;
+        let held_cases: std::collections::HashSet<usize> = held.cases.iter().copied().collect();
+        // A header that carries any fed table's own id: blank only rarely, and then the row is unusable.
+        let key_headers: std::collections::HashSet<&String> = source
+            .tables
+            .iter()
+            .filter_map(|(t, f)| f.columns.get(&self.model.schema(t).key[1]))
+            .collect();
+        // Rows as (person, case, claim).
+        let units: Vec<(Option<&Person>, Option<&Case>, Option<&Claim>)> = if feeds_survivors {
+            held.people
+                .iter()
+                .map(|&p| {
+                    let person = &w.people[p];
+                    let case = person
+                        .cases
+                        .first()
+                        .map(|&c| &w.cases[c])
+                        .filter(|c| held_cases.contains(&c.id));
+                    let claim = case.and_then(|c| c.claim).map(|cl| &w.claims[cl]);
+                    (Some(person), case, claim)
+                })
+                .collect()
+        } else if feeds_cases {
+            held.cases
+                .iter()
+                .map(|&c| (Some(&w.people[w.cases[c].person]), Some(&w.cases[c]), None))
+                .collect()
+        } else {
+            held.claims
+                .iter()
+                .map(|&cl| {
+                    let case = &w.cases[w.claims[cl].case];
+                    (Some(&w.people[case.person]), Some(case), Some(&w.claims[cl]))
+                })
+                .collect()
+        };
+        let mut rows = Vec::new();
+        let mut dates = Vec::new();
+        for (i, (person, case, claim)) in units.into_iter().enumerate() {
+            let person = person.expect("every unit has a person");
+            let refs = Refs {
+                survivor: format!("{}{:05}", self.style.prefix, person.id + 1),
+                case: case.map(|c| format!("{}C{:05}", self.style.prefix, c.id + 1)),
+                claim: claim.map(|c| format!("{}V{:05}", self.style.prefix, c.id + 1)),
+            };
+            let mut by_header: HashMap<String, Written> = HashMap::new();
+            for (table, feed) in &source.tables {
+                let schema = self.model.schema(table);
+                let unit_present = match table.as_str() {
+                    "survivors" => true,
+                    "cases" => {
+                        case.is_some()
+                            && feed
+                                .constants
+                                .get("state")
+                                .is_none_or(|s| s == case.map(|c| c.state).unwrap_or(""))
+                    }
+                    _ => claim.is_some(),
+                };
+                if !unit_present {
+                    continue;
+                }
+                let mut t = TruthRow::default();
+                let key = &schema.key[1];
+                let mut corrupt = Vec::new();
+                for c in &schema.columns {
+                    if c.derived_from.is_some() || c.name == "partner_id" {
+                        continue;
+                    }
+                    let truth_value = true_value(table, &c.name, person, case, claim, &refs);
+                    let written = if let Some(h) = feed.columns.get(&c.name) {
+                        if let Some(prev) = by_header.get(h) {
+                            prev.clone()
+                        } else {
+                            let required_key = key_headers.contains(h);
+                            let wr = self.write(
+                                schema,
+                                &c.name,
+                                truth_value.clone(),
+                                feed.values.get(&c.name),
+                                required_key,
+                                h,
+                            );
+                            by_header.insert(h.clone(), wr.clone());
+                            wr
+                        }
+                    } else if let Some(k) = feed.constants.get(&c.name) {
+                        Written {
+                            cell: Cell::S(k.clone()),
+                            expected: Some(k.clone()),
+                            corrupt: false,
+                        }
+                    } else {
+                        Written {
+                            cell: Cell::S(String::new()),
+                            expected: None,
+                            corrupt: false,
+                        }
+                    };
+                    if written.corrupt {
+                        corrupt.push(c.name.clone());
+                    }
+                    if let (Some(V::Name { .. }), Cell::S(s)) = (&truth_value, &written.cell) {
+                        t.values.insert(format!("written_{}", c.name), s.clone());
+                    }
+                    if c.ty == ColumnType::Phone
+                        && let Cell::S(s) = &written.cell
+                    {
+                        t.values.insert("written_phone".into(), s.clone());
+                    }
+                    if c.ty == ColumnType::Address
+                        && let Cell::S(s) = &written.cell
+                    {
+                        t.values.insert("written_village".into(), s.clone());
+                    }
+                    if c.ty == ColumnType::Sections {
+                        let traffic = written.expected.as_ref().map(|_| match &truth_value {
+                            Some(V::Sections(items)) => is_trafficking(items).to_string(),
+                            _ => String::new(),
+                        });
+                        t.values
+                            .insert("is_trafficking_case".into(), traffic.unwrap_or_default());
+                    }
+                    if matches!(c.ty, ColumnType::Name | ColumnType::Phone | ColumnType::Address) {
+                        continue;
+                    }
+                    t.values
+                        .insert(c.name.clone(), written.expected.clone().unwrap_or_default());
+                }
+                let key_blank = t.values.get(key.as_str()).is_none_or(|v| v.is_empty());
+                t.values.insert("partner_id".into(), self.style.partner.into());
+                t.values.insert(
+                    "expected_status".into(),
+                    if key_blank { "quarantined".into() } else { "kept".into() },
+                );
+                t.values.insert("corrupt_fields".into(), corrupt.join(";"));
+                t.values.insert("person_id".into(), person.id.to_string());
+                t.values
+                    .insert("case_id".into(), case.map(|c| c.id.to_string()).unwrap_or_default());
+                t.values
+                    .insert("claim_id".into(), claim.map(|c| c.id.to_string()).unwrap_or_default());
+                t.values.insert(
+                    "true_ref".into(),
+                    match table.as_str() {
+                        "survivors" => refs.survivor.clone(),
+                        "cases" => refs.case.clone().unwrap_or_default(),
+                        _ => refs.claim.clone().unwrap_or_default(),
+                    },
+                );
+                let table_static: &'static str = match table.as_str() {
+                    "survivors" => "survivors",
+                    "cases" => "cases",
+                    _ => "compensation_claims",
+                };
+                truth.entry(table_static).or_default().push(t);
+            }
+            let row: Vec<Cell> = headers
+                .iter()
+                .map(|h| {
+                    by_header
+                        .get(h)
+                        .map(|w| w.cell.clone())
+                        .unwrap_or_else(|| Cell::S(self.extra(h, i)))
+                })
+                .collect();
+            rows.push(row);
+            dates.push(person.registered);
+        }
+        // Re-exported rows: some rows appear twice.
+        let n = rows.len();
+        for i in 0..n {
+            if self.rng.random_bool(self.style.dup) {
+                let pos = self.rng.random_range(i..=rows.len());
+                let (r, d) = (rows[i].clone(), dates[i]);
+                rows.insert(pos, r);
+                dates.insert(pos, d);
+            }
+        }
+        (headers, rows, dates)
+    }
+
+    pub(super) fn extra(&mut self, header: &str, i: usize) -> String {
+        match header {
+            "_id" => (100_000 + i).to_string(),
+            "_uuid" | "meta-instanceID" | "KEY" => format!(
+                "uuid:{:08x}-{:04x}-4{:03x}-a{:03x}-{:012x}",
+                self.rng.random::<u32>(),
+                self.rng.random::<u16>(),
+                self.rng.random_range(0..4096),
+                self.rng.random_range(0..4096),
+                self.rng.random::<u64>() & 0xffff_ffff_ffff
+            ),
+            "_validation_status" => "validation_status_approved".into(),
+            "_index" => (i + 1).to_string(),
+            "ReviewState" => ["approved", "hasIssues", ""]
+                .choose(&mut self.rng)
+                .expect("non-empty")
+                .to_string(),
+            "REMARKS" | "Remarks" => [
+                "follow-up due – café meeting",
+                "home visit done",
+                "",
+                "counselling ongoing",
+            ]
+            .choose(&mut self.rng)
+            .expect("non-empty")
+            .to_string(),
+            "Shelter Home" => ["Navjeevan Home", "Asha Sadan", ""]
+                .choose(&mut self.rng)
+                .expect("non-empty")
+                .to_string(),
+            "Advocate" => ["Adv. A. Roy", "Adv. S. Khatun", "Adv. P. Das"]
+                .choose(&mut self.rng)
+                .expect("non-empty")
+                .to_string(),
+            _ => String::new(),
+        }
+    }
+
+    /// Write one value the way this partner does, deciding blanks and mistakes.
+    pub(super) fn write(
+        &mut self,
+        schema: &TableSchema,
+        column: &str,
+        value: Option<V>,
+        partner_map: Option<&BTreeMap<String, String>>,
+        is_key: bool,
+        header: &str,
+    ) -> Written {
+        let spec = schema.column(column).expect("column from the schema");
+        let blank = Written {
+            cell: Cell::S(String::new()),
+            expected: None,
+            corrupt: false,
+        };
+        let Some(value) = value else { return blank };
+        let s = self.style;
+        // The partner's own id: rarely left blank, which makes the row unusable.
+        if is_key {
+            if self.rng.random_bool(0.004) {
+                return blank;
+            }
+        } else if spec.ty != ColumnType::Id && self.rng.random_bool(s.blank) {
+            return blank;
+        }
+        if self.rng.random_bool(s.corrupt)
+            && let Some(junk) = junk_for(spec.ty, &mut self.rng)
+        {
+            return Written {
+                cell: Cell::S(junk.to_string()),
+                expected: None,
+                corrupt: true,
+            };
+        }
+        let text = |s: String| Cell::S(s);
+        match (spec.ty, value) {
+            (ColumnType::Date, V::D(d)) => {
+                let cell = if header == "_submission_time" || header == "SubmissionDate" {
+                    Cell::S(format!(
+                        "{}T10:{:02}:{:02}.000+05:30",
+                        d.format("%Y-%m-%d"),
+                        self.rng.random_range(0..60),
+                        self.rng.random_range(0..60)
+                    ))
+                } else {
+                    self.date(d)
+                };
+                Written {
+                    cell,
+                    expected: Some(d.format("%Y-%m-%d").to_string()),
+                    corrupt: false,
+                }
+            }
+            (ColumnType::AmountInr, V::I(a)) => Written {
+                cell: self.amount(a),
+                expected: Some(a.to_string()),
+                corrupt: false,
+            },
+            (ColumnType::Integer, V::I(n)) => {
+                let w = match self.rng.random_range(0..10) {
+                    0 if column == "age_years" => format!("approx {n}"),
+                    1 if column == "age_years" => format!("{n} yrs"),
+                    _ => n.to_string(),
+                };
+                Written {
+                    cell: text(self.digits(w)),
+                    expected: Some(n.to_string()),
+                    corrupt: false,
+                }
+            }
+            (ColumnType::Boolean, V::B(b)) => {
+                let code = partner_map
+                    .and_then(|m| {
+                        m.iter()
+                            .find(|(_, v)| v.as_str() == if b { "true" } else { "false" })
+                            .map(|(k, _)| k.clone())
+                    })
+                    .unwrap_or_else(|| if b { s.yes_no.0 } else { s.yes_no.1 }.to_string());
+                Written {
+                    cell: text(code),
+                    expected: Some(b.to_string()),
+                    corrupt: false,
+                }
+            }
+            (ColumnType::Enum, V::S(v)) => {
+                let code = partner_map.and_then(|m| m.iter().find(|(_, c)| **c == v).map(|(k, _)| k.clone()));
+                let code = code.unwrap_or_else(|| {
+                    let words: Vec<&String> = spec.synonyms.get(&v).map(|w| w.iter().collect()).unwrap_or_default();
+                    let bengali: Vec<&&String> = words
+                        .iter()
+                        .filter(|w| w.chars().any(|c| ('\u{0980}'..='\u{09FF}').contains(&c)))
+                        .collect();
+                    let latin: Vec<&&String> = words.iter().filter(|w| w.is_ascii() && w.len() > 2).collect();
+                    if !bengali.is_empty() && self.rng.random_bool(s.bengali) {
+                        bengali
+                            .choose(&mut self.rng)
+                            .map(|w| w.to_string())
+                            .unwrap_or(v.clone())
+                    } else if !latin.is_empty() && self.rng.random_bool(0.5) {
+                        title_case(latin.choose(&mut self.rng).expect("non-empty"))
+                    } else {
+                        v.clone()
+                    }
+                });
+                Written {
+                    cell: text(code),
+                    expected: Some(v),
+                    corrupt: false,
+                }
+            }
+            (
+                ColumnType::District | ColumnType::State | ColumnType::PoliceDistrict | ColumnType::AhtuUnit,
+                V::S(name),
+            ) => {
+                let list = match spec.ty {
+                    ColumnType::District => &self.places.district,
+                    ColumnType::State => &self.places.state,
+                    ColumnType::PoliceDistrict => &self.places.police_district,
+                    _ => &self.places.ahtu_unit,
+                };
+                let variants: Vec<&String> = list
+                    .iter()
+                    .find(|p| p.name == name)
+                    .map(|p| p.variants.iter().collect())
+                    .unwrap_or_default();
+                let wants_bengali = self.rng.random_bool(s.bengali);
+                let pool: Vec<&&String> = variants
+                    .iter()
+                    .filter(|v| v.is_ascii() != wants_bengali || !variants.iter().any(|x| !x.is_ascii()))
+                    .collect();
+                let written = if self.rng.random_bool(s.place_variant.max(s.bengali)) && !pool.is_empty() {
+                    pool.choose(&mut self.rng).expect("non-empty").to_string()
+                } else {
+                    name.clone()
+                };
+                let written = if s.upper && written.is_ascii() {
+                    written.to_uppercase()
+                } else {
+                    written
+                };
+                Written {
+                    cell: text(written),
+                    expected: Some(name),
+                    corrupt: false,
+                }
+            }
+            (ColumnType::Sections, V::Sections(items)) => {
+                let written = self.sections(&items);
+                let mut sorted: Vec<String> = items.iter().map(|(a, s)| format!("{a} {s}")).collect();
+                sorted.sort_by(|x, y| {
+                    let (ax, sx) = x.split_once(' ').expect("act and section");
+                    let (ay, sy) = y.split_once(' ').expect("act and section");
+                    (ax, sx).cmp(&(ay, sy))
+                });
+                Written {
+                    cell: text(written),
+                    expected: Some(sorted.join("; ")),
+                    corrupt: false,
+                }
+            }
+            (
+                ColumnType::Name,
+                V::Name {
+                    given,
+                    surname,
+                    guardian,
+                    female,
+                },
+            ) => Written {
+                cell: text(self.name(given, surname, guardian, female)),
+                expected: None,
+                corrupt: false,
+            },
+            (ColumnType::Phone, V::S(p)) => {
+                let w = match s.phones.choose(&mut self.rng).expect("non-empty") {
+                    PhoneFmt::Plain => p.clone(),
+                    PhoneFmt::Spaced => format!("+91 {} {}", &p[..5], &p[5..]),
+                    PhoneFmt::Zero => format!("0{p}"),
+                    PhoneFmt::Dash => format!("91-{p}"),
+                };
+                Written {
+                    cell: text(self.digits(w)),
+                    expected: Some(format!("+91{p}")),
+                    corrupt: false,
+                }
+            }
+            (_, V::S(v)) => {
+                let w = if s.upper { v.to_uppercase() } else { v.clone() };
+                let expected = if s.upper { v.to_uppercase() } else { v };
+                Written {
+                    cell: text(w),
+                    expected: Some(expected),
+                    corrupt: false,
+                }
+            }
+            (ty, v) => unreachable!("no writer for {ty:?} {v:?}"),
+        }
+    }
+}
