@@ -9,6 +9,7 @@
 //! neutralised before it reaches a spreadsheet cell, so an export cannot
 //! smuggle a formula into a workbook or a CSV opened in Excel.
 
+pub mod charts;
 pub mod codebook;
 pub mod dashboard;
 pub mod workbook;

@@ -1,0 +1,54 @@
+//! Data-quality findings: rule ids, severities, and the message each rule
+//! reads in the quarantine and the data-quality tables. A finding names the
+//! file, row and field, never the value.
+
+/// How bad a finding is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Severity {
+    Warning,
+    Error,
+}
+
+impl Severity {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Warning => "warning",
+            Severity::Error => "error",
+        }
+    }
+}
+
+/// One finding about one field of one row. Never holds the value.
+#[derive(Debug, Clone)]
+pub struct Issue {
+    /// Index of the row in the raw table.
+    pub row_index: usize,
+    pub field: String,
+    pub rule: &'static str,
+    pub severity: Severity,
+}
+
+/// The plain-language meaning of a rule id.
+pub fn rule_message(rule: &str) -> &'static str {
+    match rule {
+        "required" => "required field is blank",
+        "row.ragged" => {
+            "the row does not have one cell per header column (a stray quote or delimiter shifted its cells)"
+        }
+        "date.unrecognised" => "not a date in any known form",
+        "date.impossible" => "names a day that does not exist",
+        "date.out_of_range" => "date before 1900 or after the run's day: impossible, nulled",
+        "date.unlikely" => "date before 1950: kept, but check it",
+        "amount.unrecognised" => "not an amount in rupees",
+        "amount.negative" => "negative amount",
+        "amount.range" => "amount outside the allowed range",
+        "integer.unrecognised" => "not a whole number",
+        "integer.range" => "number outside the allowed range",
+        "phone.not_mobile" => "not a ten-digit Indian mobile number",
+        "code.unknown" => "code not in the value map or the schema's vocabulary",
+        "place.unknown" => "place not in the gazetteer (nulled; its spelling is listed for the data officer)",
+        "sections.no_act" => "section numbers without an act",
+        "sections.unrecognised" => "no act and section found",
+        other => super::contract::declared_message(other).unwrap_or("rule failed"),
+    }
+}
