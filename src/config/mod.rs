@@ -469,39 +469,4 @@ pub fn load_pipelines(dir: &Path, model: &Model) -> Result<Vec<(PathBuf, Pipelin
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_model_and_every_shipped_pipeline_are_valid() {
-        let model = Model::load().unwrap();
-        assert_eq!(model.schemas.len(), 3);
-        let mut n = 0;
-        for f in DEMO_PIPELINES_DIR.files() {
-            let (p, unknown) = Pipeline::parse(f.contents_utf8().unwrap()).unwrap();
-            assert!(unknown.is_empty(), "{}: {unknown:?}", f.path().display());
-            let problems = p.problems(&model.schemas, f.path());
-            assert!(problems.is_empty(), "{}: {problems:?}", f.path().display());
-            n += 1;
-        }
-        assert_eq!(n, 8, "the demo has 8 partners");
-    }
-
-    #[test]
-    fn gazetteer_spellings_meet() {
-        let m = Model::load().unwrap();
-        let d = &m.reference.districts;
-        for s in [
-            "N. 24 Pgs",
-            "24 pgs (n)",
-            "উত্তর ২৪ পরগনা",
-            "NORTH 24 PARGANAS",
-            "Uttar 24 Pargana",
-        ] {
-            assert_eq!(d.lookup(s), Some("North 24 Parganas"), "{s}");
-        }
-        assert_eq!(d.lookup("Calcutta"), Some("Kolkata"));
-        assert_eq!(d.lookup("Atlantis"), None);
-        assert_eq!(m.reference.states.lookup("Mumbai"), Some("Maharashtra"));
-    }
-}
+mod tests;
