@@ -658,92 +658,6 @@ fn a_file_named_after_a_survivor_is_published_under_a_number() {
 
 #[cfg(unix)]
 #[test]
-fn the_ledger_and_the_restricted_area_are_right_after_any_kill() {
-    use std::os::unix::fs::PermissionsExt;
-    let w = setup();
-    assert_eq!(run(&w, &[]).code, 0);
-    let output = w.path().join("output");
-    let ledger = || -> Vec<serde_json::Value> {
-        std::fs::read_to_string(output.join("ledger.jsonl"))
-            .unwrap()
-            .lines()
-            .map(|l| serde_json::from_str(l).unwrap())
-            .collect()
-    };
-
-    // Killed right after `current` switched: it did publish.
-    write_ngo(&w, "more.csv", &[ngo_row(600)]);
-    let killed = w.run_with_env(
-        &["run", "--config", "config"],
-        &[("TAFTEESH_FAIL_AFTER", "current-switched")],
-    );
-    assert_ne!(killed.code, 0);
-    let current = current_id(&output);
-    assert!(
-        ledger().iter().all(|e| e["run_id"] != current.as_str()),
-        "not yet recorded"
-    );
-    let next = run(&w, &[]);
-    assert_eq!(next.code, 0, "{}", next.all());
-    let lines = ledger();
-    let of_killed: Vec<&serde_json::Value> = lines.iter().filter(|e| e["run_id"] == current.as_str()).collect();
-    assert_eq!(of_killed.len(), 1, "{lines:?}");
-    assert_eq!(of_killed[0]["status"], "published");
-    assert_eq!(
-        std::fs::read_to_string(output.join("restricted/latest/run_id")).unwrap(),
-        current,
-        "its restricted area was swapped in"
-    );
-
-    // Killed after renaming its snapshot into place, before switching:
-    // that snapshot was never published; the next run removes it.
-    write_ngo(&w, "more2.csv", &[ngo_row(601)]);
-    let killed = w.run_with_env(
-        &["run", "--config", "config"],
-        &[("TAFTEESH_FAIL_AFTER", "snapshot-renamed")],
-    );
-    assert_ne!(killed.code, 0);
-    let orphan = std::fs::read_dir(output.join("snapshots"))
-        .unwrap()
-        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        .filter(|id| !id.starts_with('.') && *id != current)
-        .max()
-        .unwrap();
-    let refused = w.run(&["rollback", "--config", "config", &orphan]);
-    assert_ne!(refused.code, 0);
-    assert!(refused.all().contains("never published"), "{}", refused.all());
-    let next = run(&w, &[]);
-    assert_eq!(next.code, 0, "{}", next.all());
-    assert!(
-        !output.join("snapshots").join(&orphan).exists(),
-        "the orphan is removed"
-    );
-
-    // Plaintext a kill left mid-swap is removed by the next run, even a no-op.
-    std::fs::create_dir_all(output.join("restricted/.old/staged")).unwrap();
-    std::fs::write(output.join("restricted/.old/staged/x.csv"), CANARY_NAME).unwrap();
-    let noop = run(&w, &[]);
-    assert!(noop.stdout.contains("nothing changed"), "{}", noop.all());
-    assert!(!output.join("restricted/.old").exists());
-
-    // A snapshot half deleted (its warehouse gone) is not made current.
-    let older = current_id(&output);
-    write_ngo(&w, "more3.csv", &[ngo_row(602)]);
-    assert_eq!(run(&w, &[]).code, 0);
-    std::fs::remove_file(output.join("snapshots").join(&older).join("warehouse/tafteesh.duckdb")).unwrap();
-    let refused = w.run(&["rollback", "--config", "config", &older]);
-    assert_ne!(refused.code, 0);
-    assert!(refused.all().contains("incomplete"), "{}", refused.all());
-
-    // Every file in the restricted area is owner-only.
-    for (p, meta) in walk(&output.join("restricted")) {
-        let mode = meta.permissions().mode() & 0o777;
-        let want = if meta.is_dir() { 0o700 } else { 0o600 };
-        assert_eq!(mode, want, "{}", p.display());
-    }
-}
-
-#[test]
 fn a_published_run_still_accounts_every_row_of_every_hostile_file() {
     // All of the above at once, as a night with a careless inbox would be.
     let w = setup();
@@ -772,4 +686,95 @@ fn a_published_run_still_accounts_every_row_of_every_hostile_file() {
     assert_rows_accounted(&w);
     assert_eq!(kept(&w, "fixture_collective"), 30);
     assert_no_canary(&w, &ran, &[CANARY_NAME, CANARY_PHONE, CANARY_WORD]);
+}
+
+/// A run killed at every fault point. Slow: `cargo test --release -- --skip ::slow::` leaves these out (see README).
+mod slow {
+    use super::*;
+
+    #[test]
+    fn the_ledger_and_the_restricted_area_are_right_after_any_kill() {
+        use std::os::unix::fs::PermissionsExt;
+        let w = setup();
+        assert_eq!(run(&w, &[]).code, 0);
+        let output = w.path().join("output");
+        let ledger = || -> Vec<serde_json::Value> {
+            std::fs::read_to_string(output.join("ledger.jsonl"))
+                .unwrap()
+                .lines()
+                .map(|l| serde_json::from_str(l).unwrap())
+                .collect()
+        };
+
+        // Killed right after `current` switched: it did publish.
+        write_ngo(&w, "more.csv", &[ngo_row(600)]);
+        let killed = w.run_with_env(
+            &["run", "--config", "config"],
+            &[("TAFTEESH_FAIL_AFTER", "current-switched")],
+        );
+        assert_ne!(killed.code, 0);
+        let current = current_id(&output);
+        assert!(
+            ledger().iter().all(|e| e["run_id"] != current.as_str()),
+            "not yet recorded"
+        );
+        let next = run(&w, &[]);
+        assert_eq!(next.code, 0, "{}", next.all());
+        let lines = ledger();
+        let of_killed: Vec<&serde_json::Value> = lines.iter().filter(|e| e["run_id"] == current.as_str()).collect();
+        assert_eq!(of_killed.len(), 1, "{lines:?}");
+        assert_eq!(of_killed[0]["status"], "published");
+        assert_eq!(
+            std::fs::read_to_string(output.join("restricted/latest/run_id")).unwrap(),
+            current,
+            "its restricted area was swapped in"
+        );
+
+        // Killed after renaming its snapshot into place, before switching:
+        // that snapshot was never published; the next run removes it.
+        write_ngo(&w, "more2.csv", &[ngo_row(601)]);
+        let killed = w.run_with_env(
+            &["run", "--config", "config"],
+            &[("TAFTEESH_FAIL_AFTER", "snapshot-renamed")],
+        );
+        assert_ne!(killed.code, 0);
+        let orphan = std::fs::read_dir(output.join("snapshots"))
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .filter(|id| !id.starts_with('.') && *id != current)
+            .max()
+            .unwrap();
+        let refused = w.run(&["rollback", "--config", "config", &orphan]);
+        assert_ne!(refused.code, 0);
+        assert!(refused.all().contains("never published"), "{}", refused.all());
+        let next = run(&w, &[]);
+        assert_eq!(next.code, 0, "{}", next.all());
+        assert!(
+            !output.join("snapshots").join(&orphan).exists(),
+            "the orphan is removed"
+        );
+
+        // Plaintext a kill left mid-swap is removed by the next run, even a no-op.
+        std::fs::create_dir_all(output.join("restricted/.old/staged")).unwrap();
+        std::fs::write(output.join("restricted/.old/staged/x.csv"), CANARY_NAME).unwrap();
+        let noop = run(&w, &[]);
+        assert!(noop.stdout.contains("nothing changed"), "{}", noop.all());
+        assert!(!output.join("restricted/.old").exists());
+
+        // A snapshot half deleted (its warehouse gone) is not made current.
+        let older = current_id(&output);
+        write_ngo(&w, "more3.csv", &[ngo_row(602)]);
+        assert_eq!(run(&w, &[]).code, 0);
+        std::fs::remove_file(output.join("snapshots").join(&older).join("warehouse/tafteesh.duckdb")).unwrap();
+        let refused = w.run(&["rollback", "--config", "config", &older]);
+        assert_ne!(refused.code, 0);
+        assert!(refused.all().contains("incomplete"), "{}", refused.all());
+
+        // Every file in the restricted area is owner-only.
+        for (p, meta) in walk(&output.join("restricted")) {
+            let mode = meta.permissions().mode() & 0o777;
+            let want = if meta.is_dir() { 0o700 } else { 0o600 };
+            assert_eq!(mode, want, "{}", p.display());
+        }
+    }
 }

@@ -123,149 +123,6 @@ fn warehouse_contents(db: &Path) -> BTreeMap<String, Vec<String>> {
 }
 
 #[test]
-fn a_run_after_one_partner_changed_cleans_only_that_partner_and_equals_a_full_rebuild() {
-    let w = Workdir::new();
-    let ran = w.run(&["demo", "--dir", "d", "--survivors", "400", "--seed", "5"]);
-    assert_eq!(ran.code, 0, "{}", ran.all());
-    // One partner deletes its last record and re-exports.
-    let f = w.path().join("d/inbox/basirhat_nari/kobo_export_2026-10-30.csv");
-    let text = std::fs::read_to_string(&f).unwrap();
-    let body = text.trim_end_matches('\n');
-    std::fs::write(&f, format!("{}\n", &body[..body.rfind('\n').unwrap()])).unwrap();
-
-    let inc = w.run(&["run", "--config", "d/config"]);
-    assert_eq!(inc.code, 3, "{}", inc.all());
-    let current = w.path().join("d/output/current");
-    let summary: serde_json::Value = serde_json::from_slice(&std::fs::read(current.join("run.json")).unwrap()).unwrap();
-    assert_eq!(summary["recomputed_partners"], serde_json::json!(["basirhat_nari"]));
-    assert_eq!(summary["reused_partners"].as_array().unwrap().len(), 7);
-    let incremental = warehouse_contents(&current.join("warehouse/tafteesh.duckdb"));
-
-    let full = w.run(&["run", "--config", "d/config", "--force"]);
-    assert_eq!(full.code, 3, "{}", full.all());
-    let summary: serde_json::Value = serde_json::from_slice(&std::fs::read(current.join("run.json")).unwrap()).unwrap();
-    assert_eq!(summary["recomputed_partners"].as_array().unwrap().len(), 8);
-    let rebuilt = warehouse_contents(&current.join("warehouse/tafteesh.duckdb"));
-
-    assert_eq!(
-        incremental.keys().collect::<Vec<_>>(),
-        rebuilt.keys().collect::<Vec<_>>()
-    );
-    for (table, rows) in &rebuilt {
-        // The demo's place names are all in the gazetteer, so that list may be empty.
-        let may_be_empty = table.starts_with("raw_") || table.contains("unknown_places");
-        assert!(!rows.is_empty() || may_be_empty, "{table} is empty");
-        assert!(
-            incremental[table] == *rows,
-            "{table}: incremental differs from a full rebuild"
-        );
-    }
-    // The incremental run did read the changed export: one row fewer than the demo's run.
-    let lines = ledger(&w, "d/output");
-    let read: Vec<i64> = lines.iter().map(|l| l["rows_read"].as_i64().unwrap()).collect();
-    assert_eq!(read[1], read[0] - 1, "{read:?}");
-    assert_eq!(read[2], read[1], "{read:?}");
-}
-
-#[test]
-fn a_real_kill_at_random_moments_never_breaks_the_current_snapshot() {
-    let w = Workdir::new();
-    let ran = w.run(&["demo", "--dir", "d", "--survivors", "1500", "--seed", "2"]);
-    assert_eq!(ran.code, 0, "{}", ran.all());
-    let current = w.path().join("d/output/current");
-    let survivors = |dir: &Path| -> i64 {
-        let conn = tafteesh::warehouse::open(&dir.join("warehouse/tafteesh.duckdb")).unwrap();
-        conn.query_row("select count(*) from dim_survivors", [], |r| r.get(0))
-            .unwrap()
-    };
-    let expected = survivors(&current);
-    let t = Instant::now();
-    assert_eq!(w.run(&["run", "--config", "d/config", "--force"]).code, 3);
-    let run_ms = t.elapsed().as_millis() as u64;
-
-    let seed = SystemTime::now()
-        .duration_since(SystemTime::UNIX_EPOCH)
-        .unwrap()
-        .as_nanos() as u64;
-    eprintln!("kill -9 test seed {seed}, a run takes {run_ms} ms");
-    let mut state = seed | 1;
-    let mut next = || {
-        // xorshift: enough randomness for picking moments.
-        state ^= state << 13;
-        state ^= state >> 7;
-        state ^= state << 17;
-        state
-    };
-    let mut killed = 0;
-    for round in 0..8 {
-        let delay = next() % (run_ms + 50);
-        let mut child = spawn(&w, &["run", "--config", "d/config", "--force"]);
-        std::thread::sleep(Duration::from_millis(delay));
-        let _ = child.kill(); // SIGKILL
-        let status = child.wait().unwrap();
-        killed += usize::from(status.code().is_none());
-        // Whatever is current is whole, however far the killed run got.
-        assert!(
-            current.join("run.json").exists(),
-            "round {round} ({delay} ms, {status}): no run.json"
-        );
-        assert!(
-            current.join("manifest.json").exists(),
-            "round {round}: no manifest.json"
-        );
-        assert!(current.join("reports/index.html").exists(), "round {round}: no report");
-        assert_eq!(
-            survivors(&current),
-            expected,
-            "round {round} ({delay} ms): current warehouse not whole"
-        );
-    }
-    assert!(killed >= 4, "only {killed} of 8 runs were killed before they ended");
-    let after = w.run(&["run", "--config", "d/config"]);
-    assert_eq!(after.code, 3, "the next run succeeds without repair:\n{}", after.all());
-    for dir in ["d/output/snapshots", "d/output/restricted"] {
-        for e in std::fs::read_dir(w.path().join(dir)).unwrap() {
-            let name = e.unwrap().file_name().to_string_lossy().into_owned();
-            assert!(!name.starts_with(".building-"), "{dir}/{name} left behind");
-        }
-    }
-    // Kills that happened after the lock was taken are recorded as interrupted runs.
-    for line in ledger(&w, "d/output") {
-        let status = line["status"].as_str().unwrap();
-        assert!(["published", "unchanged", "interrupted"].contains(&status), "{line}");
-    }
-}
-
-#[test]
-fn of_two_runs_started_together_exactly_one_runs() {
-    let w = Workdir::new();
-    let ran = w.run(&["demo", "--dir", "d", "--survivors", "1500", "--seed", "4"]);
-    assert_eq!(ran.code, 0, "{}", ran.all());
-    for attempt in 0..3 {
-        let a = spawn(&w, &["run", "--config", "d/config", "--force"]);
-        let b = spawn(&w, &["run", "--config", "d/config", "--force"]);
-        let (a, b) = (a.wait_with_output().unwrap(), b.wait_with_output().unwrap());
-        let codes = [a.status.code().unwrap(), b.status.code().unwrap()];
-        let mut sorted = codes;
-        sorted.sort();
-        if sorted == [3, 3] {
-            // The first finished before the second looked: they did not overlap. Try again.
-            eprintln!("attempt {attempt}: the runs did not overlap");
-            continue;
-        }
-        assert_eq!(sorted, [3, 5], "one publishes, the other is locked out: {codes:?}");
-        let refused = if codes[0] == 5 { &a } else { &b };
-        let stderr = String::from_utf8_lossy(&refused.stderr);
-        assert!(
-            stderr.contains("another run is going") && stderr.contains("pid "),
-            "{stderr}"
-        );
-        return;
-    }
-    panic!("two runs started together never overlapped");
-}
-
-#[test]
 fn status_shows_the_last_runs_the_current_snapshot_and_stale_partners() {
     let w = Workdir::new();
     fixture_setup(&w);
@@ -382,47 +239,197 @@ fn co_members(keys: &BTreeMap<LinkedRecord, String>) -> BTreeMap<&LinkedRecord, 
         .collect()
 }
 
-#[test]
-fn linkage_keys_hold_from_night_to_night_unless_their_records_change() {
-    let w = Workdir::new();
-    let ran = w.run(&["demo", "--dir", "d", "--survivors", "400", "--seed", "5"]);
-    assert_eq!(ran.code, 0, "{}", ran.all());
-    let dir = w.path().join("d");
-    let first = linkage_keys(&dir);
-    assert!(first.keys().any(|k| k.0 == "link_claims"), "the demo has claims");
+/// The kill loop, concurrency and multi-night runs. Slow: `cargo test --release -- --skip ::slow::` leaves these out (see README).
+mod slow {
+    use super::*;
 
-    // The same exports, rebuilt from scratch: every key as before.
-    // Exit 3: published, with the demo's data-quality warnings.
-    let ran = w.run(&["run", "--config", "d/config", "--force"]);
-    assert_eq!(ran.code, 3, "{}", ran.all());
-    assert_eq!(linkage_keys(&dir), first);
+    #[test]
+    fn a_real_kill_at_random_moments_never_breaks_the_current_snapshot() {
+        let w = Workdir::new();
+        let ran = w.run(&["demo", "--dir", "d", "--survivors", "1500", "--seed", "2"]);
+        assert_eq!(ran.code, 0, "{}", ran.all());
+        let current = w.path().join("d/output/current");
+        let survivors = |dir: &Path| -> i64 {
+            let conn = tafteesh::warehouse::open(&dir.join("warehouse/tafteesh.duckdb")).unwrap();
+            conn.query_row("select count(*) from dim_survivors", [], |r| r.get(0))
+                .unwrap()
+        };
+        let expected = survivors(&current);
+        let t = Instant::now();
+        assert_eq!(w.run(&["run", "--config", "d/config", "--force"]).code, 3);
+        let run_ms = t.elapsed().as_millis() as u64;
 
-    // The collective's register loses its last 10 members (survivors and
-    // their claims): only the entities whose records changed may change key.
-    let path = dir.join("inbox/bijoy_collective/bijoyini_members.csv");
-    let mut reader = csv::ReaderBuilder::new().has_headers(false).from_path(&path).unwrap();
-    let records: Vec<csv::ByteRecord> = reader.byte_records().map(Result::unwrap).collect();
-    let mut writer = csv::Writer::from_path(&path).unwrap();
-    for r in &records[..records.len() - 10] {
-        writer.write_byte_record(r).unwrap();
-    }
-    writer.flush().unwrap();
-    let ran = w.run(&["run", "--config", "d/config"]);
-    assert_eq!(ran.code, 3, "{}", ran.all());
-    let second = linkage_keys(&dir);
-    let (before, after) = (co_members(&first), co_members(&second));
-    let (mut same_members, mut changed) = (0, 0);
-    for (id, members) in &before {
-        let Some(now) = after.get(id) else { continue };
-        if members == now {
-            same_members += 1;
-            assert_eq!(first[*id], second[*id], "{id:?} kept its records but not its key");
-        } else {
-            changed += 1;
+        let seed = SystemTime::now()
+            .duration_since(SystemTime::UNIX_EPOCH)
+            .unwrap()
+            .as_nanos() as u64;
+        eprintln!("kill -9 test seed {seed}, a run takes {run_ms} ms");
+        let mut state = seed | 1;
+        let mut next = || {
+            // xorshift: enough randomness for picking moments.
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        let mut killed = 0;
+        for round in 0..8 {
+            let delay = next() % (run_ms + 50);
+            let mut child = spawn(&w, &["run", "--config", "d/config", "--force"]);
+            std::thread::sleep(Duration::from_millis(delay));
+            let _ = child.kill(); // SIGKILL
+            let status = child.wait().unwrap();
+            killed += usize::from(status.code().is_none());
+            // Whatever is current is whole, however far the killed run got.
+            assert!(
+                current.join("run.json").exists(),
+                "round {round} ({delay} ms, {status}): no run.json"
+            );
+            assert!(
+                current.join("manifest.json").exists(),
+                "round {round}: no manifest.json"
+            );
+            assert!(current.join("reports/index.html").exists(), "round {round}: no report");
+            assert_eq!(
+                survivors(&current),
+                expected,
+                "round {round} ({delay} ms): current warehouse not whole"
+            );
+        }
+        assert!(killed >= 4, "only {killed} of 8 runs were killed before they ended");
+        let after = w.run(&["run", "--config", "d/config"]);
+        assert_eq!(after.code, 3, "the next run succeeds without repair:\n{}", after.all());
+        for dir in ["d/output/snapshots", "d/output/restricted"] {
+            for e in std::fs::read_dir(w.path().join(dir)).unwrap() {
+                let name = e.unwrap().file_name().to_string_lossy().into_owned();
+                assert!(!name.starts_with(".building-"), "{dir}/{name} left behind");
+            }
+        }
+        // Kills that happened after the lock was taken are recorded as interrupted runs.
+        for line in ledger(&w, "d/output") {
+            let status = line["status"].as_str().unwrap();
+            assert!(["published", "unchanged", "interrupted"].contains(&status), "{line}");
         }
     }
-    eprintln!("records keeping their co-members: {same_members}; with changed co-members: {changed}");
-    assert!(same_members > 500, "{same_members}");
-    assert!(changed > 0, "the change reached some linked entity");
-    assert!(changed < same_members / 20, "{changed} of {same_members}");
+
+    #[test]
+    fn of_two_runs_started_together_exactly_one_runs() {
+        let w = Workdir::new();
+        let ran = w.run(&["demo", "--dir", "d", "--survivors", "1500", "--seed", "4"]);
+        assert_eq!(ran.code, 0, "{}", ran.all());
+        for attempt in 0..3 {
+            let a = spawn(&w, &["run", "--config", "d/config", "--force"]);
+            let b = spawn(&w, &["run", "--config", "d/config", "--force"]);
+            let (a, b) = (a.wait_with_output().unwrap(), b.wait_with_output().unwrap());
+            let codes = [a.status.code().unwrap(), b.status.code().unwrap()];
+            let mut sorted = codes;
+            sorted.sort();
+            if sorted == [3, 3] {
+                // The first finished before the second looked: they did not overlap. Try again.
+                eprintln!("attempt {attempt}: the runs did not overlap");
+                continue;
+            }
+            assert_eq!(sorted, [3, 5], "one publishes, the other is locked out: {codes:?}");
+            let refused = if codes[0] == 5 { &a } else { &b };
+            let stderr = String::from_utf8_lossy(&refused.stderr);
+            assert!(
+                stderr.contains("another run is going") && stderr.contains("pid "),
+                "{stderr}"
+            );
+            return;
+        }
+        panic!("two runs started together never overlapped");
+    }
+
+    #[test]
+    fn a_run_after_one_partner_changed_cleans_only_that_partner_and_equals_a_full_rebuild() {
+        let w = Workdir::new();
+        let ran = w.run(&["demo", "--dir", "d", "--survivors", "400", "--seed", "5"]);
+        assert_eq!(ran.code, 0, "{}", ran.all());
+        // One partner deletes its last record and re-exports.
+        let f = w.path().join("d/inbox/basirhat_nari/kobo_export_2026-10-30.csv");
+        let text = std::fs::read_to_string(&f).unwrap();
+        let body = text.trim_end_matches('\n');
+        std::fs::write(&f, format!("{}\n", &body[..body.rfind('\n').unwrap()])).unwrap();
+
+        let inc = w.run(&["run", "--config", "d/config"]);
+        assert_eq!(inc.code, 3, "{}", inc.all());
+        let current = w.path().join("d/output/current");
+        let summary: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(current.join("run.json")).unwrap()).unwrap();
+        assert_eq!(summary["recomputed_partners"], serde_json::json!(["basirhat_nari"]));
+        assert_eq!(summary["reused_partners"].as_array().unwrap().len(), 7);
+        let incremental = warehouse_contents(&current.join("warehouse/tafteesh.duckdb"));
+
+        let full = w.run(&["run", "--config", "d/config", "--force"]);
+        assert_eq!(full.code, 3, "{}", full.all());
+        let summary: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(current.join("run.json")).unwrap()).unwrap();
+        assert_eq!(summary["recomputed_partners"].as_array().unwrap().len(), 8);
+        let rebuilt = warehouse_contents(&current.join("warehouse/tafteesh.duckdb"));
+
+        assert_eq!(
+            incremental.keys().collect::<Vec<_>>(),
+            rebuilt.keys().collect::<Vec<_>>()
+        );
+        for (table, rows) in &rebuilt {
+            // The demo's place names are all in the gazetteer, so that list may be empty.
+            let may_be_empty = table.starts_with("raw_") || table.contains("unknown_places");
+            assert!(!rows.is_empty() || may_be_empty, "{table} is empty");
+            assert!(
+                incremental[table] == *rows,
+                "{table}: incremental differs from a full rebuild"
+            );
+        }
+        // The incremental run did read the changed export: one row fewer than the demo's run.
+        let lines = ledger(&w, "d/output");
+        let read: Vec<i64> = lines.iter().map(|l| l["rows_read"].as_i64().unwrap()).collect();
+        assert_eq!(read[1], read[0] - 1, "{read:?}");
+        assert_eq!(read[2], read[1], "{read:?}");
+    }
+
+    #[test]
+    fn linkage_keys_hold_from_night_to_night_unless_their_records_change() {
+        let w = Workdir::new();
+        let ran = w.run(&["demo", "--dir", "d", "--survivors", "400", "--seed", "5"]);
+        assert_eq!(ran.code, 0, "{}", ran.all());
+        let dir = w.path().join("d");
+        let first = linkage_keys(&dir);
+        assert!(first.keys().any(|k| k.0 == "link_claims"), "the demo has claims");
+
+        // The same exports, rebuilt from scratch: every key as before.
+        // Exit 3: published, with the demo's data-quality warnings.
+        let ran = w.run(&["run", "--config", "d/config", "--force"]);
+        assert_eq!(ran.code, 3, "{}", ran.all());
+        assert_eq!(linkage_keys(&dir), first);
+
+        // The collective's register loses its last 10 members (survivors and
+        // their claims): only the entities whose records changed may change key.
+        let path = dir.join("inbox/bijoy_collective/bijoyini_members.csv");
+        let mut reader = csv::ReaderBuilder::new().has_headers(false).from_path(&path).unwrap();
+        let records: Vec<csv::ByteRecord> = reader.byte_records().map(Result::unwrap).collect();
+        let mut writer = csv::Writer::from_path(&path).unwrap();
+        for r in &records[..records.len() - 10] {
+            writer.write_byte_record(r).unwrap();
+        }
+        writer.flush().unwrap();
+        let ran = w.run(&["run", "--config", "d/config"]);
+        assert_eq!(ran.code, 3, "{}", ran.all());
+        let second = linkage_keys(&dir);
+        let (before, after) = (co_members(&first), co_members(&second));
+        let (mut same_members, mut changed) = (0, 0);
+        for (id, members) in &before {
+            let Some(now) = after.get(id) else { continue };
+            if members == now {
+                same_members += 1;
+                assert_eq!(first[*id], second[*id], "{id:?} kept its records but not its key");
+            } else {
+                changed += 1;
+            }
+        }
+        eprintln!("records keeping their co-members: {same_members}; with changed co-members: {changed}");
+        assert!(same_members > 500, "{same_members}");
+        assert!(changed > 0, "the change reached some linked entity");
+        assert!(changed < same_members / 20, "{changed} of {same_members}");
+    }
 }

@@ -81,52 +81,6 @@ fn a_failed_run_removes_what_it_half_built_and_keeps_the_last_snapshot() {
 }
 
 #[test]
-fn a_crash_at_any_stage_boundary_keeps_a_whole_snapshot_current_and_the_next_run_succeeds() {
-    let w = Workdir::new();
-    fixture_setup(&w);
-    assert_eq!(w.run(&["run", "--config", "config"]).code, 4);
-    let current = w.path().join("output/current");
-    for point in [
-        "clean",
-        "lake",
-        "warehouse",
-        "report",
-        "manifest",
-        "snapshot-renamed",
-        "current-switched",
-    ] {
-        let before = std::fs::read_link(&current).unwrap();
-        let ran = w.run_with_env(
-            &["run", "--config", "config", "--force"],
-            &[("TAFTEESH_FAIL_AFTER", point)],
-        );
-        assert_eq!(ran.code, -1, "{point}: the process should have died:\n{}", ran.all());
-        let after = std::fs::read_link(&current).unwrap();
-        if point == "current-switched" {
-            assert_ne!(after, before, "{point}: the new snapshot was already published");
-        } else {
-            assert_eq!(after, before, "{point}: the last good snapshot stays current");
-        }
-        // Whatever is current is whole: its warehouse opens and holds every kept record.
-        let conn = tafteesh::warehouse::open(&current.join("warehouse/tafteesh.duckdb")).unwrap();
-        let n: i64 = conn
-            .query_row("select count(*) from dim_survivors", [], |r| r.get(0))
-            .unwrap();
-        assert_eq!(n, 18, "{point}: the current warehouse is not whole");
-        drop(conn);
-        assert!(current.join("reports/index.html").exists() && current.join("run.json").exists());
-        let next = w.run(&["run", "--config", "config"]);
-        assert_eq!(
-            next.code,
-            4,
-            "{point}: the next run must succeed without repair:\n{}",
-            next.all()
-        );
-        assert!(unfinished(&w).is_empty(), "{point}: left behind: {:?}", unfinished(&w));
-    }
-}
-
-#[test]
 fn old_snapshots_are_pruned_by_the_retention_policy_and_listed() {
     let w = Workdir::new();
     fixture_setup(&w);
@@ -178,4 +132,55 @@ fn rollback_makes_an_earlier_snapshot_current_and_refuses_unknown_ones() {
         "{}",
         bad.stderr
     );
+}
+
+/// A run killed at every stage boundary. Slow: `cargo test --release -- --skip ::slow::` leaves these out (see README).
+mod slow {
+    use super::*;
+
+    #[test]
+    fn a_crash_at_any_stage_boundary_keeps_a_whole_snapshot_current_and_the_next_run_succeeds() {
+        let w = Workdir::new();
+        fixture_setup(&w);
+        assert_eq!(w.run(&["run", "--config", "config"]).code, 4);
+        let current = w.path().join("output/current");
+        for point in [
+            "clean",
+            "lake",
+            "warehouse",
+            "report",
+            "manifest",
+            "snapshot-renamed",
+            "current-switched",
+        ] {
+            let before = std::fs::read_link(&current).unwrap();
+            let ran = w.run_with_env(
+                &["run", "--config", "config", "--force"],
+                &[("TAFTEESH_FAIL_AFTER", point)],
+            );
+            assert_eq!(ran.code, -1, "{point}: the process should have died:\n{}", ran.all());
+            let after = std::fs::read_link(&current).unwrap();
+            if point == "current-switched" {
+                assert_ne!(after, before, "{point}: the new snapshot was already published");
+            } else {
+                assert_eq!(after, before, "{point}: the last good snapshot stays current");
+            }
+            // Whatever is current is whole: its warehouse opens and holds every kept record.
+            let conn = tafteesh::warehouse::open(&current.join("warehouse/tafteesh.duckdb")).unwrap();
+            let n: i64 = conn
+                .query_row("select count(*) from dim_survivors", [], |r| r.get(0))
+                .unwrap();
+            assert_eq!(n, 18, "{point}: the current warehouse is not whole");
+            drop(conn);
+            assert!(current.join("reports/index.html").exists() && current.join("run.json").exists());
+            let next = w.run(&["run", "--config", "config"]);
+            assert_eq!(
+                next.code,
+                4,
+                "{point}: the next run must succeed without repair:\n{}",
+                next.all()
+            );
+            assert!(unfinished(&w).is_empty(), "{point}: left behind: {:?}", unfinished(&w));
+        }
+    }
 }

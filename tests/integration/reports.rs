@@ -20,176 +20,8 @@ fn count(conn: &duckdb::Connection, sql: &str) -> i64 {
     rows[0][0].as_deref().unwrap().parse().unwrap()
 }
 
-#[test]
-fn no_published_figure_is_a_small_cell_or_recoverable_from_a_total() {
-    let d = demo();
-    let conn = d.conn();
-    // Primary: every figure built from 1 to k-1 is hidden, and some are.
-    assert_eq!(
-        count(
-            &conn,
-            "select count(*) from indicator_values where cell_size > 0 and cell_size < 5 and not suppressed"
-        ),
-        0
-    );
-    assert!(
-        count(
-            &conn,
-            "select count(*) from indicator_values where suppression_reason = 'small_cell'"
-        ) > 0
-    );
-    assert!(
-        count(
-            &conn,
-            "select count(*) from indicator_values where suppression_reason = 'complementary'"
-        ) > 0
-    );
-    // Complementary: no group whose total is shown has exactly one hidden
-    // non-zero part (checked here independently of src/suppress.rs).
-    let lone = |sql: &str| {
-        count(
-            &conn,
-            &format!(
-                "select count(*) from ({sql} having count(*) filter (where p.suppressed and p.cell_size > 0) = 1)"
-            ),
-        )
-    };
-    assert_eq!(
-        lone(
-            "select p.indicator_id, p.period, p.dimension from indicator_values p
-             join indicator_values t on t.indicator_id = p.indicator_id and t.period = p.period
-                 and t.dimension = 'consortium' and not t.suppressed
-             where p.dimension not in ('consortium', 'partner') and p.unit <> 'days' group by all"
-        ),
-        0,
-        "a breakdown against the consortium total"
-    );
-    assert_eq!(
-        lone(
-            "select p.indicator_id, p.period from indicator_values p
-             join indicator_values t on t.indicator_id = p.indicator_id and t.period = p.period
-                 and t.dimension = 'consortium' and not t.naive_suppressed and t.naive_cell_size is not null
-             where p.dimension = 'partner' and p.unit <> 'days' group by all"
-        ),
-        0,
-        "partners against their sum"
-    );
-    assert_eq!(
-        lone(
-            "select p.indicator_id, p.dimension, p.dimension_value, t.period from indicator_values p
-             join indicator_values t on t.indicator_id = p.indicator_id and t.dimension = p.dimension
-                 and t.dimension_value = p.dimension_value and p.period like t.period || ' Q%' and not t.suppressed
-             where p.unit <> 'days' group by all"
-        ),
-        0,
-        "quarters against their year"
-    );
-    // The published view and the CSV carry no hidden value.
-    assert_eq!(
-        count(
-            &conn,
-            "select count(*) from indicator_values_published
-             where suppressed and (value is not null or numerator is not null or denominator is not null or cell_size is not null)"
-        ),
-        0
-    );
-    let csv = read_csv(&d.dir().join("output/current/reports/indicators.csv"));
-    assert!(csv.len() > 1000, "{}", csv.len());
-    for r in &csv {
-        let size: f64 = r["cell_size"].parse().unwrap_or(0.0);
-        if r["suppressed"] == "true" {
-            assert!(
-                r["value"].is_empty() && r["numerator"].is_empty() && r["cell_size"].is_empty(),
-                "{r:?}"
-            );
-            if r["unit"] == "count" && r["suppression_reason"] == "small_cell" {
-                assert_eq!(r["shown_as"], "<5");
-            }
-        } else {
-            assert!(size == 0.0 || size >= K, "{r:?}");
-        }
-    }
-}
-
 fn cell(range: &calamine::Range<Data>, row: usize, col: usize) -> Data {
     range.get((row, col)).cloned().unwrap_or(Data::Empty)
-}
-
-#[test]
-fn the_workbook_reads_back_with_the_warehouse_numbers() {
-    let d = demo();
-    let path = d.dir().join("output/current/reports/tafteesh-indicators.xlsx");
-    let mut wb: calamine::Xlsx<_> = calamine::open_workbook(&path).unwrap();
-    assert_eq!(
-        wb.sheet_names(),
-        [
-            "Indicators",
-            "Breakdowns",
-            "Data quality",
-            "Fields to fix",
-            "Unknown places",
-            "Definitions",
-            "Exports"
-        ]
-    );
-    let ind = wb.worksheet_range("Indicators").unwrap();
-    let headers: Vec<String> = (0..ind.width()).map(|c| cell(&ind, 0, c).to_string()).collect();
-    let col = |name: &str| {
-        headers
-            .iter()
-            .position(|h| h == name)
-            .unwrap_or_else(|| panic!("{name}"))
-    };
-    let conn = d.conn();
-    let (_, want) = query_text(
-        &conn,
-        "select i.title, v.value, v.numerator, v.denominator from indicator_values_published v join indicators i using (indicator_id)
-         where v.dimension = 'consortium' and v.period = 'All time' and not v.suppressed order by 1",
-    );
-    assert!(want.len() >= 20, "{}", want.len());
-    let mut checked = 0;
-    for w in &want {
-        let title = w[0].clone().unwrap();
-        let row = (1..ind.height())
-            .find(|&r| {
-                cell(&ind, r, col("Indicator")).to_string() == title
-                    && cell(&ind, r, col("Period")) == "All time"
-                    && cell(&ind, r, col("Breakdown")) == "consortium"
-            })
-            .unwrap_or_else(|| panic!("{title}: no consortium All time row"));
-        for (i, name) in [(1, "Value"), (2, "Numerator"), (3, "Denominator")] {
-            match (&w[i], cell(&ind, row, col(name))) {
-                (Some(v), Data::Float(got)) => {
-                    let v: f64 = v.parse().unwrap();
-                    assert!((v - got).abs() < 1e-6, "{title} {name}: {v} vs {got}");
-                    checked += 1;
-                }
-                (None, Data::Empty) => {}
-                (w, got) => panic!("{title} {name}: {w:?} vs {got:?}"),
-            }
-        }
-    }
-    assert!(checked >= 40, "{checked}");
-    // Dates are dates; a hidden figure is text, never a number.
-    let mut dates = 0;
-    let mut hidden = 0;
-    for r in 1..ind.height() {
-        if matches!(cell(&ind, r, col("Period start")), Data::DateTime(_)) {
-            dates += 1;
-        }
-        let shown = cell(&ind, r, col("Shown as")).to_string();
-        if shown == "<5" || shown == "suppressed" {
-            hidden += 1;
-            assert_eq!(cell(&ind, r, col("Value")), Data::Empty, "row {r}");
-        }
-    }
-    assert!(dates > 100 && hidden > 10, "{dates} dates, {hidden} hidden");
-    let dq = wb.worksheet_range("Data quality").unwrap();
-    assert!(
-        matches!(cell(&dq, 1, 2), Data::Float(_)),
-        "records are numbers: {:?}",
-        cell(&dq, 1, 2)
-    );
 }
 
 #[test]
@@ -236,48 +68,6 @@ fn the_history_keeps_each_published_run_and_the_dashboard_draws_it() {
     assert!(file.is_file(), "the history file of {id} is restored");
 }
 
-/// The dashboard in a real browser: no console error, and a screenshot.
-#[test]
-fn the_dashboard_opens_in_headless_chromium() {
-    let Some(browser) = ["chromium", "chromium-browser", "google-chrome"].into_iter().find(|b| {
-        std::process::Command::new(b)
-            .arg("--version")
-            .output()
-            .is_ok_and(|o| o.status.success())
-    }) else {
-        eprintln!("SKIPPED: no Chromium on this machine (apt-get install chromium); the dashboard was not opened");
-        return;
-    };
-    let d = demo();
-    let html = d.dir().join("output/current/reports/index.html");
-    let shot = std::path::PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("dashboard.png");
-    let _ = std::fs::remove_file(&shot);
-    let out = std::process::Command::new(browser)
-        .args([
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--hide-scrollbars",
-            "--enable-logging=stderr",
-            "--v=0",
-            "--window-size=1280,4000",
-        ])
-        .arg(format!("--screenshot={}", shot.display()))
-        .arg(format!("file://{}", html.display()))
-        .output()
-        .unwrap();
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(out.status.success(), "{stderr}");
-    let console: Vec<&str> = stderr
-        .lines()
-        .filter(|l| l.contains("CONSOLE") || l.contains("Uncaught"))
-        .collect();
-    assert!(console.is_empty(), "console messages: {console:?}");
-    let png = std::fs::read(&shot).unwrap();
-    assert!(png.starts_with(b"\x89PNG") && png.len() > 50_000, "{} bytes", png.len());
-    eprintln!("dashboard screenshot: {}", shot.display());
-}
-
 /// The text of every `<tag ...>text</tag>` in order (`open` may carry
 /// attributes: `span class="card-title"`).
 fn elements<'a>(html: &'a str, open: &str) -> Vec<(usize, &'a str)> {
@@ -308,66 +98,281 @@ fn redact(s: &str) -> String {
         .collect()
 }
 
-#[test]
-fn the_report_structure_matches_its_snapshot() {
-    let d = demo();
-    let reports = d.dir().join("output/current/reports");
-    let html = std::fs::read_to_string(reports.join("index.html")).unwrap();
-    let mut lines = Vec::new();
-    let mut marks: Vec<(usize, String)> = Vec::new();
-    for tag in ["h1", "h2", "h3", "figcaption"] {
-        marks.extend(
-            elements(&html, tag)
-                .into_iter()
-                .map(|(i, t)| (i, format!("{tag}: {}", redact(t)))),
+/// Tests on the demo of 3,000 survivors. Slow: `cargo test --release -- --skip ::slow::` leaves these out (see README).
+mod slow {
+    use super::*;
+
+    #[test]
+    fn no_published_figure_is_a_small_cell_or_recoverable_from_a_total() {
+        let d = demo();
+        let conn = d.conn();
+        // Primary: every figure built from 1 to k-1 is hidden, and some are.
+        assert_eq!(
+            count(
+                &conn,
+                "select count(*) from indicator_values where cell_size > 0 and cell_size < 5 and not suppressed"
+            ),
+            0
+        );
+        assert!(
+            count(
+                &conn,
+                "select count(*) from indicator_values where suppression_reason = 'small_cell'"
+            ) > 0
+        );
+        assert!(
+            count(
+                &conn,
+                "select count(*) from indicator_values where suppression_reason = 'complementary'"
+            ) > 0
+        );
+        // Complementary: no group whose total is shown has exactly one hidden
+        // non-zero part (checked here independently of src/suppress.rs).
+        let lone = |sql: &str| {
+            count(
+                &conn,
+                &format!(
+                    "select count(*) from ({sql} having count(*) filter (where p.suppressed and p.cell_size > 0) = 1)"
+                ),
+            )
+        };
+        assert_eq!(
+            lone(
+                "select p.indicator_id, p.period, p.dimension from indicator_values p
+                 join indicator_values t on t.indicator_id = p.indicator_id and t.period = p.period
+                     and t.dimension = 'consortium' and not t.suppressed
+                 where p.dimension not in ('consortium', 'partner') and p.unit <> 'days' group by all"
+            ),
+            0,
+            "a breakdown against the consortium total"
+        );
+        assert_eq!(
+            lone(
+                "select p.indicator_id, p.period from indicator_values p
+                 join indicator_values t on t.indicator_id = p.indicator_id and t.period = p.period
+                     and t.dimension = 'consortium' and not t.naive_suppressed and t.naive_cell_size is not null
+                 where p.dimension = 'partner' and p.unit <> 'days' group by all"
+            ),
+            0,
+            "partners against their sum"
+        );
+        assert_eq!(
+            lone(
+                "select p.indicator_id, p.dimension, p.dimension_value, t.period from indicator_values p
+                 join indicator_values t on t.indicator_id = p.indicator_id and t.dimension = p.dimension
+                     and t.dimension_value = p.dimension_value and p.period like t.period || ' Q%' and not t.suppressed
+                 where p.unit <> 'days' group by all"
+            ),
+            0,
+            "quarters against their year"
+        );
+        // The published view and the CSV carry no hidden value.
+        assert_eq!(
+            count(
+                &conn,
+                "select count(*) from indicator_values_published
+                 where suppressed and (value is not null or numerator is not null or denominator is not null or cell_size is not null)"
+            ),
+            0
+        );
+        let csv = read_csv(&d.dir().join("output/current/reports/indicators.csv"));
+        assert!(csv.len() > 1000, "{}", csv.len());
+        for r in &csv {
+            let size: f64 = r["cell_size"].parse().unwrap_or(0.0);
+            if r["suppressed"] == "true" {
+                assert!(
+                    r["value"].is_empty() && r["numerator"].is_empty() && r["cell_size"].is_empty(),
+                    "{r:?}"
+                );
+                if r["unit"] == "count" && r["suppression_reason"] == "small_cell" {
+                    assert_eq!(r["shown_as"], "<5");
+                }
+            } else {
+                assert!(size == 0.0 || size >= K, "{r:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn the_workbook_reads_back_with_the_warehouse_numbers() {
+        let d = demo();
+        let path = d.dir().join("output/current/reports/tafteesh-indicators.xlsx");
+        let mut wb: calamine::Xlsx<_> = calamine::open_workbook(&path).unwrap();
+        assert_eq!(
+            wb.sheet_names(),
+            [
+                "Indicators",
+                "Breakdowns",
+                "Data quality",
+                "Fields to fix",
+                "Unknown places",
+                "Definitions",
+                "Exports"
+            ]
+        );
+        let ind = wb.worksheet_range("Indicators").unwrap();
+        let headers: Vec<String> = (0..ind.width()).map(|c| cell(&ind, 0, c).to_string()).collect();
+        let col = |name: &str| {
+            headers
+                .iter()
+                .position(|h| h == name)
+                .unwrap_or_else(|| panic!("{name}"))
+        };
+        let conn = d.conn();
+        let (_, want) = query_text(
+            &conn,
+            "select i.title, v.value, v.numerator, v.denominator from indicator_values_published v join indicators i using (indicator_id)
+             where v.dimension = 'consortium' and v.period = 'All time' and not v.suppressed order by 1",
+        );
+        assert!(want.len() >= 20, "{}", want.len());
+        let mut checked = 0;
+        for w in &want {
+            let title = w[0].clone().unwrap();
+            let row = (1..ind.height())
+                .find(|&r| {
+                    cell(&ind, r, col("Indicator")).to_string() == title
+                        && cell(&ind, r, col("Period")) == "All time"
+                        && cell(&ind, r, col("Breakdown")) == "consortium"
+                })
+                .unwrap_or_else(|| panic!("{title}: no consortium All time row"));
+            for (i, name) in [(1, "Value"), (2, "Numerator"), (3, "Denominator")] {
+                match (&w[i], cell(&ind, row, col(name))) {
+                    (Some(v), Data::Float(got)) => {
+                        let v: f64 = v.parse().unwrap();
+                        assert!((v - got).abs() < 1e-6, "{title} {name}: {v} vs {got}");
+                        checked += 1;
+                    }
+                    (None, Data::Empty) => {}
+                    (w, got) => panic!("{title} {name}: {w:?} vs {got:?}"),
+                }
+            }
+        }
+        assert!(checked >= 40, "{checked}");
+        // Dates are dates; a hidden figure is text, never a number.
+        let mut dates = 0;
+        let mut hidden = 0;
+        for r in 1..ind.height() {
+            if matches!(cell(&ind, r, col("Period start")), Data::DateTime(_)) {
+                dates += 1;
+            }
+            let shown = cell(&ind, r, col("Shown as")).to_string();
+            if shown == "<5" || shown == "suppressed" {
+                hidden += 1;
+                assert_eq!(cell(&ind, r, col("Value")), Data::Empty, "row {r}");
+            }
+        }
+        assert!(dates > 100 && hidden > 10, "{dates} dates, {hidden} hidden");
+        let dq = wb.worksheet_range("Data quality").unwrap();
+        assert!(
+            matches!(cell(&dq, 1, 2), Data::Float(_)),
+            "records are numbers: {:?}",
+            cell(&dq, 1, 2)
         );
     }
-    // Header rows of tables (th in thead), once per table.
-    for (i, head) in elements(&html, "thead") {
-        let cols: Vec<String> = elements(head, "th").into_iter().map(|(_, t)| redact(t)).collect();
-        marks.push((i, format!("table: {}", cols.join(" | "))));
-    }
-    marks.extend(
-        elements(&html, "span class=\"card-title\"")
-            .into_iter()
-            .map(|(i, t)| (i, format!("card: {t}"))),
-    );
-    marks.sort();
-    lines.extend(marks.into_iter().map(|(_, l)| l));
-    let mut wb: calamine::Xlsx<_> = calamine::open_workbook(reports.join("tafteesh-indicators.xlsx")).unwrap();
-    for name in wb.sheet_names() {
-        let range = wb.worksheet_range(&name).unwrap();
-        let headers: Vec<String> = (0..range.width()).map(|c| cell(&range, 0, c).to_string()).collect();
-        lines.push(format!("sheet {name}: {}", headers.join(" | ")));
-    }
-    let codebook = std::fs::read_to_string(reports.join("codebook.md")).unwrap();
-    lines.extend(
-        codebook
+
+    /// The dashboard in a real browser: no console error, and a screenshot.
+    #[test]
+    fn the_dashboard_opens_in_headless_chromium() {
+        let Some(browser) = ["chromium", "chromium-browser", "google-chrome"].into_iter().find(|b| {
+            std::process::Command::new(b)
+                .arg("--version")
+                .output()
+                .is_ok_and(|o| o.status.success())
+        }) else {
+            eprintln!("SKIPPED: no Chromium on this machine (apt-get install chromium); the dashboard was not opened");
+            return;
+        };
+        let d = demo();
+        let html = d.dir().join("output/current/reports/index.html");
+        let shot = std::path::PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("dashboard.png");
+        let _ = std::fs::remove_file(&shot);
+        let out = std::process::Command::new(browser)
+            .args([
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--hide-scrollbars",
+                "--enable-logging=stderr",
+                "--v=0",
+                "--window-size=1280,4000",
+            ])
+            .arg(format!("--screenshot={}", shot.display()))
+            .arg(format!("file://{}", html.display()))
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(out.status.success(), "{stderr}");
+        let console: Vec<&str> = stderr
             .lines()
-            .filter(|l| l.starts_with("## "))
-            .map(|l| format!("codebook: {l}")),
-    );
-    let got = lines.join("\n") + "\n";
-    let snapshot = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/snapshots/report_structure.txt");
-    if std::env::var_os("UPDATE_SNAPSHOTS").is_some() {
-        std::fs::create_dir_all(snapshot.parent().unwrap()).unwrap();
-        std::fs::write(&snapshot, &got).unwrap();
-    }
-    let want = std::fs::read_to_string(&snapshot)
-        .unwrap_or_else(|_| panic!("{} missing: run with UPDATE_SNAPSHOTS=1", snapshot.display()));
-    if got != want {
-        let diff: Vec<String> = got
-            .lines()
-            .zip(want.lines())
-            .filter(|(g, w)| g != w)
-            .take(5)
-            .map(|(g, w)| format!("got:  {g}\nwant: {w}"))
+            .filter(|l| l.contains("CONSOLE") || l.contains("Uncaught"))
             .collect();
-        panic!(
-            "the report structure changed ({} vs {} lines); review and run with UPDATE_SNAPSHOTS=1\n{}",
-            got.lines().count(),
-            want.lines().count(),
-            diff.join("\n")
+        assert!(console.is_empty(), "console messages: {console:?}");
+        let png = std::fs::read(&shot).unwrap();
+        assert!(png.starts_with(b"\x89PNG") && png.len() > 50_000, "{} bytes", png.len());
+        eprintln!("dashboard screenshot: {}", shot.display());
+    }
+
+    #[test]
+    fn the_report_structure_matches_its_snapshot() {
+        let d = demo();
+        let reports = d.dir().join("output/current/reports");
+        let html = std::fs::read_to_string(reports.join("index.html")).unwrap();
+        let mut lines = Vec::new();
+        let mut marks: Vec<(usize, String)> = Vec::new();
+        for tag in ["h1", "h2", "h3", "figcaption"] {
+            marks.extend(
+                elements(&html, tag)
+                    .into_iter()
+                    .map(|(i, t)| (i, format!("{tag}: {}", redact(t)))),
+            );
+        }
+        // Header rows of tables (th in thead), once per table.
+        for (i, head) in elements(&html, "thead") {
+            let cols: Vec<String> = elements(head, "th").into_iter().map(|(_, t)| redact(t)).collect();
+            marks.push((i, format!("table: {}", cols.join(" | "))));
+        }
+        marks.extend(
+            elements(&html, "span class=\"card-title\"")
+                .into_iter()
+                .map(|(i, t)| (i, format!("card: {t}"))),
         );
+        marks.sort();
+        lines.extend(marks.into_iter().map(|(_, l)| l));
+        let mut wb: calamine::Xlsx<_> = calamine::open_workbook(reports.join("tafteesh-indicators.xlsx")).unwrap();
+        for name in wb.sheet_names() {
+            let range = wb.worksheet_range(&name).unwrap();
+            let headers: Vec<String> = (0..range.width()).map(|c| cell(&range, 0, c).to_string()).collect();
+            lines.push(format!("sheet {name}: {}", headers.join(" | ")));
+        }
+        let codebook = std::fs::read_to_string(reports.join("codebook.md")).unwrap();
+        lines.extend(
+            codebook
+                .lines()
+                .filter(|l| l.starts_with("## "))
+                .map(|l| format!("codebook: {l}")),
+        );
+        let got = lines.join("\n") + "\n";
+        let snapshot = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/snapshots/report_structure.txt");
+        if std::env::var_os("UPDATE_SNAPSHOTS").is_some() {
+            std::fs::create_dir_all(snapshot.parent().unwrap()).unwrap();
+            std::fs::write(&snapshot, &got).unwrap();
+        }
+        let want = std::fs::read_to_string(&snapshot)
+            .unwrap_or_else(|_| panic!("{} missing: run with UPDATE_SNAPSHOTS=1", snapshot.display()));
+        if got != want {
+            let diff: Vec<String> = got
+                .lines()
+                .zip(want.lines())
+                .filter(|(g, w)| g != w)
+                .take(5)
+                .map(|(g, w)| format!("got:  {g}\nwant: {w}"))
+                .collect();
+            panic!(
+                "the report structure changed ({} vs {} lines); review and run with UPDATE_SNAPSHOTS=1\n{}",
+                got.lines().count(),
+                want.lines().count(),
+                diff.join("\n")
+            );
+        }
     }
 }
