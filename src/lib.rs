@@ -2,12 +2,16 @@
 //! warehouse and the Tafteesh programme's indicators.
 //!
 //! Stages, in order: [`config`] resolves one validated plan; [`ingest`]
-//! extracts ([`extract`]), stages and cleans ([`clean`]) every partner file,
-//! pseudonymising direct identifiers ([`privacy`]) and quarantining unusable
-//! rows; [`job`] writes the lake, builds the [`warehouse`], writes the
-//! [`report`] and publishes one snapshot, recomputing only the partners
-//! whose inputs changed ([`manifest`]) and recording every run in the
-//! [`ledger`]. [`synth`] makes demo data with a ground truth.
+//! extracts ([`extract`]), cleans ([`clean`]) and accounts for
+//! ([`accounting`]) every partner file, pseudonymising direct identifiers
+//! ([`privacy`]), writing the [`lake`] and, with plaintext, the
+//! [`restricted`] area; [`link`] finds each survivor, case and claim across
+//! partners; the [`warehouse`] runs the SQL models and indicators, which
+//! [`suppress`] guards and [`report`] publishes. [`run`] orchestrates a
+//! night: plan, stages, publish, recomputing only the partners whose inputs
+//! changed and recording every run in its ledger; [`layout`] names every
+//! path under the output folder. [`synth`] makes demo data with a ground
+//! truth.
 //!
 //! Survivors' names, guardians' names, phones and villages never leave the
 //! restricted area in plaintext, and never appear in a log line or an error.

@@ -214,19 +214,7 @@ pub fn link(lake: &Path, pseudo: &Pseudonymizer, people: &PersonKeys) -> Result<
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn d(s: &str) -> Option<NaiveDate> {
-        NaiveDate::parse_from_str(s, "%Y-%m-%d").ok()
-    }
-
-    fn row(partner: &str, r: &str) -> Row {
-        Row {
-            partner_id: partner.into(),
-            entity_ref: r.into(),
-            source_file: "f.csv".into(),
-            source_row: 1,
-        }
-    }
+    use crate::link::entities::fixtures::{d, row};
 
     fn case(partner: &str, r: &str, station: &str, number: &str, date: &str, person: &str) -> (Row, CaseRecord) {
         let fir_date = d(date);

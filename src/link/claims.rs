@@ -177,19 +177,7 @@ pub fn link(lake: &Path, pseudo: &Pseudonymizer, people: &PersonKeys, case_of: &
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn d(s: &str) -> Option<NaiveDate> {
-        NaiveDate::parse_from_str(s, "%Y-%m-%d").ok()
-    }
-
-    fn row(partner: &str, r: &str) -> Row {
-        Row {
-            partner_id: partner.into(),
-            entity_ref: r.into(),
-            source_file: "f.csv".into(),
-            source_row: 1,
-        }
-    }
+    use crate::link::entities::fixtures::{d, row};
 
     fn claim(partner: &str, r: &str, case: &str, person: &str, scheme: &str, applied: &str) -> (Row, ClaimRecord) {
         let some = |s: &str| (!s.is_empty()).then(|| s.to_string());

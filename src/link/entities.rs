@@ -265,3 +265,24 @@ pub(super) fn one_per_group<'a>(
 pub(super) fn person_of(people: &PersonKeys, partner: &str, survivor_ref: Option<&str>) -> Option<String> {
     people.get(&format!("{partner}\u{1f}{}", survivor_ref?)).cloned()
 }
+
+/// What the cases' and claims' tests build their records from.
+#[cfg(test)]
+pub(super) mod fixtures {
+    use chrono::NaiveDate;
+
+    use super::Row;
+
+    pub fn d(s: &str) -> Option<NaiveDate> {
+        NaiveDate::parse_from_str(s, "%Y-%m-%d").ok()
+    }
+
+    pub fn row(partner: &str, r: &str) -> Row {
+        Row {
+            partner_id: partner.into(),
+            entity_ref: r.into(),
+            source_file: "f.csv".into(),
+            source_row: 1,
+        }
+    }
+}

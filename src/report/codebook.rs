@@ -13,7 +13,7 @@ use crate::error::{Error, Result};
 use crate::warehouse::Project;
 
 /// The columns of the indicator tables, documented here because they are
-/// built in code (src/warehouse.rs, src/suppress.rs), not by a model.
+/// built in code (src/warehouse/build.rs, src/suppress.rs), not by a model.
 const INDICATOR_COLUMNS: [(&str, &str); 22] = [
     ("indicator_id", "The indicator (see Indicators below)."),
     (
