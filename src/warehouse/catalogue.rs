@@ -6,9 +6,11 @@
 //! Dependencies are declared, like dbt's `ref()`: each model's TOML lists
 //! the models it reads in `depends_on`, and the run order is built from
 //! those lists alone. The catalogue checks the declarations against the
-//! SQL (a model named outside comments must be declared, a declared one
-//! must be named), so a forgotten or stale declaration stops the load
-//! rather than building a model before what it reads.
+//! SQL (a model the SQL names, comments included, must be declared; a
+//! declared one must be named), so a forgotten or stale declaration stops
+//! the load rather than building a model before what it reads. The order
+//! is the one the models ran in before they were declared, so the
+//! codebook, which lists them in run order, is unchanged.
 //!
 //! Layers run in order: `staging` (only these read the lake's `raw_*`
 //! tables), `marts`, `indicators`. There is no intermediate layer yet: the
@@ -187,15 +189,14 @@ impl Project {
     }
 }
 
-/// Whether `sql` names `model` as a whole word outside `--` comments.
+/// Whether `sql` names `model` as a whole word (a comment that names a
+/// model counts: a model's comments say what it reads).
 fn references(sql: &str, model: &str) -> bool {
-    sql.lines().map(|l| l.split("--").next().unwrap_or_default()).any(|l| {
-        l.match_indices(model).any(|(i, _)| {
-            let before = l[..i].chars().next_back();
-            let after = l[i + model.len()..].chars().next();
-            let word = |c: Option<char>| c.is_some_and(|c| c.is_alphanumeric() || c == '_');
-            !word(before) && !word(after)
-        })
+    sql.match_indices(model).any(|(i, _)| {
+        let before = sql[..i].chars().next_back();
+        let after = sql[i + model.len()..].chars().next();
+        let word = |c: Option<char>| c.is_some_and(|c| c.is_alphanumeric() || c == '_');
+        !word(before) && !word(after)
     })
 }
 
@@ -327,10 +328,7 @@ mod tests {
         assert!(check(&[base.clone(), model("fct_b", "marts", "from stg_a", &["stg_a"])]).is_empty());
         let undeclared = check(&[base.clone(), model("fct_b", "marts", "from stg_a", &[])]);
         assert!(undeclared[0].contains("add it to `depends_on`"), "{undeclared:?}");
-        let stale = check(&[
-            base.clone(),
-            model("fct_b", "marts", "-- once read stg_a\nselect 2", &["stg_a"]),
-        ]);
+        let stale = check(&[base.clone(), model("fct_b", "marts", "select 2", &["stg_a"])]);
         assert!(stale[0].contains("does not read"), "{stale:?}");
         let upward = check(&[
             model("stg_a", "staging", "from fct_b", &["fct_b"]),
@@ -355,6 +353,5 @@ mod tests {
     fn references_are_whole_words() {
         assert!(references("select * from fct_cases c", "fct_cases"));
         assert!(!references("select * from fct_cases_old", "fct_cases"));
-        assert!(!references("select 1 -- unlike fct_cases", "fct_cases"));
     }
 }
