@@ -43,14 +43,7 @@ pub enum Decision<'p> {
 
 /// Inventory the inbox, and decide whether there is anything to build.
 pub fn inventory<'p>(run: &Run<'p>, entry: &mut LedgerEntry) -> Result<Decision<'p>> {
-    let Run {
-        plan,
-        opts,
-        pseudo,
-        layout,
-        run_id,
-        ..
-    } = *run;
+    let (plan, opts, layout) = (run.plan, run.opts, run.layout);
     let clock_start = std::time::Instant::now();
     let restricted_latest = layout.restricted_latest();
     let current = snapshots::current_id(layout);
@@ -75,11 +68,11 @@ pub fn inventory<'p>(run: &Run<'p>, entry: &mut LedgerEntry) -> Result<Decision<
             .find(|(_, cs)| cs.iter().any(|c| c.file == i.path))
             .map(|(p, _)| p.clone());
     }
-    let fps = manifest::fingerprints(plan, &pseudo.fingerprint(), &claims, &inputs)?;
+    let fps = manifest::fingerprints(plan, &run.pseudo.fingerprint(), &claims, &inputs)?;
     entry.config_fingerprint = Some(fps.config.clone());
     entry.inputs_fingerprint = Some(fps.run.clone());
     // The names the last run published files under, until this run decides.
-    let names = PublishedNames::new(crate::restricted::renamed_files(&restricted_latest), pseudo);
+    let names = PublishedNames::new(crate::restricted::renamed_files(&restricted_latest), run.pseudo);
     entry.inputs = names.inputs(&inputs);
 
     if let (false, Some(prev), Some(exit)) = (opts.force, &previous, previous_exit)
@@ -93,9 +86,9 @@ pub fn inventory<'p>(run: &Run<'p>, entry: &mut LedgerEntry) -> Result<Decision<
         entry.snapshot = Some(prev.run_id.clone());
         entry.finished_at = Utc::now();
         ledger::append(layout, entry)?;
-        tracing::info!(run_id = %run_id, snapshot = %prev.run_id, seconds = format!("{seconds:.3}"), "nothing changed since the current snapshot; nothing rebuilt");
+        tracing::info!(run_id = %run.run_id, snapshot = %prev.run_id, seconds = format!("{seconds:.3}"), "nothing changed since the current snapshot; nothing rebuilt");
         return Ok(Decision::Unchanged(UnchangedRun {
-            run_id: run_id.to_string(),
+            run_id: run.run_id.to_string(),
             snapshot: prev.run_id.clone(),
             exit,
             seconds,
