@@ -136,7 +136,13 @@ pub(super) fn clean_column<'r>(
     }
     match spec.ty {
         ColumnType::Date => Values::Date(parse_rows(rows, value, flag, true, |s| {
-            match dates::parse_date(s, ctx.style) {
+            // A format the partner declared is tried first, then the usual notations.
+            let declared = ctx
+                .feed
+                .formats
+                .get(&spec.name)
+                .and_then(|f| NaiveDate::parse_from_str(&digits::to_ascii_digits(s), f).ok());
+            match declared.map(Ok).unwrap_or_else(|| dates::parse_date(s, ctx.style)) {
                 // "31/12/9999" (an "unknown" sentinel) or a serial like 99999
                 // names a real day, but not one a record can hold: kept, it
                 // would add a financial year 9999-00 to every report.

@@ -27,7 +27,7 @@ use chrono::{Datelike, NaiveDate};
 use foldhash::{HashMap, HashMapExt, HashSet};
 use polars::prelude::*;
 
-use crate::config::pipeline::TableFeed;
+use crate::config::pipeline::{RowCondition, TableFeed};
 use crate::config::reference::{Gazetteer, Reference};
 use crate::config::schema::{ColumnSource, ColumnSpec, ColumnType, Privacy, TableSchema};
 use crate::extract::RawTable;
@@ -81,15 +81,24 @@ pub struct FeedOutput {
 }
 
 /// Why a feed cannot use a file at all: a required column, or every mapped
-/// column, is missing from it. `missing` lists the partner's headers.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// column, is missing from it (`missing`), or a column its conditions name
+/// (`condition`). Both list the partner's headers, as the config names them.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct MissingColumns {
     pub missing: Vec<String>,
+    pub condition: Vec<String>,
 }
 
 /// Where a canonical column's raw text comes from.
 enum Input<'r> {
     Column(&'r [String]),
+    /// A mapped column whose blank cells stand for `value`, in every row or
+    /// only where `mask` holds (the feed's `defaults`).
+    Defaulted {
+        cells: &'r [String],
+        value: &'r str,
+        mask: Option<&'r [bool]>,
+    },
     Constant(&'r str),
     Absent,
 }
@@ -99,10 +108,74 @@ impl<'r> Input<'r> {
     fn get(&self, i: usize) -> &'r str {
         match *self {
             Input::Column(c) => &c[i], // trimmed when read
+            Input::Defaulted { cells, value, mask } => {
+                let c = &cells[i];
+                if c.is_empty() && mask.is_none_or(|m| m[i]) {
+                    value
+                } else {
+                    c
+                }
+            }
             Input::Constant(s) => s,
             Input::Absent => "",
         }
     }
+
+    /// The cell as the partner wrote it: a default is not what makes a row
+    /// a record.
+    fn written(&self, i: usize) -> &'r str {
+        match *self {
+            Input::Defaulted { cells, .. } => &cells[i],
+            _ => self.get(i),
+        }
+    }
+
+    /// Whether it reads a column of the file.
+    fn is_column(&self) -> bool {
+        matches!(self, Input::Column(_) | Input::Defaulted { .. })
+    }
+}
+
+/// A feed's row condition, resolved against the file's headers.
+struct Condition<'r> {
+    any_filled: Vec<&'r [String]>,
+    equals: Vec<(&'r [String], String)>,
+    matches: Vec<(&'r [String], regex::Regex)>,
+}
+
+impl<'r> Condition<'r> {
+    /// Resolve `c` against `raw`; headers the file lacks are added to `missing`.
+    fn resolve(c: &RowCondition, raw: &'r RawTable, missing: &mut Vec<String>) -> Condition<'r> {
+        let mut col = |h: &String| match raw.column_index(h) {
+            Some(i) => Some(raw.columns[i].as_slice()),
+            None => {
+                if !missing.contains(h) {
+                    missing.push(h.clone());
+                }
+                None
+            }
+        };
+        Condition {
+            any_filled: c.any_filled.iter().filter_map(&mut col).collect(),
+            equals: c.equals.iter().filter_map(|(h, v)| Some((col(h)?, fold(v)))).collect(),
+            matches: c
+                .matches
+                .iter()
+                .filter_map(|(h, re)| Some((col(h)?, regex::Regex::new(re).expect("checked with the config"))))
+                .collect(),
+        }
+    }
+
+    fn holds(&self, i: usize) -> bool {
+        (self.any_filled.is_empty() || self.any_filled.iter().any(|c| !c[i].is_empty()))
+            && self.equals.iter().all(|(c, v)| fold(&c[i]) == *v)
+            && self.matches.iter().all(|(c, re)| re.is_match(&c[i]))
+    }
+}
+
+/// A value as `when.equals` compares it: spaces folded, lower case.
+fn fold(s: &str) -> String {
+    fold_space(s).to_lowercase()
 }
 
 /// Clean the rows `live` (not exact duplicates) of `raw` into one canonical table.
@@ -113,6 +186,23 @@ pub fn clean_feed(
     ctx: &FeedContext<'_>,
 ) -> Result<FeedOutput, MissingColumns> {
     let schema = ctx.schema;
+    // The feed's row condition and its defaults' conditions, resolved.
+    let mut missing_condition = Vec::new();
+    let when = ctx
+        .feed
+        .when
+        .as_ref()
+        .map(|c| Condition::resolve(c, raw, &mut missing_condition));
+    let masks: HashMap<&str, Vec<bool>> = ctx
+        .feed
+        .defaults
+        .iter()
+        .filter_map(|(col, d)| Some((col.as_str(), d.when.as_ref()?)))
+        .map(|(col, c)| {
+            let c = Condition::resolve(c, raw, &mut missing_condition);
+            (col, (0..raw.len()).map(|i| c.holds(i)).collect())
+        })
+        .collect();
     // Resolve each mapped column to a raw column.
     let mut missing = Vec::new();
     let mut missing_required = false;
@@ -120,7 +210,14 @@ pub fn clean_feed(
     for spec in &schema.columns {
         let input = if let Some(header) = ctx.feed.columns.get(&spec.name) {
             match raw.column_index(header) {
-                Some(i) => Input::Column(&raw.columns[i]),
+                Some(i) => match ctx.feed.defaults.get(&spec.name) {
+                    Some(d) => Input::Defaulted {
+                        cells: &raw.columns[i],
+                        value: d.value.as_str(),
+                        mask: masks.get(spec.name.as_str()).map(Vec::as_slice),
+                    },
+                    None => Input::Column(&raw.columns[i]),
+                },
                 None => {
                     missing.push(header.clone());
                     missing_required |= spec.required;
@@ -136,8 +233,11 @@ pub fn clean_feed(
         };
         inputs.push(input);
     }
-    if missing_required || missing.len() == ctx.feed.columns.len() {
-        return Err(MissingColumns { missing });
+    if missing_required || missing.len() == ctx.feed.columns.len() || !missing_condition.is_empty() {
+        return Err(MissingColumns {
+            missing,
+            condition: missing_condition,
+        });
     }
 
     // A row is a record of this table when a column it maps, other than a
@@ -146,7 +246,7 @@ pub fn clean_feed(
         .columns
         .iter()
         .enumerate()
-        .filter(|(i, c)| matches!(inputs[*i], Input::Column(_)) && !is_foreign_ref(schema, &c.name))
+        .filter(|(i, c)| inputs[*i].is_column() && !is_foreign_ref(schema, &c.name))
         .map(|(i, _)| i)
         .collect();
     // A ragged row is always a record: its cells are under the wrong
@@ -155,7 +255,11 @@ pub fn clean_feed(
     let rows: Vec<usize> = live
         .iter()
         .copied()
-        .filter(|&r| ragged.contains(&r) || content.iter().any(|&c| !inputs[c].get(r).is_empty()))
+        .filter(|&r| {
+            ragged.contains(&r)
+                || (content.iter().any(|&c| !inputs[c].written(r).is_empty())
+                    && when.as_ref().is_none_or(|w| w.holds(r)))
+        })
         .collect();
     let no_record = live.len() - rows.len();
 
@@ -256,7 +360,7 @@ pub fn clean_feed(
     // The plaintext of direct identifiers on kept rows, for record linkage
     // (restricted area only): names as written, phones normalised, villages keyed.
     let direct: Vec<usize> = (0..schema.columns.len())
-        .filter(|&ci| schema.columns[ci].privacy == Privacy::Direct && matches!(inputs[ci], Input::Column(_)))
+        .filter(|&ci| schema.columns[ci].privacy == Privacy::Direct && inputs[ci].is_column())
         .collect();
     let plain = (!direct.is_empty()).then(|| {
         let mut cols = vec![

@@ -18,7 +18,7 @@ pub use tafteesh_parsers::dates::DateOrder;
 /// The export formats and encodings, as the readers know them.
 pub use tafteesh_readers::{Encoding, Format};
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize)]
 pub struct TableFeed {
     /// Canonical column -> the partner's column header.
     #[serde(default)]
@@ -29,6 +29,75 @@ pub struct TableFeed {
     /// Canonical column -> (partner's code -> canonical value).
     #[serde(default)]
     pub values: BTreeMap<String, BTreeMap<String, String>>,
+    /// Which rows hold a record of this table. Without it, a row does when
+    /// any column it maps (other than a reference to another table's
+    /// record) holds something; with it, the row must also meet it. A wide
+    /// export's case columns are blank for a survivor with no case, but its
+    /// row id never is: `when.any_filled = ["FIR No", "PS"]` says so.
+    #[serde(default)]
+    pub when: Option<RowCondition>,
+    /// Canonical column -> the value a blank cell of its mapped column
+    /// stands for (a blank "Result" on a charge-sheeted case is pending).
+    #[serde(default)]
+    pub defaults: BTreeMap<String, BlankDefault>,
+    /// Canonical date column -> the format its cells are written in
+    /// (chrono's strftime: `%Y%m%d`, `%d.%m.%y`), tried before the usual
+    /// detection of Indian notations.
+    #[serde(default)]
+    pub formats: BTreeMap<String, String>,
+}
+
+/// A condition on a row, over the partner's own column headers (mapped or
+/// not). Every clause given must hold.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RowCondition {
+    /// At least one of these columns holds something.
+    #[serde(default)]
+    pub any_filled: Vec<String>,
+    /// Each column holds this value (case and spaces folded).
+    #[serde(default)]
+    pub equals: BTreeMap<String, String>,
+    /// Each column matches this regular expression.
+    #[serde(default)]
+    pub matches: BTreeMap<String, String>,
+}
+
+impl RowCondition {
+    /// Every header the condition names.
+    pub fn headers(&self) -> impl Iterator<Item = &String> {
+        self.any_filled
+            .iter()
+            .chain(self.equals.keys())
+            .chain(self.matches.keys())
+    }
+
+    fn problems(&self, at: &str, out: &mut Vec<String>) {
+        if self.headers().next().is_none() {
+            out.push(format!("{at}: sets no condition (any_filled, equals or matches)"));
+        }
+        for h in self.headers().filter(|h| h.trim().is_empty()) {
+            out.push(format!("{at}: names a blank column header `{h}`"));
+        }
+        for (h, re) in &self.matches {
+            if let Err(e) = regex::Regex::new(re) {
+                let first = e.to_string().lines().last().unwrap_or_default().to_string();
+                out.push(format!("{at}.matches.\"{h}\": not a regular expression ({first})"));
+            }
+        }
+    }
+}
+
+/// The value a blank cell stands for, always or only in rows that meet a
+/// condition: `defaults.outcome = { value = "pending", when.any_filled =
+/// ["C/S Date"] }`. The value is read as if the partner had written it
+/// (through the column's value map and its parser).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BlankDefault {
+    pub value: String,
+    #[serde(default)]
+    pub when: Option<RowCondition>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -171,6 +240,22 @@ impl Pipeline {
     }
 }
 
+/// Whether `fmt` writes and reads back a whole date: it names a day, a
+/// month and a year, and nothing chrono cannot parse.
+fn date_format_round_trips(fmt: &str) -> bool {
+    use chrono::format::{Item, StrftimeItems};
+    if StrftimeItems::new(fmt).any(|i| matches!(i, Item::Error)) {
+        return false;
+    }
+    let day = chrono::NaiveDate::from_ymd_opt(2021, 3, 14).expect("a real day");
+    // A format naming a time (`%H`) cannot write a date: an error, not a panic.
+    let mut text = String::new();
+    if std::fmt::Write::write_fmt(&mut text, format_args!("{}", day.format(fmt))).is_err() {
+        return false;
+    }
+    chrono::NaiveDate::parse_from_str(&text, fmt) == Ok(day)
+}
+
 fn feed_problems(at: &str, schema: &TableSchema, feed: &TableFeed, out: &mut Vec<String>) {
     let table = &schema.table;
     let mappable: Vec<&str> = schema
@@ -234,6 +319,52 @@ fn feed_problems(at: &str, schema: &TableSchema, feed: &TableFeed, out: &mut Vec
             _ => {}
         }
     }
+    if let Some(when) = &feed.when {
+        when.problems(&format!("{at}: `{table}` when"), out);
+    }
+    for (col, d) in &feed.defaults {
+        if !check_target(col, "default for", out) {
+            continue;
+        }
+        if !feed.columns.contains_key(col) {
+            out.push(format!(
+                "{at}: a default for `{table}.{col}`, which is not mapped to a column of the file"
+            ));
+        }
+        let spec = schema.column(col).expect("checked above");
+        let coded = |v: &str| feed.values.get(col).is_some_and(|m| m.contains_key(v));
+        let ok = match spec.ty {
+            ColumnType::Enum => spec.values.iter().any(|v| v == &d.value) || coded(&d.value),
+            ColumnType::Boolean => ["true", "false"].contains(&d.value.as_str()) || coded(&d.value),
+            _ => !d.value.trim().is_empty(),
+        };
+        if !ok {
+            out.push(format!(
+                "{at}: default for `{table}.{col}` = `{}` is not a value it can hold{}",
+                d.value,
+                if spec.ty == ColumnType::Enum {
+                    format!(" (one of {:?}, or a code of its value map)", spec.values)
+                } else {
+                    String::new()
+                }
+            ));
+        }
+        if let Some(when) = &d.when {
+            when.problems(&format!("{at}: `{table}` defaults.{col}.when"), out);
+        }
+    }
+    for (col, fmt) in &feed.formats {
+        if !check_target(col, "format for", out) {
+            continue;
+        }
+        if schema.column(col).is_some_and(|c| c.ty != ColumnType::Date) {
+            out.push(format!("{at}: a format for `{table}.{col}`, which is not a date"));
+        } else if !date_format_round_trips(fmt) {
+            out.push(format!(
+                "{at}: formats.{col} = `{fmt}` is not a date format that names a day, month and year (chrono's strftime: %Y%m%d, %d.%m.%y, %d-%b-%Y)"
+            ));
+        }
+    }
     for c in schema.columns.iter().filter(|c| c.required && c.is_mappable()) {
         if !feed.columns.contains_key(&c.name) && !feed.constants.contains_key(&c.name) {
             out.push(format!("{at}: required column `{table}.{}` is not mapped", c.name));
@@ -250,4 +381,36 @@ pub fn suggest(name: &str, candidates: &[&str]) -> String {
         .max_by(|a, b| a.0.total_cmp(&b.0))
         .map(|(_, c)| format!(", did you mean `{c}`?"))
         .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_date_format_must_name_a_whole_day_and_parse_what_it_writes() {
+        for ok in ["%Y%m%d", "%d.%m.%y", "%d-%b-%Y", "%Y-%m-%d"] {
+            assert!(date_format_round_trips(ok), "{ok}");
+        }
+        for bad in ["%Y%q%d", "%Y-%m", "%d/%m", "", "%Y%m%d %H"] {
+            assert!(!date_format_round_trips(bad), "{bad}");
+        }
+    }
+
+    #[test]
+    fn a_condition_must_say_something_and_its_patterns_must_compile() {
+        let mut out = Vec::new();
+        RowCondition::default().problems("at", &mut out);
+        assert_eq!(out, ["at: sets no condition (any_filled, equals or matches)"]);
+        let mut out = Vec::new();
+        let c = RowCondition {
+            matches: [("Case".to_string(), "(FIR".to_string())].into(),
+            ..Default::default()
+        };
+        c.problems("at", &mut out);
+        assert!(
+            out[0].starts_with("at.matches.\"Case\": not a regular expression"),
+            "{out:?}"
+        );
+    }
 }

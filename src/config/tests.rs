@@ -99,6 +99,12 @@ fn the_reference_pipeline_is_valid_and_shows_every_key() {
         ".columns]",
         ".values.",
         ".constants]",
+        ".when]",
+        "any_filled",
+        "equals",
+        "matches",
+        ".defaults.",
+        ".formats]",
     ] {
         assert!(text.contains(key), "the reference lacks `{key}`");
     }

@@ -183,10 +183,20 @@ pub fn ingest_partner(
             let out = match out {
                 Ok(o) => o,
                 Err(m) => {
-                    let msg = format!(
-                        "table `{table}`: mapped columns not found in the file: {}",
-                        m.missing.join(", ")
-                    );
+                    let mut why = Vec::new();
+                    if !m.missing.is_empty() {
+                        why.push(format!(
+                            "mapped columns not found in the file: {}",
+                            m.missing.join(", ")
+                        ));
+                    }
+                    if !m.condition.is_empty() {
+                        why.push(format!(
+                            "columns its `when` conditions name not found in the file: {}",
+                            m.condition.join(", ")
+                        ));
+                    }
+                    let msg = format!("table `{table}`: {}", why.join("; "));
                     tracing::error!(partner, file, "file not used: {msg}");
                     report.error = Some(msg);
                     continue;
@@ -281,8 +291,7 @@ fn empty_table(plan: &Plan, table: &str, pseudo: &Pseudonymizer, today: NaiveDat
             .filter(|c| c.is_mappable())
             .map(|c| (c.name.clone(), c.name.clone()))
             .collect(),
-        constants: Default::default(),
-        values: Default::default(),
+        ..Default::default()
     };
     for c in feed.columns.values() {
         raw.headers.push(c.clone());

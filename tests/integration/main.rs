@@ -8,5 +8,6 @@ mod hostile;
 mod interop;
 mod nightly;
 mod operations;
+mod partner_configs;
 mod reports;
 mod util;

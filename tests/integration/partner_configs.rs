@@ -1,0 +1,148 @@
+//! Partner configs that say what an export means (issue #15): row
+//! conditions, defaults for blank cells and declared date formats, on a
+//! wide register whose case columns are blank for a survivor with no case.
+//!
+//! What these tests share with the code: the fixture's headers and the
+//! config's keys. The fixture is written the way the issue describes a
+//! wide KoboToolbox export (one row per survivor, its id always filled,
+//! case columns blank), not from what the cleaner reads.
+
+use std::collections::BTreeMap;
+
+use crate::util::{Workdir, copy_dir, fixture, query_text};
+
+/// An installation with the wide register partner only; `edit` may change its pipeline.
+fn setup(edit: impl Fn(String) -> String) -> Workdir {
+    let w = Workdir::new();
+    let root = w.path();
+    copy_dir(&fixture("partner_configs/inbox"), &root.join("inbox"));
+    std::fs::create_dir_all(root.join("config/pipelines")).unwrap();
+    let pipeline = std::fs::read_to_string(fixture("partner_configs/pipelines/wide_ngo.toml")).unwrap();
+    std::fs::write(root.join("config/pipelines/wide_ngo.toml"), edit(pipeline)).unwrap();
+    std::fs::write(
+        root.join("config/tafteesh.toml"),
+        "inbox = \"../inbox\"\noutput = \"../output\"\nkey_file = \"../key/pseudonym.key\"\n",
+    )
+    .unwrap();
+    assert_eq!(w.run(&["keygen", "key/pseudonym.key"]).code, 0);
+    w
+}
+
+/// `table`'s rows in the lake, as text, by the given columns.
+fn lake(w: &Workdir, table: &str, columns: &str) -> Vec<Vec<Option<String>>> {
+    let conn = duckdb::Connection::open_in_memory().unwrap();
+    let path = w.path().join(format!("output/current/lake/{table}/wide_ngo.parquet"));
+    let (_, rows) = query_text(
+        &conn,
+        &format!("select {columns} from read_parquet('{}') order by all", path.display()),
+    );
+    rows
+}
+
+/// The file's accounting of `table`: (kept, quarantined, no_record).
+fn accounting(w: &Workdir, table: &str) -> (i64, i64, i64) {
+    let rows = lake(w, "load_files", "table_name, kept, quarantined, no_record");
+    let r = rows
+        .iter()
+        .find(|r| r[0].as_deref() == Some(table))
+        .unwrap_or_else(|| panic!("no load_files row for {table}: {rows:?}"));
+    let n = |i: usize| r[i].as_deref().unwrap().parse::<i64>().unwrap();
+    (n(1), n(2), n(3))
+}
+
+#[test]
+fn a_wide_register_feeds_cases_only_where_its_case_columns_are_filled() {
+    let w = setup(|p| p);
+    let ran = w.run(&["run", "--config", "config"]);
+    assert!([0, 3].contains(&ran.code), "{}", ran.all());
+    // 10 survivors, 4 of them with a case: the other 6 rows hold no case.
+    let (kept, quarantined, no_record) = accounting(&w, "cases");
+    assert_eq!((kept + quarantined, no_record), (4, 6));
+    assert_eq!(accounting(&w, "survivors").0 + accounting(&w, "survivors").1, 10);
+
+    // The same export without the condition: every row becomes a case, the
+    // figure the issue found 3.6 times too high.
+    let w2 = setup(|p| p.replace("[sources.tables.cases.when]\nany_filled = [\"FIR No\", \"PS\"]\n", ""));
+    let ran = w2.run(&["run", "--config", "config"]);
+    assert!([0, 3].contains(&ran.code), "{}", ran.all());
+    let (kept, quarantined, no_record) = accounting(&w2, "cases");
+    assert_eq!((kept + quarantined, no_record), (10, 0));
+}
+
+#[test]
+fn a_blank_result_on_a_charge_sheeted_case_is_pending_and_a_declared_date_format_is_read() {
+    let w = setup(|p| p);
+    let ran = w.run(&["run", "--config", "config"]);
+    assert!([0, 3].contains(&ran.code), "{}", ran.all());
+    let outcomes: BTreeMap<String, Option<String>> = lake(&w, "cases", "case_ref, outcome")
+        .into_iter()
+        .map(|r| (r[0].clone().unwrap(), r[1].clone()))
+        .collect();
+    assert_eq!(outcomes["W-01"].as_deref(), Some("pending"), "blank, charge-sheeted");
+    assert_eq!(outcomes["W-02"].as_deref(), Some("pending"), "blank, charge-sheeted");
+    assert_eq!(outcomes["W-03"], None, "blank, no charge-sheet: unknown, not pending");
+    assert_eq!(
+        outcomes["W-04"].as_deref(),
+        Some("acquitted"),
+        "written: kept as written"
+    );
+    let births: BTreeMap<String, Option<String>> = lake(&w, "survivors", "survivor_ref, date_of_birth::varchar")
+        .into_iter()
+        .map(|r| (r[0].clone().unwrap(), r[1].clone()))
+        .collect();
+    assert_eq!(births["W-01"].as_deref(), Some("1999-03-14"));
+    assert_eq!(births["W-08"].as_deref(), Some("1995-12-31"));
+    assert_eq!(births["W-10"], None, "blank stays blank");
+    let issues = lake(&w, "dq_issues", "field, rule_id");
+    assert!(
+        !issues.iter().any(|r| r[0].as_deref() == Some("date_of_birth")),
+        "no birth date is flagged: {issues:?}"
+    );
+}
+
+#[test]
+fn a_condition_on_a_column_the_file_lacks_stops_that_feed_naming_the_column() {
+    let w = setup(|p| p.replace("any_filled = [\"FIR No\", \"PS\"]", "any_filled = [\"FIR Number\"]"));
+    let ran = w.run(&["run", "--config", "config"]);
+    assert_eq!(ran.code, 4, "{}", ran.all());
+    assert!(
+        ran.all()
+            .contains("table `cases`: columns its `when` conditions name not found in the file: FIR Number"),
+        "{}",
+        ran.all()
+    );
+    // The survivors of the same file are still read.
+    assert_eq!(accounting(&w, "survivors").0 + accounting(&w, "survivors").1, 10);
+}
+
+#[test]
+fn every_mistake_in_conditions_defaults_and_formats_is_named_before_data_is_read() {
+    let w = Workdir::new();
+    copy_dir(
+        &fixture("partner_configs/bad_pipelines"),
+        &w.path().join("config/pipelines"),
+    );
+    std::fs::write(
+        w.path().join("config/tafteesh.toml"),
+        "inbox = \"../inbox\"\noutput = \"../output\"\n",
+    )
+    .unwrap();
+    std::fs::create_dir_all(w.path().join("inbox")).unwrap();
+    let ran = w.run(&["validate", "--config", "config"]);
+    assert_eq!(ran.code, 6, "{}", ran.all());
+    for expected in [
+        "conditions_gone_wrong.toml",
+        "formats.date_of_birth = `%Y%q%d` is not a date format",
+        "a format for `survivors.sex`, which is not a date",
+        "a default for `survivors.home_district`, which is not mapped to a column of the file",
+        "default for `survivors.sex` = `woman` is not a value it can hold",
+        "`cases` when.matches.\"Case Type\": not a regular expression",
+        "`compensation_claims` when: sets no condition",
+    ] {
+        assert!(
+            ran.stderr.contains(expected),
+            "missing `{expected}` in:\n{}",
+            ran.stderr
+        );
+    }
+}
