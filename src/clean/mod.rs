@@ -173,6 +173,132 @@ impl<'r> Condition<'r> {
     }
 }
 
+/// A column of the file, with its blank cells standing for the feed's
+/// default where it declares one.
+fn with_default<'r>(
+    feed: &'r TableFeed,
+    masks: &'r HashMap<&str, Vec<bool>>,
+    name: &str,
+    cells: &'r [String],
+) -> Input<'r> {
+    match feed.defaults.get(name) {
+        Some(d) => Input::Defaulted {
+            cells,
+            value: d.value.as_str(),
+            mask: masks.get(name).map(Vec::as_slice),
+        },
+        None => Input::Column(cells),
+    }
+}
+
+/// The index of header `h` in `raw`; a header the file lacks is added to `missing`.
+fn header(raw: &RawTable, h: &String, missing: &mut Vec<String>) -> Option<usize> {
+    let i = raw.column_index(h);
+    if i.is_none() && !missing.contains(h) {
+        missing.push(h.clone());
+    }
+    i
+}
+
+/// The canonical columns a feed makes from the partner's columns rather
+/// than reading one as it is: joined, read by patterns, routed by row.
+/// Headers the file lacks are added to `missing`.
+fn derived_columns(feed: &TableFeed, raw: &RawTable, missing: &mut Vec<String>) -> HashMap<String, Vec<String>> {
+    let n = raw.len();
+    let mut out: HashMap<String, Vec<String>> = HashMap::new();
+    for (target, j) in &feed.joined {
+        let parts: Vec<usize> = j.columns.iter().filter_map(|h| header(raw, h, missing)).collect();
+        let cells = (0..n)
+            .map(|r| {
+                let filled: Vec<&str> = parts
+                    .iter()
+                    .map(|&c| raw.columns[c][r].as_str())
+                    .filter(|v| !v.is_empty())
+                    .collect();
+                filled.join(&j.separator)
+            })
+            .collect();
+        out.insert(target.clone(), cells);
+    }
+    // Patterns: per source column, the first pattern that matches a cell
+    // decides every column the patterns over that source fill.
+    type Compiled<'f> = (&'f crate::config::pipeline::Pattern, regex::Regex);
+    let mut by_source: Vec<(&String, Vec<Compiled<'_>>)> = Vec::new();
+    for p in &feed.patterns {
+        let re = regex::Regex::new(&p.regex).expect("checked with the config");
+        match by_source.iter_mut().find(|(s, _)| *s == &p.column) {
+            Some((_, ps)) => ps.push((p, re)),
+            None => by_source.push((&p.column, vec![(p, re)])),
+        }
+    }
+    for (source, patterns) in by_source {
+        let Some(c) = header(raw, source, missing) else {
+            continue;
+        };
+        let mut filled: HashMap<String, Vec<String>> = HashMap::new();
+        for (p, _) in &patterns {
+            for t in p.targets() {
+                filled.entry(t).or_insert_with(|| vec![String::new(); n]);
+            }
+        }
+        for r in 0..n {
+            let cell = raw.columns[c][r].as_str();
+            if cell.is_empty() {
+                continue;
+            }
+            let Some((p, re, caps)) = patterns
+                .iter()
+                .find_map(|(p, re)| re.captures(cell).map(|caps| (p, re, caps)))
+            else {
+                continue;
+            };
+            for name in re.capture_names().flatten() {
+                if let (Some(v), Some(cells)) = (caps.name(name), filled.get_mut(name)) {
+                    cells[r] = v.as_str().trim().to_string();
+                }
+            }
+            for (k, v) in &p.set {
+                if let Some(cells) = filled.get_mut(k.as_str()) {
+                    cells[r] = v.clone();
+                }
+            }
+        }
+        for (t, cells) in filled {
+            out.entry(t).or_insert(cells);
+        }
+    }
+    // Routes: the first route to a column whose condition holds and whose
+    // cell is filled gives its value.
+    let mut routes: Vec<(&str, usize, Condition<'_>)> = Vec::new();
+    for r in &feed.routes {
+        let c = header(raw, &r.column, missing);
+        let cond = Condition::resolve(&r.when, raw, missing);
+        if let Some(c) = c {
+            routes.push((r.to.as_str(), c, cond));
+        }
+    }
+    let targets: Vec<&str> = {
+        let mut t: Vec<&str> = routes.iter().map(|(t, _, _)| *t).collect();
+        t.sort_unstable();
+        t.dedup();
+        t
+    };
+    for to in targets {
+        let cells = (0..n)
+            .map(|r| {
+                routes
+                    .iter()
+                    .filter(|(t, _, _)| *t == to)
+                    .find(|(_, c, cond)| !raw.columns[*c][r].is_empty() && cond.holds(r))
+                    .map(|(_, c, _)| raw.columns[*c][r].clone())
+                    .unwrap_or_default()
+            })
+            .collect();
+        out.insert(to.to_string(), cells);
+    }
+    out
+}
+
 /// A value as `when.equals` compares it: spaces folded, lower case.
 fn fold(s: &str) -> String {
     fold_space(s).to_lowercase()
@@ -203,21 +329,18 @@ pub fn clean_feed(
             (col, (0..raw.len()).map(|i| c.holds(i)).collect())
         })
         .collect();
+    // Columns joined, read by patterns or routed by row, made once.
+    let derived = derived_columns(ctx.feed, raw, &mut missing_condition);
     // Resolve each mapped column to a raw column.
     let mut missing = Vec::new();
     let mut missing_required = false;
     let mut inputs: Vec<Input<'_>> = Vec::with_capacity(schema.columns.len());
     for spec in &schema.columns {
-        let input = if let Some(header) = ctx.feed.columns.get(&spec.name) {
+        let input = if let Some(cells) = derived.get(spec.name.as_str()) {
+            with_default(ctx.feed, &masks, &spec.name, cells)
+        } else if let Some(header) = ctx.feed.columns.get(&spec.name) {
             match raw.column_index(header) {
-                Some(i) => match ctx.feed.defaults.get(&spec.name) {
-                    Some(d) => Input::Defaulted {
-                        cells: &raw.columns[i],
-                        value: d.value.as_str(),
-                        mask: masks.get(spec.name.as_str()).map(Vec::as_slice),
-                    },
-                    None => Input::Column(&raw.columns[i]),
-                },
+                Some(i) => with_default(ctx.feed, &masks, &spec.name, &raw.columns[i]),
                 None => {
                     missing.push(header.clone());
                     missing_required |= spec.required;

@@ -45,6 +45,102 @@ pub struct TableFeed {
     /// detection of Indian notations.
     #[serde(default)]
     pub formats: BTreeMap<String, String>,
+    /// Canonical column -> several of the partner's columns joined into
+    /// one (a given name and a surname).
+    #[serde(default)]
+    pub joined: BTreeMap<String, Joined>,
+    /// Canonical columns read out of one of the partner's columns by
+    /// patterns, tried in order: "Investigated by" holding `Local PS`,
+    /// `Sundarban AHTU` or `CID West Bengal` gives the agency and the unit.
+    #[serde(default)]
+    pub patterns: Vec<Pattern>,
+    /// A partner's column that feeds a canonical column only in the rows
+    /// that meet a condition: one "Transfer Date" belongs to the AHTU or
+    /// the CID, by the agency the row names. Routes to one column are tried
+    /// in order; the first whose condition holds and whose cell is filled
+    /// gives the value.
+    #[serde(default)]
+    pub routes: Vec<Route>,
+}
+
+/// Several of the partner's columns joined into one canonical column,
+/// blank parts left out.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Joined {
+    pub columns: Vec<String>,
+    #[serde(default = "space")]
+    pub separator: String,
+}
+
+fn space() -> String {
+    " ".into()
+}
+
+/// One pattern over one of the partner's columns. Where the cell matches
+/// (and no earlier pattern over the same columns matched), each named
+/// group `(?<ahtu_unit>...)` fills the canonical column of its name, and
+/// `set` gives fixed values to others.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Pattern {
+    pub column: String,
+    #[serde(rename = "match")]
+    pub regex: String,
+    #[serde(default)]
+    pub set: BTreeMap<String, String>,
+}
+
+impl Pattern {
+    /// The canonical columns it fills: its named groups, then `set`.
+    pub fn targets(&self) -> Vec<String> {
+        let mut out: Vec<String> = regex::Regex::new(&self.regex)
+            .map(|re| re.capture_names().flatten().map(String::from).collect())
+            .unwrap_or_default();
+        out.extend(self.set.keys().cloned());
+        out
+    }
+}
+
+/// A partner's column feeding `to` in the rows that meet `when`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Route {
+    pub column: String,
+    pub to: String,
+    pub when: RowCondition,
+}
+
+impl TableFeed {
+    /// Every partner's header the feed reads besides `columns`: those its
+    /// conditions, joins, patterns and routes name.
+    pub fn other_headers(&self) -> Vec<&String> {
+        let mut out: Vec<&String> = self.when.iter().flat_map(|w| w.headers()).collect();
+        out.extend(
+            self.defaults
+                .values()
+                .filter_map(|d| d.when.as_ref())
+                .flat_map(|w| w.headers()),
+        );
+        out.extend(self.joined.values().flat_map(|j| &j.columns));
+        out.extend(self.patterns.iter().map(|p| &p.column));
+        for r in &self.routes {
+            out.push(&r.column);
+            out.extend(r.when.headers());
+        }
+        out.sort();
+        out.dedup();
+        out
+    }
+
+    /// Whether canonical column `col` is read from the file (mapped,
+    /// joined, patterned or routed).
+    pub fn reads(&self, col: &str) -> bool {
+        self.columns.contains_key(col)
+            || self.joined.contains_key(col)
+            || self.patterns.iter().any(|p| p.targets().iter().any(|t| t == col))
+            || self.routes.iter().any(|r| r.to == col)
+    }
 }
 
 /// A condition on a row, over the partner's own column headers (mapped or
@@ -240,6 +336,97 @@ impl Pipeline {
     }
 }
 
+/// Problems of a feed's joins, patterns and routes: each canonical column
+/// has one way in (mapped, constant, joined, patterned or routed), patterns
+/// compile and fill something, and what they set is a value the column can
+/// hold.
+fn derived_problems(at: &str, schema: &TableSchema, feed: &TableFeed, out: &mut Vec<String>) {
+    let table = &schema.table;
+    let target = |col: &str, what: &str, out: &mut Vec<String>| match schema.column(col) {
+        Some(c) if c.is_mappable() => true,
+        Some(_) => {
+            out.push(format!(
+                "{at}: `{table}.{col}` is filled by tafteesh and cannot be {what}"
+            ));
+            false
+        }
+        None => {
+            out.push(format!("{at}: {what} `{col}` is not a column of `{table}`"));
+            false
+        }
+    };
+    let mut ways: BTreeMap<String, Vec<&str>> = BTreeMap::new();
+    for c in feed.columns.keys() {
+        ways.entry(c.clone()).or_default().push("columns");
+    }
+    for c in feed.constants.keys() {
+        ways.entry(c.clone()).or_default().push("constants");
+    }
+    for (col, j) in &feed.joined {
+        if target(col, "joined", out) {
+            ways.entry(col.clone()).or_default().push("joined");
+        }
+        if j.columns.len() < 2 || j.columns.iter().any(|h| h.trim().is_empty()) {
+            out.push(format!(
+                "{at}: joined.{col} must name two or more of the partner's columns"
+            ));
+        }
+    }
+    for (i, p) in feed.patterns.iter().enumerate() {
+        let here = format!("{at}: `{table}` patterns[{i}] (over `{}`)", p.column);
+        let re = match regex::Regex::new(&p.regex) {
+            Ok(re) => re,
+            Err(e) => {
+                let first = e.to_string().lines().last().unwrap_or_default().to_string();
+                out.push(format!("{here}: match is not a regular expression ({first})"));
+                continue;
+            }
+        };
+        if p.targets().is_empty() {
+            out.push(format!(
+                "{here}: the pattern fills nothing: name a group after a column, `(?<ahtu_unit>.+)`, or `set` one"
+            ));
+        }
+        for t in re.capture_names().flatten() {
+            target(t, "filled by a pattern", out);
+        }
+        for (col, v) in &p.set {
+            if !target(col, "set by a pattern", out) {
+                continue;
+            }
+            let spec = schema.column(col).expect("checked above");
+            if spec.ty == ColumnType::Enum && !spec.values.contains(v) {
+                out.push(format!(
+                    "{here}: set.{col} = `{v}`, which is not one of {:?}",
+                    spec.values
+                ));
+            }
+        }
+    }
+    let mut patterned: Vec<String> = feed.patterns.iter().flat_map(|p| p.targets()).collect();
+    patterned.sort();
+    patterned.dedup();
+    for col in patterned {
+        ways.entry(col).or_default().push("patterns");
+    }
+    let mut routed: Vec<&str> = Vec::new();
+    for (i, r) in feed.routes.iter().enumerate() {
+        if target(&r.to, "routed", out) && !routed.contains(&r.to.as_str()) {
+            routed.push(&r.to);
+            ways.entry(r.to.clone()).or_default().push("routes");
+        }
+        r.when.problems(&format!("{at}: `{table}` routes[{i}].when"), out);
+    }
+    // (columns and constants together are reported above)
+    let derived = |w: &Vec<&str>| w.iter().any(|x| ["joined", "patterns", "routes"].contains(x));
+    for (col, w) in ways.iter().filter(|(_, w)| w.len() > 1 && derived(w)) {
+        out.push(format!(
+            "{at}: `{table}.{col}` is given by {} at once; give it one way",
+            w.join(" and ")
+        ));
+    }
+}
+
 /// Whether `fmt` writes and reads back a whole date: it names a day, a
 /// month and a year, and nothing chrono cannot parse.
 fn date_format_round_trips(fmt: &str) -> bool {
@@ -326,7 +513,7 @@ fn feed_problems(at: &str, schema: &TableSchema, feed: &TableFeed, out: &mut Vec
         if !check_target(col, "default for", out) {
             continue;
         }
-        if !feed.columns.contains_key(col) {
+        if !feed.reads(col) {
             out.push(format!(
                 "{at}: a default for `{table}.{col}`, which is not mapped to a column of the file"
             ));
@@ -365,8 +552,9 @@ fn feed_problems(at: &str, schema: &TableSchema, feed: &TableFeed, out: &mut Vec
             ));
         }
     }
+    derived_problems(at, schema, feed, out);
     for c in schema.columns.iter().filter(|c| c.required && c.is_mappable()) {
-        if !feed.columns.contains_key(&c.name) && !feed.constants.contains_key(&c.name) {
+        if !feed.reads(&c.name) && !feed.constants.contains_key(&c.name) {
             out.push(format!("{at}: required column `{table}.{}` is not mapped", c.name));
         }
     }

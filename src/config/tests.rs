@@ -105,6 +105,11 @@ fn the_reference_pipeline_is_valid_and_shows_every_key() {
         "matches",
         ".defaults.",
         ".formats]",
+        ".patterns]]",
+        "set = ",
+        ".routes]]",
+        ".joined]",
+        "separator",
     ] {
         assert!(text.contains(key), "the reference lacks `{key}`");
     }

@@ -192,7 +192,7 @@ pub fn ingest_partner(
                     }
                     if !m.condition.is_empty() {
                         why.push(format!(
-                            "columns its `when` conditions name not found in the file: {}",
+                            "columns its conditions, joins, patterns or routes name not found in the file: {}",
                             m.condition.join(", ")
                         ));
                     }

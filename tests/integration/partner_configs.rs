@@ -13,12 +13,20 @@ use crate::util::{Workdir, copy_dir, fixture, query_text};
 
 /// An installation with the wide register partner only; `edit` may change its pipeline.
 fn setup(edit: impl Fn(String) -> String) -> Workdir {
+    setup_partner("wide_ngo", edit)
+}
+
+/// An installation with one of the fixture partners of `partner_configs/`.
+fn setup_partner(partner: &str, edit: impl Fn(String) -> String) -> Workdir {
     let w = Workdir::new();
     let root = w.path();
-    copy_dir(&fixture("partner_configs/inbox"), &root.join("inbox"));
+    copy_dir(
+        &fixture(&format!("partner_configs/inbox/{partner}")),
+        &root.join("inbox").join(partner),
+    );
     std::fs::create_dir_all(root.join("config/pipelines")).unwrap();
-    let pipeline = std::fs::read_to_string(fixture("partner_configs/pipelines/wide_ngo.toml")).unwrap();
-    std::fs::write(root.join("config/pipelines/wide_ngo.toml"), edit(pipeline)).unwrap();
+    let pipeline = std::fs::read_to_string(fixture(&format!("partner_configs/pipelines/{partner}.toml"))).unwrap();
+    std::fs::write(root.join(format!("config/pipelines/{partner}.toml")), edit(pipeline)).unwrap();
     std::fs::write(
         root.join("config/tafteesh.toml"),
         "inbox = \"../inbox\"\noutput = \"../output\"\nkey_file = \"../key/pseudonym.key\"\n",
@@ -30,8 +38,13 @@ fn setup(edit: impl Fn(String) -> String) -> Workdir {
 
 /// `table`'s rows in the lake, as text, by the given columns.
 fn lake(w: &Workdir, table: &str, columns: &str) -> Vec<Vec<Option<String>>> {
+    lake_of(w, "wide_ngo", table, columns)
+}
+
+/// `partner`'s rows of `table` in the lake, as text, by the given columns.
+fn lake_of(w: &Workdir, partner: &str, table: &str, columns: &str) -> Vec<Vec<Option<String>>> {
     let conn = duckdb::Connection::open_in_memory().unwrap();
-    let path = w.path().join(format!("output/current/lake/{table}/wide_ngo.parquet"));
+    let path = w.path().join(format!("output/current/lake/{table}/{partner}.parquet"));
     let (_, rows) = query_text(
         &conn,
         &format!("select {columns} from read_parquet('{}') order by all", path.display()),
@@ -106,8 +119,9 @@ fn a_condition_on_a_column_the_file_lacks_stops_that_feed_naming_the_column() {
     let ran = w.run(&["run", "--config", "config"]);
     assert_eq!(ran.code, 4, "{}", ran.all());
     assert!(
-        ran.all()
-            .contains("table `cases`: columns its `when` conditions name not found in the file: FIR Number"),
+        ran.all().contains(
+            "table `cases`: columns its conditions, joins, patterns or routes name not found in the file: FIR Number"
+        ),
         "{}",
         ran.all()
     );
@@ -138,6 +152,11 @@ fn every_mistake_in_conditions_defaults_and_formats_is_named_before_data_is_read
         "default for `survivors.sex` = `woman` is not a value it can hold",
         "`cases` when.matches.\"Case Type\": not a regular expression",
         "`compensation_claims` when: sets no condition",
+        "joined.full_name must name two or more of the partner's columns",
+        "patterns[0] (over `Investigated by`): the pattern fills nothing",
+        "filled by a pattern `agency_unit` is not a column of `cases`",
+        "set.investigating_agency = `state_police`, which is not one of",
+        "`cases.case_ref` is given by columns and routes at once; give it one way",
     ] {
         assert!(
             ran.stderr.contains(expected),
@@ -145,4 +164,49 @@ fn every_mistake_in_conditions_defaults_and_formats_is_named_before_data_is_read
             ran.stderr
         );
     }
+}
+
+#[test]
+fn one_agency_column_splits_into_agency_and_unit_and_one_transfer_date_goes_where_it_names() {
+    let w = setup_partner("lawyers_register", |p| p);
+    let ran = w.run(&["run", "--config", "config"]);
+    assert!([0, 3].contains(&ran.code), "{}", ran.all());
+    let cases: BTreeMap<String, Vec<Option<String>>> = lake_of(
+        &w,
+        "lawyers_register",
+        "cases",
+        "case_ref, investigating_agency, ahtu_unit, ahtu_transfer_date::varchar, cid_transfer_date::varchar",
+    )
+    .into_iter()
+    .map(|r| (r[0].clone().unwrap(), r[1..].to_vec()))
+    .collect();
+    let s = |v: &str| Some(v.to_string());
+    assert_eq!(cases["L-1"], [s("local_police"), None, None, None], "Local PS");
+    assert_eq!(
+        cases["L-2"],
+        [s("ahtu"), s("Baruipur AHTU"), s("2021-05-12"), None],
+        "<Place> AHTU"
+    );
+    assert_eq!(cases["L-3"], [s("cid"), None, None, s("2021-07-01")], "CID West Bengal");
+    assert_eq!(
+        cases["L-4"],
+        [s("ahtu"), s("Barasat AHTU"), s("2021-08-03"), None],
+        "AHTU - <Place>"
+    );
+    assert_eq!(
+        cases["L-5"],
+        [None, None, None, None],
+        "no agency: the date goes nowhere"
+    );
+    // Given name and surname joined; a missing surname leaves the given name.
+    let plain = w
+        .path()
+        .join("output/restricted/latest/linkage/lawyers_register/survivors.parquet");
+    let conn = duckdb::Connection::open_in_memory().unwrap();
+    let (_, names) = query_text(
+        &conn,
+        &format!("select full_name from read_parquet('{}') order by all", plain.display()),
+    );
+    let names: Vec<String> = names.into_iter().filter_map(|r| r[0].clone()).collect();
+    assert_eq!(names, ["Hena Sk", "Mina Bibi", "Rina Khatun", "Sima Das", "Tina"]);
 }
