@@ -47,7 +47,7 @@ final as (
         rescue_date,
         registered_date,
         legal_representation,
-        legal_representation in ('legal_aid', 'programme_lawyer') as has_free_legal_representation,
+        legal_representation in ('legal_aid', 'programme_lawyer', 'free_unspecified') as has_free_legal_representation,
         is_collective_member,
         versions_in_exports,
         source_file,

@@ -106,6 +106,21 @@ fn a_blank_result_on_a_charge_sheeted_case_is_pending_and_a_declared_date_format
     assert_eq!(births["W-01"].as_deref(), Some("1999-03-14"));
     assert_eq!(births["W-08"].as_deref(), Some("1995-12-31"));
     assert_eq!(births["W-10"], None, "blank stays blank");
+    // "Legal aid lawyer? হ্যাঁ" is free representation, its kind unrecorded.
+    let conn = tafteesh::warehouse::open(&w.path().join("output/current/warehouse/tafteesh.duckdb")).unwrap();
+    let (_, free) = query_text(
+        &conn,
+        "select legal_representation, has_free_legal_representation, count(*) from dim_survivors group by all order by all",
+    );
+    let s = |v: &str| Some(v.to_string());
+    assert_eq!(
+        free,
+        [
+            vec![s("free_unspecified"), s("true"), s("4")],
+            vec![s("none"), s("false"), s("4")],
+            vec![None, None, s("2")],
+        ]
+    );
     let issues = lake(&w, "dq_issues", "field, rule_id");
     assert!(
         !issues.iter().any(|r| r[0].as_deref() == Some("date_of_birth")),
