@@ -123,6 +123,17 @@ fn check_owner_only(_: &Path) -> Result<()> {
     Ok(())
 }
 
+/// Normalise an identifier (a national or voter id, a ration card number,
+/// an email) before tokenising and comparing: letters and digits only,
+/// upper case, digits in ASCII, so `WB/12 345-6` and `wb123456` meet.
+pub fn normalise_identifier(raw: &str) -> String {
+    tafteesh_parsers::digits::to_ascii_digits(raw)
+        .chars()
+        .filter(|c| c.is_alphanumeric())
+        .flat_map(char::to_uppercase)
+        .collect()
+}
+
 /// Normalise a name before tokenising: fold case, drop honorifics and
 /// relation markers, collapse spaces. Linkage (issue #4) compares richer
 /// forms in memory; the token only has to be stable.

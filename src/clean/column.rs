@@ -119,6 +119,7 @@ pub(super) fn clean_column<'r>(
         let kind = match spec.ty {
             ColumnType::Phone => "phone",
             ColumnType::Address => "address",
+            ColumnType::Id => "identifier",
             _ => "name",
         };
         // Names and phones rarely repeat: not memoised.
@@ -129,6 +130,7 @@ pub(super) fn clean_column<'r>(
                     Err(_) => return (None, Some(("phone.not_mobile", true))),
                 },
                 ColumnType::Address => normalise_place(s),
+                ColumnType::Id => normalise_identifier(s),
                 _ => normalise_name(s),
             };
             ((!norm.is_empty()).then(|| ctx.pseudo.token(kind, &norm)), None)

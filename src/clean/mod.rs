@@ -31,7 +31,7 @@ use crate::config::pipeline::{RowCondition, TableFeed};
 use crate::config::reference::{Gazetteer, Reference};
 use crate::config::schema::{ColumnSource, ColumnSpec, ColumnType, Privacy, TableSchema};
 use crate::extract::RawTable;
-use crate::privacy::{Pseudonymizer, normalise_name, normalise_place};
+use crate::privacy::{Pseudonymizer, normalise_identifier, normalise_name, normalise_place};
 use codes::CodeBook;
 use dates::{DateError, DateStyle};
 
@@ -503,6 +503,7 @@ pub fn clean_feed(
                     let v = match spec.ty {
                         ColumnType::Phone => phones::parse_phone(s).ok()?,
                         ColumnType::Address => normalise_place(s),
+                        ColumnType::Id => normalise_identifier(s),
                         _ => s.to_string(),
                     };
                     (!v.is_empty()).then_some(v)

@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 
 /// The fields a blocking rule may name (`link::fields::BLOCK_FIELDS` reads
 /// each one's key).
-pub const BLOCK_FIELDS: [&str; 9] = [
+pub const BLOCK_FIELDS: [&str; 10] = [
     "name",
     "guardian",
     "phone",
@@ -18,6 +18,7 @@ pub const BLOCK_FIELDS: [&str; 9] = [
     "block",
     "village",
     "rescue_date",
+    "identifier",
 ];
 
 /// Linkage settings, declarative like splink's. The defaults are

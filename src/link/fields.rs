@@ -14,7 +14,7 @@ use super::person::Person;
 pub type Levels = [Option<u8>; N];
 
 /// How many comparisons there are.
-pub const N: usize = 8;
+pub const N: usize = 9;
 
 /// One comparison of two records.
 pub struct Comparison {
@@ -41,6 +41,8 @@ pub const NAME: usize = 0;
 pub const PHONE: usize = 2;
 /// Index of the birth comparison.
 pub const BIRTH: usize = 3;
+/// Index of the other-identifier comparison.
+pub const IDENTIFIER: usize = 8;
 
 /// The comparisons, in the order of the model's m and u tables.
 pub const COMPARISONS: [Comparison; N] = [
@@ -97,6 +99,12 @@ pub const COMPARISONS: [Comparison; N] = [
         blocked_by: &["rescue_date"],
         compare: rescue_level,
     },
+    Comparison {
+        name: "identifier",
+        levels: EXACT_LEVELS,
+        blocked_by: &["identifier"],
+        compare: |a, b| exact(&a.identifier, &b.identifier),
+    },
 ];
 
 /// A field blocking rules may name, and how a record's key is read.
@@ -106,7 +114,7 @@ pub struct BlockField {
 }
 
 /// The blocking fields. Names and guardians block on consonant skeletons.
-pub const BLOCK_FIELDS: [BlockField; 9] = [
+pub const BLOCK_FIELDS: [BlockField; 10] = [
     BlockField {
         name: "name",
         key: |p| p.name.as_ref().map(|n| n.skeleton.clone()),
@@ -142,6 +150,10 @@ pub const BLOCK_FIELDS: [BlockField; 9] = [
     BlockField {
         name: "rescue_date",
         key: |p| p.rescue.map(|d| d.to_string()),
+    },
+    BlockField {
+        name: "identifier",
+        key: |p| p.identifier.clone(),
     },
 ];
 
@@ -249,5 +261,6 @@ mod tests {
         assert_eq!(COMPARISONS[NAME].name, "name");
         assert_eq!(COMPARISONS[PHONE].name, "phone");
         assert_eq!(COMPARISONS[BIRTH].name, "birth");
+        assert_eq!(COMPARISONS[IDENTIFIER].name, "identifier");
     }
 }

@@ -36,7 +36,7 @@ use std::collections::HashMap;
 pub use crate::config::linkage::Settings;
 pub use blocking::{BlockingReport, Pair, block};
 pub use cluster::{Scored, cluster};
-use fields::{BIRTH, Levels, NAME, PHONE, compare, fixed_by};
+use fields::{BIRTH, IDENTIFIER, Levels, NAME, PHONE, compare, fixed_by};
 use model::{Model, Person, name_frequencies};
 
 /// The result of linking a set of records.
@@ -77,11 +77,16 @@ pub fn link(people: &[Person], settings: &Settings) -> Linked {
         })
         .collect();
     // The prior, as splink estimates it: pairs a strict deterministic rule
-    // calls matches (same phone, or same name and same date of birth), over
+    // calls matches (same phone, same other identifier, or same name and
+    // same date of birth), over
     // all possible pairs, divided by that rule's assumed recall.
     let sure = levels
         .iter()
-        .filter(|lv| lv[PHONE] == Some(0) || (lv[NAME].is_some_and(|l| l <= 1) && lv[BIRTH] == Some(0)))
+        .filter(|lv| {
+            lv[PHONE] == Some(0)
+                || lv[IDENTIFIER] == Some(0)
+                || (lv[NAME].is_some_and(|l| l <= 1) && lv[BIRTH] == Some(0))
+        })
         .count() as f64;
     let n = people.len() as f64;
     let all_pairs = (n * (n - 1.0) / 2.0).max(1.0);
@@ -168,6 +173,7 @@ mod tests {
             name: NameKey::new(name),
             guardian: NameKey::new(guardian),
             phone: None,
+            identifier: None,
             village: (!village.is_empty()).then(|| village.to_lowercase()),
             dob: d(dob),
             birth_year: None,

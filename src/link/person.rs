@@ -13,6 +13,8 @@ pub struct Person {
     pub name: Option<NameKey>,
     pub guardian: Option<NameKey>,
     pub phone: Option<String>,
+    /// Another identifier the partner records (normalised: letters and digits, upper case).
+    pub identifier: Option<String>,
     pub village: Option<String>,
     pub dob: Option<NaiveDate>,
     /// Year of birth from age at rescue, when there is no date of birth.

@@ -69,8 +69,13 @@ pub fn load(lake: &Path, restricted: &RestrictedDir) -> Result<(Vec<Record>, Vec
             None
         };
         let col = |name: &str| plain_df.as_ref().map(|df| strings(df, name));
-        let (names, guardians, phones, villages) =
-            (col("full_name"), col("guardian_name"), col("phone"), col("village"));
+        let (names, guardians, phones, villages, identifiers) = (
+            col("full_name"),
+            col("guardian_name"),
+            col("phone"),
+            col("village"),
+            col("other_identifier"),
+        );
         let refs = strings(&lake_df, "survivor_ref");
         let files = strings(&lake_df, "source_file");
         let rows = ints(&lake_df, "source_row");
@@ -89,6 +94,7 @@ pub fn load(lake: &Path, restricted: &RestrictedDir) -> Result<(Vec<Record>, Vec
                 name: pick(&names).as_deref().and_then(NameKey::new),
                 guardian: pick(&guardians).as_deref().and_then(NameKey::new),
                 phone: pick(&phones),
+                identifier: pick(&identifiers),
                 village: pick(&villages),
                 dob: dob[i],
                 birth_year: match (rescue[i], age[i]) {

@@ -225,3 +225,90 @@ fn one_agency_column_splits_into_agency_and_unit_and_one_transfer_date_goes_wher
     let names: Vec<String> = names.into_iter().filter_map(|r| r[0].clone()).collect();
     assert_eq!(names, ["Hena Sk", "Mina Bibi", "Rina Khatun", "Sima Das", "Tina"]);
 }
+
+/// A partner register of `n` people with an identifier column: `name(i)`
+/// and `id(i)` give each row's name and identifier as the partner writes them.
+fn id_register(w: &Workdir, partner: &str, n: usize, name: impl Fn(usize) -> String, id: impl Fn(usize) -> String) {
+    let root = w.path();
+    std::fs::create_dir_all(root.join("inbox").join(partner)).unwrap();
+    let rows: Vec<String> = (1..=n)
+        .map(|i| format!("{partner}-{i},{},F,Nadia,{}", name(i), id(i)))
+        .collect();
+    std::fs::write(
+        root.join(format!("inbox/{partner}/register.csv")),
+        format!("Reg No,Name,Sex,District,Voter ID\n{}\n", rows.join("\n")),
+    )
+    .unwrap();
+    std::fs::write(
+        root.join(format!("config/pipelines/{partner}.toml")),
+        format!(
+            "partner_id = \"{partner}\"\nname = \"{partner} (test partner)\"\n\n[[sources]]\nname = \"register\"\n\
+             files = \"{partner}/*.csv\"\nformat = \"csv\"\n\n[sources.tables.survivors.columns]\n\
+             survivor_ref = \"Reg No\"\nfull_name = \"Name\"\nsex = \"Sex\"\nhome_district = \"District\"\n\
+             other_identifier = \"Voter ID\"\n"
+        ),
+    )
+    .unwrap();
+}
+
+#[test]
+fn an_identifier_that_is_not_a_phone_is_kept_pseudonymised_and_links_people() {
+    let w = Workdir::new();
+    let root = w.path();
+    std::fs::create_dir_all(root.join("config/pipelines")).unwrap();
+    std::fs::write(
+        root.join("config/tafteesh.toml"),
+        "inbox = \"../inbox\"\noutput = \"../output\"\nkey_file = \"../key/pseudonym.key\"\n",
+    )
+    .unwrap();
+    assert_eq!(w.run(&["keygen", "key/pseudonym.key"]).code, 0);
+    let given = [
+        "Rahima", "Salma", "Fatema", "Ayesha", "Rupa", "Mita", "Puja", "Rina", "Sabina", "Nasima",
+    ];
+    let surname = [
+        "Khatun", "Bibi", "Das", "Mondal", "Sk", "Sardar", "Halder", "Naskar", "Gayen", "Mistry",
+    ];
+    // One partner writes a 7-digit voter id plainly, the other with a state
+    // prefix split by punctuation and lower case; the second partner knows
+    // her by another name (a married name, a pet name).
+    id_register(
+        &w,
+        "id_ngo_a",
+        20,
+        |i| format!("{} {}", given[i % 10], surname[(i / 10) % 10]),
+        |i| format!("WB{}", 1_000_000 + i * 7919),
+    );
+    id_register(
+        &w,
+        "id_ngo_b",
+        20,
+        |i| format!("{} {}", given[(i + 5) % 10], surname[(i / 10 + 3) % 10]),
+        |i| {
+            let d = format!("{}", 1_000_000 + i * 7919);
+            format!("wb/{} {}-{}", &d[..2], &d[2..5], &d[5..])
+        },
+    );
+    let ran = w.run(&["run", "--config", "config"]);
+    assert!([0, 3].contains(&ran.code), "{}", ran.all());
+    // The identifier is kept (not nulled as "not a mobile"), and only as a token.
+    let conn = duckdb::Connection::open_in_memory().unwrap();
+    let lake = root.join("output/current/lake/survivors/id_ngo_a.parquet");
+    let (cols, rows) = query_text(&conn, &format!("select * from read_parquet('{}')", lake.display()));
+    assert!(cols.contains(&"other_identifier_token".to_string()), "{cols:?}");
+    assert!(!cols.contains(&"other_identifier".to_string()), "{cols:?}");
+    let flat: String = rows.iter().flatten().flatten().cloned().collect::<Vec<_>>().join("|");
+    assert!(!flat.contains("1007919"), "no identifier in plaintext in the lake");
+    let i = cols.iter().position(|c| c == "other_identifier_token").unwrap();
+    assert!(rows.iter().all(|r| r[i].is_some()), "every identifier kept");
+    // The same identifier, written two ways, makes one person of two records.
+    let bridge = root.join("output/current/lake/link_survivors/consortium.parquet");
+    let (_, people) = query_text(
+        &conn,
+        &format!(
+            "select count(distinct person_key), count(*) from read_parquet('{}')",
+            bridge.display()
+        ),
+    );
+    assert_eq!(people[0], [Some("20".to_string()), Some("40".to_string())]);
+    assert!(!ran.all().contains("1007919"), "no identifier in a log line");
+}
