@@ -57,6 +57,24 @@ pub(super) fn parse_rows<'r, T: Clone>(
         .collect()
 }
 
+/// A number written with a decimal comma and `.` grouping (`1.234.567,50`)
+/// in the usual notation (`1,234,567.50`), for the amount and integer parsers.
+/// Only a separator after a digit is swapped, so `Rs.` keeps its point.
+pub(super) fn decimal_comma_to_point(s: &str) -> String {
+    let s = digits::to_ascii_digits(s);
+    let mut out = String::with_capacity(s.len());
+    let mut after_digit = false;
+    for c in s.chars() {
+        out.push(match c {
+            '.' if after_digit => ',',
+            ',' if after_digit => '.',
+            c => c,
+        });
+        after_digit = c.is_ascii_digit();
+    }
+    out
+}
+
 /// A sign that belongs to the letter before it in the Indic blocks
 /// (Devanagari to Malayalam share one layout): candrabindu, anusvara and
 /// visarga, nukta, vowel signs and virama, stress and length marks.
@@ -156,6 +174,14 @@ pub(super) fn clean_column<'r>(
             }
         })),
         ColumnType::AmountInr | ColumnType::Integer => Values::Int(parse_rows(rows, value, flag, true, |s| {
+            // A decimal comma (`1.234,50`) read as the usual notation (`1,234.50`).
+            let swapped;
+            let s = if ctx.decimal_comma {
+                swapped = decimal_comma_to_point(s);
+                swapped.as_str()
+            } else {
+                s
+            };
             let (parsed, bad, range) = if spec.ty == ColumnType::AmountInr {
                 match amounts::parse_amount(s) {
                     Ok(v) => (Some(v), "", "amount.range"),

@@ -48,6 +48,8 @@ pub struct FeedContext<'a> {
     pub feed: &'a TableFeed,
     pub reference: &'a Reference,
     pub style: DateStyle,
+    /// Amounts and numbers are written with a decimal comma (`1.234,50`).
+    pub decimal_comma: bool,
     pub pseudo: &'a Pseudonymizer,
     pub today: NaiveDate,
 }
@@ -558,6 +560,19 @@ mod tests {
         assert_eq!(fold_space(" Sagar Island "), "Sagar Island");
         assert_eq!(fold_space("Sagar Island"), "Sagar Island");
         assert_eq!(fold_space("নদিয়া"), "নদিয়া");
+    }
+
+    #[test]
+    fn a_decimal_comma_is_read_as_the_usual_notation() {
+        use super::column::decimal_comma_to_point;
+        let amount = |s: &str| amounts::parse_amount(&decimal_comma_to_point(s));
+        assert_eq!(amount("1.234.567,50"), Ok(1_234_568));
+        assert_eq!(amount("Rs. 50.000"), Ok(50_000));
+        assert_eq!(amount("1,5 lakh"), Ok(150_000));
+        assert_eq!(amount("75000"), Ok(75_000));
+        // Read with the default decimal point, the same cell is 1.23 rupees:
+        // why a source must say which it uses.
+        assert_eq!(amounts::parse_amount("1.234,56"), Ok(1));
     }
 
     #[test]

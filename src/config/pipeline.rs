@@ -215,8 +215,18 @@ pub struct Source {
     /// Date system for Excel serial numbers written as text (1900 or 1904).
     #[serde(default = "excel_1900")]
     pub excel_date_system: u16,
+    /// The decimal separator of amounts and numbers written as text: "."
+    /// (Indian and English notation, the default: `1,23,456.50`) or ","
+    /// (`1.234.567,50`, a spreadsheet or a Kobo server with a European
+    /// locale). With ",", a "." groups thousands.
+    #[serde(default = "dot")]
+    pub decimal_separator: String,
     /// Canonical table name -> how this source feeds it.
     pub tables: BTreeMap<String, TableFeed>,
+}
+
+fn dot() -> String {
+    ".".into()
 }
 
 fn one() -> usize {
@@ -298,6 +308,12 @@ impl Pipeline {
             }
             if src.header_row == 0 {
                 out.push(format!("{at}: header_row counts from 1"));
+            }
+            if ![".", ","].contains(&src.decimal_separator.as_str()) {
+                out.push(format!(
+                    "{at}: decimal_separator = `{}`; use \".\" or \",\"",
+                    src.decimal_separator
+                ));
             }
             if ![1900, 1904].contains(&src.excel_date_system) {
                 out.push(format!("{at}: excel_date_system must be 1900 or 1904"));

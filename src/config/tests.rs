@@ -96,6 +96,7 @@ fn the_reference_pipeline_is_valid_and_shows_every_key() {
         "encoding",
         "header_row",
         "excel_date_system",
+        "decimal_separator",
         ".columns]",
         ".values.",
         ".constants]",

@@ -173,6 +173,7 @@ pub fn ingest_partner(
                 feed,
                 reference: &plan.model.reference,
                 style,
+                decimal_comma: c.source.decimal_separator == ",",
                 pseudo,
                 today,
             };
@@ -307,6 +308,7 @@ fn empty_table(plan: &Plan, table: &str, pseudo: &Pseudonymizer, today: NaiveDat
             order: Default::default(),
             excel_system: 1900,
         },
+        decimal_comma: false,
         pseudo,
         today,
     };

@@ -172,6 +172,7 @@ fn every_mistake_in_conditions_defaults_and_formats_is_named_before_data_is_read
         "filled by a pattern `agency_unit` is not a column of `cases`",
         "set.investigating_agency = `state_police`, which is not one of",
         "`cases.case_ref` is given by columns and routes at once; give it one way",
+        "decimal_separator = `;`; use \".\" or \",\"",
     ] {
         assert!(
             ran.stderr.contains(expected),
