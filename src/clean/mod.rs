@@ -148,15 +148,7 @@ struct Condition<'r> {
 impl<'r> Condition<'r> {
     /// Resolve `c` against `raw`; headers the file lacks are added to `missing`.
     fn resolve(c: &RowCondition, raw: &'r RawTable, missing: &mut Vec<String>) -> Condition<'r> {
-        let mut col = |h: &String| match raw.column_index(h) {
-            Some(i) => Some(raw.columns[i].as_slice()),
-            None => {
-                if !missing.contains(h) {
-                    missing.push(h.clone());
-                }
-                None
-            }
-        };
+        let mut col = |h: &String| header(raw, h, missing).map(|i| raw.columns[i].as_slice());
         Condition {
             any_filled: c.any_filled.iter().filter_map(&mut col).collect(),
             equals: c.equals.iter().filter_map(|(h, v)| Some((col(h)?, fold(v)))).collect(),

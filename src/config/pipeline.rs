@@ -112,27 +112,6 @@ pub struct Route {
 }
 
 impl TableFeed {
-    /// Every partner's header the feed reads besides `columns`: those its
-    /// conditions, joins, patterns and routes name.
-    pub fn other_headers(&self) -> Vec<&String> {
-        let mut out: Vec<&String> = self.when.iter().flat_map(|w| w.headers()).collect();
-        out.extend(
-            self.defaults
-                .values()
-                .filter_map(|d| d.when.as_ref())
-                .flat_map(|w| w.headers()),
-        );
-        out.extend(self.joined.values().flat_map(|j| &j.columns));
-        out.extend(self.patterns.iter().map(|p| &p.column));
-        for r in &self.routes {
-            out.push(&r.column);
-            out.extend(r.when.headers());
-        }
-        out.sort();
-        out.dedup();
-        out
-    }
-
     /// Whether canonical column `col` is read from the file (mapped,
     /// joined, patterned or routed).
     pub fn reads(&self, col: &str) -> bool {
@@ -177,8 +156,10 @@ impl RowCondition {
         }
         for (h, re) in &self.matches {
             if let Err(e) = regex::Regex::new(re) {
-                let first = e.to_string().lines().last().unwrap_or_default().to_string();
-                out.push(format!("{at}.matches.\"{h}\": not a regular expression ({first})"));
+                out.push(format!(
+                    "{at}.matches.\"{h}\": not a regular expression ({})",
+                    regex_error(&e)
+                ));
             }
         }
     }
@@ -393,8 +374,10 @@ fn derived_problems(at: &str, schema: &TableSchema, feed: &TableFeed, out: &mut 
         let re = match regex::Regex::new(&p.regex) {
             Ok(re) => re,
             Err(e) => {
-                let first = e.to_string().lines().last().unwrap_or_default().to_string();
-                out.push(format!("{here}: match is not a regular expression ({first})"));
+                out.push(format!(
+                    "{here}: match is not a regular expression ({})",
+                    regex_error(&e)
+                ));
                 continue;
             }
         };
@@ -441,6 +424,12 @@ fn derived_problems(at: &str, schema: &TableSchema, feed: &TableFeed, out: &mut 
             w.join(" and ")
         ));
     }
+}
+
+/// The last line of a regex error: what is wrong, without the pattern
+/// drawn above it.
+fn regex_error(e: &regex::Error) -> String {
+    e.to_string().lines().last().unwrap_or_default().to_string()
 }
 
 /// Whether `fmt` writes and reads back a whole date: it names a day, a
