@@ -12,6 +12,10 @@ survivors as (
     select * from dim_survivors
 ),
 
+places as (
+    select * from stg_reference__places
+),
+
 ranked as (
     select
         *,
@@ -21,7 +25,7 @@ ranked as (
     from survivors
 ),
 
-final as (
+people as (
     select
         person_key,
         count(*) as records,
@@ -41,6 +45,15 @@ final as (
         bool_or(is_collective_member) as is_collective_member,
     from ranked
     group by person_key
+),
+
+final as (
+    select
+        people.*,
+        places.region as home_region,
+        places.region_kind as home_region_kind,
+    from people
+    left join places on places.district = people.home_district
 )
 
 select * from final

@@ -20,7 +20,7 @@ use serde::Deserialize;
 
 use crate::error::{Error, Result};
 use pipeline::Pipeline;
-use reference::{PlacesFile, Reference, SectionsFile};
+use reference::{PlacesFile, Reference, RegionsFile, SectionsFile};
 use schema::TableSchema;
 
 /// `schemas/` as compiled in.
@@ -192,8 +192,9 @@ impl Model {
         }
         schemas.sort_by(|a, b| a.table.cmp(&b.table));
         let places: PlacesFile = parse_embedded("reference/places.toml")?;
+        let india: RegionsFile = parse_embedded("reference/india.toml")?;
         let sections: SectionsFile = parse_embedded("reference/sections.toml")?;
-        let (reference, problems) = Reference::build(&places, &sections);
+        let (reference, problems) = Reference::build(&places, &india, &sections);
         if !problems.is_empty() {
             return Err(Error::Config {
                 path: "schemas/reference".into(),

@@ -1,6 +1,15 @@
 //! Reference data: the gazetteer of places and the acts and sections that
 //! mark a trafficking case. Loaded from `schemas/reference/`, turned into
 //! lookup tables keyed by a normalised spelling.
+//!
+//! Districts come from two files: West Bengal's (`places.toml`, with police
+//! districts, AHTUs and Bengali spellings) and India's other states and the
+//! neighbouring countries (`india.toml`). Survivors come from Jharkhand,
+//! Bihar, Assam, Bangladesh and Nepal as well as West Bengal, so a district
+//! outside the state is a place, not an error. West Bengal's spellings win
+//! any clash; a name two other regions share stays recognised without a
+//! region ("Aurangabad") and gains it when the cell names the region
+//! ("Aurangabad, Bihar" -> "Aurangabad (Bihar)").
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -24,6 +33,76 @@ pub struct PlacesFile {
     pub state: Vec<Place>,
 }
 
+/// A state, union territory or neighbouring country and its districts.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Region {
+    pub name: String,
+    pub kind: RegionKind,
+    /// The region's own name is accepted in a district cell: a country of
+    /// origin, or Delhi when the register names no district.
+    #[serde(default)]
+    pub as_district: bool,
+    pub variants: Vec<String>,
+    pub districts: Vec<Spellings>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RegionKind {
+    State,
+    UnionTerritory,
+    Country,
+}
+
+impl RegionKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RegionKind::State => "state",
+            RegionKind::UnionTerritory => "union_territory",
+            RegionKind::Country => "country",
+        }
+    }
+}
+
+impl Reference {
+    /// Every canonical district with its region and the region's kind
+    /// (`None` for a name regions share, written without one), for the
+    /// warehouse's place table.
+    pub fn district_rows(&self) -> Vec<(String, Option<String>, Option<&'static str>)> {
+        self.district_region
+            .iter()
+            .map(|(d, r)| {
+                let kind = r.as_ref().and_then(|r| self.region_kind.get(r)).map(|k| k.as_str());
+                (d.clone(), r.clone(), kind)
+            })
+            .collect()
+    }
+}
+
+/// A district: its name, or its name followed by other spellings.
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+pub enum Spellings {
+    One(String),
+    Many(Vec<String>),
+}
+
+impl Spellings {
+    fn all(&self) -> &[String] {
+        match self {
+            Spellings::One(s) => std::slice::from_ref(s),
+            Spellings::Many(v) => v,
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RegionsFile {
+    pub region: Vec<Region>,
+}
+
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SectionGroup {
@@ -45,6 +124,19 @@ pub struct SectionsFile {
 pub struct Gazetteer {
     by_key: HashMap<String, String>,
     pub names: Vec<String>,
+    /// Region names a cell may add after a district ("Ranchi, Jharkhand"),
+    /// as keys, longest first.
+    qualifiers: Vec<String>,
+}
+
+/// Words a register writes around a place name: "Dist. Ranchi", "Malda
+/// district", "জেলা নদিয়া".
+const PLACE_WORDS: &[&str] = &[
+    "district", "dist", "distt", "dt", "zila", "zilla", "jila", "jilla", "jela", "জেলা", "india",
+];
+
+fn region_of(canonical: &str, region: &str) -> String {
+    format!("{canonical} ({region})")
 }
 
 impl Gazetteer {
@@ -64,9 +156,151 @@ impl Gazetteer {
         g
     }
 
-    /// The canonical name for a written spelling, if known.
+    /// The canonical name for a written spelling, if known. A spelling the
+    /// list lacks is tried again without the words registers add around a
+    /// place ("Dist.", "district", "জেলা") and without a trailing region
+    /// ("Jessore, Bangladesh").
     pub fn lookup(&self, written: &str) -> Option<&str> {
-        self.by_key.get(&place_key(written)).map(String::as_str)
+        let key = place_key(written);
+        if let Some(c) = self.by_key.get(&key) {
+            return Some(c);
+        }
+        let bare = strip_place_words(&key);
+        if let Some(c) = self.by_key.get(bare) {
+            return Some(c);
+        }
+        self.qualifiers.iter().find_map(|q| {
+            let rest = bare.strip_suffix(q.as_str())?.strip_suffix(' ')?;
+            self.by_key.get(strip_place_words(rest)).map(String::as_str)
+        })
+    }
+
+    /// Districts: West Bengal's, then every other region's, then the regions
+    /// a district cell may name itself. Returns each canonical district's
+    /// region (`None` for a name shared by regions, written without one).
+    fn districts(
+        west_bengal: &[Place],
+        regions: &[Region],
+        problems: &mut Vec<String>,
+    ) -> (Self, BTreeMap<String, Option<String>>) {
+        let mut g = Gazetteer::build(west_bengal, problems, "district");
+        let mut region_of_district: BTreeMap<String, Option<String>> =
+            g.names.iter().map(|n| (n.clone(), Some(WEST_BENGAL.to_string()))).collect();
+        // Every spelling outside West Bengal, with the districts it may name.
+        let mut claims: BTreeMap<String, Vec<(&str, &str, &str)>> = BTreeMap::new();
+        for r in regions {
+            for d in &r.districts {
+                let name = &d.all()[0];
+                for v in d.all() {
+                    let key = place_key(v);
+                    if g.by_key.contains_key(&key) {
+                        continue;
+                    }
+                    let c = claims.entry(key).or_default();
+                    if !c.iter().any(|(n, reg, _)| *n == name.as_str() && *reg == r.name.as_str()) {
+                        c.push((name.as_str(), r.name.as_str(), v.as_str()));
+                    }
+                }
+            }
+        }
+        let shared = |name: &str| claims.get(&place_key(name)).is_some_and(|c| c.len() > 1);
+        for r in regions {
+            for d in &r.districts {
+                let name = &d.all()[0];
+                let canonical = if shared(name) { region_of(name, &r.name) } else { name.clone() };
+                if shared(name) {
+                    g.by_key.insert(place_key(&format!("{name} {}", r.name)), canonical.clone());
+                }
+                if region_of_district.insert(canonical.clone(), Some(r.name.clone())).is_some() {
+                    problems.push(format!("district `{canonical}` is listed twice"));
+                }
+                g.names.push(canonical);
+            }
+        }
+        for (key, c) in &claims {
+            let canonical = match c.as_slice() {
+                [(name, region, _)] if shared(name) => region_of(name, region),
+                [(name, _, _)] => name.to_string(),
+                [(_, _, written), ..] => {
+                    region_of_district.insert(written.to_string(), None);
+                    written.to_string()
+                }
+                [] => continue,
+            };
+            g.by_key.insert(key.clone(), canonical);
+        }
+        for r in regions.iter().filter(|r| r.as_district) {
+            region_of_district.insert(r.name.clone(), Some(r.name.clone()));
+            for v in r.variants.iter().chain(std::iter::once(&r.name)) {
+                g.by_key.entry(place_key(v)).or_insert_with(|| r.name.clone());
+            }
+        }
+        let mut qualifiers: Vec<String> = regions
+            .iter()
+            .flat_map(|r| r.variants.iter().chain(std::iter::once(&r.name)))
+            .chain(std::iter::once(&WEST_BENGAL.to_string()))
+            .map(|v| place_key(v))
+            .filter(|k| k.chars().count() > 2)
+            .collect();
+        qualifiers.sort_by(|a, b| b.len().cmp(&a.len()).then(a.cmp(b)));
+        qualifiers.dedup();
+        g.qualifiers = qualifiers;
+        (g, region_of_district)
+    }
+}
+
+const WEST_BENGAL: &str = "West Bengal";
+
+impl Gazetteer {
+    /// States, union territories and countries: their names and spellings,
+    /// then any district spelling for the region it lies in ("Pune" ->
+    /// Maharashtra), so a destination written as a city or district is
+    /// still a state.
+    fn states(
+        listed: &[Place],
+        regions: &[Region],
+        district_region: &BTreeMap<String, Option<String>>,
+        districts: &Gazetteer,
+        problems: &mut Vec<String>,
+    ) -> Self {
+        let mut g = Gazetteer::build(listed, problems, "state");
+        for r in regions {
+            if !g.names.contains(&r.name) {
+                g.names.push(r.name.clone());
+            }
+            for v in r.variants.iter().chain(std::iter::once(&r.name)) {
+                if let Some(prev) = g.by_key.insert(place_key(v), r.name.clone())
+                    && prev != r.name
+                {
+                    problems.push(format!("state spelling `{v}` names both `{prev}` and `{}`", r.name));
+                }
+            }
+        }
+        for (key, canonical) in &districts.by_key {
+            if let Some(Some(region)) = district_region.get(canonical) {
+                g.by_key.entry(key.clone()).or_insert_with(|| region.clone());
+            }
+        }
+        g
+    }
+}
+
+/// A place key without the words registers write around a name.
+fn strip_place_words(key: &str) -> &str {
+    let mut k = key;
+    loop {
+        let before = k;
+        for w in PLACE_WORDS {
+            if let Some(rest) = k.strip_prefix(w).and_then(|r| r.strip_prefix(' ')) {
+                k = rest;
+            }
+            if let Some(rest) = k.strip_suffix(w).and_then(|r| r.strip_suffix(' ')) {
+                k = rest;
+            }
+        }
+        if k == before {
+            return k;
+        }
     }
 }
 
@@ -79,14 +313,19 @@ pub struct Reference {
     pub police_districts: Gazetteer,
     pub ahtu_units: Gazetteer,
     pub states: Gazetteer,
+    /// Each canonical district's state, union territory or country; `None`
+    /// for a name regions share, written without its region.
+    pub district_region: BTreeMap<String, Option<String>>,
+    /// Each state, union territory and country, by name.
+    pub region_kind: BTreeMap<String, RegionKind>,
     /// The acts, their aliases and the sections that mark trafficking.
     pub acts: tafteesh_parsers::sections::ActTable,
 }
 
 impl Reference {
-    pub fn build(places: &PlacesFile, sections: &SectionsFile) -> (Self, Vec<String>) {
+    pub fn build(places: &PlacesFile, india: &RegionsFile, sections: &SectionsFile) -> (Self, Vec<String>) {
         let mut problems = Vec::new();
-        let districts = Gazetteer::build(&places.district, &mut problems, "district");
+        let (districts, district_region) = Gazetteer::districts(&places.district, &india.region, &mut problems);
         for pd in &places.police_district {
             match &pd.district {
                 Some(d) if districts.lookup(d).is_none() => problems.push(format!(
@@ -99,7 +338,7 @@ impl Reference {
         }
         let police_districts = Gazetteer::build(&places.police_district, &mut problems, "police district");
         let ahtu_units = Gazetteer::build(&places.ahtu_unit, &mut problems, "AHTU");
-        let states = Gazetteer::build(&places.state, &mut problems, "state");
+        let states = Gazetteer::states(&places.state, &india.region, &district_region, &districts, &mut problems);
         let mut act_aliases: Vec<(String, String)> = sections
             .acts
             .iter()
@@ -135,6 +374,13 @@ impl Reference {
                 police_districts,
                 ahtu_units,
                 states,
+                district_region,
+                region_kind: india
+                    .region
+                    .iter()
+                    .map(|r| (r.name.clone(), r.kind))
+                    .chain(std::iter::once((WEST_BENGAL.to_string(), RegionKind::State)))
+                    .collect(),
                 acts: tafteesh_parsers::sections::ActTable {
                     act_aliases,
                     trafficking,

@@ -35,6 +35,58 @@ fn gazetteer_spellings_meet() {
     assert_eq!(m.reference.states.lookup("Mumbai"), Some("Maharashtra"));
 }
 
+/// Survivors come from beyond West Bengal: India's other districts and the
+/// neighbouring countries are places, written the ways registers write them.
+#[test]
+fn districts_beyond_west_bengal_are_places_with_their_region() {
+    let m = Model::load().unwrap();
+    let (d, region) = (&m.reference.districts, &m.reference.district_region);
+    let cases = [
+        ("Ranchi", "Ranchi", Some("Jharkhand")),
+        ("Dist. Ranchi", "Ranchi", Some("Jharkhand")),
+        ("Ranchi, Jharkhand", "Ranchi", Some("Jharkhand")),
+        ("Purbi Singhbhum", "East Singhbhum", Some("Jharkhand")),
+        ("Jamshedpur district", "East Singhbhum", Some("Jharkhand")),
+        ("Purnea", "Purnia", Some("Bihar")),
+        ("Sibsagar", "Sivasagar", Some("Assam")),
+        ("Jessore", "Jashore", Some("Bangladesh")),
+        ("যশোর, বাংলাদেশ", "Jashore", Some("Bangladesh")),
+        ("Bangladesh", "Bangladesh", Some("Bangladesh")),
+        ("Jhapa (Nepal)", "Jhapa", Some("Nepal")),
+        ("South Delhi", "South Delhi", Some("Delhi")),
+        ("Delhi", "Delhi", Some("Delhi")),
+        // Shared by two states: known, region said only when written.
+        ("Aurangabad", "Aurangabad", None),
+        ("Aurangabad, Bihar", "Aurangabad (Bihar)", Some("Bihar")),
+        ("Chhatrapati Sambhajinagar", "Aurangabad (Maharashtra)", Some("Maharashtra")),
+        ("Bhojpur Nepal", "Bhojpur (Nepal)", Some("Nepal")),
+        // West Bengal's spellings stay West Bengal's.
+        ("Burdwan", "Purba Bardhaman", Some("West Bengal")),
+        ("Malda district", "Malda", Some("West Bengal")),
+        ("জেলা নদিয়া", "Nadia", Some("West Bengal")),
+        ("Cooch Behar, West Bengal", "Cooch Behar", Some("West Bengal")),
+    ];
+    for (written, canonical, in_region) in cases {
+        assert_eq!(d.lookup(written), Some(canonical), "{written}");
+        assert_eq!(region.get(canonical).unwrap().as_deref(), in_region, "{written}");
+    }
+    for nowhere in ["Atlantis", "Jharkhand", "district", "Ranchi Atlantis"] {
+        assert_eq!(d.lookup(nowhere), None, "{nowhere}");
+    }
+    let s = &m.reference.states;
+    assert_eq!(s.lookup("Pune"), Some("Maharashtra"));
+    assert_eq!(s.lookup("Orissa"), Some("Odisha"));
+    assert_eq!(s.lookup("Ranchi"), Some("Jharkhand"));
+    assert_eq!(s.lookup("Nepal"), Some("Nepal"));
+    assert_eq!(s.lookup("Kolkata"), Some("West Bengal"));
+    assert_eq!(s.lookup("Aurangabad"), None, "shared by two states");
+    // Every one of India's 36 states and union territories is listed.
+    assert_eq!(
+        s.names.iter().filter(|n| !["Bangladesh", "Nepal", "Bhutan", "Myanmar", "Pakistan", "Sri Lanka"].contains(&n.as_str())).count(),
+        36
+    );
+}
+
 /// docs/reference/tafteesh.toml: parsed by the strict parser (an unknown
 /// key fails), sets every key, and resolves into a plan with the reference
 /// pipeline.

@@ -155,6 +155,7 @@ pub fn warehouse(run: &Run<'_>, snapshot: &SnapshotDir, lake_tables: &[String]) 
             .iter()
             .map(|(_, p)| (p.partner_id.clone(), p.name.clone()))
             .collect(),
+        places: plan.model.reference.district_rows(),
     };
     let history = layout.history();
     let build = warehouse::BuildOptions {

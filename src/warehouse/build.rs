@@ -20,6 +20,9 @@ pub struct LakeInput<'a> {
     pub tables: Vec<String>,
     /// (partner_id, name) from the pipeline configs, loaded as `raw_partners`.
     pub partners: Vec<(String, String)>,
+    /// (district, region, region kind) from the gazetteer, loaded as
+    /// `raw_places`: the state or country a district lies in.
+    pub places: Vec<(String, Option<String>, Option<&'static str>)>,
 }
 
 /// What the build needs to know about its run.
@@ -63,6 +66,17 @@ pub fn build(path: &Path, lake: &LakeInput<'_>, project: &Project, opts: &BuildO
         for (id, name) in &lake.partners {
             stmt.execute([id, name])
                 .map_err(Error::warehouse("loading raw_partners"))?;
+        }
+    }
+    conn.execute_batch("create table raw_places (district varchar primary key, region varchar, region_kind varchar)")
+        .map_err(Error::warehouse("creating raw_places"))?;
+    {
+        let mut stmt = conn
+            .prepare("insert into raw_places values (?, ?, ?)")
+            .map_err(Error::warehouse("loading raw_places"))?;
+        for (district, region, kind) in &lake.places {
+            stmt.execute(duckdb::params![district, region, kind])
+                .map_err(Error::warehouse("loading raw_places"))?;
         }
     }
     for name in &lake.tables {
