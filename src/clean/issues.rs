@@ -35,6 +35,8 @@ pub fn rule_message(rule: &str) -> &'static str {
         "row.ragged" => {
             "the row does not have one cell per header column (a stray quote or delimiter shifted its cells)"
         }
+        "row.rejected" => "rejected by the partner's config (its `reject` conditions: a submission not approved, say)",
+        "row.orphan" => "a repeat-group row whose parent row is not in the parent sheet or file",
         "date.unrecognised" => "not a date in any known form",
         "date.impossible" => "names a day that does not exist",
         "date.out_of_range" => "date before 1900 or after the run's day: impossible, nulled",

@@ -13,6 +13,7 @@
 //! district label); its spelling goes to the restricted area for the data
 //! officer, and the lake keeps only its [`shape`].
 
+mod choices;
 pub mod codes;
 mod column;
 pub mod contract;
@@ -52,6 +53,8 @@ pub struct FeedContext<'a> {
     pub decimal_comma: bool,
     pub pseudo: &'a Pseudonymizer,
     pub today: NaiveDate,
+    /// The source's `reject` conditions: a row meeting any is quarantined.
+    pub rejects: &'a [RowCondition],
 }
 
 /// The result of cleaning one feed of one file.
@@ -197,9 +200,20 @@ fn header(raw: &RawTable, h: &String, missing: &mut Vec<String>) -> Option<usize
 /// The canonical columns a feed makes from the partner's columns rather
 /// than reading one as it is: joined, read by patterns, routed by row.
 /// Headers the file lacks are added to `missing`.
-fn derived_columns(feed: &TableFeed, raw: &RawTable, missing: &mut Vec<String>) -> HashMap<String, Vec<String>> {
+fn derived_columns(
+    feed: &TableFeed,
+    schema: &TableSchema,
+    raw: &RawTable,
+    missing: &mut Vec<String>,
+) -> HashMap<String, Vec<String>> {
     let n = raw.len();
     let mut out: HashMap<String, Vec<String>> = HashMap::new();
+    for (target, c) in &feed.choices {
+        let keep_all = schema.column(target).is_some_and(|s| s.ty == ColumnType::Sections);
+        if let Some(cells) = choices::column(c, feed.values.get(target), keep_all, raw, missing) {
+            out.insert(target.clone(), cells);
+        }
+    }
     for (target, j) in &feed.joined {
         let parts: Vec<usize> = j.columns.iter().filter_map(|h| header(raw, h, missing)).collect();
         let cells = (0..n)
@@ -323,8 +337,13 @@ pub fn clean_feed(
             (col, (0..raw.len()).map(|i| c.holds(i)).collect())
         })
         .collect();
+    let rejects: Vec<Condition<'_>> = ctx
+        .rejects
+        .iter()
+        .map(|c| Condition::resolve(c, raw, &mut missing_condition))
+        .collect();
     // Columns joined, read by patterns or routed by row, made once.
-    let derived = derived_columns(ctx.feed, raw, &mut missing_condition);
+    let derived = derived_columns(ctx.feed, schema, raw, &mut missing_condition);
     // Resolve each mapped column to a raw column.
     let mut missing = Vec::new();
     let mut missing_required = false;
@@ -408,6 +427,23 @@ pub fn clean_feed(
                 .expect("validated by the schema check");
             values[ci] = derive(spec, &values[si], rows.len());
         }
+    }
+    // Rows the partner rejects, and repeat-group rows with no parent: each
+    // a record that cannot be trusted, quarantined and counted.
+    for &r in &rows {
+        let rule = if raw.orphan_rows.binary_search(&r).is_ok() {
+            "row.orphan"
+        } else if rejects.iter().any(|c| c.holds(r)) {
+            "row.rejected"
+        } else {
+            continue;
+        };
+        issues.push(Issue {
+            row_index: r,
+            field: "(row)".into(),
+            rule,
+            severity: Severity::Error,
+        });
     }
     for &r in &raw.ragged_rows {
         if live.binary_search(&r).is_ok() {

@@ -61,6 +61,37 @@ pub struct TableFeed {
     /// gives the value.
     #[serde(default)]
     pub routes: Vec<Route>,
+    /// Canonical column -> a multiple-choice question (KoboToolbox's and
+    /// ODK's `select_multiple`), exported as one column of chosen options
+    /// or one 1/0 column per option.
+    #[serde(default)]
+    pub choices: BTreeMap<String, Choices>,
+}
+
+/// A `select_multiple` question feeding one canonical column. Each chosen
+/// option is read through the column's value map (`values.<column>`); a
+/// column of acts and sections keeps every chosen option, any other column
+/// the first of `prefer` chosen, else the first chosen that the map knows.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Choices {
+    /// The "summary" column: the chosen options in one cell, separated by
+    /// `separator` (a space, as KoboToolbox and ODK write option names).
+    #[serde(default)]
+    pub column: Option<String>,
+    /// The "details" columns: one per option, headed by this prefix and the
+    /// option (`exploitation/forced_labour`), holding 1 when chosen.
+    #[serde(default)]
+    pub options: Option<String>,
+    #[serde(default = "space")]
+    pub separator: String,
+    /// Several chosen: the first of these canonical values that was chosen.
+    #[serde(default)]
+    pub prefer: Vec<String>,
+    /// The value when options were chosen but the value map knows none of
+    /// them (`"false"` for "was legal aid among the support received?").
+    #[serde(default)]
+    pub otherwise: Option<String>,
 }
 
 /// Several of the partner's columns joined into one canonical column,
@@ -117,6 +148,7 @@ impl TableFeed {
     pub fn reads(&self, col: &str) -> bool {
         self.columns.contains_key(col)
             || self.joined.contains_key(col)
+            || self.choices.contains_key(col)
             || self.patterns.iter().any(|p| p.targets().iter().any(|t| t == col))
             || self.routes.iter().any(|r| r.to == col)
     }
@@ -204,7 +236,48 @@ pub struct Source {
     pub decimal_separator: String,
     /// Canonical table name -> how this source feeds it.
     pub tables: BTreeMap<String, TableFeed>,
+    /// A repeat group's sheet (KoboToolbox) or file (ODK Central): each row
+    /// belongs to a row of its parent, whose columns it reads as
+    /// `../<header>` (one survivor row, several case rows).
+    #[serde(default)]
+    pub parent: Option<Parent>,
+    /// Rows the partner does not count as records: any condition that holds
+    /// quarantines the row in every table this source feeds (a submission
+    /// `_validation_status` marks not approved).
+    #[serde(default)]
+    pub reject: Vec<RowCondition>,
 }
+
+/// Where a repeat group's rows find their parent row.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Parent {
+    /// The parent's sheet in the same workbook (xlsx).
+    #[serde(default)]
+    pub sheet: Option<String>,
+    /// The parent's file, beside this one (csv).
+    #[serde(default)]
+    pub file: Option<String>,
+    /// 1-based header row of the parent.
+    #[serde(default = "one")]
+    pub header_row: usize,
+    /// The parent's column identifying its row.
+    #[serde(default = "kobo_index")]
+    pub index: String,
+    /// This sheet's column naming its parent's row.
+    #[serde(default = "kobo_parent_index")]
+    pub reference: String,
+}
+
+fn kobo_index() -> String {
+    "_index".into()
+}
+fn kobo_parent_index() -> String {
+    "_parent_index".into()
+}
+
+/// The prefix through which a repeat group's row reads its parent's columns.
+pub const PARENT_PREFIX: &str = "../";
 
 fn dot() -> String {
     ".".into()
@@ -320,6 +393,29 @@ impl Pipeline {
             if src.tables.is_empty() {
                 out.push(format!("{at}: feeds no table"));
             }
+            for (j, r) in src.reject.iter().enumerate() {
+                r.problems(&format!("{at}: reject[{j}]"), &mut out);
+            }
+            if let Some(p) = &src.parent {
+                match (src.format, &p.sheet, &p.file) {
+                    (Format::Xlsx, Some(_), None) | (Format::Csv, None, Some(_)) => {}
+                    (Format::Xlsx, _, _) => out.push(format!(
+                        "{at}: parent: give the parent's `sheet` in the same workbook (and no `file`)"
+                    )),
+                    (Format::Csv, _, _) => out.push(format!(
+                        "{at}: parent: give the parent's `file`, beside this one (and no `sheet`)"
+                    )),
+                }
+                if p.header_row == 0 {
+                    out.push(format!("{at}: parent.header_row counts from 1"));
+                }
+                if p.file.as_deref().is_some_and(|f| f.contains(['/', '\\']) || f == "..") {
+                    out.push(format!("{at}: parent.file names a file beside this one, not a path"));
+                }
+                if p.sheet.as_ref() == src.sheet.as_ref() && p.sheet.is_some() {
+                    out.push(format!("{at}: parent.sheet is this source's own sheet"));
+                }
+            }
             for (table, feed) in &src.tables {
                 let Some(schema) = schemas.iter().find(|s| &s.table == table) else {
                     let names: Vec<_> = schemas.iter().map(|s| s.table.as_str()).collect();
@@ -416,8 +512,34 @@ fn derived_problems(at: &str, schema: &TableSchema, feed: &TableFeed, out: &mut 
         }
         r.when.problems(&format!("{at}: `{table}` routes[{i}].when"), out);
     }
+    for (col, c) in &feed.choices {
+        let here = format!("{at}: `{table}` choices.{col}");
+        if target(col, "read from choices", out) {
+            ways.entry(col.clone()).or_default().push("choices");
+        }
+        match (&c.column, &c.options) {
+            (Some(_), Some(_)) | (None, None) => out.push(format!(
+                "{here}: give `column` (the chosen options in one cell) or `options` (the prefix of one 1/0 column per option), one of them"
+            )),
+            (Some(h), None) | (None, Some(h)) if h.trim().is_empty() => {
+                out.push(format!("{here}: names a blank column header"))
+            }
+            _ => {}
+        }
+        if c.separator.is_empty() {
+            out.push(format!("{here}: separator is empty"));
+        }
+        if let Some(spec) = schema.column(col).filter(|s| s.ty == ColumnType::Enum) {
+            for v in c.prefer.iter().chain(&c.otherwise).filter(|v| !spec.values.contains(v)) {
+                out.push(format!("{here}: `{v}` is not one of {:?}", spec.values));
+            }
+        }
+    }
     // (columns and constants together are reported above)
-    let derived = |w: &Vec<&str>| w.iter().any(|x| ["joined", "patterns", "routes"].contains(x));
+    let derived = |w: &Vec<&str>| {
+        w.iter()
+            .any(|x| ["joined", "patterns", "routes", "choices"].contains(x))
+    };
     for (col, w) in ways.iter().filter(|(_, w)| w.len() > 1 && derived(w)) {
         out.push(format!(
             "{at}: `{table}.{col}` is given by {} at once; give it one way",

@@ -163,6 +163,14 @@ fn the_reference_pipeline_is_valid_and_shows_every_key() {
         ".routes]]",
         ".joined]",
         "separator",
+        "[[sources.reject]]",
+        ".choices.",
+        "options = ",
+        "prefer = ",
+        "otherwise = ",
+        "[sources.parent]",
+        "index = ",
+        "reference = ",
     ] {
         assert!(text.contains(key), "the reference lacks `{key}`");
     }

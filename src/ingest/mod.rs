@@ -176,6 +176,7 @@ pub fn ingest_partner(
                 decimal_comma: c.source.decimal_separator == ",",
                 pseudo,
                 today,
+                rejects: &c.source.reject,
             };
             let (t_clean, cpu_clean) = (std::time::Instant::now(), crate::metrics::process_cpu_seconds());
             let out = clean_feed(&raw, &live, &hashes, &ctx);
@@ -193,7 +194,7 @@ pub fn ingest_partner(
                     }
                     if !m.condition.is_empty() {
                         why.push(format!(
-                            "columns its conditions, joins, patterns or routes name not found in the file: {}",
+                            "columns its conditions, joins, patterns, routes or choices name not found in the file: {}",
                             m.condition.join(", ")
                         ));
                     }
@@ -311,6 +312,7 @@ fn empty_table(plan: &Plan, table: &str, pseudo: &Pseudonymizer, today: NaiveDat
         decimal_comma: false,
         pseudo,
         today,
+        rejects: &[],
     };
     clean_feed(&raw, &[], &[], &ctx)
         .map(|o| o.frame)

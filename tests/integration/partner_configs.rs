@@ -135,7 +135,7 @@ fn a_condition_on_a_column_the_file_lacks_stops_that_feed_naming_the_column() {
     assert_eq!(ran.code, 4, "{}", ran.all());
     assert!(
         ran.all().contains(
-            "table `cases`: columns its conditions, joins, patterns or routes name not found in the file: FIR Number"
+            "table `cases`: columns its conditions, joins, patterns, routes or choices name not found in the file: FIR Number"
         ),
         "{}",
         ran.all()
@@ -173,6 +173,12 @@ fn every_mistake_in_conditions_defaults_and_formats_is_named_before_data_is_read
         "set.investigating_agency = `state_police`, which is not one of",
         "`cases.case_ref` is given by columns and routes at once; give it one way",
         "decimal_separator = `;`; use \".\" or \",\"",
+        "kobo_gone_wrong.toml",
+        "choices.trafficking_form: give `column` (the chosen options in one cell) or `options`",
+        "choices.trafficking_form: `Trafficking` is not one of",
+        "`survivors.trafficking_form` is given by columns and choices at once",
+        "parent: give the parent's `sheet` in the same workbook",
+        "reject[0]: sets no condition",
     ] {
         assert!(
             ran.stderr.contains(expected),
@@ -312,4 +318,64 @@ fn an_identifier_that_is_not_a_phone_is_kept_pseudonymised_and_links_people() {
     );
     assert_eq!(people[0], [Some("20".to_string()), Some("40".to_string())]);
     assert!(!ran.all().contains("1007919"), "no identifier in a log line");
+}
+
+/// A KoboToolbox workbook with a repeat group: one survivor row, several
+/// case rows in their own sheet, each reading its survivor's id from the
+/// parent row; select_multiple questions read from their summary column
+/// (labels holding spaces) and from their 1/0 columns; a submission marked
+/// Not Approved quarantined with its cases; a case whose submission is gone
+/// quarantined as an orphan; a district in Jharkhand and one in Bangladesh
+/// are places.
+#[test]
+fn a_kobo_repeat_group_workbook_gives_one_survivor_several_cases() {
+    let w = setup_partner("kobo_repeat", |p| p);
+    let ran = w.run(&["run", "--config", "config"]);
+    assert!([0, 3].contains(&ran.code), "{}", ran.all());
+    let s = |v: &str| Some(v.to_string());
+    let survivors = lake_of(
+        &w,
+        "kobo_repeat",
+        "survivors",
+        "survivor_ref, trafficking_form, legal_representation, home_district",
+    );
+    assert_eq!(
+        survivors,
+        [
+            vec![s("KB-101"), s("SexualExploitation"), s("legal_aid"), s("Ranchi")],
+            vec![s("KB-102"), s("Servitude"), s("none"), s("Jashore")],
+            vec![s("KB-103"), s("ForcedLabour"), None, s("Jalpaiguri")],
+            vec![s("KB-105"), s("SexualExploitation"), s("legal_aid"), s("East Singhbhum")],
+        ],
+        "KB-104 is Not Approved"
+    );
+    let cases = lake_of(&w, "kobo_repeat", "cases", "case_ref, survivor_ref, fir_number, sections");
+    assert_eq!(
+        cases,
+        [
+            vec![s("KB-101-1"), s("KB-101"), s("112/2025"), s("IPC 370; ITPA 5")],
+            vec![s("KB-101-2"), s("KB-101"), s("9/2026"), s("IPC 370")],
+            vec![s("KB-102-3"), s("KB-102"), s("77/2025"), s("IPC 370; IPC 372")],
+            vec![s("KB-105-5"), s("KB-105"), s("61/2025"), s("IPC 370")],
+        ]
+    );
+    let quarantined = lake_of(&w, "kobo_repeat", "dq_issues", "table_name, source_row, rule_id");
+    let rows: Vec<_> = quarantined
+        .iter()
+        .filter(|r| r[2].as_deref().is_some_and(|id| id.starts_with("row.")))
+        .cloned()
+        .collect();
+    assert_eq!(
+        rows,
+        [
+            vec![s("cases"), s("5"), s("row.rejected")],
+            vec![s("cases"), s("7"), s("row.orphan")],
+            vec![s("survivors"), s("5"), s("row.rejected")],
+        ]
+    );
+    let issues = lake_of(&w, "kobo_repeat", "dq_issues", "field, rule_id");
+    assert!(
+        !issues.iter().any(|r| r[1].as_deref() == Some("place.unknown")),
+        "Ranchi, Jessore and Purbi Singhbhum are places: {issues:?}"
+    );
 }

@@ -89,6 +89,9 @@ pub struct RawTable {
     pub cut_short: Option<u32>,
     /// Notes about the file as a whole (encoding detected, header renamed).
     pub notes: Vec<String>,
+    /// Data rows (by index) of a repeat group whose parent row is not in
+    /// the parent sheet or file (set by the caller that joins the parent).
+    pub orphan_rows: Vec<usize>,
 }
 
 impl RawTable {
@@ -274,6 +277,8 @@ pub enum FileError {
     QuoteSwallowsRows { line: u64, until: u64 },
     #[error("the sheet spans {rows} rows by {columns} headed columns, more than {max} cells; is it the right export?")]
     TooManyCells { rows: usize, columns: usize, max: usize },
+    #[error("its parent ({parent}): {why}")]
+    Parent { parent: String, why: String },
 }
 
 /// The most columns a header may have: Excel's own limit (XFD).
