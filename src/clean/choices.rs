@@ -59,7 +59,12 @@ pub(super) fn column(
             })
             .collect()
     };
-    Some(chosen.iter().map(|ch| one_value(ch, c, map.as_ref(), keep_all)).collect())
+    Some(
+        chosen
+            .iter()
+            .map(|ch| one_value(ch, c, map.as_ref(), keep_all))
+            .collect(),
+    )
 }
 
 /// Whether a details cell marks its option chosen.
@@ -71,11 +76,7 @@ fn is_chosen(cell: &str) -> bool {
 /// ("Forced labour Sexual exploitation"), so runs of words that the value
 /// map knows as one option are kept together, longest first.
 fn split(cell: &str, separator: &str, map: Option<&BTreeMap<String, &str>>) -> Vec<String> {
-    let words: Vec<&str> = cell
-        .split(separator)
-        .map(str::trim)
-        .filter(|w| !w.is_empty())
-        .collect();
+    let words: Vec<&str> = cell.split(separator).map(str::trim).filter(|w| !w.is_empty()).collect();
     let mut out = Vec::new();
     let mut i = 0;
     while i < words.len() {
@@ -166,7 +167,13 @@ mod tests {
         let cells = column(&c, Some(&forms()), false, &t, &mut Vec::new()).unwrap();
         assert_eq!(
             cells,
-            ["SexualExploitation", "ForcedLabour", "SexualExploitation", "", "begging"]
+            [
+                "SexualExploitation",
+                "ForcedLabour",
+                "SexualExploitation",
+                "",
+                "begging"
+            ]
         );
     }
 

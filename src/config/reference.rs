@@ -89,7 +89,7 @@ pub enum Spellings {
 }
 
 impl Spellings {
-    fn all(&self) -> &[String] {
+    pub fn all(&self) -> &[String] {
         match self {
             Spellings::One(s) => std::slice::from_ref(s),
             Spellings::Many(v) => v,
@@ -132,7 +132,17 @@ pub struct Gazetteer {
 /// Words a register writes around a place name: "Dist. Ranchi", "Malda
 /// district", "জেলা নদিয়া".
 const PLACE_WORDS: &[&str] = &[
-    "district", "dist", "distt", "dt", "zila", "zilla", "jila", "jilla", "jela", "জেলা", "india",
+    "district",
+    "dist",
+    "distt",
+    "dt",
+    "zila",
+    "zilla",
+    "jila",
+    "jilla",
+    "jela",
+    "জেলা",
+    "india",
 ];
 
 fn region_of(canonical: &str, region: &str) -> String {
@@ -184,8 +194,11 @@ impl Gazetteer {
         problems: &mut Vec<String>,
     ) -> (Self, BTreeMap<String, Option<String>>) {
         let mut g = Gazetteer::build(west_bengal, problems, "district");
-        let mut region_of_district: BTreeMap<String, Option<String>> =
-            g.names.iter().map(|n| (n.clone(), Some(WEST_BENGAL.to_string()))).collect();
+        let mut region_of_district: BTreeMap<String, Option<String>> = g
+            .names
+            .iter()
+            .map(|n| (n.clone(), Some(WEST_BENGAL.to_string())))
+            .collect();
         // Every spelling outside West Bengal, with the districts it may name.
         let mut claims: BTreeMap<String, Vec<(&str, &str, &str)>> = BTreeMap::new();
         for r in regions {
@@ -197,7 +210,10 @@ impl Gazetteer {
                         continue;
                     }
                     let c = claims.entry(key).or_default();
-                    if !c.iter().any(|(n, reg, _)| *n == name.as_str() && *reg == r.name.as_str()) {
+                    if !c
+                        .iter()
+                        .any(|(n, reg, _)| *n == name.as_str() && *reg == r.name.as_str())
+                    {
                         c.push((name.as_str(), r.name.as_str(), v.as_str()));
                     }
                 }
@@ -207,11 +223,19 @@ impl Gazetteer {
         for r in regions {
             for d in &r.districts {
                 let name = &d.all()[0];
-                let canonical = if shared(name) { region_of(name, &r.name) } else { name.clone() };
+                let canonical = if shared(name) {
+                    region_of(name, &r.name)
+                } else {
+                    name.clone()
+                };
                 if shared(name) {
-                    g.by_key.insert(place_key(&format!("{name} {}", r.name)), canonical.clone());
+                    g.by_key
+                        .insert(place_key(&format!("{name} {}", r.name)), canonical.clone());
                 }
-                if region_of_district.insert(canonical.clone(), Some(r.name.clone())).is_some() {
+                if region_of_district
+                    .insert(canonical.clone(), Some(r.name.clone()))
+                    .is_some()
+                {
                     problems.push(format!("district `{canonical}` is listed twice"));
                 }
                 g.names.push(canonical);
@@ -338,7 +362,13 @@ impl Reference {
         }
         let police_districts = Gazetteer::build(&places.police_district, &mut problems, "police district");
         let ahtu_units = Gazetteer::build(&places.ahtu_unit, &mut problems, "AHTU");
-        let states = Gazetteer::states(&places.state, &india.region, &district_region, &districts, &mut problems);
+        let states = Gazetteer::states(
+            &places.state,
+            &india.region,
+            &district_region,
+            &districts,
+            &mut problems,
+        );
         let mut act_aliases: Vec<(String, String)> = sections
             .acts
             .iter()

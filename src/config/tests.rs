@@ -14,7 +14,7 @@ fn the_model_and_every_shipped_pipeline_are_valid() {
         assert!(problems.is_empty(), "{}: {problems:?}", f.path().display());
         n += 1;
     }
-    assert_eq!(n, 8, "the demo has 8 partners");
+    assert_eq!(n, 9, "the demo has 9 partners");
 }
 
 #[test]
@@ -58,7 +58,11 @@ fn districts_beyond_west_bengal_are_places_with_their_region() {
         // Shared by two states: known, region said only when written.
         ("Aurangabad", "Aurangabad", None),
         ("Aurangabad, Bihar", "Aurangabad (Bihar)", Some("Bihar")),
-        ("Chhatrapati Sambhajinagar", "Aurangabad (Maharashtra)", Some("Maharashtra")),
+        (
+            "Chhatrapati Sambhajinagar",
+            "Aurangabad (Maharashtra)",
+            Some("Maharashtra"),
+        ),
         ("Bhojpur Nepal", "Bhojpur (Nepal)", Some("Nepal")),
         // West Bengal's spellings stay West Bengal's.
         ("Burdwan", "Purba Bardhaman", Some("West Bengal")),
@@ -82,7 +86,10 @@ fn districts_beyond_west_bengal_are_places_with_their_region() {
     assert_eq!(s.lookup("Aurangabad"), None, "shared by two states");
     // Every one of India's 36 states and union territories is listed.
     assert_eq!(
-        s.names.iter().filter(|n| !["Bangladesh", "Nepal", "Bhutan", "Myanmar", "Pakistan", "Sri Lanka"].contains(&n.as_str())).count(),
+        s.names
+            .iter()
+            .filter(|n| !["Bangladesh", "Nepal", "Bhutan", "Myanmar", "Pakistan", "Sri Lanka"].contains(&n.as_str()))
+            .count(),
         36
     );
 }

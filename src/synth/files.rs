@@ -137,3 +137,29 @@ pub(super) fn write_truth(path: &Path, rows: &[TruthRow]) -> Result<()> {
     }
     w.flush().map_err(Error::io(path))
 }
+
+/// `truth/entities.csv`: how many distinct people, cases and claims the
+/// partners recorded (`recorded`), and how many of them at least one kept
+/// record holds (`kept`): what the warehouse's linked entities should count.
+pub(super) fn write_entities(path: &Path, truth: &BTreeMap<&str, Vec<TruthRow>>) -> Result<()> {
+    let io = |e: csv::Error| Error::io(path)(e.into());
+    let mut w = csv::Writer::from_path(path).map_err(io)?;
+    w.write_record(["entity", "table", "recorded", "kept"]).map_err(io)?;
+    for (entity, table, id) in [
+        ("people", "survivors", "person_id"),
+        ("cases", "cases", "case_id"),
+        ("claims", "compensation_claims", "claim_id"),
+    ] {
+        let rows = truth.get(table).map(Vec::as_slice).unwrap_or_default();
+        let ids = |kept_only: bool| {
+            rows.iter()
+                .filter(|r| !kept_only || r.values.get("expected_status").is_some_and(|s| s == "kept"))
+                .filter_map(|r| r.values.get(id))
+                .collect::<std::collections::BTreeSet<_>>()
+                .len()
+        };
+        w.write_record([entity, table, &ids(false).to_string(), &ids(true).to_string()])
+            .map_err(io)?;
+    }
+    w.flush().map_err(Error::io(path))
+}

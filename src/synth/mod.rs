@@ -30,8 +30,8 @@ use rand::seq::IndexedRandom;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
-use crate::config::pipeline::{Format, Pipeline, Source};
-use crate::config::reference::PlacesFile;
+use crate::config::pipeline::{Format, PARENT_PREFIX, Pipeline, Source};
+use crate::config::reference::{PlacesFile, RegionsFile};
 use crate::config::schema::{ColumnType, TableSchema};
 use crate::config::{DEMO_PIPELINES_DIR, Model};
 use crate::error::{Error, Result};
@@ -60,6 +60,7 @@ pub struct SynthSummary {
 pub fn generate(n: usize, seed: u64, out: &Path) -> Result<SynthSummary> {
     let model = Model::load()?;
     let places: PlacesFile = crate::config::parse_embedded("reference/places.toml")?;
+    let india: RegionsFile = crate::config::parse_embedded("reference/india.toml")?;
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
     let world = world::generate(n, &mut rng);
     let inbox = out.join("inbox");
@@ -83,8 +84,11 @@ pub fn generate(n: usize, seed: u64, out: &Path) -> Result<SynthSummary> {
             style,
             model: &model,
             places: &places,
+            india: &india,
             world: &world,
             rng: ChaCha8Rng::seed_from_u64(seed ^ hash_str(style.partner)),
+            parents: HashMap::new(),
+            date_format: None,
         };
         let held = &assignment[style.partner];
         // Every source of the partner (sheets of one workbook share a file).
@@ -123,6 +127,7 @@ pub fn generate(n: usize, seed: u64, out: &Path) -> Result<SynthSummary> {
     for (table, rows) in &truth {
         write_truth(&truth_dir.join(format!("{table}.csv")), rows)?;
     }
+    write_entities(&truth_dir.join("entities.csv"), &truth)?;
     Ok(SynthSummary {
         people: world.people.len(),
         cases: world.cases.len(),
@@ -148,6 +153,10 @@ struct Held {
 
 fn assign(w: &World, rng: &mut ChaCha8Rng) -> HashMap<&'static str, Held> {
     let mut h: HashMap<&'static str, Held> = STYLES.iter().map(|s| (s.partner, Held::default())).collect();
+    // Partners added after the first demo draw from their own stream, so
+    // the first eight hold what they held before.
+    let mut more = rng.clone();
+    more.set_stream(0x0f_1915);
     for p in &w.people {
         let mut holders: Vec<&'static str> = Vec::new();
         let home = match p.district {
@@ -178,6 +187,16 @@ fn assign(w: &World, rng: &mut ChaCha8Rng) -> HashMap<&'static str, Held> {
             || (p.legal == "legal_aid" && rng.random_bool(0.2));
         if holders.is_empty() && !lawyers {
             holders.push(home.0);
+        }
+        // The Jharkhand partner receives the survivors who return to
+        // Jharkhand or Bihar, and follows a few West Bengal ones.
+        let origin = p
+            .origin
+            .and_then(|o| world::ORIGINS.iter().find(|x| x.0 == o))
+            .map(|x| x.1);
+        let back_home = matches!(origin, Some("Jharkhand" | "Bihar"));
+        if more.random_bool(if back_home { 0.85 } else { 0.02 }) {
+            holders.push("jharkhand_kobo");
         }
         for partner in holders {
             let held = h.get_mut(partner).expect("every style has an entry");

@@ -21,6 +21,9 @@ impl Writer<'_> {
     }
 
     pub(super) fn date(&mut self, d: NaiveDate) -> Cell {
+        if let Some(f) = &self.date_format {
+            return Cell::S(d.format(f).to_string());
+        }
         let fmt = *self
             .style
             .dates

@@ -8,8 +8,40 @@ pub(super) struct Writer<'a> {
     pub(super) style: &'static Style,
     pub(super) model: &'a Model,
     pub(super) places: &'a PlacesFile,
+    pub(super) india: &'a RegionsFile,
     pub(super) world: &'a World,
     pub(super) rng: ChaCha8Rng,
+    /// The rows written so far of sources that feed survivors, by person:
+    /// a repeat group's rows read their parent's cells from here.
+    pub(super) parents: HashMap<usize, ParentRow>,
+    /// A date column's declared format (`formats.<column>`), while it is written.
+    pub(super) date_format: Option<String>,
+}
+
+/// A written survivor row, as its repeat group's rows see it.
+#[derive(Clone)]
+pub(super) struct ParentRow {
+    pub(super) cells: HashMap<String, String>,
+    pub(super) index: usize,
+    pub(super) rejected: bool,
+}
+
+/// The columns KoboToolbox adds to a repeat group's sheet.
+const REPEAT_EXTRAS: &[&str] = &[
+    "_index",
+    "_parent_table_name",
+    "_parent_index",
+    "_submission__id",
+    "_submission__uuid",
+    "_submission__validation_status",
+];
+
+fn cell_text(c: &Cell) -> String {
+    match c {
+        Cell::S(s) => s.clone(),
+        Cell::N(n) => n.to_string(),
+        Cell::D(d) => d.format("%Y-%m-%d").to_string(),
+    }
 }
 
 impl Writer<'_> {
@@ -22,17 +54,44 @@ impl Writer<'_> {
         truth: &mut BTreeMap<&'static str, Vec<TruthRow>>,
     ) -> (Vec<String>, Vec<Vec<Cell>>, Vec<NaiveDate>) {
         let mut headers: Vec<String> = Vec::new();
+        let mut push = |h: String| {
+            if !h.starts_with(PARENT_PREFIX) && !headers.contains(&h) {
+                headers.push(h);
+            }
+        };
         for (table, feed) in &source.tables {
             let schema = self.model.schema(table);
             for c in &schema.columns {
-                if let Some(h) = feed.columns.get(&c.name)
-                    && !headers.contains(h)
+                if let Some(h) = feed.columns.get(&c.name) {
+                    push(h.clone());
+                }
+                for h in feed
+                    .joined
+                    .get(&c.name)
+                    .map(|j| j.columns.as_slice())
+                    .unwrap_or_default()
                 {
-                    headers.push(h.clone());
+                    push(h.clone());
+                }
+                if let Some(ch) = feed.choices.get(&c.name) {
+                    let labels: Vec<String> = feed
+                        .values
+                        .get(&c.name)
+                        .map(|m| m.keys().cloned().collect())
+                        .unwrap_or_default();
+                    for h in choice_headers(ch, &labels) {
+                        push(h);
+                    }
                 }
             }
         }
-        headers.extend(self.style.extras.iter().map(|s| s.to_string()));
+        let child = source.parent.as_ref();
+        let extras: &[&str] = if child.is_some() {
+            REPEAT_EXTRAS
+        } else {
+            self.style.extras
+        };
+        headers.extend(extras.iter().map(|s| s.to_string()));
         let feeds_survivors = source.tables.contains_key("survivors");
         let feeds_cases = source.tables.contains_key("cases");
         let w = self.world;
@@ -76,6 +135,24 @@ impl Writer<'_> {
         let mut dates = Vec::new();
         for (i, (person, case, claim)) in units.into_iter().enumerate() {
             let person = person.expect("every unit has a person");
+            let parent_row = child.map(|_| {
+                self.parents
+                    .get(&person.id)
+                    .cloned()
+                    .expect("the parent sheet is written first")
+            });
+            let parent = parent_row.as_ref();
+            let rejected = match parent {
+                Some(p) => p.rejected,
+                None => self.style.reject > 0.0 && self.rng.random_bool(self.style.reject),
+            };
+            let parent_cell = |h: &str| -> String {
+                parent
+                    .and_then(|p| p.cells.get(h.strip_prefix(PARENT_PREFIX).unwrap_or(h)))
+                    .cloned()
+                    .unwrap_or_default()
+            };
+            let mut true_ref_override: Option<String> = None;
             let refs = Refs {
                 survivor: format!("{}{:05}", self.style.prefix, person.id + 1),
                 case: case.map(|c| format!("{}C{:05}", self.style.prefix, c.id + 1)),
@@ -106,11 +183,115 @@ impl Writer<'_> {
                         continue;
                     }
                     let truth_value = true_value(table, &c.name, person, case, claim, &refs);
-                    let written = if let Some(h) = feed.columns.get(&c.name) {
+                    let joined = feed.joined.get(&c.name);
+                    let written = if let Some(h) = feed.columns.get(&c.name).filter(|h| h.starts_with(PARENT_PREFIX)) {
+                        // A repeat group's row reads its parent's cell.
+                        let v = parent_cell(h);
+                        Written {
+                            expected: (!v.is_empty()).then(|| v.clone()),
+                            cell: Cell::S(v),
+                            corrupt: false,
+                        }
+                    } else if let Some(j) = joined.filter(|_| c.ty != ColumnType::Name) {
+                        // Parts of the row (and its parent) joined: the
+                        // case's id from the survivor's and the row's.
+                        let parts: Vec<String> = j
+                            .columns
+                            .iter()
+                            .map(|h| match h.as_str() {
+                                "_index" => (i + 1).to_string(),
+                                h => parent_cell(h),
+                            })
+                            .filter(|v| !v.is_empty())
+                            .collect();
+                        let v = parts.join(&j.separator);
+                        if c.name == *key {
+                            true_ref_override = Some(v.clone());
+                        }
+                        Written {
+                            expected: (!v.is_empty()).then(|| v.clone()),
+                            cell: Cell::S(v),
+                            corrupt: false,
+                        }
+                    } else if let Some(j) = joined {
+                        // A name in two columns: given name(s), then the last word.
+                        let wr = self.write(schema, &c.name, truth_value.clone(), None, false, &j.columns[0]);
+                        let full = cell_text(&wr.cell);
+                        let (first, last) = full.rsplit_once(' ').unwrap_or((full.as_str(), ""));
+                        by_header.insert(
+                            j.columns[0].clone(),
+                            Written {
+                                cell: Cell::S(first.into()),
+                                ..wr.clone()
+                            },
+                        );
+                        by_header.insert(
+                            j.columns[1].clone(),
+                            Written {
+                                cell: Cell::S(last.into()),
+                                ..wr.clone()
+                            },
+                        );
+                        wr
+                    } else if let Some(ch) = feed.choices.get(&c.name) {
+                        let map = feed.values.get(&c.name);
+                        let h = ch.column.clone().unwrap_or_default();
+                        let mut wr = self.write(schema, &c.name, truth_value.clone(), map, false, &h);
+                        let labels: Vec<String> = map.map(|m| m.keys().cloned().collect()).unwrap_or_default();
+                        let mut chosen: Vec<String> = match &wr.cell {
+                            Cell::S(v) if !v.is_empty() => vec![v.clone()],
+                            _ => vec![],
+                        };
+                        // Sometimes a second, less preferred option is ticked too.
+                        if let (Some(first), Some(want)) = (chosen.first().cloned(), wr.expected.clone())
+                            && !wr.corrupt
+                            && self.rng.random_bool(0.3)
+                        {
+                            let rank = |v: &str| ch.prefer.iter().position(|p| p == v).unwrap_or(ch.prefer.len());
+                            let others: Vec<&String> = labels
+                                .iter()
+                                .filter(|l| **l != first)
+                                .filter(|l| {
+                                    let v = &map.expect("labels come from the map")[*l];
+                                    rank(v) > rank(&want)
+                                        || (rank(v) == ch.prefer.len() && rank(&want) < ch.prefer.len())
+                                })
+                                .collect();
+                            if let Some(o) = others.choose(&mut self.rng) {
+                                chosen.push((*o).clone());
+                            }
+                        }
+                        if let Some(col) = &ch.column {
+                            by_header.insert(
+                                col.clone(),
+                                Written {
+                                    cell: Cell::S(chosen.join(&ch.separator)),
+                                    ..wr.clone()
+                                },
+                            );
+                        }
+                        for (l, hd) in labels.iter().zip(
+                            choice_headers(ch, &labels)
+                                .into_iter()
+                                .skip(ch.column.is_some() as usize),
+                        ) {
+                            let on = chosen.contains(l) as i32 as f64;
+                            by_header.insert(
+                                hd,
+                                Written {
+                                    cell: Cell::N(on),
+                                    ..wr.clone()
+                                },
+                            );
+                        }
+                        wr.cell = Cell::S(chosen.join(&ch.separator));
+                        wr
+                    } else if let Some(h) = feed.columns.get(&c.name) {
                         if let Some(prev) = by_header.get(h) {
                             prev.clone()
                         } else {
                             let required_key = key_headers.contains(h);
+                            self.date_format = feed.formats.get(&c.name).cloned();
                             let wr = self.write(
                                 schema,
                                 &c.name,
@@ -119,6 +300,7 @@ impl Writer<'_> {
                                 required_key,
                                 h,
                             );
+                            self.date_format = None;
                             by_header.insert(h.clone(), wr.clone());
                             wr
                         }
@@ -169,7 +351,11 @@ impl Writer<'_> {
                 t.values.insert("partner_id".into(), self.style.partner.into());
                 t.values.insert(
                     "expected_status".into(),
-                    if key_blank { "quarantined".into() } else { "kept".into() },
+                    if key_blank || rejected {
+                        "quarantined".into()
+                    } else {
+                        "kept".into()
+                    },
                 );
                 t.values.insert("corrupt_fields".into(), corrupt.join(";"));
                 t.values.insert("person_id".into(), person.id.to_string());
@@ -179,11 +365,11 @@ impl Writer<'_> {
                     .insert("claim_id".into(), claim.map(|c| c.id.to_string()).unwrap_or_default());
                 t.values.insert(
                     "true_ref".into(),
-                    match table.as_str() {
+                    true_ref_override.take().unwrap_or_else(|| match table.as_str() {
                         "survivors" => refs.survivor.clone(),
                         "cases" => refs.case.clone().unwrap_or_default(),
                         _ => refs.claim.clone().unwrap_or_default(),
-                    },
+                    }),
                 );
                 let table_static: &'static str = match table.as_str() {
                     "survivors" => "survivors",
@@ -195,12 +381,37 @@ impl Writer<'_> {
             let row: Vec<Cell> = headers
                 .iter()
                 .map(|h| {
-                    by_header
-                        .get(h)
-                        .map(|w| w.cell.clone())
-                        .unwrap_or_else(|| Cell::S(self.extra(h, i)))
+                    by_header.get(h).map(|w| w.cell.clone()).unwrap_or_else(|| {
+                        Cell::S(match h.as_str() {
+                            "_validation_status" | "_submission__validation_status" if rejected => {
+                                "Not Approved".into()
+                            }
+                            "_validation_status" | "_submission__validation_status" => {
+                                ["Approved", "Approved", "", "On Hold"]
+                                    .choose(&mut self.rng)
+                                    .expect("non-empty")
+                                    .to_string()
+                            }
+                            "_parent_index" => parent.map(|p| p.index.to_string()).unwrap_or_default(),
+                            "_parent_table_name" => child.and_then(|p| p.sheet.clone()).unwrap_or_default(),
+                            "_submission__id" => parent_cell("_id"),
+                            "_submission__uuid" => parent_cell("_uuid"),
+                            _ => self.extra(h, i),
+                        })
+                    })
                 })
                 .collect();
+            if feeds_survivors && child.is_none() {
+                let cells = headers.iter().cloned().zip(row.iter().map(cell_text)).collect();
+                self.parents.insert(
+                    person.id,
+                    ParentRow {
+                        cells,
+                        index: i + 1,
+                        rejected,
+                    },
+                );
+            }
             rows.push(row);
             dates.push(person.registered);
         }
@@ -218,6 +429,9 @@ impl Writer<'_> {
     }
 
     pub(super) fn extra(&mut self, header: &str, i: usize) -> String {
+        if header == "_id" {
+            return (310_000 + i).to_string();
+        }
         match header {
             "_id" => (100_000 + i).to_string(),
             "_uuid" | "meta-instanceID" | "KEY" => format!(
@@ -376,11 +590,24 @@ impl Writer<'_> {
                     ColumnType::PoliceDistrict => &self.places.police_district,
                     _ => &self.places.ahtu_unit,
                 };
-                let variants: Vec<&String> = list
+                let mut variants: Vec<&String> = list
                     .iter()
                     .find(|p| p.name == name)
                     .map(|p| p.variants.iter().collect())
                     .unwrap_or_default();
+                // Beyond West Bengal: the district's spellings, or a
+                // country's, from the national gazetteer.
+                let region = super::world::ORIGINS.iter().find(|o| o.0 == name).map(|o| o.1);
+                if variants.is_empty() && spec.ty == ColumnType::District {
+                    for r in &self.india.region {
+                        if r.name == name {
+                            variants.extend(r.variants.iter());
+                        }
+                        for d in r.districts.iter().map(|d| d.all()).filter(|d| d[0] == name) {
+                            variants.extend(d.iter());
+                        }
+                    }
+                }
                 let wants_bengali = self.rng.random_bool(s.bengali);
                 let pool: Vec<&&String> = variants
                     .iter()
@@ -390,6 +617,11 @@ impl Writer<'_> {
                     pool.choose(&mut self.rng).expect("non-empty").to_string()
                 } else {
                     name.clone()
+                };
+                let written = match region {
+                    Some(r) if r != name && self.rng.random_bool(0.25) => format!("{written}, {r}"),
+                    Some(r) if r != name && self.rng.random_bool(0.1) => format!("Dist. {written}"),
+                    _ => written,
                 };
                 let written = if s.upper && written.is_ascii() {
                     written.to_uppercase()
@@ -454,4 +686,18 @@ impl Writer<'_> {
             (ty, v) => unreachable!("no writer for {ty:?} {v:?}"),
         }
     }
+}
+
+/// The headers a `select_multiple` question is exported under: its summary
+/// column, then one column per option.
+fn choice_headers(ch: &crate::config::pipeline::Choices, labels: &[String]) -> Vec<String> {
+    let (summary, prefix) = match (&ch.column, &ch.options) {
+        (Some(c), _) => (Some(c.clone()), format!("{c}/")),
+        (None, Some(p)) => (None, p.clone()),
+        (None, None) => return vec![],
+    };
+    summary
+        .into_iter()
+        .chain(labels.iter().map(|l| format!("{prefix}{l}")))
+        .collect()
 }

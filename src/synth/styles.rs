@@ -61,6 +61,9 @@ pub(super) struct Style {
     pub(super) dup: f64,
     pub(super) bom_crlf: bool,
     pub(super) extras: &'static [&'static str],
+    /// Share of submissions a supervisor marks Not Approved
+    /// (`_validation_status`; KoboToolbox forms only).
+    pub(super) reject: f64,
 }
 
 pub(super) const STYLES: &[Style] = &[
@@ -84,6 +87,7 @@ pub(super) const STYLES: &[Style] = &[
         dup: 0.0,
         bom_crlf: false,
         extras: &["Remarks"],
+        reject: 0.0,
     },
     Style {
         partner: "basirhat_nari",
@@ -105,6 +109,7 @@ pub(super) const STYLES: &[Style] = &[
         dup: 0.02,
         bom_crlf: false,
         extras: &["_id", "_uuid", "_validation_status", "_index"],
+        reject: 0.0,
     },
     Style {
         partner: "mumbai_mukti",
@@ -126,6 +131,7 @@ pub(super) const STYLES: &[Style] = &[
         dup: 0.01,
         bom_crlf: false,
         extras: &["Shelter Home"],
+        reject: 0.0,
     },
     Style {
         partner: "nyaya_lawyers",
@@ -157,6 +163,7 @@ pub(super) const STYLES: &[Style] = &[
         dup: 0.01,
         bom_crlf: false,
         extras: &["Advocate"],
+        reject: 0.0,
     },
     Style {
         partner: "bijoy_collective",
@@ -178,6 +185,7 @@ pub(super) const STYLES: &[Style] = &[
         dup: 0.02,
         bom_crlf: true,
         extras: &[],
+        reject: 0.0,
     },
     Style {
         partner: "diamond_harbour_ngo",
@@ -199,6 +207,7 @@ pub(super) const STYLES: &[Style] = &[
         dup: 0.02,
         bom_crlf: false,
         extras: &["meta-instanceID", "KEY", "ReviewState"],
+        reject: 0.0,
     },
     Style {
         partner: "canning_shakti",
@@ -220,6 +229,7 @@ pub(super) const STYLES: &[Style] = &[
         dup: 0.01,
         bom_crlf: false,
         extras: &[],
+        reject: 0.0,
     },
     Style {
         partner: "barasat_hope",
@@ -245,5 +255,30 @@ pub(super) const STYLES: &[Style] = &[
         dup: 0.02,
         bom_crlf: false,
         extras: &["REMARKS"],
+        reject: 0.0,
+    },
+    Style {
+        partner: "jharkhand_kobo",
+        prefix: "JH-",
+        files: &["Survivor_Registration_-_all_versions_-_labels_-_2026-11-20-09-14-03.xlsx"],
+        // KoboToolbox writes dates as ISO text; the birth date is typed.
+        dates: &[(DateFmt::Iso, 100)],
+        amounts: &[(AmountFmt::Plain, 100)],
+        phones: &[PhoneFmt::Plain, PhoneFmt::Spaced],
+        yes_no: ("Yes", "No"),
+        place_variant: 0.4,
+        bengali: 0.0,
+        bengali_digits: 0.0,
+        name_variant: 0.3,
+        honorific: 0.0,
+        swap: 0.0,
+        upper: false,
+        blank: 0.06,
+        corrupt: 0.01,
+        // A server export never repeats a submission.
+        dup: 0.0,
+        bom_crlf: false,
+        extras: &["_id", "_uuid", "_submission_time", "_validation_status", "_index"],
+        reject: 0.03,
     },
 ];

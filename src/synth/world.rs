@@ -26,6 +26,12 @@ pub struct Person {
     pub village: &'static str,
     pub block: &'static str,
     pub district: &'static str,
+    /// A home district outside West Bengal (Jharkhand, Bihar, Assam,
+    /// Bangladesh, Nepal): the survivor was rescued in or brought to
+    /// `district`, which decides her partners and police station.
+    pub origin: Option<&'static str>,
+    /// A ration card number, for the partners that record one.
+    pub ration_card: Option<String>,
     pub dob: Option<NaiveDate>,
     pub age_at_rescue: i64,
     pub form: &'static str,
@@ -116,8 +122,38 @@ const AHTU_BY_PD: &[(&str, &str)] = &[
     ("Sundarban", "Sundarban AHTU"),
 ];
 
+/// Home districts outside West Bengal, as the gazetteer names them, with
+/// their region and weight: the source areas DOMAIN.md names.
+pub const ORIGINS: &[(&str, &str, u32)] = &[
+    ("Ranchi", "Jharkhand", 8),
+    ("East Singhbhum", "Jharkhand", 5),
+    ("Dumka", "Jharkhand", 4),
+    ("Pakur", "Jharkhand", 4),
+    ("Sahibganj", "Jharkhand", 4),
+    ("Gumla", "Jharkhand", 3),
+    ("Simdega", "Jharkhand", 3),
+    ("Kishanganj", "Bihar", 4),
+    ("Purnia", "Bihar", 3),
+    ("Katihar", "Bihar", 3),
+    ("Araria", "Bihar", 2),
+    ("Dhubri", "Assam", 3),
+    ("Kokrajhar", "Assam", 2),
+    ("Jashore", "Bangladesh", 5),
+    ("Satkhira", "Bangladesh", 5),
+    ("Khulna", "Bangladesh", 3),
+    ("Bangladesh", "Bangladesh", 4),
+    ("Jhapa", "Nepal", 3),
+    ("Sindhupalchok", "Nepal", 2),
+    ("Nepal", "Nepal", 2),
+];
+
 pub fn generate(n: usize, rng: &mut ChaCha8Rng) -> World {
     let mut w = World::default();
+    // Facts added after the first demo (home districts beyond West Bengal,
+    // ration cards) come from their own stream of the same seed, so the
+    // rest of the world is drawn as before.
+    let mut more = rng.clone();
+    more.set_stream(0x0f_1915);
     // FIR numbers run in sequence per police station and year, as a police
     // station's register does: two cases never share one.
     let mut fir_serials: HashMap<(String, i32), u32> = HashMap::new();
@@ -166,6 +202,12 @@ pub fn generate(n: usize, rng: &mut ChaCha8Rng) -> World {
             village: VILLAGES.choose(rng).expect("non-empty"),
             block,
             district,
+            origin: more
+                .random_bool(0.08)
+                .then(|| ORIGINS.choose_weighted(&mut more, |o| o.2).expect("non-empty").0),
+            ration_card: more
+                .random_bool(0.5)
+                .then(|| format!("{:010}", more.random_range(0..10_000_000_000u64))),
             dob,
             age_at_rescue,
             form: weighted(

@@ -134,7 +134,7 @@ mod slow {
         let out = &d.ran.stdout;
         for expected in [
             "published",
-            "files read: 9 (0 could not be used)",
+            "files read: 10 (0 could not be used)",
             "rows out: cases",
             "warehouse file:",
             "report:",
@@ -327,6 +327,11 @@ mod slow {
         );
         for t in tables {
             let t = t[0].clone().unwrap();
+            // The shipped gazetteer, no partner's data: a district may share
+            // its name with a village (Bishnupur, Manipur and Bankura).
+            if ["raw_places", "stg_reference__places"].contains(&t.as_str()) {
+                continue;
+            }
             let (names, rows) = query_text(&conn, &format!("select * from {t}"));
             for r in rows {
                 for (n, v) in names.iter().zip(r) {
@@ -472,6 +477,136 @@ mod slow {
             );
             assert_eq!(got, want, "{id}");
         }
+    }
+
+    /// The warehouse's linked people, cases and claims against the truth's
+    /// distinct entities (`truth/entities.csv`), and every consortium
+    /// indicator-year against the same figure computed from the truth with
+    /// each true case and claim counted once. Linkage is not perfect, so a
+    /// figure may be off by a linkage error: at most 2.5% of the entities,
+    /// and per indicator-year 2 or 4%, whichever is more.
+    #[test]
+    fn linked_entities_and_consortium_figures_match_the_truth() {
+        let d = demo();
+        let conn = d.conn();
+        let entities = read_csv(&d.dir().join("truth/entities.csv"));
+        assert_eq!(entities.len(), 3);
+        for (entity, mart) in [
+            ("people", "dim_people"),
+            ("cases", "dim_cases"),
+            ("claims", "dim_claims"),
+        ] {
+            let want: f64 = entities.iter().find(|e| e["entity"] == entity).unwrap()["kept"]
+                .parse()
+                .unwrap();
+            let key = match entity {
+                "people" => "person_key",
+                "cases" => "case_key",
+                _ => "claim_key",
+            };
+            let (_, got) = query_text(&conn, &format!("select count(distinct {key}) from {mart}"));
+            let got: f64 = got[0][0].clone().unwrap().parse().unwrap();
+            assert!(want > 300.0, "{entity}: the truth holds {want}");
+            assert!(
+                (got - want).abs() <= want * 0.025,
+                "{entity}: {got} linked, {want} in the truth"
+            );
+        }
+
+        // One record per true entity, each field from any kept record that holds it.
+        let merged = |table: &str, id: &str| -> Vec<HashMap<String, String>> {
+            let mut by_id: BTreeMap<String, HashMap<String, String>> = BTreeMap::new();
+            for r in d.truth(table).into_iter().filter(|r| r["expected_status"] == "kept") {
+                let e = by_id.entry(r[id].clone()).or_default();
+                for (k, v) in r {
+                    let slot = e.entry(k).or_default();
+                    if slot.is_empty() {
+                        *slot = v;
+                    }
+                }
+                e.insert("partner_id".into(), "consortium".into());
+            }
+            by_id.into_values().collect()
+        };
+        let cases = merged("cases", "case_id");
+        let claims = merged("compensation_claims", "claim_id");
+        let cases: Vec<&HashMap<String, String>> = cases.iter().collect();
+        let claims: Vec<&HashMap<String, String>> = claims.iter().collect();
+        let amount = |field: &'static str| {
+            move |r: &HashMap<String, String>| r[field].parse::<f64>().ok().filter(|a| *a > 0.0).map(|a| (a, 0.0))
+        };
+        let want: Vec<(&str, Figures)> = vec![
+            (
+                "conviction_rate",
+                tally(&cases, "judgment_date", |r| {
+                    let o = r["outcome"].as_str();
+                    ["convicted", "acquitted", "discharged"]
+                        .contains(&o)
+                        .then(|| ((o == "convicted") as i32 as f64, 1.0))
+                }),
+            ),
+            (
+                "cases_transferred_to_ahtu",
+                tally(&cases, "ahtu_transfer_date", |r| {
+                    (!r["ahtu_transfer_date"].is_empty() || r["investigating_agency"] == "ahtu").then_some((1.0, 0.0))
+                }),
+            ),
+            (
+                "cases_transferred_to_cid",
+                tally(&cases, "cid_transfer_date", |r| {
+                    (!r["cid_transfer_date"].is_empty() || r["investigating_agency"] == "cid").then_some((1.0, 0.0))
+                }),
+            ),
+            (
+                "compensation_awarded_inr",
+                tally(&claims, "award_date", amount("awarded_amount_inr")),
+            ),
+            (
+                "compensation_disbursed_inr",
+                tally(&claims, "disbursed_date", amount("disbursed_amount_inr")),
+            ),
+        ];
+        let (mut cells, mut exact) = (0, 0);
+        for (id, figures) in want {
+            let (_, rows) = query_text(
+                &conn,
+                &format!(
+                    "select period, numerator, denominator from indicator_values
+                     where indicator_id = '{id}' and dimension = 'consortium' and period not like '% Q%'"
+                ),
+            );
+            let got: BTreeMap<String, (f64, Option<f64>)> = rows
+                .into_iter()
+                .map(|r| {
+                    (
+                        r[0].clone().unwrap(),
+                        (
+                            r[1].clone().map(|n| n.parse().unwrap()).unwrap_or(0.0),
+                            r[2].clone().map(|d| d.parse().unwrap()),
+                        ),
+                    )
+                })
+                .collect();
+            assert!(!figures.is_empty(), "{id}: the truth has no records");
+            for ((period, _), (num, den)) in figures {
+                let (g_num, g_den) = got.get(&period).copied().unwrap_or((0.0, None));
+                let close = |g: f64, w: f64| (g - w).abs() <= (w * 0.04).max(2.0);
+                let den_ok = !id.ends_with("_rate") || close(g_den.unwrap_or(0.0), den.unwrap_or(0.0));
+                let tol = if id.ends_with("_inr") {
+                    num * 0.04
+                } else {
+                    (num * 0.04).max(2.0)
+                };
+                assert!(
+                    (g_num - num).abs() <= tol && den_ok,
+                    "{id} {period}: warehouse {g_num}/{g_den:?}, truth {num}/{den:?}"
+                );
+                cells += 1;
+                exact += (g_num == num && (!id.ends_with("_rate") || g_den == den)) as usize;
+            }
+        }
+        assert!(cells > 40, "{cells} indicator-years checked");
+        eprintln!("consortium indicator-years: {exact} of {cells} exactly as the truth");
     }
 
     #[test]

@@ -345,11 +345,21 @@ fn a_kobo_repeat_group_workbook_gives_one_survivor_several_cases() {
             vec![s("KB-101"), s("SexualExploitation"), s("legal_aid"), s("Ranchi")],
             vec![s("KB-102"), s("Servitude"), s("none"), s("Jashore")],
             vec![s("KB-103"), s("ForcedLabour"), None, s("Jalpaiguri")],
-            vec![s("KB-105"), s("SexualExploitation"), s("legal_aid"), s("East Singhbhum")],
+            vec![
+                s("KB-105"),
+                s("SexualExploitation"),
+                s("legal_aid"),
+                s("East Singhbhum")
+            ],
         ],
         "KB-104 is Not Approved"
     );
-    let cases = lake_of(&w, "kobo_repeat", "cases", "case_ref, survivor_ref, fir_number, sections");
+    let cases = lake_of(
+        &w,
+        "kobo_repeat",
+        "cases",
+        "case_ref, survivor_ref, fir_number, sections",
+    );
     assert_eq!(
         cases,
         [
