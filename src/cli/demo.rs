@@ -7,9 +7,9 @@ use crate::error::{Error, Exit, Result};
 use crate::restricted::{restricted_dir, write_new_key};
 use crate::run::{self, RunOptions};
 
-/// Generate demo data from 8 fictional partners and run the whole job on it.
+/// Generate demo data from 9 fictional partners and run the whole job on it.
 ///
-/// Generates the bundled demo data (exports from 8 fictional partners), sets
+/// Generates the bundled demo data (exports from 9 fictional partners), sets
 /// up a config for it, and runs the nightly job on it once.
 ///
 /// Lays out DIR/inbox (the exports), DIR/truth (the ground truth),

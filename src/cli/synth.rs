@@ -6,7 +6,7 @@ use crate::error::{Exit, Result};
 
 /// Generate demo exports and their ground truth (no run).
 ///
-/// Generates deterministic exports from 8 fictional partners into OUT/inbox,
+/// Generates deterministic exports from 9 fictional partners into OUT/inbox,
 /// and the ground truth into OUT/truth (kept out of the inbox). Every name,
 /// phone number and place in them is fictional.
 ///

@@ -1,4 +1,4 @@
-//! `tafteesh synth`: deterministic demo exports from 8 fictional partners,
+//! `tafteesh synth`: deterministic demo exports from 9 fictional partners,
 //! and the ground truth that tests measure the pipeline against.
 //!
 //! The generator draws a true world (people, cases, claims; see [`world`]),

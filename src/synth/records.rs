@@ -73,6 +73,12 @@ impl Writer<'_> {
                 {
                     push(h.clone());
                 }
+                for p in feed.patterns.iter().filter(|p| p.targets().contains(&c.name)) {
+                    push(p.column.clone());
+                }
+                for r in feed.routes.iter().filter(|r| r.to == c.name) {
+                    push(r.column.clone());
+                }
                 if let Some(ch) = feed.choices.get(&c.name) {
                     let labels: Vec<String> = feed
                         .values
@@ -153,6 +159,8 @@ impl Writer<'_> {
                     .unwrap_or_default()
             };
             let mut true_ref_override: Option<String> = None;
+            // The canonical column this row's routed cell goes to.
+            let mut route_target: Option<&'static str> = None;
             let refs = Refs {
                 survivor: format!("{}{:05}", self.style.prefix, person.id + 1),
                 case: case.map(|c| format!("{}C{:05}", self.style.prefix, c.id + 1)),
@@ -233,6 +241,70 @@ impl Writer<'_> {
                             },
                         );
                         wr
+                    } else if let Some(p) = feed.patterns.iter().find(|p| p.targets().contains(&c.name)) {
+                        // One column holding several facts ("Barasat AHTU"),
+                        // written once per row from the case.
+                        if !by_header.contains_key(&p.column) {
+                            let text = if self.rng.random_bool(self.style.blank) {
+                                String::new()
+                            } else {
+                                self.agency_text(case)
+                            };
+                            by_header.insert(
+                                p.column.clone(),
+                                Written {
+                                    cell: Cell::S(text),
+                                    expected: None,
+                                    corrupt: false,
+                                },
+                            );
+                        }
+                        let blank = cell_text(&by_header[&p.column].cell).is_empty();
+                        Written {
+                            cell: Cell::S(String::new()),
+                            expected: match (&truth_value, blank) {
+                                (Some(V::S(v)), false) => Some(v.clone()),
+                                _ => None,
+                            },
+                            corrupt: false,
+                        }
+                    } else if let Some(r) = feed.routes.iter().find(|r| r.to == c.name) {
+                        // One date column belonging to whichever agency the row names.
+                        if !by_header.contains_key(&r.column) {
+                            let (target, date) = match case.map(|c| (c.agency, c.ahtu_date, c.cid_date)) {
+                                Some(("ahtu", d, _)) => (Some("ahtu_transfer_date"), d),
+                                Some(("cid", _, d)) => (Some("cid_transfer_date"), d),
+                                _ => (None, None),
+                            };
+                            let wr = match target {
+                                Some(t) => self.write(schema, t, date.map(V::D), None, false, &r.column),
+                                None => Written {
+                                    cell: Cell::S(String::new()),
+                                    expected: None,
+                                    corrupt: false,
+                                },
+                            };
+                            route_target = target;
+                            by_header.insert(r.column.clone(), wr);
+                        }
+                        let agency_written = feed
+                            .patterns
+                            .iter()
+                            .filter_map(|p| by_header.get(&p.column))
+                            .any(|w| !cell_text(&w.cell).is_empty());
+                        let wr = &by_header[&r.column];
+                        if route_target == Some(c.name.as_str()) && agency_written {
+                            Written {
+                                cell: Cell::S(String::new()),
+                                ..wr.clone()
+                            }
+                        } else {
+                            Written {
+                                cell: Cell::S(String::new()),
+                                expected: None,
+                                corrupt: false,
+                            }
+                        }
                     } else if let Some(ch) = feed.choices.get(&c.name) {
                         let map = feed.values.get(&c.name);
                         let h = ch.column.clone().unwrap_or_default();
@@ -301,6 +373,10 @@ impl Writer<'_> {
                                 h,
                             );
                             self.date_format = None;
+                            let wr = match feed.defaults.get(&c.name) {
+                                Some(d) => self.blank_default(d, feed.values.get(&c.name), wr, &by_header),
+                                None => wr,
+                            };
                             by_header.insert(h.clone(), wr.clone());
                             wr
                         }
@@ -426,6 +502,52 @@ impl Writer<'_> {
             }
         }
         (headers, rows, dates)
+    }
+
+    /// How a docket names the agency investigating a case, in one column.
+    fn agency_text(&mut self, case: Option<&Case>) -> String {
+        let Some(case) = case else { return String::new() };
+        let pick = |rng: &mut ChaCha8Rng, xs: &[&str]| xs.choose(rng).expect("non-empty").to_string();
+        match (case.agency, case.ahtu_unit) {
+            ("ahtu", Some(unit)) if self.rng.random_bool(0.3) => {
+                format!("AHTU {}", unit.trim_end_matches(" AHTU"))
+            }
+            ("ahtu", Some(unit)) => unit.to_string(),
+            ("ahtu", None) => "AHTU".into(),
+            ("cid", _) => pick(&mut self.rng, &["CID West Bengal", "CID, WB", "CID"]),
+            _ => pick(&mut self.rng, &["Local PS", "Local Police", "PS", "Thana"]),
+        }
+    }
+
+    /// A column whose blank cell the config reads as a default (a blank
+    /// Result on a charge-sheeted case is pending): the partner leaves the
+    /// default blank most of the time, and a cell left blank for any reason
+    /// is read as the default where the condition holds.
+    fn blank_default(
+        &mut self,
+        d: &crate::config::pipeline::BlankDefault,
+        map: Option<&BTreeMap<String, String>>,
+        mut wr: Written,
+        by_header: &HashMap<String, Written>,
+    ) -> Written {
+        let holds = d.when.as_ref().is_none_or(|w| {
+            w.any_filled
+                .iter()
+                .any(|h| by_header.get(h).is_some_and(|x| !cell_text(&x.cell).is_empty()))
+        });
+        if !holds {
+            return wr;
+        }
+        let meant = map
+            .and_then(|m| m.get(&d.value))
+            .cloned()
+            .unwrap_or_else(|| d.value.clone());
+        if wr.expected.as_deref() == Some(meant.as_str()) && self.rng.random_bool(0.8) {
+            wr.cell = Cell::S(String::new());
+        } else if !wr.corrupt && cell_text(&wr.cell).is_empty() {
+            wr.expected = Some(meant);
+        }
+        wr
     }
 
     pub(super) fn extra(&mut self, header: &str, i: usize) -> String {

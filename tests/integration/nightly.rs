@@ -358,7 +358,7 @@ mod slow {
         let summary: serde_json::Value =
             serde_json::from_slice(&std::fs::read(current.join("run.json")).unwrap()).unwrap();
         assert_eq!(summary["recomputed_partners"], serde_json::json!(["basirhat_nari"]));
-        assert_eq!(summary["reused_partners"].as_array().unwrap().len(), 7);
+        assert_eq!(summary["reused_partners"].as_array().unwrap().len(), 8);
         let incremental = warehouse_contents(&current.join("warehouse/tafteesh.duckdb"));
 
         let full = w.run(&["run", "--config", "d/config", "--force"]);
