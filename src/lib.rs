@@ -11,7 +11,7 @@
 //! night: plan, stages, publish, recomputing only the partners whose inputs
 //! changed and recording every run in its ledger; [`layout`] names every
 //! path under the output folder. [`synth`] makes demo data with a ground
-//! truth.
+//! truth; [`onboard`] profiles a new partner's export and drafts its config.
 //!
 //! Survivors' names, guardians' names, phones and villages never leave the
 //! restricted area in plaintext, and never appear in a log line or an error.
@@ -28,6 +28,7 @@ pub mod lake;
 pub mod layout;
 pub mod link;
 pub mod metrics;
+pub mod onboard;
 pub mod period;
 pub mod privacy;
 pub mod progress;

@@ -7,6 +7,7 @@ pub mod demo;
 pub mod eval_linkage;
 pub mod keygen;
 pub mod link;
+pub mod onboard;
 pub mod rollback;
 pub mod run;
 pub mod snapshots;
@@ -63,6 +64,7 @@ pub enum Command {
     Demo(demo::Args),
     Synth(synth::Args),
     Run(run::Args),
+    Onboard(onboard::Args),
     Validate(validate::Args),
     Status(status::Args),
     Snapshots(snapshots::Args),
@@ -97,6 +99,7 @@ pub fn dispatch(cli: Cli) -> Exit {
         Command::Demo(a) => demo::run(a),
         Command::Synth(a) => synth::run(a),
         Command::Run(a) => run::run(a),
+        Command::Onboard(a) => onboard::run(a),
         Command::Validate(a) => validate::run(a),
         Command::Status(a) => status::run(a),
         Command::Snapshots(a) => snapshots::run(a),

@@ -73,6 +73,11 @@ pub struct ColumnSpec {
     pub max: Option<i64>,
     /// A column computed from another (e.g. `is_trafficking_case` from `sections`).
     pub derived_from: Option<String>,
+    /// Headers partners write for this column, in English and Bengali
+    /// (compared without case, punctuation or a Kobo group path): how
+    /// `tafteesh onboard` recognises it in an export it has not seen.
+    #[serde(default)]
+    pub headers: Vec<String>,
 }
 
 impl ColumnSpec {

@@ -7,6 +7,7 @@ mod fixtures;
 mod hostile;
 mod interop;
 mod nightly;
+mod onboard;
 mod operations;
 mod partner_configs;
 mod reports;

@@ -29,8 +29,8 @@ mod workbook;
 use delimited::read_csv_bytes;
 pub use delimited::{read_csv, sniff_delimiter};
 pub use text::decode;
-pub use workbook::cell_text;
 use workbook::read_xlsx;
+pub use workbook::{cell_text, sheet_names};
 
 /// The kinds of export a source may be.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]

@@ -206,3 +206,20 @@ pub fn cell_text(cell: &Data) -> String {
         Data::DateTimeIso(s) | Data::DurationIso(s) => s.clone(),
     }
 }
+
+/// The sheet names of a workbook, in order.
+pub fn sheet_names(bytes: &[u8]) -> Result<Vec<String>, FileError> {
+    std::panic::catch_unwind(|| {
+        calamine::open_workbook_auto_from_rs(std::io::Cursor::new(bytes))
+            .map(|wb| wb.sheet_names().to_vec())
+            .map_err(|e| match e {
+                calamine::Error::Io(io) => FileError::Unreadable(io.kind().to_string()),
+                other => FileError::Workbook(xlsx_error_kind(&other)),
+            })
+    })
+    .unwrap_or_else(|_| {
+        Err(FileError::Workbook(
+            "the workbook is malformed (its reader failed on it)".into(),
+        ))
+    })
+}

@@ -1,0 +1,181 @@
+//! `tafteesh onboard`: profile a new partner's export and draft its pipeline config.
+
+use std::path::PathBuf;
+
+use crate::error::{Error, Exit, Result};
+
+/// Profile an export no pipeline reads yet, and draft its pipeline config.
+///
+/// Finds the encoding, delimiter, header row (below any title rows) and
+/// sheets; profiles each column (how full, what its values look like, as
+/// shapes and counts: never a name, phone or identifier); and writes a
+/// draft `<out>/<partner>.toml` mapping the headers it recognises (English
+/// and Bengali), with a row condition for a wide export, value maps to
+/// decide for codes the schema does not know, and the columns it left
+/// unmapped. What only the data officer can decide is marked `# DECIDE:`
+/// and printed; the draft is checked as `validate` would check it.
+///
+/// Examples:
+///   tafteesh onboard inbox/new_ngo/register.csv --partner new_ngo
+///   tafteesh onboard export.xlsx --sheet "Survivor Registration" --out config/pipelines
+#[derive(Debug, clap::Args)]
+#[command(verbatim_doc_comment)]
+pub struct Args {
+    /// The export to profile.
+    pub file: PathBuf,
+    /// A workbook's sheet; the first when left out.
+    #[arg(long)]
+    pub sheet: Option<String>,
+    /// The partner's id (lower case, digits, _); from the file's name when left out.
+    #[arg(long)]
+    pub partner: Option<String>,
+    /// Where to write the draft.
+    #[arg(long, default_value = "pipelines")]
+    pub out: PathBuf,
+    /// Replace a draft or config of the same name.
+    #[arg(long)]
+    pub force: bool,
+}
+
+pub fn run(args: Args) -> Result<Exit> {
+    let model = crate::config::Model::load()?;
+    let file_name = args
+        .file
+        .file_name()
+        .and_then(|n| n.to_str())
+        .unwrap_or("export")
+        .to_string();
+    let partner = args.partner.clone().unwrap_or_else(|| partner_id_from(&file_name));
+    let target = args.out.join(format!("{partner}.toml"));
+    if target.exists() && !args.force {
+        return Err(Error::Usage(format!(
+            "{} exists; give --force to replace it, or another --partner",
+            target.display()
+        )));
+    }
+    let p = crate::onboard::profile(&args.file, args.sheet.as_deref(), &model.reference)?;
+    let d = crate::onboard::draft(&p, &model.schemas, &partner, &file_name);
+    print_profile(&p, &d);
+    std::fs::create_dir_all(&args.out).map_err(Error::io(&args.out))?;
+    std::fs::write(&target, &d.toml).map_err(Error::io(&target))?;
+    // Checked as `validate` checks a config: what fails is what is left to decide.
+    let problems = match crate::config::pipeline::Pipeline::parse(&d.toml) {
+        Ok((pipeline, unknown)) => unknown
+            .into_iter()
+            .chain(pipeline.problems(&model.schemas, &target))
+            .collect(),
+        Err(e) => vec![e],
+    };
+    println!("\ndraft written: {}", target.display());
+    let headers: std::collections::BTreeSet<&String> = d.mapped.iter().map(|m| &m.0).collect();
+    println!(
+        "mapped {} of {} columns; {} left unmapped (listed at the end of the draft)",
+        headers.len(),
+        p.columns.len(),
+        d.unmapped.len()
+    );
+    if d.decisions.is_empty() && problems.is_empty() {
+        println!("the draft passes validation; read it, then run `tafteesh validate`");
+    } else {
+        println!("still to decide (marked `# DECIDE:` in the draft):");
+        for x in d.decisions.iter().chain(&problems) {
+            println!("  - {x}");
+        }
+    }
+    Ok(Exit::Success)
+}
+
+/// A partner id from a file name: lower-case letters and digits, `_` between words.
+fn partner_id_from(file_name: &str) -> String {
+    let stem = file_name.rsplit_once('.').map(|(s, _)| s).unwrap_or(file_name);
+    let mut id = String::new();
+    for ch in stem.chars() {
+        if ch.is_ascii_alphanumeric() {
+            id.push(ch.to_ascii_lowercase());
+        } else if !id.ends_with('_') && !id.is_empty() {
+            id.push('_');
+        }
+    }
+    let id = id.trim_end_matches('_').to_string();
+    if id.is_empty() || id.starts_with(|c: char| c.is_ascii_digit()) {
+        format!("partner_{id}")
+    } else {
+        id
+    }
+}
+
+/// The profile as a table of shapes and counts. Values are shown only for
+/// coded columns mapped to an enumerated or yes/no column.
+fn print_profile(p: &crate::onboard::Profile, d: &crate::onboard::Draft) {
+    let how = match p.format {
+        tafteesh_readers::Format::Csv => format!(
+            "CSV, delimiter {}",
+            match p.delimiter {
+                Some(b'\t') => "tab".to_string(),
+                Some(c) => format!("`{}`", c as char),
+                None => "?".into(),
+            }
+        ),
+        tafteesh_readers::Format::Xlsx => format!(
+            "workbook, sheet {} of: {}",
+            p.sheet.as_deref().unwrap_or("?"),
+            p.sheets.join(", ")
+        ),
+    };
+    println!("{how}; header on row {}; {} data rows", p.header_row, p.rows);
+    for n in &p.notes {
+        println!("note: {n}");
+    }
+    let mapped: std::collections::BTreeMap<&str, Vec<&str>> =
+        d.mapped.iter().fold(Default::default(), |mut m, (h, c)| {
+            m.entry(h.as_str()).or_insert_with(Vec::new).push(c.as_str());
+            m
+        });
+    println!(
+        "\n{:<4} {:<40} {:>6} {:>9}  {:<28} mapped to",
+        "col", "header", "filled", "distinct", "looks like"
+    );
+    for (i, c) in p.columns.iter().enumerate() {
+        let kinds: Vec<String> = c
+            .kinds
+            .iter()
+            .take(2)
+            .map(|(k, n)| format!("{} {}%", k.as_str(), (n * 100 + c.filled / 2) / c.filled.max(1)))
+            .collect();
+        let header: String = c
+            .header
+            .chars()
+            .map(|ch| if ch.is_control() { '?' } else { ch })
+            .take(40)
+            .collect();
+        println!(
+            "{:<4} {:<40} {:>5}% {:>9}  {:<28} {}",
+            i + 1,
+            header,
+            (c.filled * 100 + p.sampled / 2) / p.sampled.max(1),
+            if c.distinct > 30 {
+                ">30".to_string()
+            } else {
+                c.distinct.to_string()
+            },
+            kinds.join(", "),
+            mapped.get(c.header.as_str()).map(|v| v.join(", ")).unwrap_or_default()
+        );
+        let shapes: Vec<String> = c.shapes.iter().map(|(s, n)| format!("`{s}` x{n}")).collect();
+        if !shapes.is_empty() {
+            println!("     shapes: {}", shapes.join("  "));
+        }
+        if d.show_codes.contains(&c.header)
+            && let Some(codes) = &c.codes
+        {
+            let v: Vec<String> = codes
+                .iter()
+                .map(|(v, n)| {
+                    let v: String = v.chars().map(|ch| if ch.is_control() { '?' } else { ch }).collect();
+                    format!("\"{v}\" x{n}")
+                })
+                .collect();
+            println!("     codes: {}", v.join("  "));
+        }
+    }
+}

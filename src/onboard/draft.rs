@@ -1,0 +1,471 @@
+//! The draft pipeline config: the columns onboarding recognised, mapped;
+//! the rest listed; every open question a `# DECIDE:` comment.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt::Write as _;
+
+use tafteesh_readers::Format;
+
+use super::{ColumnProfile, Kind, Profile, header_key};
+use crate::clean::codes::CodeBook;
+use crate::config::schema::{ColumnSpec, ColumnType, Privacy, TableSchema};
+
+/// A drafted config and what the data officer must still decide.
+#[derive(Debug, Clone)]
+pub struct Draft {
+    pub toml: String,
+    /// (header, "table.column") for each column mapped.
+    pub mapped: Vec<(String, String)>,
+    pub unmapped: Vec<String>,
+    pub decisions: Vec<String>,
+    /// Headers whose values the officer must see to map them: coded
+    /// columns mapped to an enumerated or yes/no column.
+    pub show_codes: BTreeSet<String>,
+}
+
+/// How well a header names a schema column: 3 exactly one of its headers,
+/// 2 holds one (of five letters or more), 0 not at all.
+fn header_score(header: &str, key: &str, spec: &ColumnSpec) -> u8 {
+    // KoboToolbox's and ODK's own columns (`_validation_status`) hold no
+    // schema column but the ones named exactly (`_submission_time`).
+    let meta = header.starts_with('_');
+    let names = spec
+        .headers
+        .iter()
+        .map(|h| header_key(h))
+        .chain(std::iter::once(header_key(&spec.name)));
+    let mut best = 0;
+    for n in names.filter(|n| !n.is_empty()) {
+        if n == key {
+            return 3;
+        }
+        let contains = !meta && n.chars().count() >= 5 && format!(" {key} ").contains(&format!(" {n} "));
+        if contains {
+            best = 2;
+        }
+    }
+    best
+}
+
+/// Whether the values fit the column's type; the reason when they do not.
+fn fits(spec: &ColumnSpec, c: &ColumnProfile) -> Result<(), String> {
+    if c.filled == 0 {
+        return Ok(());
+    }
+    let want = |kinds: &[Kind], share: f64| -> Result<(), String> {
+        let s: f64 = kinds.iter().map(|k| c.share(*k)).sum();
+        if s >= share {
+            Ok(())
+        } else {
+            Err(format!(
+                "its values look like {} more than {}",
+                c.kind().unwrap_or(Kind::Text).as_str(),
+                kinds.iter().map(|k| k.as_str()).collect::<Vec<_>>().join(" or ")
+            ))
+        }
+    };
+    match spec.ty {
+        ColumnType::Date => want(&[Kind::Date], 0.5),
+        ColumnType::AmountInr => want(&[Kind::Amount, Kind::Integer], 0.5),
+        ColumnType::Phone => want(&[Kind::Phone], 0.5),
+        ColumnType::Integer => want(&[Kind::Integer], 0.5),
+        ColumnType::District | ColumnType::State => want(&[Kind::District, Kind::State], 0.3),
+        ColumnType::Sections => want(&[Kind::Sections], 0.3),
+        ColumnType::Boolean => want(&[Kind::YesNo, Kind::Integer, Kind::Text], 0.5),
+        ColumnType::Name | ColumnType::Address => {
+            if c.share(Kind::Date) + c.share(Kind::Amount) + c.share(Kind::Phone) > 0.5 {
+                Err("its values are numbers or dates, not words".into())
+            } else {
+                Ok(())
+            }
+        }
+        _ => Ok(()),
+    }
+}
+
+fn q(s: &str) -> String {
+    let mut out = String::from("\"");
+    for ch in s.chars() {
+        match ch {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            c if c.is_control() => {
+                let _ = write!(out, "\\u{:04X}", c as u32);
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+/// A header that may feed a schema column: (how well its header names the
+/// column, its index, the table, the column, whether its values fit).
+type Candidate<'s> = (u8, usize, &'s TableSchema, &'s ColumnSpec, Result<(), String>);
+
+/// Draft `partner_id`'s config for the profiled file, read from
+/// `<partner_id>/<file name pattern>` in the inbox.
+pub fn draft(p: &Profile, schemas: &[TableSchema], partner_id: &str, file_name: &str) -> Draft {
+    // Candidate (score, column index, table, schema column), best first.
+    let mut candidates: Vec<Candidate<'_>> = Vec::new();
+    for (i, c) in p.columns.iter().enumerate() {
+        let key = header_key(&c.header);
+        for s in schemas {
+            for spec in s.columns.iter().filter(|x| x.is_mappable()) {
+                let score = header_score(&c.header, &key, spec);
+                if score > 0 {
+                    candidates.push((score, i, s, spec, fits(spec, c)));
+                }
+            }
+        }
+    }
+    candidates.sort_by(|a, b| {
+        (b.4.is_ok(), b.0)
+            .cmp(&(a.4.is_ok(), a.0))
+            .then(a.1.cmp(&b.1))
+            .then(a.2.table.cmp(&b.2.table))
+    });
+    // Survivors first: a header two tables could read ("District") is the
+    // survivor's, and a wide export's case columns are the rest.
+    candidates.sort_by_key(|c| c.2.table != "survivors");
+    candidates.sort_by_key(|c| std::cmp::Reverse((c.4.is_ok(), c.0)));
+    let refs = ["survivor_ref", "case_ref", "claim_ref"];
+    let mut by_table: BTreeMap<&str, BTreeMap<&str, usize>> = BTreeMap::new();
+    let mut used: BTreeSet<(usize, &str)> = BTreeSet::new();
+    // Headers read by a column of their own (not a reference to a record).
+    let mut owned: BTreeSet<usize> = BTreeSet::new();
+    let mut decisions = Vec::new();
+    let mut doubtful: BTreeMap<usize, String> = BTreeMap::new();
+    // Date columns written as yyyymmdd, which need their format declared.
+    let mut compact: BTreeSet<(&str, &str)> = BTreeSet::new();
+    for (_, i, s, spec, fit) in &candidates {
+        let t = by_table.entry(s.table.as_str()).or_default();
+        let is_ref = refs.contains(&spec.name.as_str());
+        if t.contains_key(spec.name.as_str())
+            || used.contains(&(*i, s.table.as_str()))
+            || (!is_ref && owned.contains(i))
+        {
+            continue;
+        }
+        let fit = match fit {
+            Err(_) if spec.ty == ColumnType::Date && p.columns[*i].share_compact_date() >= 0.5 => {
+                compact.insert((s.table.as_str(), spec.name.as_str()));
+                &Ok(())
+            }
+            f => f,
+        };
+        if let Err(why) = fit {
+            doubtful
+                .entry(*i)
+                .or_insert_with(|| format!("its header suggests {}.{}, but {why}", s.table, spec.name));
+            continue;
+        }
+        t.insert(spec.name.as_str(), *i);
+        used.insert((*i, s.table.as_str()));
+        if !is_ref {
+            owned.insert(*i);
+        }
+    }
+    // A table is fed when the file holds something of its own, not only
+    // references to other tables' records.
+    let own = |t: &str| {
+        by_table
+            .get(t)
+            .map(|m| m.keys().filter(|k| !refs.contains(k)).count())
+            .unwrap_or(0)
+    };
+    let fed: Vec<&TableSchema> = schemas.iter().filter(|s| own(&s.table) > 0).collect();
+    let feeds_survivors = fed.iter().any(|s| s.table == "survivors");
+    // No header named a survivor's id: the column most like one (its
+    // header ends in "id", "no", "code"; it is full and has many values),
+    // mapped for the officer to confirm.
+    let mut guessed_id = None;
+    if feeds_survivors
+        && !by_table
+            .get("survivors")
+            .is_some_and(|m| m.contains_key("survivor_ref"))
+    {
+        let guess = p.columns.iter().enumerate().find(|(i, c)| {
+            let key = header_key(&c.header);
+            let last = key.rsplit(' ').next().unwrap_or_default();
+            !owned.contains(i)
+                && ["id", "no", "code", "ref", "নং"].contains(&last)
+                && c.distinct > 30.min(p.sampled / 2)
+                && c.filled * 10 >= p.sampled * 9
+        });
+        if let Some((i, _)) = guess {
+            by_table.entry("survivors").or_default().insert("survivor_ref", i);
+            guessed_id = Some(i);
+        }
+    }
+
+    let mut out = String::new();
+    let mut show_codes = BTreeSet::new();
+    let _ = writeln!(
+        out,
+        "# Draft pipeline config written by `tafteesh onboard` from an export\n\
+         # nobody had configured. Read it with the export open beside it: every\n\
+         # line starting `# DECIDE:` is a question only the data officer can\n\
+         # answer. Then run `tafteesh validate` and `tafteesh run --dry-run`.\n\
+         # The headers it recognised are mapped; the columns it did not are\n\
+         # listed at the end of each source."
+    );
+    let _ = writeln!(out, "partner_id = {}", q(partner_id));
+    let _ = writeln!(out, "# DECIDE: the partner's name as reports show it.");
+    let _ = writeln!(out, "name = {}", q(&format!("{partner_id} (draft)")));
+    decisions.push("the partner's name (`name`)".to_string());
+    let (dmy, mdy): (usize, usize) = p
+        .columns
+        .iter()
+        .fold((0, 0), |(d, m), c| (d + c.day_first, m + c.month_first));
+    let order = if mdy > dmy { "mdy" } else { "dmy" };
+    let _ = writeln!(
+        out,
+        "# {} dates had their day first (a first number above 12), {} their month first.",
+        dmy, mdy
+    );
+    let _ = writeln!(out, "date_order = {}", q(order));
+    let _ = writeln!(out, "\n[[sources]]\nname = {}", q(file_name));
+    let ext = file_name.rsplit_once('.').map(|(_, e)| e).unwrap_or("csv");
+    let _ = writeln!(out, "files = {}", q(&format!("{partner_id}/*.{ext}")));
+    match p.format {
+        Format::Csv => {
+            let _ = writeln!(out, "format = \"csv\"");
+            if let Some(d) = p.delimiter.filter(|d| *d != b',') {
+                let d = if d == b'\t' {
+                    "tab".to_string()
+                } else {
+                    (d as char).to_string()
+                };
+                let _ = writeln!(out, "delimiter = {}", q(&d));
+            }
+        }
+        Format::Xlsx => {
+            let _ = writeln!(out, "format = \"xlsx\"");
+            if let Some(s) = &p.sheet {
+                let _ = writeln!(out, "sheet = {}", q(s));
+            }
+        }
+    }
+    if p.header_row > 1 {
+        let _ = writeln!(
+            out,
+            "# The rows above the header hold a title.\nheader_row = {}",
+            p.header_row
+        );
+    }
+    let has = |h: &str| p.columns.iter().any(|c| c.header == h);
+    if has("_parent_index") {
+        let others: Vec<&String> = p.sheets.iter().filter(|s| Some(*s) != p.sheet.as_ref()).collect();
+        let _ = writeln!(
+            out,
+            "# DECIDE: this sheet is a KoboToolbox repeat group (it has `_parent_index`).\n\
+             # Name the form's main sheet ({}), and read the survivor's id as\n\
+             # \"../<its header>\":\n# parent = {{ sheet = \"...\" }}",
+            others.iter().map(|s| q(s)).collect::<Vec<_>>().join(", ")
+        );
+        decisions.push("the repeat group's parent sheet (`parent`)".into());
+    }
+    if let Some(v) = p.columns.iter().find(|c| c.header.ends_with("_validation_status")) {
+        let not_approved = v
+            .codes
+            .iter()
+            .flatten()
+            .any(|(code, _)| code.to_lowercase().replace(['_', ' '], "").contains("notapproved"));
+        let _ = writeln!(
+            out,
+            "\n# KoboToolbox validation: submissions marked not approved are not records.{}\n\
+             [[sources.reject]]\nmatches = {{ {} = '(?i)not.?approved' }}",
+            if not_approved { "" } else { " (none is marked yet)" },
+            q(&v.header)
+        );
+    }
+    let mut mapped = Vec::new();
+    for s in &fed {
+        let m = &by_table[s.table.as_str()];
+        let _ = writeln!(out, "\n[sources.tables.{}.columns]", s.table);
+        let key = s.key[1].as_str();
+        for spec in s.columns.iter().filter(|x| x.is_mappable()) {
+            let Some(&i) = m.get(spec.name.as_str()) else {
+                if spec.name == key {
+                    // One row per survivor holding her case: the row's id is the case's.
+                    let survivor = by_table.get("survivors").and_then(|t| t.get("survivor_ref"));
+                    match (feeds_survivors && s.table != "survivors", survivor) {
+                        (true, Some(&si)) => {
+                            let h = &p.columns[si].header;
+                            let _ = writeln!(
+                                out,
+                                "# One row per survivor: the row's id stands for this record's.\n{} = {}",
+                                spec.name,
+                                q(h)
+                            );
+                            mapped.push((h.clone(), format!("{}.{}", s.table, spec.name)));
+                        }
+                        _ => {
+                            let _ = writeln!(
+                                out,
+                                "# DECIDE: which column identifies a record of {} (required).\n# {} = \"...\"",
+                                s.table, spec.name
+                            );
+                            decisions.push(format!(
+                                "the column that identifies a record of {} (`{}`)",
+                                s.table, spec.name
+                            ));
+                        }
+                    }
+                }
+                continue;
+            };
+            let c = &p.columns[i];
+            if guessed_id == Some(i) && spec.name == "survivor_ref" {
+                let _ = writeln!(
+                    out,
+                    "# DECIDE: no header said \"survivor id\"; this column looks like one. Confirm it."
+                );
+                decisions.push(format!(
+                    "whether {} identifies a survivor (`survivor_ref`)",
+                    q(&c.header)
+                ));
+            }
+            let what = match spec.privacy {
+                Privacy::Direct => "a direct identifier: pseudonymised, never published".to_string(),
+                _ => format!("{}% filled", percent(c.filled, p.sampled)),
+            };
+            let _ = writeln!(out, "{} = {}  # {what}", spec.name, q(&c.header));
+            mapped.push((c.header.clone(), format!("{}.{}", s.table, spec.name)));
+        }
+        let compact_here: Vec<&&str> = compact
+            .iter()
+            .filter(|(t, c)| *t == s.table && m.contains_key(c))
+            .map(|(_, c)| c)
+            .collect();
+        if !compact_here.is_empty() {
+            let _ = writeln!(
+                out,
+                "\n# Dates written as yyyymmdd.\n[sources.tables.{}.formats]",
+                s.table
+            );
+            for c in compact_here {
+                let _ = writeln!(out, "{c} = \"%Y%m%d\"");
+            }
+        }
+        // A wide export: the row is a record of this table only where its
+        // own columns hold something.
+        if feeds_survivors && s.table != "survivors" {
+            let own_headers: Vec<String> = m
+                .iter()
+                .filter(|(k, _)| !refs.contains(k))
+                .map(|(_, &i)| q(&p.columns[i].header))
+                .collect();
+            let _ = writeln!(
+                out,
+                "\n# One row per survivor: a row holds a record of {} only where one of\n\
+                 # these is filled (without this, every survivor would count as one).\n\
+                 [sources.tables.{}.when]\nany_filled = [{}]",
+                s.table,
+                s.table,
+                own_headers.join(", ")
+            );
+        }
+        // Codes the schema does not know, for each coded column.
+        for spec in s
+            .columns
+            .iter()
+            .filter(|x| matches!(x.ty, ColumnType::Enum | ColumnType::Boolean))
+        {
+            let Some(&i) = m.get(spec.name.as_str()) else { continue };
+            let c = &p.columns[i];
+            let Some(codes) = &c.codes else { continue };
+            let book = match spec.ty {
+                ColumnType::Enum => CodeBook::for_enum(spec, None),
+                _ => CodeBook::for_boolean(None),
+            };
+            // Codes are matched without case or spaces: "Yes" and "yes" are one.
+            let mut unknown: Vec<(String, usize)> = Vec::new();
+            for (v, n) in codes.iter().filter(|(v, _)| book.lookup(v).is_none()) {
+                match unknown
+                    .iter_mut()
+                    .find(|(u, _)| u.trim().to_lowercase() == v.trim().to_lowercase())
+                {
+                    Some(u) => u.1 += n,
+                    None => unknown.push((v.clone(), *n)),
+                }
+            }
+            show_codes.insert(c.header.clone());
+            if unknown.is_empty() {
+                continue;
+            }
+            let allowed = match spec.ty {
+                ColumnType::Enum => spec.values.join(", "),
+                _ => "true, false".into(),
+            };
+            let _ = writeln!(
+                out,
+                "\n# DECIDE: what these codes of {} mean (one of: {allowed}).\n[sources.tables.{}.values.{}]",
+                q(&c.header),
+                s.table,
+                spec.name
+            );
+            for (v, n) in unknown {
+                let _ = writeln!(out, "# {} = \"\"  # {n} rows", q(&v));
+            }
+            decisions.push(format!("the meaning of {}'s codes ({})", q(&c.header), spec.name));
+        }
+    }
+    if fed.is_empty() {
+        decisions.push("which table this file feeds: no header was recognised".into());
+        let _ = writeln!(
+            out,
+            "\n# DECIDE: no header was recognised. Map the columns by hand:\n[sources.tables.survivors.columns]\n# survivor_ref = \"...\""
+        );
+    }
+    let mapped_headers: BTreeSet<&String> = mapped.iter().map(|m| &m.0).collect();
+    let unmapped: Vec<String> = p
+        .columns
+        .iter()
+        .filter(|c| !mapped_headers.contains(&c.header))
+        .map(|c| c.header.clone())
+        .collect();
+    if !unmapped.is_empty() {
+        let _ = writeln!(
+            out,
+            "\n# Columns not mapped (decide whether any holds what a schema column means):"
+        );
+        for (i, c) in p
+            .columns
+            .iter()
+            .enumerate()
+            .filter(|(_, c)| !mapped_headers.contains(&c.header))
+        {
+            let kind = c.kind().map(|k| k.as_str()).unwrap_or("mixed");
+            let note = match doubtful.get(&i) {
+                Some(d) => format!("; {d}"),
+                None if c.header.contains('/')
+                    && c.codes
+                        .as_ref()
+                        .is_some_and(|v| v.iter().all(|(x, _)| x == "0" || x == "1")) =>
+                {
+                    "; a select_multiple option (1/0): read the question with `choices`".into()
+                }
+                None => String::new(),
+            };
+            let _ = writeln!(
+                out,
+                "#   {}: {}% filled, {kind}{note}",
+                q(&c.header),
+                percent(c.filled, p.sampled)
+            );
+        }
+    }
+    Draft {
+        toml: out,
+        mapped,
+        unmapped,
+        decisions,
+        show_codes,
+    }
+}
+
+fn percent(n: usize, of: usize) -> usize {
+    (n * 100 + of / 2).checked_div(of).unwrap_or(0)
+}

@@ -1,0 +1,160 @@
+//! `tafteesh onboard` on exports no config describes (issue #15): the
+//! profile finds how to read the file and prints shapes and counts, never a
+//! name or a phone; the draft it writes validates, and a run on it gives
+//! the figures a hand-written config gives.
+//!
+//! What these tests share with the code: the header words each schema
+//! column lists in `headers` (a fixture header missing from them would be
+//! left unmapped, which the tests would catch). The fixtures are written as
+//! the issue describes real exports (a title row, `;`, US dates, a BOM; a
+//! wide register), not from what onboarding reads.
+
+use crate::util::{Workdir, copy_dir, fixture, query_text};
+
+fn project(w: &Workdir) {
+    std::fs::create_dir_all(w.path().join("config/pipelines")).unwrap();
+    std::fs::write(
+        w.path().join("config/tafteesh.toml"),
+        "inbox = \"../inbox\"\noutput = \"../output\"\nkey_file = \"../key/pseudonym.key\"\n",
+    )
+    .unwrap();
+    assert_eq!(w.run(&["keygen", "key/pseudonym.key"]).code, 0);
+}
+
+/// `partner`'s rows of `table` in the lake: (kept, quarantined, no_record) per file.
+fn accounting(w: &Workdir, table: &str) -> (i64, i64, i64) {
+    let conn = duckdb::Connection::open_in_memory().unwrap();
+    let path = w.path().join("output/current/lake/load_files/*.parquet");
+    let (_, rows) = query_text(
+        &conn,
+        &format!(
+            "select sum(kept), sum(quarantined), sum(no_record) from read_parquet('{}') where table_name = '{table}'",
+            path.display()
+        ),
+    );
+    let n = |i: usize| rows[0][i].as_deref().unwrap().parse::<i64>().unwrap();
+    (n(0), n(1), n(2))
+}
+
+#[test]
+fn a_register_with_title_rows_semicolons_and_us_dates_is_profiled_without_a_name_and_drafted() {
+    let w = Workdir::new();
+    project(&w);
+    let file = fixture("onboard/title_rows_semicolons_us_dates.csv");
+    let ran = w.run(&[
+        "onboard",
+        file.to_str().unwrap(),
+        "--partner",
+        "collective_test",
+        "--out",
+        "config/pipelines",
+    ]);
+    assert_eq!(ran.code, 0, "{}", ran.all());
+    for expected in [
+        "delimiter `;`",
+        "header on row 3",
+        "40 data rows",
+        "`9999999999` x40",
+        "draft written",
+    ] {
+        assert!(
+            ran.stdout.contains(expected),
+            "missing `{expected}` in:\n{}",
+            ran.stdout
+        );
+    }
+    // Shapes and counts only: no name, guardian, phone or village.
+    let text = std::fs::read_to_string(&file).unwrap();
+    for line in text.lines().skip(3) {
+        let cells: Vec<&str> = line.split(';').collect();
+        for secret in &cells[1..5] {
+            assert!(!ran.all().contains(secret), "`{secret}` printed:\n{}", ran.all());
+        }
+    }
+    let draft = std::fs::read_to_string(w.path().join("config/pipelines/collective_test.toml")).unwrap();
+    for expected in [
+        "date_order = \"mdy\"",
+        "delimiter = \";\"",
+        "header_row = 3",
+        "survivor_ref = \"Member ID\"",
+        "guardian_name = \"Father/Husband name\"",
+        "phone = \"Mobile No\"",
+        "home_district = \"District\"",
+        "rescue_date = \"Date of rescue\"",
+        "# DECIDE: what these codes of \"Legal aid lawyer?\" mean",
+    ] {
+        assert!(draft.contains(expected), "missing `{expected}` in:\n{draft}");
+    }
+    // The draft is a valid config, and a run on it reads every row, its
+    // out-of-state districts and its US dates.
+    assert_eq!(w.run(&["validate", "--config", "config"]).code, 0);
+    copy_dir(&fixture("onboard"), &w.path().join("inbox/collective_test"));
+    let ran = w.run(&["run", "--config", "config"]);
+    assert!([0, 3].contains(&ran.code), "{}", ran.all());
+    assert_eq!(accounting(&w, "survivors"), (40, 0, 0));
+    let conn = duckdb::Connection::open_in_memory().unwrap();
+    let (_, rows) = query_text(
+        &conn,
+        &format!(
+            "select count(*) filter (where home_district is null), count(*) filter (where rescue_date is null)
+             from read_parquet('{}')",
+            w.path()
+                .join("output/current/lake/survivors/collective_test.parquet")
+                .display()
+        ),
+    );
+    assert_eq!(
+        rows[0],
+        [Some("0".to_string()), Some("0".to_string())],
+        "every district and date read"
+    );
+}
+
+#[test]
+fn a_wide_register_is_drafted_with_its_row_condition_and_gives_the_true_case_count() {
+    let w = Workdir::new();
+    project(&w);
+    copy_dir(
+        &fixture("partner_configs/inbox/wide_ngo"),
+        &w.path().join("inbox/wide_draft"),
+    );
+    let file = std::fs::read_dir(w.path().join("inbox/wide_draft"))
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap()
+        .path();
+    let ran = w.run(&[
+        "onboard",
+        file.to_str().unwrap(),
+        "--partner",
+        "wide_draft",
+        "--out",
+        "config/pipelines",
+    ]);
+    assert_eq!(ran.code, 0, "{}", ran.all());
+    let draft = std::fs::read_to_string(w.path().join("config/pipelines/wide_draft.toml")).unwrap();
+    assert!(draft.contains("[sources.tables.cases.when]"), "{draft}");
+    assert!(draft.contains("date_of_birth = \"%Y%m%d\""), "{draft}");
+    assert!(
+        !draft.contains("[sources.tables.compensation_claims"),
+        "nothing in the file is a claim's own: {draft}"
+    );
+    // A second onboarding of the same partner does not overwrite the draft.
+    let again = w.run(&[
+        "onboard",
+        file.to_str().unwrap(),
+        "--partner",
+        "wide_draft",
+        "--out",
+        "config/pipelines",
+    ]);
+    assert_eq!(again.code, 2, "{}", again.all());
+    assert!(again.stderr.contains("give --force"), "{}", again.stderr);
+
+    let ran = w.run(&["run", "--config", "config"]);
+    assert!([0, 3].contains(&ran.code), "{}", ran.all());
+    // 10 survivors, 4 with a case: as the hand-written config gives.
+    let (kept, quarantined, no_record) = accounting(&w, "cases");
+    assert_eq!((kept + quarantined, no_record), (4, 6));
+}
