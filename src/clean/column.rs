@@ -161,6 +161,8 @@ pub(super) fn clean_column<'r>(
                 .feed
                 .formats
                 .get(&spec.name)
+                .map(String::as_str)
+                .or(ctx.date_format)
                 .and_then(|f| NaiveDate::parse_from_str(&digits::to_ascii_digits(s), f).ok());
             match declared.map(Ok).unwrap_or_else(|| dates::parse_date(s, ctx.style)) {
                 // "31/12/9999" (an "unknown" sentinel) or a serial like 99999

@@ -55,6 +55,8 @@ pub struct FeedContext<'a> {
     pub today: NaiveDate,
     /// The source's `reject` conditions: a row meeting any is quarantined.
     pub rejects: &'a [RowCondition],
+    /// The source's `date_format`, for date columns without their own.
+    pub date_format: Option<&'a str>,
 }
 
 /// The result of cleaning one feed of one file.

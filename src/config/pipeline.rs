@@ -234,6 +234,11 @@ pub struct Source {
     /// locale). With ",", a "." groups thousands.
     #[serde(default = "dot")]
     pub decimal_separator: String,
+    /// The format every date column of this source is written in (chrono's
+    /// strftime: `%d.%m.%y`), tried before the usual detection; a column's
+    /// own `formats` entry wins.
+    #[serde(default)]
+    pub date_format: Option<String>,
     /// Canonical table name -> how this source feeds it.
     pub tables: BTreeMap<String, TableFeed>,
     /// A repeat group's sheet (KoboToolbox) or file (ODK Central): each row
@@ -367,6 +372,11 @@ impl Pipeline {
                 out.push(format!(
                     "{at}: decimal_separator = `{}`; use \".\" or \",\"",
                     src.decimal_separator
+                ));
+            }
+            if let Some(f) = src.date_format.as_deref().filter(|f| !date_format_round_trips(f)) {
+                out.push(format!(
+                    "{at}: date_format = `{f}` is not a date format that names a day, month and year (chrono's strftime: %Y%m%d, %d.%m.%y, %d-%b-%Y)"
                 ));
             }
             if ![1900, 1904].contains(&src.excel_date_system) {

@@ -176,6 +176,7 @@ fn the_reference_pipeline_is_valid_and_shows_every_key() {
         "prefer = ",
         "otherwise = ",
         "[sources.parent]",
+        "date_format = ",
         "index = ",
         "reference = ",
     ] {

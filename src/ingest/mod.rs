@@ -177,6 +177,7 @@ pub fn ingest_partner(
                 pseudo,
                 today,
                 rejects: &c.source.reject,
+                date_format: c.source.date_format.as_deref(),
             };
             let (t_clean, cpu_clean) = (std::time::Instant::now(), crate::metrics::process_cpu_seconds());
             let out = clean_feed(&raw, &live, &hashes, &ctx);
@@ -313,6 +314,7 @@ fn empty_table(plan: &Plan, table: &str, pseudo: &Pseudonymizer, today: NaiveDat
         pseudo,
         today,
         rejects: &[],
+        date_format: None,
     };
     clean_feed(&raw, &[], &[], &ctx)
         .map(|o| o.frame)

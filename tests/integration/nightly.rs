@@ -365,7 +365,7 @@ mod slow {
         assert_eq!(full.code, 3, "{}", full.all());
         let summary: serde_json::Value =
             serde_json::from_slice(&std::fs::read(current.join("run.json")).unwrap()).unwrap();
-        assert_eq!(summary["recomputed_partners"].as_array().unwrap().len(), 8);
+        assert_eq!(summary["recomputed_partners"].as_array().unwrap().len(), 9);
         let rebuilt = warehouse_contents(&current.join("warehouse/tafteesh.duckdb"));
 
         assert_eq!(

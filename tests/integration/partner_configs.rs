@@ -179,6 +179,7 @@ fn every_mistake_in_conditions_defaults_and_formats_is_named_before_data_is_read
         "`survivors.trafficking_form` is given by columns and choices at once",
         "parent: give the parent's `sheet` in the same workbook",
         "reject[0]: sets no condition",
+        "date_format = `%d.%q` is not a date format",
     ] {
         assert!(
             ran.stderr.contains(expected),
@@ -387,5 +388,30 @@ fn a_kobo_repeat_group_workbook_gives_one_survivor_several_cases() {
     assert!(
         !issues.iter().any(|r| r[1].as_deref() == Some("place.unknown")),
         "Ranchi, Jessore and Purbi Singhbhum are places: {issues:?}"
+    );
+}
+
+/// ODK Central's CSV export: the repeat group's file reads its submission's
+/// row from the main file beside it, by PARENT_KEY and KEY; a rejected
+/// submission's cases are quarantined with it; the source's date format
+/// reads its month-first dates.
+#[test]
+fn an_odk_central_repeat_csv_reads_its_parent_file() {
+    let w = setup_partner("odk_repeat", |p| p);
+    let ran = w.run(&["run", "--config", "config"]);
+    assert!([0, 3].contains(&ran.code), "{}", ran.all());
+    let s = |v: &str| Some(v.to_string());
+    assert_eq!(
+        lake_of(&w, "odk_repeat", "cases", "survivor_ref, fir_number, fir_date::varchar"),
+        [
+            vec![s("OD-1"), s("21/2025"), s("2025-12-01")],
+            vec![s("OD-1"), s("4/2026"), s("2026-01-09")],
+            vec![s("OD-3"), s("8/2026"), s("2026-01-15")],
+        ],
+        "the source's date_format reads 12.01.25 as 1 December"
+    );
+    assert_eq!(
+        lake_of(&w, "odk_repeat", "survivors", "survivor_ref, home_district"),
+        [vec![s("OD-1"), s("Sahibganj")], vec![s("OD-3"), s("Satkhira")]]
     );
 }
