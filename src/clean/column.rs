@@ -225,9 +225,15 @@ pub(super) fn clean_column<'r>(
                 ColumnType::PoliceDistrict => &ctx.reference.police_districts,
                 _ => &ctx.reference.ahtu_units,
             };
+            let police = spec.ty == ColumnType::PoliceDistrict;
             Values::Text(parse_rows(rows, value, flag, true, |s| {
                 let s = values_map.and_then(|m| m.get(s)).map(String::as_str).unwrap_or(s);
-                match g.lookup(s) {
+                let found = g.lookup(s).or_else(|| {
+                    police
+                        .then(|| ctx.reference.police_district_beyond_west_bengal(s))
+                        .flatten()
+                });
+                match found {
                     Some(name) => (Some(name.to_string()), None),
                     None => (None, Some(("place.unknown", true))),
                 }

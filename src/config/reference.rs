@@ -39,10 +39,6 @@ pub struct PlacesFile {
 pub struct Region {
     pub name: String,
     pub kind: RegionKind,
-    /// The region's own name is accepted in a district cell: a country of
-    /// origin, or Delhi when the register names no district.
-    #[serde(default)]
-    pub as_district: bool,
     pub variants: Vec<String>,
     pub districts: Vec<Spellings>,
 }
@@ -66,6 +62,20 @@ impl RegionKind {
 }
 
 impl Reference {
+    /// A police district outside West Bengal: there a district's police is
+    /// its Superintendent's, so the district names it ("Ranchi", "Purbi
+    /// Singhbhum"). West Bengal's own police districts and commissionerates
+    /// are listed in places.toml and are not districts.
+    pub fn police_district_beyond_west_bengal(&self, written: &str) -> Option<&str> {
+        let d = self.districts.lookup(written)?;
+        match self.district_region.get(d) {
+            Some(Some(r)) if r != WEST_BENGAL && r != d && self.region_kind.get(r) != Some(&RegionKind::Country) => {
+                Some(d)
+            }
+            _ => None,
+        }
+    }
+
     /// Every canonical district with its region and the region's kind
     /// (`None` for a name regions share, written without one), for the
     /// warehouse's place table.
@@ -253,7 +263,9 @@ impl Gazetteer {
             };
             g.by_key.insert(key.clone(), canonical);
         }
-        for r in regions.iter().filter(|r| r.as_district) {
+        // A region's own name in a district cell ("Jharkhand", "Nepal"): the
+        // district is not stated, its state or country is.
+        for r in regions {
             region_of_district.insert(r.name.clone(), Some(r.name.clone()));
             for v in r.variants.iter().chain(std::iter::once(&r.name)) {
                 g.by_key.entry(place_key(v)).or_insert_with(|| r.name.clone());

@@ -74,9 +74,25 @@ fn districts_beyond_west_bengal_are_places_with_their_region() {
         assert_eq!(d.lookup(written), Some(canonical), "{written}");
         assert_eq!(region.get(canonical).unwrap().as_deref(), in_region, "{written}");
     }
-    for nowhere in ["Atlantis", "Jharkhand", "district", "Ranchi Atlantis"] {
+    // A state alone: the district is not stated, the state is.
+    assert_eq!(d.lookup("Jharkhand"), Some("Jharkhand"));
+    assert_eq!(region["Jharkhand"].as_deref(), Some("Jharkhand"));
+    for nowhere in ["Atlantis", "district", "Ranchi Atlantis", "West Bengal"] {
         assert_eq!(d.lookup(nowhere), None, "{nowhere}");
     }
+    // Outside West Bengal a district's police is a police district.
+    let r = &m.reference;
+    assert_eq!(
+        r.police_district_beyond_west_bengal("Purbi Singhbhum"),
+        Some("East Singhbhum")
+    );
+    assert_eq!(
+        r.police_district_beyond_west_bengal("Nadia"),
+        None,
+        "West Bengal's are listed"
+    );
+    assert_eq!(r.police_district_beyond_west_bengal("Jessore"), None, "not India's");
+    assert_eq!(r.police_district_beyond_west_bengal("Jharkhand"), None, "a state");
     let s = &m.reference.states;
     assert_eq!(s.lookup("Pune"), Some("Maharashtra"));
     assert_eq!(s.lookup("Orissa"), Some("Odisha"));
