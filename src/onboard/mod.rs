@@ -24,11 +24,42 @@ mod draft;
 mod profile;
 
 pub use draft::{Draft, draft};
-pub use profile::{ColumnProfile, Kind, Profile, profile};
+pub use profile::{ColumnProfile, Kind, Profile, kind_of, profile};
 
 /// A header as onboarding compares it: the last part of a Kobo group path
 /// (`Survivor details/Name` -> `name`), lower case, punctuation as spaces.
 pub fn header_key(h: &str) -> String {
     let last = h.rsplit(['/', ':']).find(|p| !p.trim().is_empty()).unwrap_or(h);
     tafteesh_parsers::text::place_key(last)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_header_is_compared_without_its_group_path_case_or_punctuation() {
+        assert_eq!(header_key("Survivor details/Name of survivor"), "name of survivor");
+        assert_eq!(header_key("survivor:Mobile_No."), "mobile no");
+        assert_eq!(header_key("পিতার নাম"), "পিতার নাম");
+        assert_eq!(header_key("group/"), "group");
+    }
+
+    #[test]
+    fn shapes_decide_a_kind_and_a_small_number_is_not_a_date() {
+        let m = crate::config::Model::load().unwrap();
+        let style = tafteesh_parsers::dates::DateStyle {
+            order: tafteesh_parsers::dates::DateOrder::Dmy,
+            excel_system: 1900,
+        };
+        let k = |s: &str| kind_of(s, &m.reference, style);
+        assert_eq!(k("23"), Kind::Integer);
+        assert_eq!(k("44927"), Kind::Date, "an Excel serial");
+        assert_eq!(k("14/03/2021"), Kind::Date);
+        assert_eq!(k("98765 43210"), Kind::Phone);
+        assert_eq!(k("Rs. 1,50,000/-"), Kind::Amount);
+        assert_eq!(k("Purbi Singhbhum"), Kind::District);
+        assert_eq!(k("370/372 IPC"), Kind::Sections);
+        assert_eq!(k("Testperson Bibi"), Kind::Text);
+    }
 }

@@ -92,6 +92,15 @@ impl Writer<'_> {
             }
         }
         let child = source.parent.as_ref();
+        // Which pattern first fills each canonical column (compiled once, not per row).
+        let mut pattern_of: HashMap<(&str, String), usize> = HashMap::new();
+        for (t, f) in &source.tables {
+            for (i, p) in f.patterns.iter().enumerate() {
+                for c in p.targets() {
+                    pattern_of.entry((t.as_str(), c)).or_insert(i);
+                }
+            }
+        }
         let extras: &[&str] = if child.is_some() {
             REPEAT_EXTRAS
         } else {
@@ -241,7 +250,10 @@ impl Writer<'_> {
                             },
                         );
                         wr
-                    } else if let Some(p) = feed.patterns.iter().find(|p| p.targets().contains(&c.name)) {
+                    } else if let Some(p) = pattern_of
+                        .get(&(table.as_str(), c.name.clone()))
+                        .map(|&i| &feed.patterns[i])
+                    {
                         // One column holding several facts ("Barasat AHTU"),
                         // written once per row from the case.
                         if !by_header.contains_key(&p.column) {
