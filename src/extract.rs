@@ -88,20 +88,24 @@ fn join_parent(child: &mut RawTable, parent: &RawTable, p: &Parent) -> Result<()
     Ok(())
 }
 
+/// A table of text cells for unit tests: `rows` under `headers`, the
+/// header on line 1.
+#[cfg(test)]
+pub(crate) fn test_table(headers: &[&str], rows: &[&[&str]]) -> RawTable {
+    RawTable {
+        headers: headers.iter().map(|h| h.to_string()).collect(),
+        columns: (0..headers.len())
+            .map(|c| rows.iter().map(|r| r[c].to_string()).collect())
+            .collect(),
+        rows: (2..2 + rows.len() as u32).collect(),
+        ..Default::default()
+    }
+}
+
 #[cfg(test)]
 mod tests {
+    use super::test_table as table;
     use super::*;
-
-    fn table(headers: &[&str], rows: &[&[&str]]) -> RawTable {
-        RawTable {
-            headers: headers.iter().map(|h| h.to_string()).collect(),
-            columns: (0..headers.len())
-                .map(|c| rows.iter().map(|r| r[c].to_string()).collect())
-                .collect(),
-            rows: (2..2 + rows.len() as u32).collect(),
-            ..Default::default()
-        }
-    }
 
     fn kobo() -> Parent {
         Parent {

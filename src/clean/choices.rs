@@ -123,17 +123,7 @@ fn one_value(chosen: &[String], c: &Choices, map: Option<&BTreeMap<String, &str>
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn raw(headers: &[&str], rows: &[&[&str]]) -> RawTable {
-        RawTable {
-            headers: headers.iter().map(|h| h.to_string()).collect(),
-            columns: (0..headers.len())
-                .map(|c| rows.iter().map(|r| r[c].to_string()).collect())
-                .collect(),
-            rows: (2..2 + rows.len() as u32).collect(),
-            ..Default::default()
-        }
-    }
+    use crate::extract::test_table as raw;
 
     fn forms() -> BTreeMap<String, String> {
         [
