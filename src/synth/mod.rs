@@ -88,6 +88,7 @@ pub fn generate(n: usize, seed: u64, out: &Path) -> Result<SynthSummary> {
             world: &world,
             rng: ChaCha8Rng::seed_from_u64(seed ^ hash_str(style.partner)),
             parents: HashMap::new(),
+            keep_parents: pipeline.sources.iter().any(|s| s.parent.is_some()),
             date_format: None,
         };
         let held = &assignment[style.partner];

@@ -12,8 +12,10 @@ pub(super) struct Writer<'a> {
     pub(super) world: &'a World,
     pub(super) rng: ChaCha8Rng,
     /// The rows written so far of sources that feed survivors, by person:
-    /// a repeat group's rows read their parent's cells from here.
+    /// a repeat group's rows read their parent's cells from here. Kept only
+    /// for a partner with a repeat group (`keep_parents`).
     pub(super) parents: HashMap<usize, ParentRow>,
+    pub(super) keep_parents: bool,
     /// A date column's declared format (`formats.<column>`), while it is written.
     pub(super) date_format: Option<String>,
 }
@@ -36,14 +38,6 @@ const REPEAT_EXTRAS: &[&str] = &[
     "_submission__validation_status",
 ];
 
-fn cell_text(c: &Cell) -> String {
-    match c {
-        Cell::S(s) => s.clone(),
-        Cell::N(n) => n.to_string(),
-        Cell::D(d) => d.format("%Y-%m-%d").to_string(),
-    }
-}
-
 impl Writer<'_> {
     /// The rows of one source: one per person (wide sheets), per case or per claim.
     /// Returns headers, rows and each row's registration date (for cumulative exports).
@@ -53,6 +47,16 @@ impl Writer<'_> {
         held: &Held,
         truth: &mut BTreeMap<&'static str, Vec<TruthRow>>,
     ) -> (Vec<String>, Vec<Vec<Cell>>, Vec<NaiveDate>) {
+        // The patterns that fill each canonical column, in order (their
+        // regexes compiled once, not per row).
+        let mut patterns_of: HashMap<(&str, String), Vec<usize>> = HashMap::new();
+        for (t, f) in &source.tables {
+            for (i, p) in f.patterns.iter().enumerate() {
+                for c in p.targets() {
+                    patterns_of.entry((t.as_str(), c)).or_default().push(i);
+                }
+            }
+        }
         let mut headers: Vec<String> = Vec::new();
         let mut push = |h: String| {
             if !h.starts_with(PARENT_PREFIX) && !headers.contains(&h) {
@@ -73,8 +77,8 @@ impl Writer<'_> {
                 {
                     push(h.clone());
                 }
-                for p in feed.patterns.iter().filter(|p| p.targets().contains(&c.name)) {
-                    push(p.column.clone());
+                for &i in patterns_of.get(&(table.as_str(), c.name.clone())).into_iter().flatten() {
+                    push(feed.patterns[i].column.clone());
                 }
                 for r in feed.routes.iter().filter(|r| r.to == c.name) {
                     push(r.column.clone());
@@ -92,15 +96,6 @@ impl Writer<'_> {
             }
         }
         let child = source.parent.as_ref();
-        // Which pattern first fills each canonical column (compiled once, not per row).
-        let mut pattern_of: HashMap<(&str, String), usize> = HashMap::new();
-        for (t, f) in &source.tables {
-            for (i, p) in f.patterns.iter().enumerate() {
-                for c in p.targets() {
-                    pattern_of.entry((t.as_str(), c)).or_insert(i);
-                }
-            }
-        }
         let extras: &[&str] = if child.is_some() {
             REPEAT_EXTRAS
         } else {
@@ -250,9 +245,9 @@ impl Writer<'_> {
                             },
                         );
                         wr
-                    } else if let Some(p) = pattern_of
+                    } else if let Some(p) = patterns_of
                         .get(&(table.as_str(), c.name.clone()))
-                        .map(|&i| &feed.patterns[i])
+                        .map(|is| &feed.patterns[is[0]])
                     {
                         // One column holding several facts ("Barasat AHTU"),
                         // written once per row from the case.
@@ -489,7 +484,7 @@ impl Writer<'_> {
                     })
                 })
                 .collect();
-            if feeds_survivors && child.is_none() {
+            if self.keep_parents && feeds_survivors && child.is_none() {
                 let cells = headers.iter().cloned().zip(row.iter().map(cell_text)).collect();
                 self.parents.insert(
                     person.id,
