@@ -163,17 +163,24 @@ impl Gazetteer {
     fn build(places: &[Place], problems: &mut Vec<String>, kind: &str) -> Self {
         let mut g = Gazetteer::default();
         for p in places {
-            g.names.push(p.name.clone());
-            for v in p.variants.iter().chain(std::iter::once(&p.name)) {
-                let key = place_key(v);
-                if let Some(prev) = g.by_key.insert(key, p.name.clone())
-                    && prev != p.name
-                {
-                    problems.push(format!("{kind} spelling `{v}` names both `{prev}` and `{}`", p.name));
-                }
-            }
+            g.add(&p.name, &p.variants, problems, kind);
         }
         g
+    }
+
+    /// A place and its spellings; a spelling that already names another
+    /// place of this kind is a problem.
+    fn add(&mut self, name: &str, variants: &[String], problems: &mut Vec<String>, kind: &str) {
+        if !self.names.iter().any(|n| n == name) {
+            self.names.push(name.to_string());
+        }
+        for v in variants.iter().map(String::as_str).chain(std::iter::once(name)) {
+            if let Some(prev) = self.by_key.insert(place_key(v), name.to_string())
+                && prev != name
+            {
+                problems.push(format!("{kind} spelling `{v}` names both `{prev}` and `{name}`"));
+            }
+        }
     }
 
     /// The canonical name for a written spelling, if known. A spelling the
@@ -301,16 +308,7 @@ impl Gazetteer {
     ) -> Self {
         let mut g = Gazetteer::build(listed, problems, "state");
         for r in regions {
-            if !g.names.contains(&r.name) {
-                g.names.push(r.name.clone());
-            }
-            for v in r.variants.iter().chain(std::iter::once(&r.name)) {
-                if let Some(prev) = g.by_key.insert(place_key(v), r.name.clone())
-                    && prev != r.name
-                {
-                    problems.push(format!("state spelling `{v}` names both `{prev}` and `{}`", r.name));
-                }
-            }
+            g.add(&r.name, &r.variants, problems, "state");
         }
         for (key, canonical) in &districts.by_key {
             if let Some(Some(region)) = district_region.get(canonical) {
