@@ -27,10 +27,7 @@ pub(super) fn column(
 ) -> Option<Vec<String>> {
     let map: Option<BTreeMap<String, &str>> = map.map(|m| m.iter().map(|(k, v)| (fold(k), v.as_str())).collect());
     let chosen: Vec<Vec<String>> = if let Some(h) = &c.column {
-        let Some(i) = raw.column_index(h) else {
-            missing.push(h.clone());
-            return None;
-        };
+        let i = super::header(raw, h, missing)?;
         raw.columns[i]
             .iter()
             .map(|cell| split(cell, &c.separator, map.as_ref()))
