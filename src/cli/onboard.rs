@@ -140,7 +140,7 @@ fn print_profile(p: &crate::onboard::Profile, d: &crate::onboard::Draft) {
             .kinds
             .iter()
             .take(2)
-            .map(|(k, n)| format!("{} {}%", k.as_str(), (n * 100 + c.filled / 2) / c.filled.max(1)))
+            .map(|(k, n)| format!("{} {}%", k.as_str(), crate::onboard::percent(*n, c.filled)))
             .collect();
         let header: String = c
             .header
@@ -152,7 +152,7 @@ fn print_profile(p: &crate::onboard::Profile, d: &crate::onboard::Draft) {
             "{:<4} {:<40} {:>5}% {:>9}  {:<28} {}",
             i + 1,
             header,
-            (c.filled * 100 + p.sampled / 2) / p.sampled.max(1),
+            crate::onboard::percent(c.filled, p.sampled),
             if c.distinct > 30 {
                 ">30".to_string()
             } else {

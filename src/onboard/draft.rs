@@ -380,12 +380,14 @@ pub fn draft(p: &Profile, schemas: &[TableSchema], partner_id: &str, file_name: 
                 ColumnType::Enum => CodeBook::for_enum(spec, None),
                 _ => CodeBook::for_boolean(None),
             };
-            // Codes are matched without case or spaces: "Yes" and "yes" are one.
+            // Codes are matched as the code book matches them (case, spaces
+            // and punctuation folded): "Yes" and "yes" are one.
             let mut unknown: Vec<(String, usize)> = Vec::new();
             for (v, n) in codes.iter().filter(|(v, _)| book.lookup(v).is_none()) {
+                let key = tafteesh_parsers::text::place_key(v);
                 match unknown
                     .iter_mut()
-                    .find(|(u, _)| u.trim().to_lowercase() == v.trim().to_lowercase())
+                    .find(|(u, _)| tafteesh_parsers::text::place_key(u) == key)
                 {
                     Some(u) => u.1 += n,
                     None => unknown.push((v.clone(), *n)),
@@ -466,6 +468,7 @@ pub fn draft(p: &Profile, schemas: &[TableSchema], partner_id: &str, file_name: 
     }
 }
 
-fn percent(n: usize, of: usize) -> usize {
+/// `n` of `of` as a whole percentage, rounded; 0 of nothing.
+pub fn percent(n: usize, of: usize) -> usize {
     (n * 100 + of / 2).checked_div(of).unwrap_or(0)
 }
