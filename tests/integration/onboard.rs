@@ -9,7 +9,7 @@
 //! the issue describes real exports (a title row, `;`, US dates, a BOM; a
 //! wide register), not from what onboarding reads.
 
-use crate::util::{Workdir, copy_dir, fixture, query_text};
+use crate::util::{Ran, Workdir, copy_dir, fixture, query_text};
 
 fn project(w: &Workdir) {
     std::fs::create_dir_all(w.path().join("config/pipelines")).unwrap();
@@ -19,6 +19,18 @@ fn project(w: &Workdir) {
     )
     .unwrap();
     assert_eq!(w.run(&["keygen", "key/pseudonym.key"]).code, 0);
+}
+
+/// `tafteesh onboard FILE --partner PARTNER --out config/pipelines`.
+fn onboard(w: &Workdir, file: &std::path::Path, partner: &str) -> Ran {
+    w.run(&[
+        "onboard",
+        file.to_str().unwrap(),
+        "--partner",
+        partner,
+        "--out",
+        "config/pipelines",
+    ])
 }
 
 /// `partner`'s rows of `table` in the lake: (kept, quarantined, no_record) per file.
@@ -41,14 +53,7 @@ fn a_register_with_title_rows_semicolons_and_us_dates_is_profiled_without_a_name
     let w = Workdir::new();
     project(&w);
     let file = fixture("onboard/title_rows_semicolons_us_dates.csv");
-    let ran = w.run(&[
-        "onboard",
-        file.to_str().unwrap(),
-        "--partner",
-        "collective_test",
-        "--out",
-        "config/pipelines",
-    ]);
+    let ran = onboard(&w, &file, "collective_test");
     assert_eq!(ran.code, 0, "{}", ran.all());
     for expected in [
         "delimiter `;`",
@@ -124,14 +129,7 @@ fn a_wide_register_is_drafted_with_its_row_condition_and_gives_the_true_case_cou
         .unwrap()
         .unwrap()
         .path();
-    let ran = w.run(&[
-        "onboard",
-        file.to_str().unwrap(),
-        "--partner",
-        "wide_draft",
-        "--out",
-        "config/pipelines",
-    ]);
+    let ran = onboard(&w, &file, "wide_draft");
     assert_eq!(ran.code, 0, "{}", ran.all());
     let draft = std::fs::read_to_string(w.path().join("config/pipelines/wide_draft.toml")).unwrap();
     assert!(draft.contains("[sources.tables.cases.when]"), "{draft}");
@@ -141,14 +139,7 @@ fn a_wide_register_is_drafted_with_its_row_condition_and_gives_the_true_case_cou
         "nothing in the file is a claim's own: {draft}"
     );
     // A second onboarding of the same partner does not overwrite the draft.
-    let again = w.run(&[
-        "onboard",
-        file.to_str().unwrap(),
-        "--partner",
-        "wide_draft",
-        "--out",
-        "config/pipelines",
-    ]);
+    let again = onboard(&w, &file, "wide_draft");
     assert_eq!(again.code, 2, "{}", again.all());
     assert!(again.stderr.contains("give --force"), "{}", again.stderr);
 
