@@ -161,6 +161,24 @@ pub fn profile(path: &Path, sheet: Option<&str>, reference: &Reference) -> Resul
         Some(b) => b,
         None => return Err(file_error(read(1).expect_err("no header row was read"))),
     };
+    // A header is never a phone number or a date. A file whose top rows
+    // hold them was saved without its header row: its "headers" are a
+    // record, and printing them would print a survivor's name and phone.
+    let header_style = DateStyle {
+        order: DateOrder::Dmy,
+        excel_system: 1900,
+    };
+    if let Some(i) = table
+        .headers
+        .iter()
+        .position(|h| matches!(kind_of(h, reference, header_style), Kind::Phone | Kind::Date))
+    {
+        return Err(Error::Usage(format!(
+            "{}: no header row in its first rows: column {} of row {header_row} holds a phone number or a date, so its rows look like records (was the export saved without its header row?)",
+            path.display(),
+            i + 1
+        )));
+    }
     let delimiter = match format {
         Format::Csv => {
             let text = tafteesh_readers::decode(&bytes, Encoding::Auto)

@@ -149,3 +149,24 @@ fn a_wide_register_is_drafted_with_its_row_condition_and_gives_the_true_case_cou
     let (kept, quarantined, no_record) = accounting(&w, "cases");
     assert_eq!((kept + quarantined, no_record), (4, 6));
 }
+
+/// An export saved without its header row: its first row is a record, so
+/// onboarding refuses it without printing a cell of it.
+#[test]
+fn an_export_without_its_header_row_is_refused_and_nothing_of_it_is_printed() {
+    let w = Workdir::new();
+    let file = w.path().join("no_header.csv");
+    std::fs::write(
+        &file,
+        "S-1,Testperson Ek Bibi,Testfather Ek,9876500001,Testgram,Nadia\n\
+         S-2,Testperson Dui Bibi,Testfather Dui,9876500002,Testgram,Malda\n",
+    )
+    .unwrap();
+    let ran = onboard(&w, &file, "no_header");
+    assert_eq!(ran.code, 2, "{}", ran.all());
+    assert!(ran.stderr.contains("saved without its header row"), "{}", ran.stderr);
+    for secret in ["Testperson", "Testfather", "9876500001", "Testgram"] {
+        assert!(!ran.all().contains(secret), "`{secret}` printed:\n{}", ran.all());
+    }
+    assert!(!w.path().join("config/pipelines/no_header.toml").exists());
+}
