@@ -1,35 +1,354 @@
-//! The linkage settings file (`linkage.toml` beside `tafteesh.toml`, else
-//! the compiled-in `schemas/linkage/settings.toml`): what an operator may
-//! say about record linkage, checked with the rest of the config. The
-//! settings only describe; [`crate::link`] does the linking, and
-//! `link::fields` gives each blocking field named here its key.
+//! The linkage settings (`linkage.toml` beside `tafteesh.toml`, else the
+//! compiled-in `schemas/linkage/settings.toml`): what an operator may say
+//! about record linkage, checked with the rest of the config.
+//!
+//! The settings only describe, the way splink's `SettingsCreator` and
+//! `comparison_library` do: which fields are compared, on which ordered
+//! levels, which pairs are compared at all (blocking rules), which pairs
+//! may be linked (the link type), and the threshold. [`crate::link`] does
+//! the linking and `link::fields` reads each field from a record.
+//!
+//! A `linkage.toml` need not repeat everything: each top-level key it
+//! leaves out comes from its base, the survivor settings or, with
+//! `defaults = "generic"`, `schemas/linkage/generic.toml` (settings for
+//! person records that are not survivors' case files: name, date of birth,
+//! address, an identifier). An unknown key, a field or level that does not
+//! exist, or a level a field cannot have (a Jaro-Winkler threshold on a
+//! date) is refused, naming the file.
 
 use serde::{Deserialize, Serialize};
 
-/// The fields a blocking rule may name (`link::fields::BLOCK_FIELDS` reads
-/// each one's key).
-pub const BLOCK_FIELDS: [&str; 10] = [
-    "name",
-    "guardian",
-    "phone",
-    "dob",
-    "birth_year",
-    "district",
-    "block",
-    "village",
-    "rescue_date",
-    "identifier",
+/// What a field holds, which decides the levels it can have.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FieldKind {
+    /// A person's name: transliterated, variants folded, tokens sorted.
+    Name,
+    /// Free text or a code (village, phone, identifier, district).
+    Text,
+    /// A date.
+    Date,
+    /// Date of birth, falling back to the year of birth from age.
+    Birth,
+    /// A whole number.
+    Number,
+}
+
+/// The fields comparisons and blocking rules may name, and their kind.
+/// `link::fields` reads each one from a record.
+pub const FIELDS: [(&str, FieldKind); 14] = [
+    ("name", FieldKind::Name),
+    ("given_name", FieldKind::Name),
+    ("surname", FieldKind::Name),
+    ("guardian", FieldKind::Name),
+    ("phone", FieldKind::Text),
+    ("identifier", FieldKind::Text),
+    ("village", FieldKind::Text),
+    ("block", FieldKind::Text),
+    ("district", FieldKind::Text),
+    ("dob", FieldKind::Birth),
+    ("birth_year", FieldKind::Number),
+    ("age", FieldKind::Number),
+    ("rescue_date", FieldKind::Date),
+    ("registered_date", FieldKind::Date),
 ];
 
-/// Linkage settings, declarative like splink's. The defaults are
-/// `schemas/linkage/settings.toml`.
+/// The kind of a field, if the field exists.
+pub fn field_kind(name: &str) -> Option<FieldKind> {
+    FIELDS.iter().find(|(n, _)| *n == name).map(|(_, k)| *k)
+}
+
+/// Which pairs of records may be linked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum LinkType {
+    /// Any two records, of one partner or of two.
+    #[default]
+    LinkAndDedupe,
+    /// Only records of different partners (each partner's file is already
+    /// one record per person).
+    LinkOnly,
+    /// Only records of the same partner.
+    Dedupe,
+}
+
+/// What a comparison's agreement says of two records.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum Evidence {
+    /// Evidence about the person: her name, her birth, her identifier.
+    #[default]
+    Personal,
+    /// Shared with her household or the people rescued with her (guardian,
+    /// phone, village, rescue date): agreement here is not evidence of the
+    /// same person when a personal comparison contradicts.
+    Shared,
+}
+
+/// One level of a comparison: the test a pair must pass to be put on it.
+/// Levels are tried in order; a pair that passes none is on the implicit
+/// last level, "else".
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
+pub enum LevelTest {
+    /// Equal as compared (names: canonical form; text: trimmed, lower
+    /// case; dates: the same day).
+    Exact {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        label: Option<String>,
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        contradicts: bool,
+    },
+    /// Equal after folding: names by consonant skeleton, text to letters
+    /// and digits only.
+    Folded {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        label: Option<String>,
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        contradicts: bool,
+    },
+    /// Jaro-Winkler similarity at least `min`: for names, every token of
+    /// the shorter name against its closest token in the other.
+    JaroWinkler {
+        min: f64,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        label: Option<String>,
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        contradicts: bool,
+    },
+    /// At most `max` single-character edits (characters, not bytes; a
+    /// date as its eight digits, yyyymmdd).
+    Levenshtein {
+        max: usize,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        label: Option<String>,
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        contradicts: bool,
+    },
+    /// At most `max` edits, swapping two neighbouring characters counting
+    /// as one (4213 for 4231): keying slips in numbers and codes.
+    DamerauLevenshtein {
+        max: usize,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        label: Option<String>,
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        contradicts: bool,
+    },
+    /// Shared tokens over all tokens (Jaccard) at least `min`.
+    TokenSet {
+        min: f64,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        label: Option<String>,
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        contradicts: bool,
+    },
+    /// Names that share a token (a surname) while another token clearly
+    /// differs (Rina Khatun, Mina Khatun): sisters, not spellings.
+    SharesToken {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        label: Option<String>,
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        contradicts: bool,
+    },
+    /// Dates at most `days` apart.
+    WithinDays {
+        days: i64,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        label: Option<String>,
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        contradicts: bool,
+    },
+    /// Day and month swapped (04/09 for 09/04), the same year.
+    TransposedDayMonth {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        label: Option<String>,
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        contradicts: bool,
+    },
+    /// Years at most `years` apart (for a date of birth: the year of
+    /// birth, from age where the date is not known).
+    YearsWithin {
+        years: i32,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        label: Option<String>,
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        contradicts: bool,
+    },
+    /// Numbers at most `n` apart.
+    Within {
+        n: i64,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        label: Option<String>,
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        contradicts: bool,
+    },
+}
+
+impl LevelTest {
+    fn parts(&self) -> (&Option<String>, bool) {
+        use LevelTest::*;
+        match self {
+            Exact { label, contradicts }
+            | Folded { label, contradicts }
+            | JaroWinkler { label, contradicts, .. }
+            | Levenshtein { label, contradicts, .. }
+            | DamerauLevenshtein { label, contradicts, .. }
+            | TokenSet { label, contradicts, .. }
+            | SharesToken { label, contradicts }
+            | WithinDays { label, contradicts, .. }
+            | TransposedDayMonth { label, contradicts }
+            | YearsWithin { label, contradicts, .. }
+            | Within { label, contradicts, .. } => (label, *contradicts),
+        }
+    }
+
+    /// Whether a pair on this level contradicts being one person.
+    pub fn contradicts(&self) -> bool {
+        self.parts().1
+    }
+
+    /// The level's label: given, or made from its test.
+    pub fn label(&self) -> String {
+        if let Some(l) = self.parts().0 {
+            return l.clone();
+        }
+        match self {
+            LevelTest::Exact { .. } => "exact".into(),
+            LevelTest::Folded { .. } => "exact after folding".into(),
+            LevelTest::JaroWinkler { min, .. } => format!("jaro-winkler >= {min}"),
+            LevelTest::Levenshtein { max, .. } => format!("levenshtein <= {max}"),
+            LevelTest::DamerauLevenshtein { max, .. } => format!("damerau-levenshtein <= {max}"),
+            LevelTest::TokenSet { min, .. } => format!("token set >= {min}"),
+            LevelTest::SharesToken { .. } => "shares a token, another differs".into(),
+            LevelTest::WithinDays { days, .. } => format!("within {days} days"),
+            LevelTest::TransposedDayMonth { .. } => "day and month transposed".into(),
+            LevelTest::YearsWithin { years, .. } => format!("years within {years}"),
+            LevelTest::Within { n, .. } => format!("within {n}"),
+        }
+    }
+
+    /// Why this level cannot be used on a field of `kind`, if it cannot.
+    fn unfit_for(&self, kind: FieldKind) -> Option<String> {
+        use FieldKind::*;
+        let ok = match self {
+            LevelTest::Exact { .. } => true,
+            LevelTest::Folded { .. } => matches!(kind, Name | Text),
+            LevelTest::JaroWinkler { min, .. } | LevelTest::TokenSet { min, .. } => {
+                if !(0.0..=1.0).contains(min) {
+                    return Some(format!("`{}` needs `min` between 0 and 1", self.kind()));
+                }
+                matches!(kind, Name | Text)
+            }
+            LevelTest::Levenshtein { .. } | LevelTest::DamerauLevenshtein { .. } => {
+                matches!(kind, Name | Text | Date | Birth)
+            }
+            LevelTest::SharesToken { .. } => kind == Name,
+            LevelTest::WithinDays { days, .. } => {
+                if *days < 0 {
+                    return Some("`within_days` needs `days` of 0 or more".into());
+                }
+                matches!(kind, Date | Birth)
+            }
+            LevelTest::TransposedDayMonth { .. } => matches!(kind, Date | Birth),
+            LevelTest::YearsWithin { years, .. } => {
+                if *years < 0 {
+                    return Some("`years_within` needs `years` of 0 or more".into());
+                }
+                matches!(kind, Date | Birth)
+            }
+            LevelTest::Within { n, .. } => {
+                if *n < 0 {
+                    return Some("`within` needs `n` of 0 or more".into());
+                }
+                kind == Number
+            }
+        };
+        (!ok).then(|| format!("a `{}` level cannot compare a {kind:?} field", self.kind()))
+    }
+
+    fn kind(&self) -> &'static str {
+        match self {
+            LevelTest::Exact { .. } => "exact",
+            LevelTest::Folded { .. } => "folded",
+            LevelTest::JaroWinkler { .. } => "jaro_winkler",
+            LevelTest::Levenshtein { .. } => "levenshtein",
+            LevelTest::DamerauLevenshtein { .. } => "damerau_levenshtein",
+            LevelTest::TokenSet { .. } => "token_set",
+            LevelTest::SharesToken { .. } => "shares_token",
+            LevelTest::WithinDays { .. } => "within_days",
+            LevelTest::TransposedDayMonth { .. } => "transposed_day_month",
+            LevelTest::YearsWithin { .. } => "years_within",
+            LevelTest::Within { .. } => "within",
+        }
+    }
+}
+
+/// One comparison: a field, its ordered levels, and how its evidence counts.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ComparisonSpec {
+    /// The name reports use (defaults to the field's).
+    #[serde(default)]
+    pub name: Option<String>,
+    /// The field compared (see [`FIELDS`]).
+    pub field: String,
+    /// Levels, best first; "else" is added last. A pair where either side
+    /// lacks the field is on no level: no evidence either way.
+    pub levels: Vec<LevelTest>,
+    /// Agreement on the first level weighs by how common the value is
+    /// (agreeing on a rare name says more than on a common one).
+    #[serde(default)]
+    pub term_frequency: bool,
+    #[serde(default)]
+    pub evidence: Evidence,
+    /// The implicit last level, "else", contradicts being one person.
+    #[serde(default)]
+    pub else_contradicts: bool,
+}
+
+impl ComparisonSpec {
+    pub fn name(&self) -> &str {
+        self.name.as_deref().unwrap_or(&self.field)
+    }
+
+    /// Level labels, best first, "else" last.
+    pub fn labels(&self) -> Vec<String> {
+        self.levels
+            .iter()
+            .map(LevelTest::label)
+            .chain(std::iter::once("else".to_string()))
+            .collect()
+    }
+
+    /// Per level (with "else" last): whether it contradicts being one person.
+    pub fn contradictions(&self) -> Vec<bool> {
+        self.levels
+            .iter()
+            .map(LevelTest::contradicts)
+            .chain(std::iter::once(self.else_contradicts))
+            .collect()
+    }
+}
+
+/// A strict rule for the prior (splink's deterministic rules): each entry
+/// names a comparison and the worst level (0 is the best) a pair may have
+/// on it. Pairs meeting any rule are taken as sure matches.
+pub type DeterministicRule = std::collections::BTreeMap<String, usize>;
+
+/// Linkage settings. Defaults: `schemas/linkage/settings.toml`.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Settings {
+    /// The base whose keys fill what this file leaves out: `survivors`
+    /// (the default) or `generic`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub defaults: Option<String>,
+    #[serde(default)]
+    pub link_type: LinkType,
+    /// The comparisons: each puts a pair on one of its levels.
+    pub comparisons: Vec<ComparisonSpec>,
     /// Each rule lists fields that must all be equal (and known) for a pair
     /// to be compared; the pairs compared are the union over the rules.
-    /// Fields: name, guardian (consonant skeletons), phone, dob,
-    /// birth_year, district, block, village, rescue_date.
+    /// Names block on their consonant skeleton.
     pub blocking: Vec<Vec<String>>,
     /// A block larger than this is skipped (and counted): such a key is too
     /// common to say anything, and would cost its size squared.
@@ -42,24 +361,84 @@ pub struct Settings {
     /// Random pairs compared to estimate u.
     pub u_sample_pairs: usize,
     pub em_iterations: usize,
-    /// The share of true matches the deterministic rules (same phone; same
-    /// name and date of birth) are assumed to find, for the prior.
+    /// Strict rules whose pairs are taken as matches, for the prior.
+    pub deterministic: Vec<DeterministicRule>,
+    /// The share of true matches the deterministic rules are assumed to find.
     pub deterministic_recall: f64,
 }
 
+/// The bases a `linkage.toml` may name in `defaults`, and their files
+/// under `schemas/`.
+pub const BASES: [(&str, &str); 2] = [
+    ("survivors", "linkage/settings.toml"),
+    ("generic", "linkage/generic.toml"),
+];
+
 impl Settings {
+    /// The comparison called `name`, by index.
+    pub fn comparison(&self, name: &str) -> Option<usize> {
+        self.comparisons.iter().position(|c| c.name() == name)
+    }
+
     /// Problems with the settings; empty when they are usable.
     pub fn problems(&self) -> Vec<String> {
         let mut out = Vec::new();
+        let fields: Vec<&str> = FIELDS.iter().map(|(n, _)| *n).collect();
+        if let Some(d) = &self.defaults
+            && !BASES.iter().any(|(b, _)| b == d)
+        {
+            out.push(format!("defaults `{d}` is not one of: survivors, generic"));
+        }
+        if self.comparisons.is_empty() {
+            out.push("no comparisons: nothing to link on".into());
+        }
+        let mut names = std::collections::HashSet::new();
+        for c in &self.comparisons {
+            let Some(kind) = field_kind(&c.field) else {
+                out.push(format!(
+                    "comparison `{}`: field `{}` is not one of: {}",
+                    c.name(),
+                    c.field,
+                    fields.join(", ")
+                ));
+                continue;
+            };
+            if !names.insert(c.name().to_string()) {
+                out.push(format!("two comparisons are called `{}`", c.name()));
+            }
+            if c.levels.is_empty() {
+                out.push(format!("comparison `{}` has no levels", c.name()));
+            }
+            if c.levels.len() > 12 {
+                out.push(format!("comparison `{}` has more than 12 levels", c.name()));
+            }
+            for (i, l) in c.levels.iter().enumerate() {
+                if let Some(why) = l.unfit_for(kind) {
+                    out.push(format!("comparison `{}`, level {}: {why}", c.name(), i + 1));
+                }
+            }
+        }
+        if self.blocking.is_empty() {
+            out.push("no blocking rules: no pair would be compared".into());
+        }
         for rule in &self.blocking {
             if rule.is_empty() {
                 out.push("a blocking rule lists no field".to_string());
             }
-            for f in rule.iter().filter(|f| !BLOCK_FIELDS.contains(&f.as_str())) {
-                out.push(format!(
-                    "blocking field `{f}` is not one of: {}",
-                    BLOCK_FIELDS.join(", ")
-                ));
+            for f in rule.iter().filter(|f| field_kind(f).is_none()) {
+                out.push(format!("blocking field `{f}` is not one of: {}", fields.join(", ")));
+            }
+        }
+        for rule in &self.deterministic {
+            for (name, level) in rule {
+                match self.comparison(name) {
+                    None => out.push(format!("deterministic rule names no comparison `{name}`")),
+                    Some(c) if *level >= self.comparisons[c].levels.len() => out.push(format!(
+                        "deterministic rule: comparison `{name}` has levels 0 to {}, not {level}",
+                        self.comparisons[c].levels.len() - 1
+                    )),
+                    _ => {}
+                }
             }
         }
         if !(0.0..1.0).contains(&self.cannot_link_probability)
@@ -68,6 +447,43 @@ impl Settings {
         {
             out.push("probabilities must satisfy 0 <= cannot_link_probability < link_probability <= 1".into());
         }
+        if !(self.deterministic_recall > 0.0 && self.deterministic_recall <= 1.0) {
+            out.push("deterministic_recall must be above 0 and at most 1".into());
+        }
+        if self.max_block < 2 {
+            out.push("max_block must be at least 2".into());
+        }
         out
+    }
+}
+
+/// Settings from an operator's file: each top-level key it leaves out is
+/// taken from its base (`defaults`, else the survivor settings). `base_text`
+/// reads a base's TOML by its path under `schemas/`.
+pub fn layered(text: &str, base_text: impl Fn(&str) -> Option<String>) -> Result<Settings, Vec<String>> {
+    let own: toml::Table = toml::from_str(text).map_err(|e| vec![e.to_string()])?;
+    let base_name = match own.get("defaults") {
+        None => "survivors",
+        Some(toml::Value::String(s)) => s.as_str(),
+        Some(_) => return Err(vec!["defaults must be a string: survivors or generic".into()]),
+    };
+    let Some((_, rel)) = BASES.iter().find(|(b, _)| *b == base_name) else {
+        return Err(vec![format!(
+            "defaults `{base_name}` is not one of: survivors, generic"
+        )]);
+    };
+    let base = base_text(rel).ok_or_else(|| vec![format!("schemas/{rel} is missing from the build")])?;
+    let mut merged: toml::Table = toml::from_str(&base).map_err(|e| vec![format!("schemas/{rel}: {e}")])?;
+    for (k, v) in own {
+        merged.insert(k, v);
+    }
+    let settings: Settings = toml::Value::Table(merged)
+        .try_into()
+        .map_err(|e: toml::de::Error| vec![e.to_string()])?;
+    let problems = settings.problems();
+    if problems.is_empty() {
+        Ok(settings)
+    } else {
+        Err(problems)
     }
 }

@@ -227,6 +227,23 @@ pub(crate) fn parse_embedded<T: serde::de::DeserializeOwned>(rel: &str) -> Resul
     })
 }
 
+/// A compiled-in file under `schemas/`.
+fn embedded_text(rel: &str) -> Option<String> {
+    SCHEMAS_DIR
+        .get_file(rel)
+        .and_then(|f| f.contents_utf8())
+        .map(str::to_string)
+}
+
+/// The shipped linkage settings: `survivors` (the default) or `generic`.
+pub fn default_linkage(base: &str) -> Result<linkage::Settings> {
+    let text = format!("defaults = \"{base}\"\n");
+    linkage::layered(&text, embedded_text).map_err(|problems| Error::Config {
+        path: PathBuf::from("schemas/linkage/settings.toml"),
+        problems,
+    })
+}
+
 /// Where the pseudonymisation key comes from, resolved but not yet read.
 #[derive(Debug, Clone)]
 pub enum KeySource {
@@ -321,25 +338,17 @@ impl Plan {
             });
         }
         let linkage_path = base.join(LINKAGE_FILE);
-        let (linkage, linkage_file) = if linkage_path.is_file() {
-            let text = std::fs::read_to_string(&linkage_path).map_err(Error::io(&linkage_path))?;
-            let settings: linkage::Settings = toml::from_str(&text).map_err(|e| Error::Config {
-                path: linkage_path.clone(),
-                problems: vec![e.to_string()],
-            })?;
-            (settings, Some(linkage_path))
-        } else {
-            (parse_embedded("linkage/settings.toml")?, None)
+        let linkage_file = linkage_path.is_file().then_some(linkage_path);
+        let text = match &linkage_file {
+            Some(p) => std::fs::read_to_string(p).map_err(Error::io(p))?,
+            None => String::new(),
         };
-        let problems = linkage.problems();
-        if !problems.is_empty() {
-            return Err(Error::Config {
-                path: linkage_file
-                    .clone()
-                    .unwrap_or_else(|| PathBuf::from("schemas/linkage/settings.toml")),
-                problems,
-            });
-        }
+        let linkage = linkage::layered(&text, embedded_text).map_err(|problems| Error::Config {
+            path: linkage_file
+                .clone()
+                .unwrap_or_else(|| PathBuf::from("schemas/linkage/settings.toml")),
+            problems,
+        })?;
         Ok(Plan {
             linkage,
             linkage_file,

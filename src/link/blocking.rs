@@ -1,16 +1,37 @@
 //! Blocking: the pairs worth comparing. Each rule lists fields that must
-//! all be known and equal; the pairs compared are the union over the rules,
-//! and each rule's own pairs are its EM training session. A block larger
-//! than `max_block` is skipped and counted: such a key is too common to say
-//! anything, and would cost its size squared.
+//! all be known and equal; the pairs compared are the union over the rules
+//! (only pairs the link type allows), and each rule's own pairs are its EM
+//! training session. A block larger than `max_block` is skipped and
+//! counted: such a key is too common to say anything, and would cost its
+//! size squared.
+//!
+//! The report says, per rule, the pairs it makes and the share of records
+//! it gives at least one candidate, so an operator can judge the rules
+//! before trusting the figures: a rule set that leaves most records with no
+//! candidate cannot find their matches, whatever the model.
 
 use std::collections::HashMap;
 
 use serde::{Deserialize, Serialize};
 
 use super::Settings;
-use super::fields::block_field;
-use super::model::Person;
+use super::fields::{Field, block_key};
+use super::model::{Person, allowed};
+use crate::config::linkage::LinkType;
+
+/// What one blocking rule produced.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct RuleReport {
+    pub rule: String,
+    /// Pairs the rule makes.
+    pub pairs: usize,
+    /// Of them, pairs no earlier rule made.
+    pub new_pairs: usize,
+    /// Blocks skipped for being larger than `max_block`.
+    pub skipped_blocks: usize,
+    /// Records the rule gives at least one candidate.
+    pub records_with_candidate: usize,
+}
 
 /// What blocking produced.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -19,18 +40,37 @@ pub struct BlockingReport {
     pub new_pairs_by_rule: Vec<(String, usize)>,
     /// Blocks skipped for being larger than `max_block`, per rule.
     pub skipped_blocks_by_rule: Vec<(String, usize)>,
+    pub rules: Vec<RuleReport>,
     pub pairs: usize,
+    pub records: usize,
+    /// Records that some rule gives at least one candidate.
+    pub records_with_candidate: usize,
+    /// All pairs the link type allows (the prior's denominator).
+    pub possible_pairs: f64,
+}
+
+impl BlockingReport {
+    /// A warning when the rules leave most records without a candidate.
+    pub fn warning(&self) -> Option<String> {
+        (self.records >= 100 && self.records_with_candidate * 2 < self.records).then(|| {
+            format!(
+                "the blocking rules give only {} of {} records a candidate pair: most records cannot be linked whatever they agree on; write rules on fields these records hold",
+                self.records_with_candidate, self.records
+            )
+        })
+    }
 }
 
 /// Two records, by index, the smaller first.
 pub type Pair = (u32, u32);
 
-/// The pairs one blocking rule creates (i < j), sorted and unique, and the
-/// number of blocks it skipped for size.
-fn rule_pairs(people: &[Person], rule: &[String], max_block: usize) -> (Vec<Pair>, usize) {
+/// The pairs one blocking rule creates (i < j) that the link type allows,
+/// sorted and unique, and the number of blocks it skipped for size.
+fn rule_pairs(people: &[Person], rule: &[String], settings: &Settings) -> (Vec<Pair>, usize) {
+    let fields: Vec<Field> = rule.iter().map(|f| Field::named(f)).collect();
     let mut blocks: HashMap<String, Vec<u32>> = HashMap::new();
     for (i, p) in people.iter().enumerate() {
-        let key: Option<Vec<String>> = rule.iter().map(|f| block_field(f).and_then(|b| (b.key)(p))).collect();
+        let key: Option<Vec<String>> = fields.iter().map(|&f| block_key(p, f)).collect();
         if let Some(key) = key {
             blocks.entry(key.join("\u{1f}")).or_default().push(i as u32);
         }
@@ -38,13 +78,15 @@ fn rule_pairs(people: &[Person], rule: &[String], max_block: usize) -> (Vec<Pair
     let mut skipped = 0;
     let mut pairs: Vec<(u32, u32)> = Vec::new();
     for members in blocks.values() {
-        if members.len() > max_block {
+        if members.len() > settings.max_block {
             skipped += 1;
             continue;
         }
         for (a, &i) in members.iter().enumerate() {
             for &j in &members[a + 1..] {
-                pairs.push((i.min(j), i.max(j)));
+                if allowed(settings.link_type, people, i as usize, j as usize) {
+                    pairs.push((i.min(j), i.max(j)));
+                }
             }
         }
     }
@@ -53,23 +95,93 @@ fn rule_pairs(people: &[Person], rule: &[String], max_block: usize) -> (Vec<Pair
     (pairs, skipped)
 }
 
+/// All pairs of `people` the link type allows.
+fn possible_pairs(people: &[Person], link_type: LinkType) -> f64 {
+    let n = people.len() as f64;
+    let all = n * (n - 1.0) / 2.0;
+    let mut per_source: HashMap<u32, f64> = HashMap::new();
+    people
+        .iter()
+        .for_each(|p| *per_source.entry(p.source).or_default() += 1.0);
+    let within: f64 = per_source.values().map(|k| k * (k - 1.0) / 2.0).sum();
+    match link_type {
+        LinkType::LinkAndDedupe => all,
+        LinkType::LinkOnly => all - within,
+        LinkType::Dedupe => within,
+    }
+}
+
 /// The candidate pairs (i < j) over all rules, sorted and unique, and each
 /// rule's own pairs (its EM training session).
 pub fn block(people: &[Person], settings: &Settings) -> (Vec<Pair>, Vec<Vec<Pair>>, BlockingReport) {
     let mut pairs: Vec<(u32, u32)> = Vec::new();
     let mut per_rule = Vec::with_capacity(settings.blocking.len());
-    let mut report = BlockingReport::default();
+    let mut report = BlockingReport {
+        records: people.len(),
+        possible_pairs: possible_pairs(people, settings.link_type),
+        ..BlockingReport::default()
+    };
     for rule in &settings.blocking {
-        let (own, skipped) = rule_pairs(people, rule, settings.max_block);
+        let (own, skipped) = rule_pairs(people, rule, settings);
         let before = pairs.len();
         pairs.extend_from_slice(&own);
         pairs.sort_unstable();
         pairs.dedup();
         let label = rule.join(" + ");
         report.new_pairs_by_rule.push((label.clone(), pairs.len() - before));
-        report.skipped_blocks_by_rule.push((label, skipped));
+        report.skipped_blocks_by_rule.push((label.clone(), skipped));
+        report.rules.push(RuleReport {
+            rule: label,
+            pairs: own.len(),
+            new_pairs: pairs.len() - before,
+            skipped_blocks: skipped,
+            records_with_candidate: with_candidate(people.len(), &own),
+        });
         per_rule.push(own);
     }
     report.pairs = pairs.len();
+    report.records_with_candidate = with_candidate(people.len(), &pairs);
     (pairs, per_rule, report)
+}
+
+/// Records in at least one of `pairs`.
+fn with_candidate(n: usize, pairs: &[Pair]) -> usize {
+    let mut seen = vec![false; n];
+    for &(a, b) in pairs {
+        seen[a as usize] = true;
+        seen[b as usize] = true;
+    }
+    seen.into_iter().filter(|&s| s).count()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::link::names::NameKey;
+
+    #[test]
+    fn link_only_pairs_only_records_of_different_partners() {
+        let person = |source: u32, phone: &str| Person {
+            source,
+            phone: Some(phone.into()),
+            name: NameKey::new("Rina Das"),
+            ..Person::default()
+        };
+        let people = vec![person(0, "1"), person(0, "1"), person(1, "1"), person(1, "2")];
+        let mut settings = crate::config::default_linkage("survivors").unwrap();
+        settings.blocking = vec![vec!["phone".into()]];
+        let pairs = |t: LinkType| {
+            let mut s = settings.clone();
+            s.link_type = t;
+            block(&people, &s).0
+        };
+        assert_eq!(pairs(LinkType::LinkAndDedupe), vec![(0, 1), (0, 2), (1, 2)]);
+        assert_eq!(pairs(LinkType::LinkOnly), vec![(0, 2), (1, 2)]);
+        assert_eq!(pairs(LinkType::Dedupe), vec![(0, 1)]);
+        settings.link_type = LinkType::LinkOnly;
+        let (_, _, report) = block(&people, &settings);
+        assert_eq!(report.possible_pairs, 4.0);
+        assert_eq!(report.records_with_candidate, 3, "the second phone meets no one");
+        assert_eq!(report.rules[0].records_with_candidate, 3);
+    }
 }

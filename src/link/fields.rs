@@ -1,266 +1,379 @@
-//! The survivor linkage's fields, declared once as data: each comparison
-//! (its name, its ordered levels, how a pair is put on one, and the
-//! blocking fields that force it to agree), and each blocking field (how a
-//! record's key is read). The model, blocking, training and `link
-//! --explain` all read these tables; nothing else matches comparisons by
-//! position. Making the fields configurable (issue #16) means turning
-//! these tables into settings.
+//! The linkage's fields and comparisons, read from the settings: how each
+//! field is read from a record, how a blocking rule keys a record, and how
+//! a pair is put on a comparison's levels. The model, blocking, training
+//! and `link --explain` all read the compiled [`Comparisons`]; nothing
+//! matches comparisons by position.
+
+use chrono::Datelike;
 
 use super::names::NameKey;
 use super::person::Person;
+use crate::config::linkage::{ComparisonSpec, Evidence, FIELDS, LevelTest, Settings};
 
-/// A pair's level on each comparison, in the order of [`COMPARISONS`]:
-/// 0 is the best level; `None` is "one side unknown", no evidence.
-pub type Levels = [Option<u8>; N];
+/// The most comparisons a settings file may declare.
+pub const MAX: usize = 16;
 
-/// How many comparisons there are.
-pub const N: usize = 9;
+/// "One side does not know": no level, no evidence.
+pub const NULL: u8 = u8::MAX;
 
-/// One comparison of two records.
-pub struct Comparison {
-    pub name: &'static str,
-    /// Level labels, best first; "else" last.
-    pub levels: &'static [&'static str],
-    /// The blocking fields that force this comparison to agree: a training
-    /// session of a rule that blocks on one learns nothing of its m.
-    pub blocked_by: &'static [&'static str],
-    pub compare: fn(&Person, &Person) -> Option<u8>,
+/// A pair's level on each comparison, in the settings' order: 0 is the
+/// best level; [`NULL`] where either side lacks the field.
+pub type Levels = [u8; MAX];
+
+/// One field's value on a record.
+enum Value<'a> {
+    Name(&'a NameKey),
+    Text(&'a str),
+    Date(chrono::NaiveDate),
+    Birth(Option<chrono::NaiveDate>, Option<i32>),
+    Number(i64),
 }
 
-const NAME_LEVELS: &[&str] = &[
-    "exact",
-    "same skeleton",
-    "every token similar (jaro-winkler >= 0.88)",
-    "else",
-];
-const EXACT_LEVELS: &[&str] = &["exact", "else"];
+/// A field, by its position in [`crate::config::linkage::FIELDS`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Field(usize);
 
-/// Index of the name comparison (term-frequency adjusted).
-pub const NAME: usize = 0;
-/// Index of the phone comparison.
-pub const PHONE: usize = 2;
-/// Index of the birth comparison.
-pub const BIRTH: usize = 3;
-/// Index of the other-identifier comparison.
-pub const IDENTIFIER: usize = 8;
-
-/// The comparisons, in the order of the model's m and u tables.
-pub const COMPARISONS: [Comparison; N] = [
-    Comparison {
-        name: "name",
-        levels: NAME_LEVELS,
-        blocked_by: &["name"],
-        compare: |a, b| name_level(&a.name, &b.name),
-    },
-    Comparison {
-        name: "guardian",
-        levels: NAME_LEVELS,
-        blocked_by: &["guardian"],
-        compare: |a, b| name_level(&a.guardian, &b.guardian),
-    },
-    Comparison {
-        name: "phone",
-        levels: EXACT_LEVELS,
-        blocked_by: &["phone"],
-        compare: |a, b| exact(&a.phone, &b.phone),
-    },
-    Comparison {
-        name: "birth",
-        levels: &[
-            "same date of birth",
-            "birth year within 1",
-            "birth year within 3",
-            "else",
-        ],
-        blocked_by: &["dob", "birth_year"],
-        compare: birth_level,
-    },
-    Comparison {
-        name: "district",
-        levels: EXACT_LEVELS,
-        blocked_by: &["district"],
-        compare: |a, b| exact(&a.district, &b.district),
-    },
-    Comparison {
-        name: "block",
-        levels: EXACT_LEVELS,
-        blocked_by: &["block"],
-        compare: |a, b| exact(&a.block, &b.block),
-    },
-    Comparison {
-        name: "village",
-        levels: &["exact", "similar (jaro-winkler >= 0.9)", "else"],
-        blocked_by: &["village"],
-        compare: village_level,
-    },
-    Comparison {
-        name: "rescue_date",
-        levels: &["same day", "within 31 days", "else"],
-        blocked_by: &["rescue_date"],
-        compare: rescue_level,
-    },
-    Comparison {
-        name: "identifier",
-        levels: EXACT_LEVELS,
-        blocked_by: &["identifier"],
-        compare: |a, b| exact(&a.identifier, &b.identifier),
-    },
-];
-
-/// A field blocking rules may name, and how a record's key is read.
-pub struct BlockField {
-    pub name: &'static str,
-    pub key: fn(&Person) -> Option<String>,
+impl Field {
+    /// The field called `name` (the settings check has refused any other).
+    pub fn named(name: &str) -> Field {
+        Field(
+            FIELDS
+                .iter()
+                .position(|(n, _)| *n == name)
+                .unwrap_or_else(|| unreachable!("field `{name}` passed the settings check")),
+        )
+    }
 }
 
-/// The blocking fields. Names and guardians block on consonant skeletons.
-pub const BLOCK_FIELDS: [BlockField; 10] = [
-    BlockField {
-        name: "name",
-        key: |p| p.name.as_ref().map(|n| n.skeleton.clone()),
-    },
-    BlockField {
-        name: "guardian",
-        key: |p| p.guardian.as_ref().map(|n| n.skeleton.clone()),
-    },
-    BlockField {
-        name: "phone",
-        key: |p| p.phone.clone(),
-    },
-    BlockField {
-        name: "dob",
-        key: |p| p.dob.map(|d| d.to_string()),
-    },
-    BlockField {
-        name: "birth_year",
-        key: |p| p.birth_year().map(|y| y.to_string()),
-    },
-    BlockField {
-        name: "district",
-        key: |p| p.district.clone(),
-    },
-    BlockField {
-        name: "block",
-        key: |p| p.block.clone(),
-    },
-    BlockField {
-        name: "village",
-        key: |p| p.village.clone(),
-    },
-    BlockField {
-        name: "rescue_date",
-        key: |p| p.rescue.map(|d| d.to_string()),
-    },
-    BlockField {
-        name: "identifier",
-        key: |p| p.identifier.clone(),
-    },
-];
-
-/// The blocking field called `name`, if there is one.
-pub fn block_field(name: &str) -> Option<&'static BlockField> {
-    BLOCK_FIELDS.iter().find(|f| f.name == name)
-}
-
-/// The level of every comparison for one pair.
-pub fn compare(a: &Person, b: &Person) -> Levels {
-    std::array::from_fn(|c| (COMPARISONS[c].compare)(a, b))
-}
-
-/// The comparisons a blocking rule forces to agree, sorted.
-pub fn fixed_by(rule: &[String]) -> Vec<usize> {
-    (0..N)
-        .filter(|&c| COMPARISONS[c].blocked_by.iter().any(|f| rule.iter().any(|r| r == f)))
-        .collect()
-}
-
-fn name_level(a: &Option<NameKey>, b: &Option<NameKey>) -> Option<u8> {
-    let (a, b) = (a.as_ref()?, b.as_ref()?);
-    Some(if a.canonical == b.canonical {
-        0
-    } else if a.skeleton == b.skeleton {
-        1
-    } else if tokens_similar(&a.canonical, &b.canonical) {
-        2
-    } else {
-        3
+fn value(p: &Person, field: Field) -> Option<Value<'_>> {
+    // In the order of FIELDS.
+    Some(match field.0 {
+        0 => Value::Name(p.name.as_ref()?),
+        1 => Value::Name(p.given_name.as_ref()?),
+        2 => Value::Name(p.surname.as_ref()?),
+        3 => Value::Name(p.guardian.as_ref()?),
+        4 => Value::Text(p.phone.as_deref()?),
+        5 => Value::Text(p.identifier.as_deref()?),
+        6 => Value::Text(p.village.as_deref()?),
+        7 => Value::Text(p.block.as_deref()?),
+        8 => Value::Text(p.district.as_deref()?),
+        9 => {
+            let year = p.birth_year();
+            if p.dob.is_none() && year.is_none() {
+                return None;
+            }
+            Value::Birth(p.dob, year)
+        }
+        10 => Value::Number(p.birth_year()? as i64),
+        11 => Value::Number(p.age? as i64),
+        12 => Value::Date(p.rescue?),
+        13 => Value::Date(p.registered?),
+        _ => unreachable!("FIELDS has 14 entries"),
     })
 }
 
-/// Every token of the shorter name has a close counterpart (Jaro-Winkler
-/// at least 0.88) in the other. Comparing whole strings instead would let a
-/// shared surname ("khatun salma" and "khatun rumana") pass as similar.
-fn tokens_similar(a: &str, b: &str) -> bool {
+/// A record's blocking key for one field: names by consonant skeleton.
+pub fn block_key(p: &Person, field: Field) -> Option<String> {
+    Some(match value(p, field)? {
+        Value::Name(n) => n.skeleton.clone(),
+        Value::Text(t) => t.to_string(),
+        Value::Date(d) => d.to_string(),
+        // A year alone is not a date of birth to block on.
+        Value::Birth(d, _) => d?.to_string(),
+        Value::Number(n) => n.to_string(),
+    })
+}
+
+/// One comparison, ready to use.
+pub struct Comparison {
+    pub name: String,
+    pub field: String,
+    id: Field,
+    /// Level labels, best first, "else" last.
+    pub labels: Vec<String>,
+    tests: Vec<LevelTest>,
+    /// Per level: whether it contradicts being one person.
+    pub contradicts: Vec<bool>,
+    pub term_frequency: bool,
+    pub shared: bool,
+}
+
+/// The comparisons of a settings file, compiled.
+pub struct Comparisons {
+    pub list: Vec<Comparison>,
+}
+
+impl Comparisons {
+    pub fn new(settings: &Settings) -> Comparisons {
+        Comparisons {
+            list: settings.comparisons.iter().map(Comparison::new).collect(),
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        self.list.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.list.is_empty()
+    }
+
+    /// The level of every comparison for one pair.
+    pub fn compare(&self, a: &Person, b: &Person) -> Levels {
+        let mut out = [NULL; MAX];
+        for (slot, c) in out.iter_mut().zip(&self.list) {
+            *slot = c.level(a, b).unwrap_or(NULL);
+        }
+        out
+    }
+
+    /// The comparisons a blocking rule forces to agree: those on a field
+    /// the rule names (and, for a rule on the year of birth, the date of
+    /// birth's years), sorted.
+    pub fn fixed_by(&self, rule: &[String]) -> Vec<usize> {
+        (0..self.len())
+            .filter(|&c| {
+                let f = self.list[c].field.as_str();
+                rule.iter().any(|r| r == f || (r == "birth_year" && f == "dob"))
+            })
+            .collect()
+    }
+
+    /// The comparison called `name`.
+    pub fn index(&self, name: &str) -> Option<usize> {
+        self.list.iter().position(|c| c.name == name)
+    }
+}
+
+impl Comparison {
+    fn new(spec: &ComparisonSpec) -> Comparison {
+        Comparison {
+            name: spec.name().to_string(),
+            field: spec.field.clone(),
+            id: Field::named(&spec.field),
+            labels: spec.labels(),
+            tests: spec.levels.clone(),
+            contradicts: spec.contradictions(),
+            term_frequency: spec.term_frequency,
+            shared: spec.evidence == Evidence::Shared,
+        }
+    }
+
+    /// The number of levels, "else" included.
+    pub fn levels(&self) -> usize {
+        self.labels.len()
+    }
+
+    /// The pair's level; `None` when either side lacks the field.
+    pub fn level(&self, a: &Person, b: &Person) -> Option<u8> {
+        let (x, y) = (value(a, self.id)?, value(b, self.id)?);
+        let at = self.tests.iter().position(|t| passes(t, &x, &y));
+        Some(at.unwrap_or(self.tests.len()) as u8)
+    }
+
+    /// The value term frequencies are counted by (the first level's form).
+    pub fn tf_key(&self, p: &Person) -> Option<String> {
+        Some(match value(p, self.id)? {
+            Value::Name(n) => n.canonical.clone(),
+            Value::Text(t) => t.to_string(),
+            Value::Date(d) => d.to_string(),
+            Value::Birth(d, _) => d?.to_string(),
+            Value::Number(n) => n.to_string(),
+        })
+    }
+}
+
+fn passes(test: &LevelTest, a: &Value, b: &Value) -> bool {
+    use LevelTest as T;
+    match (test, a, b) {
+        (T::Exact { .. }, Value::Name(x), Value::Name(y)) => x.canonical == y.canonical,
+        (T::Exact { .. }, Value::Text(x), Value::Text(y)) => x == y,
+        (T::Exact { .. }, Value::Date(x), Value::Date(y)) => x == y,
+        (T::Exact { .. }, Value::Birth(Some(x), _), Value::Birth(Some(y), _)) => x == y,
+        (T::Exact { .. }, Value::Number(x), Value::Number(y)) => x == y,
+        (T::Folded { .. }, Value::Name(x), Value::Name(y)) => x.skeleton == y.skeleton,
+        (T::Folded { .. }, Value::Text(x), Value::Text(y)) => fold(x) == fold(y),
+        (T::JaroWinkler { min, .. }, Value::Name(x), Value::Name(y)) => {
+            tokens_close(&x.canonical, &y.canonical, |s, t| strsim::jaro_winkler(s, t) >= *min)
+        }
+        (T::JaroWinkler { min, .. }, Value::Text(x), Value::Text(y)) => strsim::jaro_winkler(x, y) >= *min,
+        (T::Levenshtein { max, .. }, _, _) => edits(a, b, strsim::levenshtein).is_some_and(|d| d <= *max),
+        (T::DamerauLevenshtein { max, .. }, _, _) => edits(a, b, strsim::osa_distance).is_some_and(|d| d <= *max),
+        (T::TokenSet { min, .. }, Value::Name(x), Value::Name(y)) => jaccard(&x.canonical, &y.canonical) >= *min,
+        (T::TokenSet { min, .. }, Value::Text(x), Value::Text(y)) => jaccard(x, y) >= *min,
+        (T::SharesToken { .. }, Value::Name(x), Value::Name(y)) => shares_token(&x.canonical, &y.canonical),
+        (T::WithinDays { days, .. }, Value::Date(x), Value::Date(y))
+        | (T::WithinDays { days, .. }, Value::Birth(Some(x), _), Value::Birth(Some(y), _)) => {
+            (*x - *y).num_days().abs() <= *days
+        }
+        (T::TransposedDayMonth { .. }, Value::Date(x), Value::Date(y))
+        | (T::TransposedDayMonth { .. }, Value::Birth(Some(x), _), Value::Birth(Some(y), _)) => {
+            x.year() == y.year() && x.month() == y.day() && x.day() == y.month() && x != y
+        }
+        (T::YearsWithin { years, .. }, Value::Date(x), Value::Date(y)) => (x.year() - y.year()).abs() <= *years,
+        (T::YearsWithin { years, .. }, Value::Birth(_, Some(x)), Value::Birth(_, Some(y))) => (x - y).abs() <= *years,
+        (T::Within { n, .. }, Value::Number(x), Value::Number(y)) => (x - y).abs() <= *n,
+        _ => false,
+    }
+}
+
+/// The edit distance between two values of one kind: names by their
+/// canonical form, dates by their eight digits (a keying slip in a date).
+fn edits(a: &Value, b: &Value, distance: fn(&str, &str) -> usize) -> Option<usize> {
+    let date = |d: &chrono::NaiveDate| d.format("%Y%m%d").to_string();
+    Some(match (a, b) {
+        (Value::Name(x), Value::Name(y)) => distance(&x.canonical, &y.canonical),
+        (Value::Text(x), Value::Text(y)) => distance(x, y),
+        (Value::Date(x), Value::Date(y)) | (Value::Birth(Some(x), _), Value::Birth(Some(y), _)) => {
+            distance(&date(x), &date(y))
+        }
+        _ => return None,
+    })
+}
+
+/// Letters and digits only, lower case.
+fn fold(s: &str) -> String {
+    s.chars()
+        .filter(|c| c.is_alphanumeric())
+        .flat_map(char::to_lowercase)
+        .collect()
+}
+
+/// Every token of the shorter name has a close counterpart in the other.
+/// Comparing whole strings instead would let a shared surname ("khatun
+/// salma" and "khatun rumana") pass as similar.
+fn tokens_close(a: &str, b: &str, close: impl Fn(&str, &str) -> bool) -> bool {
     let (a, b): (Vec<&str>, Vec<&str>) = (a.split(' ').collect(), b.split(' ').collect());
     let (short, long) = if a.len() <= b.len() { (a, b) } else { (b, a) };
-    short
-        .iter()
-        .all(|t| long.iter().any(|u| strsim::jaro_winkler(t, u) >= 0.88))
+    short.iter().all(|t| long.iter().any(|u| close(t, u)))
 }
 
-fn exact<T: PartialEq>(a: &Option<T>, b: &Option<T>) -> Option<u8> {
-    Some(if a.as_ref()? == b.as_ref()? { 0 } else { 1 })
-}
-
-fn birth_level(a: &Person, b: &Person) -> Option<u8> {
-    match (a.dob, b.dob) {
-        (Some(x), Some(y)) if x == y => Some(0),
-        _ => match (a.birth_year(), b.birth_year()) {
-            (Some(x), Some(y)) => Some(match (x - y).abs() {
-                0 | 1 => 1,
-                2 | 3 => 2,
-                _ => 3,
-            }),
-            _ => None,
-        },
+fn jaccard(a: &str, b: &str) -> f64 {
+    let a: std::collections::HashSet<&str> = a.split_whitespace().collect();
+    let b: std::collections::HashSet<&str> = b.split_whitespace().collect();
+    let union = a.union(&b).count();
+    if union == 0 {
+        return 0.0;
     }
+    a.intersection(&b).count() as f64 / union as f64
 }
 
-fn village_level(a: &Person, b: &Person) -> Option<u8> {
-    match (&a.village, &b.village) {
-        (Some(x), Some(y)) if x == y => Some(0),
-        (Some(x), Some(y)) if strsim::jaro_winkler(x, y) >= 0.9 => Some(1),
-        (Some(_), Some(_)) => Some(2),
-        _ => None,
-    }
-}
-
-fn rescue_level(a: &Person, b: &Person) -> Option<u8> {
-    match (a.rescue, b.rescue) {
-        (Some(x), Some(y)) => Some(match (x - y).num_days().abs() {
-            0 => 0,
-            1..=31 => 1,
-            _ => 2,
-        }),
-        _ => None,
-    }
+/// A token in common, and another token of one name with no equal in the
+/// other: the same surname, a different given name.
+fn shares_token(a: &str, b: &str) -> bool {
+    let a: Vec<&str> = a.split(' ').collect();
+    let b: Vec<&str> = b.split(' ').collect();
+    a.iter().any(|t| b.contains(t)) && (a.iter().any(|t| !b.contains(t)) || b.iter().any(|t| !a.contains(t)))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::link::person::Person;
 
     #[test]
-    fn every_blocking_field_fixes_the_comparison_it_names() {
-        let rule = |fs: &[&str]| fs.iter().map(|s| s.to_string()).collect::<Vec<_>>();
-        assert_eq!(fixed_by(&rule(&["name", "dob"])), vec![0, 3]);
-        assert_eq!(fixed_by(&rule(&["birth_year", "dob", "rescue_date"])), vec![3, 7]);
-        assert_eq!(
-            fixed_by(&rule(&["guardian", "village", "block", "district", "phone"])),
-            vec![1, 2, 4, 5, 6]
-        );
-        for f in &BLOCK_FIELDS {
-            assert!(
-                COMPARISONS.iter().any(|c| c.blocked_by.contains(&f.name)),
-                "{} fixes no comparison",
-                f.name
-            );
+    fn every_field_is_read_as_its_kind() {
+        use crate::config::linkage::FieldKind;
+        let d = chrono::NaiveDate::from_ymd_opt(2001, 2, 3);
+        let p = Person {
+            guardian: NameKey::new("Abdul Sk"),
+            phone: Some("9800000000".into()),
+            identifier: Some("X1".into()),
+            village: Some("v".into()),
+            block: Some("b".into()),
+            district: Some("Nadia".into()),
+            dob: d,
+            age: Some(20),
+            rescue: d,
+            registered: d,
+            ..Person::default()
         }
-        let names: Vec<&str> = BLOCK_FIELDS.iter().map(|f| f.name).collect();
-        assert_eq!(names, crate::config::linkage::BLOCK_FIELDS, "the settings' vocabulary");
-        assert_eq!(COMPARISONS[NAME].name, "name");
-        assert_eq!(COMPARISONS[PHONE].name, "phone");
-        assert_eq!(COMPARISONS[BIRTH].name, "birth");
-        assert_eq!(COMPARISONS[IDENTIFIER].name, "identifier");
+        .with_name(Some("Rina Das"));
+        for (i, (name, kind)) in FIELDS.iter().enumerate() {
+            let v = value(&p, Field(i)).unwrap_or_else(|| panic!("{name} is not read"));
+            let read = match v {
+                Value::Name(_) => FieldKind::Name,
+                Value::Text(_) => FieldKind::Text,
+                Value::Date(_) => FieldKind::Date,
+                Value::Birth(..) => FieldKind::Birth,
+                Value::Number(_) => FieldKind::Number,
+            };
+            assert_eq!(read, *kind, "{name}");
+        }
+    }
+
+    fn settings() -> Settings {
+        crate::config::default_linkage("survivors").unwrap()
+    }
+
+    fn named(name: &str) -> Person {
+        Person::default().with_name(Some(name))
+    }
+
+    #[test]
+    fn a_blocking_rule_fixes_the_comparisons_on_its_fields() {
+        let c = Comparisons::new(&settings());
+        let rule = |fs: &[&str]| fs.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        let names = |ix: Vec<usize>| ix.into_iter().map(|i| c.list[i].field.clone()).collect::<Vec<_>>();
+        assert_eq!(names(c.fixed_by(&rule(&["name", "dob"]))), ["name", "dob"]);
+        assert_eq!(names(c.fixed_by(&rule(&["birth_year"]))), ["dob"]);
+        assert!(c.fixed_by(&rule(&["age"])).is_empty());
+    }
+
+    #[test]
+    fn levels_come_from_the_settings_in_order() {
+        let c = Comparisons::new(&settings());
+        let name = c.index("name").unwrap();
+        let level = |a: &str, b: &str| c.list[name].level(&named(a), &named(b));
+        assert_eq!(level("Rahima Khatun", "KHATOON Rahima"), Some(0));
+        assert_eq!(level("Rahima Khatun", "রহিমা খাতুন"), Some(1), "same skeleton");
+        assert_eq!(
+            level("Rina Khatun", "Mina Khatun"),
+            Some(3),
+            "sisters: a shared surname only"
+        );
+        assert!(c.list[name].contradicts[3]);
+        assert_eq!(level("Rina Khatun", "Salma Bibi"), Some(4), "else");
+        assert_eq!(level("Rina Khatun", ""), None);
+    }
+
+    #[test]
+    fn given_name_and_surname_are_read_in_the_order_written() {
+        let p = named("Smt. Rahima Khatoon");
+        assert_eq!(p.given_name.unwrap().canonical, "rahima");
+        assert_eq!(p.surname.unwrap().canonical, "khatun");
+        assert!(named("Rahima").surname.is_none());
+    }
+
+    #[test]
+    fn dates_transposed_and_years_from_age() {
+        let d = |s: &str| chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").ok();
+        let a = Person {
+            dob: d("1999-04-09"),
+            ..Person::default()
+        };
+        let b = Person {
+            dob: d("1999-09-04"),
+            ..Person::default()
+        };
+        let by_age = Person {
+            birth_year: Some(2001),
+            ..Person::default()
+        };
+        let c = Comparisons::new(&settings());
+        let dob = &c.list[c.index("birth").unwrap()];
+        assert_eq!(
+            dob.labels[dob.level(&a, &b).unwrap() as usize],
+            "day and month transposed"
+        );
+        assert_eq!(
+            dob.labels[dob.level(&a, &by_age).unwrap() as usize],
+            "birth year within 3"
+        );
+        assert_eq!(
+            block_key(&by_age, Field::named("dob")),
+            None,
+            "a year is not a date to block on"
+        );
     }
 }

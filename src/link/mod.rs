@@ -24,6 +24,7 @@ pub mod claims;
 pub mod cluster;
 pub mod entities;
 pub mod eval;
+pub mod explain;
 pub mod fields;
 pub mod model;
 pub mod names;
@@ -36,11 +37,10 @@ use std::collections::HashMap;
 pub use crate::config::linkage::Settings;
 pub use blocking::{BlockingReport, Pair, block};
 pub use cluster::{Scored, cluster};
-use fields::{BIRTH, IDENTIFIER, Levels, NAME, PHONE, compare, fixed_by};
-use model::{Model, Person, name_frequencies};
+use fields::{Comparisons, Levels, NULL};
+use model::{Model, Person, term_frequencies};
 
 /// The result of linking a set of records.
-#[derive(Debug, Clone)]
 pub struct Linked {
     /// Per record: its cluster's representative index.
     pub cluster: Vec<u32>,
@@ -48,20 +48,42 @@ pub struct Linked {
     /// cluster (None for a record alone).
     pub best_weight: Vec<Option<f64>>,
     pub model: Model,
+    pub comparisons: Comparisons,
     pub blocking: BlockingReport,
-    /// Match weights of every compared pair, for the distribution.
+    /// Every compared pair, its levels and its match weight.
+    pub pairs: Vec<Pair>,
+    pub levels: Vec<Levels>,
     pub weights: Vec<f64>,
+    /// Per comparison with a term-frequency adjustment, the share of
+    /// records holding each value (derived from names: restricted).
+    tf: Vec<Option<HashMap<String, f64>>>,
+}
+
+impl Linked {
+    /// The term frequency of the value record `a` holds on comparison `c`,
+    /// when the comparison is adjusted.
+    pub fn tf(&self, people: &[Person], a: u32, c: usize) -> Option<f64> {
+        let map = self.tf.get(c)?.as_ref()?;
+        map.get(&self.comparisons.list[c].tf_key(&people[a as usize])?).copied()
+    }
 }
 
 /// Train the model on `people` and link them.
 pub fn link(people: &[Person], settings: &Settings) -> Linked {
+    let comparisons = Comparisons::new(settings);
     let (pairs, per_rule, blocking) = block(people, settings);
-    let u = Model::estimate_u(people, settings.u_sample_pairs, 0x7af7_ee5a);
+    let u = Model::estimate_u(
+        people,
+        &comparisons,
+        settings.link_type,
+        settings.u_sample_pairs,
+        0x7af7_ee5a,
+    );
     let levels: Vec<Levels> = {
         use rayon::prelude::*;
         pairs
             .par_iter()
-            .map(|&(a, b)| compare(&people[a as usize], &people[b as usize]))
+            .map(|&(a, b)| comparisons.compare(&people[a as usize], &people[b as usize]))
             .collect()
     };
     // Training sessions, one per rule, each on every pair that rule
@@ -73,60 +95,95 @@ pub fn link(people: &[Person], settings: &Settings) -> Linked {
         .zip(&per_rule)
         .map(|(rule, own)| {
             let idx = own.iter().filter_map(|p| pairs.binary_search(p).ok()).collect();
-            (fixed_by(rule), idx)
+            (comparisons.fixed_by(rule), idx)
         })
         .collect();
-    // The prior, as splink estimates it: pairs a strict deterministic rule
-    // calls matches (same phone, same other identifier, or same name and
-    // same date of birth), over
-    // all possible pairs, divided by that rule's assumed recall.
+    // The prior, as splink estimates it: pairs the deterministic rules
+    // call matches, over all pairs the link type allows, divided by the
+    // rules' assumed recall.
+    let rules: Vec<Vec<(usize, u8)>> = settings
+        .deterministic
+        .iter()
+        .map(|r| {
+            r.iter()
+                .filter_map(|(name, &worst)| Some((comparisons.index(name)?, worst as u8)))
+                .collect()
+        })
+        .collect();
     let sure = levels
         .iter()
         .filter(|lv| {
-            lv[PHONE] == Some(0)
-                || lv[IDENTIFIER] == Some(0)
-                || (lv[NAME].is_some_and(|l| l <= 1) && lv[BIRTH] == Some(0))
+            rules
+                .iter()
+                .any(|r| r.iter().all(|&(c, worst)| lv[c] != NULL && lv[c] <= worst))
         })
         .count() as f64;
-    let n = people.len() as f64;
-    let all_pairs = (n * (n - 1.0) / 2.0).max(1.0);
+    let all_pairs = blocking.possible_pairs.max(1.0);
     let prior = (sure / settings.deterministic_recall / all_pairs).max(1.0 / all_pairs);
-    let mut model = Model::train(&levels, &sessions, u, prior, settings.em_iterations);
+    let mut model = Model::train(&comparisons, &levels, &sessions, u, prior, settings.em_iterations);
     model.u_sample_pairs = settings.u_sample_pairs;
-    let tf = name_frequencies(people);
-    let scored: Vec<Scored> = pairs
+    // Where the deterministic rules find few matches (a register without
+    // phones or dates of birth), their prior is far too low. The trained
+    // model then says how many matches the compared pairs hold: the prior
+    // is raised to that count over all pairs (a fixed point, from below;
+    // it never falls under the deterministic estimate).
+    for _ in 0..20 {
+        let expected: f64 = {
+            use rayon::prelude::*;
+            levels
+                .par_iter()
+                .map(|lv| model::weight_to_probability(model.weight(lv, |_| None)))
+                .sum()
+        };
+        let next = (expected / all_pairs).clamp(prior, 0.5);
+        let moved = (next / model.lambda).log2().abs();
+        model.lambda = next;
+        if moved < 0.01 {
+            break;
+        }
+    }
+    let mut linked = Linked {
+        cluster: Vec::new(),
+        best_weight: vec![None; people.len()],
+        model,
+        tf: term_frequencies(people, &comparisons),
+        comparisons,
+        blocking,
+        weights: Vec::new(),
+        levels,
+        pairs,
+    };
+    let tf_on: Vec<usize> = (0..linked.comparisons.len())
+        .filter(|&c| linked.comparisons.list[c].term_frequency)
+        .collect();
+    linked.weights = linked
+        .pairs
         .iter()
-        .zip(&levels)
-        .map(|(&(a, b), lv)| {
-            let tf_name = people[a as usize]
-                .name
-                .as_ref()
-                .and_then(|n| tf.get(&n.canonical))
-                .copied();
-            Scored {
-                a,
-                b,
-                weight: model.weight(lv, tf_name),
-            }
+        .zip(&linked.levels)
+        .map(|(&(a, _), lv)| {
+            linked.model.weight(lv, |c| {
+                (lv[c] == 0 && tf_on.contains(&c))
+                    .then(|| linked.tf(people, a, c))
+                    .flatten()
+            })
         })
         .collect();
-    let cluster_of = cluster(people.len(), &scored, settings);
-    let mut best_weight: Vec<Option<f64>> = vec![None; people.len()];
+    let scored: Vec<Scored> = linked
+        .pairs
+        .iter()
+        .zip(&linked.weights)
+        .map(|(&(a, b), &weight)| Scored { a, b, weight })
+        .collect();
+    linked.cluster = cluster(people.len(), &scored, settings);
     for s in &scored {
-        if cluster_of[s.a as usize] == cluster_of[s.b as usize] {
+        if linked.cluster[s.a as usize] == linked.cluster[s.b as usize] {
             for i in [s.a, s.b] {
-                let w = &mut best_weight[i as usize];
+                let w = &mut linked.best_weight[i as usize];
                 *w = Some(w.map_or(s.weight, |x: f64| x.max(s.weight)));
             }
         }
     }
-    Linked {
-        cluster: cluster_of,
-        best_weight,
-        model,
-        blocking,
-        weights: scored.iter().map(|s| s.weight).collect(),
-    }
+    linked
 }
 
 /// Stable keys: a cluster's key is made from its *anchor*, the smallest
@@ -160,7 +217,7 @@ mod tests {
     use chrono::NaiveDate;
 
     fn settings() -> Settings {
-        crate::config::parse_embedded("linkage/settings.toml").unwrap()
+        crate::config::default_linkage("survivors").unwrap()
     }
 
     fn d(s: &str) -> Option<NaiveDate> {
@@ -170,17 +227,14 @@ mod tests {
     /// A person as a partner recorded her.
     fn rec(name: &str, guardian: &str, dob: &str, district: &str, village: &str, rescue: &str) -> Person {
         Person {
-            name: NameKey::new(name),
             guardian: NameKey::new(guardian),
-            phone: None,
-            identifier: None,
             village: (!village.is_empty()).then(|| village.to_lowercase()),
             dob: d(dob),
-            birth_year: None,
             district: (!district.is_empty()).then(|| district.to_string()),
-            block: None,
             rescue: d(rescue),
+            ..Person::default()
         }
+        .with_name(Some(name))
     }
 
     /// A background population for the model to learn from: 600 fictional
@@ -227,8 +281,15 @@ mod tests {
             for k in 0..1 + next(3) {
                 let name = format!("{} {}", variant(g, k), variant(s, k));
                 let guardian = format!("{} {}", variant(f, k), variant(s, k + 1));
-                let dob = if k == 1 { "" } else { dob.as_str() };
-                out.push(rec(&name, &guardian, dob, dist, v, &rescue));
+                // The second partner records no date of birth; the third
+                // only an age, as registers do, a year out either way.
+                let written = if k == 0 { dob.as_str() } else { "" };
+                let mut p = rec(&name, &guardian, written, dist, v, &rescue);
+                if k == 2 {
+                    p.birth_year = dob[..4].parse::<i32>().ok().map(|y| y + next(3) as i32 - 1);
+                }
+                p.source = k as u32;
+                out.push(p);
             }
         }
         out
@@ -303,6 +364,107 @@ mod tests {
         assert!(together(&linked, first, first + 1), "the same sister, twice");
         assert!(!together(&linked, first, first + 2), "the other sister");
         assert!(!together(&linked, first + 1, first + 2));
+    }
+
+    #[test]
+    fn sisters_one_letter_apart_sharing_a_phone_stay_two_people() {
+        let phone = |p: Person| Person {
+            phone: Some("9830011111".into()),
+            source: 1,
+            ..p
+        };
+        // Rina, by two partners; Mina, her sister, by the same two: one
+        // guardian, one village, one phone, rescued the same day.
+        let sisters = vec![
+            phone(rec(
+                "Rina Khatun",
+                "Jalal Molla",
+                "2001-02-10",
+                "Nadia",
+                "Ranaghat",
+                "2020-01-15",
+            )),
+            phone(rec(
+                "RINA KHATOON",
+                "Jalal Molla",
+                "",
+                "Nadia",
+                "ranaghat",
+                "2020-01-15",
+            )),
+            phone(rec(
+                "Mina Khatun",
+                "Jalal Molla",
+                "2004-06-01",
+                "Nadia",
+                "Ranaghat",
+                "2020-01-15",
+            )),
+            phone(rec(
+                "Mina Khatun",
+                "Jalal Mollah",
+                "2004-06-01",
+                "Nadia",
+                "Ranaghat",
+                "2020-01-15",
+            )),
+        ];
+        let (linked, first) = link_with(sisters.clone());
+        assert!(together(&linked, first, first + 1), "Rina, twice");
+        assert!(together(&linked, first + 2, first + 3), "Mina, twice");
+        for (a, b) in [(0, 2), (0, 3), (1, 2), (1, 3)] {
+            assert!(!together(&linked, first + a, first + b), "Rina is not Mina ({a}, {b})");
+        }
+        // What keeps them apart is the shared-evidence rule: counted as
+        // evidence of the person, the household's phone, guardian, village
+        // and rescue day outweigh the names, and the sisters merge.
+        let mut naive = settings();
+        for c in &mut naive.comparisons {
+            c.evidence = crate::config::linkage::Evidence::Personal;
+        }
+        let mut people = population();
+        people.extend(sisters);
+        let merged = link(&people, &naive);
+        assert!(together(&merged, first + 1, first + 2), "without the rule they merge");
+    }
+
+    #[test]
+    fn a_register_without_phone_or_village_still_links() {
+        // The lawyers' register: name, guardian, age, district; nothing else.
+        let register = Person {
+            guardian: NameKey::new("Gopal Halder"),
+            birth_year: Some(2000),
+            district: Some("South 24 Parganas".into()),
+            source: 2,
+            ..Person::default()
+        }
+        .with_name(Some("Smt. Tumpa Haldar"));
+        let ngo = Person {
+            phone: Some("9832000000".into()),
+            source: 1,
+            ..rec(
+                "Tumpa Halder",
+                "Gopal Halder",
+                "2000-08-19",
+                "South 24 Parganas",
+                "Kumirmari",
+                "2019-03-02",
+            )
+        };
+        let (linked, first) = link_with(vec![ngo, register]);
+        assert!(together(&linked, first, first + 1));
+    }
+
+    #[test]
+    fn ages_that_cannot_be_one_persons_outweigh_the_household() {
+        let (linked, first) = link_with(vec![
+            rec("Rupa Das", "Haru Das", "1990-01-01", "Nadia", "Atghara", "2021-05-05"),
+            rec("Rupa Das", "Haru Das", "2005-01-01", "Nadia", "Atghara", "2021-05-05"),
+        ]);
+        assert!(
+            !together(&linked, first, first + 1),
+            "a mother and a daughter of one name"
+        );
     }
 
     #[test]

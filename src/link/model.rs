@@ -9,15 +9,27 @@ use std::collections::HashMap;
 
 use serde::{Deserialize, Serialize};
 
-use super::fields::{COMPARISONS, Levels, N, NAME, compare};
+use super::fields::{Comparisons, Levels, NULL};
 pub use super::person::Person;
+use crate::config::linkage::LinkType;
 
-/// The trained model: m and u per comparison and level, the prior, and
-/// term frequencies of exact names.
+/// The trained model: m and u per comparison and level, what each was
+/// estimated from, and the prior.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Model {
     pub m: Vec<Vec<f64>>,
     pub u: Vec<Vec<f64>>,
+    /// Per comparison: the blocked pairs its m was estimated from (summed
+    /// over the training sessions that could estimate it); 0 means m was
+    /// never trained and is the starting value.
+    pub m_pairs: Vec<f64>,
+    /// Per comparison: the random pairs, known on both sides, its u was
+    /// estimated from.
+    pub u_pairs: Vec<f64>,
+    /// Per comparison and level: whether a pair on it contradicts being
+    /// one person, and whether the comparison is shared evidence.
+    pub contradicts: Vec<Vec<bool>>,
+    pub shared: Vec<bool>,
     /// The probability that two records drawn at random are the same
     /// person: the prior of every match weight.
     pub lambda: f64,
@@ -28,10 +40,28 @@ pub struct Model {
 
 const FLOOR: f64 = 1e-6;
 
+/// Whether records `i` and `j` may be linked under `link_type`.
+pub fn allowed(link_type: LinkType, people: &[Person], i: usize, j: usize) -> bool {
+    match link_type {
+        LinkType::LinkAndDedupe => true,
+        LinkType::LinkOnly => people[i].source != people[j].source,
+        LinkType::Dedupe => people[i].source == people[j].source,
+    }
+}
+
 impl Model {
-    /// u from `sample` random pairs of `people` (seeded, so a run is reproducible).
-    pub fn estimate_u(people: &[Person], sample: usize, seed: u64) -> Vec<Vec<f64>> {
-        let mut counts: Vec<Vec<f64>> = COMPARISONS.iter().map(|c| vec![1.0; c.levels.len()]).collect();
+    /// u from `sample` random pairs of `people` the link type allows
+    /// (seeded, so a run is reproducible), and per comparison the pairs
+    /// known on both sides.
+    pub fn estimate_u(
+        people: &[Person],
+        comparisons: &Comparisons,
+        link_type: LinkType,
+        sample: usize,
+        seed: u64,
+    ) -> (Vec<Vec<f64>>, Vec<f64>) {
+        let mut counts: Vec<Vec<f64>> = comparisons.list.iter().map(|c| vec![1.0; c.levels()]).collect();
+        let mut known = vec![0.0; comparisons.len()];
         let n = people.len() as u64;
         if n >= 2 {
             let mut state = seed | 1;
@@ -42,20 +72,31 @@ impl Model {
                 state ^= state >> 27;
                 state.wrapping_mul(0x2545_F491_4F6C_DD1D)
             };
-            for _ in 0..sample {
+            // A few tries per wanted pair, so a link type no pair meets
+            // (one partner, link_only) ends instead of looping.
+            let (mut taken, mut tries) = (0, 0);
+            while taken < sample && tries < sample * 4 {
+                tries += 1;
                 let i = (next() % n) as usize;
                 let j = (next() % n) as usize;
-                if i == j {
+                if i == j || !allowed(link_type, people, i, j) {
                     continue;
                 }
-                for (c, l) in compare(&people[i], &people[j]).iter().enumerate() {
-                    if let Some(l) = l {
-                        counts[c][*l as usize] += 1.0;
+                taken += 1;
+                for (c, &l) in comparisons
+                    .compare(&people[i], &people[j])
+                    .iter()
+                    .take(comparisons.len())
+                    .enumerate()
+                {
+                    if l != NULL {
+                        counts[c][l as usize] += 1.0;
+                        known[c] += 1.0;
                     }
                 }
             }
         }
-        normalise(counts)
+        (normalise(counts), known)
     }
 
     /// Train m by EM, u held fixed, the way splink does: one session per
@@ -66,45 +107,61 @@ impl Model {
     /// rule, the comparisons it fixes and the indexes of its pairs.
     /// `prior` is the probability that two records drawn at random match.
     pub fn train(
+        comparisons: &Comparisons,
         levels: &[Levels],
         sessions: &[(Vec<usize>, Vec<usize>)],
-        u: Vec<Vec<f64>>,
+        (u, u_pairs): (Vec<Vec<f64>>, Vec<f64>),
         prior: f64,
         iterations: usize,
     ) -> Model {
-        let start: Vec<Vec<f64>> = COMPARISONS
+        let n_cmp = comparisons.len();
+        let start: Vec<Vec<f64>> = comparisons
+            .list
             .iter()
             .map(|c| {
-                let k = c.levels.len();
+                let k = c.levels();
                 // Start: matches mostly agree.
                 (0..k)
                     .map(|l| if l == 0 { 0.8 } else { 0.2 / (k - 1) as f64 })
                     .collect()
             })
             .collect();
+        let mut model = Model {
+            m: start.clone(),
+            u,
+            m_pairs: vec![0.0; n_cmp],
+            u_pairs,
+            contradicts: comparisons.list.iter().map(|c| c.contradicts.clone()).collect(),
+            shared: comparisons.list.iter().map(|c| c.shared).collect(),
+            lambda: 0.5,
+            em_iterations: 0,
+            u_sample_pairs: 0,
+        };
         let mut sum: Vec<Vec<f64>> = start.iter().map(|r| vec![0.0; r.len()]).collect();
-        let mut weight_of: Vec<f64> = vec![0.0; N];
         let mut done = 0;
         for (fixed, pairs) in sessions {
-            if pairs.is_empty() || fixed.len() >= N {
+            if pairs.is_empty() || fixed.len() >= n_cmp {
                 continue;
             }
-            let mut m = start.clone();
-            let mut lambda = 0.5;
+            model.m = start.clone();
+            model.lambda = 0.5;
+            let mut known = vec![0.0; n_cmp];
             for it in 0..iterations {
                 // A tenth of an observation per level: a level no match
                 // showed in this data is unlikely, not impossible (ages are
                 // often approximate). More would blunt the evidence of small
                 // sessions: two sisters would then merge on guardian,
                 // village and rescue day.
-                let mut counts: Vec<Vec<f64>> = m.iter().map(|r| vec![0.1; r.len()]).collect();
+                let mut counts: Vec<Vec<f64>> = model.m.iter().map(|r| vec![0.1; r.len()]).collect();
+                known.iter_mut().for_each(|k| *k = 0.0);
                 let mut total_p = 0.0;
                 for &i in pairs {
-                    let p = probability(&m, &u, lambda, &levels[i], fixed);
+                    let p = weight_to_probability(model.log2_odds(&levels[i], fixed, |_| None));
                     total_p += p;
-                    for (c, l) in levels[i].iter().enumerate() {
-                        if let Some(l) = l {
-                            counts[c][*l as usize] += p;
+                    for (c, &l) in levels[i].iter().take(n_cmp).enumerate() {
+                        if l != NULL {
+                            counts[c][l as usize] += p;
+                            known[c] += p;
                         }
                     }
                 }
@@ -113,27 +170,29 @@ impl Model {
                 let shift = new_m
                     .iter()
                     .flatten()
-                    .zip(m.iter().flatten())
+                    .zip(model.m.iter().flatten())
                     .map(|(a, b)| (a - b).abs())
-                    .fold((new_lambda - lambda).abs(), f64::max);
-                m = new_m;
-                lambda = new_lambda;
+                    .fold((new_lambda - model.lambda).abs(), f64::max);
+                model.m = new_m;
+                model.lambda = new_lambda;
                 done = done.max(it + 1);
                 if shift < 1e-5 {
                     break;
                 }
             }
-            let n = pairs.len() as f64;
-            for c in (0..N).filter(|c| !fixed.contains(c)) {
-                for (l, x) in m[c].iter().enumerate() {
-                    sum[c][l] += x * n;
+            // Weighted by the pairs the session could see the comparison on
+            // (the expected matches among them), not by all its pairs: a
+            // session where the field is mostly blank says little of its m.
+            for c in (0..n_cmp).filter(|c| !fixed.contains(c)) {
+                for (l, x) in model.m[c].iter().enumerate() {
+                    sum[c][l] += x * known[c];
                 }
-                weight_of[c] += n;
+                model.m_pairs[c] += known[c];
             }
         }
-        let m = sum
+        model.m = sum
             .into_iter()
-            .zip(&weight_of)
+            .zip(&model.m_pairs)
             .zip(start)
             .map(|((row, &w), start)| {
                 if w > 0.0 {
@@ -143,53 +202,103 @@ impl Model {
                 }
             })
             .collect();
-        let m = monotone(m, &u);
-        Model {
-            m,
-            u,
-            lambda: prior.clamp(1e-12, 0.5),
-            em_iterations: done,
-            u_sample_pairs: 0,
-        }
+        model.m = model.m.iter().zip(&model.u).map(|(m, u)| monotone(m, u)).collect();
+        model.lambda = prior.clamp(1e-12, 0.5);
+        model.em_iterations = done;
+        model
     }
 
-    /// The pair's match weight (log2 Bayes factor plus prior). `tf_name`
-    /// is the share of records holding the exact name both sides hold, for
-    /// the term-frequency adjustment: agreeing on a common name is weaker
-    /// evidence than agreeing on a rare one.
-    pub fn weight(&self, levels: &Levels, tf_name: Option<f64>) -> f64 {
+    /// The Bayes factor (log2) one comparison's level adds, before the
+    /// shared-evidence rule. `tf` is the share of records holding the value
+    /// both sides agree on exactly, for the term-frequency adjustment:
+    /// agreeing on a common name is weaker evidence than on a rare one.
+    pub fn level_weight(&self, c: usize, l: u8, tf: Option<f64>) -> f64 {
+        let (m, mut u) = (self.m[c][l as usize], self.u[c][l as usize]);
+        if l == 0
+            && let Some(tf) = tf
+        {
+            u = tf.max(u * 0.01);
+        }
+        (m.max(FLOOR) / u.max(FLOOR)).log2()
+    }
+
+    /// Whether a level contradicts being one person.
+    pub fn contradicts(&self, lv: &Levels) -> bool {
+        lv.iter()
+            .zip(&self.contradicts)
+            .any(|(&l, row)| l != NULL && row[l as usize])
+    }
+
+    /// The pair's match weight, leaving out the comparisons in `skip`.
+    fn log2_odds(&self, lv: &Levels, skip: &[usize], tf: impl Fn(usize) -> Option<f64>) -> f64 {
+        let contradicted = self.contradicts(lv);
         let mut w = (self.lambda / (1.0 - self.lambda)).log2();
-        for (c, l) in levels.iter().enumerate() {
-            if let Some(l) = l {
-                let (m, mut u) = (self.m[c][*l as usize], self.u[c][*l as usize]);
-                if c == NAME
-                    && *l == 0
-                    && let Some(tf) = tf_name
-                {
-                    u = tf.max(u * 0.01);
-                }
-                w += (m.max(FLOOR) / u.max(FLOOR)).log2();
+        for (c, &l) in lv.iter().take(self.m.len()).enumerate() {
+            if l == NULL || skip.contains(&c) {
+                continue;
             }
+            let x = self.level_weight(c, l, tf(c));
+            // Two sisters agree on everything their household shares.
+            w += if contradicted && self.shared[c] { x.min(0.0) } else { x };
         }
         w
+    }
+
+    /// The pair's match weight (log2 Bayes factor plus prior). `tf(c)` is
+    /// the term frequency of comparison c's agreed value, where it has one.
+    pub fn weight(&self, lv: &Levels, tf: impl Fn(usize) -> Option<f64>) -> f64 {
+        self.log2_odds(lv, &[], tf)
+    }
+
+    /// Per comparison: the weight it adds to this pair as scored (after
+    /// the shared-evidence rule), or None where it is blank on a side.
+    pub fn waterfall(&self, lv: &Levels, tf: impl Fn(usize) -> Option<f64>) -> Vec<Option<f64>> {
+        let contradicted = self.contradicts(lv);
+        lv.iter()
+            .take(self.m.len())
+            .enumerate()
+            .map(|(c, &l)| {
+                (l != NULL).then(|| {
+                    let x = self.level_weight(c, l, tf(c));
+                    if contradicted && self.shared[c] { x.min(0.0) } else { x }
+                })
+            })
+            .collect()
     }
 }
 
 /// Levels are ordered best first, so a better level must never count as
-/// weaker evidence than a worse one. EM can break that for a level the data
-/// rarely shows (a Bengali-script name meeting its Latin spelling only by
-/// skeleton); such an m is raised until its Bayes factor equals the next
-/// worse level's. The rows are not renormalised: these are the factors used.
-fn monotone(mut m: Vec<Vec<f64>>, u: &[Vec<f64>]) -> Vec<Vec<f64>> {
-    for (row, urow) in m.iter_mut().zip(u) {
-        for l in (0..row.len().saturating_sub(1)).rev() {
-            let worse = row[l + 1].max(FLOOR) / urow[l + 1].max(FLOOR);
-            if row[l].max(FLOOR) / urow[l].max(FLOOR) < worse {
-                row[l] = worse * urow[l].max(FLOOR);
+/// weaker evidence than a worse one. EM can break that for a level the
+/// data rarely shows (a Bengali-script name meeting its Latin spelling only
+/// by skeleton). Adjacent levels that break it are pooled (pool adjacent
+/// violators): each takes the pool's Bayes factor, its m scaled from the
+/// pool's total m in proportion to its u. The m of a pool is unchanged, so
+/// every m stays between 0 and 1 and a row still sums to 1.
+fn monotone(m: &[f64], u: &[f64]) -> Vec<f64> {
+    // Pools of (first level, total m, total u), in level order.
+    let mut pools: Vec<(usize, f64, f64)> = Vec::new();
+    for l in 0..m.len() {
+        pools.push((l, m[l], u[l].max(FLOOR)));
+        while pools.len() > 1 {
+            let (_, m2, u2) = pools[pools.len() - 1];
+            let (_, m1, u1) = pools[pools.len() - 2];
+            if m1 / u1 >= m2 / u2 {
+                break;
             }
+            pools.pop();
+            let last = pools.last_mut().expect("two pools");
+            last.1 += m2;
+            last.2 += u2;
         }
     }
-    m
+    let mut out = vec![0.0; m.len()];
+    for (k, &(first, pm, pu)) in pools.iter().enumerate() {
+        let end = pools.get(k + 1).map_or(m.len(), |p| p.0);
+        for l in first..end {
+            out[l] = pm * u[l].max(FLOOR) / pu;
+        }
+    }
+    out
 }
 
 fn normalise(counts: Vec<Vec<f64>>) -> Vec<Vec<f64>> {
@@ -202,35 +311,51 @@ fn normalise(counts: Vec<Vec<f64>>) -> Vec<Vec<f64>> {
         .collect()
 }
 
-fn probability(m: &[Vec<f64>], u: &[Vec<f64>], lambda: f64, lv: &Levels, skip: &[usize]) -> f64 {
-    let mut log_bf = 0.0;
-    for (c, l) in lv.iter().enumerate() {
-        if skip.contains(&c) {
-            continue;
-        }
-        if let Some(l) = l {
-            log_bf += (m[c][*l as usize].max(FLOOR) / u[c][*l as usize].max(FLOOR)).ln();
-        }
-    }
-    let prior = (lambda / (1.0 - lambda)).ln();
-    1.0 / (1.0 + (-(prior + log_bf)).exp())
-}
-
 /// Probability from a match weight.
 pub fn weight_to_probability(w: f64) -> f64 {
     1.0 / (1.0 + 2f64.powf(-w))
 }
 
-/// Share of records per exact canonical name.
-pub fn name_frequencies(people: &[Person]) -> HashMap<String, f64> {
-    let mut n: HashMap<String, f64> = HashMap::new();
-    let mut total: f64 = 0.0;
-    for p in people {
-        if let Some(k) = &p.name {
-            *n.entry(k.canonical.clone()).or_default() += 1.0;
-            total += 1.0;
-        }
+/// Per comparison with a term-frequency adjustment: the share of records
+/// (of those that hold the field) holding each value.
+pub fn term_frequencies(people: &[Person], comparisons: &Comparisons) -> Vec<Option<HashMap<String, f64>>> {
+    comparisons
+        .list
+        .iter()
+        .map(|c| {
+            c.term_frequency.then(|| {
+                let mut n: HashMap<String, f64> = HashMap::new();
+                let mut total: f64 = 0.0;
+                for p in people {
+                    if let Some(k) = c.tf_key(p) {
+                        *n.entry(k).or_default() += 1.0;
+                        total += 1.0;
+                    }
+                }
+                n.values_mut().for_each(|v| *v /= total.max(1.0));
+                n
+            })
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pooled_levels_keep_m_within_zero_and_one_and_their_order() {
+        // Level 1 (a rare skeleton match) came out weaker than level 2.
+        let (m, u) = ([0.90, 0.001, 0.05, 0.049], [0.001, 0.002, 0.01, 0.987]);
+        let fixed = monotone(&m, &u);
+        let bf: Vec<f64> = fixed.iter().zip(&u).map(|(m, u)| m / u).collect();
+        assert!(bf.windows(2).all(|w| w[0] >= w[1] - 1e-12), "{bf:?}");
+        assert!(fixed.iter().all(|&x| (0.0..=1.0).contains(&x)), "{fixed:?}");
+        assert!((fixed.iter().sum::<f64>() - 1.0).abs() < 1e-9);
+        assert_eq!(fixed[0], 0.90, "a level in order is left alone");
+        // A level whose u is large and m small pools with its neighbour.
+        let fixed = monotone(&[0.5, 0.45, 0.05], &[0.4, 0.1, 0.5]);
+        assert!(fixed.iter().all(|&x| x <= 1.0));
+        assert!((fixed[0] / 0.4 - fixed[1] / 0.1).abs() < 1e-12);
     }
-    n.values_mut().for_each(|v| *v /= total.max(1.0));
-    n
 }

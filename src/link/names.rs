@@ -59,21 +59,23 @@ pub struct NameKey {
 impl NameKey {
     /// `None` for a blank or honorific-only name.
     pub fn new(raw: &str) -> Option<NameKey> {
-        let latin = any_ascii::any_ascii(raw).to_lowercase();
-        let mut tokens: Vec<String> = latin
-            .split(|c: char| c.is_whitespace() || c == ',' || c == '-')
-            .map(|w| w.trim_matches(|c: char| !c.is_ascii_alphanumeric() && c != '/'))
-            .filter(|w| !w.is_empty())
-            .filter(|w| !DROP.contains(&w.trim_end_matches('.')))
-            .map(|w| w.replace(|c: char| !c.is_ascii_alphanumeric(), ""))
-            .filter(|w| !w.is_empty())
-            .map(|w| {
-                VARIANTS
-                    .iter()
-                    .find(|(from, _)| *from == w)
-                    .map_or(w.clone(), |(_, to)| to.to_string())
-            })
-            .collect();
+        Self::from_tokens(tokens(raw))
+    }
+
+    /// The name's first and last tokens as written (given name and
+    /// surname in the usual order), each prepared like a name; the last is
+    /// `None` for a one-word name.
+    pub fn given_and_surname(raw: &str) -> (Option<NameKey>, Option<NameKey>) {
+        let mut t = tokens(raw);
+        let last = (t.len() > 1).then(|| t.pop()).flatten();
+        let first = t.into_iter().next();
+        (
+            first.and_then(|f| Self::from_tokens(vec![f])),
+            last.and_then(|l| Self::from_tokens(vec![l])),
+        )
+    }
+
+    fn from_tokens(mut tokens: Vec<String>) -> Option<NameKey> {
         if tokens.is_empty() {
             return None;
         }
@@ -87,10 +89,31 @@ impl NameKey {
     }
 }
 
+/// A name's tokens as written: transliterated, lower case, honorifics and
+/// relation markers dropped, spelling variants folded.
+fn tokens(raw: &str) -> Vec<String> {
+    let latin = any_ascii::any_ascii(raw).to_lowercase();
+    latin
+        .split(|c: char| c.is_whitespace() || c == ',' || c == '-')
+        .map(|w| w.trim_matches(|c: char| !c.is_ascii_alphanumeric() && c != '/'))
+        .filter(|w| !w.is_empty())
+        .filter(|w| !DROP.contains(&w.trim_end_matches('.')))
+        .map(|w| w.replace(|c: char| !c.is_ascii_alphanumeric(), ""))
+        .filter(|w| !w.is_empty())
+        .map(|w| {
+            VARIANTS
+                .iter()
+                .find(|(from, _)| *from == w)
+                .map_or(w.clone(), |(_, to)| to.to_string())
+        })
+        .collect()
+}
+
 /// The consonant skeleton of one token: first letter kept, later vowels
 /// and `h` dropped (kh, th, bh, sh, and the h that Bengali transliteration
 /// writes or leaves out: রহিমা is "rhima"), similar sounds
-/// folded (v/w → b, z → j, q → k, ph → f), runs of one letter collapsed.
+/// folded (v/w → b, z → j, q → k, ph → f, x → ks), runs of one letter
+/// collapsed.
 pub fn skeleton(token: &str) -> String {
     let b = token.as_bytes();
     let mut out = String::with_capacity(b.len());
@@ -111,6 +134,14 @@ pub fn skeleton(token: &str) -> String {
                 out.pop();
                 out.push('f');
             }
+            continue;
+        }
+        // x is k and s: Laxmi, Lakshmi and Luxmi are one name.
+        if c == b'x' {
+            if !out.ends_with('k') {
+                out.push('k');
+            }
+            out.push('s');
             continue;
         }
         let ch = if i == 0 && vowel { 'a' } else { c as char };
@@ -145,6 +176,8 @@ mod tests {
         assert_eq!(key("রহিমা খাতুন").skeleton, key("Rahima Khatun").skeleton);
         assert_eq!(key("সালমা বিবি").skeleton, key("Salma Bibi").skeleton);
         assert_eq!(key("Pooja Das").skeleton, key("Puja Dass").skeleton);
+        assert_eq!(key("Laxmi").skeleton, key("Lakshmi").skeleton);
+        assert_eq!(key("Luxmi").skeleton, key("লক্ষ্মী").skeleton);
     }
 
     #[test]

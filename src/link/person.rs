@@ -10,7 +10,13 @@ use super::names::NameKey;
 /// plaintext here, in memory only.
 #[derive(Debug, Clone, Default)]
 pub struct Person {
+    /// The partner (or file) the record came from, for the link type.
+    pub source: u32,
     pub name: Option<NameKey>,
+    /// The name's first token as written.
+    pub given_name: Option<NameKey>,
+    /// The name's last token as written, when it has two or more.
+    pub surname: Option<NameKey>,
     pub guardian: Option<NameKey>,
     pub phone: Option<String>,
     /// Another identifier the partner records (normalised: letters and digits, upper case).
@@ -19,15 +25,25 @@ pub struct Person {
     pub dob: Option<NaiveDate>,
     /// Year of birth from age at rescue, when there is no date of birth.
     pub birth_year: Option<i32>,
+    /// Age in years as recorded.
+    pub age: Option<i32>,
     pub district: Option<String>,
     pub block: Option<String>,
     /// Rescue or return: one event, which every partner that met her records.
     pub rescue: Option<NaiveDate>,
+    pub registered: Option<NaiveDate>,
 }
 
 impl Person {
     /// Year of birth: from the date of birth, else from age at rescue.
     pub fn birth_year(&self) -> Option<i32> {
         self.dob.map(|d| d.year()).or(self.birth_year)
+    }
+
+    /// Set the name, and the given name and surname read from it.
+    pub fn with_name(mut self, raw: Option<&str>) -> Person {
+        self.name = raw.and_then(NameKey::new);
+        (self.given_name, self.surname) = raw.map(NameKey::given_and_surname).unwrap_or_default();
+        self
     }
 }

@@ -51,7 +51,8 @@ pub struct Record {
 pub fn load(lake: &Path, restricted: &RestrictedDir) -> Result<(Vec<Record>, Vec<Person>)> {
     let mut records = Vec::new();
     let mut people = Vec::new();
-    for (partner, path) in partner_files(lake, "survivors")? {
+    for (source, (partner, path)) in partner_files(lake, "survivors")?.into_iter().enumerate() {
+        let source = source as u32;
         let lake_df = read(&path)?;
         let plain_path = crate::restricted::linkage_file(restricted, &partner, "survivors");
         let plain: HashMap<(String, i64), usize>;
@@ -81,6 +82,7 @@ pub fn load(lake: &Path, restricted: &RestrictedDir) -> Result<(Vec<Record>, Vec
         let rows = ints(&lake_df, "source_row");
         let dob = dates(&lake_df, "date_of_birth");
         let rescue = dates(&lake_df, "rescue_date");
+        let registered = dates(&lake_df, "registered_date");
         let age = ints(&lake_df, "age_years");
         let district = strings(&lake_df, "home_district");
         let block = strings(&lake_df, "home_block");
@@ -90,21 +92,27 @@ pub fn load(lake: &Path, restricted: &RestrictedDir) -> Result<(Vec<Record>, Vec
             };
             let at = plain.get(&(f.clone(), row)).copied();
             let pick = |v: &Option<Vec<Option<String>>>| at.and_then(|j| v.as_ref()?.get(j)?.clone());
-            people.push(Person {
-                name: pick(&names).as_deref().and_then(NameKey::new),
-                guardian: pick(&guardians).as_deref().and_then(NameKey::new),
-                phone: pick(&phones),
-                identifier: pick(&identifiers),
-                village: pick(&villages),
-                dob: dob[i],
-                birth_year: match (rescue[i], age[i]) {
-                    (Some(d), Some(a)) => Some(chrono::Datelike::year(&d) - a as i32),
-                    _ => None,
-                },
-                district: district[i].clone(),
-                block: block[i].as_deref().map(crate::privacy::normalise_place),
-                rescue: rescue[i],
-            });
+            people.push(
+                Person {
+                    source,
+                    guardian: pick(&guardians).as_deref().and_then(NameKey::new),
+                    phone: pick(&phones),
+                    identifier: pick(&identifiers),
+                    village: pick(&villages),
+                    dob: dob[i],
+                    birth_year: match (rescue[i], age[i]) {
+                        (Some(d), Some(a)) => Some(chrono::Datelike::year(&d) - a as i32),
+                        _ => None,
+                    },
+                    age: age[i].map(|a| a as i32),
+                    district: district[i].clone(),
+                    block: block[i].as_deref().map(crate::privacy::normalise_place),
+                    rescue: rescue[i],
+                    registered: registered[i],
+                    ..Person::default()
+                }
+                .with_name(pick(&names).as_deref()),
+            );
             records.push(Record {
                 partner_id: partner.clone(),
                 survivor_ref: r.clone(),

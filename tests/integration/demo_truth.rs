@@ -634,7 +634,8 @@ mod slow {
         assert_eq!(explained.code, 0, "{}", explained.all());
         for expected in [
             "name + guardian + district",
-            "pairs compared",
+            "records with a pair",
+            "m from",
             "rescue_date",
             "same skeleton",
             "model saved to",

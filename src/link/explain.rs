@@ -1,0 +1,291 @@
+//! What a linkage did, told without a single value: the blocking rules'
+//! pairs and coverage, m and u per level with what each was estimated
+//! from, the match-weight distribution, cluster sizes, and the waterfall of
+//! pairs near the threshold as levels. `link --explain` prints it; every
+//! run writes it as an offline page beside the dashboard (`linkage.html`),
+//! which is what a splink user looks at first.
+//!
+//! Nothing here may carry a name, a phone, a token or an id: labels of
+//! levels and counts only.
+
+use std::collections::HashMap;
+use std::fmt::Write;
+
+use serde::Serialize;
+
+use super::blocking::BlockingReport;
+use super::fields::NULL;
+use super::model::{Person, weight_to_probability};
+use super::{Linked, Settings};
+
+/// One level of one comparison as trained.
+#[derive(Debug, Clone, Serialize)]
+pub struct LevelRow {
+    pub comparison: String,
+    pub level: String,
+    pub m: f64,
+    pub u: f64,
+    pub weight: f64,
+    pub contradicts: bool,
+}
+
+/// One comparison's estimation: its pairs, and whether m was trained.
+#[derive(Debug, Clone, Serialize)]
+pub struct ComparisonRow {
+    pub comparison: String,
+    pub shared: bool,
+    pub m_pairs: f64,
+    pub u_pairs: f64,
+    pub m_trained: bool,
+}
+
+/// One pair near the threshold, as levels and weights.
+#[derive(Debug, Clone, Serialize)]
+pub struct Waterfall {
+    pub weight: f64,
+    pub probability: f64,
+    pub linked: bool,
+    /// (comparison, level label or "blank", weight added)
+    pub steps: Vec<(String, String, Option<f64>)>,
+}
+
+/// The whole account, free of values.
+#[derive(Debug, Clone, Serialize)]
+pub struct Explained {
+    pub records: usize,
+    pub clusters: usize,
+    pub link_type: String,
+    pub link_probability: f64,
+    pub threshold_weight: f64,
+    pub prior_weight: f64,
+    pub lambda: f64,
+    pub em_iterations: usize,
+    pub blocking: BlockingReport,
+    pub comparisons: Vec<ComparisonRow>,
+    pub levels: Vec<LevelRow>,
+    /// (lower edge, pairs) of match weights in steps of 2.
+    pub histogram: Vec<(f64, usize)>,
+    pub pairs_linked: usize,
+    /// (cluster size, clusters).
+    pub cluster_sizes: Vec<(usize, usize)>,
+    pub near_threshold: Vec<Waterfall>,
+}
+
+/// The weight a probability corresponds to.
+fn logit2(p: f64) -> f64 {
+    (p / (1.0 - p)).log2()
+}
+
+impl Explained {
+    pub fn new(linked: &Linked, people: &[Person], settings: &Settings) -> Explained {
+        let m = &linked.model;
+        let cmp = &linked.comparisons;
+        let comparisons = cmp
+            .list
+            .iter()
+            .enumerate()
+            .map(|(c, x)| ComparisonRow {
+                comparison: x.name.clone(),
+                shared: x.shared,
+                m_pairs: m.m_pairs[c],
+                u_pairs: m.u_pairs[c],
+                m_trained: m.m_pairs[c] > 0.0,
+            })
+            .collect();
+        let levels = cmp
+            .list
+            .iter()
+            .enumerate()
+            .flat_map(|(c, x)| {
+                x.labels.iter().enumerate().map(move |(l, label)| LevelRow {
+                    comparison: x.name.clone(),
+                    level: label.clone(),
+                    m: m.m[c][l],
+                    u: m.u[c][l],
+                    weight: m.level_weight(c, l as u8, None),
+                    contradicts: x.contradicts[l],
+                })
+            })
+            .collect();
+        let mut bins: std::collections::BTreeMap<i64, usize> = std::collections::BTreeMap::new();
+        for w in &linked.weights {
+            *bins.entry((w / 2.0).floor() as i64).or_default() += 1;
+        }
+        let threshold_weight = logit2(settings.link_probability);
+        let mut size: HashMap<u32, usize> = HashMap::new();
+        linked.cluster.iter().for_each(|c| *size.entry(*c).or_default() += 1);
+        let mut sizes: std::collections::BTreeMap<usize, usize> = std::collections::BTreeMap::new();
+        size.values().for_each(|s| *sizes.entry(*s).or_default() += 1);
+        // The pairs closest to the threshold, on both sides: where the
+        // model's mistakes are.
+        let mut order: Vec<usize> = (0..linked.weights.len()).collect();
+        order.sort_by(|&a, &b| {
+            (linked.weights[a] - threshold_weight)
+                .abs()
+                .total_cmp(&(linked.weights[b] - threshold_weight).abs())
+                .then(a.cmp(&b))
+        });
+        let near_threshold = order
+            .into_iter()
+            .take(12)
+            .map(|i| {
+                let (a, _) = linked.pairs[i];
+                let lv = &linked.levels[i];
+                let added = m.waterfall(lv, |c| (lv[c] == 0).then(|| linked.tf(people, a, c)).flatten());
+                let steps = cmp
+                    .list
+                    .iter()
+                    .enumerate()
+                    .map(|(c, x)| {
+                        let label = if lv[c] == NULL {
+                            "blank".to_string()
+                        } else {
+                            x.labels[lv[c] as usize].clone()
+                        };
+                        (x.name.clone(), label, added[c])
+                    })
+                    .collect();
+                let w = linked.weights[i];
+                Waterfall {
+                    weight: w,
+                    probability: weight_to_probability(w),
+                    linked: weight_to_probability(w) >= settings.link_probability,
+                    steps,
+                }
+            })
+            .collect();
+        Explained {
+            records: people.len(),
+            clusters: size.len(),
+            link_type: serde_json::to_value(settings.link_type)
+                .ok()
+                .and_then(|v| v.as_str().map(str::to_string))
+                .unwrap_or_default(),
+            link_probability: settings.link_probability,
+            threshold_weight,
+            prior_weight: logit2(m.lambda),
+            lambda: m.lambda,
+            em_iterations: m.em_iterations,
+            blocking: linked.blocking.clone(),
+            comparisons,
+            levels,
+            histogram: bins.into_iter().map(|(k, n)| (k as f64 * 2.0, n)).collect(),
+            pairs_linked: linked
+                .weights
+                .iter()
+                .filter(|w| weight_to_probability(**w) >= settings.link_probability)
+                .count(),
+            cluster_sizes: sizes.into_iter().collect(),
+            near_threshold,
+        }
+    }
+
+    /// The blocking table as text.
+    pub fn blocking_text(report: &BlockingReport) -> String {
+        let mut out = String::new();
+        let share = |n: usize| 100.0 * n as f64 / report.records.max(1) as f64;
+        let _ = writeln!(
+            out,
+            "  {:<36} {:>12} {:>12} {:>8} {:>22}",
+            "rule", "pairs", "new pairs", "skipped", "records with a pair"
+        );
+        for r in &report.rules {
+            let _ = writeln!(
+                out,
+                "  {:<36} {:>12} {:>12} {:>8} {:>14} ({:>5.1}%)",
+                r.rule,
+                r.pairs,
+                r.new_pairs,
+                r.skipped_blocks,
+                r.records_with_candidate,
+                share(r.records_with_candidate)
+            );
+        }
+        let _ = writeln!(
+            out,
+            "  {:<36} {:>12} {:>12} {:>8} {:>14} ({:>5.1}%)",
+            "all rules",
+            report.pairs,
+            "",
+            "",
+            report.records_with_candidate,
+            share(report.records_with_candidate)
+        );
+        if let Some(w) = report.warning() {
+            let _ = writeln!(out, "  WARNING: {w}");
+        }
+        out
+    }
+
+    /// Everything as text, for `link --explain`.
+    pub fn text(&self) -> String {
+        let mut out = String::new();
+        let _ = writeln!(
+            out,
+            "{} records -> {} people (link type {})",
+            self.records, self.clusters, self.link_type
+        );
+        let _ = writeln!(out, "\nblocking rules:");
+        out.push_str(&Self::blocking_text(&self.blocking));
+        let _ = writeln!(
+            out,
+            "\nmodel: prior (two random records match) {:.3e} (weight {:.2}), EM {} iterations",
+            self.lambda, self.prior_weight, self.em_iterations
+        );
+        for c in &self.comparisons {
+            let _ = writeln!(
+                out,
+                "  {:<14} m from {:>10.0} pairs{}   u from {:>8.0} random pairs{}",
+                c.comparison,
+                c.m_pairs,
+                if c.m_trained {
+                    ""
+                } else {
+                    "  NOT TRAINED: m is the starting value"
+                },
+                c.u_pairs,
+                if c.shared { "   (shared evidence)" } else { "" }
+            );
+        }
+        let _ = writeln!(
+            out,
+            "\n  {:<14} {:<44} {:>8} {:>10} {:>8}",
+            "comparison", "level", "m", "u", "weight"
+        );
+        let mut last = "";
+        for l in &self.levels {
+            let _ = writeln!(
+                out,
+                "  {:<14} {:<44} {:>8.4} {:>10.6} {:>8.2}{}",
+                if l.comparison == last { "" } else { &l.comparison },
+                l.level,
+                l.m,
+                l.u,
+                l.weight,
+                if l.contradicts { "  contradicts" } else { "" }
+            );
+            last = &l.comparison;
+        }
+        let _ = writeln!(
+            out,
+            "\nmatch weights of compared pairs (link at probability >= {}, weight >= {:.1}):",
+            self.link_probability, self.threshold_weight
+        );
+        let max = self.histogram.iter().map(|h| h.1).max().unwrap_or(1).max(1);
+        for (edge, n) in &self.histogram {
+            let _ = writeln!(
+                out,
+                "  {:>6.0} .. {:<6.0} {n:>10} {}",
+                edge,
+                edge + 2.0,
+                "#".repeat((n * 40).div_ceil(max))
+            );
+        }
+        let _ = writeln!(out, "  {} pairs at or above the threshold", self.pairs_linked);
+        let _ = writeln!(out, "\ncluster sizes:");
+        for (s, n) in &self.cluster_sizes {
+            let _ = writeln!(out, "  {s:>4} records: {n} people");
+        }
+        out
+    }
+}
