@@ -392,6 +392,9 @@ impl Settings {
         if self.comparisons.is_empty() {
             out.push("no comparisons: nothing to link on".into());
         }
+        if self.comparisons.len() > 16 {
+            out.push("at most 16 comparisons".into());
+        }
         let mut names = std::collections::HashSet::new();
         for c in &self.comparisons {
             let Some(kind) = field_kind(&c.field) else {
@@ -485,5 +488,73 @@ pub fn layered(text: &str, base_text: impl Fn(&str) -> Option<String>) -> Result
         Ok(settings)
     } else {
         Err(problems)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn layer(text: &str) -> Result<Settings, Vec<String>> {
+        layered(text, |rel| {
+            std::fs::read_to_string(
+                std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+                    .join("schemas")
+                    .join(rel),
+            )
+            .ok()
+        })
+    }
+
+    #[test]
+    fn a_file_of_one_key_takes_the_rest_from_its_defaults() {
+        let survivors = layer("").unwrap();
+        let s = layer("link_probability = 0.9").unwrap();
+        assert_eq!(s.link_probability, 0.9);
+        assert_eq!(
+            s.blocking, survivors.blocking,
+            "no `missing field` for what it left out"
+        );
+        assert_eq!(s.comparisons, survivors.comparisons);
+        let g = layer("defaults = \"generic\"\nlink_type = \"link_only\"").unwrap();
+        assert_eq!(g.link_type, LinkType::LinkOnly);
+        assert!(g.comparison("identifier").is_some() && g.comparison("guardian").is_none());
+    }
+
+    #[test]
+    fn unknown_keys_fields_and_impossible_levels_are_refused() {
+        let refused = |text: &str, expect: &str| {
+            let problems = layer(text).expect_err(text).join("\n");
+            assert!(problems.contains(expect), "{text}: {problems}");
+        };
+        refused("max_blocks = 10", "unknown field `max_blocks`");
+        refused("defaults = \"febrl\"", "not one of: survivors, generic");
+        refused(
+            "[[comparisons]]\nfield = \"shoe_size\"\nlevels = [{ kind = \"exact\" }]",
+            "field `shoe_size` is not one of",
+        );
+        refused(
+            "[[comparisons]]\nfield = \"dob\"\nlevels = [{ kind = \"jaro_winkler\", min = 0.9 }]",
+            "a `jaro_winkler` level cannot compare a Birth field",
+        );
+        refused(
+            "[[comparisons]]\nfield = \"name\"\nlevels = [{ kind = \"jaro_winkler\", min = 9 }]",
+            "needs `min` between 0 and 1",
+        );
+        refused(
+            "[[comparisons]]\nfield = \"name\"\nlevels = [{ kind = \"soundex\" }]",
+            "unknown variant `soundex`",
+        );
+        refused("deterministic = [{ name = 7 }]", "has levels 0 to");
+        refused("blocking = [[\"shoe_size\"]]", "blocking field `shoe_size`");
+    }
+
+    #[test]
+    fn the_shipped_settings_are_usable() {
+        for (base, _) in BASES {
+            let s = layer(&format!("defaults = \"{base}\"")).unwrap();
+            assert!(s.problems().is_empty(), "{base}");
+            assert_eq!(crate::link::fields::MAX, 16, "the limit problems() states");
+        }
     }
 }

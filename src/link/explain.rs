@@ -63,7 +63,7 @@ pub struct Explained {
     pub blocking: BlockingReport,
     pub comparisons: Vec<ComparisonRow>,
     pub levels: Vec<LevelRow>,
-    /// (lower edge, pairs) of match weights in steps of 2.
+    /// (lower edge, pairs) of match weights in steps of 4.
     pub histogram: Vec<(f64, usize)>,
     pub pairs_linked: usize,
     /// (cluster size, clusters).
@@ -109,7 +109,7 @@ impl Explained {
             .collect();
         let mut bins: std::collections::BTreeMap<i64, usize> = std::collections::BTreeMap::new();
         for w in &linked.weights {
-            *bins.entry((w / 2.0).floor() as i64).or_default() += 1;
+            *bins.entry((w / 4.0).floor() as i64).or_default() += 1;
         }
         let threshold_weight = logit2(settings.link_probability);
         let mut size: HashMap<u32, usize> = HashMap::new();
@@ -169,7 +169,7 @@ impl Explained {
             blocking: linked.blocking.clone(),
             comparisons,
             levels,
-            histogram: bins.into_iter().map(|(k, n)| (k as f64 * 2.0, n)).collect(),
+            histogram: bins.into_iter().map(|(k, n)| (k as f64 * 4.0, n)).collect(),
             pairs_linked: linked
                 .weights
                 .iter()
@@ -277,7 +277,7 @@ impl Explained {
                 out,
                 "  {:>6.0} .. {:<6.0} {n:>10} {}",
                 edge,
-                edge + 2.0,
+                edge + 4.0,
                 "#".repeat((n * 40).div_ceil(max))
             );
         }
@@ -287,5 +287,179 @@ impl Explained {
             let _ = writeln!(out, "  {s:>4} records: {n} people");
         }
         out
+    }
+}
+
+/// Text for HTML.
+fn esc(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+/// A horizontal bar, `share` of the full width, labelled by the caller.
+fn bar(share: f64, class: &str) -> String {
+    format!(
+        "<span class=\"bar {class}\" style=\"width:{:.1}%\"></span>",
+        (share * 100.0).clamp(0.0, 100.0)
+    )
+}
+
+impl Explained {
+    /// The account as one offline page (no scripts, no fonts, no links out).
+    pub fn html(&self, run_id: &str) -> String {
+        let mut h = String::new();
+        let _ = write!(
+            h,
+            r#"<!doctype html><html lang="en"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>tafteesh: how survivors were linked ({run})</title>
+<style>
+body{{font:15px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,"Noto Sans Bengali",sans-serif;margin:0 auto;max-width:1100px;padding:1em;color:#1c1c1c}}
+h1{{font-size:1.4em}} h2{{font-size:1.15em;margin-top:2em;border-bottom:1px solid #ccc}}
+.scroll{{overflow-x:auto}} table{{border-collapse:collapse;font-variant-numeric:tabular-nums}}
+th,td{{padding:.25em .6em;border-bottom:1px solid #eee;text-align:right;white-space:nowrap}}
+th:first-child,td:first-child,td.l,th.l{{text-align:left}}
+.bar{{display:inline-block;height:.8em;background:#4a6fa5;vertical-align:middle}}
+.bar.neg{{background:#b5523b}} .bar.link{{background:#2e7d4f}}
+.w{{display:inline-block;min-width:12em}} .note{{color:#555;max-width:70ch}}
+.warn{{background:#fff3cd;border:1px solid #e0c060;padding:.5em .8em}}
+.untrained{{color:#b5523b;font-weight:600}}
+@media print{{.scroll{{overflow:visible}} body{{max-width:none}}}}
+</style></head><body>
+<h1>How survivor records were linked</h1>
+<p class="note">Run {run}. {records} survivor records became {clusters} people
+(link type {lt}; a pair is linked at match probability &ge; {p}, weight &ge; {tw:.1}).
+This page holds counts, levels and weights only: no name, phone, identifier or token.</p>
+"#,
+            run = esc(run_id),
+            records = self.records,
+            clusters = self.clusters,
+            lt = esc(&self.link_type),
+            p = self.link_probability,
+            tw = self.threshold_weight,
+        );
+        // Blocking.
+        let b = &self.blocking;
+        let share = |n: usize| n as f64 / b.records.max(1) as f64;
+        h.push_str("<h2>Blocking: which pairs were compared</h2>\n");
+        if let Some(w) = b.warning() {
+            let _ = writeln!(h, "<p class=\"warn\">{}</p>", esc(&w));
+        }
+        h.push_str("<div class=\"scroll\"><table><tr><th>rule</th><th>pairs</th><th>new pairs</th><th>blocks skipped</th><th class=\"l\">records given a candidate</th></tr>\n");
+        for r in &b.rules {
+            let _ = writeln!(
+                h,
+                "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td class=\"l\"><span class=\"w\">{}</span> {:.1}%</td></tr>",
+                esc(&r.rule),
+                r.pairs,
+                r.new_pairs,
+                r.skipped_blocks,
+                bar(share(r.records_with_candidate), ""),
+                100.0 * share(r.records_with_candidate)
+            );
+        }
+        let _ = writeln!(
+            h,
+            "<tr><th>all rules</th><th>{}</th><th></th><th></th><th class=\"l\">{} of {} records ({:.1}%)</th></tr></table></div>",
+            b.pairs,
+            b.records_with_candidate,
+            b.records,
+            100.0 * share(b.records_with_candidate)
+        );
+        // Model.
+        let _ = writeln!(
+            h,
+            "<h2>The model: m and u per level</h2><p class=\"note\">m: how often one person's records agree at this level; u: how often two different people's do (from random pairs). The weight is log<sub>2</sub>(m/u). The prior, two random records being one person, is {:.3e} (weight {:.2}); EM ran {} iterations. Shared evidence (household, rescue) counts for nothing on a pair where a level marked &ldquo;contradicts&rdquo; holds.</p>",
+            self.lambda, self.prior_weight, self.em_iterations
+        );
+        h.push_str("<div class=\"scroll\"><table><tr><th>comparison</th><th>m from pairs</th><th>u from pairs</th><th class=\"l\">evidence</th></tr>\n");
+        for c in &self.comparisons {
+            let _ = writeln!(
+                h,
+                "<tr><td>{}</td><td>{}</td><td>{:.0}</td><td class=\"l\">{}</td></tr>",
+                esc(&c.comparison),
+                if c.m_trained {
+                    format!("{:.0}", c.m_pairs)
+                } else {
+                    "<span class=\"untrained\">not trained: starting value</span>".into()
+                },
+                c.u_pairs,
+                if c.shared { "shared" } else { "personal" }
+            );
+        }
+        h.push_str("</table></div>\n");
+        let max_w = self.levels.iter().map(|l| l.weight.abs()).fold(1.0, f64::max);
+        h.push_str("<div class=\"scroll\"><table><tr><th>comparison</th><th class=\"l\">level</th><th>m</th><th>u</th><th class=\"l\">weight</th></tr>\n");
+        let mut last = "";
+        for l in &self.levels {
+            let _ = writeln!(
+                h,
+                "<tr><td>{}</td><td class=\"l\">{}{}</td><td>{:.4}</td><td>{:.6}</td><td class=\"l\"><span class=\"w\">{}</span>{:+.2}</td></tr>",
+                if l.comparison == last {
+                    String::new()
+                } else {
+                    esc(&l.comparison)
+                },
+                esc(&l.level),
+                if l.contradicts { " <em>(contradicts)</em>" } else { "" },
+                l.m,
+                l.u,
+                bar(l.weight.abs() / max_w, if l.weight < 0.0 { "neg" } else { "" }),
+                l.weight
+            );
+            last = &l.comparison;
+        }
+        h.push_str("</table></div>\n");
+        // Weights.
+        let max_n = self.histogram.iter().map(|x| x.1).max().unwrap_or(1).max(1) as f64;
+        let _ = writeln!(
+            h,
+            "<h2>Match weights of the compared pairs</h2><p class=\"note\">{} pairs at or above the threshold (weight {:.1}), in green.</p><div class=\"scroll\"><table><tr><th>weight</th><th class=\"l\">pairs</th></tr>",
+            self.pairs_linked, self.threshold_weight
+        );
+        for (edge, n) in &self.histogram {
+            let class = if *edge >= self.threshold_weight { "link" } else { "" };
+            let _ = writeln!(
+                h,
+                "<tr><td>{:.0} to {:.0}</td><td class=\"l\"><span class=\"w\">{}</span>{n}</td></tr>",
+                edge,
+                edge + 4.0,
+                bar(*n as f64 / max_n, class)
+            );
+        }
+        h.push_str("</table></div>\n");
+        // Clusters.
+        h.push_str("<h2>People by number of records</h2><div class=\"scroll\"><table><tr><th>records</th><th>people</th></tr>\n");
+        for (s, n) in &self.cluster_sizes {
+            let _ = writeln!(h, "<tr><td>{s}</td><td>{n}</td></tr>");
+        }
+        h.push_str("</table></div>\n");
+        // Waterfalls.
+        h.push_str("<h2>Pairs nearest the threshold</h2><p class=\"note\">Each pair as the level it reached on each comparison and the weight that level added: where the model decides, and where its mistakes are.</p>\n");
+        for (k, w) in self.near_threshold.iter().enumerate() {
+            let _ = writeln!(
+                h,
+                "<h3>Pair {}: weight {:+.2}, probability {:.3}, {}</h3><div class=\"scroll\"><table><tr><th>comparison</th><th class=\"l\">level</th><th class=\"l\">weight added</th></tr><tr><td>prior</td><td class=\"l\"></td><td class=\"l\">{:+.2}</td></tr>",
+                k + 1,
+                w.weight,
+                w.probability,
+                if w.linked { "linked" } else { "not linked" },
+                self.prior_weight
+            );
+            for (c, level, added) in &w.steps {
+                let _ = writeln!(
+                    h,
+                    "<tr><td>{}</td><td class=\"l\">{}</td><td class=\"l\">{}</td></tr>",
+                    esc(c),
+                    esc(level),
+                    added.map_or("no evidence".to_string(), |x| format!("{x:+.2}"))
+                );
+            }
+            h.push_str("</table></div>\n");
+        }
+        h.push_str("</body></html>\n");
+        h
     }
 }

@@ -135,7 +135,7 @@ pub fn link(people: &[Person], settings: &Settings) -> Linked {
                 .map(|lv| model::weight_to_probability(model.weight(lv, |_| None)))
                 .sum()
         };
-        let next = (expected / all_pairs).clamp(prior, 0.5);
+        let next = (expected / all_pairs).max(prior).min(0.5);
         let moved = (next / model.lambda).log2().abs();
         model.lambda = next;
         if moved < 0.01 {

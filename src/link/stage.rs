@@ -124,15 +124,26 @@ pub fn load(lake: &Path, restricted: &RestrictedDir) -> Result<(Vec<Record>, Vec
     Ok((records, people))
 }
 
-/// Link the lake's survivors and write `lake/link_survivors/` and the model.
+/// Link the lake's survivors and write `lake/link_survivors/`, the model
+/// (restricted) and `reports/linkage.html`.
 pub fn run(
     lake: &Path,
     restricted: &RestrictedDir,
+    reports: &Path,
     pseudo: &Pseudonymizer,
     settings: &Settings,
+    run_id: &str,
 ) -> Result<LinkSummary> {
     let (records, people) = load(lake, restricted)?;
     let linked: Linked = link(&people, settings);
+    if let Some(w) = linked.blocking.warning() {
+        tracing::warn!("{w}");
+    }
+    // The account of the linkage, values left out, beside the dashboard.
+    let page = super::explain::Explained::new(&linked, &people, settings).html(run_id);
+    std::fs::create_dir_all(reports).map_err(Error::io(reports))?;
+    let page_path = reports.join(crate::report::LINKAGE);
+    std::fs::write(&page_path, page).map_err(Error::io(&page_path))?;
     let ids: Vec<String> = records
         .iter()
         .map(|r| format!("{}\u{1f}{}", r.partner_id, r.survivor_ref))

@@ -270,6 +270,8 @@ pub fn write_csv(rows: &[IndicatorRow], k: u32, path: &Path) -> Result<()> {
 
 /// The files every run writes to `reports/`.
 pub const DASHBOARD: &str = "index.html";
+/// How survivors were linked (written by the link stage).
+pub const LINKAGE: &str = "linkage.html";
 pub const WORKBOOK: &str = "tafteesh-indicators.xlsx";
 pub const CSV: &str = "indicators.csv";
 pub const CODEBOOK: &str = "codebook.md";

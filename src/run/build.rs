@@ -73,7 +73,7 @@ pub fn build_and_publish(run: &Run<'_>, inv: Box<Inventory<'_>>, entry: &mut Led
 
     let linkage = clock.stage(
         "link",
-        || stages::link(run, &lake, &restricted_building),
+        || stages::link(run, &building, &restricted_building),
         |r| r.as_ref().map(|s| s.records as u64).unwrap_or(0),
     )?;
     stages::log_linkage(&linkage);

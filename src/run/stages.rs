@@ -112,8 +112,15 @@ pub fn partners(
 
 /// Link survivor, case and claim records across partners. Linkage spans
 /// partners, so it runs on the whole lake every time.
-pub fn link(run: &Run<'_>, lake: &Path, restricted: &RestrictedDir) -> Result<LinkSummary> {
-    crate::link::stage::run(lake, restricted, run.pseudo, &run.plan.linkage)
+pub fn link(run: &Run<'_>, snapshot: &SnapshotDir, restricted: &RestrictedDir) -> Result<LinkSummary> {
+    crate::link::stage::run(
+        &snapshot.lake(),
+        restricted,
+        &snapshot.reports(),
+        run.pseudo,
+        &run.plan.linkage,
+        run.run_id,
+    )
 }
 
 /// Log what linkage found.

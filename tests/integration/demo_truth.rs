@@ -646,11 +646,23 @@ mod slow {
                 explained.stdout
             );
         }
+        // Nor does the linkage page every run writes beside the dashboard.
+        let page = std::fs::read_to_string(d.w.path().join("d/output/current/reports/linkage.html")).unwrap();
+        assert!(page.contains("Pairs nearest the threshold"));
         let truth = d.truth("survivors");
         for r in truth.iter().take(200) {
-            for field in ["written_full_name", "written_guardian_name", "written_phone"] {
+            for field in [
+                "written_full_name",
+                "written_guardian_name",
+                "written_phone",
+                "written_village",
+            ] {
                 let v = r[field].trim();
                 assert!(v.len() < 6 || !explained.all().contains(v), "a personal value leaked");
+                assert!(
+                    v.len() < 6 || !page.contains(v),
+                    "a personal value reached linkage.html"
+                );
             }
         }
 

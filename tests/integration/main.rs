@@ -6,6 +6,7 @@ mod demo_truth;
 mod fixtures;
 mod hostile;
 mod interop;
+mod linkage;
 mod nightly;
 mod onboard;
 mod operations;
