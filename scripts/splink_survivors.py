@@ -67,7 +67,7 @@ linker.training.estimate_probability_two_random_records_match(
     [block_on("full_name", "dob"), block_on("phone")], recall=0.6
 )
 linker.training.estimate_u_using_random_sampling(max_pairs=1e6)
-for rule in [block_on("full_name", "guardian", "district"), block_on("guardian", "dob"), block_on("phone")]:
+for rule in [block_on("full_name", "guardian", "district"), block_on("guardian", "dob"), block_on("full_name", "dob")]:
     linker.training.estimate_parameters_using_expectation_maximisation(rule)
 pred = linker.inference.predict(threshold_match_probability=0.95)
 clusters = linker.clustering.cluster_pairwise_predictions_at_threshold(pred, 0.95)

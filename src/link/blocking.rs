@@ -15,7 +15,7 @@ use std::collections::HashMap;
 use serde::{Deserialize, Serialize};
 
 use super::Settings;
-use super::fields::{Field, block_key};
+use super::fields::{Field, hash_key};
 use super::model::{Person, allowed};
 use crate::config::linkage::LinkType;
 
@@ -65,14 +65,17 @@ impl BlockingReport {
 pub type Pair = (u32, u32);
 
 /// The pairs one blocking rule creates (i < j) that the link type allows,
-/// sorted and unique, and the number of blocks it skipped for size.
+/// sorted and unique, and the number of blocks it skipped for size. A
+/// record's key is hashed, not built: two keys sharing a 64-bit hash would
+/// only add a pair to compare, never lose one.
 fn rule_pairs(people: &[Person], rule: &[String], settings: &Settings) -> (Vec<Pair>, usize) {
+    use std::hash::Hasher;
     let fields: Vec<Field> = rule.iter().map(|f| Field::named(f)).collect();
-    let mut blocks: HashMap<String, Vec<u32>> = HashMap::new();
+    let mut blocks: HashMap<u64, Vec<u32>> = HashMap::new();
     for (i, p) in people.iter().enumerate() {
-        let key: Option<Vec<String>> = fields.iter().map(|&f| block_key(p, f)).collect();
-        if let Some(key) = key {
-            blocks.entry(key.join("\u{1f}")).or_default().push(i as u32);
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        if fields.iter().all(|&f| hash_key(p, f, &mut h).is_some()) {
+            blocks.entry(h.finish()).or_default().push(i as u32);
         }
     }
     let mut skipped = 0;
@@ -114,26 +117,40 @@ fn possible_pairs(people: &[Person], link_type: LinkType) -> f64 {
 /// The candidate pairs (i < j) over all rules, sorted and unique, and each
 /// rule's own pairs (its EM training session).
 pub fn block(people: &[Person], settings: &Settings) -> (Vec<Pair>, Vec<Vec<Pair>>, BlockingReport) {
-    let mut pairs: Vec<(u32, u32)> = Vec::new();
     let mut per_rule = Vec::with_capacity(settings.blocking.len());
     let mut report = BlockingReport {
         records: people.len(),
         possible_pairs: possible_pairs(people, settings.link_type),
         ..BlockingReport::default()
     };
-    for rule in &settings.blocking {
-        let (own, skipped) = rule_pairs(people, rule, settings);
-        let before = pairs.len();
-        pairs.extend_from_slice(&own);
-        pairs.sort_unstable();
-        pairs.dedup();
+    // The rules run in parallel; then each pair is credited to the first
+    // rule that made it, in one sort.
+    let made: Vec<(Vec<Pair>, usize)> = {
+        use rayon::prelude::*;
+        settings
+            .blocking
+            .par_iter()
+            .map(|rule| rule_pairs(people, rule, settings))
+            .collect()
+    };
+    let mut tagged: Vec<(Pair, u16)> = made
+        .iter()
+        .enumerate()
+        .flat_map(|(r, (own, _))| own.iter().map(move |&p| (p, r as u16)))
+        .collect();
+    tagged.sort_unstable();
+    tagged.dedup_by_key(|(p, _)| *p);
+    let mut new_by_rule = vec![0usize; settings.blocking.len()];
+    tagged.iter().for_each(|(_, r)| new_by_rule[*r as usize] += 1);
+    let pairs: Vec<Pair> = tagged.into_iter().map(|(p, _)| p).collect();
+    for ((rule, (own, skipped)), new_pairs) in settings.blocking.iter().zip(made).zip(new_by_rule) {
         let label = rule.join(" + ");
-        report.new_pairs_by_rule.push((label.clone(), pairs.len() - before));
+        report.new_pairs_by_rule.push((label.clone(), new_pairs));
         report.skipped_blocks_by_rule.push((label.clone(), skipped));
         report.rules.push(RuleReport {
             rule: label,
             pairs: own.len(),
-            new_pairs: pairs.len() - before,
+            new_pairs,
             skipped_blocks: skipped,
             records_with_candidate: with_candidate(people.len(), &own),
         });

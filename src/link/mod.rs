@@ -128,12 +128,18 @@ pub fn link(people: &[Person], settings: &Settings) -> Linked {
     // is raised to that count over all pairs (a fixed point, from below;
     // it never falls under the deterministic estimate).
     for _ in 0..20 {
+        // Summed in fixed chunks, in order: the same prior on every run.
         let expected: f64 = {
             use rayon::prelude::*;
-            levels
-                .par_iter()
-                .map(|lv| model::weight_to_probability(model.weight(lv, |_| None)))
-                .sum()
+            let chunks: Vec<f64> = levels
+                .par_chunks(8192)
+                .map(|c| {
+                    c.iter()
+                        .map(|lv| model::weight_to_probability(model.weight(lv, |_| None)))
+                        .sum::<f64>()
+                })
+                .collect();
+            chunks.into_iter().sum()
         };
         let next = (expected / all_pairs).max(prior).min(0.5);
         let moved = (next / model.lambda).log2().abs();

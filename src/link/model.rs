@@ -73,28 +73,53 @@ impl Model {
                 state.wrapping_mul(0x2545_F491_4F6C_DD1D)
             };
             // A few tries per wanted pair, so a link type no pair meets
-            // (one partner, link_only) ends instead of looping.
-            let (mut taken, mut tries) = (0, 0);
-            while taken < sample && tries < sample * 4 {
+            // (one partner, link_only) ends instead of looping. The pairs
+            // are drawn in order (reproducible), then compared in parallel.
+            let mut sampled: Vec<(u32, u32)> = Vec::with_capacity(sample);
+            let mut tries = 0;
+            while sampled.len() < sample && tries < sample * 4 {
                 tries += 1;
                 let i = (next() % n) as usize;
                 let j = (next() % n) as usize;
-                if i == j || !allowed(link_type, people, i, j) {
-                    continue;
-                }
-                taken += 1;
-                for (c, &l) in comparisons
-                    .compare(&people[i], &people[j])
-                    .iter()
-                    .take(comparisons.len())
-                    .enumerate()
-                {
-                    if l != NULL {
-                        counts[c][l as usize] += 1.0;
-                        known[c] += 1.0;
-                    }
+                if i != j && allowed(link_type, people, i, j) {
+                    sampled.push((i as u32, j as u32));
                 }
             }
+            // In record order, so one side of each pair is read from
+            // memory in sequence (the counts do not depend on the order).
+            sampled.sort_unstable();
+            use rayon::prelude::*;
+            let k = comparisons.len();
+            let tally = |mut acc: (Vec<Vec<f64>>, Vec<f64>), &(i, j): &(u32, u32)| {
+                let lv = comparisons.compare(&people[i as usize], &people[j as usize]);
+                for (c, &l) in lv.iter().take(k).enumerate() {
+                    if l != NULL {
+                        acc.0[c][l as usize] += 1.0;
+                        acc.1[c] += 1.0;
+                    }
+                }
+                acc
+            };
+            let zero = || {
+                (
+                    counts.iter().map(|r| vec![0.0; r.len()]).collect::<Vec<_>>(),
+                    vec![0.0; k],
+                )
+            };
+            let (c, kn) = sampled.par_iter().fold(zero, tally).reduce(zero, |mut a, b| {
+                a.0.iter_mut()
+                    .flatten()
+                    .zip(b.0.iter().flatten())
+                    .for_each(|(x, y)| *x += y);
+                a.1.iter_mut().zip(&b.1).for_each(|(x, y)| *x += y);
+                a
+            });
+            counts
+                .iter_mut()
+                .flatten()
+                .zip(c.iter().flatten())
+                .for_each(|(x, y)| *x += y);
+            known = kn;
         }
         (normalise(counts), known)
     }
@@ -155,15 +180,39 @@ impl Model {
                 let mut counts: Vec<Vec<f64>> = model.m.iter().map(|r| vec![0.1; r.len()]).collect();
                 known.iter_mut().for_each(|k| *k = 0.0);
                 let mut total_p = 0.0;
-                for &i in pairs {
-                    let p = weight_to_probability(model.log2_odds(&levels[i], fixed, |_| None));
-                    total_p += p;
-                    for (c, &l) in levels[i].iter().take(n_cmp).enumerate() {
-                        if l != NULL {
-                            counts[c][l as usize] += p;
-                            known[c] += p;
-                        }
-                    }
+                // In fixed chunks, summed in order: the same sums, to the
+                // last bit, on every run and machine.
+                let partials: Vec<(Vec<Vec<f64>>, Vec<f64>, f64)> = {
+                    use rayon::prelude::*;
+                    let model = &model;
+                    pairs
+                        .par_chunks(8192)
+                        .map(|chunk| {
+                            let mut counts: Vec<Vec<f64>> = model.m.iter().map(|r| vec![0.0; r.len()]).collect();
+                            let mut known = vec![0.0; n_cmp];
+                            let mut total = 0.0;
+                            for &i in chunk {
+                                let p = weight_to_probability(model.log2_odds(&levels[i], fixed, |_| None));
+                                total += p;
+                                for (c, &l) in levels[i].iter().take(n_cmp).enumerate() {
+                                    if l != NULL {
+                                        counts[c][l as usize] += p;
+                                        known[c] += p;
+                                    }
+                                }
+                            }
+                            (counts, known, total)
+                        })
+                        .collect()
+                };
+                for (c, k, t) in partials {
+                    counts
+                        .iter_mut()
+                        .flatten()
+                        .zip(c.iter().flatten())
+                        .for_each(|(x, y)| *x += y);
+                    known.iter_mut().zip(&k).for_each(|(x, y)| *x += y);
+                    total_p += t;
                 }
                 let new_m = normalise(counts);
                 let new_lambda = (total_p / pairs.len() as f64).clamp(1e-4, 0.9999);
