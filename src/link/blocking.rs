@@ -71,22 +71,29 @@ pub type Pair = (u32, u32);
 fn rule_pairs(people: &[Person], rule: &[String], settings: &Settings) -> (Vec<Pair>, usize) {
     use std::hash::Hasher;
     let fields: Vec<Field> = rule.iter().map(|f| Field::named(f)).collect();
-    let mut blocks: HashMap<u64, Vec<u32>> = HashMap::new();
-    for (i, p) in people.iter().enumerate() {
-        let mut h = std::collections::hash_map::DefaultHasher::new();
-        if fields.iter().all(|&f| hash_key(p, f, &mut h).is_some()) {
-            blocks.entry(h.finish()).or_default().push(i as u32);
-        }
-    }
+    // (key, record), sorted: each block is a run of one key, with no
+    // allocation per block.
+    let mut keyed: Vec<(u64, u32)> = people
+        .iter()
+        .enumerate()
+        .filter_map(|(i, p)| {
+            let mut h = std::collections::hash_map::DefaultHasher::new();
+            fields
+                .iter()
+                .all(|&f| hash_key(p, f, &mut h).is_some())
+                .then(|| (h.finish(), i as u32))
+        })
+        .collect();
+    keyed.sort_unstable();
     let mut skipped = 0;
     let mut pairs: Vec<(u32, u32)> = Vec::new();
-    for members in blocks.values() {
-        if members.len() > settings.max_block {
+    for block in keyed.chunk_by(|x, y| x.0 == y.0) {
+        if block.len() > settings.max_block {
             skipped += 1;
             continue;
         }
-        for (a, &i) in members.iter().enumerate() {
-            for &j in &members[a + 1..] {
+        for (a, &(_, i)) in block.iter().enumerate() {
+            for &(_, j) in &block[a + 1..] {
                 if allowed(settings.link_type, people, i as usize, j as usize) {
                     pairs.push((i.min(j), i.max(j)));
                 }

@@ -1,8 +1,6 @@
 //! Clustering scored pairs into people: links taken strongest first, with
 //! a guard against chains (see [`cluster`]).
 
-use std::collections::HashMap;
-
 use super::Settings;
 use super::model::weight_to_probability;
 use super::union_find::UnionFind;
@@ -23,13 +21,21 @@ pub struct Scored {
 pub fn cluster(n: usize, scored: &[Scored], settings: &Settings) -> Vec<u32> {
     let mut groups = UnionFind::new(n);
     let mut members: Vec<Vec<u32>> = (0..n as u32).map(|i| vec![i]).collect();
-    let mut cannot: HashMap<u32, Vec<u32>> = HashMap::new();
-    for s in scored {
-        if weight_to_probability(s.weight) < settings.cannot_link_probability {
-            cannot.entry(s.a).or_default().push(s.b);
-            cannot.entry(s.b).or_default().push(s.a);
-        }
+    // The cannot-links of each record, as one sorted list with offsets.
+    let mut cannot: Vec<(u32, u32)> = scored
+        .iter()
+        .filter(|s| weight_to_probability(s.weight) < settings.cannot_link_probability)
+        .flat_map(|s| [(s.a, s.b), (s.b, s.a)])
+        .collect();
+    cannot.sort_unstable();
+    let mut start = vec![0usize; n + 1];
+    for &(a, _) in &cannot {
+        start[a as usize + 1] += 1;
     }
+    for i in 0..n {
+        start[i + 1] += start[i];
+    }
+    let cannot_of = |x: u32| cannot[start[x as usize]..start[x as usize + 1]].iter().map(|e| e.1);
     let mut links: Vec<&Scored> = scored
         .iter()
         .filter(|s| weight_to_probability(s.weight) >= settings.link_probability)
@@ -46,11 +52,9 @@ pub fn cluster(n: usize, scored: &[Scored], settings: &Settings) -> Vec<u32> {
         } else {
             (rb, ra)
         };
-        let blocked = members[small as usize].clone().into_iter().any(|x| {
-            cannot
-                .get(&x)
-                .is_some_and(|ys| ys.iter().any(|&y| groups.find(y) == big))
-        });
+        let looked = std::mem::take(&mut members[small as usize]);
+        let blocked = looked.iter().any(|&x| cannot_of(x).any(|y| groups.find(y) == big));
+        members[small as usize] = looked;
         if blocked {
             continue;
         }

@@ -176,13 +176,14 @@ impl Comparison {
     }
 
     /// The value term frequencies are counted by (the first level's form).
-    pub fn tf_key(&self, p: &Person) -> Option<String> {
+    pub fn tf_key<'a>(&self, p: &'a Person) -> Option<std::borrow::Cow<'a, str>> {
+        use std::borrow::Cow;
         Some(match value(p, self.id)? {
-            Value::Name(n) => n.canonical.clone(),
-            Value::Text(t) => t.to_string(),
-            Value::Date(d) => d.to_string(),
-            Value::Birth(d, _) => d?.to_string(),
-            Value::Number(n) => n.to_string(),
+            Value::Name(n) => Cow::Borrowed(n.canonical.as_str()),
+            Value::Text(t) => Cow::Borrowed(t),
+            Value::Date(d) => Cow::Owned(d.to_string()),
+            Value::Birth(d, _) => Cow::Owned(d?.to_string()),
+            Value::Number(n) => Cow::Owned(n.to_string()),
         })
     }
 }

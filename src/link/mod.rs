@@ -64,7 +64,8 @@ impl Linked {
     /// when the comparison is adjusted.
     pub fn tf(&self, people: &[Person], a: u32, c: usize) -> Option<f64> {
         let map = self.tf.get(c)?.as_ref()?;
-        map.get(&self.comparisons.list[c].tf_key(&people[a as usize])?).copied()
+        map.get(self.comparisons.list[c].tf_key(&people[a as usize])?.as_ref())
+            .copied()
     }
 }
 

@@ -36,6 +36,10 @@ pub struct Model {
     pub em_iterations: usize,
     /// Pairs compared to estimate u.
     pub u_sample_pairs: usize,
+    /// log2(m/u) per comparison and level, kept with m and u (see
+    /// [`Model::refresh`]): EM and scoring read it for every pair.
+    #[serde(skip)]
+    table: Vec<Vec<f64>>,
 }
 
 const FLOOR: f64 = 1e-6;
@@ -161,6 +165,7 @@ impl Model {
             lambda: 0.5,
             em_iterations: 0,
             u_sample_pairs: 0,
+            table: Vec::new(),
         };
         let mut sum: Vec<Vec<f64>> = start.iter().map(|r| vec![0.0; r.len()]).collect();
         let mut done = 0;
@@ -169,6 +174,7 @@ impl Model {
                 continue;
             }
             model.m = start.clone();
+            model.refresh();
             model.lambda = 0.5;
             let mut known = vec![0.0; n_cmp];
             for it in 0..iterations {
@@ -223,6 +229,7 @@ impl Model {
                     .map(|(a, b)| (a - b).abs())
                     .fold((new_lambda - model.lambda).abs(), f64::max);
                 model.m = new_m;
+                model.refresh();
                 model.lambda = new_lambda;
                 done = done.max(it + 1);
                 if shift < 1e-5 {
@@ -252,6 +259,7 @@ impl Model {
             })
             .collect();
         model.m = model.m.iter().zip(&model.u).map(|(m, u)| monotone(m, u)).collect();
+        model.refresh();
         model.lambda = prior.clamp(1e-12, 0.5);
         model.em_iterations = done;
         model
@@ -262,6 +270,11 @@ impl Model {
     /// both sides agree on exactly, for the term-frequency adjustment:
     /// agreeing on a common name is weaker evidence than on a rare one.
     pub fn level_weight(&self, c: usize, l: u8, tf: Option<f64>) -> f64 {
+        if tf.is_none()
+            && let Some(w) = self.table.get(c).and_then(|row| row.get(l as usize))
+        {
+            return *w;
+        }
         let (m, mut u) = (self.m[c][l as usize], self.u[c][l as usize]);
         if l == 0
             && let Some(tf) = tf
@@ -269,6 +282,21 @@ impl Model {
             u = tf.max(u * 0.01);
         }
         (m.max(FLOOR) / u.max(FLOOR)).log2()
+    }
+
+    /// Recompute the table of level weights from m and u.
+    fn refresh(&mut self) {
+        self.table = self
+            .m
+            .iter()
+            .zip(&self.u)
+            .map(|(m, u)| {
+                m.iter()
+                    .zip(u)
+                    .map(|(m, u)| (m.max(FLOOR) / u.max(FLOOR)).log2())
+                    .collect()
+            })
+            .collect();
     }
 
     /// Whether a level contradicts being one person.
@@ -377,7 +405,7 @@ pub fn term_frequencies(people: &[Person], comparisons: &Comparisons) -> Vec<Opt
                 let mut total: f64 = 0.0;
                 for p in people {
                     if let Some(k) = c.tf_key(p) {
-                        *n.entry(k).or_default() += 1.0;
+                        *n.entry(k.into_owned()).or_default() += 1.0;
                         total += 1.0;
                     }
                 }
