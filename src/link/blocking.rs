@@ -140,16 +140,24 @@ pub fn block(people: &[Person], settings: &Settings) -> (Vec<Pair>, Vec<Vec<Pair
             .map(|rule| rule_pairs(people, rule, settings))
             .collect()
     };
-    let mut tagged: Vec<(Pair, u16)> = made
+    // Merge the rules' sorted lists: each pair once, credited to the first
+    // rule that made it, without a copy of every rule's pairs.
+    let mut heap: std::collections::BinaryHeap<std::cmp::Reverse<(Pair, usize, usize)>> = made
         .iter()
         .enumerate()
-        .flat_map(|(r, (own, _))| own.iter().map(move |&p| (p, r as u16)))
+        .filter_map(|(r, (own, _))| own.first().map(|&p| std::cmp::Reverse((p, r, 0))))
         .collect();
-    tagged.sort_unstable();
-    tagged.dedup_by_key(|(p, _)| *p);
+    let mut pairs: Vec<Pair> = Vec::new();
     let mut new_by_rule = vec![0usize; settings.blocking.len()];
-    tagged.iter().for_each(|(_, r)| new_by_rule[*r as usize] += 1);
-    let pairs: Vec<Pair> = tagged.into_iter().map(|(p, _)| p).collect();
+    while let Some(std::cmp::Reverse((p, r, at))) = heap.pop() {
+        if pairs.last() != Some(&p) {
+            pairs.push(p);
+            new_by_rule[r] += 1;
+        }
+        if let Some(&next) = made[r].0.get(at + 1) {
+            heap.push(std::cmp::Reverse((next, r, at + 1)));
+        }
+    }
     for ((rule, (own, skipped)), new_pairs) in settings.blocking.iter().zip(made).zip(new_by_rule) {
         let label = rule.join(" + ");
         report.new_pairs_by_rule.push((label.clone(), new_pairs));
