@@ -214,14 +214,11 @@ impl Model {
 
 pub(crate) fn parse_embedded<T: serde::de::DeserializeOwned>(rel: &str) -> Result<T> {
     let path = Path::new("schemas").join(rel);
-    let text = SCHEMAS_DIR
-        .get_file(rel)
-        .and_then(|f| f.contents_utf8())
-        .ok_or_else(|| Error::Config {
-            path: path.clone(),
-            problems: vec!["missing from the build".into()],
-        })?;
-    toml::from_str(text).map_err(|e| Error::Config {
+    let text = embedded_text(rel).ok_or_else(|| Error::Config {
+        path: path.clone(),
+        problems: vec!["missing from the build".into()],
+    })?;
+    toml::from_str(&text).map_err(|e| Error::Config {
         path,
         problems: vec![e.to_string()],
     })

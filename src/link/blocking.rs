@@ -36,10 +36,7 @@ pub struct RuleReport {
 /// What blocking produced.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct BlockingReport {
-    /// Per rule (as written): pairs it created that no earlier rule had.
-    pub new_pairs_by_rule: Vec<(String, usize)>,
-    /// Blocks skipped for being larger than `max_block`, per rule.
-    pub skipped_blocks_by_rule: Vec<(String, usize)>,
+    /// Per rule, as written.
     pub rules: Vec<RuleReport>,
     pub pairs: usize,
     pub records: usize,
@@ -159,11 +156,8 @@ pub fn block(people: &[Person], settings: &Settings) -> (Vec<Pair>, Vec<Vec<Pair
         }
     }
     for ((rule, (own, skipped)), new_pairs) in settings.blocking.iter().zip(made).zip(new_by_rule) {
-        let label = rule.join(" + ");
-        report.new_pairs_by_rule.push((label.clone(), new_pairs));
-        report.skipped_blocks_by_rule.push((label.clone(), skipped));
         report.rules.push(RuleReport {
-            rule: label,
+            rule: rule.join(" + "),
             pairs: own.len(),
             new_pairs,
             skipped_blocks: skipped,

@@ -36,7 +36,13 @@ pub struct ComparisonRow {
     pub shared: bool,
     pub m_pairs: f64,
     pub u_pairs: f64,
-    pub m_trained: bool,
+}
+
+impl ComparisonRow {
+    /// Whether EM estimated m at all (else it is the starting value).
+    pub fn m_trained(&self) -> bool {
+        self.m_pairs > 0.0
+    }
 }
 
 /// One pair near the threshold, as levels and weights.
@@ -89,7 +95,6 @@ impl Explained {
                 shared: x.shared,
                 m_pairs: m.m_pairs[c],
                 u_pairs: m.u_pairs[c],
-                m_trained: m.m_pairs[c] > 0.0,
             })
             .collect();
         let levels = cmp
@@ -131,7 +136,7 @@ impl Explained {
             .map(|i| {
                 let (a, _) = linked.pairs[i];
                 let lv = &linked.levels[i];
-                let added = m.waterfall(lv, |c| (lv[c] == 0).then(|| linked.tf(people, a, c)).flatten());
+                let added = m.waterfall(lv, |c| linked.tf(people, a, lv, c));
                 let steps = cmp
                     .list
                     .iter()
@@ -235,10 +240,10 @@ impl Explained {
         for c in &self.comparisons {
             let _ = writeln!(
                 out,
-                "  {:<14} m from {:>10.0} pairs{}   u from {:>8.0} random pairs{}",
+                "  {:<14} m from {:>10.0} expected matches{}   u from {:>8.0} random pairs{}",
                 c.comparison,
                 c.m_pairs,
-                if c.m_trained {
+                if c.m_trained() {
                     ""
                 } else {
                     "  NOT TRAINED: m is the starting value"
@@ -374,13 +379,13 @@ This page holds counts, levels and weights only: no name, phone, identifier or t
             "<h2>The model: m and u per level</h2><p class=\"note\">m: how often one person's records agree at this level; u: how often two different people's do (from random pairs). The weight is log<sub>2</sub>(m/u). The prior, two random records being one person, is {:.3e} (weight {:.2}); EM ran {} iterations. Shared evidence (household, rescue) counts for nothing on a pair where a level marked &ldquo;contradicts&rdquo; holds.</p>",
             self.lambda, self.prior_weight, self.em_iterations
         );
-        h.push_str("<div class=\"scroll\"><table><tr><th>comparison</th><th>m from pairs</th><th>u from pairs</th><th class=\"l\">evidence</th></tr>\n");
+        h.push_str("<div class=\"scroll\"><table><tr><th>comparison</th><th>m from pairs (expected matches)</th><th>u from pairs</th><th class=\"l\">evidence</th></tr>\n");
         for c in &self.comparisons {
             let _ = writeln!(
                 h,
                 "<tr><td>{}</td><td>{}</td><td>{:.0}</td><td class=\"l\">{}</td></tr>",
                 esc(&c.comparison),
-                if c.m_trained {
+                if c.m_trained() {
                     format!("{:.0}", c.m_pairs)
                 } else {
                     "<span class=\"untrained\">not trained: starting value</span>".into()

@@ -11,7 +11,7 @@ use super::person::Person;
 use crate::config::linkage::{ComparisonSpec, Evidence, FIELDS, LevelTest, Settings};
 
 /// The most comparisons a settings file may declare.
-pub const MAX: usize = 16;
+pub const MAX: usize = crate::config::linkage::MAX_COMPARISONS;
 
 /// "One side does not know": no level, no evidence.
 pub const NULL: u8 = u8::MAX;

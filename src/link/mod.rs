@@ -60,9 +60,13 @@ pub struct Linked {
 }
 
 impl Linked {
-    /// The term frequency of the value record `a` holds on comparison `c`,
-    /// when the comparison is adjusted.
-    pub fn tf(&self, people: &[Person], a: u32, c: usize) -> Option<f64> {
+    /// For a pair whose first record is `a` and whose levels are `lv`: the
+    /// term frequency of the value `a` holds on comparison `c`, when the
+    /// comparison is adjusted and the pair agrees exactly on it.
+    pub fn tf(&self, people: &[Person], a: u32, lv: &Levels, c: usize) -> Option<f64> {
+        if lv[c] != 0 {
+            return None;
+        }
         let map = self.tf.get(c)?.as_ref()?;
         map.get(self.comparisons.list[c].tf_key(&people[a as usize])?.as_ref())
             .copied()
@@ -160,20 +164,11 @@ pub fn link(people: &[Person], settings: &Settings) -> Linked {
         levels,
         pairs,
     };
-    let tf_on: Vec<usize> = (0..linked.comparisons.len())
-        .filter(|&c| linked.comparisons.list[c].term_frequency)
-        .collect();
     linked.weights = linked
         .pairs
         .iter()
         .zip(&linked.levels)
-        .map(|(&(a, _), lv)| {
-            linked.model.weight(lv, |c| {
-                (lv[c] == 0 && tf_on.contains(&c))
-                    .then(|| linked.tf(people, a, c))
-                    .flatten()
-            })
-        })
+        .map(|(&(a, _), lv)| linked.model.weight(lv, |c| linked.tf(people, a, lv, c)))
         .collect();
     let scored: Vec<Scored> = linked
         .pairs

@@ -19,9 +19,10 @@ use crate::config::linkage::LinkType;
 pub struct Model {
     pub m: Vec<Vec<f64>>,
     pub u: Vec<Vec<f64>>,
-    /// Per comparison: the blocked pairs its m was estimated from (summed
-    /// over the training sessions that could estimate it); 0 means m was
-    /// never trained and is the starting value.
+    /// Per comparison: what its m was estimated from, the expected matches
+    /// among the blocked pairs known on both sides (summed over the
+    /// training sessions that could estimate it); 0 means m was never
+    /// trained and is the starting value.
     pub m_pairs: Vec<f64>,
     /// Per comparison: the random pairs, known on both sides, its u was
     /// estimated from.
@@ -111,18 +112,11 @@ impl Model {
                 )
             };
             let (c, kn) = sampled.par_iter().fold(zero, tally).reduce(zero, |mut a, b| {
-                a.0.iter_mut()
-                    .flatten()
-                    .zip(b.0.iter().flatten())
-                    .for_each(|(x, y)| *x += y);
-                a.1.iter_mut().zip(&b.1).for_each(|(x, y)| *x += y);
+                add_into(&mut a.0, &b.0);
+                add(&mut a.1, &b.1);
                 a
             });
-            counts
-                .iter_mut()
-                .flatten()
-                .zip(c.iter().flatten())
-                .for_each(|(x, y)| *x += y);
+            add_into(&mut counts, &c);
             known = kn;
         }
         (normalise(counts), known)
@@ -212,12 +206,8 @@ impl Model {
                         .collect()
                 };
                 for (c, k, t) in partials {
-                    counts
-                        .iter_mut()
-                        .flatten()
-                        .zip(c.iter().flatten())
-                        .for_each(|(x, y)| *x += y);
-                    known.iter_mut().zip(&k).for_each(|(x, y)| *x += y);
+                    add_into(&mut counts, &c);
+                    add(&mut known, &k);
                     total_p += t;
                 }
                 let new_m = normalise(counts);
@@ -281,7 +271,7 @@ impl Model {
         {
             u = tf.max(u * 0.01);
         }
-        (m.max(FLOOR) / u.max(FLOOR)).log2()
+        log2_bayes(m, u)
     }
 
     /// Recompute the table of level weights from m and u.
@@ -290,12 +280,7 @@ impl Model {
             .m
             .iter()
             .zip(&self.u)
-            .map(|(m, u)| {
-                m.iter()
-                    .zip(u)
-                    .map(|(m, u)| (m.max(FLOOR) / u.max(FLOOR)).log2())
-                    .collect()
-            })
+            .map(|(m, u)| m.iter().zip(u).map(|(&m, &u)| log2_bayes(m, u)).collect())
             .collect();
     }
 
@@ -306,17 +291,22 @@ impl Model {
             .any(|(&l, row)| l != NULL && row[l as usize])
     }
 
+    /// The weight comparison `c` at level `l` adds to a pair as scored:
+    /// when the pair `contradicted` being one person, shared agreement adds
+    /// nothing (two sisters agree on everything their household shares).
+    fn added(&self, c: usize, l: u8, tf: Option<f64>, contradicted: bool) -> f64 {
+        let x = self.level_weight(c, l, tf);
+        if contradicted && self.shared[c] { x.min(0.0) } else { x }
+    }
+
     /// The pair's match weight, leaving out the comparisons in `skip`.
     fn log2_odds(&self, lv: &Levels, skip: &[usize], tf: impl Fn(usize) -> Option<f64>) -> f64 {
         let contradicted = self.contradicts(lv);
         let mut w = (self.lambda / (1.0 - self.lambda)).log2();
         for (c, &l) in lv.iter().take(self.m.len()).enumerate() {
-            if l == NULL || skip.contains(&c) {
-                continue;
+            if l != NULL && !skip.contains(&c) {
+                w += self.added(c, l, tf(c), contradicted);
             }
-            let x = self.level_weight(c, l, tf(c));
-            // Two sisters agree on everything their household shares.
-            w += if contradicted && self.shared[c] { x.min(0.0) } else { x };
         }
         w
     }
@@ -334,12 +324,7 @@ impl Model {
         lv.iter()
             .take(self.m.len())
             .enumerate()
-            .map(|(c, &l)| {
-                (l != NULL).then(|| {
-                    let x = self.level_weight(c, l, tf(c));
-                    if contradicted && self.shared[c] { x.min(0.0) } else { x }
-                })
-            })
+            .map(|(c, &l)| (l != NULL).then(|| self.added(c, l, tf(c), contradicted)))
             .collect()
     }
 }
@@ -376,6 +361,21 @@ fn monotone(m: &[f64], u: &[f64]) -> Vec<f64> {
         }
     }
     out
+}
+
+/// log2(m/u), each held above the floor.
+fn log2_bayes(m: f64, u: f64) -> f64 {
+    (m.max(FLOOR) / u.max(FLOOR)).log2()
+}
+
+/// `a += b`, element by element.
+fn add(a: &mut [f64], b: &[f64]) {
+    a.iter_mut().zip(b).for_each(|(x, y)| *x += y);
+}
+
+/// `a += b`, row by row.
+fn add_into(a: &mut [Vec<f64>], b: &[Vec<f64>]) {
+    a.iter_mut().zip(b).for_each(|(x, y)| add(x, y));
 }
 
 fn normalise(counts: Vec<Vec<f64>>) -> Vec<Vec<f64>> {

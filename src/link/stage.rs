@@ -190,8 +190,18 @@ pub fn run(
         records: records.len(),
         people: size.len(),
         pairs_compared: linked.blocking.pairs,
-        new_pairs_by_rule: linked.blocking.new_pairs_by_rule.clone(),
-        skipped_blocks_by_rule: linked.blocking.skipped_blocks_by_rule.clone(),
+        new_pairs_by_rule: linked
+            .blocking
+            .rules
+            .iter()
+            .map(|r| (r.rule.clone(), r.new_pairs))
+            .collect(),
+        skipped_blocks_by_rule: linked
+            .blocking
+            .rules
+            .iter()
+            .map(|r| (r.rule.clone(), r.skipped_blocks))
+            .collect(),
         em_iterations: linked.model.em_iterations,
         lambda: linked.model.lambda,
         ..LinkSummary::default()
