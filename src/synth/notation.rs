@@ -109,8 +109,12 @@ impl Writer<'_> {
                 _ => w.to_string(),
             }
         };
-        let g = variant(given.0, &mut self.rng);
-        let f = variant(surname.0, &mut self.rng);
+        let mut g = variant(given.0, &mut self.rng);
+        let mut f = variant(surname.0, &mut self.rng);
+        if self.rng.random_bool(s.typo) {
+            let word = if self.rng.random_bool(0.6) { &mut g } else { &mut f };
+            *word = typo(word, &mut self.rng);
+        }
         let mut out = if self.rng.random_bool(s.swap) {
             format!("{f} {g}")
         } else {
@@ -128,6 +132,52 @@ impl Writer<'_> {
         }
         if s.upper { out.to_uppercase() } else { out }
     }
+}
+
+/// Keys near each other on a QWERTY keyboard, for a slip of the finger.
+const NEAR_KEYS: &[&str] = &[
+    "qwas", "vghn", "xdfv", "serfcx", "wsdr", "drtgvc", "ftyhbv", "gyujnb", "ujko", "huikmn", "jiolm", "kop", "njk",
+    "bhjm", "iklp", "ol", "wa", "edft", "awedxz", "rfgy", "yhji", "cfgb", "qase", "zsdc", "tghu", "asx",
+];
+
+/// `word` with one keying slip, as a data-entry operator makes it: a
+/// neighbouring key, a letter dropped or doubled, or two letters swapped.
+/// One slip in twelve hits the first letter (a neighbouring key); the
+/// rest fall later in the word (studies of keyed names find the first
+/// letter wrong far less often than any other). A word of three letters
+/// or fewer is left alone.
+pub(super) fn typo(word: &str, rng: &mut ChaCha8Rng) -> String {
+    let mut c: Vec<char> = word.chars().collect();
+    if c.len() <= 3 || !word.is_ascii() {
+        return word.to_string();
+    }
+    let first = rng.random_bool(1.0 / 12.0);
+    let at = if first { 0 } else { rng.random_range(1..c.len()) };
+    match if first { 0 } else { rng.random_range(0..4) } {
+        0 => {
+            let lower = c[at].to_ascii_lowercase();
+            if let Some(near) = lower
+                .is_ascii_lowercase()
+                .then(|| NEAR_KEYS[(lower as u8 - b'a') as usize])
+            {
+                let k = near.as_bytes()[rng.random_range(0..near.len())] as char;
+                c[at] = if c[at].is_ascii_uppercase() {
+                    k.to_ascii_uppercase()
+                } else {
+                    k
+                };
+            }
+        }
+        1 => {
+            c.remove(at);
+        }
+        2 => c.insert(at, c[at]),
+        _ => {
+            let j = at.max(2);
+            c.swap(j - 1, j);
+        }
+    }
+    c.into_iter().collect()
 }
 
 pub(super) fn ordinal(d: u32) -> &'static str {

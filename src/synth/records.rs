@@ -195,6 +195,7 @@ impl Writer<'_> {
                         continue;
                     }
                     let truth_value = true_value(table, &c.name, person, case, claim, &refs);
+                    let truth_value = self.as_recorded(table, &c.name, person, truth_value);
                     let joined = feed.joined.get(&c.name);
                     let written = if let Some(h) = feed.columns.get(&c.name).filter(|h| h.starts_with(PARENT_PREFIX)) {
                         // A repeat group's row reads its parent's cell.
@@ -813,6 +814,38 @@ impl Writer<'_> {
                 }
             }
             (ty, v) => unreachable!("no writer for {ty:?} {v:?}"),
+        }
+    }
+}
+
+impl Writer<'_> {
+    /// What this record holds for a survivor's age or phone, where the
+    /// partner's record differs from the truth: an age guessed a year or
+    /// two off, or rounded to five; another phone number. The pipeline
+    /// should keep what was recorded, so the truth is the recorded value.
+    fn as_recorded(&mut self, table: &str, col: &str, p: &Person, v: Option<V>) -> Option<V> {
+        let s = self.style;
+        match (table, col, v) {
+            ("survivors", "age_years", Some(V::I(age))) if self.rng.random_bool(s.age_off) => {
+                let off = if p.dob.is_some() {
+                    *[-1, 1].choose(&mut self.rng).expect("non-empty")
+                } else if self.rng.random_bool(0.3) {
+                    (age + 2) / 5 * 5 - age
+                } else {
+                    *[-3, -2, -1, 1, 2, 3].choose(&mut self.rng).expect("non-empty")
+                };
+                let guessed = age + off;
+                // A guess on the other side of 18 would contradict the
+                // minor flag the partner also ticked: kept out.
+                let same_side = (guessed < 18) == (age < 18) && guessed >= 5;
+                Some(V::I(if same_side { guessed } else { age }))
+            }
+            ("survivors", "phone", Some(V::S(_))) if self.rng.random_bool(s.other_phone) => Some(V::S(format!(
+                "{}{:09}",
+                self.rng.random_range(6..=9),
+                self.rng.random_range(0..1_000_000_000u64)
+            ))),
+            (_, _, v) => v,
         }
     }
 }

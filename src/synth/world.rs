@@ -102,6 +102,22 @@ fn weighted<T: Copy>(rng: &mut ChaCha8Rng, items: &[(T, u32)]) -> T {
     items[items.len() - 1].0
 }
 
+/// A name from a list ordered most common first: the k-th drawn in
+/// proportion to 1 / (k + 4), as names in a population are (a few very
+/// common, a long tail of rare ones). Term-frequency adjustment and the
+/// weight of a name agreement depend on that shape.
+fn common<'a, T>(rng: &mut ChaCha8Rng, items: &'a [T]) -> &'a T {
+    let total: f64 = (0..items.len()).map(|k| 1.0 / (k as f64 + 4.0)).sum();
+    let mut x = rng.random_range(0.0..total);
+    for (k, item) in items.iter().enumerate() {
+        x -= 1.0 / (k as f64 + 4.0);
+        if x < 0.0 {
+            return item;
+        }
+    }
+    &items[items.len() - 1]
+}
+
 fn days(rng: &mut ChaCha8Rng, lo: i64, hi: i64) -> Duration {
     Duration::days(rng.random_range(lo..=hi))
 }
@@ -156,23 +172,25 @@ pub fn generate(n: usize, rng: &mut ChaCha8Rng) -> World {
     more.set_stream(0x0f_1915);
     // FIR numbers run in sequence per police station and year, as a police
     // station's register does: two cases never share one.
+    // The women drawn so far: a new one may be a sister of one of them.
+    let mut daughters: Vec<usize> = Vec::new();
     let mut fir_serials: HashMap<(String, i32), u32> = HashMap::new();
     let start = NaiveDate::from_ymd_opt(2016, 4, 1).expect("valid date");
     let span = (NaiveDate::from_ymd_opt(2026, 6, 30).expect("valid date") - start).num_days();
     for id in 0..n {
         let sex = weighted(rng, &[("female", 92), ("male", 7), ("transgender", 1)]);
-        let family = *SURNAMES.choose(rng).expect("non-empty");
+        let family = *common(rng, SURNAMES);
         let given = if sex == "male" {
-            *MALE_GIVEN.choose(rng).expect("non-empty")
+            *common(rng, MALE_GIVEN)
         } else {
-            *FEMALE_GIVEN.choose(rng).expect("non-empty")
+            *common(rng, FEMALE_GIVEN)
         };
         let surname = if family.2 && sex == "female" && rng.random_bool(0.6) {
             *MUSLIM_FEMALE_SURNAMES.choose(rng).expect("non-empty")
         } else {
             (family.0, family.1)
         };
-        let guardian = (*MALE_GIVEN.choose(rng).expect("non-empty"), (family.0, family.1));
+        let guardian = (*common(rng, MALE_GIVEN), (family.0, family.1));
         let (block, district) = if rng.random_bool(0.85) {
             *BLOCKS[..22].choose(rng).expect("non-empty")
         } else {
@@ -237,6 +255,16 @@ pub fn generate(n: usize, rng: &mut ChaCha8Rng) -> World {
             collective: rng.random_bool(0.3),
             cases: vec![],
         };
+        let mut person = person;
+        if sex == "female"
+            && more.random_bool(SISTERS)
+            && let Some(&elder) = daughters.choose(&mut more)
+        {
+            make_sister(&mut person, &mut w.people[elder], &mut more);
+        }
+        if person.sex == "female" {
+            daughters.push(id);
+        }
         w.people.push(person);
         let n_cases = weighted(rng, &[(0usize, 10), (1, 85), (2, 5)]);
         for k in 0..n_cases {
@@ -253,6 +281,58 @@ pub fn generate(n: usize, rng: &mut ChaCha8Rng) -> World {
         }
     }
     w
+}
+
+/// The share of women who are the sister of a woman drawn before them.
+/// Trafficking takes sisters together or one after another; the held-out
+/// partners' data had hundreds of sister pairs, which the first demo
+/// world (every woman of her own family) could not show.
+const SISTERS: f64 = 0.12;
+
+/// Make `p` a sister of `elder`: one father (guardian), surname, village,
+/// block, district and home; often the household's one phone; sometimes
+/// rescued together; born one to eight years apart; and, more often than
+/// not, a given name one or two letters from her sister's (Rina / Mina:
+/// the elder is renamed within the pair's group, which no record has
+/// been written from yet). Drawn from the `more` stream only.
+fn make_sister(p: &mut Person, elder: &mut Person, more: &mut ChaCha8Rng) {
+    p.surname = elder.surname;
+    p.guardian = elder.guardian;
+    p.village = elder.village;
+    p.block = elder.block;
+    p.district = elder.district;
+    p.origin = elder.origin;
+    if more.random_bool(0.6) {
+        p.phone = elder.phone.clone();
+    }
+    if more.random_bool(0.35) {
+        p.rescue = elder.rescue;
+        p.registered = elder.registered;
+    }
+    if more.random_bool(0.65) {
+        let group = *SISTER_NAMES.choose(more).expect("non-empty");
+        let pair: Vec<_> = group.choose_multiple(more, 2).copied().collect();
+        elder.given = pair[0];
+        p.given = pair[1];
+    } else {
+        while p.given == elder.given {
+            p.given = *FEMALE_GIVEN.choose(more).expect("non-empty");
+        }
+    }
+    let elder_born = elder.rescue.year() as i64 - elder.age_at_rescue;
+    let gap = more.random_range(1..=8i64);
+    let born = if more.random_bool(0.5) {
+        elder_born + gap
+    } else {
+        elder_born - gap
+    };
+    let age = (p.rescue.year() as i64 - born).clamp(10, 35);
+    p.dob = p.dob.map(|_| {
+        let day = more.random_range(0..365);
+        NaiveDate::from_ymd_opt((p.rescue.year() as i64 - age - 1) as i32, 1, 1).expect("valid date")
+            + Duration::days(day)
+    });
+    p.age_at_rescue = p.dob.map(|d| completed_years(d, p.rescue)).unwrap_or(age);
 }
 
 /// Whole years from `from` to `to`, as DuckDB's date_sub('year', ...) counts them.
