@@ -16,6 +16,7 @@ import time
 
 import duckdb
 import splink.comparison_library as cl
+import splink.comparison_level_library as cll
 from splink import Linker, SettingsCreator, block_on
 from splink.backends.duckdb import DuckDBAPI
 
@@ -28,6 +29,7 @@ con.execute(
       lower(trim(r.full_name)) as full_name, lower(trim(r.guardian_name)) as guardian,
       regexp_replace(r.phone, '[^0-9]', '', 'g') as phone, lower(trim(r.village)) as village,
       l.date_of_birth as dob, year(l.rescue_date) - l.age_years as birth_year,
+      coalesce(l.age_years, date_diff('year', l.date_of_birth, l.rescue_date)) as age,
       l.home_district as district, l.home_block as block, l.rescue_date, r.other_identifier as identifier
     from read_parquet('{out}/current/lake/survivors/*.parquet', union_by_name = true) l
     left join read_parquet('{out}/restricted/latest/linkage/*/survivors.parquet', union_by_name = true) r
@@ -42,6 +44,16 @@ settings = SettingsCreator(
         cl.ExactMatch("phone"),
         cl.ExactMatch("dob"),
         cl.ExactMatch("birth_year"),
+        cl.CustomComparison(
+            output_column_name="age",
+            comparison_levels=[
+                cll.NullLevel("age"),
+                cll.ExactMatchLevel("age"),
+                cll.AbsoluteDifferenceLevel("age", 1),
+                cll.AbsoluteDifferenceLevel("age", 3),
+                cll.ElseLevel(),
+            ],
+        ),
         cl.ExactMatch("district"),
         cl.ExactMatch("block"),
         cl.JaroWinklerAtThresholds("village", [0.9]),
@@ -58,6 +70,9 @@ settings = SettingsCreator(
         block_on("guardian", "dob"),
         block_on("guardian", "rescue_date"),
         block_on("identifier"),
+        block_on("full_name", "age", "district"),
+        block_on("guardian", "age", "district"),
+        block_on("full_name", "guardian", "age"),
     ],
 )
 started = time.time()

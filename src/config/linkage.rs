@@ -111,18 +111,27 @@ pub enum LevelTest {
         contradicts: bool,
     },
     /// Jaro-Winkler similarity at least `min`: for names, every token of
-    /// the shorter name against its closest token in the other.
+    /// the shorter name against its closest token in the other. With
+    /// `same_initial`, each token must also start with the letter its
+    /// match starts with: a slip of the keyboard rarely hits the first
+    /// letter, and sisters' names often differ only there (Rina, Mina).
     JaroWinkler {
         min: f64,
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        same_initial: bool,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         label: Option<String>,
         #[serde(default, skip_serializing_if = "std::ops::Not::not")]
         contradicts: bool,
     },
     /// At most `max` single-character edits (characters, not bytes; a
-    /// date as its eight digits, yyyymmdd).
+    /// date as its eight digits, yyyymmdd). With `same_initial` (names
+    /// and text), word by word instead: every word of the shorter within
+    /// `max` edits of a word of the other that starts with its letter.
     Levenshtein {
         max: usize,
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        same_initial: bool,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         label: Option<String>,
         #[serde(default, skip_serializing_if = "std::ops::Not::not")]
@@ -132,6 +141,8 @@ pub enum LevelTest {
     /// as one (4213 for 4231): keying slips in numbers and codes.
     DamerauLevenshtein {
         max: usize,
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        same_initial: bool,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         label: Option<String>,
         #[serde(default, skip_serializing_if = "std::ops::Not::not")]
@@ -218,8 +229,23 @@ impl LevelTest {
         match self {
             LevelTest::Exact { .. } => "exact".into(),
             LevelTest::Folded { .. } => "exact after folding".into(),
+            LevelTest::JaroWinkler {
+                min,
+                same_initial: true,
+                ..
+            } => format!("jaro-winkler >= {min}, same initials"),
             LevelTest::JaroWinkler { min, .. } => format!("jaro-winkler >= {min}"),
+            LevelTest::Levenshtein {
+                max,
+                same_initial: true,
+                ..
+            } => format!("levenshtein <= {max} per word, same initials"),
             LevelTest::Levenshtein { max, .. } => format!("levenshtein <= {max}"),
+            LevelTest::DamerauLevenshtein {
+                max,
+                same_initial: true,
+                ..
+            } => format!("damerau-levenshtein <= {max} per word, same initials"),
             LevelTest::DamerauLevenshtein { max, .. } => format!("damerau-levenshtein <= {max}"),
             LevelTest::TokenSet { min, .. } => format!("token set >= {min}"),
             LevelTest::SharesToken { .. } => "shares a token, another differs".into(),
@@ -242,8 +268,12 @@ impl LevelTest {
                 }
                 matches!(kind, Name | Text)
             }
-            LevelTest::Levenshtein { .. } | LevelTest::DamerauLevenshtein { .. } => {
-                matches!(kind, Name | Text | Date | Birth)
+            LevelTest::Levenshtein { same_initial, .. } | LevelTest::DamerauLevenshtein { same_initial, .. } => {
+                if *same_initial {
+                    matches!(kind, Name | Text)
+                } else {
+                    matches!(kind, Name | Text | Date | Birth)
+                }
             }
             LevelTest::SharesToken { .. } => kind == Name,
             LevelTest::WithinDays { days, .. } => {
@@ -354,6 +384,13 @@ pub struct Settings {
     /// to be compared; the pairs compared are the union over the rules.
     /// Names block on their consonant skeleton.
     pub blocking: Vec<Vec<String>>,
+    /// The blocking rules whose pairs EM trains m on, each a session of its
+    /// own (unset: every rule). Each must be one of `blocking`. A rule
+    /// that mostly pairs households (a father's name, an age, a district)
+    /// would teach EM that a match's names often differ: predict with it,
+    /// train without it, as splink keeps its training rules apart.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub em_blocking: Option<Vec<Vec<String>>>,
     /// A block larger than this is skipped (and counted): such a key is too
     /// common to say anything, and would cost its size squared.
     pub max_block: usize,
@@ -369,6 +406,15 @@ pub struct Settings {
     pub deterministic: Vec<DeterministicRule>,
     /// The share of true matches the deterministic rules are assumed to find.
     pub deterministic_recall: f64,
+    /// The highest match probability that agreement on `shared` evidence
+    /// alone can give a pair: what a household (a father, a phone, a
+    /// village, a rescue) says is "the same family", and a family may hold
+    /// sisters. Personal evidence (name, birth, identifier) must carry the
+    /// pair the rest of the way. Shared weights are scaled down together,
+    /// never below zero, so their sum stays under the limit. Unset or 1:
+    /// no limit (the generic settings set none).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shared_evidence_limit: Option<f64>,
 }
 
 /// The bases a `linkage.toml` may name in `defaults`, and their files
@@ -379,6 +425,13 @@ pub const BASES: [(&str, &str); 2] = [
 ];
 
 impl Settings {
+    /// Whether EM trains on the pairs of blocking rule `rule`.
+    pub fn trains_on(&self, rule: &[String]) -> bool {
+        self.em_blocking
+            .as_ref()
+            .is_none_or(|rules| rules.iter().any(|r| r == rule))
+    }
+
     /// The comparison called `name`, by index.
     pub fn comparison(&self, name: &str) -> Option<usize> {
         self.comparisons.iter().position(|c| c.name() == name)
@@ -457,6 +510,24 @@ impl Settings {
         if !(self.deterministic_recall > 0.0 && self.deterministic_recall <= 1.0) {
             out.push("deterministic_recall must be above 0 and at most 1".into());
         }
+        if let Some(x) = self.shared_evidence_limit
+            && !(x > 0.0 && x <= 1.0)
+        {
+            out.push("shared_evidence_limit must be above 0 and at most 1 (1: no limit)".into());
+        }
+        if let Some(rules) = &self.em_blocking {
+            for r in rules {
+                if !self.blocking.contains(r) {
+                    out.push(format!(
+                        "em_blocking rule [{}] is not one of the blocking rules",
+                        r.join(", ")
+                    ));
+                }
+            }
+            if rules.is_empty() {
+                out.push("em_blocking names no rule (leave it out to train on every blocking rule)".into());
+            }
+        }
         if self.max_block < 2 {
             out.push("max_block must be at least 2".into());
         }
@@ -481,6 +552,12 @@ pub fn layered(text: &str, base_text: impl Fn(&str) -> Option<String>) -> Result
     };
     let base = base_text(rel).ok_or_else(|| vec![format!("schemas/{rel} is missing from the build")])?;
     let mut merged: toml::Table = toml::from_str(&base).map_err(|e| vec![format!("schemas/{rel}: {e}")])?;
+    // The base's training rules are a choice among the base's blocking
+    // rules: a file with blocking rules of its own trains on all of them
+    // unless it says otherwise.
+    if own.contains_key("blocking") && !own.contains_key("em_blocking") {
+        merged.remove("em_blocking");
+    }
     for (k, v) in own {
         merged.insert(k, v);
     }
@@ -551,6 +628,21 @@ mod tests {
         );
         refused("deterministic = [{ name = 7 }]", "has levels 0 to");
         refused("blocking = [[\"shoe_size\"]]", "blocking field `shoe_size`");
+        refused(
+            "em_blocking = [[\"village\"]]",
+            "em_blocking rule [village] is not one of",
+        );
+        refused("shared_evidence_limit = 1.5", "shared_evidence_limit must be above 0");
+        refused(
+            "[[comparisons]]\nfield = \"dob\"\nlevels = [{ kind = \"levenshtein\", max = 1, same_initial = true }]",
+            "a `levenshtein` level cannot compare a Birth field",
+        );
+        // A file with blocking rules of its own trains on all of them.
+        let own = layer("blocking = [[\"phone\"], [\"name\", \"dob\"]]").unwrap();
+        assert_eq!(own.em_blocking, None);
+        assert!(own.trains_on(&["phone".to_string()]));
+        let shipped = layer("").unwrap();
+        assert!(!shipped.trains_on(&["rescue_date".to_string(), "village".to_string()]));
     }
 
     #[test]

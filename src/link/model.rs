@@ -9,7 +9,7 @@ use std::collections::HashMap;
 
 use serde::{Deserialize, Serialize};
 
-use super::fields::{Comparisons, Levels, NULL};
+use super::fields::{Comparisons, Levels, MAX, NULL};
 pub use super::person::Person;
 use crate::config::linkage::LinkType;
 
@@ -31,6 +31,10 @@ pub struct Model {
     /// one person, and whether the comparison is shared evidence.
     pub contradicts: Vec<Vec<bool>>,
     pub shared: Vec<bool>,
+    /// The highest match probability shared evidence alone may give a
+    /// pair (`shared_evidence_limit`); None: no limit.
+    #[serde(default)]
+    pub shared_limit: Option<f64>,
     /// The probability that two records drawn at random are the same
     /// person: the prior of every match weight.
     pub lambda: f64,
@@ -135,7 +139,7 @@ impl Model {
         sessions: &[(Vec<usize>, Vec<usize>)],
         (u, u_pairs): (Vec<Vec<f64>>, Vec<f64>),
         prior: f64,
-        iterations: usize,
+        (iterations, shared_limit): (usize, Option<f64>),
     ) -> Model {
         let n_cmp = comparisons.len();
         let start: Vec<Vec<f64>> = comparisons
@@ -156,6 +160,7 @@ impl Model {
             u_pairs,
             contradicts: comparisons.list.iter().map(|c| c.contradicts.clone()).collect(),
             shared: comparisons.list.iter().map(|c| c.shared).collect(),
+            shared_limit,
             lambda: 0.5,
             em_iterations: 0,
             u_sample_pairs: 0,
@@ -222,7 +227,8 @@ impl Model {
                 model.refresh();
                 model.lambda = new_lambda;
                 done = done.max(it + 1);
-                if shift < 1e-5 {
+                // splink's em_convergence: no m or prior moved by more.
+                if shift < 1e-4 {
                     break;
                 }
             }
@@ -291,24 +297,48 @@ impl Model {
             .any(|(&l, row)| l != NULL && row[l as usize])
     }
 
-    /// The weight comparison `c` at level `l` adds to a pair as scored:
-    /// when the pair `contradicted` being one person, shared agreement adds
-    /// nothing (two sisters agree on everything their household shares).
-    fn added(&self, c: usize, l: u8, tf: Option<f64>, contradicted: bool) -> f64 {
-        let x = self.level_weight(c, l, tf);
-        if contradicted && self.shared[c] { x.min(0.0) } else { x }
+    /// The weight each comparison adds to a pair as scored (NaN where it
+    /// is blank on a side, or in `skip`), after the two rules for shared
+    /// evidence (what a household shares: father, phone, village, rescue):
+    /// - when a personal level contradicts being one person, shared
+    ///   agreement adds nothing (two sisters agree on all of it);
+    /// - shared agreement together raises the pair's probability to at
+    ///   most `shared_limit`: its positive weights are scaled down alike.
+    fn terms(&self, lv: &Levels, skip: &[usize], tf: impl Fn(usize) -> Option<f64>) -> [f64; MAX] {
+        let contradicted = self.contradicts(lv);
+        let mut out = [f64::NAN; MAX];
+        let mut shared_gain = 0.0;
+        for (c, &l) in lv.iter().take(self.m.len()).enumerate() {
+            if l == NULL || skip.contains(&c) {
+                continue;
+            }
+            let mut x = self.level_weight(c, l, tf(c));
+            if self.shared[c] && x > 0.0 {
+                if contradicted {
+                    x = 0.0;
+                }
+                shared_gain += x;
+            }
+            out[c] = x;
+        }
+        if let Some(limit) = self.shared_limit.filter(|_| shared_gain > 0.0) {
+            let room = (log2_odds_of(limit) - log2_odds_of(self.lambda)).max(0.0);
+            if shared_gain > room {
+                let scale = room / shared_gain;
+                for (c, x) in out.iter_mut().enumerate().take(self.m.len()) {
+                    if self.shared[c] && *x > 0.0 {
+                        *x *= scale;
+                    }
+                }
+            }
+        }
+        out
     }
 
     /// The pair's match weight, leaving out the comparisons in `skip`.
     fn log2_odds(&self, lv: &Levels, skip: &[usize], tf: impl Fn(usize) -> Option<f64>) -> f64 {
-        let contradicted = self.contradicts(lv);
-        let mut w = (self.lambda / (1.0 - self.lambda)).log2();
-        for (c, &l) in lv.iter().take(self.m.len()).enumerate() {
-            if l != NULL && !skip.contains(&c) {
-                w += self.added(c, l, tf(c), contradicted);
-            }
-        }
-        w
+        let terms = self.terms(lv, skip, tf);
+        log2_odds_of(self.lambda) + terms.iter().filter(|x| !x.is_nan()).sum::<f64>()
     }
 
     /// The pair's match weight (log2 Bayes factor plus prior). `tf(c)` is
@@ -320,11 +350,10 @@ impl Model {
     /// Per comparison: the weight it adds to this pair as scored (after
     /// the shared-evidence rule), or None where it is blank on a side.
     pub fn waterfall(&self, lv: &Levels, tf: impl Fn(usize) -> Option<f64>) -> Vec<Option<f64>> {
-        let contradicted = self.contradicts(lv);
-        lv.iter()
-            .take(self.m.len())
-            .enumerate()
-            .map(|(c, &l)| (l != NULL).then(|| self.added(c, l, tf(c), contradicted)))
+        let terms = self.terms(lv, &[], tf);
+        terms[..self.m.len()]
+            .iter()
+            .map(|x| (!x.is_nan()).then_some(*x))
             .collect()
     }
 }
@@ -364,6 +393,11 @@ fn monotone(m: &[f64], u: &[f64]) -> Vec<f64> {
 }
 
 /// log2(m/u), each held above the floor.
+/// log2 of the odds of probability `p` (infinite at 1).
+fn log2_odds_of(p: f64) -> f64 {
+    (p / (1.0 - p)).log2()
+}
+
 fn log2_bayes(m: f64, u: f64) -> f64 {
     (m.max(FLOOR) / u.max(FLOOR)).log2()
 }

@@ -92,7 +92,9 @@ impl NameKey {
 /// A name's tokens as written: transliterated, lower case, honorifics and
 /// relation markers dropped, spelling variants folded.
 fn tokens(raw: &str) -> Vec<String> {
-    let latin = any_ascii::any_ascii(raw).to_lowercase();
+    // Chandrabindu (ঁ) marks a nasal vowel that Latin spellings leave out
+    // (ভুঁইয়া is Bhuiya): any_ascii would write it as an "m".
+    let latin = any_ascii::any_ascii(&raw.replace('\u{0981}', "")).to_lowercase();
     latin
         .split(|c: char| c.is_whitespace() || c == ',' || c == '-')
         .map(|w| w.trim_matches(|c: char| !c.is_ascii_alphanumeric() && c != '/'))
@@ -112,17 +114,22 @@ fn tokens(raw: &str) -> Vec<String> {
 /// The consonant skeleton of one token: first letter kept, later vowels
 /// and `h` dropped (kh, th, bh, sh, and the h that Bengali transliteration
 /// writes or leaves out: রহিমা is "rhima"), similar sounds
-/// folded (v/w → b, z → j, q → k, ph → f, x → ks), runs of one letter
-/// collapsed.
+/// folded (v → b, a first w → b and a later one a vowel, z → j, q → k,
+/// ck → k, ph → f, x → ks), runs of one letter collapsed.
 pub fn skeleton(token: &str) -> String {
     let b = token.as_bytes();
     let mut out = String::with_capacity(b.len());
     for (i, &c) in b.iter().enumerate() {
         let c = match c {
+            // After the first letter, w is the glide Bengali writes as
+            // ওয় (Anwar, Anowar, আনোয়ার "anoyar"): a vowel here.
+            b'w' if i > 0 => b'a',
             b'v' | b'w' => b'b',
             b'z' => b'j',
             b'q' => b'k',
             b'y' if i > 0 => b'i',
+            // Mallick and Mallik: "ck" is one k.
+            b'c' if b.get(i + 1) == Some(&b'k') => continue,
             c => c,
         };
         let vowel = matches!(c, b'a' | b'e' | b'i' | b'o' | b'u');
@@ -155,6 +162,20 @@ pub fn skeleton(token: &str) -> String {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn bengali_script_and_latin_spellings_share_a_skeleton() {
+        for (a, b) in [
+            ("শেফালী ভুঁইয়া", "Shefali Bhuiya"),
+            ("আনোয়ার সর্দার", "Anwar Sardar"),
+            ("Anowar Sardar", "Anwar Sarder"),
+            ("Rina Mallick", "Rina Mallik"),
+            ("জাহানারা বেগম", "Jahanara Begam"),
+        ] {
+            let (x, y) = (super::NameKey::new(a).unwrap(), super::NameKey::new(b).unwrap());
+            assert_eq!(x.skeleton, y.skeleton, "{a} / {b}");
+        }
+    }
+
     use super::*;
 
     fn key(s: &str) -> NameKey {

@@ -25,7 +25,7 @@ pub struct Person {
     pub dob: Option<NaiveDate>,
     /// Year of birth from age at rescue, when there is no date of birth.
     pub birth_year: Option<i32>,
-    /// Age in years as recorded.
+    /// Age at rescue in years, as recorded.
     pub age: Option<i32>,
     pub district: Option<String>,
     pub block: Option<String>,
@@ -38,6 +38,14 @@ impl Person {
     /// Year of birth: from the date of birth, else from age at rescue.
     pub fn birth_year(&self) -> Option<i32> {
         self.dob.map(|d| d.year()).or(self.birth_year)
+    }
+
+    /// Age at rescue: as recorded, else counted from the date of birth to
+    /// the rescue. A register with an age and no date is compared on it
+    /// (see the `dob` field).
+    pub fn age_at_rescue(&self) -> Option<i32> {
+        self.age
+            .or_else(|| self.rescue?.years_since(self.dob?).map(|y| y as i32))
     }
 
     /// Set the name, and the given name and surname read from it.
