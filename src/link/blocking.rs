@@ -66,7 +66,8 @@ pub type Pair = (u32, u32);
 /// record's key is hashed, not built: two keys sharing a 64-bit hash would
 /// only add a pair to compare, never lose one.
 fn rule_pairs(people: &[Person], rule: &[String], settings: &Settings) -> (Vec<Pair>, usize) {
-    use std::hash::Hasher;
+    use std::hash::{BuildHasher, Hasher};
+    let state = foldhash::quality::FixedState::with_seed(0x0b10c);
     let fields: Vec<Field> = rule.iter().map(|f| Field::named(f)).collect();
     // (key, record), sorted: each block is a run of one key, with no
     // allocation per block.
@@ -74,7 +75,7 @@ fn rule_pairs(people: &[Person], rule: &[String], settings: &Settings) -> (Vec<P
         .iter()
         .enumerate()
         .filter_map(|(i, p)| {
-            let mut h = std::collections::hash_map::DefaultHasher::new();
+            let mut h = state.build_hasher();
             fields
                 .iter()
                 .all(|&f| hash_key(p, f, &mut h).is_some())

@@ -60,11 +60,13 @@ fn value(p: &Person, field: Field) -> Option<Value<'_>> {
         7 => Value::Text(p.block.as_deref()?),
         8 => Value::Text(p.district.as_deref()?),
         9 => {
-            let (year, age) = (p.birth_year(), p.age_at_rescue());
-            if p.dob.is_none() && year.is_none() && age.is_none() {
+            // The age at rescue is counted only where a pair needs it
+            // (see `Comparison::level`).
+            let year = p.birth_year();
+            if p.dob.is_none() && year.is_none() && p.age_at_rescue().is_none() {
                 return None;
             }
-            Value::Birth(p.dob, year, age)
+            Value::Birth(p.dob, year, None)
         }
         10 => Value::Number(p.birth_year()? as i64),
         11 => Value::Number(p.age? as i64),
@@ -172,11 +174,14 @@ impl Comparison {
 
     /// The pair's level; `None` when either side lacks the field.
     pub fn level(&self, a: &Person, b: &Person) -> Option<u8> {
-        let (x, y) = (value(a, self.id)?, value(b, self.id)?);
-        if let (Value::Birth(_, ya, aa), Value::Birth(_, yb, ab)) = (&x, &y) {
-            // Neither a year of birth nor an age at rescue on both sides:
-            // nothing to compare, which is not a disagreement.
-            if (ya.is_none() || yb.is_none()) && (aa.is_none() || ab.is_none()) {
+        let (mut x, mut y) = (value(a, self.id)?, value(b, self.id)?);
+        if let (Value::Birth(_, ya, aa), Value::Birth(_, yb, ab)) = (&mut x, &mut y)
+            && (ya.is_none() || yb.is_none())
+        {
+            // No year of birth on a side: compare the ages at rescue, and
+            // where a side has none either, nothing (not a disagreement).
+            (*aa, *ab) = (a.age_at_rescue(), b.age_at_rescue());
+            if aa.is_none() || ab.is_none() {
                 return None;
             }
         }
@@ -223,7 +228,7 @@ fn passes(test: &LevelTest, a: &Value, b: &Value) -> bool {
             },
             _,
             _,
-        ) => word_edits(a, b, |s, t| strsim::levenshtein(s, t) <= *max),
+        ) => word_edits(a, b, |s, t| within_edits(s, t, *max, false)),
         (
             T::DamerauLevenshtein {
                 max,
@@ -232,7 +237,15 @@ fn passes(test: &LevelTest, a: &Value, b: &Value) -> bool {
             },
             _,
             _,
-        ) => word_edits(a, b, |s, t| strsim::osa_distance(s, t) <= *max),
+        ) => word_edits(a, b, |s, t| within_edits(s, t, *max, true)),
+        (T::Levenshtein { max, .. }, Value::Name(x), Value::Name(y)) => {
+            within_edits(&x.canonical, &y.canonical, *max, false)
+        }
+        (T::DamerauLevenshtein { max, .. }, Value::Name(x), Value::Name(y)) => {
+            within_edits(&x.canonical, &y.canonical, *max, true)
+        }
+        (T::Levenshtein { max, .. }, Value::Text(x), Value::Text(y)) => within_edits(x, y, *max, false),
+        (T::DamerauLevenshtein { max, .. }, Value::Text(x), Value::Text(y)) => within_edits(x, y, *max, true),
         (T::Levenshtein { max, .. }, _, _) => edits(a, b, strsim::levenshtein).is_some_and(|d| d <= *max),
         (T::DamerauLevenshtein { max, .. }, _, _) => edits(a, b, strsim::osa_distance).is_some_and(|d| d <= *max),
         (T::TokenSet { min, .. }, Value::Name(x), Value::Name(y)) => jaccard(&x.canonical, &y.canonical) >= *min,
@@ -271,6 +284,37 @@ fn edits(a: &Value, b: &Value, distance: fn(&str, &str) -> usize) -> Option<usiz
         }
         _ => return None,
     })
+}
+
+/// Whether `a` and `b` are at most `max` edits apart (with `transpose`,
+/// swapping two neighbours counts as one, as `strsim::osa_distance` counts
+/// it). One edit, the common case, is checked without allocating: this
+/// runs on every pair compared and every random pair u is estimated from.
+fn within_edits(a: &str, b: &str, max: usize, transpose: bool) -> bool {
+    if max == 1 && a.is_ascii() && b.is_ascii() {
+        return within_one_edit(a.as_bytes(), b.as_bytes(), transpose);
+    }
+    let d = if transpose {
+        strsim::osa_distance(a, b)
+    } else {
+        strsim::levenshtein(a, b)
+    };
+    d <= max
+}
+
+fn within_one_edit(a: &[u8], b: &[u8], transpose: bool) -> bool {
+    let (a, b) = if a.len() <= b.len() { (a, b) } else { (b, a) };
+    if b.len() - a.len() > 1 {
+        return false;
+    }
+    let p = a.iter().zip(b).take_while(|(x, y)| x == y).count();
+    if a.len() == b.len() {
+        p == a.len()
+            || a[p + 1..] == b[p + 1..]
+            || (transpose && p + 1 < a.len() && a[p] == b[p + 1] && a[p + 1] == b[p] && a[p + 2..] == b[p + 2..])
+    } else {
+        a[p..] == b[p + 1..]
+    }
 }
 
 /// Names or text word by word: every word of the shorter `close` to a word
@@ -350,14 +394,46 @@ fn fold(s: &str) -> String {
 /// Comparing whole strings instead would let a shared surname ("khatun
 /// salma" and "khatun rumana") pass as similar.
 fn tokens_close(a: &str, b: &str, close: impl Fn(&str, &str) -> bool) -> bool {
-    // Split as needed rather than collected: this runs on every pair
-    // compared, most of them on the way to "else".
-    let (short, long) = if a.split(' ').count() <= b.split(' ').count() {
-        (a, b)
-    } else {
-        (b, a)
-    };
-    short.split(' ').all(|t| long.split(' ').any(|u| close(t, u)))
+    // Split once, onto the stack: this runs on every pair compared, most
+    // of them on the way to "else".
+    let (x, y) = (Words::of(a), Words::of(b));
+    let (short, long) = if x.len <= y.len { (&x, &y) } else { (&y, &x) };
+    short.iter().all(|t| long.iter().any(|u| close(t, u)))
+}
+
+/// The words of a canonical name (one space between them), held on the
+/// stack: a name has a handful. Words past the eighth are joined to it.
+struct Words<'a> {
+    words: [&'a str; 8],
+    len: usize,
+}
+
+impl<'a> Words<'a> {
+    fn of(s: &'a str) -> Words<'a> {
+        let mut words = [""; 8];
+        let mut len = 0;
+        let mut rest = s;
+        while len < 7 {
+            match rest.split_once(' ') {
+                Some((w, r)) => {
+                    words[len] = w;
+                    len += 1;
+                    rest = r;
+                }
+                None => break,
+            }
+        }
+        words[len] = rest;
+        Words { words, len: len + 1 }
+    }
+
+    fn iter(&self) -> impl Iterator<Item = &'a str> + '_ {
+        self.words[..self.len].iter().copied()
+    }
+
+    fn contains(&self, w: &str) -> bool {
+        self.iter().any(|u| u == w)
+    }
 }
 
 fn jaccard(a: &str, b: &str) -> f64 {
@@ -373,9 +449,8 @@ fn jaccard(a: &str, b: &str) -> f64 {
 /// A token in common, and another token of one name with no equal in the
 /// other: the same surname, a different given name.
 fn shares_token(a: &str, b: &str) -> bool {
-    let in_b = |t: &str| b.split(' ').any(|u| u == t);
-    let in_a = |t: &str| a.split(' ').any(|u| u == t);
-    a.split(' ').any(in_b) && (a.split(' ').any(|t| !in_b(t)) || b.split(' ').any(|t| !in_a(t)))
+    let (x, y) = (Words::of(a), Words::of(b));
+    x.iter().any(|t| y.contains(t)) && (x.iter().any(|t| !y.contains(t)) || y.iter().any(|t| !x.contains(t)))
 }
 
 #[cfg(test)]
@@ -461,6 +536,28 @@ mod tests {
         assert_eq!(names(c.fixed_by(&rule(&["name", "dob"]))), ["name", "dob"]);
         assert_eq!(names(c.fixed_by(&rule(&["birth_year"]))), ["dob"]);
         assert!(c.fixed_by(&rule(&["age"])).is_empty());
+    }
+
+    #[test]
+    fn one_edit_is_counted_as_strsim_counts_it() {
+        let words = [
+            "", "a", "ab", "ba", "abc", "acb", "bac", "abd", "abcd", "abdc", "acbd", "rahima", "fahima", "rahma",
+            "rhaima", "rahimaa", "rahiam", "sardar", "sarder", "sardr", "asma", "awma", "sama",
+        ];
+        for a in words {
+            for b in words {
+                assert_eq!(
+                    within_one_edit(a.as_bytes(), b.as_bytes(), true),
+                    strsim::osa_distance(a, b) <= 1,
+                    "{a} / {b}"
+                );
+                assert_eq!(
+                    within_one_edit(a.as_bytes(), b.as_bytes(), false),
+                    strsim::levenshtein(a, b) <= 1,
+                    "{a} / {b}"
+                );
+            }
+        }
     }
 
     #[test]

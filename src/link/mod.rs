@@ -56,7 +56,7 @@ pub struct Linked {
     pub weights: Vec<f64>,
     /// Per comparison with a term-frequency adjustment, the share of
     /// records holding each value (derived from names: restricted).
-    tf: Vec<Option<HashMap<String, f64>>>,
+    tf: Vec<Option<model::TermFrequencies>>,
 }
 
 impl Linked {
@@ -76,7 +76,10 @@ impl Linked {
 /// Train the model on `people` and link them.
 pub fn link(people: &[Person], settings: &Settings) -> Linked {
     let comparisons = Comparisons::new(settings);
+    let started = std::time::Instant::now();
+    let lap = |phase: &str| tracing::debug!(phase, seconds = started.elapsed().as_secs_f64(), "linkage");
     let (pairs, per_rule, blocking) = block(people, settings);
+    lap("blocked");
     let u = Model::estimate_u(
         people,
         &comparisons,
@@ -84,6 +87,7 @@ pub fn link(people: &[Person], settings: &Settings) -> Linked {
         settings.u_sample_pairs,
         0x7af7_ee5a,
     );
+    lap("u estimated");
     let levels: Vec<Levels> = {
         use rayon::prelude::*;
         pairs
@@ -91,6 +95,7 @@ pub fn link(people: &[Person], settings: &Settings) -> Linked {
             .map(|&(a, b)| comparisons.compare(&people[a as usize], &people[b as usize]))
             .collect()
     };
+    lap("pairs compared");
     // Training sessions, one per rule, each on every pair that rule
     // creates (not only those no earlier rule created: the later rules'
     // leftovers are mostly non-matches, and EM would learn the wrong class).
@@ -135,25 +140,25 @@ pub fn link(people: &[Person], settings: &Settings) -> Linked {
         (settings.em_iterations, settings.shared_evidence_limit),
     );
     model.u_sample_pairs = settings.u_sample_pairs;
+    lap("m trained");
     // Where the deterministic rules find few matches (a register without
     // phones or dates of birth), their prior is far too low. The trained
     // model then says how many matches the compared pairs hold: the prior
     // is raised to that count over all pairs (a fixed point, from below;
     // it never falls under the deterministic estimate).
+    // Over the distinct level patterns, each with its count (pairs with
+    // one pattern have one weight), summed in sorted order: the same prior
+    // on every run.
+    let patterns: Vec<(Levels, f64)> = {
+        let mut all = levels.clone();
+        all.sort_unstable();
+        all.chunk_by(|a, b| a == b).map(|g| (g[0], g.len() as f64)).collect()
+    };
     for _ in 0..20 {
-        // Summed in fixed chunks, in order: the same prior on every run.
-        let expected: f64 = {
-            use rayon::prelude::*;
-            let chunks: Vec<f64> = levels
-                .par_chunks(8192)
-                .map(|c| {
-                    c.iter()
-                        .map(|lv| model::weight_to_probability(model.weight(lv, |_| None)))
-                        .sum::<f64>()
-                })
-                .collect();
-            chunks.into_iter().sum()
-        };
+        let expected: f64 = patterns
+            .iter()
+            .map(|(lv, n)| model::weight_to_probability(model.weight(lv, |_| None)) * n)
+            .sum();
         let next = (expected / all_pairs).max(prior).min(0.5);
         let moved = (next / model.lambda).log2().abs();
         model.lambda = next;
@@ -161,6 +166,7 @@ pub fn link(people: &[Person], settings: &Settings) -> Linked {
             break;
         }
     }
+    lap("prior");
     let mut linked = Linked {
         cluster: Vec::new(),
         best_weight: vec![None; people.len()],
@@ -188,7 +194,9 @@ pub fn link(people: &[Person], settings: &Settings) -> Linked {
         .zip(&linked.weights)
         .map(|(&(a, b), &weight)| Scored { a, b, weight })
         .collect();
+    lap("scored");
     linked.cluster = cluster(people.len(), &scored, settings);
+    lap("clustered");
     for s in &scored {
         if linked.cluster[s.a as usize] == linked.cluster[s.b as usize] {
             for i in [s.a, s.b] {

@@ -5,8 +5,6 @@
 //! chance) is estimated from random pairs; m (how often the same person
 //! agrees) by expectation-maximisation over the blocked pairs. No labels.
 
-use std::collections::HashMap;
-
 use serde::{Deserialize, Serialize};
 
 use super::fields::{Comparisons, Levels, MAX, NULL};
@@ -48,6 +46,10 @@ pub struct Model {
 }
 
 const FLOOR: f64 = 1e-6;
+
+/// The share of records holding each value of a comparison, keyed by the
+/// value (looked up for every pair agreeing exactly, so a fast hash).
+pub type TermFrequencies = std::collections::HashMap<String, f64, foldhash::fast::FixedState>;
 
 /// Whether records `i` and `j` may be linked under `link_type`.
 pub fn allowed(link_type: LinkType, people: &[Person], i: usize, j: usize) -> bool {
@@ -175,6 +177,15 @@ impl Model {
             model.m = start.clone();
             model.refresh();
             model.lambda = 0.5;
+            // Pairs with the same levels everywhere have the same weight:
+            // EM runs over the distinct patterns (a few thousand), each
+            // counted as often as it occurs, instead of over every pair.
+            // Sorted, so the sums run in one order on every run.
+            let patterns: Vec<(Levels, f64)> = {
+                let mut all: Vec<Levels> = pairs.iter().map(|&i| levels[i]).collect();
+                all.sort_unstable();
+                all.chunk_by(|a, b| a == b).map(|g| (g[0], g.len() as f64)).collect()
+            };
             let mut known = vec![0.0; n_cmp];
             for it in 0..iterations {
                 // A tenth of an observation per level: a level no match
@@ -190,16 +201,16 @@ impl Model {
                 let partials: Vec<(Vec<Vec<f64>>, Vec<f64>, f64)> = {
                     use rayon::prelude::*;
                     let model = &model;
-                    pairs
-                        .par_chunks(8192)
+                    patterns
+                        .par_chunks(1024)
                         .map(|chunk| {
                             let mut counts: Vec<Vec<f64>> = model.m.iter().map(|r| vec![0.0; r.len()]).collect();
                             let mut known = vec![0.0; n_cmp];
                             let mut total = 0.0;
-                            for &i in chunk {
-                                let p = weight_to_probability(model.log2_odds(&levels[i], fixed, |_| None));
+                            for (lv, n) in chunk {
+                                let p = weight_to_probability(model.log2_odds(lv, fixed, |_| None)) * n;
                                 total += p;
-                                for (c, &l) in levels[i].iter().take(n_cmp).enumerate() {
+                                for (c, &l) in lv.iter().take(n_cmp).enumerate() {
                                     if l != NULL {
                                         counts[c][l as usize] += p;
                                         known[c] += p;
@@ -429,17 +440,22 @@ pub fn weight_to_probability(w: f64) -> f64 {
 
 /// Per comparison with a term-frequency adjustment: the share of records
 /// (of those that hold the field) holding each value.
-pub fn term_frequencies(people: &[Person], comparisons: &Comparisons) -> Vec<Option<HashMap<String, f64>>> {
+pub fn term_frequencies(people: &[Person], comparisons: &Comparisons) -> Vec<Option<TermFrequencies>> {
     comparisons
         .list
         .iter()
         .map(|c| {
             c.term_frequency.then(|| {
-                let mut n: HashMap<String, f64> = HashMap::new();
+                let mut n = TermFrequencies::default();
                 let mut total: f64 = 0.0;
                 for p in people {
                     if let Some(k) = c.tf_key(p) {
-                        *n.entry(k.into_owned()).or_default() += 1.0;
+                        match n.get_mut(k.as_ref()) {
+                            Some(x) => *x += 1.0,
+                            None => {
+                                n.insert(k.into_owned(), 1.0);
+                            }
+                        }
                         total += 1.0;
                     }
                 }
