@@ -4,20 +4,12 @@
 use super::Settings;
 use super::union_find::UnionFind;
 
-/// One scored pair.
-#[derive(Debug, Clone, Copy)]
-pub struct Scored {
-    pub a: u32,
-    pub b: u32,
-    pub weight: f64,
-}
-
 /// Clusters from scored pairs: links taken strongest first, each joining two
 /// clusters only if no pair across them was scored as a cannot-link. A weak
 /// link therefore cannot chain two people together when any pair of their
 /// records clearly disagrees (two sisters with one guardian, one village).
 /// Returns each record's cluster (a representative index).
-pub fn cluster(n: usize, scored: &[Scored], settings: &Settings) -> Vec<u32> {
+pub fn cluster(n: usize, pairs: &[(u32, u32)], weights: &[f64], settings: &Settings) -> Vec<u32> {
     // The probabilities as weights (log2 odds): one comparison per pair
     // instead of an exp2.
     let weight_of = |p: f64| (p / (1.0 - p)).log2();
@@ -32,10 +24,11 @@ pub fn cluster(n: usize, scored: &[Scored], settings: &Settings) -> Vec<u32> {
     let mut next: Vec<u32> = (0..n as u32).collect();
     let mut size: Vec<u32> = vec![1; n];
     // The cannot-links of each record, as one sorted list with offsets.
-    let mut cannot: Vec<(u32, u32)> = scored
+    let mut cannot: Vec<(u32, u32)> = pairs
         .iter()
-        .filter(|s| s.weight < cannot_below)
-        .flat_map(|s| [(s.a, s.b), (s.b, s.a)])
+        .zip(weights)
+        .filter(|(_, w)| **w < cannot_below)
+        .flat_map(|(&(a, b), _)| [(a, b), (b, a)])
         .collect();
     cannot.sort_unstable();
     let mut start = vec![0usize; n + 1];
@@ -46,10 +39,18 @@ pub fn cluster(n: usize, scored: &[Scored], settings: &Settings) -> Vec<u32> {
         start[i + 1] += start[i];
     }
     let cannot_of = |x: u32| cannot[start[x as usize]..start[x as usize + 1]].iter().map(|e| e.1);
-    let mut links: Vec<&Scored> = scored.iter().filter(|s| s.weight >= link_from).collect();
-    links.sort_by(|x, y| y.weight.total_cmp(&x.weight).then((x.a, x.b).cmp(&(y.a, y.b))));
-    for s in links {
-        let (ra, rb) = (groups.find(s.a), groups.find(s.b));
+    // Links by index, strongest first (ties in pair order).
+    let mut links: Vec<u32> = (0..pairs.len() as u32)
+        .filter(|&k| weights[k as usize] >= link_from)
+        .collect();
+    links.sort_by(|&x, &y| {
+        weights[y as usize]
+            .total_cmp(&weights[x as usize])
+            .then(pairs[x as usize].cmp(&pairs[y as usize]))
+    });
+    for k in links {
+        let (a, b) = pairs[k as usize];
+        let (ra, rb) = (groups.find(a), groups.find(b));
         if ra == rb {
             continue;
         }

@@ -36,7 +36,7 @@ use std::collections::HashMap;
 
 pub use crate::config::linkage::Settings;
 pub use blocking::{BlockingReport, Pair, block};
-pub use cluster::{Scored, cluster};
+pub use cluster::cluster;
 use fields::{Comparisons, Levels, NULL};
 use model::{Model, Person, term_frequencies};
 
@@ -109,6 +109,7 @@ pub fn link(people: &[Person], settings: &Settings) -> Linked {
             (comparisons.fixed_by(rule), idx)
         })
         .collect();
+    drop(per_rule);
     // The prior, as splink estimates it: pairs the deterministic rules
     // call matches, over all pairs the link type allows, divided by the
     // rules' assumed recall.
@@ -149,11 +150,7 @@ pub fn link(people: &[Person], settings: &Settings) -> Linked {
     // Over the distinct level patterns, each with its count (pairs with
     // one pattern have one weight), summed in sorted order: the same prior
     // on every run.
-    let patterns: Vec<(Levels, f64)> = {
-        let mut all = levels.clone();
-        all.sort_unstable();
-        all.chunk_by(|a, b| a == b).map(|g| (g[0], g.len() as f64)).collect()
-    };
+    let patterns = model::patterns(levels.iter());
     for _ in 0..20 {
         let expected: f64 = patterns
             .iter()
@@ -188,20 +185,14 @@ pub fn link(people: &[Person], settings: &Settings) -> Linked {
             .map(|(&(a, _), lv)| linked.model.weight(lv, |c| linked.tf(people, a, lv, c)))
             .collect()
     };
-    let scored: Vec<Scored> = linked
-        .pairs
-        .iter()
-        .zip(&linked.weights)
-        .map(|(&(a, b), &weight)| Scored { a, b, weight })
-        .collect();
     lap("scored");
-    linked.cluster = cluster(people.len(), &scored, settings);
+    linked.cluster = cluster(people.len(), &linked.pairs, &linked.weights, settings);
     lap("clustered");
-    for s in &scored {
-        if linked.cluster[s.a as usize] == linked.cluster[s.b as usize] {
-            for i in [s.a, s.b] {
+    for (&(a, b), &weight) in linked.pairs.iter().zip(&linked.weights) {
+        if linked.cluster[a as usize] == linked.cluster[b as usize] {
+            for i in [a, b] {
                 let w = &mut linked.best_weight[i as usize];
-                *w = Some(w.map_or(s.weight, |x: f64| x.max(s.weight)));
+                *w = Some(w.map_or(weight, |x: f64| x.max(weight)));
             }
         }
     }

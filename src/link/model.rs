@@ -181,11 +181,7 @@ impl Model {
             // EM runs over the distinct patterns (a few thousand), each
             // counted as often as it occurs, instead of over every pair.
             // Sorted, so the sums run in one order on every run.
-            let patterns: Vec<(Levels, f64)> = {
-                let mut all: Vec<Levels> = pairs.iter().map(|&i| levels[i]).collect();
-                all.sort_unstable();
-                all.chunk_by(|a, b| a == b).map(|g| (g[0], g.len() as f64)).collect()
-            };
+            let patterns = patterns(pairs.iter().map(|&i| &levels[i]));
             let mut known = vec![0.0; n_cmp];
             for it in 0..iterations {
                 // A tenth of an observation per level: a level no match
@@ -404,6 +400,20 @@ fn monotone(m: &[f64], u: &[f64]) -> Vec<f64> {
 }
 
 /// log2(m/u), each held above the floor.
+/// The distinct level patterns among `levels`, each with how often it
+/// occurs, sorted (so sums over them run in one order on every run).
+/// Counted in a map, not by sorting a copy: at 1,000,000 people a copy
+/// of every pair's levels is half a gigabyte.
+pub fn patterns<'a>(levels: impl Iterator<Item = &'a Levels>) -> Vec<(Levels, f64)> {
+    let mut n: std::collections::HashMap<Levels, f64, foldhash::fast::FixedState> = Default::default();
+    for lv in levels {
+        *n.entry(*lv).or_default() += 1.0;
+    }
+    let mut out: Vec<(Levels, f64)> = n.into_iter().collect();
+    out.sort_unstable_by_key(|p| p.0);
+    out
+}
+
 /// log2 of the odds of probability `p` (infinite at 1).
 fn log2_odds_of(p: f64) -> f64 {
     (p / (1.0 - p)).log2()
