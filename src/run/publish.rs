@@ -49,7 +49,7 @@ pub fn publish(
     let marker = restricted.run_id_marker();
     std::fs::write(&marker, run_id).map_err(Error::io(&marker))?;
     crate::restricted::restrict_tree(restricted.path())?;
-    sync_tree(building.path())?;
+    seal_tree(building.path())?;
 
     checkpoint(&opts, FaultPoint::Manifest);
     let final_dir = layout.snapshot(run_id);
@@ -71,16 +71,25 @@ fn write_json(path: &Path, value: &impl serde::Serialize) -> Result<()> {
 
 /// Flush every file of a finished snapshot to disk before it is published,
 /// so a power cut after the switch cannot leave `current` naming files the
-/// disk never received.
-fn sync_tree(dir: &Path) -> Result<()> {
+/// disk never received; and make each file read-only. A published snapshot
+/// is never changed: a researcher who opened the warehouse read-write and
+/// added a table changed the published file, and the next snapshot
+/// silently lacked the table. Folders stay writable, so old snapshots can
+/// still be pruned. (Hard links the next run shares with this snapshot
+/// share the mode, and are never written either.)
+fn seal_tree(dir: &Path) -> Result<()> {
     for e in std::fs::read_dir(dir).map_err(Error::io(dir))? {
         let path = e.map_err(Error::io(dir))?.path();
         if path.is_dir() {
-            sync_tree(&path)?;
+            seal_tree(&path)?;
         } else {
-            std::fs::File::open(&path)
-                .and_then(|f| f.sync_all())
-                .map_err(Error::io(&path))?;
+            let file = std::fs::File::open(&path).map_err(Error::io(&path))?;
+            file.sync_all().map_err(Error::io(&path))?;
+            let mut mode = file.metadata().map_err(Error::io(&path))?.permissions();
+            if !mode.readonly() {
+                mode.set_readonly(true);
+                std::fs::set_permissions(&path, mode).map_err(Error::io(&path))?;
+            }
         }
     }
     Ok(())

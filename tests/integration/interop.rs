@@ -47,3 +47,64 @@ print(n_ind, n_surv, t.num_rows)
     let nums: Vec<usize> = text.split_whitespace().map(|n| n.parse().unwrap()).collect();
     assert!(nums[0] > 0 && nums[1] > 0 && nums[2] >= nums[1], "{text}");
 }
+
+/// Every file of a published snapshot has its write bits cleared; the next
+/// night's run (which shares unchanged files with it by hard link) still
+/// publishes; and a researcher's own database attaches the warehouse
+/// read-only and builds on it without touching it.
+#[test]
+fn a_published_snapshot_is_read_only_and_a_study_database_attaches_it() {
+    use std::os::unix::fs::PermissionsExt;
+    let w = Workdir::new();
+    let ran = w.run(&["demo", "--dir", "d", "--survivors", "300", "--seed", "5"]);
+    assert_eq!(ran.code, 0, "{}", ran.all());
+    fn files(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
+        for e in std::fs::read_dir(dir).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() { files(&p, out) } else { out.push(p) }
+        }
+    }
+    let current = w.path().join("d/output/current");
+    let mut published = Vec::new();
+    files(&current, &mut published);
+    assert!(published.len() > 10, "{published:?}");
+    for f in &published {
+        let mode = std::fs::metadata(f).unwrap().permissions().mode();
+        assert_eq!(mode & 0o222, 0, "{} is writable ({mode:o})", f.display());
+    }
+    // The next run, with one partner's export touched, publishes as before.
+    let inbox = w.path().join("d/inbox/sundarban_sathi");
+    let export = std::fs::read_dir(&inbox).unwrap().next().unwrap().unwrap().path();
+    let mut text = std::fs::read(&export).unwrap();
+    text.extend_from_slice(b"\n");
+    std::fs::write(&export, text).unwrap();
+    let again = w.run(&["run", "--config", "d/config"]);
+    assert!(matches!(again.code, 0 | 3), "{}", again.all());
+
+    if !python_has("duckdb") {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI must install the python package duckdb"
+        );
+        eprintln!("SKIPPED: the study-database half needs python3 with duckdb");
+        return;
+    }
+    let db = current.join("warehouse/tafteesh.duckdb");
+    let before = std::fs::read(&db).unwrap();
+    let script = r#"
+import sys, duckdb
+con = duckdb.connect(sys.argv[2])
+con.execute(f"attach '{sys.argv[1]}' as tafteesh (read_only)")
+con.execute("create table mine as select count(*) as n from tafteesh.fct_cases")
+print(con.execute("select n from mine").fetchone()[0])
+"#;
+    let out = Command::new("python3")
+        .args(["-c", script])
+        .arg(&db)
+        .arg(w.path().join("my_study.duckdb"))
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stdout).trim().parse::<u64>().unwrap() > 0);
+    assert!(std::fs::read(&db).unwrap() == before, "the warehouse changed");
+}
