@@ -68,6 +68,11 @@ pub fn build(path: &Path, lake: &LakeInput<'_>, project: &Project, opts: &BuildO
                 .map_err(Error::warehouse("loading raw_partners"))?;
         }
     }
+    comment_on_table(
+        &conn,
+        "raw_partners",
+        "The consortium's partners as the configuration names them: partner_id and display name.",
+    )?;
     conn.execute_batch("create table raw_places (district varchar primary key, region varchar, region_kind varchar)")
         .map_err(Error::warehouse("creating raw_places"))?;
     {
@@ -79,6 +84,11 @@ pub fn build(path: &Path, lake: &LakeInput<'_>, project: &Project, opts: &BuildO
                 .map_err(Error::warehouse("loading raw_places"))?;
         }
     }
+    comment_on_table(
+        &conn,
+        "raw_places",
+        "The gazetteer's districts (schemas/reference/places.toml) with their region and its kind (state, union territory or country).",
+    )?;
     for name in &lake.tables {
         let glob = lake.dir.join(name).join("*.parquet");
         let sql = format!(
@@ -87,6 +97,11 @@ pub fn build(path: &Path, lake: &LakeInput<'_>, project: &Project, opts: &BuildO
         );
         conn.execute_batch(&sql)
             .map_err(Error::warehouse(format!("loading raw_{name}")))?;
+        comment_on_table(
+            &conn,
+            &format!("raw_{name}"),
+            &format!("The lake's {name} table as loaded, one row per partner record (see codebook.md)."),
+        )?;
     }
     if !project.macros.trim().is_empty() {
         conn.execute_batch(&project.macros)
@@ -131,6 +146,13 @@ pub fn build(path: &Path, lake: &LakeInput<'_>, project: &Project, opts: &BuildO
             conn.execute_batch(&sql).map_err(Error::warehouse(ctx))?;
             if let Some(meta) = &m.meta {
                 tests += model_tests::run(&conn, &m.name, &meta.tests)?;
+                // The model's description, inside the warehouse, where a
+                // researcher's client shows it (duckdb_tables().comment).
+                comment_on_table(
+                    &conn,
+                    &m.name,
+                    &format!("{} Grain: {}.", meta.description.trim(), meta.grain.trim()),
+                )?;
             }
         }
         tracing::debug!(model = %m.name, layer = m.layer, "model built");
@@ -168,6 +190,11 @@ pub fn build(path: &Path, lake: &LakeInput<'_>, project: &Project, opts: &BuildO
         indicator_rows,
         suppressed,
     })
+}
+
+fn comment_on_table(conn: &Connection, table: &str, text: &str) -> Result<()> {
+    conn.execute_batch(&format!("comment on table {table} is {}", sql_string(text)))
+        .map_err(Error::warehouse(format!("commenting on {table}")))
 }
 
 /// An indicator may only produce the breakdowns its metadata declares, so

@@ -693,6 +693,27 @@ mod slow {
     }
 
     #[test]
+    fn every_model_and_raw_table_carries_its_description_inside_the_warehouse() {
+        let d = demo();
+        let conn = d.conn();
+        let (_, rows) = query_text(
+            &conn,
+            "select table_name, coalesce(comment, '') from duckdb_tables()
+             where regexp_matches(table_name, '^(raw|stg|dim|fct)_') order by 1",
+        );
+        assert!(rows.len() > 20, "{rows:?}");
+        for r in &rows {
+            let comment = r[1].as_deref().unwrap_or_default();
+            assert!(comment.len() > 30, "{:?} has no description: {comment:?}", r[0]);
+        }
+        let (_, rows) = query_text(
+            &conn,
+            "select comment from duckdb_tables() where table_name = 'dim_people'",
+        );
+        assert!(rows[0][0].as_deref().unwrap().contains("Grain: one row per person_key"));
+    }
+
+    #[test]
     fn the_same_fir_in_several_partners_exports_is_one_case() {
         let s = entity_scores("fct_cases", "case_ref", "case_key", "cases", "case_id");
         assert!(s.true_pairs > 300, "the demo holds cases recorded by several partners");
