@@ -2,6 +2,7 @@
 //! a guard against chains (see [`cluster`]).
 
 use super::Settings;
+use super::model::log2_odds_of;
 use super::union_find::UnionFind;
 
 /// Clusters from scored pairs: links taken strongest first, each joining two
@@ -10,12 +11,11 @@ use super::union_find::UnionFind;
 /// records clearly disagrees (two sisters with one guardian, one village).
 /// Returns each record's cluster (a representative index).
 pub fn cluster(n: usize, pairs: &[(u32, u32)], weights: &[f64], settings: &Settings) -> Vec<u32> {
-    // The probabilities as weights (log2 odds): one comparison per pair
-    // instead of an exp2.
-    let weight_of = |p: f64| (p / (1.0 - p)).log2();
+    // The probabilities as weights: one comparison per pair instead of an
+    // exp2.
     let (cannot_below, link_from) = (
-        weight_of(settings.cannot_link_probability),
-        weight_of(settings.link_probability),
+        log2_odds_of(settings.cannot_link_probability),
+        log2_odds_of(settings.link_probability),
     );
     let mut groups = UnionFind::new(n);
     // Each cluster's members as a ring: next[x] is the member after x, so

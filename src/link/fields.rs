@@ -26,7 +26,9 @@ enum Value<'a> {
     Text(&'a str),
     Date(chrono::NaiveDate),
     /// Date of birth, year of birth, age at rescue: a register that holds
-    /// only an age (no date to count it from) is compared on the age.
+    /// only an age (no date to count it from) is compared on the age. The
+    /// age is left None by `value` and counted by `Comparison::level` only
+    /// for a pair where a side lacks the year (it costs a date difference).
     Birth(Option<chrono::NaiveDate>, Option<i32>, Option<i32>),
     Number(i64),
 }

@@ -501,15 +501,17 @@ mod tests {
             source: 1,
             ..rec(name, "Haru Laskar", dob, "Nadia", "Hariharpur", "2020-10-24")
         };
+        // A blank name is no name (NameKey::new("") is None).
         let mut nameless = household("", "");
-        nameless.name = None;
         nameless.age = Some(19);
         // Rupa was 21 at the rescue, Dipa 16.
-        let (linked, first) = link_with(vec![
+        let records = vec![
             household("Rupa Laskar", "1999-07-07"),
             household("Dipa Laskar", "2004-01-15"),
             nameless,
-        ]);
+        ];
+        assert!(records[2].name.is_none());
+        let (linked, first) = link_with(records.clone());
         assert!(!together(&linked, first, first + 1), "two sisters");
         // Her father, phone, village and rescue day are both sisters': an
         // age between theirs says neither.
@@ -519,16 +521,7 @@ mod tests {
         let mut unlimited = settings();
         unlimited.shared_evidence_limit = None;
         let mut people = population();
-        people.extend([
-            household("Rupa Laskar", "1999-07-07"),
-            household("Dipa Laskar", "2004-01-15"),
-            {
-                let mut p = household("", "");
-                p.name = None;
-                p.age = Some(19);
-                p
-            },
-        ]);
+        people.extend(records);
         let merged = link(&people, &unlimited);
         assert!(
             together(&merged, first, first + 2) || together(&merged, first + 1, first + 2),

@@ -414,8 +414,9 @@ pub fn patterns<'a>(levels: impl Iterator<Item = &'a Levels>) -> Vec<(Levels, f6
     out
 }
 
-/// log2 of the odds of probability `p` (infinite at 1).
-fn log2_odds_of(p: f64) -> f64 {
+/// log2 of the odds of probability `p` (infinite at 1): a probability as
+/// a match weight.
+pub fn log2_odds_of(p: f64) -> f64 {
     (p / (1.0 - p)).log2()
 }
 

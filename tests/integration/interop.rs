@@ -5,21 +5,27 @@ use std::process::Command;
 
 use crate::util::Workdir;
 
-fn python_has(modules: &str) -> bool {
-    Command::new("python3")
+/// Whether python3 can import `modules`; when it cannot, says the test (or
+/// its part `what`) skipped, and fails under CI, which must install them.
+fn python_or_skip(modules: &str, what: &str) -> bool {
+    let has = Command::new("python3")
         .args(["-c", &format!("import {modules}")])
         .output()
-        .is_ok_and(|o| o.status.success())
+        .is_ok_and(|o| o.status.success());
+    if has {
+        return true;
+    }
+    assert!(
+        std::env::var_os("CI").is_none(),
+        "CI must install python3 able to import {modules} (see .ci/run)"
+    );
+    eprintln!("SKIPPED: {what} needs python3 able to import {modules}");
+    false
 }
 
 #[test]
 fn python_duckdb_and_pyarrow_read_what_the_run_wrote() {
-    if !python_has("duckdb, pyarrow.parquet") {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "CI must install the python packages duckdb and pyarrow (see .ci/run)"
-        );
-        eprintln!("SKIPPED: python3 with duckdb and pyarrow is not installed here (pip install duckdb pyarrow)");
+    if !python_or_skip("duckdb, pyarrow.parquet", "this test") {
         return;
     }
     let w = Workdir::new();
@@ -81,12 +87,7 @@ fn a_published_snapshot_is_read_only_and_a_study_database_attaches_it() {
     let again = w.run(&["run", "--config", "d/config"]);
     assert!(matches!(again.code, 0 | 3), "{}", again.all());
 
-    if !python_has("duckdb") {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "CI must install the python package duckdb"
-        );
-        eprintln!("SKIPPED: the study-database half needs python3 with duckdb");
+    if !python_or_skip("duckdb", "the study-database half") {
         return;
     }
     let db = current.join("warehouse/tafteesh.duckdb");
