@@ -15,7 +15,7 @@ use serde::Serialize;
 
 use super::blocking::BlockingReport;
 use super::fields::NULL;
-use super::model::{Person, weight_to_probability};
+use super::model::{Person, log2_odds_of, weight_to_probability};
 use super::{Linked, Settings};
 
 /// One level of one comparison as trained.
@@ -78,10 +78,6 @@ pub struct Explained {
 }
 
 /// The weight a probability corresponds to.
-fn logit2(p: f64) -> f64 {
-    (p / (1.0 - p)).log2()
-}
-
 impl Explained {
     pub fn new(linked: &Linked, people: &[Person], settings: &Settings) -> Explained {
         let m = &linked.model;
@@ -116,7 +112,7 @@ impl Explained {
         for w in &linked.weights {
             *bins.entry((w / 4.0).floor() as i64).or_default() += 1;
         }
-        let threshold_weight = logit2(settings.link_probability);
+        let threshold_weight = log2_odds_of(settings.link_probability);
         let mut size: HashMap<u32, usize> = HashMap::new();
         linked.cluster.iter().for_each(|c| *size.entry(*c).or_default() += 1);
         let mut sizes: std::collections::BTreeMap<usize, usize> = std::collections::BTreeMap::new();
@@ -168,7 +164,7 @@ impl Explained {
                 .unwrap_or_default(),
             link_probability: settings.link_probability,
             threshold_weight,
-            prior_weight: logit2(m.lambda),
+            prior_weight: log2_odds_of(m.lambda),
             lambda: m.lambda,
             em_iterations: m.em_iterations,
             blocking: linked.blocking.clone(),
