@@ -66,6 +66,8 @@ pub struct Explained {
     pub prior_weight: f64,
     pub lambda: f64,
     pub em_iterations: usize,
+    /// The most shared evidence alone may raise a pair to (None: no limit).
+    pub shared_limit: Option<f64>,
     pub blocking: BlockingReport,
     pub comparisons: Vec<ComparisonRow>,
     pub levels: Vec<LevelRow>,
@@ -167,6 +169,7 @@ impl Explained {
             prior_weight: log2_odds_of(m.lambda),
             lambda: m.lambda,
             em_iterations: m.em_iterations,
+            shared_limit: m.shared_limit,
             blocking: linked.blocking.clone(),
             comparisons,
             levels,
@@ -230,8 +233,13 @@ impl Explained {
         out.push_str(&Self::blocking_text(&self.blocking));
         let _ = writeln!(
             out,
-            "\nmodel: prior (two random records match) {:.3e} (weight {:.2}), EM {} iterations",
-            self.lambda, self.prior_weight, self.em_iterations
+            "\nmodel: prior (two random records match) {:.3e} (weight {:.2}), EM {} iterations{}",
+            self.lambda,
+            self.prior_weight,
+            self.em_iterations,
+            self.shared_limit
+                .map(|p| format!(", shared evidence alone raises a pair to probability {p} at most"))
+                .unwrap_or_default()
         );
         for c in &self.comparisons {
             let _ = writeln!(
@@ -372,8 +380,15 @@ This page holds counts, levels and weights only: no name, phone, identifier or t
         // Model.
         let _ = writeln!(
             h,
-            "<h2>The model: m and u per level</h2><p class=\"note\">m: how often one person's records agree at this level; u: how often two different people's do (from random pairs). The weight is log<sub>2</sub>(m/u). The prior, two random records being one person, is {:.3e} (weight {:.2}); EM ran {} iterations. Shared evidence (household, rescue) counts for nothing on a pair where a level marked &ldquo;contradicts&rdquo; holds.</p>",
-            self.lambda, self.prior_weight, self.em_iterations
+            "<h2>The model: m and u per level</h2><p class=\"note\">m: how often one person's records agree at this level; u: how often two different people's do (from random pairs). The weight is log<sub>2</sub>(m/u). The prior, two random records being one person, is {:.3e} (weight {:.2}); EM ran {} iterations. Shared evidence (household, rescue) counts for nothing on a pair where a level marked &ldquo;contradicts&rdquo; holds{}.</p>",
+            self.lambda,
+            self.prior_weight,
+            self.em_iterations,
+            self.shared_limit
+                .map(|p| format!(
+                    ", and alone raises a pair to probability {p} at most: a name or a birth must carry it past the threshold"
+                ))
+                .unwrap_or_default()
         );
         h.push_str("<div class=\"scroll\"><table><tr><th>comparison</th><th>m from pairs (expected matches)</th><th>u from pairs</th><th class=\"l\">evidence</th></tr>\n");
         for c in &self.comparisons {
