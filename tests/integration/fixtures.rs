@@ -450,7 +450,7 @@ fn an_operators_linkage_settings_are_checked_and_used() {
     assert_eq!(w.run(&["run", "--config", "config"]).code, 4);
     std::fs::write(
         &settings,
-        shipped.replace("link_probability = 0.95", "link_probability = 0.99"),
+        shipped.replace("link_probability = 0.85", "link_probability = 0.99"),
     )
     .unwrap();
     let again = w.run(&["run", "--config", "config"]);
