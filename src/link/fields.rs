@@ -290,11 +290,20 @@ fn edits(a: &Value, b: &Value, distance: fn(&str, &str) -> usize) -> Option<usiz
 
 /// Whether `a` and `b` are at most `max` edits apart (with `transpose`,
 /// swapping two neighbours counts as one, as `strsim::osa_distance` counts
-/// it). One edit, the common case, is checked without allocating: this
-/// runs on every pair compared and every random pair u is estimated from.
+/// it). Words of names, the common case, are checked without allocating:
+/// this runs on every pair compared and every random pair u is estimated
+/// from.
 fn within_edits(a: &str, b: &str, max: usize, transpose: bool) -> bool {
-    if max == 1 && a.is_ascii() && b.is_ascii() {
-        return within_one_edit(a.as_bytes(), b.as_bytes(), transpose);
+    if a.is_ascii() && b.is_ascii() {
+        if a.len().abs_diff(b.len()) > max {
+            return false;
+        }
+        if max == 1 {
+            return within_one_edit(a.as_bytes(), b.as_bytes(), transpose);
+        }
+        if let Some(d) = short_edits(a.as_bytes(), b.as_bytes(), transpose) {
+            return d <= max;
+        }
     }
     let d = if transpose {
         strsim::osa_distance(a, b)
@@ -302,6 +311,33 @@ fn within_edits(a: &str, b: &str, max: usize, transpose: bool) -> bool {
         strsim::levenshtein(a, b)
     };
     d <= max
+}
+
+/// The edit distance of two short ASCII words (`None` past 31 bytes), as
+/// strsim counts it, on three rows kept on the stack.
+fn short_edits(a: &[u8], b: &[u8], transpose: bool) -> Option<usize> {
+    const N: usize = 32;
+    if a.len() >= N || b.len() >= N {
+        return None;
+    }
+    let (mut two_back, mut prev, mut cur) = ([0usize; N], [0usize; N], [0usize; N]);
+    for (j, x) in prev.iter_mut().enumerate().take(b.len() + 1) {
+        *x = j;
+    }
+    for i in 1..=a.len() {
+        cur[0] = i;
+        for j in 1..=b.len() {
+            let cost = usize::from(a[i - 1] != b[j - 1]);
+            let mut d = (prev[j] + 1).min(cur[j - 1] + 1).min(prev[j - 1] + cost);
+            if transpose && i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                d = d.min(two_back[j - 2] + 1);
+            }
+            cur[j] = d;
+        }
+        two_back = prev;
+        prev = cur;
+    }
+    Some(prev[b.len()])
 }
 
 fn within_one_edit(a: &[u8], b: &[u8], transpose: bool) -> bool {
@@ -325,12 +361,24 @@ fn within_one_edit(a: &[u8], b: &[u8], transpose: bool) -> bool {
 /// first letter (Rina, Mina) is a different initial: that is what sisters'
 /// names look like.
 fn same_initial_sound(a: &str, b: &str) -> bool {
-    fn first(w: &str) -> Option<char> {
-        crate::link::names::skeleton(w.get(..w.len().min(3)).unwrap_or(w))
-            .chars()
-            .next()
-    }
-    first(a) == first(b)
+    initial_sound(a) == initial_sound(b)
+}
+
+/// The first letter of a word's skeleton (`names::skeleton`), without
+/// building it: this runs on every word pair compared.
+fn initial_sound(w: &str) -> Option<char> {
+    let b = w.as_bytes();
+    let next = b.get(1).copied();
+    Some(match *b.first()? {
+        b'a' | b'e' | b'i' | b'o' | b'u' => 'a',
+        b'p' if next == Some(b'h') => 'f',
+        b'v' | b'w' => 'b',
+        b'z' => 'j',
+        b'q' | b'x' => 'k',
+        b'c' if next != Some(b'h') => 'k',
+        c if c.is_ascii() => c as char,
+        _ => w.chars().next()?,
+    })
 }
 
 /// Names or text word by word: every word of the shorter `close` to a word
@@ -555,10 +603,11 @@ mod tests {
     }
 
     #[test]
-    fn one_edit_is_counted_as_strsim_counts_it() {
+    fn edits_and_initials_are_counted_as_strsim_and_the_skeleton_count_them() {
         let words = [
             "", "a", "ab", "ba", "abc", "acb", "bac", "abd", "abcd", "abdc", "acbd", "rahima", "fahima", "rahma",
-            "rhaima", "rahimaa", "rahiam", "sardar", "sarder", "sardr", "asma", "awma", "sama",
+            "rhaima", "rahimaa", "rahiam", "sardar", "sarder", "sardr", "asma", "awma", "sama", "phatema", "fatima",
+            "fqtema", "vina", "wima", "zakir", "jakir", "xalma", "sircar", "chandana", "ck", "yasmin", "quazi",
         ];
         for a in words {
             for b in words {
@@ -572,6 +621,17 @@ mod tests {
                     strsim::levenshtein(a, b) <= 1,
                     "{a} / {b}"
                 );
+                assert_eq!(
+                    short_edits(a.as_bytes(), b.as_bytes(), true),
+                    Some(strsim::osa_distance(a, b)),
+                    "{a} / {b}"
+                );
+                assert_eq!(
+                    short_edits(a.as_bytes(), b.as_bytes(), false),
+                    Some(strsim::levenshtein(a, b)),
+                    "{a} / {b}"
+                );
+                assert_eq!(initial_sound(a), crate::link::names::skeleton(a).chars().next(), "{a}");
             }
         }
     }
