@@ -71,10 +71,21 @@ pub fn create(lake: &Path, tables: &[String]) -> Result<()> {
 }
 
 /// Write a frame as Parquet (zstd).
+///
+/// The file's Arrow schema (the `ARROW:schema` key Arrow readers restore
+/// types from) is written at polars' oldest compatibility level: plain
+/// `large_string` columns, not the `string_view` of Arrow 15+, which
+/// pyarrow 14 and older, and Spark and Trino on older Arrow, refuse
+/// ("Unrecognized type: 24"). The Parquet data is the same either way.
 pub fn write_parquet(df: &mut DataFrame, path: &Path) -> Result<()> {
     let f = std::fs::File::create(path).map_err(Error::io(path))?;
+    let schema = polars_parquet::write::schema_to_metadata_key(&df.schema().to_arrow(CompatLevel::oldest()));
     ParquetWriter::new(f)
         .with_compression(ParquetCompression::Zstd(None))
+        .with_key_value_metadata(Some(KeyValueMetadata::from_static(vec![(
+            schema.key,
+            schema.value.unwrap_or_default(),
+        )])))
         .finish(df)
         .map_err(Error::frame(format!("writing {}", path.display())))?;
     Ok(())

@@ -29,9 +29,20 @@ use crate::error::{Error, Result};
 pub use build::{BuildMetrics, BuildOptions, LakeInput, build};
 pub use catalogue::{IndicatorMeta, Model, ModelMeta, ModelTests, Project};
 
-/// Open a DuckDB connection that never loads or installs extensions on its own.
+/// The oldest DuckDB storage format the warehouse is written in. Researchers
+/// open it with the client they have: the CLI, Python or R package of any
+/// DuckDB from 1.0 on (R's CRAN package and Metabase's driver are 1.x).
+/// DuckDB 2.0 would otherwise write a format no 1.x client reads.
+pub const STORAGE_COMPATIBILITY: &str = "v1.0.0";
+
+/// Open a DuckDB connection that never loads or installs extensions on its
+/// own, and writes a database file DuckDB 1.x clients can read.
 pub fn open(path: &Path) -> Result<Connection> {
-    let conn = Connection::open(path).map_err(Error::warehouse(format!("opening {}", path.display())))?;
+    let opening = || format!("opening {}", path.display());
+    let config = duckdb::Config::default()
+        .with("storage_compatibility_version", STORAGE_COMPATIBILITY)
+        .map_err(Error::warehouse(opening()))?;
+    let conn = Connection::open_with_flags(path, config).map_err(Error::warehouse(opening()))?;
     conn.execute_batch("SET autoinstall_known_extensions = false; SET autoload_known_extensions = false;")
         .map_err(Error::warehouse("turning extension autoloading off"))?;
     Ok(conn)

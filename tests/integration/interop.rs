@@ -54,6 +54,60 @@ print(n_ind, n_surv, t.num_rows)
     assert!(nums[0] > 0 && nums[1] > 0 && nums[2] >= nums[1], "{text}");
 }
 
+/// The clients researchers have from last year: DuckDB 1.1 (the R package
+/// on CRAN and Metabase's driver are 1.x too) opens the warehouse, with its
+/// views and macros, and pyarrow 14 reads every Parquet file of the lake.
+/// They live in a Python environment of their own (`.ci/run` makes it at
+/// `$HOME/.cache/tafteesh-old-clients` and names its python in
+/// `TAFTEESH_OLD_CLIENTS_PYTHON`); without one the test skips and says so.
+#[test]
+fn duckdb_1_1_opens_the_warehouse_and_pyarrow_14_reads_the_lake() {
+    let Some(python) = std::env::var_os("TAFTEESH_OLD_CLIENTS_PYTHON") else {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI must set TAFTEESH_OLD_CLIENTS_PYTHON (see .ci/run)"
+        );
+        eprintln!("SKIPPED: set TAFTEESH_OLD_CLIENTS_PYTHON to a python with duckdb==1.1.3 and pyarrow==14.*");
+        return;
+    };
+    let w = Workdir::new();
+    let ran = w.run(&["demo", "--dir", "d", "--survivors", "300", "--seed", "5"]);
+    assert_eq!(ran.code, 0, "{}", ran.all());
+    let current = w.path().join("d/output/current");
+    let script = r#"
+import sys, glob, duckdb, pyarrow, pyarrow.parquet as pq
+assert duckdb.__version__.startswith("1.1."), duckdb.__version__
+assert pyarrow.__version__.startswith("14."), pyarrow.__version__
+db, lake = sys.argv[1], sys.argv[2]
+con = duckdb.connect(db, read_only=True)
+tables = con.execute("select count(*) from information_schema.tables").fetchone()[0]
+n = con.execute("select count(*) from indicator_values").fetchone()[0]
+fy = con.execute("select financial_year(date '2024-04-01')").fetchone()[0]
+files = glob.glob(lake + "/**/*.parquet", recursive=True)
+rows = sum(pq.read_table(f).num_rows for f in files)
+print(tables, n, fy.replace(" ", "_"), len(files), rows)
+"#;
+    let out = Command::new(python)
+        .args(["-c", script])
+        .arg(current.join("warehouse/tafteesh.duckdb"))
+        .arg(current.join("lake"))
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let text = String::from_utf8_lossy(&out.stdout);
+    let f: Vec<&str> = text.split_whitespace().collect();
+    assert!(f.len() == 5, "{text}");
+    assert!(
+        f[0].parse::<usize>().unwrap() > 20 && f[1].parse::<usize>().unwrap() > 0,
+        "{text}"
+    );
+    assert_eq!(f[2], "FY_2024-25", "{text}");
+    assert!(
+        f[3].parse::<usize>().unwrap() > 10 && f[4].parse::<usize>().unwrap() > 300,
+        "{text}"
+    );
+}
+
 /// Every file of a published snapshot has its write bits cleared; the next
 /// night's run (which shares unchanged files with it by hard link) still
 /// publishes; and a researcher's own database attaches the warehouse
