@@ -1,4 +1,6 @@
--- Macros shared by the models. Run before the first model.
+-- Macros shared by the models. Run before the first model. The comment
+-- right above each macro is its documentation: the warehouse carries it
+-- (COMMENT ON MACRO) and the codebook lists it.
 
 -- The Indian financial year (April to March) a date falls in, as 'FY 2023-24'.
 create or replace macro financial_year(d) as
@@ -34,6 +36,8 @@ create or replace macro wilson_low(n, d) as
         / (1 + 3.8416 / d)
     ) end;
 
+-- The upper end of the 95% Wilson score interval of n / d, in percent (see
+-- wilson_low). Null when d is 0 or unknown.
 create or replace macro wilson_high(n, d) as
     case when d > 0 then 100.0 * least(1.0,
         ((n / d + 3.8416 / (2 * d)) + 1.96 * sqrt((n / d) * (1 - n / d) / d + 3.8416 / (4 * d * d)))

@@ -1,6 +1,9 @@
 -- The values a linked case is broken down by: its district, police
 -- district and AHTU unit (from the golden record; 'none' when no AHTU
--- handled it, 'unknown' when one did but the records do not say which), and the sex, age group
+-- handled it, 'unknown' when one did but the records do not say which),
+-- who investigated it ('ahtu' when any record shows an AHTU did, else
+-- 'cid', 'other', or 'local_police': the AHTU engagement study's
+-- comparison), and the sex, age group
 -- and form of trafficking of its survivors. A case with several survivors
 -- who differ is 'mixed'; with none linked, 'unknown'. So each case has
 -- exactly one value per breakdown and the rows of a breakdown add up to
@@ -14,10 +17,7 @@ cases as (
 ),
 
 case_people as (
-    select distinct c.case_key, s.person_key,
-    from fct_cases c
-    join dim_survivors s using (survivor_record_id)
-    where c.case_key is not null and s.person_key is not null
+    select case_key, person_key, from bridge_case_people
 ),
 
 people as (
@@ -44,6 +44,12 @@ final as (
             when c.is_transferred_to_ahtu then 'unknown'
             else 'none'
         end as ahtu_unit,
+        case
+            when c.is_transferred_to_ahtu then 'ahtu'
+            when c.is_transferred_to_cid then 'cid'
+            when c.investigating_agency = 'other' then 'other'
+            else 'local_police'
+        end as investigated_by,
         coalesce(p.sex, 'unknown') as sex,
         coalesce(p.age_at_rescue, 'unknown') as age_at_rescue,
         coalesce(p.trafficking_form, 'unknown') as trafficking_form,

@@ -3,8 +3,9 @@
 --   records, as that partner recorded them (its newest version);
 --   dimension 'consortium', dimension_value 'all': the linked cases of
 --   dim_cases, so a case several partners recorded counts once;
---   dimensions 'district', 'police_district', 'ahtu_unit', 'sex',
---   'age_at_rescue', 'trafficking_form': the same linked cases again, under
+--   dimensions 'district', 'police_district', 'ahtu_unit',
+--   'investigated_by', 'sex', 'age_at_rescue', 'trafficking_form': the same
+--   linked cases again, under
 --   their value in dim_case_breakdowns. Each linked case has one value per
 --   breakdown, so a breakdown's rows add up to the consortium row.
 -- An indicator groups by (period, dimension, dimension_value) and is
@@ -28,6 +29,7 @@ breakdowns as (
             district as by_district,
             police_district as by_police_district,
             ahtu_unit as by_ahtu_unit,
+            investigated_by as by_investigated_by,
             sex as by_sex,
             age_at_rescue as by_age_at_rescue,
             trafficking_form as by_trafficking_form,

@@ -22,7 +22,7 @@ const INDICATOR_COLUMNS: [(&str, &str); 22] = [
     ),
     (
         "dimension",
-        "'consortium' (linked entities, each counted once), 'partner', or a breakdown: 'district', 'police_district', 'ahtu_unit', 'sex', 'age_at_rescue', 'trafficking_form'.",
+        "'consortium' (linked entities, each counted once), 'partner', or a breakdown: 'district', 'police_district', 'ahtu_unit', 'investigated_by', 'sex', 'age_at_rescue', 'trafficking_form'.",
     ),
     (
         "dimension_value",
@@ -122,8 +122,9 @@ pub fn render(model: &Model, project: &Project, k: u32) -> String {
         "Indicators are counted by Indian financial year ('FY 2023-24', April to March), by its quarters \
          ('FY 2023-24 Q1' = April to June) and over all time, on the date each indicator names. Breakdowns: \
          partner (each partner's own records, not linked), consortium (linked cases, claims and survivors, each \
-         once), and, on the linked entities: district, police district, AHTU unit, sex, child or adult at \
-         rescue, and form of trafficking. Each linked entity has one value per breakdown, so a breakdown's \
+         once), and, on the linked entities: district, police district, AHTU unit, who investigated a case \
+         (an AHTU, the CID, another agency or the local police), sex, child or adult at rescue, and form of \
+         trafficking. Each linked entity has one value per breakdown, so a breakdown's \
          rows add up to the consortium row.\n\n",
     );
 
@@ -178,6 +179,16 @@ pub fn render(model: &Model, project: &Project, k: u32) -> String {
         );
     }
 
+    md.push_str(
+        "## Warehouse macros\n\nSQL functions kept in the warehouse (`sql/macros.sql`), for your own \
+         queries too: `select financial_year(fir_date), count(*) from fct_cases group by 1`.\n\n",
+    );
+    // Project::load has checked every macro carries its comment.
+    for m in crate::warehouse::catalogue::macro_docs(&project.macros).unwrap_or_default() {
+        let _ = writeln!(md, "- `{}({})`: {}", m.name, m.params, m.doc);
+    }
+    md.push('\n');
+
     md.push_str("## Canonical tables (the lake)\n\nWhat every partner export is mapped to (`schemas/`).\n\n");
     for s in &model.schemas {
         let _ = writeln!(
@@ -231,5 +242,14 @@ mod tests {
         }
         assert!(md.contains("`full_name` (as `full_name_token`)"));
         assert!(md.contains("### `fct_cases_by_scope` (marts)"));
+        for m in [
+            "financial_year(d)",
+            "fy_quarter(d)",
+            "periods_of(d)",
+            "wilson_low(n, d)",
+            "wilson_high(n, d)",
+        ] {
+            assert!(md.contains(&format!("- `{m}`: ")), "{m}");
+        }
     }
 }

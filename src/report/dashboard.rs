@@ -51,7 +51,7 @@ struct Cell {
     detail: String,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, Default)]
 struct Grid {
     columns: Vec<String>,
     rows: Vec<(String, Vec<Cell>)>,
@@ -75,6 +75,9 @@ struct Section {
     runs_chart: String,
     by_partner: Grid,
     by_district: Grid,
+    /// Cases an AHTU investigated against those left with the local police
+    /// (the AHTU engagement study's comparison); empty for other indicators.
+    by_agency: Grid,
     hidden_primary: usize,
     hidden_secondary: usize,
 }
@@ -186,17 +189,39 @@ fn by_partner(mine: &[&IndicatorRow], k: u32) -> Grid {
 
 /// Districts down, the latest financial years and All time across.
 fn by_district(mine: &[&IndicatorRow], k: u32) -> Grid {
+    by_breakdown(mine, "district", |d| d.to_string(), k)
+}
+
+/// Who investigated a case down (AHTU, local police, CID, other), the
+/// latest financial years and All time across.
+fn by_agency(mine: &[&IndicatorRow], k: u32) -> Grid {
+    let label = |v: &str| {
+        match v {
+            "ahtu" => "AHTU",
+            "local_police" => "Local police",
+            "cid" => "CID",
+            "other" => "Other agency",
+            v => v,
+        }
+        .to_string()
+    };
+    by_breakdown(mine, "investigated_by", label, k)
+}
+
+/// One breakdown's values down ('unknown' last), the latest financial
+/// years and All time across.
+fn by_breakdown(mine: &[&IndicatorRow], dimension: &str, label: impl Fn(&str) -> String, k: u32) -> Grid {
     let mut periods = periods(mine);
     // All time and the two latest years keep the table readable.
     periods.truncate(3);
-    let mut districts: Vec<String> = mine
+    let mut values: Vec<String> = mine
         .iter()
-        .filter(|r| r.dimension == "district")
+        .filter(|r| r.dimension == dimension)
         .map(|r| r.dimension_value.clone())
         .collect();
-    districts.sort_by_key(|d| (d == "unknown", d.clone()));
-    districts.dedup();
-    let rows = districts
+    values.sort_by_key(|d| (d == "unknown", d.clone()));
+    values.dedup();
+    let rows = values
         .into_iter()
         .map(|d| {
             let cells = periods
@@ -205,11 +230,11 @@ fn by_district(mine: &[&IndicatorRow], k: u32) -> Grid {
                     let r = mine
                         .iter()
                         .copied()
-                        .find(|r| &r.period == p && r.dimension == "district" && r.dimension_value == d);
+                        .find(|r| &r.period == p && r.dimension == dimension && r.dimension_value == d);
                     cell(r, k)
                 })
                 .collect();
-            (d, cells)
+            (label(&d), cells)
         })
         .collect();
     Grid {
@@ -309,6 +334,11 @@ pub fn write(inputs: &Inputs<'_>, path: &Path) -> Result<()> {
             runs_chart: line_chart(&run_points, &meta.unit, &format!("{}, all time, by run", meta.title)),
             by_partner: by_partner(&mine, k),
             by_district: by_district(&mine, k),
+            by_agency: if meta.dashboard_breakdowns.iter().any(|d| d == "investigated_by") {
+                by_agency(&mine, k)
+            } else {
+                Grid::default()
+            },
             hidden_primary: hidden(crate::suppress::PRIMARY),
             hidden_secondary: hidden(crate::suppress::SECONDARY),
         });

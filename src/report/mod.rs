@@ -35,8 +35,8 @@ pub struct IndicatorRow {
     pub period_start: Option<chrono::NaiveDate>,
     pub period_end: Option<chrono::NaiveDate>,
     /// "consortium" (linked entities), "partner", or a breakdown
-    /// ("district", "police_district", "ahtu_unit", "sex", "age_at_rescue",
-    /// "trafficking_form").
+    /// ("district", "police_district", "ahtu_unit", "investigated_by", "sex",
+    /// "age_at_rescue", "trafficking_form").
     pub dimension: String,
     /// "all" for the consortium, the partner_id for a partner, else the
     /// breakdown's value.

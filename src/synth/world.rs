@@ -408,8 +408,15 @@ fn make_case(
         "cid" => Some("CID-AHTU"),
         _ => None,
     };
+    // About a quarter of the transfers reach the AHTU on the day of the FIR
+    // or the next, as the Calcutta High Court directed in 2018; the rest
+    // take from two days to half a year. (One draw either way, so the rest
+    // of the world is drawn as before.)
     let ahtu_date = (agency != "local_police")
-        .then(|| fir_date + days(rng, 2, 200))
+        .then(|| {
+            let wait = days(rng, 2, 200).num_days();
+            fir_date + Duration::days(if wait < 52 { wait % 2 } else { wait })
+        })
         .and_then(by_now);
     let cid_date = (agency == "cid")
         .then(|| fir_date + days(rng, 30, 300))

@@ -106,6 +106,10 @@ pub fn build(path: &Path, lake: &LakeInput<'_>, project: &Project, opts: &BuildO
     if !project.macros.trim().is_empty() {
         conn.execute_batch(&project.macros)
             .map_err(Error::warehouse("sql/macros.sql"))?;
+        for m in super::catalogue::macro_docs(&project.macros).map_err(Error::Internal)? {
+            conn.execute_batch(&format!("comment on macro {} is {}", m.name, sql_string(&m.doc)))
+                .map_err(Error::warehouse(format!("commenting on macro {}", m.name)))?;
+        }
     }
     let mut tests = 0;
     conn.execute_batch(

@@ -84,6 +84,11 @@ pub struct IndicatorMeta {
     /// Targets the programme set, by period ("FY 2025-26" = 25.0).
     #[serde(default)]
     pub targets: BTreeMap<String, f64>,
+    /// Breakdowns the dashboard shows beside partner and district (the
+    /// workbook shows them all): `["investigated_by"]` sets the cases an
+    /// AHTU investigated against those the local police kept.
+    #[serde(default, skip_serializing)]
+    pub dashboard_breakdowns: Vec<String>,
 }
 
 /// One SQL model with its metadata.
@@ -117,6 +122,51 @@ impl Model {
 pub struct Project {
     pub macros: String,
     pub models: Vec<Model>,
+}
+
+/// A macro of `sql/macros.sql`, documented by the comment lines right
+/// above its `create` (the one place its meaning is written): the
+/// warehouse carries it as `COMMENT ON MACRO`, and the codebook lists it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MacroDoc {
+    pub name: String,
+    /// The parameters as declared: `d`, `n, d`.
+    pub params: String,
+    pub doc: String,
+}
+
+/// The macros of `macros.sql` in order, with their comments. A macro
+/// without a comment above it is a configuration error: researchers call
+/// these, and the codebook must say what they do.
+pub fn macro_docs(macros: &str) -> std::result::Result<Vec<MacroDoc>, String> {
+    let mut out = Vec::new();
+    let mut comment: Vec<&str> = Vec::new();
+    for line in macros.lines() {
+        let t = line.trim();
+        if let Some(c) = t.strip_prefix("--") {
+            comment.push(c.trim());
+            continue;
+        }
+        if let Some(rest) = t.strip_prefix("create or replace macro ") {
+            let (name, after) = rest
+                .split_once('(')
+                .ok_or(format!("sql/macros.sql: cannot read `{t}`"))?;
+            let params = after.split_once(')').map_or("", |(p, _)| p).trim().to_string();
+            if comment.is_empty() {
+                return Err(format!(
+                    "sql/macros.sql: macro `{}` has no comment above it",
+                    name.trim()
+                ));
+            }
+            out.push(MacroDoc {
+                name: name.trim().to_string(),
+                params,
+                doc: comment.join(" "),
+            });
+        }
+        comment.clear();
+    }
+    Ok(out)
 }
 
 impl Project {
@@ -165,6 +215,9 @@ impl Project {
             in_layer.sort_by(|a, b| a.name.cmp(&b.name));
             models.extend(in_layer);
         }
+        if let Err(e) = macro_docs(&macros) {
+            problems.push(e);
+        }
         check_declarations(&models, &mut problems);
         let models = if problems.is_empty() {
             order_by_dependency(models, &mut problems)
@@ -210,6 +263,14 @@ fn check_declarations(models: &[Model], problems: &mut Vec<String>) {
             .and_then(|m| LAYERS.iter().position(|l| *l == m.layer))
     };
     for m in models {
+        if let Some(ind) = &m.indicator {
+            for d in ind.dashboard_breakdowns.iter().filter(|d| !ind.dimensions.contains(d)) {
+                problems.push(format!(
+                    "{}: `dashboard_breakdowns` names `{d}`, which `dimensions` does not declare",
+                    m.path()
+                ));
+            }
+        }
         let own = LAYERS.iter().position(|l| *l == m.layer);
         for d in m.depends_on() {
             match layer_of(d) {
@@ -353,5 +414,17 @@ mod tests {
     fn references_are_whole_words() {
         assert!(references("select * from fct_cases c", "fct_cases"));
         assert!(!references("select * from fct_cases_old", "fct_cases"));
+    }
+
+    #[test]
+    fn every_macro_is_read_with_its_comment_and_one_without_is_refused() {
+        let docs = super::macro_docs(&Project::load().unwrap().macros).unwrap();
+        let fy = docs.iter().find(|m| m.name == "financial_year").unwrap();
+        assert_eq!(fy.params, "d");
+        assert!(fy.doc.starts_with("The Indian financial year"), "{}", fy.doc);
+        assert!(docs.iter().any(|m| m.name == "wilson_high" && m.params == "n, d"));
+        let bare = "-- one\ncreate or replace macro a(x) as x;\n\ncreate or replace macro b(x) as x;\n";
+        let err = super::macro_docs(bare).unwrap_err();
+        assert!(err.contains("macro `b`") && err.contains("sql/macros.sql"), "{err}");
     }
 }
