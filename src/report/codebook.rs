@@ -4,6 +4,7 @@
 //! and the indicators' metadata. Being generated, it cannot drift from
 //! what the warehouse holds.
 
+use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::path::Path;
 
@@ -12,77 +13,36 @@ use crate::config::schema::{ColumnSpec, Privacy};
 use crate::error::{Error, Result};
 use crate::warehouse::Project;
 
-/// The columns of the indicator tables, documented here because they are
-/// built in code (src/warehouse/build.rs, src/suppress.rs), not by a model.
-const INDICATOR_COLUMNS: [(&str, &str); 22] = [
-    ("indicator_id", "The indicator (see Indicators below)."),
-    (
-        "period",
-        "'FY 2023-24' (April to March), 'FY 2023-24 Q1' (April to June), or 'All time'; dim_periods has each period's first and last day.",
-    ),
-    (
-        "dimension",
-        "'consortium' (linked entities, each counted once), 'partner', or a breakdown: 'district', 'police_district', 'ahtu_unit', 'investigated_by', 'sex', 'age_at_rescue', 'trafficking_form'.",
-    ),
-    (
-        "dimension_value",
-        "'all' for the consortium, the partner_id for a partner, else the breakdown's value ('unknown' when no record says, 'mixed' when a case's survivors differ, 'none' for a case no AHTU handled).",
-    ),
-    (
-        "numerator",
-        "Rates: the count above the line. Counts and sums: the figure itself. Medians: empty.",
-    ),
-    ("denominator", "Rates: the count below the line. Empty otherwise."),
-    (
-        "value",
-        "The figure: percent for rates, rupees, a count, or days (a median).",
-    ),
-    (
-        "ci_low",
-        "Rates: lower bound of the 95% Wilson score interval, in percent.",
-    ),
-    (
-        "ci_high",
-        "Rates: upper bound of the 95% Wilson score interval, in percent.",
-    ),
-    (
-        "cell_size",
-        "How many cases, claims, survivors or records the figure is built from; suppression compares it with k.",
-    ),
-    ("suppressed", "True when the reports do not show the figure."),
-    (
-        "suppression_reason",
-        "'small_cell': built from 1 to k-1; 'complementary': hidden so a small cell cannot be recovered by subtraction from a total beside it.",
-    ),
-    (
-        "naive_numerator",
-        "Consortium rows: the sum of the partners' numerators, double counting included.",
-    ),
-    (
-        "naive_denominator",
-        "Consortium rows: the sum of the partners' denominators.",
-    ),
-    (
-        "naive_value",
-        "Consortium rows: the figure computed from the naive sums (what adding up partner reports gives).",
-    ),
-    (
-        "naive_cell_size",
-        "Consortium rows: the sum of the partners' cell sizes.",
-    ),
-    (
-        "naive_suppressed",
-        "Consortium rows: true when the naive sum is not shown.",
-    ),
-    ("naive_suppression_reason", "As suppression_reason, for the naive sum."),
-    ("unit", "'%', 'INR', 'count' or 'days'."),
-    ("run_id", "The run that computed the figure."),
-    (
-        "as_of",
-        "indicator_history only: the date the run's figures are as of (the current period ends here).",
-    ),
-    ("run_at", "indicator_history only: when the run started (UTC)."),
+/// The columns of the indicator tables, in the order the codebook lists
+/// them; what each means is in `sql/dictionary.toml`.
+const INDICATOR_COLUMNS: [&str; 22] = [
+    "indicator_id",
+    "period",
+    "dimension",
+    "dimension_value",
+    "numerator",
+    "denominator",
+    "value",
+    "ci_low",
+    "ci_high",
+    "cell_size",
+    "suppressed",
+    "suppression_reason",
+    "naive_numerator",
+    "naive_denominator",
+    "naive_value",
+    "naive_cell_size",
+    "naive_suppressed",
+    "naive_suppression_reason",
+    "unit",
+    "run_id",
+    "as_of",
+    "run_at",
 ];
+
+/// The warehouse's tables as built: per table, its columns and their types
+/// in order (`report::read_columns`).
+pub type Columns = BTreeMap<String, Vec<(String, String)>>;
 
 fn privacy(c: &ColumnSpec) -> &'static str {
     match c.privacy {
@@ -100,7 +60,7 @@ fn cell(s: &str) -> String {
 }
 
 /// Render the codebook as Markdown.
-pub fn render(model: &Model, project: &Project, k: u32) -> String {
+pub fn render(model: &Model, project: &Project, k: u32, columns: &Columns) -> String {
     let mut md = String::new();
     let _ = writeln!(
         md,
@@ -162,8 +122,12 @@ pub fn render(model: &Model, project: &Project, k: u32) -> String {
          `indicator_history` (every published run's figures, with `as_of`), `indicators` (the metadata above), \
          `indicator_targets`.\n\n| Column | Meaning |\n|---|---|\n",
     );
-    for (name, meaning) in INDICATOR_COLUMNS {
-        let _ = writeln!(md, "| `{name}` | {} |", cell(meaning));
+    for name in INDICATOR_COLUMNS {
+        let meaning = project
+            .dictionary
+            .column("indicator_history", name, &[])
+            .unwrap_or_default();
+        let _ = writeln!(md, "| `{name}` | {} |", cell(&meaning));
     }
     md.push('\n');
 
@@ -177,6 +141,17 @@ pub fn render(model: &Model, project: &Project, k: u32) -> String {
             "### `{}` ({})\n\n{}\n\nGrain: {}.\n",
             m.name, m.layer, meta.description, meta.grain
         );
+        if let Some(cols) = columns.get(&m.name) {
+            md.push_str("| Column | Type | Meaning |\n|---|---|---|\n");
+            for (c, ty) in cols {
+                let meaning = project
+                    .dictionary
+                    .column(&m.name, c, &model.schemas)
+                    .unwrap_or_default();
+                let _ = writeln!(md, "| `{c}` | {} | {} |", ty.to_lowercase(), cell(&meaning));
+            }
+            md.push('\n');
+        }
     }
 
     md.push_str(
@@ -221,8 +196,8 @@ pub fn render(model: &Model, project: &Project, k: u32) -> String {
 }
 
 /// Write the codebook to `path`.
-pub fn write(model: &Model, project: &Project, k: u32, path: &Path) -> Result<()> {
-    std::fs::write(path, render(model, project, k)).map_err(Error::io(path))
+pub fn write(model: &Model, project: &Project, k: u32, columns: &Columns, path: &Path) -> Result<()> {
+    std::fs::write(path, render(model, project, k, columns)).map_err(Error::io(path))
 }
 
 #[cfg(test)]
@@ -233,7 +208,12 @@ mod tests {
     fn every_indicator_and_table_is_in_the_codebook() {
         let model = Model::load().unwrap();
         let project = Project::load().unwrap();
-        let md = render(&model, &project, 5);
+        let columns: Columns = [(
+            "fct_cases".to_string(),
+            vec![("case_key".to_string(), "VARCHAR".to_string())],
+        )]
+        .into();
+        let md = render(&model, &project, 5, &columns);
         for i in project.indicators() {
             assert!(md.contains(&format!("### `{}`", i.id)), "{}", i.id);
         }
@@ -242,6 +222,10 @@ mod tests {
         }
         assert!(md.contains("`full_name` (as `full_name_token`)"));
         assert!(md.contains("### `fct_cases_by_scope` (marts)"));
+        assert!(
+            md.contains("| `case_key` | varchar | The linked case"),
+            "a mart's columns, described"
+        );
         for m in [
             "financial_year(d)",
             "fy_quarter(d)",

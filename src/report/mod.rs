@@ -303,7 +303,7 @@ pub fn write_all(
         &dir.join(DASHBOARD),
     )?;
     workbook::write(&rows, &catalogue, facts, &scorecard, k, &dir.join(WORKBOOK))?;
-    codebook::write(model, project, k, &dir.join(CODEBOOK))?;
+    codebook::write(model, project, k, &read_columns(conn)?, &dir.join(CODEBOOK))?;
     Ok(rows.len())
 }
 
@@ -358,6 +358,28 @@ pub struct Scorecard {
     /// partner, table, field, shape of the spelling, records: the place names
     /// the gazetteer lacks, most used first.
     pub unknown_places: Vec<Vec<String>>,
+}
+
+/// The warehouse's tables and their columns with types, in order.
+fn read_columns(conn: &duckdb::Connection) -> Result<codebook::Columns> {
+    let ctx = "reading the warehouse's columns";
+    let mut stmt = conn
+        .prepare(
+            "select c.table_name, c.column_name, c.data_type from duckdb_columns() c
+             join duckdb_tables() t using (database_name, schema_name, table_name)
+             where not t.internal and c.database_name = current_database()
+             order by c.table_name, c.column_index",
+        )
+        .map_err(Error::warehouse(ctx))?;
+    let rows: Vec<(String, String, String)> = stmt
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+        .and_then(|rows| rows.collect())
+        .map_err(Error::warehouse(ctx))?;
+    let mut out = codebook::Columns::new();
+    for (t, c, ty) in rows {
+        out.entry(t).or_default().push((c, ty));
+    }
+    Ok(out)
 }
 
 /// Read the scorecard marts.

@@ -196,6 +196,62 @@ pub fn build(path: &Path, lake: &LakeInput<'_>, project: &Project, opts: &BuildO
     })
 }
 
+/// Write the data dictionary into the warehouse: a comment on every table
+/// and view built in code (models carry theirs from the build) and on every
+/// column whose name the dictionary or the canonical schemas describe.
+/// Returns the columns no one describes (`table.column`), which a test
+/// holds to none.
+pub fn comment_columns(
+    conn: &Connection,
+    project: &Project,
+    schemas: &[crate::config::schema::TableSchema],
+) -> Result<Vec<String>> {
+    let ctx = "writing the data dictionary into the warehouse";
+    for (name, text) in &project.dictionary.tables {
+        let kind: Option<String> = conn
+            .query_row(
+                "select case when exists (select 1 from duckdb_views() where view_name = ?1 and not internal) then 'view'
+                             when exists (select 1 from duckdb_tables() where table_name = ?1) then 'table' end",
+                [name],
+                |r| r.get(0),
+            )
+            .map_err(Error::warehouse(ctx))?;
+        if let Some(kind) = kind {
+            conn.execute_batch(&format!("comment on {kind} {name} is {}", sql_string(text)))
+                .map_err(Error::warehouse(format!("commenting on {name}")))?;
+        }
+    }
+    let columns: Vec<(String, String)> = {
+        let mut stmt = conn
+            .prepare(
+                "select c.table_name, c.column_name from duckdb_columns() c
+                 join duckdb_tables() t using (database_name, schema_name, table_name)
+                 where not t.internal and c.database_name = current_database()
+                 order by c.table_name, c.column_index",
+            )
+            .map_err(Error::warehouse(ctx))?;
+        stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+            .and_then(|rows| rows.collect())
+            .map_err(Error::warehouse(ctx))?
+    };
+    let mut undescribed = Vec::new();
+    for (table, column) in columns {
+        match project.dictionary.column(&table, &column, schemas) {
+            Some(text) => conn
+                .execute_batch(&format!(
+                    "comment on column \"{table}\".\"{column}\" is {}",
+                    sql_string(&text)
+                ))
+                .map_err(Error::warehouse(format!("commenting on {table}.{column}")))?,
+            None => undescribed.push(format!("{table}.{column}")),
+        }
+    }
+    if !undescribed.is_empty() {
+        tracing::debug!(columns = ?undescribed, "warehouse columns without a description");
+    }
+    Ok(undescribed)
+}
+
 fn comment_on_table(conn: &Connection, table: &str, text: &str) -> Result<()> {
     conn.execute_batch(&format!("comment on table {table} is {}", sql_string(text)))
         .map_err(Error::warehouse(format!("commenting on {table}")))

@@ -122,6 +122,52 @@ impl Model {
 pub struct Project {
     pub macros: String,
     pub models: Vec<Model>,
+    /// `sql/dictionary.toml`: what the tables built in code and every
+    /// column name mean.
+    pub dictionary: Dictionary,
+}
+
+/// The warehouse's data dictionary for what is not a model (see
+/// `sql/dictionary.toml`).
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Dictionary {
+    /// Tables and views built in code, by name.
+    #[serde(default)]
+    pub tables: BTreeMap<String, String>,
+    /// Column names ("column", or "table.column" where a table means
+    /// something else by it).
+    #[serde(default)]
+    pub columns: BTreeMap<String, String>,
+}
+
+impl Dictionary {
+    /// What `table.column` means: the table's own sense of the name, else
+    /// the name's, else the canonical schemas' description of the column
+    /// (a `<name>_token` column from its direct identifier). `None` when no
+    /// one has written it down.
+    pub fn column(&self, table: &str, column: &str, schemas: &[crate::config::schema::TableSchema]) -> Option<String> {
+        if let Some(d) = self
+            .columns
+            .get(&format!("{table}.{column}"))
+            .or_else(|| self.columns.get(column))
+        {
+            return Some(d.clone());
+        }
+        let canonical = schemas.iter().flat_map(|s| &s.columns);
+        for c in canonical {
+            if c.name == column {
+                return Some(c.description.clone());
+            }
+            if c.privacy == crate::config::schema::Privacy::Direct && column.strip_suffix("_token") == Some(&c.name) {
+                return Some(format!(
+                    "{} As a keyed token (a keyed hash: one value gives one token, and the value itself stays in the restricted area).",
+                    c.description.trim()
+                ));
+            }
+        }
+        None
+    }
 }
 
 /// A macro of `sql/macros.sql`, documented by the comment lines right
@@ -179,6 +225,16 @@ impl Project {
             .and_then(|f| f.contents_utf8())
             .unwrap_or_default()
             .to_string();
+        let dictionary = match SQL_DIR.get_file("dictionary.toml").and_then(|f| f.contents_utf8()) {
+            Some(t) => toml::from_str::<Dictionary>(t).unwrap_or_else(|e| {
+                problems.push(format!("sql/dictionary.toml: {e}"));
+                Dictionary::default()
+            }),
+            None => {
+                problems.push("sql/dictionary.toml: missing".into());
+                Dictionary::default()
+            }
+        };
         let mut models = Vec::new();
         for layer in LAYERS {
             let Some(dir) = SQL_DIR.get_dir(layer) else { continue };
@@ -225,7 +281,11 @@ impl Project {
             models
         };
         if problems.is_empty() {
-            Ok(Project { macros, models })
+            Ok(Project {
+                macros,
+                models,
+                dictionary,
+            })
         } else {
             Err(Error::Config {
                 path: "sql".into(),
