@@ -101,7 +101,7 @@ fn tokens(raw: &str) -> Vec<String> {
         .replace('\u{0981}', "")
         .replace('\u{099A}', "ch")
         .replace('\u{09AB}', "f");
-    let latin = any_ascii::any_ascii(&bengali_w(&raw)).to_lowercase();
+    let latin = any_ascii::any_ascii(&bengali_latin(&raw)).to_lowercase();
     latin
         .split(|c: char| c.is_whitespace() || c == ',' || c == '-')
         .map(|w| w.trim_matches(|c: char| !c.is_ascii_alphanumeric() && c != '/'))
@@ -131,31 +131,60 @@ fn initial_y(w: String) -> String {
     }
 }
 
-/// Bengali's ব-phala (virama + ব) after a consonant is the w of the Latin
-/// spelling: স্বপন is Swapan and বিশ্বাস is Biswas, where any_ascii would
-/// write "sbpn" and "bishbas". After র (the reph of পার্বতী, Parbati), ম
-/// (অম্বিকা, Ambika) and ব itself it is a real b, and is left alone.
-fn bengali_w(raw: &str) -> std::borrow::Cow<'_, str> {
+/// Bengali letters any_ascii writes otherwise than Latin spellings of
+/// names do:
+/// - ব-phala (virama + ব) after a consonant is the w: স্বপন is Swapan and
+///   বিশ্বাস is Biswas, where any_ascii writes "sbpn" and "bishbas". After
+///   র (the reph of পার্বতী, Parbati), ম (অম্বিকা, Ambika) and ব itself it
+///   is a real b, and is left alone;
+/// - য on its own is a j (যমুনা is Jamuna, যশোদা Jashoda); as a phala
+///   (after a virama) or with a nukta (য়) it is the y it is written as;
+/// - ং is the n of Sangita and Bangla, where any_ascii writes an m;
+/// - ড় and ঢ় are the r and rh of Parui, where any_ascii writes a d.
+fn bengali_latin(raw: &str) -> std::borrow::Cow<'_, str> {
     const VIRAMA: char = '\u{09CD}';
+    const NUKTA: char = '\u{09BC}';
     const BA: char = '\u{09AC}';
-    if !raw.contains(VIRAMA) {
+    const YA: char = '\u{09AF}';
+    if !raw
+        .chars()
+        .any(|c| matches!(c, VIRAMA | YA | '\u{0982}' | '\u{09DC}' | '\u{09DD}' | NUKTA))
+    {
         return std::borrow::Cow::Borrowed(raw);
     }
     let chars: Vec<char> = raw.chars().collect();
     let mut out = String::with_capacity(raw.len());
     let mut i = 0;
     while i < chars.len() {
-        let phala = chars[i] == VIRAMA
-            && chars.get(i + 1) == Some(&BA)
-            && i > 0
-            && !matches!(chars[i - 1], '\u{09B0}' | '\u{09AE}' | BA);
-        if phala {
-            out.push('w');
-            i += 2;
-        } else {
-            out.push(chars[i]);
-            i += 1;
+        let (c, next, prev) = (chars[i], chars.get(i + 1).copied(), i.checked_sub(1).map(|p| chars[p]));
+        match c {
+            VIRAMA if next == Some(BA) && prev.is_some_and(|p| !matches!(p, '\u{09B0}' | '\u{09AE}' | BA)) => {
+                out.push('w');
+                i += 2;
+                continue;
+            }
+            YA if next == Some(NUKTA) => {
+                out.push('y');
+                i += 2;
+                continue;
+            }
+            YA if prev != Some(VIRAMA) => out.push('j'),
+            '\u{0982}' => out.push('n'),
+            '\u{09DC}' => out.push('r'),
+            '\u{09DD}' => out.push_str("rh"),
+            '\u{09A1}' if next == Some(NUKTA) => {
+                out.push('r');
+                i += 2;
+                continue;
+            }
+            '\u{09A2}' if next == Some(NUKTA) => {
+                out.push_str("rh");
+                i += 2;
+                continue;
+            }
+            c => out.push(c),
         }
+        i += 1;
     }
     std::borrow::Cow::Owned(out)
 }
@@ -227,6 +256,12 @@ mod tests {
             ("অম্বিকা", "Ambika"),
             ("ইয়াসমিন", "Yasmin"),
             ("ইউনুস", "Yunus"),
+            ("যমুনা", "Jamuna"),
+            ("যশোদা", "Jashoda"),
+            ("সংগীতা", "Sangita"),
+            ("পাড়ুই", "Parui"),
+            ("জ্যোৎস্না", "Jyotsna"),
+            ("আয়েশা", "Ayesha"),
             ("Rumana Sircar", "Rumana Sarkar"),
             ("ফাতেমা", "Fatema"),
         ] {
