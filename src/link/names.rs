@@ -92,16 +92,7 @@ impl NameKey {
 /// A name's tokens as written: transliterated, lower case, honorifics and
 /// relation markers dropped, spelling variants folded.
 fn tokens(raw: &str) -> Vec<String> {
-    // Chandrabindu (ঁ) marks a nasal vowel that Latin spellings leave out
-    // (ভুঁইয়া is Bhuiya): any_ascii would write it as an "m".
-    // চ is the ch of Latin spellings (Champa), where any_ascii writes a
-    // bare c, which the skeleton reads as a k (Sircar); ফ is their f
-    // (ফাতেমা is Fatema), where any_ascii writes "ph".
-    let raw = raw
-        .replace('\u{0981}', "")
-        .replace('\u{099A}', "ch")
-        .replace('\u{09AB}', "f");
-    let latin = any_ascii::any_ascii(&bengali_latin(&raw)).to_lowercase();
+    let latin = any_ascii::any_ascii(&bengali_latin(raw)).to_lowercase();
     latin
         .split(|c: char| c.is_whitespace() || c == ',' || c == '-')
         .map(|w| w.trim_matches(|c: char| !c.is_ascii_alphanumeric() && c != '/'))
@@ -132,7 +123,12 @@ fn initial_y(w: String) -> String {
 }
 
 /// Bengali letters any_ascii writes otherwise than Latin spellings of
-/// names do:
+/// names do, in one pass (a name with no Bengali letter is not copied):
+/// - chandrabindu (ঁ) marks a nasal vowel Latin spellings leave out
+///   (ভুঁইয়া is Bhuiya), where any_ascii writes an m;
+/// - চ is the ch of Champa, where any_ascii writes a bare c, which the
+///   skeleton reads as a k (Sircar); ফ is the f of ফাতেমা, Fatema, where
+///   any_ascii writes "ph";
 /// - ব-phala (virama + ব) after a consonant is the w: স্বপন is Swapan and
 ///   বিশ্বাস is Biswas, where any_ascii writes "sbpn" and "bishbas". After
 ///   র (the reph of পার্বতী, Parbati), ম (অম্বিকা, Ambika) and ব itself it
@@ -146,10 +142,7 @@ fn bengali_latin(raw: &str) -> std::borrow::Cow<'_, str> {
     const NUKTA: char = '\u{09BC}';
     const BA: char = '\u{09AC}';
     const YA: char = '\u{09AF}';
-    if !raw
-        .chars()
-        .any(|c| matches!(c, VIRAMA | YA | '\u{0982}' | '\u{09DC}' | '\u{09DD}' | NUKTA))
-    {
+    if !raw.chars().any(|c| ('\u{0980}'..='\u{09FF}').contains(&c)) {
         return std::borrow::Cow::Borrowed(raw);
     }
     let chars: Vec<char> = raw.chars().collect();
@@ -157,34 +150,28 @@ fn bengali_latin(raw: &str) -> std::borrow::Cow<'_, str> {
     let mut i = 0;
     while i < chars.len() {
         let (c, next, prev) = (chars[i], chars.get(i + 1).copied(), i.checked_sub(1).map(|p| chars[p]));
-        match c {
+        // (the Latin, how many letters it stands for); None keeps the letter.
+        let (latin, letters) = match c {
+            '\u{0981}' => (Some(""), 1),
+            '\u{099A}' => (Some("ch"), 1),
+            '\u{09AB}' => (Some("f"), 1),
             VIRAMA if next == Some(BA) && prev.is_some_and(|p| !matches!(p, '\u{09B0}' | '\u{09AE}' | BA)) => {
-                out.push('w');
-                i += 2;
-                continue;
+                (Some("w"), 2)
             }
-            YA if next == Some(NUKTA) => {
-                out.push('y');
-                i += 2;
-                continue;
-            }
-            YA if prev != Some(VIRAMA) => out.push('j'),
-            '\u{0982}' => out.push('n'),
-            '\u{09DC}' => out.push('r'),
-            '\u{09DD}' => out.push_str("rh"),
-            '\u{09A1}' if next == Some(NUKTA) => {
-                out.push('r');
-                i += 2;
-                continue;
-            }
-            '\u{09A2}' if next == Some(NUKTA) => {
-                out.push_str("rh");
-                i += 2;
-                continue;
-            }
-            c => out.push(c),
+            YA if next == Some(NUKTA) => (Some("y"), 2),
+            YA if prev != Some(VIRAMA) => (Some("j"), 1),
+            '\u{0982}' => (Some("n"), 1),
+            '\u{09DC}' => (Some("r"), 1),
+            '\u{09DD}' => (Some("rh"), 1),
+            '\u{09A1}' if next == Some(NUKTA) => (Some("r"), 2),
+            '\u{09A2}' if next == Some(NUKTA) => (Some("rh"), 2),
+            _ => (None, 1),
+        };
+        match latin {
+            Some(l) => out.push_str(l),
+            None => out.push(c),
         }
-        i += 1;
+        i += letters;
     }
     std::borrow::Cow::Owned(out)
 }
