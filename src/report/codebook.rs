@@ -13,33 +13,6 @@ use crate::config::schema::{ColumnSpec, Privacy};
 use crate::error::{Error, Result};
 use crate::warehouse::Project;
 
-/// The columns of the indicator tables, in the order the codebook lists
-/// them; what each means is in `sql/dictionary.toml`.
-const INDICATOR_COLUMNS: [&str; 22] = [
-    "indicator_id",
-    "period",
-    "dimension",
-    "dimension_value",
-    "numerator",
-    "denominator",
-    "value",
-    "ci_low",
-    "ci_high",
-    "cell_size",
-    "suppressed",
-    "suppression_reason",
-    "naive_numerator",
-    "naive_denominator",
-    "naive_value",
-    "naive_cell_size",
-    "naive_suppressed",
-    "naive_suppression_reason",
-    "unit",
-    "run_id",
-    "as_of",
-    "run_at",
-];
-
 /// The warehouse's tables as built: per table, its columns and their types
 /// in order (`report::read_columns`).
 pub type Columns = BTreeMap<String, Vec<(String, String)>>;
@@ -122,7 +95,8 @@ pub fn render(model: &Model, project: &Project, k: u32, columns: &Columns) -> St
          `indicator_history` (every published run's figures, with `as_of`), `indicators` (the metadata above), \
          `indicator_targets`.\n\n| Column | Meaning |\n|---|---|\n",
     );
-    for name in INDICATOR_COLUMNS {
+    // indicator_history holds indicator_values' columns and the run's as_of and run_at.
+    for (name, _) in columns.get("indicator_history").into_iter().flatten() {
         let meaning = project
             .dictionary
             .column("indicator_history", name, &[])
@@ -158,8 +132,7 @@ pub fn render(model: &Model, project: &Project, k: u32, columns: &Columns) -> St
         "## Warehouse macros\n\nSQL functions kept in the warehouse (`sql/macros.sql`), for your own \
          queries too: `select financial_year(fir_date), count(*) from fct_cases group by 1`.\n\n",
     );
-    // Project::load has checked every macro carries its comment.
-    for m in crate::warehouse::catalogue::macro_docs(&project.macros).unwrap_or_default() {
+    for m in &project.macro_docs {
         let _ = writeln!(md, "- `{}({})`: {}", m.name, m.params, m.doc);
     }
     md.push('\n');

@@ -362,21 +362,8 @@ pub struct Scorecard {
 
 /// The warehouse's tables and their columns with types, in order.
 fn read_columns(conn: &duckdb::Connection) -> Result<codebook::Columns> {
-    let ctx = "reading the warehouse's columns";
-    let mut stmt = conn
-        .prepare(
-            "select c.table_name, c.column_name, c.data_type from duckdb_columns() c
-             join duckdb_tables() t using (database_name, schema_name, table_name)
-             where not t.internal and c.database_name = current_database()
-             order by c.table_name, c.column_index",
-        )
-        .map_err(Error::warehouse(ctx))?;
-    let rows: Vec<(String, String, String)> = stmt
-        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
-        .and_then(|rows| rows.collect())
-        .map_err(Error::warehouse(ctx))?;
     let mut out = codebook::Columns::new();
-    for (t, c, ty) in rows {
+    for (t, c, ty) in crate::warehouse::build::table_columns(conn)? {
         out.entry(t).or_default().push((c, ty));
     }
     Ok(out)

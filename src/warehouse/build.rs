@@ -106,7 +106,7 @@ pub fn build(path: &Path, lake: &LakeInput<'_>, project: &Project, opts: &BuildO
     if !project.macros.trim().is_empty() {
         conn.execute_batch(&project.macros)
             .map_err(Error::warehouse("sql/macros.sql"))?;
-        for m in super::catalogue::macro_docs(&project.macros).map_err(Error::Internal)? {
+        for m in &project.macro_docs {
             conn.execute_batch(&format!("comment on macro {} is {}", m.name, sql_string(&m.doc)))
                 .map_err(Error::warehouse(format!("commenting on macro {}", m.name)))?;
         }
@@ -221,21 +221,8 @@ pub fn comment_columns(
                 .map_err(Error::warehouse(format!("commenting on {name}")))?;
         }
     }
-    let columns: Vec<(String, String)> = {
-        let mut stmt = conn
-            .prepare(
-                "select c.table_name, c.column_name from duckdb_columns() c
-                 join duckdb_tables() t using (database_name, schema_name, table_name)
-                 where not t.internal and c.database_name = current_database()
-                 order by c.table_name, c.column_index",
-            )
-            .map_err(Error::warehouse(ctx))?;
-        stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
-            .and_then(|rows| rows.collect())
-            .map_err(Error::warehouse(ctx))?
-    };
     let mut undescribed = Vec::new();
-    for (table, column) in columns {
+    for (table, column, _) in table_columns(conn)? {
         match project.dictionary.column(&table, &column, schemas) {
             Some(text) => conn
                 .execute_batch(&format!(
@@ -250,6 +237,24 @@ pub fn comment_columns(
         tracing::debug!(columns = ?undescribed, "warehouse columns without a description");
     }
     Ok(undescribed)
+}
+
+/// Every column of the warehouse's tables (not views) as
+/// (table, column, type), tables by name and columns in their order: what
+/// the dictionary is written onto and the codebook lists.
+pub fn table_columns(conn: &Connection) -> Result<Vec<(String, String, String)>> {
+    let ctx = "listing the warehouse's columns";
+    let mut stmt = conn
+        .prepare(
+            "select c.table_name, c.column_name, c.data_type from duckdb_columns() c
+             join duckdb_tables() t using (database_name, schema_name, table_name)
+             where not t.internal and c.database_name = current_database()
+             order by c.table_name, c.column_index",
+        )
+        .map_err(Error::warehouse(ctx))?;
+    stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+        .and_then(|rows| rows.collect())
+        .map_err(Error::warehouse(ctx))
 }
 
 fn comment_on_table(conn: &Connection, table: &str, text: &str) -> Result<()> {

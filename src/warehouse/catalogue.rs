@@ -121,6 +121,8 @@ impl Model {
 #[derive(Debug)]
 pub struct Project {
     pub macros: String,
+    /// The macros of `macros`, each with the comment above it.
+    pub macro_docs: Vec<MacroDoc>,
     pub models: Vec<Model>,
     /// `sql/dictionary.toml`: what the tables built in code and every
     /// column name mean.
@@ -271,9 +273,10 @@ impl Project {
             in_layer.sort_by(|a, b| a.name.cmp(&b.name));
             models.extend(in_layer);
         }
-        if let Err(e) = macro_docs(&macros) {
+        let macro_docs = macro_docs(&macros).unwrap_or_else(|e| {
             problems.push(e);
-        }
+            Vec::new()
+        });
         check_declarations(&models, &mut problems);
         let models = if problems.is_empty() {
             order_by_dependency(models, &mut problems)
@@ -283,6 +286,7 @@ impl Project {
         if problems.is_empty() {
             Ok(Project {
                 macros,
+                macro_docs,
                 models,
                 dictionary,
             })
@@ -478,7 +482,7 @@ mod tests {
 
     #[test]
     fn every_macro_is_read_with_its_comment_and_one_without_is_refused() {
-        let docs = super::macro_docs(&Project::load().unwrap().macros).unwrap();
+        let docs = Project::load().unwrap().macro_docs;
         let fy = docs.iter().find(|m| m.name == "financial_year").unwrap();
         assert_eq!(fy.params, "d");
         assert!(fy.doc.starts_with("The Indian financial year"), "{}", fy.doc);
