@@ -23,6 +23,14 @@ fn python_or_skip(modules: &str, what: &str) -> bool {
     false
 }
 
+/// Run a Python `script` with `args` on `python`; it must succeed, and its
+/// standard output is returned.
+fn run_python(python: impl AsRef<std::ffi::OsStr>, script: &str, args: &[&std::path::Path]) -> String {
+    let out = Command::new(python).args(["-c", script]).args(args).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
 #[test]
 fn python_duckdb_and_pyarrow_read_what_the_run_wrote() {
     if !python_or_skip("duckdb, pyarrow.parquet", "this test") {
@@ -42,14 +50,11 @@ t = pq.read_table(lake + "/survivors")
 assert "full_name" not in t.column_names and "full_name_token" in t.column_names, t.column_names
 print(n_ind, n_surv, t.num_rows)
 "#;
-    let out = Command::new("python3")
-        .args(["-c", script])
-        .arg(current.join("warehouse/tafteesh.duckdb"))
-        .arg(current.join("lake"))
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    let text = String::from_utf8_lossy(&out.stdout);
+    let text = run_python(
+        "python3",
+        script,
+        &[&current.join("warehouse/tafteesh.duckdb"), &current.join("lake")],
+    );
     let nums: Vec<usize> = text.split_whitespace().map(|n| n.parse().unwrap()).collect();
     assert!(nums[0] > 0 && nums[1] > 0 && nums[2] >= nums[1], "{text}");
 }
@@ -87,14 +92,11 @@ files = glob.glob(lake + "/**/*.parquet", recursive=True)
 rows = sum(pq.read_table(f).num_rows for f in files)
 print(tables, n, fy.replace(" ", "_"), len(files), rows)
 "#;
-    let out = Command::new(python)
-        .args(["-c", script])
-        .arg(current.join("warehouse/tafteesh.duckdb"))
-        .arg(current.join("lake"))
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    let text = String::from_utf8_lossy(&out.stdout);
+    let text = run_python(
+        python,
+        script,
+        &[&current.join("warehouse/tafteesh.duckdb"), &current.join("lake")],
+    );
     let f: Vec<&str> = text.split_whitespace().collect();
     assert!(f.len() == 5, "{text}");
     assert!(
@@ -153,13 +155,7 @@ con.execute(f"attach '{sys.argv[1]}' as tafteesh (read_only)")
 con.execute("create table mine as select count(*) as n from tafteesh.fct_cases")
 print(con.execute("select n from mine").fetchone()[0])
 "#;
-    let out = Command::new("python3")
-        .args(["-c", script])
-        .arg(&db)
-        .arg(w.path().join("my_study.duckdb"))
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    assert!(String::from_utf8_lossy(&out.stdout).trim().parse::<u64>().unwrap() > 0);
+    let text = run_python("python3", script, &[&db, &w.path().join("my_study.duckdb")]);
+    assert!(text.trim().parse::<u64>().unwrap() > 0);
     assert!(std::fs::read(&db).unwrap() == before, "the warehouse changed");
 }
