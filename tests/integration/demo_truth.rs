@@ -550,12 +550,10 @@ mod slow {
         // misses) and at most the second (plus linkage errors). A claim
         // reaches its claimant through the same claim in another partner's
         // export, or its case's one survivor, beyond its own records.
+        let case_people = pairs(&cases, "case_id", "person_id", &own);
+        let claim_cases = pairs(&claims, "claim_id", "case_id", &|r| !r["case_ref"].is_empty());
         for (bridge, direct, truth) in [
-            (
-                "bridge_case_people",
-                pairs(&cases, "case_id", "person_id", &own),
-                pairs(&cases, "case_id", "person_id", &own),
-            ),
+            ("bridge_case_people", case_people, case_people),
             (
                 "bridge_claim_people",
                 pairs(&claims, "claim_id", "person_id", &own),
@@ -563,11 +561,7 @@ mod slow {
                     !r["survivor_ref"].is_empty() && people.contains(r["person_id"].as_str())
                 }),
             ),
-            (
-                "bridge_claim_cases",
-                pairs(&claims, "claim_id", "case_id", &|r| !r["case_ref"].is_empty()),
-                pairs(&claims, "claim_id", "case_id", &|r| !r["case_ref"].is_empty()),
-            ),
+            ("bridge_claim_cases", claim_cases, claim_cases),
         ] {
             let got = count(&format!("select count(*) from {bridge}"));
             assert!(direct > 300.0, "{bridge}: the truth holds {direct}");
