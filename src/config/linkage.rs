@@ -164,6 +164,24 @@ pub enum LevelTest {
         #[serde(default, skip_serializing_if = "std::ops::Not::not")]
         contradicts: bool,
     },
+    /// Names of as many words, all equal but one, and that one a single
+    /// edit from its counterpart (at the first letter only by a
+    /// neighbouring key on a keyboard), where the data says which is the
+    /// slip: the rarer of the two words is seen in
+    /// this field on at most `rarest` records and the other on at least
+    /// `ratio` times as many. "Kaxmi Barman" (once) against "Laxmi Barman"
+    /// (hundreds) is a slip; "Mina" against "Rina", both common, stays
+    /// two sisters. The counts are taken over the records being linked.
+    RareSlip {
+        #[serde(default = "default_rarest")]
+        rarest: u32,
+        #[serde(default = "default_ratio")]
+        ratio: u32,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        label: Option<String>,
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        contradicts: bool,
+    },
     /// Dates at most `days` apart.
     WithinDays {
         days: i64,
@@ -209,6 +227,7 @@ impl LevelTest {
             | DamerauLevenshtein { label, contradicts, .. }
             | TokenSet { label, contradicts, .. }
             | SharesToken { label, contradicts }
+            | RareSlip { label, contradicts, .. }
             | WithinDays { label, contradicts, .. }
             | TransposedDayMonth { label, contradicts }
             | YearsWithin { label, contradicts, .. }
@@ -249,6 +268,9 @@ impl LevelTest {
             LevelTest::DamerauLevenshtein { max, .. } => format!("damerau-levenshtein <= {max}"),
             LevelTest::TokenSet { min, .. } => format!("token set >= {min}"),
             LevelTest::SharesToken { .. } => "shares a token, another differs".into(),
+            LevelTest::RareSlip { rarest, ratio, .. } => {
+                format!("one word a slip (seen on <= {rarest} records, its match {ratio}x as often)")
+            }
             LevelTest::WithinDays { days, .. } => format!("within {days} days"),
             LevelTest::TransposedDayMonth { .. } => "day and month transposed".into(),
             LevelTest::YearsWithin { years, .. } => format!("years within {years}"),
@@ -276,6 +298,12 @@ impl LevelTest {
                 }
             }
             LevelTest::SharesToken { .. } => kind == Name,
+            LevelTest::RareSlip { ratio, .. } => {
+                if *ratio < 2 {
+                    return Some("`rare_slip` needs a `ratio` of 2 or more".into());
+                }
+                kind == Name
+            }
             LevelTest::WithinDays { days, .. } => {
                 if *days < 0 {
                     return Some("`within_days` needs `days` of 0 or more".into());
@@ -308,12 +336,21 @@ impl LevelTest {
             LevelTest::DamerauLevenshtein { .. } => "damerau_levenshtein",
             LevelTest::TokenSet { .. } => "token_set",
             LevelTest::SharesToken { .. } => "shares_token",
+            LevelTest::RareSlip { .. } => "rare_slip",
             LevelTest::WithinDays { .. } => "within_days",
             LevelTest::TransposedDayMonth { .. } => "transposed_day_month",
             LevelTest::YearsWithin { .. } => "years_within",
             LevelTest::Within { .. } => "within",
         }
     }
+}
+
+fn default_rarest() -> u32 {
+    2
+}
+
+fn default_ratio() -> u32 {
+    10
 }
 
 /// One comparison: a field, its ordered levels, and how its evidence counts.

@@ -106,6 +106,9 @@ pub struct Comparison {
     pub contradicts: Vec<bool>,
     pub term_frequency: bool,
     pub shared: bool,
+    /// For a comparison with a `rare_slip` level: on how many records each
+    /// word of the field is seen (see [`Comparisons::counting_words`]).
+    words: Option<std::collections::HashMap<String, u32>>,
 }
 
 /// The comparisons of a settings file, compiled.
@@ -118,6 +121,32 @@ impl Comparisons {
         Comparisons {
             list: settings.comparisons.iter().map(Comparison::new).collect(),
         }
+    }
+
+    /// The comparisons, with the word counts a `rare_slip` level reads
+    /// taken over `people` (each record counts a word once). Without
+    /// them, `rare_slip` passes no pair.
+    pub fn counting_words(settings: &Settings, people: &[Person]) -> Comparisons {
+        let mut out = Comparisons::new(settings);
+        for c in &mut out.list {
+            if !c.tests.iter().any(|t| matches!(t, LevelTest::RareSlip { .. })) {
+                continue;
+            }
+            let mut words: std::collections::HashMap<String, u32> = std::collections::HashMap::new();
+            for p in people {
+                if let Some(Value::Name(n)) = value(p, c.id) {
+                    let w = Words::of(&n.canonical);
+                    for (i, word) in w.iter().enumerate() {
+                        // A word twice in one name counts once.
+                        if w.iter().take(i).all(|u| u != word) {
+                            *words.entry(word.to_string()).or_default() += 1;
+                        }
+                    }
+                }
+            }
+            c.words = Some(words);
+        }
+        out
     }
 
     pub fn len(&self) -> usize {
@@ -166,6 +195,7 @@ impl Comparison {
             contradicts: spec.contradictions(),
             term_frequency: spec.term_frequency,
             shared: spec.evidence == Evidence::Shared,
+            words: None,
         }
     }
 
@@ -187,8 +217,38 @@ impl Comparison {
                 return None;
             }
         }
-        let at = self.tests.iter().position(|t| passes(t, &x, &y));
+        let at = self.tests.iter().position(|t| match t {
+            LevelTest::RareSlip { rarest, ratio, .. } => self.rare_slip(&x, &y, *rarest, *ratio),
+            _ => passes(t, &x, &y),
+        });
         Some(at.unwrap_or(self.tests.len()) as u8)
+    }
+
+    /// Two names of as many words, equal but for one word each, and those
+    /// two a single edit apart with the rarer seen on at most `rarest`
+    /// records and the other on at least `ratio` times as many.
+    fn rare_slip(&self, a: &Value, b: &Value, rarest: u32, ratio: u32) -> bool {
+        let (Some(words), Value::Name(x), Value::Name(y)) = (&self.words, a, b) else {
+            return false;
+        };
+        let (x, y) = (Words::of(&x.canonical), Words::of(&y.canonical));
+        if x.len != y.len {
+            return false;
+        }
+        let mut only_x = x.iter().filter(|w| !y.contains(w));
+        let mut only_y = y.iter().filter(|w| !x.contains(w));
+        let (Some(u), None, Some(v), None) = (only_x.next(), only_x.next(), only_y.next(), only_y.next()) else {
+            return false;
+        };
+        if !within_edits(u, v, 1, true) || !first_letters_could_slip(u, v) {
+            return false;
+        }
+        let seen = |w: &str| words.get(w).copied().unwrap_or(0);
+        let (lo, hi) = {
+            let (p, q) = (seen(u), seen(v));
+            (p.min(q), p.max(q))
+        };
+        lo <= rarest && u64::from(hi) >= u64::from(ratio) * u64::from(lo.max(1))
     }
 
     /// The value term frequencies are counted by (the first level's form).
@@ -379,6 +439,42 @@ fn initial_sound(w: &str) -> Option<char> {
         c if c.is_ascii() => c as char,
         _ => w.chars().next()?,
     })
+}
+
+/// Whether two words one edit apart could be one word keyed twice as far
+/// as their first letters go: the same first letter, or two keys side by
+/// side on a QWERTY keyboard (Kaxmi for Laxmi, Oaik for Paik). Sisters'
+/// names that differ only at the first letter mostly do not differ by a
+/// neighbouring key (Rina and Mina, Pampi and Mampi), and where they do
+/// (Rahima, Fahima) both are names in use, which `rare_slip` also asks.
+fn first_letters_could_slip(a: &str, b: &str) -> bool {
+    let (Some(x), Some(y)) = (a.bytes().next(), b.bytes().next()) else {
+        return false;
+    };
+    x == y || neighbour_keys(x, y)
+}
+
+/// Two letters on neighbouring keys of a QWERTY keyboard (each row sits
+/// half a key right of the one above: a key touches two in the row above
+/// and two in the row below).
+fn neighbour_keys(x: u8, y: u8) -> bool {
+    const ROWS: [&[u8]; 3] = [b"qwertyuiop", b"asdfghjkl", b"zxcvbnm"];
+    let at = |k: u8| {
+        let k = k.to_ascii_lowercase();
+        ROWS.iter()
+            .enumerate()
+            .find_map(|(r, row)| row.iter().position(|&c| c == k).map(|c| (r as i32, c as i32)))
+    };
+    let (Some((r1, c1)), Some((r2, c2))) = (at(x), at(y)) else {
+        return false;
+    };
+    match r2 - r1 {
+        0 => (c1 - c2).abs() == 1,
+        // y in the row below x: under x and to its left.
+        1 => c2 == c1 || c2 == c1 - 1,
+        -1 => c1 == c2 || c1 == c2 - 1,
+        _ => false,
+    }
 }
 
 /// Names or text word by word: every word of the shorter `close` to a word
@@ -660,17 +756,72 @@ mod tests {
         assert!(!super::same_initial_sound("rina", "mina"));
         assert_eq!(
             level("Rina Khatun", "Mina Khatun"),
-            Some(5),
+            Some(6),
             "sisters: a shared surname only"
         );
         assert_eq!(
             level("Rahima Bibi", "Fahima Bibi"),
-            Some(5),
+            Some(6),
             "as close as a slip, but at the first letter"
         );
-        assert!(c.list[name].contradicts[5]);
-        assert_eq!(level("Rina Khatun", "Salma Bibi"), Some(6), "else");
+        assert!(c.list[name].contradicts[6]);
+        assert_eq!(level("Rina Khatun", "Salma Bibi"), Some(7), "else");
         assert_eq!(level("Rina Khatun", ""), None);
+    }
+
+    #[test]
+    fn a_rare_word_one_edit_from_a_common_one_is_a_slip_and_two_common_names_are_sisters() {
+        // Laxmi and Rina on many records, Mina on fewer, Kaxmi once.
+        let mut people: Vec<Person> = Vec::new();
+        for (name, n) in [
+            ("Laxmi Barman", 30),
+            ("Rina Khatun", 25),
+            ("Mina Khatun", 12),
+            ("Kaxmi Barman", 1),
+            ("Rahima Jridha", 1),
+            ("Rahima Mridha", 20),
+        ] {
+            people.extend(std::iter::repeat_with(|| named(name)).take(n));
+        }
+        let c = Comparisons::counting_words(&settings(), &people);
+        let name = c.index("name").unwrap();
+        let level = |a: &str, b: &str| c.list[name].level(&named(a), &named(b));
+        assert_eq!(
+            level("KAXMI BARMAN", "Laxmi Barman"),
+            Some(5),
+            "a slip at the first letter"
+        );
+        assert_eq!(level("Rahima Mridha", "Jridha Rahima"), Some(5), "in the surname too");
+        assert!(!c.list[name].contradicts[5]);
+        assert_eq!(
+            level("Mina Khatun", "Rina Khatun"),
+            Some(6),
+            "two names both in use: sisters"
+        );
+        assert_eq!(level("Mina Barman", "Laxmi Barman"), Some(6), "not one edit");
+        for (a, b) in [
+            ("k", "l"),
+            ("u", "h"),
+            ("m", "k"),
+            ("l", "p"),
+            ("b", "h"),
+            ("q", "a"),
+            ("n", "m"),
+        ] {
+            assert!(neighbour_keys(a.as_bytes()[0], b.as_bytes()[0]), "{a} {b}");
+            assert!(neighbour_keys(b.as_bytes()[0], a.as_bytes()[0]), "{b} {a}");
+        }
+        for (a, b) in [("r", "m"), ("p", "m"), ("a", "l"), ("q", "z"), ("k", "n")] {
+            assert!(!neighbour_keys(a.as_bytes()[0], b.as_bytes()[0]), "{a} {b}");
+        }
+        assert_eq!(level("Kaxmi Khatun", "Laxmi Barman"), Some(7), "two words differ");
+        // Without the counts (comparisons not built over the records), the
+        // level passes no pair.
+        let bare = Comparisons::new(&settings());
+        assert_eq!(
+            bare.list[name].level(&named("Kaxmi Barman"), &named("Laxmi Barman")),
+            Some(6)
+        );
     }
 
     #[test]

@@ -75,7 +75,7 @@ impl Linked {
 
 /// Train the model on `people` and link them.
 pub fn link(people: &[Person], settings: &Settings) -> Linked {
-    let comparisons = Comparisons::new(settings);
+    let comparisons = Comparisons::counting_words(settings, people);
     let started = std::time::Instant::now();
     let lap = |phase: &str| tracing::debug!(phase, seconds = started.elapsed().as_secs_f64(), "linkage");
     let (pairs, per_rule, blocking) = block(people, settings);
