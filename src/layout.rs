@@ -15,6 +15,8 @@
 //!   snapshots/.building-<id>/     a snapshot being built
 //!   snapshots/.pruning-<id>/      a snapshot being removed by the retention policy
 //!   history/indicator_values/<id>.parquet   every published run's figures
+//!   extracts/<study>/<id>/        a study's de-identified extract of snapshot <id>
+//!   extracts/<study>/.building-<id>/  one being written
 //!   restricted/                   owner-only plaintext (see RestrictedDir)
 //!     latest/                     the current snapshot's restricted area
 //!     .building-<id>/             the one being built
@@ -70,6 +72,20 @@ impl Layout {
     /// The `output/` folder itself.
     pub fn output(&self) -> &Path {
         &self.output
+    }
+
+    /// De-identified study extracts (`tafteesh extract`): outside the
+    /// snapshots, which retention prunes, and outside the restricted area.
+    pub fn extract(&self, study: &str, snapshot_id: &str) -> PathBuf {
+        self.output.join("extracts").join(study).join(snapshot_id)
+    }
+
+    /// A study extract being written.
+    pub fn extract_building(&self, study: &str, snapshot_id: &str) -> PathBuf {
+        self.output
+            .join("extracts")
+            .join(study)
+            .join(format!("{BUILDING_PREFIX}{snapshot_id}"))
     }
 
     /// The run lock's file.

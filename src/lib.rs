@@ -11,7 +11,7 @@
 //! night: plan, stages, publish, recomputing only the partners whose inputs
 //! changed and recording every run in its ledger; [`layout`] names every
 //! path under the output folder. [`synth`] makes demo data with a ground
-//! truth; [`onboard`] profiles a new partner's export and drafts its config.
+//! truth; [`study`] writes de-identified research extracts; [`onboard`] profiles a new partner's export and drafts its config.
 //!
 //! Survivors' names, guardians' names, phones and villages never leave the
 //! restricted area in plaintext, and never appear in a log line or an error.
@@ -35,6 +35,7 @@ pub mod progress;
 pub mod report;
 pub mod restricted;
 pub mod run;
+pub mod study;
 pub mod suppress;
 pub mod synth;
 pub mod warehouse;

@@ -5,6 +5,7 @@
 pub mod bench;
 pub mod demo;
 pub mod eval_linkage;
+pub mod extract;
 pub mod keygen;
 pub mod link;
 pub mod onboard;
@@ -73,6 +74,7 @@ pub enum Command {
     Bench(bench::Args),
     Link(link::Args),
     EvalLinkage(eval_linkage::Args),
+    Extract(extract::Args),
 }
 
 /// Set up logging. Log lines carry counts, paths and rule ids, never values.
@@ -108,6 +110,7 @@ pub fn dispatch(cli: Cli) -> Exit {
         Command::Bench(a) => bench::run(a),
         Command::Link(a) => link::run(a),
         Command::EvalLinkage(a) => eval_linkage::run(a),
+        Command::Extract(a) => extract::run(a),
     };
     match result {
         Ok(code) => code,

@@ -79,7 +79,7 @@ fn write_json(path: &Path, value: &impl serde::Serialize) -> Result<()> {
 /// silently lacked the table. Folders stay writable, so old snapshots can
 /// still be pruned. (Hard links the next run shares with this snapshot
 /// share the mode, and are never written either.)
-fn seal_tree(dir: &Path) -> Result<()> {
+pub(crate) fn seal_tree(dir: &Path) -> Result<()> {
     for e in std::fs::read_dir(dir).map_err(Error::io(dir))? {
         let path = e.map_err(Error::io(dir))?.path();
         if path.is_dir() {

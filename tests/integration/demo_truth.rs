@@ -13,6 +13,9 @@ use crate::util::{Ran, Workdir, query_text, read_csv};
 pub(crate) struct Demo {
     w: Workdir,
     ran: Ran,
+    /// `tafteesh extract` with the shipped AHTU engagement spec, run on
+    /// the demo's snapshot (so the leak test covers extracts too).
+    pub(crate) extracted: Ran,
 }
 
 pub(crate) fn demo() -> &'static Demo {
@@ -32,7 +35,17 @@ pub(crate) fn demo() -> &'static Demo {
             "11",
         ]);
         assert_eq!(ran.code, 0, "demo failed:\n{}", ran.all());
-        Demo { w, ran }
+        let extracted = w.run(&[
+            "--log-level",
+            "trace",
+            "extract",
+            "--config",
+            "d/config",
+            "--spec",
+            "ahtu_engagement",
+        ]);
+        assert_eq!(extracted.code, 0, "extract failed:\n{}", extracted.all());
+        Demo { w, ran, extracted }
     })
 }
 
@@ -434,6 +447,30 @@ mod slow {
                 }
             }
         }
+        // Every value of every study extract, as Parquet and as CSV.
+        let extracts = crate::util::walk(&d.dir().join("output/extracts"));
+        assert!(extracts.iter().any(|(p, _)| p.extension().is_some_and(|e| e == "csv")));
+        for (p, _) in &extracts {
+            match p.extension().and_then(|e| e.to_str()) {
+                Some("parquet") => {
+                    let (names, rows) = query_text(&conn, &format!("select * from read_parquet('{}')", p.display()));
+                    for r in rows {
+                        for (n, v) in names.iter().zip(r) {
+                            if let Some(v) = v {
+                                leaks(&format!("extract {} {n}", p.display()), &v);
+                            }
+                        }
+                    }
+                }
+                Some(_) => {
+                    let text = std::fs::read_to_string(p).unwrap();
+                    for line in text.split(['\n', ',', '|', '`', '"']) {
+                        leaks(&format!("extract {}", p.display()), line);
+                    }
+                }
+                None => {}
+            }
+        }
         // The reports, the logs and what was printed.
         for f in [
             "current/reports/index.html",
@@ -447,7 +484,8 @@ mod slow {
                 leaks(f, line);
             }
         }
-        for line in d.ran.stdout.lines().chain(d.ran.stderr.lines()) {
+        let printed = [&d.ran, &d.extracted];
+        for line in printed.iter().flat_map(|r| r.stdout.lines().chain(r.stderr.lines())) {
             for piece in line.split([' ', '=', '"', ',']) {
                 leaks("the logs", piece);
             }

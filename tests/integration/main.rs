@@ -3,6 +3,7 @@
 //! compared with its ground truth.
 
 mod demo_truth;
+mod extracts;
 mod fixtures;
 mod hostile;
 mod interop;
