@@ -141,6 +141,7 @@ fn open_read_only(path: &Path) -> Result<Connection> {
     let conn = Connection::open_with_flags(path, config).map_err(Error::warehouse(opening()))?;
     conn.execute_batch("SET autoinstall_known_extensions = false; SET autoload_known_extensions = false;")
         .map_err(Error::warehouse("turning extension autoloading off"))?;
+    crate::warehouse::search_staging(&conn)?;
     Ok(conn)
 }
 

@@ -1,5 +1,6 @@
 //! Building the warehouse file: the lake's Parquet loaded as `raw_*`
-//! tables, the macros, every model in order (indicators gathered into
+//! tables (in the `staging` schema with the staging models, out of a
+//! researcher's way), the macros, every model in order (indicators gathered into
 //! `indicator_values`), the naive partner sums beside the consortium
 //! figures, small-cell suppression, the indicator catalogue and the history.
 
@@ -10,7 +11,7 @@ use duckdb::Connection;
 use serde::Serialize;
 
 use super::catalogue::{IndicatorMeta, Project};
-use super::{history, model_tests, open, sql_string};
+use super::{RAW_IN_MAIN, STAGING, history, model_tests, open, sql_string};
 use crate::error::{Error, Result};
 
 /// The lake the warehouse loads: each table is a folder of Parquet files,
@@ -57,8 +58,13 @@ pub fn build(path: &Path, lake: &LakeInput<'_>, project: &Project, opts: &BuildO
         opts.as_of.format("%Y-%m-%d")
     ))
     .map_err(Error::warehouse("setting the as-of date"))?;
-    conn.execute_batch("create table raw_partners (partner_id varchar primary key, partner_name varchar not null)")
-        .map_err(Error::warehouse("creating raw_partners"))?;
+    conn.execute_batch(&format!("create schema {STAGING}"))
+        .map_err(Error::warehouse("creating the staging schema"))?;
+    super::search_staging(&conn)?;
+    conn.execute_batch(
+        "create table staging.raw_partners (partner_id varchar primary key, partner_name varchar not null)",
+    )
+    .map_err(Error::warehouse("creating raw_partners"))?;
     {
         let mut stmt = conn
             .prepare("insert into raw_partners values (?, ?)")
@@ -73,8 +79,10 @@ pub fn build(path: &Path, lake: &LakeInput<'_>, project: &Project, opts: &BuildO
         "raw_partners",
         "The consortium's partners as the configuration names them: partner_id and display name.",
     )?;
-    conn.execute_batch("create table raw_places (district varchar primary key, region varchar, region_kind varchar)")
-        .map_err(Error::warehouse("creating raw_places"))?;
+    conn.execute_batch(
+        "create table staging.raw_places (district varchar primary key, region varchar, region_kind varchar)",
+    )
+    .map_err(Error::warehouse("creating raw_places"))?;
     {
         let mut stmt = conn
             .prepare("insert into raw_places values (?, ?, ?)")
@@ -91,8 +99,13 @@ pub fn build(path: &Path, lake: &LakeInput<'_>, project: &Project, opts: &BuildO
     )?;
     for name in &lake.tables {
         let glob = lake.dir.join(name).join("*.parquet");
+        let schema = if RAW_IN_MAIN.contains(&name.as_str()) {
+            "main"
+        } else {
+            STAGING
+        };
         let sql = format!(
-            "create table raw_{name} as select * from read_parquet({})",
+            "create table {schema}.raw_{name} as select * from read_parquet({})",
             sql_string(&glob.to_string_lossy())
         );
         conn.execute_batch(&sql)
@@ -146,7 +159,12 @@ pub fn build(path: &Path, lake: &LakeInput<'_>, project: &Project, opts: &BuildO
             conn.execute_batch(&sql).map_err(Error::warehouse(ctx.clone()))?;
             check_dimensions(&conn, ind, &ctx)?;
         } else {
-            let sql = format!("create table {} as {}", m.name, m.sql.trim().trim_end_matches(';'));
+            let schema = if m.layer == "staging" { STAGING } else { "main" };
+            let sql = format!(
+                "create table {schema}.{} as {}",
+                m.name,
+                m.sql.trim().trim_end_matches(';')
+            );
             conn.execute_batch(&sql).map_err(Error::warehouse(ctx))?;
             if let Some(meta) = &m.meta {
                 tests += model_tests::run(&conn, &m.name, &meta.tests)?;

@@ -45,7 +45,36 @@ pub fn open(path: &Path) -> Result<Connection> {
     let conn = Connection::open_with_flags(path, config).map_err(Error::warehouse(opening()))?;
     conn.execute_batch("SET autoinstall_known_extensions = false; SET autoload_known_extensions = false;")
         .map_err(Error::warehouse("turning extension autoloading off"))?;
+    search_staging(&conn)?;
     Ok(conn)
+}
+
+/// The schema the lake's tables as loaded (`raw_*`) and the staging models
+/// (`stg_*`) live in, out of the way of a researcher's `SHOW TABLES`: the
+/// marts, indicators and catalogue are in `main`. Two raw tables a
+/// researcher reads (the data-quality findings and the files loaded) stay
+/// in `main`.
+pub const STAGING: &str = "staging";
+
+/// The lake tables loaded into `main`, not [`STAGING`].
+pub const RAW_IN_MAIN: [&str; 2] = ["dq_issues", "load_files"];
+
+/// Let unqualified names find the staging schema's tables too (when the
+/// file has one), as the models are written: `SET search_path` lasts for
+/// the connection only, so a researcher's client still sees `main` alone.
+pub fn search_staging(conn: &Connection) -> Result<()> {
+    let has: bool = conn
+        .query_row(
+            "select count(*) > 0 from duckdb_schemas() where schema_name = ? and database_name = current_database()",
+            [STAGING],
+            |r| r.get(0),
+        )
+        .map_err(Error::warehouse("looking for the staging schema"))?;
+    if has {
+        conn.execute_batch(&format!("SET search_path = 'main,{STAGING}'"))
+            .map_err(Error::warehouse("setting the search path"))?;
+    }
+    Ok(())
 }
 
 /// A SQL string literal.

@@ -414,13 +414,15 @@ mod slow {
         let conn = d.conn();
         let (_, tables) = query_text(
             &conn,
-            "select table_name from information_schema.tables where table_schema = 'main'",
+            "select table_schema || '.' || table_name from information_schema.tables
+             where table_schema in ('main', 'staging') and table_catalog = current_database()",
         );
         for t in tables {
             let t = t[0].clone().unwrap();
+            let t = t.strip_prefix("main.").unwrap_or(&t).to_string();
             // The shipped gazetteer, no partner's data: a district may share
             // its name with a village (Bishnupur, Manipur and Bankura).
-            if ["raw_places", "stg_reference__places"].contains(&t.as_str()) {
+            if ["staging.raw_places", "staging.stg_reference__places"].contains(&t.as_str()) {
                 continue;
             }
             let (names, rows) = query_text(&conn, &format!("select * from {t}"));

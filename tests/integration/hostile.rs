@@ -148,12 +148,13 @@ fn published_texts(output: &Path) -> Vec<(PathBuf, String)> {
                 .unwrap();
                 let (_, tables) = query_text(
                     &conn,
-                    "select table_name from information_schema.tables where table_schema = 'main'",
+                    "select table_schema, table_name from information_schema.tables
+                     where table_schema in ('main', 'staging') and table_catalog = current_database()",
                 );
                 let mut all = String::new();
                 for t in tables {
-                    let t = t[0].clone().unwrap();
-                    let (names, rows) = query_text(&conn, &format!("select * from \"{t}\""));
+                    let (schema, t) = (t[0].clone().unwrap(), t[1].clone().unwrap());
+                    let (names, rows) = query_text(&conn, &format!("select * from \"{schema}\".\"{t}\""));
                     all.push_str(&format!("{t}{names:?}{rows:?}"));
                 }
                 all
@@ -591,7 +592,7 @@ fn impossible_dates_are_nulled_and_flagged_not_published_as_years() {
     let (_, dates) = query_text(
         &conn,
         &format!(
-            "select count(*) from stg_lake__survivors where rescue_date < date '1900-01-01' or rescue_date > date '{tomorrow}'"
+            "select count(*) from staging.stg_lake__survivors where rescue_date < date '1900-01-01' or rescue_date > date '{tomorrow}'"
         ),
     );
     assert_eq!(dates[0][0].as_deref(), Some("0"));
