@@ -26,10 +26,10 @@ final as (
         dimension_value,
         count(*) filter (
             where ahtu_transfer_date >= fir_date and date_diff('day', fir_date, ahtu_transfer_date) <= 1
-        )::double as numerator,
-        count(*)::double as denominator,
+        )::bigint as numerator,
+        count(*)::bigint as denominator,
         100.0 * numerator / denominator as value,
-        count(*)::double as cell_size,
+        count(*)::bigint as cell_size,
     from counted
     group by period, dimension, dimension_value
 )

@@ -19,10 +19,10 @@ final as (
         period,
         dimension,
         dimension_value,
-        count(*)::double as numerator,
-        null::double as denominator,
+        count(*)::bigint as numerator,
+        null::bigint as denominator,
         numerator as value,
-        count(*)::double as cell_size,
+        count(*)::bigint as cell_size,
     from counted
     group by period, dimension, dimension_value
 )

@@ -20,10 +20,10 @@ final as (
         period,
         dimension,
         dimension_value,
-        count(*) filter (where police_disposal = 'chargesheet')::double as numerator,
-        count(*)::double as denominator,
+        count(*) filter (where police_disposal = 'chargesheet')::bigint as numerator,
+        count(*)::bigint as denominator,
         100.0 * numerator / denominator as value,
-        count(*)::double as cell_size,
+        count(*)::bigint as cell_size,
     from counted
     group by period, dimension, dimension_value
 )

@@ -19,10 +19,10 @@ final as (
         period,
         dimension,
         dimension_value,
-        count(*) filter (where date_diff('day', fir_date, chargesheet_date) <= 60)::double as numerator,
-        count(*)::double as denominator,
+        count(*) filter (where date_diff('day', fir_date, chargesheet_date) <= 60)::bigint as numerator,
+        count(*)::bigint as denominator,
         100.0 * numerator / denominator as value,
-        count(*)::double as cell_size,
+        count(*)::bigint as cell_size,
     from counted
     group by period, dimension, dimension_value
 )

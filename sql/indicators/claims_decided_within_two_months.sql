@@ -19,10 +19,10 @@ final as (
         period,
         dimension,
         dimension_value,
-        count(*) filter (where award_date <= application_date + interval 2 month)::double as numerator,
-        count(*)::double as denominator,
+        count(*) filter (where award_date <= application_date + interval 2 month)::bigint as numerator,
+        count(*)::bigint as denominator,
         100.0 * numerator / denominator as value,
-        count(*)::double as cell_size,
+        count(*)::bigint as cell_size,
     from counted
     group by period, dimension, dimension_value
 )

@@ -22,10 +22,10 @@ final as (
         period,
         dimension,
         dimension_value,
-        null::double as numerator,
-        null::double as denominator,
+        null::bigint as numerator,
+        null::bigint as denominator,
         median(days_fir_to_chargesheet) as value,
-        count(*)::double as cell_size,
+        count(*)::bigint as cell_size,
     from counted
     group by period, dimension, dimension_value
 )

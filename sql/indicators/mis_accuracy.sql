@@ -19,10 +19,10 @@ final as (
         'All time' as period,
         dimension,
         dimension_value,
-        sum(clean_records)::double as numerator,
-        sum(records)::double as denominator,
+        sum(clean_records)::bigint as numerator,
+        sum(records)::bigint as denominator,
         100.0 * numerator / nullif(denominator, 0) as value,
-        sum(records)::double as cell_size,
+        sum(records)::bigint as cell_size,
     from scoped
     group by dimension, dimension_value
 )

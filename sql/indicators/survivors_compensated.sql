@@ -19,10 +19,10 @@ final as (
         period,
         dimension,
         dimension_value,
-        count(distinct survivor_key)::double as numerator,
-        null::double as denominator,
+        count(distinct survivor_key)::bigint as numerator,
+        null::bigint as denominator,
         numerator as value,
-        count(distinct survivor_key)::double as cell_size,
+        count(distinct survivor_key)::bigint as cell_size,
     from counted
     group by period, dimension, dimension_value
 )

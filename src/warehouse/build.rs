@@ -129,10 +129,10 @@ pub fn build(path: &Path, lake: &LakeInput<'_>, project: &Project, opts: &BuildO
         "create table indicator_values (
             indicator_id varchar not null, period varchar not null,
             dimension varchar not null, dimension_value varchar not null,
-            numerator double, denominator double, value double,
-            ci_low double, ci_high double, cell_size double,
+            numerator bigint, denominator bigint, value double,
+            ci_low double, ci_high double, cell_size bigint,
             suppressed boolean not null default false, suppression_reason varchar,
-            naive_numerator double, naive_denominator double, naive_value double, naive_cell_size double,
+            naive_numerator bigint, naive_denominator bigint, naive_value double, naive_cell_size bigint,
             naive_suppressed boolean not null default false, naive_suppression_reason varchar,
             unit varchar not null, run_id varchar not null)",
     )
