@@ -34,6 +34,10 @@ final as (
         village_token,
         sex,
         date_of_birth,
+        -- As the partner recorded them, under the lake's names; the two
+        -- derived below have names of their own.
+        age_years,
+        minor_at_rescue,
         coalesce(date_sub('year', date_of_birth, rescue_date), age_years) as age_at_rescue_years,
         case
             when coalesce(date_sub('year', date_of_birth, rescue_date), age_years) < 18 then true

@@ -16,6 +16,7 @@ final as (
         sex,
         date_of_birth,
         age_years,
+        minor_at_rescue,
         home_district,
         home_block,
         trafficking_form,

@@ -405,7 +405,7 @@ fn cross_field_contradictions_and_repeated_ids_are_flagged_by_rule_and_scored() 
         &conn,
         "select numerator, denominator from indicator_values where indicator_id = 'mis_accuracy' and dimension = 'partner' and dimension_value = 'fixture_lawyers'",
     );
-    assert_eq!(ind, [[Some("1.0".into()), Some("7.0".into())]]);
+    assert_eq!(ind, [[Some("1".into()), Some("7".into())]]);
     let (_, fields) = query_text(
         &conn,
         "select field, filled, invalid, inconsistent, duplicate from fct_dq_field_scores
