@@ -107,8 +107,23 @@ pub struct Comparison {
     pub term_frequency: bool,
     pub shared: bool,
     /// For a comparison with a `rare_slip` level: on how many records each
-    /// word of the field is seen (see [`Comparisons::counting_words`]).
-    words: Option<std::collections::HashMap<String, u32>>,
+    /// word of the field is seen, by the word's hash (see
+    /// [`Comparisons::counting_words`]).
+    words: Option<WordCounts>,
+}
+
+/// Records per word, keyed by the word's 64-bit hash: counted over every
+/// record each run, without a string per word (two words sharing a hash,
+/// under one chance in a billion among 100,000 distinct words, would
+/// share a count).
+#[derive(Default)]
+struct WordCounts(std::collections::HashMap<u64, u32, foldhash::fast::FixedState>);
+
+impl WordCounts {
+    fn key(word: &str) -> u64 {
+        use std::hash::BuildHasher;
+        foldhash::fast::FixedState::with_seed(0x7af7).hash_one(word)
+    }
 }
 
 /// The comparisons of a settings file, compiled.
@@ -132,14 +147,14 @@ impl Comparisons {
             if !c.tests.iter().any(|t| matches!(t, LevelTest::RareSlip { .. })) {
                 continue;
             }
-            let mut words: std::collections::HashMap<String, u32> = std::collections::HashMap::new();
+            let mut words = WordCounts::default();
             for p in people {
                 if let Some(Value::Name(n)) = value(p, c.id) {
                     let w = Words::of(&n.canonical);
                     for (i, word) in w.iter().enumerate() {
                         // A word twice in one name counts once.
                         if w.iter().take(i).all(|u| u != word) {
-                            *words.entry(word.to_string()).or_default() += 1;
+                            *words.0.entry(WordCounts::key(word)).or_default() += 1;
                         }
                     }
                 }
@@ -243,7 +258,7 @@ impl Comparison {
         if !within_edits(u, v, 1, true) || !first_letters_could_slip(u, v) {
             return false;
         }
-        let seen = |w: &str| words.get(w).copied().unwrap_or(0);
+        let seen = |w: &str| words.0.get(&WordCounts::key(w)).copied().unwrap_or(0);
         let (lo, hi) = {
             let (p, q) = (seen(u), seen(v));
             (p.min(q), p.max(q))
