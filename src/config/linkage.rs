@@ -452,6 +452,13 @@ pub struct Settings {
     /// no limit (the generic settings set none).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub shared_evidence_limit: Option<f64>,
+    /// A record without a name that no link reached joins the one person
+    /// its pairs point to when one of them scores at least this and no
+    /// pair with anyone else scores within eight times its odds: her
+    /// household's fields name one person in the data, not sisters to
+    /// choose between. Unset: no such step (the generic settings).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sole_candidate_probability: Option<f64>,
 }
 
 /// The bases a `linkage.toml` may name in `defaults`, and their files
@@ -551,6 +558,13 @@ impl Settings {
             && !(x > 0.0 && x <= 1.0)
         {
             out.push("shared_evidence_limit must be above 0 and at most 1 (1: no limit)".into());
+        }
+        if let Some(x) = self.sole_candidate_probability
+            && !(x > self.cannot_link_probability && x <= self.link_probability)
+        {
+            out.push(
+                "sole_candidate_probability must be above cannot_link_probability and at most link_probability".into(),
+            );
         }
         if let Some(rules) = &self.em_blocking {
             for r in rules {

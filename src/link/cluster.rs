@@ -10,7 +10,12 @@ use super::union_find::UnionFind;
 /// link therefore cannot chain two people together when any pair of their
 /// records clearly disagrees (two sisters with one guardian, one village).
 /// Returns each record's cluster (a representative index).
-pub fn cluster(n: usize, pairs: &[(u32, u32)], weights: &[f64], settings: &Settings) -> Vec<u32> {
+///
+/// Then, with `sole_candidate_probability` set, a record without a name
+/// (`nameless[i]`) still alone joins the one cluster its pairs point to
+/// (see [`Settings::sole_candidate_probability`]), unless a pair across
+/// them is a cannot-link.
+pub fn cluster(n: usize, pairs: &[(u32, u32)], weights: &[f64], settings: &Settings, nameless: &[bool]) -> Vec<u32> {
     // The probabilities as weights: one comparison per pair instead of an
     // exp2.
     let (cannot_below, link_from) = (
@@ -79,6 +84,48 @@ pub fn cluster(n: usize, pairs: &[(u32, u32)], weights: &[f64], settings: &Setti
         let root = groups.find(ra);
         next.swap(ra as usize, rb as usize);
         size[root as usize] = size[ra as usize] + size[rb as usize];
+    }
+    if let Some(p) = settings.sole_candidate_probability {
+        // Each nameless record's pairs, strongest first, read once.
+        let (strong, rival) = (log2_odds_of(p), log2_odds_of(p) - 3.0);
+        let mut by_record: Vec<Vec<(f64, u32)>> = vec![Vec::new(); n];
+        for (&(a, b), &w) in pairs.iter().zip(weights) {
+            if w >= rival {
+                for (x, y) in [(a, b), (b, a)] {
+                    if nameless[x as usize] {
+                        by_record[x as usize].push((w, y));
+                    }
+                }
+            }
+        }
+        let alone: Vec<u32> = (0..n as u32)
+            .filter(|&x| nameless[x as usize] && size[groups.find(x) as usize] == 1)
+            .collect();
+        // Decided against the clusters as the links left them, so the
+        // order records are visited in changes nothing.
+        let mut joins = Vec::new();
+        for x in alone {
+            let mut target = None;
+            let mut best = f64::NEG_INFINITY;
+            let mut sole = true;
+            for &(w, y) in &by_record[x as usize] {
+                let r = groups.find(y);
+                if target.is_some_and(|t| t != r) {
+                    sole = false;
+                    break;
+                }
+                target = Some(r);
+                best = best.max(w);
+            }
+            if let Some(t) = target.filter(|_| sole && best >= strong)
+                && !cannot_of(x).any(|y| groups.find(y) == t)
+            {
+                joins.push((x, t));
+            }
+        }
+        for (x, t) in joins {
+            groups.union(x, t);
+        }
     }
     groups.labels()
 }
