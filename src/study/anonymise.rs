@@ -5,8 +5,9 @@
 //! value form a class, and a class smaller than k (or with fewer than l
 //! distinct values of a sensitive field) is suppressed. Of the nodes whose
 //! suppression stays within the allowed share, the one that generalises
-//! least wins (the sum of each level over its hierarchy's height; ties to
-//! fewer suppressed records, then to the first node in order). The lattice
+//! least wins (the sum of each level over its hierarchy's height, times
+//! the field's weight; ties to fewer suppressed records, then to the first
+//! node in order). The lattice
 //! is small (a handful of quasi-identifiers of two to five levels), so
 //! every node is tried.
 
@@ -23,6 +24,9 @@ pub struct Lattice {
     /// Per sensitive field, per record.
     pub sensitive: Vec<Vec<u32>>,
     pub records: usize,
+    /// Per quasi-identifier, how much generalising it costs the study
+    /// (ARX's attribute weights; 1 each unless the spec says otherwise).
+    pub weights: Vec<f64>,
 }
 
 /// The chosen generalisation and what it cost.
@@ -110,7 +114,8 @@ impl Lattice {
         let loss = |node: &[usize]| -> f64 {
             node.iter()
                 .zip(&heights)
-                .map(|(&lv, &h)| lv as f64 / (h.max(2) - 1) as f64)
+                .enumerate()
+                .map(|(q, (&lv, &h))| self.weights.get(q).copied().unwrap_or(1.0) * lv as f64 / (h.max(2) - 1) as f64)
                 .sum()
         };
         let mut best: Option<(bool, f64, usize, Outcome)> = None;
@@ -213,6 +218,7 @@ mod tests {
             qi: vec![vec![fine, vec![0; 15]]],
             sensitive: vec![(0..15).map(|r| sensitive_in_a.get(r).copied().unwrap_or(7)).collect()],
             records: 15,
+            weights: vec![1.0],
         }
     }
 
@@ -252,11 +258,31 @@ mod tests {
     }
 
     #[test]
+    fn a_weighted_field_is_generalised_last() {
+        // Two quasi-identifiers; each alone at its fine level leaves a small
+        // class, so one of them must be withheld.
+        let a: Vec<u32> = (0..20).map(|r| u32::from(r == 0)).collect();
+        let b: Vec<u32> = (0..20).map(|r| u32::from(r == 1)).collect();
+        let mut t = Lattice {
+            qi: vec![vec![a, vec![0; 20]], vec![b, vec![0; 20]]],
+            sensitive: vec![],
+            records: 20,
+            weights: vec![1.0, 1.0],
+        };
+        // A tie at equal weights: the first node in order withholds `a`.
+        assert_eq!(t.solve(5, 1, 0.05).node, vec![1, 0]);
+        // Weighted, `a` is kept and `b` withheld.
+        t.weights = vec![3.0, 1.0];
+        assert_eq!(t.solve(5, 1, 0.05).node, vec![0, 1]);
+    }
+
+    #[test]
     fn too_few_records_for_k_suppresses_them_all_and_says_so() {
         let t = Lattice {
             qi: vec![vec![vec![0, 1, 2], vec![0, 0, 0]]],
             sensitive: vec![],
             records: 3,
+            weights: vec![1.0],
         };
         let o = t.solve(10, 1, 0.05);
         assert_eq!(o.kept, vec![false; 3]);

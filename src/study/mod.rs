@@ -426,6 +426,7 @@ fn one_table(
             })
             .collect(),
         records: n,
+        weights: quasi.iter().map(|(_, f, _)| f.weight).collect(),
     };
     let outcome = lattice.solve(spec.k, t.l, spec.max_suppressed_share);
     let before = lattice.risk(&vec![0; quasi.len()], &vec![true; n], spec.risk_threshold);

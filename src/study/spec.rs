@@ -124,6 +124,15 @@ pub struct FieldSpec {
     /// A sensitive field, held to l-diversity.
     #[serde(default)]
     pub sensitive: bool,
+    /// For a quasi-identifier: how much the study loses when it is
+    /// generalised, against the others (default 1). The least costly
+    /// generalisation wins, so a field weighted 3 is coarsened last.
+    #[serde(default = "default_weight")]
+    pub weight: f64,
+}
+
+fn default_weight() -> f64 {
+    1.0
 }
 
 impl FieldSpec {
@@ -282,6 +291,12 @@ impl Spec {
                     && !self.hierarchies.contains_key(h)
                 {
                     p.push(format!("{at}: no hierarchy `{h}`"));
+                }
+                if !(f.weight > 0.0 && f.weight.is_finite()) {
+                    p.push(format!("{at}: `weight` must be above 0"));
+                }
+                if f.quasi.is_none() && f.weight != 1.0 {
+                    p.push(format!("{at}: `weight` applies to a quasi-identifier only"));
                 }
                 if f.quasi.is_some() && f.sensitive {
                     p.push(format!("{at}: a field is a quasi-identifier or sensitive, not both"));
