@@ -258,7 +258,8 @@ fn field_problems(spec: &Spec, t: &TableSpec, cols: &HashMap<String, String>) ->
                 .filter(|c| *c != "_key" && spec::refused(c).is_none())
                 .collect();
             known.sort();
-            p.push(format!("{at}: no such column; a {:?} has {}", t.unit, known.join(", ")).to_lowercase());
+            let unit = format!("{:?}", t.unit).to_lowercase();
+            p.push(format!("{at}: no such column; a {unit} has {}", known.join(", ")));
             continue;
         };
         let kind = kind_of(ty);
