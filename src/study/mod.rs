@@ -76,17 +76,35 @@ pub struct TableSummary {
     pub nodes_tried: usize,
 }
 
-/// The rows one unit is read from: the key the study ids replace, then the
-/// columns a spec may name.
-fn source(unit: Unit) -> &'static str {
-    match unit {
-        Unit::Person => "select person_key as _key, * exclude (person_key) from dim_people",
-        Unit::Case => {
-            "select case_key as _key, * exclude (case_key), \
-             datediff('day', fir_date, chargesheet_date) as days_fir_to_chargesheet, \
-             datediff('day', fir_date, ahtu_transfer_date) as days_fir_to_ahtu_transfer, \
-             datediff('day', fir_date, judgment_date) as days_fir_to_judgment \
-             from dim_cases"
+impl Unit {
+    /// The warehouse table with one row per unit.
+    fn table(self) -> &'static str {
+        match self {
+            Unit::Person => "dim_people",
+            Unit::Case => "dim_cases",
+        }
+    }
+
+    /// The rows a unit is read from: the key the study ids replace, then
+    /// the columns a spec may name.
+    fn source(self) -> &'static str {
+        match self {
+            Unit::Person => "select person_key as _key, * exclude (person_key) from dim_people",
+            Unit::Case => {
+                "select case_key as _key, * exclude (case_key), \
+                 datediff('day', fir_date, chargesheet_date) as days_fir_to_chargesheet, \
+                 datediff('day', fir_date, ahtu_transfer_date) as days_fir_to_ahtu_transfer, \
+                 datediff('day', fir_date, judgment_date) as days_fir_to_judgment \
+                 from dim_cases"
+            }
+        }
+    }
+
+    /// The study id's column, and the letter its values start with.
+    fn study_id(self) -> (&'static str, &'static str) {
+        match self {
+            Unit::Person => ("study_person_id", "S"),
+            Unit::Case => ("study_case_id", "C"),
         }
     }
 }
@@ -132,19 +150,6 @@ fn kind_of(duck_type: &str) -> Kind {
     }
 }
 
-/// Open a warehouse read-only: an extract never changes the snapshot.
-fn open_read_only(path: &Path) -> Result<Connection> {
-    let opening = || format!("opening {} read-only", path.display());
-    let config = duckdb::Config::default()
-        .access_mode(duckdb::AccessMode::ReadOnly)
-        .map_err(Error::warehouse(opening()))?;
-    let conn = Connection::open_with_flags(path, config).map_err(Error::warehouse(opening()))?;
-    conn.execute_batch("SET autoinstall_known_extensions = false; SET autoload_known_extensions = false;")
-        .map_err(Error::warehouse("turning extension autoloading off"))?;
-    crate::warehouse::search_staging(&conn)?;
-    Ok(conn)
-}
-
 /// Write the extract `spec` describes from the current snapshot.
 pub fn extract(layout: &Layout, spec: &Spec, spec_path: &Path, spec_bytes: &[u8]) -> Result<Summary> {
     let current = layout.current();
@@ -158,14 +163,14 @@ pub fn extract(layout: &Layout, spec: &Spec, spec_path: &Path, spec_bytes: &[u8]
             ))
         })?;
     let db = layout.current_snapshot().warehouse_db();
-    let conn = open_read_only(&db)?;
+    let conn = crate::warehouse::open_read_only(&db)?;
     let regions = gazetteer(&conn)?;
     // Every column a spec names must exist and suit its hierarchy; all
     // problems at once, naming the spec.
     let mut types: Vec<HashMap<String, String>> = Vec::new();
     let mut problems = Vec::new();
     for t in &spec.tables {
-        let cols = describe(&conn, source(t.unit))?;
+        let cols = describe(&conn, t.unit.source())?;
         problems.extend(field_problems(spec, t, &cols));
         types.push(cols);
     }
@@ -224,25 +229,35 @@ pub fn extract(layout: &Layout, spec: &Spec, spec_path: &Path, spec_bytes: &[u8]
 
 /// District -> region (state or country), from the shipped gazetteer.
 fn gazetteer(conn: &Connection) -> Result<HashMap<String, String>> {
-    let sql = "select district, region from stg_reference__places where region is not null";
-    let mut stmt = conn.prepare(sql).map_err(Error::warehouse("reading the gazetteer"))?;
-    let rows = stmt
-        .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))
-        .map_err(Error::warehouse("reading the gazetteer"))?;
-    rows.collect::<Result<HashMap<_, _>, _>>()
-        .map_err(Error::warehouse("reading the gazetteer"))
+    text_pairs(
+        conn,
+        "select district, region from stg_reference__places where region is not null",
+        [],
+        "reading the gazetteer",
+    )
 }
 
 /// A source's columns and their DuckDB types.
 fn describe(conn: &Connection, sql: &str) -> Result<HashMap<String, String>> {
-    let mut stmt = conn
-        .prepare(&format!("select column_name, column_type from (describe ({sql}))"))
-        .map_err(Error::warehouse("describing an extract's source"))?;
-    let rows = stmt
-        .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))
-        .map_err(Error::warehouse("describing an extract's source"))?;
-    rows.collect::<Result<HashMap<_, _>, _>>()
-        .map_err(Error::warehouse("describing an extract's source"))
+    text_pairs(
+        conn,
+        &format!("select column_name, column_type from (describe ({sql}))"),
+        [],
+        "describing an extract's source",
+    )
+}
+
+/// A query's two text columns as a map from the first to the second.
+fn text_pairs<P: duckdb::Params>(
+    conn: &Connection,
+    sql: &str,
+    params: P,
+    ctx: &str,
+) -> Result<HashMap<String, String>> {
+    let mut stmt = conn.prepare(sql).map_err(Error::warehouse(ctx.to_string()))?;
+    stmt.query_map(params, |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))
+        .and_then(|rows| rows.collect())
+        .map_err(Error::warehouse(ctx.to_string()))
 }
 
 /// Fields that name no column of their unit, or a column their hierarchy
@@ -379,7 +394,7 @@ fn one_table(
     let sql = format!(
         "select _key, {} from ({}) order by _key",
         select.join(", "),
-        source(t.unit)
+        t.unit.source()
     );
     let context = || format!("reading the rows of extract table `{}`", t.name);
     let mut stmt = conn.prepare(&sql).map_err(Error::warehouse(context()))?;
@@ -437,10 +452,7 @@ fn one_table(
     let mut order: Vec<usize> = (0..n).filter(|&r| outcome.kept[r]).collect();
     let mut rng = rand_chacha::ChaCha20Rng::seed_from_u64(mix(spec.seed, &spec.study, &t.name));
     order.shuffle(&mut rng);
-    let prefix = match t.unit {
-        Unit::Person => "S",
-        Unit::Case => "C",
-    };
+    let (id_name, prefix) = t.unit.study_id();
     let digits = order.len().max(1).to_string().len().max(4);
     let ids: Vec<String> = (1..=order.len()).map(|i| format!("{prefix}{i:0digits$}")).collect();
     // The released values, in study-id order.
@@ -460,10 +472,6 @@ fn one_table(
                 .collect()
         })
         .collect();
-    let id_name = match t.unit {
-        Unit::Person => "study_person_id",
-        Unit::Case => "study_case_id",
-    };
     let kinds: Vec<Kind> = t
         .fields
         .iter()
@@ -572,18 +580,12 @@ fn write_table(
 /// A table's section of the codebook: every column, what it means (the
 /// warehouse's own column comments), and how it was released.
 fn table_codebook(conn: &Connection, t: &TableSpec, s: &TableSummary, id_name: &str) -> Result<String> {
-    let table = match t.unit {
-        Unit::Person => "dim_people",
-        Unit::Case => "dim_cases",
-    };
-    let mut stmt = conn
-        .prepare("select column_name, coalesce(comment, '') from duckdb_columns() where table_name = ?")
-        .map_err(Error::warehouse("reading column comments"))?;
-    let comments: HashMap<String, String> = stmt
-        .query_map([table], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))
-        .map_err(Error::warehouse("reading column comments"))?
-        .collect::<Result<_, _>>()
-        .map_err(Error::warehouse("reading column comments"))?;
+    let comments = text_pairs(
+        conn,
+        "select column_name, coalesce(comment, '') from duckdb_columns() where table_name = ?",
+        [t.unit.table()],
+        "reading column comments",
+    )?;
     let mut out = format!(
         "\n## {} ({} file: `{}.parquet`, `{}.csv`)\n\nOne row per {}: {} of {} records released; {} suppressed so that every combination of quasi-identifiers is shared by at least k records ({} of them for l-diversity, l = {}).\n\n| column | meaning | released as |\n|---|---|---|\n",
         s.name,

@@ -43,6 +43,23 @@ pub fn open(path: &Path) -> Result<Connection> {
         .with("storage_compatibility_version", STORAGE_COMPATIBILITY)
         .map_err(Error::warehouse(opening()))?;
     let conn = Connection::open_with_flags(path, config).map_err(Error::warehouse(opening()))?;
+    session(conn)
+}
+
+/// Open a published warehouse read-only (an extract reads it and changes
+/// nothing), set up as [`open`] sets up its connections.
+pub fn open_read_only(path: &Path) -> Result<Connection> {
+    let opening = || format!("opening {} read-only", path.display());
+    let config = duckdb::Config::default()
+        .access_mode(duckdb::AccessMode::ReadOnly)
+        .map_err(Error::warehouse(opening()))?;
+    let conn = Connection::open_with_flags(path, config).map_err(Error::warehouse(opening()))?;
+    session(conn)
+}
+
+/// Every connection: no extension loaded or installed on its own, and the
+/// staging schema searched.
+fn session(conn: Connection) -> Result<Connection> {
     conn.execute_batch("SET autoinstall_known_extensions = false; SET autoload_known_extensions = false;")
         .map_err(Error::warehouse("turning extension autoloading off"))?;
     search_staging(&conn)?;

@@ -217,35 +217,23 @@ fn an_extract_is_reproducible_its_ids_its_own_and_a_bad_spec_is_refused_naming_t
         same_place * 10 < a.len(),
         "ids line up across studies in {same_place} rows"
     );
-    // A spec naming a token, a village and a column that does not exist:
-    // refused (exit 6), naming the spec and each field, nothing written.
-    let bad = shipped
-        .replace("study = \"ahtu_engagement\"", "study = \"bad\"")
-        .replace(
-            "{ column = \"is_child_at_rescue\" },",
-            "{ column = \"full_name_token\" }, { column = \"village\" }, { column = \"favourite_colour\" },",
-        );
-    std::fs::write(w.path().join("d/config/extracts/bad.toml"), &bad).unwrap();
-    let ran = extract("extracts/bad.toml");
-    assert_eq!(ran.code, 6, "{}", ran.all());
-    let err = ran.all();
+    // A spec naming a token, a village, or a column that does not exist
+    // is refused, naming the spec and each field. A spec whose `is_child_at_rescue` field is replaced by `fields`:
+    // refused (exit 6), nothing written; returns what was printed.
+    let refused = |fields: &str| -> String {
+        let bad = shipped
+            .replace("study = \"ahtu_engagement\"", "study = \"bad\"")
+            .replace("{ column = \"is_child_at_rescue\" },", fields);
+        std::fs::write(w.path().join("d/config/extracts/bad.toml"), &bad).unwrap();
+        let ran = extract("extracts/bad.toml");
+        assert_eq!(ran.code, 6, "{}", ran.all());
+        assert!(!output.join("extracts/bad").exists());
+        ran.all()
+    };
+    let err = refused("{ column = \"full_name_token\" }, { column = \"village\" }, { column = \"favourite_colour\" },");
     assert!(err.contains("bad.toml"), "{err}");
     assert!(err.contains("`full_name_token`: refused"), "{err}");
     assert!(err.contains("`village`: refused"), "{err}");
-    assert!(!output.join("extracts/bad").exists());
-    let unknown = shipped
-        .replace("study = \"ahtu_engagement\"", "study = \"bad\"")
-        .replace(
-            "{ column = \"is_child_at_rescue\" },",
-            "{ column = \"favourite_colour\" },",
-        );
-    std::fs::write(w.path().join("d/config/extracts/bad.toml"), &unknown).unwrap();
-    let ran = extract("extracts/bad.toml");
-    assert_eq!(ran.code, 6, "{}", ran.all());
-    assert!(
-        ran.all().contains("`favourite_colour`: no such column"),
-        "{}",
-        ran.all()
-    );
-    assert!(!output.join("extracts/bad").exists());
+    let err = refused("{ column = \"favourite_colour\" },");
+    assert!(err.contains("`favourite_colour`: no such column"), "{err}");
 }
