@@ -86,41 +86,30 @@ pub fn cluster(n: usize, pairs: &[(u32, u32)], weights: &[f64], settings: &Setti
         size[root as usize] = size[ra as usize] + size[rb as usize];
     }
     if let Some(p) = settings.sole_candidate_probability {
-        // Each nameless record's pairs, strongest first, read once.
+        // The nameless records' pairs near enough to count, grouped by the
+        // nameless record.
         let (strong, rival) = (log2_odds_of(p), log2_odds_of(p) - 3.0);
-        let mut by_record: Vec<Vec<(f64, u32)>> = vec![Vec::new(); n];
-        for (&(a, b), &w) in pairs.iter().zip(weights) {
-            if w >= rival {
-                for (x, y) in [(a, b), (b, a)] {
-                    if nameless[x as usize] {
-                        by_record[x as usize].push((w, y));
-                    }
-                }
-            }
-        }
-        let alone: Vec<u32> = (0..n as u32)
-            .filter(|&x| nameless[x as usize] && size[groups.find(x) as usize] == 1)
+        let mut near: Vec<(u32, u32, f64)> = pairs
+            .iter()
+            .zip(weights)
+            .filter(|(_, w)| **w >= rival)
+            .flat_map(|(&(a, b), &w)| [(a, b, w), (b, a, w)])
+            .filter(|&(x, _, _)| nameless[x as usize])
             .collect();
+        near.sort_unstable_by_key(|&(x, y, _)| (x, y));
         // Decided against the clusters as the links left them, so the
         // order records are visited in changes nothing.
         let mut joins = Vec::new();
-        for x in alone {
-            let mut target = None;
-            let mut best = f64::NEG_INFINITY;
-            let mut sole = true;
-            for &(w, y) in &by_record[x as usize] {
-                let r = groups.find(y);
-                if target.is_some_and(|t| t != r) {
-                    sole = false;
-                    break;
-                }
-                target = Some(r);
-                best = best.max(w);
+        for group in near.chunk_by(|a, b| a.0 == b.0) {
+            let x = group[0].0;
+            if size[groups.find(x) as usize] != 1 {
+                continue;
             }
-            if let Some(t) = target.filter(|_| sole && best >= strong)
-                && !cannot_of(x).any(|y| groups.find(y) == t)
-            {
-                joins.push((x, t));
+            let target = groups.find(group[0].1);
+            let sole = group.iter().all(|&(_, y, _)| groups.find(y) == target);
+            let best = group.iter().map(|&(_, _, w)| w).fold(f64::NEG_INFINITY, f64::max);
+            if sole && best >= strong && !cannot_of(x).any(|y| groups.find(y) == target) {
+                joins.push((x, target));
             }
         }
         for (x, t) in joins {
