@@ -63,7 +63,7 @@ pub fn run(args: Args) -> Result<Exit> {
     }
     let started = std::time::Instant::now();
     let linked = link(&people, &settings);
-    println!("linked in {:.1}s", started.elapsed().as_secs_f64());
+    println!("linked in {:.2}s", started.elapsed().as_secs_f64());
     print!("{}", Explained::new(&linked, &people, &settings).text());
     let path = match args.save {
         Some(p) => p,

@@ -61,24 +61,36 @@ impl BlockingReport {
 /// Two records, by index, the smaller first.
 pub type Pair = (u32, u32);
 
+/// Each record's key on one field, hashed (`None` where it lacks the
+/// field): worked out once per field, not once per rule naming it.
+type Keys = Vec<Option<u64>>;
+
+fn field_keys(people: &[Person], field: Field) -> Keys {
+    use std::hash::{BuildHasher, Hasher};
+    let state = foldhash::quality::FixedState::with_seed(0x0b10c);
+    people
+        .iter()
+        .map(|p| {
+            let mut h = state.build_hasher();
+            hash_key(p, field, &mut h).map(|()| h.finish())
+        })
+        .collect()
+}
+
 /// The pairs one blocking rule creates (i < j) that the link type allows,
 /// sorted and unique, and the number of blocks it skipped for size. A
 /// record's key is hashed, not built: two keys sharing a 64-bit hash would
 /// only add a pair to compare, never lose one.
-fn rule_pairs(people: &[Person], rule: &[String], settings: &Settings) -> (Vec<Pair>, usize) {
+fn rule_pairs(people: &[Person], keys: &[&Keys], settings: &Settings) -> (Vec<Pair>, usize) {
     use std::hash::{BuildHasher, Hasher};
     let state = foldhash::quality::FixedState::with_seed(0x0b10c);
-    let fields: Vec<Field> = rule.iter().map(|f| Field::named(f)).collect();
     // (key, record), sorted: each block is a run of one key, with no
     // allocation per block.
-    let mut keyed: Vec<(u64, u32)> = people
-        .iter()
-        .enumerate()
-        .filter_map(|(i, p)| {
+    let mut keyed: Vec<(u64, u32)> = (0..people.len())
+        .filter_map(|i| {
             let mut h = state.build_hasher();
-            fields
-                .iter()
-                .all(|&f| hash_key(p, f, &mut h).is_some())
+            keys.iter()
+                .all(|k| k[i].map(|key| h.write_u64(key)).is_some())
                 .then(|| (h.finish(), i as u32))
         })
         .collect();
@@ -132,10 +144,20 @@ pub fn block(people: &[Person], settings: &Settings) -> (Vec<Pair>, Vec<Vec<Pair
     // rule that made it, in one sort.
     let made: Vec<(Vec<Pair>, usize)> = {
         use rayon::prelude::*;
+        let mut fields: Vec<&str> = settings.blocking.iter().flatten().map(String::as_str).collect();
+        fields.sort_unstable();
+        fields.dedup();
+        let keys: HashMap<&str, Keys> = fields
+            .par_iter()
+            .map(|&f| (f, field_keys(people, Field::named(f))))
+            .collect();
         settings
             .blocking
             .par_iter()
-            .map(|rule| rule_pairs(people, rule, settings))
+            .map(|rule| {
+                let keys: Vec<&Keys> = rule.iter().map(|f| &keys[f.as_str()]).collect();
+                rule_pairs(people, &keys, settings)
+            })
             .collect()
     };
     // Merge the rules' sorted lists: each pair once, credited to the first

@@ -2,7 +2,8 @@
 //! field is read from a record, how a blocking rule keys a record, and how
 //! a pair is put on a comparison's levels. The model, blocking, training
 //! and `link --explain` all read the compiled [`Comparisons`]; nothing
-//! matches comparisons by position.
+//! matches comparisons by position. Pairs are compared through a [`Table`]
+//! of the records' values, built once per linkage (see there for why).
 
 use chrono::Datelike;
 
@@ -20,16 +21,17 @@ pub const NULL: u8 = u8::MAX;
 /// best level; [`NULL`] where either side lacks the field.
 pub type Levels = [u8; MAX];
 
-/// One field's value on a record.
-enum Value<'a> {
+/// One field's value as a record holds it: what blocking keys, term
+/// frequencies, word counts and the comparison [`Table`] are read from.
+enum Raw<'a> {
     Name(&'a NameKey),
     Text(&'a str),
     Date(chrono::NaiveDate),
-    /// Date of birth, year of birth, age at rescue: a register that holds
-    /// only an age (no date to count it from) is compared on the age. The
-    /// age is left None by `value` and counted by `Comparison::level` only
-    /// for a pair where a side lacks the year (it costs a date difference).
-    Birth(Option<chrono::NaiveDate>, Option<i32>, Option<i32>),
+    /// Date of birth and year of birth (from the date, else from the age
+    /// at rescue). A record with neither but an age at rescue still has
+    /// one: a register that holds only an age is compared on it (see
+    /// [`Birth`]).
+    Birth(Option<chrono::NaiveDate>, Option<i32>),
     Number(i64),
 }
 
@@ -49,31 +51,29 @@ impl Field {
     }
 }
 
-fn value(p: &Person, field: Field) -> Option<Value<'_>> {
+fn raw(p: &Person, field: Field) -> Option<Raw<'_>> {
     // In the order of FIELDS.
     Some(match field.0 {
-        0 => Value::Name(p.name.as_ref()?),
-        1 => Value::Name(p.given_name.as_ref()?),
-        2 => Value::Name(p.surname.as_ref()?),
-        3 => Value::Name(p.guardian.as_ref()?),
-        4 => Value::Text(p.phone.as_deref()?),
-        5 => Value::Text(p.identifier.as_deref()?),
-        6 => Value::Text(p.village.as_deref()?),
-        7 => Value::Text(p.block.as_deref()?),
-        8 => Value::Text(p.district.as_deref()?),
+        0 => Raw::Name(p.name.as_ref()?),
+        1 => Raw::Name(p.given_name.as_ref()?),
+        2 => Raw::Name(p.surname.as_ref()?),
+        3 => Raw::Name(p.guardian.as_ref()?),
+        4 => Raw::Text(p.phone.as_deref()?),
+        5 => Raw::Text(p.identifier.as_deref()?),
+        6 => Raw::Text(p.village.as_deref()?),
+        7 => Raw::Text(p.block.as_deref()?),
+        8 => Raw::Text(p.district.as_deref()?),
         9 => {
-            // The age at rescue is counted only where a pair needs it
-            // (see `Comparison::level`).
             let year = p.birth_year();
             if p.dob.is_none() && year.is_none() && p.age_at_rescue().is_none() {
                 return None;
             }
-            Value::Birth(p.dob, year, None)
+            Raw::Birth(p.dob, year)
         }
-        10 => Value::Number(p.birth_year()? as i64),
-        11 => Value::Number(p.age? as i64),
-        12 => Value::Date(p.rescue?),
-        13 => Value::Date(p.registered?),
+        10 => Raw::Number(p.birth_year()? as i64),
+        11 => Raw::Number(p.age? as i64),
+        12 => Raw::Date(p.rescue?),
+        13 => Raw::Date(p.registered?),
         _ => unreachable!("FIELDS has 14 entries"),
     })
 }
@@ -82,12 +82,12 @@ fn value(p: &Person, field: Field) -> Option<Value<'_>> {
 /// it: names by consonant skeleton, a date of birth only as a whole date
 /// (a year alone is not one to block on); `None` when the record lacks it.
 pub fn hash_key(p: &Person, field: Field, h: &mut impl std::hash::Hasher) -> Option<()> {
-    match value(p, field)? {
-        Value::Name(n) => h.write(n.skeleton.as_bytes()),
-        Value::Text(t) => h.write(t.as_bytes()),
-        Value::Date(d) => h.write_i32(d.num_days_from_ce()),
-        Value::Birth(d, ..) => h.write_i32(d?.num_days_from_ce()),
-        Value::Number(n) => h.write_i64(n),
+    match raw(p, field)? {
+        Raw::Name(n) => h.write(n.skeleton.as_bytes()),
+        Raw::Text(t) => h.write(t.as_bytes()),
+        Raw::Date(d) => h.write_i32(d.num_days_from_ce()),
+        Raw::Birth(d, _) => h.write_i32(d?.num_days_from_ce()),
+        Raw::Number(n) => h.write_i64(n),
     }
     // A separator, so ("ab", "c") and ("a", "bc") differ.
     h.write_u8(0xff);
@@ -131,6 +131,242 @@ pub struct Comparisons {
     pub list: Vec<Comparison>,
 }
 
+/// The records' values for every comparison, laid out for comparing
+/// pairs (built once per linkage by [`Comparisons::table`]).
+///
+/// Linkage compares a pair of records hundreds of thousands of times
+/// over (every blocked pair, and every random pair u is estimated from),
+/// most of them on the way to "else". Read from two `Person`s, each a
+/// dozen strings scattered over the heap, a pair cost more in cache
+/// misses than in comparing. Here a record holds, per comparison, the
+/// number of its value and of its folded form (a name's skeleton), so
+/// "exact" and "folded" compare two numbers; each distinct value is held
+/// once, its words split once, in one block of text per comparison, so
+/// the fuzzy levels read a few thousand distinct values that stay in the
+/// cache instead of a hundred thousand records.
+pub struct Table {
+    /// Per record, one slot per comparison, side by side: a pair's
+    /// comparisons read two short runs of memory, not a column each.
+    slots: Vec<u64>,
+    columns: Vec<Column>,
+}
+
+/// What a slot of one comparison holds, and the distinct text values its
+/// slots number.
+enum Column {
+    /// Names (`name`) or other text: a slot is a [`Cell`].
+    Text {
+        values: Vec<Distinct>,
+        text: String,
+        name: bool,
+    },
+    /// Days since the common era.
+    Date,
+    /// A [`Birth`], packed.
+    Birth,
+    Number,
+}
+
+/// A slot whose record lacks the field.
+const EMPTY: u64 = u64::MAX;
+
+/// A record's text value: the number of the value and of its folded form
+/// (a name's skeleton; text in lower-case letters and digits).
+#[derive(Clone, Copy)]
+struct Cell {
+    value: u32,
+    folded: u32,
+}
+
+/// One distinct value of a text column: where it sits in the column's
+/// text, and where each of its words ends (as [`Words::of`] splits it).
+struct Distinct {
+    start: u32,
+    ends: [u32; 8],
+    words: u8,
+}
+
+/// What a record says of its birth: the date, the year (from the date or
+/// from the age at rescue) and the age at rescue (as recorded, else
+/// counted from the date), which is read only where a side lacks the year.
+#[derive(Clone, Copy, Debug, PartialEq)]
+struct Birth {
+    dob: Option<chrono::NaiveDate>,
+    year: Option<i32>,
+    age: Option<i32>,
+}
+
+impl Birth {
+    /// Into one slot: the date's day number, then the year and the age in
+    /// 16 bits each (a year or an age past ±32,767 is no year or age).
+    fn pack(self) -> u64 {
+        let small = |v: Option<i32>| v.and_then(|v| i16::try_from(v).ok()).unwrap_or(i16::MIN) as u16 as u64;
+        let dob = self.dob.map_or(i32::MIN, |d| d.num_days_from_ce()) as u32 as u64;
+        (dob << 32) | (small(self.year) << 16) | small(self.age)
+    }
+
+    fn unpack(slot: u64) -> Birth {
+        let small = |v: u64| Some(v as u16 as i16).filter(|&v| v != i16::MIN).map(i32::from);
+        let dob = Some((slot >> 32) as u32 as i32)
+            .filter(|&d| d != i32::MIN)
+            .and_then(chrono::NaiveDate::from_num_days_from_ce_opt);
+        Birth {
+            dob,
+            year: small((slot >> 16) & 0xffff),
+            age: small(slot & 0xffff),
+        }
+    }
+}
+
+/// One side of a pair on one comparison.
+#[derive(Clone, Copy)]
+enum Value<'a> {
+    Name(Cell, Spelt<'a>),
+    Text(Cell, Spelt<'a>),
+    Date(chrono::NaiveDate),
+    Birth(Birth),
+    Number(i64),
+}
+
+/// A distinct text value, read only when a level needs its letters.
+#[derive(Clone, Copy)]
+struct Spelt<'a> {
+    of: &'a Distinct,
+    text: &'a str,
+}
+
+impl<'a> Spelt<'a> {
+    fn str(&self) -> &'a str {
+        let end = self.of.ends[usize::from(self.of.words) - 1];
+        &self.text[self.of.start as usize..end as usize]
+    }
+
+    fn words(&self) -> Words<'a> {
+        let mut words = [""; 8];
+        let mut from = self.of.start as usize;
+        for (w, &end) in words.iter_mut().zip(&self.of.ends[..usize::from(self.of.words)]) {
+            *w = &self.text[from..end as usize];
+            from = end as usize + 1;
+        }
+        Words {
+            words,
+            len: usize::from(self.of.words),
+        }
+    }
+}
+
+impl Column {
+    /// Comparison field `field` over `people`: what its slots hold, and
+    /// each record's slot.
+    fn of(field: Field, people: &[Person]) -> (Column, Vec<u64>) {
+        use crate::config::linkage::FieldKind;
+        let slots = |kind: Column, slot: &dyn Fn(&Person) -> Option<u64>| {
+            (kind, people.iter().map(|p| slot(p).unwrap_or(EMPTY)).collect())
+        };
+        match FIELDS[field.0].1 {
+            FieldKind::Name | FieldKind::Text => Column::text(field, people),
+            FieldKind::Date => slots(Column::Date, &|p| match raw(p, field)? {
+                Raw::Date(d) => Some(d.num_days_from_ce() as u32 as u64),
+                _ => None,
+            }),
+            FieldKind::Birth => slots(Column::Birth, &|p| match raw(p, field)? {
+                Raw::Birth(dob, year) => Some(
+                    Birth {
+                        dob,
+                        year,
+                        age: p.age_at_rescue(),
+                    }
+                    .pack(),
+                ),
+                _ => None,
+            }),
+            FieldKind::Number => slots(Column::Number, &|p| match raw(p, field)? {
+                Raw::Number(n) => Some(n as u64),
+                _ => None,
+            }),
+        }
+    }
+
+    fn text(field: Field, people: &[Person]) -> (Column, Vec<u64>) {
+        use std::collections::HashMap;
+        type Numbers<K> = HashMap<K, u32, foldhash::fast::FixedState>;
+        // A name's skeleton is made from its words, a text's folded form
+        // from its letters: each is worked out once per distinct value.
+        let (mut seen, mut folds) = (Numbers::<&str>::default(), Numbers::<String>::default());
+        let (mut values, mut folded, mut text, mut name) = (Vec::new(), Vec::new(), String::new(), false);
+        let slots = people
+            .iter()
+            .map(|p| {
+                let (value, fold_of) = match raw(p, field) {
+                    Some(Raw::Name(n)) => (n.canonical.as_str(), Some(n.skeleton.as_str())),
+                    Some(Raw::Text(t)) => (t, None),
+                    _ => return EMPTY,
+                };
+                name |= fold_of.is_some();
+                let next = seen.len() as u32;
+                let n = *seen.entry(value).or_insert_with(|| {
+                    values.push(Distinct::add(&mut text, value));
+                    let key = fold_of.map_or_else(|| fold(value), str::to_string);
+                    let fresh = folds.len() as u32;
+                    folded.push(*folds.entry(key).or_insert(fresh));
+                    next
+                });
+                (u64::from(n) << 32) | u64::from(folded[n as usize])
+            })
+            .collect();
+        (Column::Text { values, text, name }, slots)
+    }
+
+    /// The value in `slot`; `None` when the record lacks one.
+    fn value(&self, slot: u64) -> Option<Value<'_>> {
+        if slot == EMPTY {
+            return None;
+        }
+        Some(match self {
+            Column::Text { values, text, name } => {
+                let cell = Cell {
+                    value: (slot >> 32) as u32,
+                    folded: slot as u32,
+                };
+                let spelt = Spelt {
+                    of: &values[cell.value as usize],
+                    text,
+                };
+                if *name {
+                    Value::Name(cell, spelt)
+                } else {
+                    Value::Text(cell, spelt)
+                }
+            }
+            Column::Date => Value::Date(chrono::NaiveDate::from_num_days_from_ce_opt(slot as u32 as i32)?),
+            Column::Birth => Value::Birth(Birth::unpack(slot)),
+            Column::Number => Value::Number(slot as i64),
+        })
+    }
+}
+
+impl Distinct {
+    /// Append `value` to `text` and say where it and its words sit.
+    fn add(text: &mut String, value: &str) -> Distinct {
+        let start = text.len();
+        text.push_str(value);
+        let words = Words::of(value);
+        let mut ends = [0u32; 8];
+        let mut at = start;
+        for (end, w) in ends.iter_mut().zip(words.iter()) {
+            // Words::of's words are slices of `value`, in order.
+            at = start + (w.as_ptr() as usize - value.as_ptr() as usize) + w.len();
+            *end = at as u32;
+        }
+        debug_assert_eq!(at, text.len());
+        Distinct {
+            start: start as u32,
+            ends,
+            words: words.len as u8,
+        }
+    }
+}
+
 impl Comparisons {
     pub fn new(settings: &Settings) -> Comparisons {
         Comparisons {
@@ -139,29 +375,40 @@ impl Comparisons {
     }
 
     /// The comparisons, with the word counts a `rare_slip` level reads
-    /// taken over `people` (each record counts a word once). Without
-    /// them, `rare_slip` passes no pair.
-    pub fn counting_words(settings: &Settings, people: &[Person]) -> Comparisons {
+    /// taken over `people` (each record counts a word once; without them
+    /// `rare_slip` passes no pair), and the records laid out for
+    /// [`Comparisons::compare`].
+    pub fn counting_words(settings: &Settings, people: &[Person]) -> (Comparisons, Table) {
         let mut out = Comparisons::new(settings);
-        for c in &mut out.list {
+        let table = out.table(people);
+        let width = table.columns.len();
+        for (at, (c, column)) in out.list.iter_mut().zip(&table.columns).enumerate() {
+            let Column::Text { values, text, .. } = column else {
+                continue;
+            };
             if !c.tests.iter().any(|t| matches!(t, LevelTest::RareSlip { .. })) {
                 continue;
             }
+            // Records per distinct value, then per word of each value.
+            let mut records = vec![0u32; values.len()];
+            for row in table.slots.chunks_exact(width) {
+                if row[at] != EMPTY {
+                    records[(row[at] >> 32) as usize] += 1;
+                }
+            }
             let mut words = WordCounts::default();
-            for p in people {
-                if let Some(Value::Name(n)) = value(p, c.id) {
-                    let w = Words::of(&n.canonical);
-                    for (i, word) in w.iter().enumerate() {
-                        // A word twice in one name counts once.
-                        if w.iter().take(i).all(|u| u != word) {
-                            *words.0.entry(WordCounts::key(word)).or_default() += 1;
-                        }
+            for (of, n) in values.iter().zip(records) {
+                let w = Spelt { of, text }.words();
+                for (i, word) in w.iter().enumerate() {
+                    // A word twice in one name counts once.
+                    if w.iter().take(i).all(|u| u != word) {
+                        *words.0.entry(WordCounts::key(word)).or_default() += n;
                     }
                 }
             }
             c.words = Some(words);
         }
-        out
+        (out, table)
     }
 
     pub fn len(&self) -> usize {
@@ -172,11 +419,35 @@ impl Comparisons {
         self.list.is_empty()
     }
 
-    /// The level of every comparison for one pair.
-    pub fn compare(&self, a: &Person, b: &Person) -> Levels {
+    /// The records' values laid out for [`Comparisons::compare`].
+    fn table(&self, people: &[Person]) -> Table {
+        use rayon::prelude::*;
+        let (columns, by_column): (Vec<Column>, Vec<Vec<u64>>) =
+            self.list.par_iter().map(|c| Column::of(c.id, people)).unzip();
+        let width = columns.len();
+        let mut slots = vec![EMPTY; people.len() * width];
+        for (c, column) in by_column.iter().enumerate() {
+            for (row, &slot) in column.iter().enumerate() {
+                slots[row * width + c] = slot;
+            }
+        }
+        Table { slots, columns }
+    }
+
+    /// The level of every comparison for the pair of records `a` and `b`
+    /// of `table`.
+    pub fn compare(&self, table: &Table, a: u32, b: u32) -> Levels {
+        let width = table.columns.len();
+        let row = |i: u32| &table.slots[i as usize * width..(i as usize + 1) * width];
         let mut out = [NULL; MAX];
-        for (slot, c) in out.iter_mut().zip(&self.list) {
-            *slot = c.level(a, b).unwrap_or(NULL);
+        for ((((slot, c), column), &x), &y) in out
+            .iter_mut()
+            .zip(&self.list)
+            .zip(&table.columns)
+            .zip(row(a))
+            .zip(row(b))
+        {
+            *slot = c.level_of(column, x, y).unwrap_or(NULL);
         }
         out
     }
@@ -219,16 +490,24 @@ impl Comparison {
         self.labels.len()
     }
 
-    /// The pair's level; `None` when either side lacks the field.
+    /// The level of the pair `a`, `b`; `None` when either side lacks the
+    /// field. For one pair (tests, explanations); linkage compares its
+    /// records through a [`Table`].
     pub fn level(&self, a: &Person, b: &Person) -> Option<u8> {
-        let (mut x, mut y) = (value(a, self.id)?, value(b, self.id)?);
-        if let (Value::Birth(_, ya, aa), Value::Birth(_, yb, ab)) = (&mut x, &mut y)
-            && (ya.is_none() || yb.is_none())
-        {
-            // No year of birth on a side: compare the ages at rescue, and
-            // where a side has none either, nothing (not a disagreement).
-            (*aa, *ab) = (a.age_at_rescue(), b.age_at_rescue());
-            if aa.is_none() || ab.is_none() {
+        let (column, slots) = Column::of(self.id, &[a.clone(), b.clone()]);
+        self.level_of(&column, slots[0], slots[1])
+    }
+
+    /// The level of a pair whose slots on this comparison are `a` and `b`.
+    fn level_of(&self, column: &Column, a: u64, b: u64) -> Option<u8> {
+        let (mut x, mut y) = (column.value(a)?, column.value(b)?);
+        if let (Value::Birth(p), Value::Birth(q)) = (&mut x, &mut y) {
+            if p.year.is_some() && q.year.is_some() {
+                // Both years known: the ages at rescue are not read.
+                (p.age, q.age) = (None, None);
+            } else if p.age.is_none() || q.age.is_none() {
+                // No year of birth on a side, and no age at rescue to
+                // compare instead: nothing (not a disagreement).
                 return None;
             }
         }
@@ -243,10 +522,10 @@ impl Comparison {
     /// two a single edit apart with the rarer seen on at most `rarest`
     /// records and the other on at least `ratio` times as many.
     fn rare_slip(&self, a: &Value, b: &Value, rarest: u32, ratio: u32) -> bool {
-        let (Some(words), Value::Name(x), Value::Name(y)) = (&self.words, a, b) else {
+        let (Some(words), Value::Name(_, x), Value::Name(_, y)) = (&self.words, a, b) else {
             return false;
         };
-        let (x, y) = (Words::of(&x.canonical), Words::of(&y.canonical));
+        let (x, y) = (x.words(), y.words());
         if x.len != y.len {
             return false;
         }
@@ -269,32 +548,40 @@ impl Comparison {
     /// The value term frequencies are counted by (the first level's form).
     pub fn tf_key<'a>(&self, p: &'a Person) -> Option<std::borrow::Cow<'a, str>> {
         use std::borrow::Cow;
-        Some(match value(p, self.id)? {
-            Value::Name(n) => Cow::Borrowed(n.canonical.as_str()),
-            Value::Text(t) => Cow::Borrowed(t),
-            Value::Date(d) => Cow::Owned(d.to_string()),
-            Value::Birth(d, ..) => Cow::Owned(d?.to_string()),
-            Value::Number(n) => Cow::Owned(n.to_string()),
+        Some(match raw(p, self.id)? {
+            Raw::Name(n) => Cow::Borrowed(n.canonical.as_str()),
+            Raw::Text(t) => Cow::Borrowed(t),
+            Raw::Date(d) => Cow::Owned(d.to_string()),
+            Raw::Birth(d, _) => Cow::Owned(d?.to_string()),
+            Raw::Number(n) => Cow::Owned(n.to_string()),
         })
     }
 }
 
 fn passes(test: &LevelTest, a: &Value, b: &Value) -> bool {
     use LevelTest as T;
+    let birth = |v: &Value| match v {
+        Value::Birth(b) => b.dob,
+        _ => None,
+    };
     match (test, a, b) {
-        (T::Exact { .. }, Value::Name(x), Value::Name(y)) => x.canonical == y.canonical,
-        (T::Exact { .. }, Value::Text(x), Value::Text(y)) => x == y,
+        // One column numbers one value once: equal numbers, equal values.
+        (T::Exact { .. }, Value::Name(x, _) | Value::Text(x, _), Value::Name(y, _) | Value::Text(y, _)) => {
+            x.value == y.value
+        }
         (T::Exact { .. }, Value::Date(x), Value::Date(y)) => x == y,
-        (T::Exact { .. }, Value::Birth(Some(x), ..), Value::Birth(Some(y), ..)) => x == y,
+        (T::Exact { .. }, Value::Birth(_), Value::Birth(_)) => birth(a).is_some() && birth(a) == birth(b),
         (T::Exact { .. }, Value::Number(x), Value::Number(y)) => x == y,
-        (T::Folded { .. }, Value::Name(x), Value::Name(y)) => x.skeleton == y.skeleton,
-        (T::Folded { .. }, Value::Text(x), Value::Text(y)) => fold(x) == fold(y),
-        (T::JaroWinkler { min, same_initial, .. }, Value::Name(x), Value::Name(y)) => {
-            tokens_close(&x.canonical, &y.canonical, |s, t| {
+        (T::Folded { .. }, Value::Name(x, _) | Value::Text(x, _), Value::Name(y, _) | Value::Text(y, _)) => {
+            x.folded == y.folded
+        }
+        (T::JaroWinkler { min, same_initial, .. }, Value::Name(_, x), Value::Name(_, y)) => {
+            tokens_close(&x.words(), &y.words(), |s, t| {
                 (!same_initial || same_initial_sound(s, t)) && jaro_winkler(s, t) >= *min
             })
         }
-        (T::JaroWinkler { min, same_initial, .. }, Value::Text(x), Value::Text(y)) => {
+        (T::JaroWinkler { min, same_initial, .. }, Value::Text(_, x), Value::Text(_, y)) => {
+            let (x, y) = (x.str(), y.str());
             (!same_initial || same_initial_sound(x, y)) && jaro_winkler(x, y) >= *min
         }
         (
@@ -315,52 +602,58 @@ fn passes(test: &LevelTest, a: &Value, b: &Value) -> bool {
             _,
             _,
         ) => word_edits(a, b, |s, t| within_edits(s, t, *max, true)),
-        (T::Levenshtein { max, .. }, Value::Name(x), Value::Name(y)) => {
-            within_edits(&x.canonical, &y.canonical, *max, false)
+        (T::Levenshtein { max, .. }, Value::Name(_, x) | Value::Text(_, x), Value::Name(_, y) | Value::Text(_, y)) => {
+            within_edits(x.str(), y.str(), *max, false)
         }
-        (T::DamerauLevenshtein { max, .. }, Value::Name(x), Value::Name(y)) => {
-            within_edits(&x.canonical, &y.canonical, *max, true)
-        }
-        (T::Levenshtein { max, .. }, Value::Text(x), Value::Text(y)) => within_edits(x, y, *max, false),
-        (T::DamerauLevenshtein { max, .. }, Value::Text(x), Value::Text(y)) => within_edits(x, y, *max, true),
+        (
+            T::DamerauLevenshtein { max, .. },
+            Value::Name(_, x) | Value::Text(_, x),
+            Value::Name(_, y) | Value::Text(_, y),
+        ) => within_edits(x.str(), y.str(), *max, true),
         (T::Levenshtein { max, .. }, _, _) => edits(a, b, strsim::levenshtein).is_some_and(|d| d <= *max),
         (T::DamerauLevenshtein { max, .. }, _, _) => edits(a, b, strsim::osa_distance).is_some_and(|d| d <= *max),
-        (T::TokenSet { min, .. }, Value::Name(x), Value::Name(y)) => jaccard(&x.canonical, &y.canonical) >= *min,
-        (T::TokenSet { min, .. }, Value::Text(x), Value::Text(y)) => jaccard(x, y) >= *min,
-        (T::SharesToken { .. }, Value::Name(x), Value::Name(y)) => shares_token(&x.canonical, &y.canonical),
-        (T::WithinDays { days, .. }, Value::Date(x), Value::Date(y))
-        | (T::WithinDays { days, .. }, Value::Birth(Some(x), ..), Value::Birth(Some(y), ..)) => {
-            (*x - *y).num_days().abs() <= *days
+        (T::TokenSet { min, .. }, Value::Name(_, x) | Value::Text(_, x), Value::Name(_, y) | Value::Text(_, y)) => {
+            jaccard(x.str(), y.str()) >= *min
         }
-        (T::TransposedDayMonth { .. }, Value::Date(x), Value::Date(y))
-        | (T::TransposedDayMonth { .. }, Value::Birth(Some(x), ..), Value::Birth(Some(y), ..)) => {
+        (T::SharesToken { .. }, Value::Name(_, x), Value::Name(_, y)) => shares_token(&x.words(), &y.words()),
+        (T::WithinDays { days, .. }, Value::Date(x), Value::Date(y)) => (*x - *y).num_days().abs() <= *days,
+        (T::WithinDays { days, .. }, Value::Birth(_), Value::Birth(_)) => match (birth(a), birth(b)) {
+            (Some(x), Some(y)) => (x - y).num_days().abs() <= *days,
+            _ => false,
+        },
+        (T::TransposedDayMonth { .. }, _, _) => {
+            let (x, y) = match (a, b) {
+                (Value::Date(x), Value::Date(y)) => (*x, *y),
+                (Value::Birth(_), Value::Birth(_)) => match (birth(a), birth(b)) {
+                    (Some(x), Some(y)) => (x, y),
+                    _ => return false,
+                },
+                _ => return false,
+            };
             x.year() == y.year() && x.month() == y.day() && x.day() == y.month() && x != y
         }
         (T::YearsWithin { years, .. }, Value::Date(x), Value::Date(y)) => (x.year() - y.year()).abs() <= *years,
-        (T::YearsWithin { years, .. }, Value::Birth(_, Some(x), _), Value::Birth(_, Some(y), _)) => {
-            (x - y).abs() <= *years
-        }
-        // No year on one side: ages at rescue apart by as many years.
-        (T::YearsWithin { years, .. }, Value::Birth(_, _, Some(x)), Value::Birth(_, _, Some(y))) => {
-            (x - y).abs() <= *years
-        }
+        (T::YearsWithin { years, .. }, Value::Birth(x), Value::Birth(y)) => match (x.year, y.year, x.age, y.age) {
+            (Some(x), Some(y), ..) => (x - y).abs() <= *years,
+            // No year on one side: ages at rescue apart by as many years.
+            (_, _, Some(x), Some(y)) => (x - y).abs() <= *years,
+            _ => false,
+        },
         (T::Within { n, .. }, Value::Number(x), Value::Number(y)) => (x - y).abs() <= *n,
         _ => false,
     }
 }
 
-/// The edit distance between two values of one kind: names by their
-/// canonical form, dates by their eight digits (a keying slip in a date).
+/// The edit distance between two dates (or dates of birth) by their eight
+/// digits: a keying slip in a date. Text is counted by `within_edits`.
 fn edits(a: &Value, b: &Value, distance: fn(&str, &str) -> usize) -> Option<usize> {
     let date = |d: &chrono::NaiveDate| d.format("%Y%m%d").to_string();
-    Some(match (a, b) {
-        (Value::Name(x), Value::Name(y)) => distance(&x.canonical, &y.canonical),
-        (Value::Text(x), Value::Text(y)) => distance(x, y),
-        (Value::Date(x), Value::Date(y)) | (Value::Birth(Some(x), ..), Value::Birth(Some(y), ..)) => {
-            distance(&date(x), &date(y))
-        }
+    let (x, y) = match (a, b) {
+        (Value::Date(x), Value::Date(y)) => (*x, *y),
+        (Value::Birth(x), Value::Birth(y)) => (x.dob?, y.dob?),
         _ => return None,
-    })
+    };
+    Some(distance(&date(&x), &date(&y)))
 }
 
 /// Whether `a` and `b` are at most `max` edits apart (with `transpose`,
@@ -497,8 +790,9 @@ fn neighbour_keys(x: u8, y: u8) -> bool {
 fn word_edits(a: &Value, b: &Value, close: impl Fn(&str, &str) -> bool) -> bool {
     let same_start = |s: &str, t: &str| same_initial_sound(s, t) && close(s, t);
     match (a, b) {
-        (Value::Name(x), Value::Name(y)) => tokens_close(&x.canonical, &y.canonical, same_start),
-        (Value::Text(x), Value::Text(y)) => tokens_close(x, y, same_start),
+        (Value::Name(_, x) | Value::Text(_, x), Value::Name(_, y) | Value::Text(_, y)) => {
+            tokens_close(&x.words(), &y.words(), same_start)
+        }
         _ => false,
     }
 }
@@ -568,11 +862,8 @@ fn fold(s: &str) -> String {
 /// Every token of the shorter name has a close counterpart in the other.
 /// Comparing whole strings instead would let a shared surname ("khatun
 /// salma" and "khatun rumana") pass as similar.
-fn tokens_close(a: &str, b: &str, close: impl Fn(&str, &str) -> bool) -> bool {
-    // Split once, onto the stack: this runs on every pair compared, most
-    // of them on the way to "else".
-    let (x, y) = (Words::of(a), Words::of(b));
-    let (short, long) = if x.len <= y.len { (&x, &y) } else { (&y, &x) };
+fn tokens_close(x: &Words, y: &Words, close: impl Fn(&str, &str) -> bool) -> bool {
+    let (short, long) = if x.len <= y.len { (x, y) } else { (y, x) };
     short.iter().all(|t| long.iter().any(|u| close(t, u)))
 }
 
@@ -623,8 +914,7 @@ fn jaccard(a: &str, b: &str) -> f64 {
 
 /// A token in common, and another token of one name with no equal in the
 /// other: the same surname, a different given name.
-fn shares_token(a: &str, b: &str) -> bool {
-    let (x, y) = (Words::of(a), Words::of(b));
+fn shares_token(x: &Words, y: &Words) -> bool {
     x.iter().any(|t| y.contains(t)) && (x.iter().any(|t| !y.contains(t)) || y.iter().any(|t| !x.contains(t)))
 }
 
@@ -683,13 +973,13 @@ mod tests {
         }
         .with_name(Some("Rina Das"));
         for (i, (name, kind)) in FIELDS.iter().enumerate() {
-            let v = value(&p, Field(i)).unwrap_or_else(|| panic!("{name} is not read"));
+            let v = raw(&p, Field(i)).unwrap_or_else(|| panic!("{name} is not read"));
             let read = match v {
-                Value::Name(_) => FieldKind::Name,
-                Value::Text(_) => FieldKind::Text,
-                Value::Date(_) => FieldKind::Date,
-                Value::Birth(..) => FieldKind::Birth,
-                Value::Number(_) => FieldKind::Number,
+                Raw::Name(_) => FieldKind::Name,
+                Raw::Text(_) => FieldKind::Text,
+                Raw::Date(_) => FieldKind::Date,
+                Raw::Birth(..) => FieldKind::Birth,
+                Raw::Number(_) => FieldKind::Number,
             };
             assert_eq!(read, *kind, "{name}");
         }
@@ -798,7 +1088,7 @@ mod tests {
         ] {
             people.extend(std::iter::repeat_with(|| named(name)).take(n));
         }
-        let c = Comparisons::counting_words(&settings(), &people);
+        let (c, _) = Comparisons::counting_words(&settings(), &people);
         let name = c.index("name").unwrap();
         let level = |a: &str, b: &str| c.list[name].level(&named(a), &named(b));
         assert_eq!(
@@ -837,6 +1127,43 @@ mod tests {
             bare.list[name].level(&named("Kaxmi Barman"), &named("Laxmi Barman")),
             Some(6)
         );
+    }
+
+    #[test]
+    fn a_birth_packs_into_one_slot_and_back() {
+        let d = chrono::NaiveDate::from_ymd_opt;
+        for b in [
+            Birth {
+                dob: d(1999, 4, 9),
+                year: Some(1999),
+                age: Some(17),
+            },
+            Birth {
+                dob: None,
+                year: Some(-40),
+                age: None,
+            },
+            Birth {
+                dob: d(1, 1, 1),
+                year: None,
+                age: Some(0),
+            },
+            Birth {
+                dob: None,
+                year: None,
+                age: Some(-1),
+            },
+        ] {
+            assert_eq!(Birth::unpack(b.pack()), b);
+            assert_ne!(b.pack(), EMPTY);
+        }
+        // A year past 16 bits is no year (a typing slip, not a birth).
+        let far = Birth {
+            dob: None,
+            year: Some(40_000),
+            age: Some(20),
+        };
+        assert_eq!(Birth::unpack(far.pack()).year, None);
     }
 
     #[test]

@@ -75,14 +75,16 @@ impl Linked {
 
 /// Train the model on `people` and link them.
 pub fn link(people: &[Person], settings: &Settings) -> Linked {
-    let comparisons = Comparisons::counting_words(settings, people);
     let started = std::time::Instant::now();
     let lap = |phase: &str| tracing::debug!(phase, seconds = started.elapsed().as_secs_f64(), "linkage");
+    let (comparisons, table) = Comparisons::counting_words(settings, people);
+    lap("tabled");
     let (pairs, per_rule, blocking) = block(people, settings);
     lap("blocked");
     let u = Model::estimate_u(
         people,
         &comparisons,
+        &table,
         settings.link_type,
         settings.u_sample_pairs,
         0x7af7_ee5a,
@@ -92,9 +94,10 @@ pub fn link(people: &[Person], settings: &Settings) -> Linked {
         use rayon::prelude::*;
         pairs
             .par_iter()
-            .map(|&(a, b)| comparisons.compare(&people[a as usize], &people[b as usize]))
+            .map(|&(a, b)| comparisons.compare(&table, a, b))
             .collect()
     };
+    drop(table);
     lap("pairs compared");
     // Training sessions, one per rule, each on every pair that rule
     // creates (not only those no earlier rule created: the later rules'

@@ -7,7 +7,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::fields::{Comparisons, Levels, MAX, NULL};
+use super::fields::{Comparisons, Levels, MAX, NULL, Table};
 pub use super::person::Person;
 use crate::config::linkage::LinkType;
 
@@ -67,6 +67,7 @@ impl Model {
     pub fn estimate_u(
         people: &[Person],
         comparisons: &Comparisons,
+        table: &Table,
         link_type: LinkType,
         sample: usize,
         seed: u64,
@@ -102,7 +103,7 @@ impl Model {
             use rayon::prelude::*;
             let k = comparisons.len();
             let tally = |mut acc: (Vec<Vec<f64>>, Vec<f64>), &(i, j): &(u32, u32)| {
-                let lv = comparisons.compare(&people[i as usize], &people[j as usize]);
+                let lv = comparisons.compare(table, i, j);
                 for (c, &l) in lv.iter().take(k).enumerate() {
                     if l != NULL {
                         acc.0[c][l as usize] += 1.0;
