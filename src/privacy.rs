@@ -51,13 +51,30 @@ impl Pseudonymizer {
         let hex_text = match source {
             None => {
                 return Err(Error::Key(
-                    "no key: set TAFTEESH_KEY or `key_file` in tafteesh.toml (`tafteesh keygen FILE` makes one)".into(),
+                    "no key: set `key_file` in tafteesh.toml (run `tafteesh keygen FILE` to make one) or TAFTEESH_KEY"
+                        .into(),
                 ));
             }
             Some(KeySource::Inline(k)) => k.clone(),
             Some(KeySource::File(path)) => {
-                check_owner_only(path)?;
-                std::fs::read_to_string(path).map_err(Error::io(path))?
+                // A key that is not there is a set-up problem (exit 6), not
+                // an I/O failure: say which file and how to make one.
+                let unreadable = |e: std::io::Error| {
+                    Error::Key(format!(
+                        "key_file {} cannot be read ({}); run `tafteesh keygen {}` to make one, or point key_file at the key",
+                        path.display(),
+                        match e.kind() {
+                            std::io::ErrorKind::NotFound => "it does not exist".to_string(),
+                            _ => e.to_string(),
+                        },
+                        path.display()
+                    ))
+                };
+                check_owner_only(path).map_err(|e| match e {
+                    Error::Io { source, .. } => unreadable(source),
+                    other => other,
+                })?;
+                std::fs::read_to_string(path).map_err(unreadable)?
             }
         };
         let bytes = hex::decode(hex_text.trim()).map_err(|_| Error::Key("the key must be written in hex".into()))?;
@@ -110,7 +127,7 @@ fn check_owner_only(path: &Path) -> Result<()> {
     let meta = std::fs::metadata(path).map_err(Error::io(path))?;
     if meta.permissions().mode() & 0o077 != 0 {
         return Err(Error::Key(format!(
-            "{} is readable by others; run `chmod 600 {}`",
+            "{} is readable by others: run `chmod 600 {}`",
             path.display(),
             path.display()
         )));

@@ -1,5 +1,6 @@
 //! `tafteesh bench`: time the whole run on N synthetic survivors.
 
+use super::say;
 use std::path::PathBuf;
 use std::time::Instant;
 
@@ -97,33 +98,36 @@ pub fn run(args: Args) -> Result<Exit> {
         .filter_map(|f| std::fs::metadata(plan.inbox.join(&f.file)).ok())
         .map(|m| m.len())
         .sum();
-    println!(
+    say!(
         "bench: {} survivors, {} input rows, {:.1} MiB of exports",
         args.survivors,
         s.rows_read,
         input_bytes as f64 / 1048576.0
     );
     if let Some(secs) = synth_secs {
-        println!("  (generating the data took {secs:.1}s, not counted)");
+        say!("  (generating the data took {secs:.1}s, not counted)");
     }
-    println!("  {:<24} {:>9} {:>11} {:>12}", "stage", "seconds", "peak MiB", "rows");
+    say!("  {:<24} {:>9} {:>11} {:>12}", "stage", "seconds", "peak MiB", "rows");
     for m in &s.stages {
-        println!(
+        say!(
             "  {:<24} {:>9.2} {:>11.0} {:>12}",
-            m.stage, m.seconds, m.peak_mib, m.rows
+            m.stage,
+            m.seconds,
+            m.peak_mib,
+            m.rows
         );
     }
     let peak = s.stages.iter().map(|m| m.peak_mib).fold(0.0, f64::max);
-    println!("  {:<24} {:>9.2} {:>11.0}", "whole run", wall, peak);
+    say!("  {:<24} {:>9.2} {:>11.0}", "whole run", wall, peak);
     let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
     if let Some(clean) = s.stages.iter().find(|m| m.stage.starts_with("extract")) {
-        println!(
+        say!(
             "  extract+stage+clean: {:.0} rows/s ({cores} cores available)",
             s.rows_read as f64 / clean.seconds.max(1e-9),
         );
     }
     let t = s.ingest_times;
-    println!(
+    say!(
         "  reading files: {:.1}s; cleaning them: {:.1}s wall, {:.1}s CPU ({:.0} rows/s per core); cleaning / reading = {:.2}",
         t.read,
         t.clean,
@@ -131,8 +135,8 @@ pub fn run(args: Args) -> Result<Exit> {
         s.rows_read as f64 / t.clean_cpu.max(1e-9),
         t.clean / t.read.max(1e-9)
     );
-    println!("  no-op run (nothing changed):        {noop_secs:>7.3}s");
-    println!("  run after one partner changed ({changed_partner}): {incremental_secs:>7.2}s");
+    say!("  no-op run (nothing changed):        {noop_secs:>7.3}s");
+    say!("  run after one partner changed ({changed_partner}): {incremental_secs:>7.2}s");
     if args.json {
         let out = serde_json::json!({
             "survivors": args.survivors, "rows_read": s.rows_read, "input_bytes": input_bytes,
@@ -141,7 +145,7 @@ pub fn run(args: Args) -> Result<Exit> {
             "noop_seconds": noop_secs, "one_partner_changed_seconds": incremental_secs,
             "changed_partner": changed_partner,
         });
-        println!("{out}");
+        say!("{out}");
     }
     Ok(Exit::Success)
 }

@@ -1,5 +1,6 @@
 //! `tafteesh demo`: generate demo data and run the whole job on it.
 
+use super::say;
 use std::path::{Path, PathBuf};
 
 use crate::config::{DEMO_PIPELINES_DIR, Plan};
@@ -59,7 +60,7 @@ pub fn set_up(dir: &Path) -> Result<PathBuf> {
 
 pub fn run(args: Args) -> Result<Exit> {
     let s = crate::synth::generate(args.survivors, args.seed, &args.dir)?;
-    println!(
+    say!(
         "demo data: {} fictional people, {} cases, {} claims, {} export files",
         s.people,
         s.cases,
@@ -82,7 +83,7 @@ pub fn run(args: Args) -> Result<Exit> {
         return Err(Error::Internal("a forced run always publishes".into()));
     };
     super::run::print_summary(&summary);
-    println!(
+    say!(
         "  run it again as cron would: tafteesh run --config {}",
         config.display()
     );

@@ -17,8 +17,8 @@ use crate::link::eval;
 /// the B-cubed scores, over the records present in both.
 ///
 /// Examples:
-///   tafteesh eval-linkage --config /tmp/demo/config --truth /tmp/demo/truth/survivors.csv
-///   tafteesh eval-linkage --config /tmp/demo/config --entity cases --truth /tmp/demo/truth/cases.csv
+///   tafteesh eval-linkage --config tafteesh-demo/config --truth tafteesh-demo/truth/survivors.csv
+///   tafteesh eval-linkage --config tafteesh-demo/config --entity cases --truth tafteesh-demo/truth/cases.csv
 #[derive(Debug, clap::Args)]
 #[command(verbatim_doc_comment)]
 pub struct Args {

@@ -1,6 +1,7 @@
 //! `tafteesh extract`: a de-identified extract of the current snapshot for
 //! one study.
 
+use super::say;
 use crate::config::Plan;
 use crate::error::{Exit, Result};
 use crate::study::spec::Spec;
@@ -39,7 +40,7 @@ pub fn run(args: Args) -> Result<Exit> {
     let (spec, path, bytes) = Spec::find(&args.spec, config_dir)?;
     let started = std::time::Instant::now();
     let s = crate::study::extract(&plan.layout(), &spec, &path, &bytes)?;
-    println!(
+    say!(
         "extract `{}` of snapshot {} written to {} in {:.1}s",
         s.study,
         s.snapshot,
@@ -48,7 +49,7 @@ pub fn run(args: Args) -> Result<Exit> {
     );
     for t in &s.tables {
         let levels: Vec<String> = t.quasi_identifiers.iter().map(|(q, l)| format!("{q}: {l}")).collect();
-        println!(
+        say!(
             "  {}: {} of {} records released, {} suppressed (k = {}, l = {}); {}",
             t.name,
             t.records_out,
@@ -58,7 +59,7 @@ pub fn run(args: Args) -> Result<Exit> {
             t.l,
             levels.join("; ")
         );
-        println!(
+        say!(
             "    risk: highest {:.3}, average {:.3}, {} records above {} (at the finest levels: highest {:.3}, {} at risk)",
             t.risk_after.highest,
             t.risk_after.average,

@@ -20,6 +20,22 @@ use clap::{Parser, Subcommand, ValueEnum};
 
 use crate::error::Exit;
 
+/// `println!` for the commands that build or publish: a closed stdout
+/// (`tafteesh run | head -1`) loses the line, not the run.
+macro_rules! say {
+    ($($t:tt)*) => {
+        $crate::cli::say_line(&format!($($t)*))
+    };
+}
+pub(crate) use say;
+
+/// Write one line to stdout, ignoring a closed pipe (see [`say!`]).
+pub fn say_line(line: &str) {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    let _ = writeln!(out, "{line}");
+}
+
 /// tafteesh: the Tafteesh programme's analytics pipeline.
 ///
 /// Reads partner MIS exports from an inbox, cleans and pseudonymises them,
@@ -94,9 +110,40 @@ pub fn init_logging(cli: &Cli) {
     }
 }
 
+/// Let a closed pipe end a command that only prints, as it ends `ls`.
+///
+/// Rust ignores SIGPIPE, so `tafteesh status | head` would panic on its
+/// next `println!` (exit 101). A command that prints a report restores the
+/// default: when the reader goes, the process ends quietly. The commands
+/// that build or publish (`run`, `demo`, `bench`, `rollback`, `extract`,
+/// `synth`) keep ignoring it, so a closed pipe cannot kill them between
+/// two steps of a publish; they print their last lines ignoring a write
+/// error instead.
+fn quiet_on_closed_pipe(command: &Command) {
+    let prints_only = matches!(
+        command,
+        Command::Validate(_)
+            | Command::Status(_)
+            | Command::Snapshots(_)
+            | Command::Link(_)
+            | Command::EvalLinkage(_)
+            | Command::Onboard(_)
+            | Command::Keygen(_)
+    );
+    #[cfg(unix)]
+    if prints_only {
+        // SAFETY: setting a signal's disposition to its default at start-up,
+        // before any thread is spawned.
+        unsafe {
+            libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+        }
+    }
+}
+
 /// Run the parsed command and return its exit code.
 pub fn dispatch(cli: Cli) -> Exit {
     init_logging(&cli);
+    quiet_on_closed_pipe(&cli.command);
     let result = match cli.command {
         Command::Demo(a) => demo::run(a),
         Command::Synth(a) => synth::run(a),

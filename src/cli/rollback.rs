@@ -1,7 +1,9 @@
 //! `tafteesh rollback`: make an earlier snapshot current.
 
+use super::say;
 use crate::config::Plan;
 use crate::error::{Error, Exit, Result};
+use crate::run::ledger::{self, LedgerEntry, RunStatus};
 
 /// Make an earlier snapshot current.
 ///
@@ -30,7 +32,13 @@ pub struct Args {
 pub fn run(args: Args) -> Result<Exit> {
     let plan = Plan::resolve(&args.config.path, None)?;
     let layout = plan.layout();
-    let _lock = crate::run::lock::RunLock::acquire(&layout)?;
+    let started = chrono::Utc::now();
+    let run_id = crate::layout::run_id(started);
+    let _lock = crate::run::lock::RunLock::acquire(&layout).inspect_err(|e| {
+        if matches!(e, Error::Locked { .. }) {
+            ledger::record_refused(&layout, &run_id, started, e);
+        }
+    })?;
     let all = crate::run::snapshots::list(&layout)?;
     if !all.iter().any(|s| s.id == args.snapshot) {
         let ids: Vec<&str> = all.iter().map(|s| s.id.as_str()).collect();
@@ -47,8 +55,15 @@ pub fn run(args: Args) -> Result<Exit> {
     if let Err(why) = crate::run::snapshots::check_publishable(&layout, &args.snapshot) {
         return Err(Error::Usage(format!("{why}; it cannot be made current")));
     }
+    let before = crate::run::snapshots::current_id(&layout);
     crate::run::snapshots::make_current(&layout, &args.snapshot)?;
     tracing::info!(snapshot = %args.snapshot, "rolled back");
-    println!("current is now snapshot {}", args.snapshot);
+    // The ledger keeps the history: which snapshot was current, and when
+    // that changed by hand. Its `error` names the snapshot it replaced.
+    let mut entry = LedgerEntry::new(&run_id, started, RunStatus::RolledBack, Exit::Success as u8);
+    entry.snapshot = Some(args.snapshot.clone());
+    entry.error = before.map(|b| format!("rolled back from snapshot {b}"));
+    ledger::append(&layout, &entry)?;
+    say!("current is now snapshot {}", args.snapshot);
     Ok(Exit::Success)
 }

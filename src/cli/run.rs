@@ -1,5 +1,6 @@
 //! `tafteesh run`: the nightly job, as cron calls it.
 
+use super::say;
 use crate::config::Plan;
 use crate::error::{Exit, Result, printable};
 use crate::run::{self, RunOptions, RunOutcome, RunSummary};
@@ -56,7 +57,7 @@ pub fn run(args: Args) -> Result<Exit> {
     let result = run_job(args);
     if let Some(cmd) = hook {
         let (exit, run_id, error) = match &result {
-            Ok(o) => (o.exit(), o.run_id().to_string(), String::new()),
+            Ok(o) => (o.exit(), o.run_id().to_string(), o.reason().unwrap_or_default()),
             Err(e) => (e.exit(), String::new(), e.to_string()),
         };
         if !matches!(exit, Exit::Success | Exit::DataQualityWarnings) {
@@ -64,11 +65,16 @@ pub fn run(args: Args) -> Result<Exit> {
         }
     }
     let outcome = result?;
+    if let Some(why) = outcome.reason() {
+        tracing::warn!(exit_code = outcome.exit() as u8, "{why}");
+    }
     match &outcome {
         RunOutcome::Published(s) => print_summary(s),
-        RunOutcome::Unchanged(u) => println!(
+        RunOutcome::Unchanged(u) => say!(
             "tafteesh run {}: nothing changed since snapshot {}; nothing rebuilt ({:.2}s). `--force` rebuilds.",
-            u.run_id, u.snapshot, u.seconds
+            u.run_id,
+            u.snapshot,
+            u.seconds
         ),
     }
     Ok(outcome.exit())
@@ -96,7 +102,7 @@ fn on_failure(cmd: &str, exit: Exit, run_id: &str, error: &str) {
         .arg(cmd)
         .env("TAFTEESH_EXIT_CODE", (exit as u8).to_string())
         .env("TAFTEESH_RUN_ID", run_id)
-        .env("TAFTEESH_ERROR", error)
+        .env("TAFTEESH_ERROR", printable(error).as_ref())
         .stdin(std::process::Stdio::null())
         .status();
     match status {
@@ -108,8 +114,8 @@ fn on_failure(cmd: &str, exit: Exit, run_id: &str, error: &str) {
 
 /// The short summary printed after a run.
 pub fn print_summary(s: &RunSummary) {
-    println!("tafteesh run {} published", s.run_id);
-    println!(
+    say!("tafteesh run {} published", s.run_id);
+    say!(
         "  files read: {} ({} could not be used); rows read: {}; exact duplicates removed: {}; rows quarantined: {}; field warnings: {}",
         s.files_read(),
         s.files_failed(),
@@ -119,8 +125,8 @@ pub fn print_summary(s: &RunSummary) {
         s.field_warnings
     );
     let out: Vec<String> = s.table_rows.iter().map(|(t, n)| format!("{t} {n}")).collect();
-    println!("  rows out: {}", out.join(", "));
-    println!(
+    say!("  rows out: {}", out.join(", "));
+    say!(
         "  warehouse: {} models, {} model tests passed, {} indicator values ({} too small to publish, {} more hidden to protect them)",
         s.models_built,
         s.model_tests_passed,
@@ -129,7 +135,7 @@ pub fn print_summary(s: &RunSummary) {
         s.cells_suppressed.secondary
     );
     for f in s.files.iter().filter(|f| f.error.is_some()) {
-        println!(
+        say!(
             "  NOT USED {} ({}): {}",
             printable(&f.file),
             if f.partner_id.is_empty() {
@@ -141,24 +147,24 @@ pub fn print_summary(s: &RunSummary) {
         );
     }
     for f in &s.unclaimed_files {
-        println!("  NOT CLAIMED by any pipeline: {}", printable(f));
+        say!("  NOT CLAIMED by any pipeline: {}", printable(f));
     }
-    println!("  warehouse file: {}", s.warehouse.display());
-    println!("  report:         {}", s.report_html.display());
-    println!("  indicators csv: {}", s.report_csv.display());
-    println!("  workbook:       {}", s.report_xlsx.display());
-    println!("  codebook:       {}", s.codebook.display());
+    say!("  warehouse file: {}", s.warehouse.display());
+    say!("  report:         {}", s.report_html.display());
+    say!("  indicators csv: {}", s.report_csv.display());
+    say!("  workbook:       {}", s.report_xlsx.display());
+    say!("  codebook:       {}", s.codebook.display());
     if s.rows_quarantined > 0 {
-        println!("  quarantine (restricted): {}", s.quarantine.display());
+        say!("  quarantine (restricted): {}", s.quarantine.display());
     }
     let stages: Vec<String> = s
         .stages
         .iter()
         .map(|m| format!("{} {:.1}s", m.stage, m.seconds))
         .collect();
-    println!("  time: {}", stages.join(", "));
+    say!("  time: {}", stages.join(", "));
     if !s.reused_partners.is_empty() {
-        println!(
+        say!(
             "  unchanged partners carried over: {}; cleaned again: {}",
             s.reused_partners.join(", "),
             if s.recomputed_partners.is_empty() {

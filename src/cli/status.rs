@@ -89,10 +89,12 @@ pub fn run(args: Args) -> Result<Exit> {
         })
         .collect();
     let latest: Vec<&LedgerEntry> = runs.iter().rev().take(args.runs).collect();
+    let running = crate::run::lock::holder(&layout);
 
     if args.json {
         let out = serde_json::json!({
             "current_snapshot": current,
+            "running": running,
             "stale_after_days": stale_after,
             "runs": latest,
             "partners": partners,
@@ -113,6 +115,10 @@ pub fn run(args: Args) -> Result<Exit> {
         ),
         (Some(id), None) => println!("current snapshot: {id}"),
         (None, _) => println!("no snapshot published yet in {}", plan.output.display()),
+    }
+    match &running {
+        Some(who) => println!("a run is going now: {who}"),
+        None => println!("no run is going now"),
     }
     println!("\nlast runs, newest first (ledger: {}):", layout.ledger().display());
     if latest.is_empty() {

@@ -1,5 +1,6 @@
 //! `tafteesh synth`: generate demo exports and their ground truth.
 
+use super::say;
 use std::path::PathBuf;
 
 use crate::error::{Exit, Result};
@@ -29,7 +30,7 @@ pub struct Args {
 
 pub fn run(args: Args) -> Result<Exit> {
     let s = crate::synth::generate(args.survivors, args.seed, &args.out)?;
-    println!(
+    say!(
         "synth: {} people, {} cases, {} claims; {} files in {}; truth in {}",
         s.people,
         s.cases,
@@ -39,7 +40,7 @@ pub fn run(args: Args) -> Result<Exit> {
         s.truth.display()
     );
     for (f, n) in &s.files {
-        println!("  {f}: {n} rows");
+        say!("  {f}: {n} rows");
     }
     Ok(Exit::Success)
 }

@@ -287,7 +287,16 @@ impl Plan {
         } else {
             config.to_path_buf()
         };
-        let text = std::fs::read_to_string(&config_file).map_err(Error::io(&config_file))?;
+        let text = std::fs::read_to_string(&config_file).map_err(|e| Error::Config {
+            path: config_file.clone(),
+            problems: vec![format!(
+                "the configuration cannot be read ({}): `--config` names tafteesh.toml or the folder that holds it",
+                match e.kind() {
+                    std::io::ErrorKind::NotFound => "no such file".to_string(),
+                    _ => e.to_string(),
+                }
+            )],
+        })?;
         let project: ProjectFile = toml::from_str(&text).map_err(|e| Error::Config {
             path: config_file.clone(),
             problems: vec![e.to_string()],

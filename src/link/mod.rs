@@ -76,7 +76,13 @@ impl Linked {
 /// Train the model on `people` and link them.
 pub fn link(people: &[Person], settings: &Settings) -> Linked {
     let started = std::time::Instant::now();
-    let lap = |phase: &str| tracing::debug!(phase, seconds = started.elapsed().as_secs_f64(), "linkage");
+    // The phases below, one step each: a bar on a terminal, debug lines in the log.
+    let bar = crate::progress::bar(8, "linkage");
+    let lap = |phase: &str| {
+        tracing::debug!(phase, seconds = started.elapsed().as_secs_f64(), "linkage");
+        bar.set_message(phase.to_string());
+        bar.inc(1);
+    };
     let (comparisons, table) = Comparisons::counting_words(settings, people);
     lap("tabled");
     let (pairs, per_rule, blocking) = block(people, settings);
@@ -192,6 +198,7 @@ pub fn link(people: &[Person], settings: &Settings) -> Linked {
     let nameless: Vec<bool> = people.iter().map(|p| p.name.is_none()).collect();
     linked.cluster = cluster(people.len(), &linked.pairs, &linked.weights, settings, &nameless);
     lap("clustered");
+    bar.finish_and_clear();
     for (&(a, b), &weight) in linked.pairs.iter().zip(&linked.weights) {
         if linked.cluster[a as usize] == linked.cluster[b as usize] {
             for i in [a, b] {

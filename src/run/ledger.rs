@@ -36,6 +36,10 @@ pub enum RunStatus {
     /// The run built a snapshot that would have published markedly less
     /// than the current one, and held it back (exit 7).
     HeldBack,
+    /// The run (or rollback) did not start: another held the lock (exit 5).
+    Refused,
+    /// `tafteesh rollback` made an earlier snapshot (`snapshot`) current.
+    RolledBack,
 }
 
 impl RunStatus {
@@ -46,6 +50,8 @@ impl RunStatus {
             RunStatus::Failed => "failed",
             RunStatus::Interrupted => "interrupted",
             RunStatus::HeldBack => "held_back",
+            RunStatus::Refused => "refused",
+            RunStatus::RolledBack => "rolled_back",
         }
     }
 }
@@ -126,6 +132,18 @@ impl LedgerEntry {
             recomputed: vec![],
             reused: vec![],
         }
+    }
+}
+
+/// Record a run or rollback that the lock refused (it changed nothing),
+/// so a night with no snapshot still says why. Its own failure to write
+/// is logged: the refusal is what the caller reports.
+pub fn record_refused(layout: &Layout, run_id: &str, started_at: DateTime<Utc>, error: &Error) {
+    let mut entry = LedgerEntry::new(run_id, started_at, RunStatus::Refused, error.exit() as u8);
+    entry.error = Some(error.to_string());
+    entry.snapshot = crate::run::snapshots::current_id(layout);
+    if let Err(e) = append(layout, &entry) {
+        tracing::error!("could not record the refused run in the ledger: {e}");
     }
 }
 

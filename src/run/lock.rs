@@ -69,6 +69,49 @@ impl RunLock {
     }
 }
 
+impl Drop for RunLock {
+    /// Clear the holder's name while the lock is still held, so the file
+    /// names no one once the run is over (see [`holder`]).
+    fn drop(&mut self) {
+        let _ = self._file.set_len(0);
+    }
+}
+
+/// The run going now, as its lock file names it ("tafteesh pid N since
+/// T"), or `None`. Only reads: taking the lock to test it would refuse a
+/// run that starts in that instant. A run killed before it could clear
+/// the file left its name there, so the named process must still be
+/// alive and be tafteesh.
+pub fn holder(layout: &Layout) -> Option<String> {
+    let text = std::fs::read_to_string(layout.lock()).ok()?;
+    let text = text.trim();
+    let pid: i32 = text
+        .strip_prefix("tafteesh pid ")?
+        .split_whitespace()
+        .next()?
+        .parse()
+        .ok()?;
+    alive_tafteesh(pid).then(|| text.to_string())
+}
+
+#[cfg(target_os = "linux")]
+fn alive_tafteesh(pid: i32) -> bool {
+    std::fs::read_to_string(format!("/proc/{pid}/comm"))
+        .map(|name| name.contains("tafteesh"))
+        .unwrap_or(false)
+}
+
+#[cfg(all(unix, not(target_os = "linux")))]
+fn alive_tafteesh(pid: i32) -> bool {
+    // SAFETY: signal 0 sends nothing; it only asks whether the process exists.
+    unsafe { libc::kill(pid, 0) == 0 }
+}
+
+#[cfg(not(unix))]
+fn alive_tafteesh(_: i32) -> bool {
+    false
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

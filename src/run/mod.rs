@@ -123,6 +123,22 @@ impl RunOutcome {
             RunOutcome::Unchanged(u) => &u.run_id,
         }
     }
+
+    /// Why the run did not fully succeed, when it finished (exit 4: which
+    /// files could not be used, and why); `None` for a clean run.
+    pub fn reason(&self) -> Option<String> {
+        match self {
+            RunOutcome::Published(s) => s.partial_reason(),
+            RunOutcome::Unchanged(u) if u.exit == Exit::Partial => Some(format!(
+                "nothing changed since snapshot {}, whose run was partial: {}",
+                u.snapshot,
+                u.reason
+                    .as_deref()
+                    .unwrap_or("some input files could not be used (see `tafteesh status`)")
+            )),
+            RunOutcome::Unchanged(_) => None,
+        }
+    }
 }
 
 /// A run that found nothing to do.
@@ -134,6 +150,8 @@ pub struct UnchangedRun {
     /// The exit code of the run that built that snapshot: a partner's
     /// unreadable file stays reported (exit 4) every night until it is fixed.
     pub exit: Exit,
+    /// Why that run was partial, as the ledger recorded it.
+    pub reason: Option<String>,
     pub seconds: f64,
 }
 
@@ -156,9 +174,20 @@ pub fn run(plan: &Plan, opts: RunOptions) -> Result<RunOutcome> {
     let pseudo = Pseudonymizer::load(plan.key.as_ref())?;
     let project = warehouse::Project::load()?;
     let layout = plan.layout();
-    let _lock = lock::RunLock::acquire(&layout)?;
     let started = Utc::now();
     let run_id = crate::layout::run_id(opts.now);
+    let _lock = lock::RunLock::acquire(&layout).inspect_err(|e| {
+        if matches!(e, Error::Locked { .. }) {
+            ledger::record_refused(&layout, &run_id, started, e);
+        }
+    })?;
+    // Testing only: hold the lock a while, so a test can watch a run going.
+    if let Some(ms) = std::env::var("TAFTEESH_TEST_HOLD_LOCK_MS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+    {
+        std::thread::sleep(std::time::Duration::from_millis(ms));
+    }
     recover::unfinished_runs(&layout, &run_id, started)?;
     let run = Run {
         plan,

@@ -61,6 +61,35 @@ impl RunSummary {
         }
     }
 
+    /// Why a run is partial (exit 4): each file that could not be used, its
+    /// partner and why, in one line for the ledger, the log and the
+    /// `--on-failure` command's TAFTEESH_ERROR. File names and reasons
+    /// only: a reason names rows and fields, never a value.
+    pub fn partial_reason(&self) -> Option<String> {
+        let mut seen = std::collections::BTreeSet::new();
+        let failed: Vec<String> = self
+            .files
+            .iter()
+            .filter_map(|f| {
+                let why = f.error.as_deref()?;
+                let partner = if f.partner_id.is_empty() {
+                    "no partner"
+                } else {
+                    f.partner_id.as_str()
+                };
+                let line = format!("{} ({partner}): {}", f.file, why.lines().next().unwrap_or_default());
+                seen.insert(line.clone()).then_some(line)
+            })
+            .collect();
+        (!failed.is_empty()).then(|| {
+            format!(
+                "{} input file(s) could not be used, and the snapshot leaves them out: {}",
+                self.files_failed(),
+                failed.join("; ")
+            )
+        })
+    }
+
     /// Distinct input files (a workbook read for two sheets counts once) that could not be used.
     pub fn files_failed(&self) -> usize {
         distinct_files(&self.files, true)
@@ -112,6 +141,7 @@ impl Totals {
 /// Copy the run's counts into its ledger line.
 pub fn fill_entry(entry: &mut LedgerEntry, s: &RunSummary) {
     entry.exit_code = s.exit_code;
+    entry.error = s.partial_reason();
     entry.rows_read = s.rows_read;
     entry.rows_kept = s.table_rows.values().sum();
     entry.rows_quarantined = s.rows_quarantined;

@@ -137,7 +137,10 @@ pub fn build(path: &Path, lake: &LakeInput<'_>, project: &Project, opts: &BuildO
             unit varchar not null, run_id varchar not null)",
     )
     .map_err(Error::warehouse("creating indicator_values"))?;
+    let bar = crate::progress::bar(project.models.len() as u64, "warehouse models");
     for m in &project.models {
+        bar.set_message(m.name.clone());
+        bar.inc(1);
         let ctx = format!("model sql/{}/{}.sql", m.layer, m.name);
         if let Some(ind) = &m.indicator {
             let sql = format!(
@@ -179,6 +182,7 @@ pub fn build(path: &Path, lake: &LakeInput<'_>, project: &Project, opts: &BuildO
         }
         tracing::debug!(model = %m.name, layer = m.layer, "model built");
     }
+    bar.finish_and_clear();
     // Beside each consortium figure (linked entities, each counted once):
     // the naive sum over partners, so the double counting removed shows.
     conn.execute_batch(

@@ -179,9 +179,9 @@ fn the_on_failure_command_runs_when_a_run_fails_and_not_when_it_succeeds() {
     assert_eq!(ran.code, 4, "{}", ran.all());
     let alerts = std::fs::read_to_string(w.path().join("alerts.txt")).unwrap();
     assert!(alerts.starts_with("exit=4 run=2"), "{alerts}");
-    // A config error alerts too, before anything is read.
+    // A config error (here a config that is not there) alerts too, before anything is read.
     let ran = w.run(&["run", "--config", "nowhere", "--on-failure", hook]);
-    assert_eq!(ran.code, 1, "{}", ran.all());
+    assert_eq!(ran.code, 6, "{}", ran.all());
     let alerts = std::fs::read_to_string(w.path().join("alerts.txt")).unwrap();
     assert_eq!(alerts.lines().count(), 2, "{alerts}");
     // A clean demo run (exit 3 at worst) does not.

@@ -92,8 +92,9 @@ fn a_register_with_title_rows_semicolons_and_us_dates_is_profiled_without_a_name
     }
     // The draft is a valid config, and a run on it reads every row, its
     // out-of-state districts and its US dates.
-    assert_eq!(w.run(&["validate", "--config", "config"]).code, 0);
     copy_dir(&fixture("onboard"), &w.path().join("inbox/collective_test"));
+    let valid = w.run(&["validate", "--config", "config"]);
+    assert_eq!(valid.code, 0, "{}", valid.all());
     let ran = w.run(&["run", "--config", "config"]);
     assert!([0, 3].contains(&ran.code), "{}", ran.all());
     assert_eq!(accounting(&w, "survivors"), (40, 0, 0));

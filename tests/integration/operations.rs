@@ -184,3 +184,203 @@ mod slow {
         }
     }
 }
+
+/// The fixture inbox holds a workbook whose sheet is misnamed: the run is
+/// partial (exit 4), and what it could not use must reach the alert.
+#[test]
+fn the_on_failure_command_and_the_log_say_which_files_a_partial_run_could_not_use() {
+    let w = Workdir::new();
+    fixture_setup(&w);
+    let hook = "printf '%s|%s' \"$TAFTEESH_EXIT_CODE\" \"$TAFTEESH_ERROR\" > alert.txt";
+    let ran = w.run(&["run", "--config", "config", "--on-failure", hook]);
+    assert_eq!(ran.code, 4, "{}", ran.all());
+    let alert = std::fs::read_to_string(w.path().join("alert.txt")).unwrap();
+    assert!(alert.starts_with("4|"), "{alert}");
+    assert!(
+        alert.contains("could not be used") && alert.contains("wrong_sheet_name.xlsx (fixture_ngo)"),
+        "{alert}"
+    );
+    assert!(
+        ran.stderr.contains("WARN") && ran.stderr.contains("wrong_sheet_name.xlsx"),
+        "{}",
+        ran.stderr
+    );
+    // The ledger keeps the reason, and a night with nothing new repeats it.
+    std::fs::remove_file(w.path().join("alert.txt")).unwrap();
+    let again = w.run(&["run", "--config", "config", "--on-failure", hook]);
+    assert_eq!(again.code, 4, "{}", again.all());
+    let alert = std::fs::read_to_string(w.path().join("alert.txt")).unwrap();
+    assert!(
+        alert.starts_with("4|nothing changed since snapshot") && alert.contains("wrong_sheet_name.xlsx"),
+        "{alert}"
+    );
+    let status = w.run(&["status", "--config", "config"]);
+    assert!(status.stdout.contains("wrong_sheet_name.xlsx"), "{}", status.stdout);
+}
+
+/// `tafteesh status | head -1`: the reader goes after one line.
+#[test]
+fn a_closed_pipe_ends_a_listing_quietly_and_does_not_stop_a_run() {
+    use std::process::Stdio;
+    let w = Workdir::new();
+    fixture_setup(&w);
+    assert_eq!(w.run(&["run", "--config", "config"]).code, 4);
+    for args in [
+        &["status", "--config", "config"][..],
+        &["validate", "--config", "config"],
+        &["snapshots", "--config", "config"],
+        &["run", "--config", "config", "--force"],
+    ] {
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_tafteesh"))
+            .args(args)
+            .current_dir(w.path())
+            .env_remove("TAFTEESH_KEY")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        // Close the reading end before the command prints anything.
+        drop(child.stdout.take());
+        let out = child.wait_with_output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
+        assert_ne!(out.status.code(), Some(101), "{args:?}: {stderr}");
+        if args[0] == "run" {
+            assert_eq!(out.status.code(), Some(4), "the run finishes: {stderr}");
+        }
+    }
+}
+
+#[test]
+fn a_missing_or_unsafe_key_is_a_configuration_error_that_says_what_to_run() {
+    use std::os::unix::fs::PermissionsExt;
+    let w = Workdir::new();
+    fixture_setup(&w);
+    let key = w.path().join("key/pseudonym.key");
+    std::fs::rename(&key, w.path().join("key/elsewhere.key")).unwrap();
+    for command in ["run", "validate"] {
+        let ran = w.run(&[command, "--config", "config"]);
+        assert_eq!(ran.code, 6, "{command}: {}", ran.all());
+        assert!(
+            ran.stderr.contains("pseudonym.key") && ran.stderr.contains("run `tafteesh keygen"),
+            "{command}: {}",
+            ran.stderr
+        );
+    }
+    std::fs::rename(w.path().join("key/elsewhere.key"), &key).unwrap();
+    std::fs::set_permissions(&key, std::fs::Permissions::from_mode(0o644)).unwrap();
+    for command in ["run", "validate"] {
+        let ran = w.run(&[command, "--config", "config"]);
+        assert_eq!(ran.code, 6, "{command}: {}", ran.all());
+        assert!(ran.stderr.contains("chmod 600"), "{command}: {}", ran.stderr);
+    }
+    std::fs::set_permissions(&key, std::fs::Permissions::from_mode(0o600)).unwrap();
+    let ran = w.run(&["validate", "--config", "config"]);
+    assert_eq!(ran.code, 0, "{}", ran.all());
+    assert!(ran.stdout.contains("ok: the pseudonymisation key"), "{}", ran.stdout);
+}
+
+#[test]
+fn validate_checks_the_inbox_and_the_output_folder_and_a_wrong_config_path_is_named() {
+    let w = Workdir::new();
+    fixture_setup(&w);
+    std::fs::rename(w.path().join("inbox"), w.path().join("inbox-away")).unwrap();
+    // The output's parent is a file: nothing can be made there.
+    std::fs::write(w.path().join("not-a-folder"), "x").unwrap();
+    let toml = w.path().join("config/tafteesh.toml");
+    let text = std::fs::read_to_string(&toml).unwrap();
+    std::fs::write(&toml, text.replace("../output", "../not-a-folder/output")).unwrap();
+    let ran = w.run(&["validate", "--config", "config"]);
+    assert_eq!(ran.code, 6, "{}", ran.all());
+    assert!(
+        ran.stderr.contains("inbox") && ran.stderr.contains("does not exist or is not a folder"),
+        "{}",
+        ran.stderr
+    );
+    assert!(ran.stderr.contains("not-a-folder is not a folder"), "{}", ran.stderr);
+    for command in ["run", "validate", "status"] {
+        let ran = w.run(&[command, "--config", "conf/tafteesh.toml"]);
+        assert_eq!(ran.code, 6, "{command}: {}", ran.all());
+        assert!(
+            ran.stderr.contains("conf/tafteesh.toml") && ran.stderr.contains("the configuration cannot be read"),
+            "{command}: {}",
+            ran.stderr
+        );
+    }
+}
+
+#[test]
+fn refused_runs_and_rollbacks_leave_ledger_lines_and_status_shows_a_run_going() {
+    let w = Workdir::new();
+    fixture_setup(&w);
+    assert_eq!(w.run(&["run", "--config", "config"]).code, 4);
+    let first = std::fs::read_link(w.path().join("output/current")).unwrap();
+    // A run that holds the lock a while, as a long night's run would.
+    let mut going = std::process::Command::new(env!("CARGO_BIN_EXE_tafteesh"))
+        .args(["run", "--config", "config", "--force"])
+        .current_dir(w.path())
+        .env_remove("TAFTEESH_KEY")
+        .env("TAFTEESH_TEST_HOLD_LOCK_MS", "4000")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let holder = format!("tafteesh pid {}", going.id());
+    let started = std::time::Instant::now();
+    let mut seen = String::new();
+    while started.elapsed().as_secs() < 3 && !seen.contains(&holder) {
+        seen = w.run(&["status", "--config", "config"]).stdout;
+    }
+    assert!(seen.contains(&format!("a run is going now: {holder}")), "{seen}");
+    let refused = w.run(&["run", "--config", "config", "--force"]);
+    assert_eq!(refused.code, 5, "{}", refused.all());
+    let id = first.file_name().unwrap().to_string_lossy().into_owned();
+    assert_eq!(w.run(&["rollback", "--config", "config", &id]).code, 5);
+    assert_eq!(going.wait().unwrap().code(), Some(4));
+    let status = w.run(&["status", "--config", "config"]);
+    assert!(status.stdout.contains("no run is going now"), "{}", status.stdout);
+    assert_eq!(w.run(&["rollback", "--config", "config", &id]).code, 0);
+    let ledger = std::fs::read_to_string(w.path().join("output/ledger.jsonl")).unwrap();
+    let lines: Vec<serde_json::Value> = ledger.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    let with = |status: &str| lines.iter().filter(|l| l["status"] == status).collect::<Vec<_>>();
+    assert_eq!(with("refused").len(), 2, "{ledger}");
+    assert!(
+        with("refused")
+            .iter()
+            .all(|l| l["exit_code"] == 5 && l["error"].as_str().unwrap().contains("another run is going"))
+    );
+    let back = with("rolled_back");
+    assert_eq!(back.len(), 1, "{ledger}");
+    assert_eq!(back[0]["snapshot"], id.as_str());
+    let status = w.run(&["status", "--config", "config"]);
+    assert!(
+        status.stdout.contains("rolled_back") && status.stdout.contains("refused"),
+        "{}",
+        status.stdout
+    );
+}
+
+/// At a terminal (here a pseudo-terminal from `script`), the long stages
+/// draw bars; under cron nothing but log lines.
+#[test]
+fn the_long_stages_draw_progress_on_a_terminal() {
+    if std::process::Command::new("script").arg("--version").output().is_err() {
+        eprintln!("skipped: `script` (util-linux) is not installed");
+        return;
+    }
+    let w = Workdir::new();
+    fixture_setup(&w);
+    let cmd = format!("{} run --config config --force", env!("CARGO_BIN_EXE_tafteesh"));
+    let out = std::process::Command::new("script")
+        .args(["-qec", &cmd, "/dev/null"])
+        .current_dir(w.path())
+        .env_remove("TAFTEESH_KEY")
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    for bar in ["partners", "linkage", "warehouse models"] {
+        assert!(text.contains(bar), "no `{bar}` bar in:\n{text}");
+    }
+    let quiet = w.run(&["run", "--config", "config", "--force"]);
+    assert!(!quiet.stderr.contains("warehouse models"), "{}", quiet.stderr);
+}
