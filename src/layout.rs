@@ -250,6 +250,11 @@ impl RestrictedDir {
         self.0.join("linkage")
     }
 
+    /// Each partner's data-quality pack, written anew every run.
+    pub fn packs(&self) -> PathBuf {
+        self.0.join("packs")
+    }
+
     /// The file that names the run which wrote this area.
     pub fn run_id_marker(&self) -> PathBuf {
         self.0.join("run_id")

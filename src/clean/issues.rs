@@ -28,10 +28,36 @@ pub struct Issue {
     pub severity: Severity,
 }
 
+/// The rules the cleaning code checks itself (besides those each schema
+/// declares): every one has a message here and a fix in
+/// `schemas/reference/fixes.toml`.
+pub const BUILT_IN_RULES: [&str; 19] = [
+    "required",
+    "key.duplicate",
+    "row.ragged",
+    "row.rejected",
+    "row.orphan",
+    "date.unrecognised",
+    "date.impossible",
+    "date.out_of_range",
+    "date.unlikely",
+    "amount.unrecognised",
+    "amount.negative",
+    "amount.range",
+    "integer.unrecognised",
+    "integer.range",
+    "phone.not_mobile",
+    "code.unknown",
+    "place.unknown",
+    "sections.no_act",
+    "sections.unrecognised",
+];
+
 /// The plain-language meaning of a rule id.
 pub fn rule_message(rule: &str) -> &'static str {
     match rule {
         "required" => "required field is blank",
+        "key.duplicate" => "the same id is on more than one row of the export",
         "row.ragged" => {
             "the row does not have one cell per header column (a stray quote or delimiter shifted its cells)"
         }
@@ -52,5 +78,15 @@ pub fn rule_message(rule: &str) -> &'static str {
         "sections.no_act" => "section numbers without an act",
         "sections.unrecognised" => "no act and section found",
         other => super::contract::declared_message(other).unwrap_or("rule failed"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn every_built_in_rule_reads_as_words() {
+        for rule in super::BUILT_IN_RULES {
+            assert_ne!(super::rule_message(rule), "rule failed", "{rule}");
+        }
     }
 }

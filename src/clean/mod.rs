@@ -37,7 +37,7 @@ use codes::CodeBook;
 use dates::{DateError, DateStyle};
 
 use column::{Values, clean_column, derive, fold_space, to_column};
-pub use issues::{Issue, Severity, rule_message};
+pub use issues::{BUILT_IN_RULES, Issue, Severity, rule_message};
 pub use places::{UnknownPlace, shape};
 pub use window::{DateWindow, FUTURE_MARGIN_DAYS, latest_date};
 

@@ -16,8 +16,8 @@ use serde::Serialize;
 
 use tafteesh_parsers::amounts::indian_grouping;
 
-use super::charts::{Point, bar_chart, line_chart};
-use super::{IndicatorRow, RunFacts, RunPoint, Scorecard, display, shown};
+use super::charts::{HIDDEN, Point, bar_chart, line_chart};
+use super::{IndicatorRow, RunFacts, RunPoint, Scorecard, display, short};
 use crate::error::{Error, Result};
 use crate::period::ALL_TIME;
 use crate::warehouse::IndicatorMeta;
@@ -38,11 +38,18 @@ struct Card {
     theme: String,
     title: String,
     period: String,
+    /// The date that places a record in the period ("award date"): two
+    /// cards that count by different dates need not add up.
+    counted_by: String,
     text: String,
     detail: String,
     /// "met", "not met" or "" (no target for the period).
     target: String,
     target_text: String,
+    /// "▲ 2.1 points since 2024-25", or "" without two years to compare.
+    change: String,
+    /// "better", "worse" or "same", as the indicator's direction says.
+    change_class: String,
 }
 
 #[derive(Serialize)]
@@ -73,6 +80,9 @@ struct Section {
     years_chart: String,
     #[serde(skip)]
     runs_chart: String,
+    /// The chart's values as a table (period, figure): what a phone shows
+    /// instead of the chart, and what a reader can copy.
+    years: Vec<(String, String)>,
     by_partner: Grid,
     by_district: Grid,
     /// Cases an AHTU investigated against those left with the local police
@@ -82,10 +92,23 @@ struct Section {
     hidden_secondary: usize,
 }
 
-/// The detail line under a figure: "n / d; 95% CI lo–hi%", or "n claims" for a median.
-fn detail(r: &IndicatorRow, k: u32) -> String {
-    if let Some(why) = r.why_hidden(k) {
-        return why;
+/// How a figure reads on the dashboard: the hidden symbol for any figure
+/// not shown (one symbol, explained once under each table), else its value
+/// with rupees in lakh or crore.
+fn figure(r: &IndicatorRow) -> String {
+    if r.suppressed {
+        HIDDEN.into()
+    } else {
+        short(&r.unit, r.value)
+    }
+}
+
+/// The detail line under a figure: "n / d; 95% CI lo–hi%", "n claims"
+/// (with the exact rupees where the figure is shortened), "median of n";
+/// nothing for a hidden figure.
+fn detail(r: &IndicatorRow) -> String {
+    if r.suppressed {
+        return String::new();
     }
     match (r.unit.as_str(), r.numerator, r.denominator) {
         ("%", Some(n), Some(d)) => {
@@ -99,20 +122,25 @@ fn detail(r: &IndicatorRow, k: u32) -> String {
             .cell_size
             .map(|n| format!("median of {}", indian_grouping(n as i64)))
             .unwrap_or_default(),
-        ("INR", _, _) => r
-            .cell_size
-            .map(|n| format!("{} claims", indian_grouping(n as i64)))
-            .unwrap_or_default(),
+        ("INR", _, _) => {
+            let exact = display("INR", r.value);
+            let claims = r.cell_size.map(|n| format!("{} claims", indian_grouping(n as i64)));
+            match (short("INR", r.value) != exact, claims) {
+                (true, Some(c)) => format!("{exact}; {c}"),
+                (true, None) => exact,
+                (false, c) => c.unwrap_or_default(),
+            }
+        }
         _ => String::new(),
     }
 }
 
 /// A table cell for a figure, or a dash where there is none.
-fn cell(r: Option<&IndicatorRow>, k: u32) -> Cell {
+fn cell(r: Option<&IndicatorRow>) -> Cell {
     match r {
         Some(r) => Cell {
-            text: r.text(k),
-            detail: detail(r, k),
+            text: figure(r),
+            detail: detail(r),
         },
         None => Cell {
             text: "–".into(),
@@ -121,15 +149,19 @@ fn cell(r: Option<&IndicatorRow>, k: u32) -> Cell {
     }
 }
 
-fn naive_cell(r: &IndicatorRow, k: u32) -> Cell {
-    if r.naive_suppressed {
+/// The sum over partners beside a consortium figure. Hidden with it when
+/// the consortium figure is hidden: "§" beside a published sum of 7 only
+/// puzzles a reader, and the sum says nothing without the figure it is
+/// compared with.
+fn naive_cell(r: &IndicatorRow) -> Cell {
+    if r.suppressed || r.naive_suppressed {
         return Cell {
-            text: shown(&r.unit, None, true, Some(crate::suppress::SECONDARY), k),
+            text: HIDDEN.into(),
             detail: String::new(),
         };
     }
     Cell {
-        text: display(&r.unit, r.naive_value),
+        text: short(&r.unit, r.naive_value),
         detail: match (r.unit.as_str(), r.naive_numerator, r.naive_denominator) {
             ("%", Some(n), Some(d)) => format!("{} / {}", indian_grouping(n as i64), indian_grouping(d as i64)),
             _ => String::new(),
@@ -144,17 +176,59 @@ fn target_status(meta: &IndicatorMeta, r: &IndicatorRow) -> (String, String) {
             let met = if meta.better == "lower" { v <= t } else { v >= t };
             (
                 if met { "met" } else { "not met" }.into(),
-                format!("target {}", display(&r.unit, Some(t))),
+                format!("target {}", short(&r.unit, Some(t))),
             )
         }
-        (Some(t), _) => ("".into(), format!("target {}", display(&r.unit, Some(t)))),
+        (Some(t), _) => ("".into(), format!("target {}", short(&r.unit, Some(t)))),
         _ => ("".into(), String::new()),
     }
 }
 
-/// Rows for one column set: the periods (years, then All time) by the
-/// consortium, the naive sum over partners, and each partner.
-fn by_partner(mine: &[&IndicatorRow], k: u32) -> Grid {
+/// The change from the year before, with an arrow, and whether it went the
+/// better way: ("▲ 2.1 points since 2024-25", "better"). Empty when either
+/// year is hidden or missing.
+fn change(meta: &IndicatorMeta, now: &IndicatorRow, before: Option<&IndicatorRow>) -> (String, String) {
+    let Some(before) = before.filter(|b| !b.suppressed && !now.suppressed) else {
+        return (String::new(), String::new());
+    };
+    let (Some(a), Some(b)) = (now.value, before.value) else {
+        return (String::new(), String::new());
+    };
+    let d = a - b;
+    let since = crate::period::short(&before.period);
+    let amount = match now.unit.as_str() {
+        "%" => format!("{:.1} points", d.abs()),
+        unit => short(unit, Some(d.abs())),
+    };
+    if amount == short(&now.unit, Some(0.0)) || amount == "0.0 points" {
+        return (format!("no change since {since}"), "same".into());
+    }
+    let up = d > 0.0;
+    let better = up == (meta.better != "lower");
+    (
+        format!("{} {amount} since {since}", if up { "▲" } else { "▼" }),
+        if better { "better" } else { "worse" }.into(),
+    )
+}
+
+/// "award_date" as a reader says it: "award date"; "fir_date": "FIR date".
+fn counted_by(period_by: &str) -> String {
+    match period_by {
+        "the run" => "as of this run".into(),
+        p => format!(
+            "by {}",
+            p.replace('_', " ")
+                .replace("fir ", "FIR ")
+                .replace("ahtu ", "AHTU ")
+                .replace("cid ", "CID ")
+        ),
+    }
+}
+
+/// Partners down (the consortium and the sum over partners first), All
+/// time and the latest financial years across: long partner names read
+/// in one line down the side, not wrapped into tall headers.
+fn by_partner(mine: &[&IndicatorRow]) -> Grid {
     let mut partners: Vec<(String, String)> = mine
         .iter()
         .filter(|r| r.dimension == "partner")
@@ -162,39 +236,51 @@ fn by_partner(mine: &[&IndicatorRow], k: u32) -> Grid {
         .collect();
     partners.sort();
     partners.dedup();
-    let mut columns = vec![
-        "Consortium (linked)".to_string(),
-        "Sum over partners (double counted)".to_string(),
+    let mut periods = periods(mine);
+    periods.truncate(PERIODS_SHOWN);
+    let find = |p: &str, dim: &str, value: &str| {
+        mine.iter()
+            .copied()
+            .find(|r| r.period == p && r.dimension == dim && r.dimension_value == value)
+    };
+    let consortium = |p: &str| find(p, "consortium", "all");
+    let mut rows = vec![
+        (
+            "Consortium (linked)".to_string(),
+            periods.iter().map(|p| cell(consortium(p))).collect(),
+        ),
+        (
+            "Sum over partners (double counted)".to_string(),
+            periods
+                .iter()
+                .map(|p| consortium(p).map_or_else(|| cell(None), naive_cell))
+                .collect(),
+        ),
     ];
-    columns.extend(partners.iter().map(|(l, _)| l.clone()));
-    let rows = periods(mine)
-        .into_iter()
-        .map(|p| {
-            let find = |dim: &str, value: &str| {
-                mine.iter()
-                    .copied()
-                    .find(|r| r.period == p && r.dimension == dim && r.dimension_value == value)
-            };
-            let consortium = find("consortium", "all");
-            let mut cells = vec![
-                cell(consortium, k),
-                consortium.map_or_else(|| cell(None, k), |r| naive_cell(r, k)),
-            ];
-            cells.extend(partners.iter().map(|(_, id)| cell(find("partner", id), k)));
-            (to_date(&p, mine), cells)
-        })
-        .collect();
-    Grid { columns, rows }
+    rows.extend(partners.iter().map(|(label, id)| {
+        (
+            label.clone(),
+            periods.iter().map(|p| cell(find(p, "partner", id))).collect(),
+        )
+    }));
+    Grid {
+        columns: periods.iter().map(|p| to_date(p, mine)).collect(),
+        rows,
+    }
 }
 
+/// All time and this many financial years in the tables (the chart and the
+/// workbook have every year).
+const PERIODS_SHOWN: usize = 4;
+
 /// Districts down, the latest financial years and All time across.
-fn by_district(mine: &[&IndicatorRow], k: u32) -> Grid {
-    by_breakdown(mine, "district", |d| d.to_string(), k)
+fn by_district(mine: &[&IndicatorRow]) -> Grid {
+    by_breakdown(mine, "district", |d| d.to_string())
 }
 
 /// Who investigated a case down (AHTU, local police, CID, other), the
 /// latest financial years and All time across.
-fn by_agency(mine: &[&IndicatorRow], k: u32) -> Grid {
+fn by_agency(mine: &[&IndicatorRow]) -> Grid {
     let label = |v: &str| {
         match v {
             "ahtu" => "AHTU",
@@ -205,15 +291,15 @@ fn by_agency(mine: &[&IndicatorRow], k: u32) -> Grid {
         }
         .to_string()
     };
-    by_breakdown(mine, "investigated_by", label, k)
+    by_breakdown(mine, "investigated_by", label)
 }
 
 /// One breakdown's values down ('unknown' last), the latest financial
 /// years and All time across.
-fn by_breakdown(mine: &[&IndicatorRow], dimension: &str, label: impl Fn(&str) -> String, k: u32) -> Grid {
+fn by_breakdown(mine: &[&IndicatorRow], dimension: &str, label: impl Fn(&str) -> String) -> Grid {
     let mut periods = periods(mine);
-    // All time and the two latest years keep the table readable.
-    periods.truncate(3);
+    // All time and the latest years keep the table readable.
+    periods.truncate(PERIODS_SHOWN);
     let mut values: Vec<String> = mine
         .iter()
         .filter(|r| r.dimension == dimension)
@@ -231,7 +317,7 @@ fn by_breakdown(mine: &[&IndicatorRow], dimension: &str, label: impl Fn(&str) ->
                         .iter()
                         .copied()
                         .find(|r| &r.period == p && r.dimension == dimension && r.dimension_value == d);
-                    cell(r, k)
+                    cell(r)
                 })
                 .collect();
             (label(&d), cells)
@@ -282,15 +368,28 @@ pub fn write(inputs: &Inputs<'_>, path: &Path) -> Result<()> {
             .or_else(|| consortium.iter().find(|r| r.period == ALL_TIME));
         if let Some(r) = latest {
             let (target, target_text) = target_status(meta, r);
+            let before = consortium
+                .iter()
+                .copied()
+                .filter(|b| b.period_type == "year" && b.period < r.period)
+                .max_by(|a, b| a.period.cmp(&b.period));
+            let (change, change_class) = if r.period_type == "year" {
+                change(meta, r, before)
+            } else {
+                (String::new(), String::new())
+            };
             cards.push(Card {
                 id: meta.id.clone(),
                 theme: meta.theme.clone(),
                 title: meta.title.clone(),
                 period: r.period.clone(),
-                text: r.text(k),
-                detail: detail(r, k),
+                counted_by: counted_by(&meta.period_by),
+                text: figure(r),
+                detail: detail(r),
                 target,
                 target_text,
+                change,
+                change_class,
             });
         }
         let mut years: Vec<&&IndicatorRow> = consortium.iter().filter(|r| r.period_type == "year").collect();
@@ -301,7 +400,8 @@ pub fn write(inputs: &Inputs<'_>, path: &Path) -> Result<()> {
                 label: to_date(&r.period, &consortium),
                 value: if r.suppressed { None } else { r.value },
                 interval: r.ci_low.zip(r.ci_high),
-                text: r.text(k),
+                target: r.target,
+                text: figure(r),
             })
             .collect();
         let run_points: Vec<Point> = inputs
@@ -310,9 +410,14 @@ pub fn write(inputs: &Inputs<'_>, path: &Path) -> Result<()> {
             .filter(|p| p.indicator_id == meta.id)
             .map(|p| Point {
                 label: p.as_of.clone(),
-                value: p.value,
+                value: if p.suppressed { None } else { p.value },
                 interval: None,
-                text: shown(&meta.unit, p.value, p.suppressed, None, k),
+                target: None,
+                text: if p.suppressed {
+                    HIDDEN.into()
+                } else {
+                    short(&meta.unit, p.value)
+                },
             })
             .collect();
         let hidden = |reason: &str| {
@@ -332,10 +437,15 @@ pub fn write(inputs: &Inputs<'_>, path: &Path) -> Result<()> {
             better: meta.better.clone(),
             years_chart: bar_chart(&year_points, &meta.unit, &format!("{} by financial year", meta.title)),
             runs_chart: line_chart(&run_points, &meta.unit, &format!("{}, all time, by run", meta.title)),
-            by_partner: by_partner(&mine, k),
-            by_district: by_district(&mine, k),
+            years: year_points
+                .iter()
+                .map(|p| (p.label.clone(), p.text.clone()))
+                .rev()
+                .collect(),
+            by_partner: by_partner(&mine),
+            by_district: by_district(&mine),
             by_agency: if meta.dashboard_breakdowns.iter().any(|d| d == "investigated_by") {
-                by_agency(&mine, k)
+                by_agency(&mine)
             } else {
                 Grid::default()
             },
@@ -363,6 +473,7 @@ pub fn write(inputs: &Inputs<'_>, path: &Path) -> Result<()> {
                 sections => sections,
                 scorecard => Value::from(Serde(inputs.scorecard)),
                 k => k,
+                hidden => HIDDEN,
             })
         })
         .map_err(|e| Error::Internal(format!("rendering the report: {e}")))?;

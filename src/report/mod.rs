@@ -320,6 +320,35 @@ pub fn display(unit: &str, value: Option<f64>) -> String {
     }
 }
 
+/// How a value reads where space is short (cards, charts): rupees of a
+/// lakh or more in lakh or crore ("₹1.70 crore", "₹81.1 lakh"), as an
+/// Indian reader says them; everything else as [`display`].
+pub fn short(unit: &str, value: Option<f64>) -> String {
+    match (unit, value) {
+        ("INR", Some(v)) if v.abs() >= 1e7 => {
+            let crore = v / 1e7;
+            if crore.abs() >= 100.0 {
+                format!("₹{} crore", indian_grouping(crore.round() as i64))
+            } else {
+                format!("₹{crore:.2} crore")
+            }
+        }
+        ("INR", Some(v)) if v.abs() >= 1e5 => format!("₹{:.1} lakh", v / 1e5),
+        _ => display(unit, value),
+    }
+}
+
+/// A moment in India Standard Time, as the reader's clock shows it.
+pub fn ist(t: chrono::DateTime<chrono::Utc>) -> String {
+    ist_clock(t).format("%d %b %Y, %H:%M IST").to_string()
+}
+
+/// A moment as a clock in India reads it.
+pub fn ist_clock(t: chrono::DateTime<chrono::Utc>) -> chrono::NaiveDateTime {
+    let india = chrono::FixedOffset::east_opt(5 * 3600 + 1800).unwrap_or_else(|| unreachable!("+05:30 is an offset"));
+    t.with_timezone(&india).naive_local()
+}
+
 /// Facts about the run shown at the top of the page.
 #[derive(Debug, Clone, Serialize)]
 pub struct RunFacts {
@@ -342,8 +371,11 @@ pub struct RunFacts {
 pub struct ExportFact {
     pub partner: String,
     pub file: String,
-    /// When the partner exported it (the time in the file, else its modification time).
+    /// When the partner exported it (the time in the file, else its
+    /// modification time), as the dashboard reads it (IST).
     pub modified: String,
+    /// The same moment on an Indian clock, for the workbook's date cells.
+    pub exported: Option<chrono::NaiveDateTime>,
     pub rows_read: usize,
 }
 

@@ -3,8 +3,14 @@
 //!
 //! Numbers are stored as numbers and dates as dates, so staff can sort,
 //! filter and chart them; rupees and counts carry the Indian grouping
-//! format (12,34,567); every sheet has a frozen header row and filters. A
-//! hidden figure is the text "<k" or "suppressed", never a number. Every
+//! format (12,34,567) and every percentage one format (97.3, 100.0); every
+//! sheet has a frozen header row, filters, columns as wide as their
+//! contents (long text wraps instead of spilling into the next cell) and a
+//! page set-up for A4 landscape, one page wide, the header row repeated on
+//! every page. Indicators come in the dashboard's order, with a column
+//! telling years from quarters; the latest complete financial year has a
+//! sheet of its own, which prints in a few pages. A hidden figure is the
+//! text "<k" or "suppressed", never a number. Every
 //! text cell goes through [`super::neutralise`]: a place name or file name
 //! a partner typed as "=HYPERLINK(...)" arrives as text, not a formula.
 
@@ -26,6 +32,7 @@ struct Formats {
     grouped: Format,
     decimal: Format,
     date: Format,
+    datetime: Format,
     wrap: Format,
 }
 
@@ -34,6 +41,24 @@ struct Sheet<'a> {
     ws: &'a mut Worksheet,
     row: u32,
     columns: u16,
+    /// Per column: the widest cell so far, in characters, and the most
+    /// the column may take before its text wraps.
+    widths: Vec<(f64, f64)>,
+}
+
+/// Characters a cell of a number or date format takes.
+const NUMBER_WIDTH: f64 = 12.0;
+
+/// The height a row needs (in points) when some of its texts wrap in
+/// columns `width` characters wide: neither Excel nor LibreOffice grows a
+/// row for wrapped text written by a program, so a row left at one line
+/// would show one line of a paragraph. `None` when every text fits one line.
+pub(crate) fn wrapped_height<'a>(texts: impl IntoIterator<Item = (&'a str, f64)>) -> Option<f64> {
+    let lines = texts
+        .into_iter()
+        .map(|(t, width)| (t.chars().count() as f64 / (width * 0.95).max(1.0)).ceil())
+        .fold(1.0_f64, f64::max);
+    (lines > 1.0).then_some(15.0 * lines + 2.0)
 }
 
 /// A cell of a row.
@@ -41,9 +66,12 @@ enum V<'a> {
     Text(&'a str),
     Num(Option<f64>, &'a Format),
     Date(Option<NaiveDate>),
+    DateTime(Option<chrono::NaiveDateTime>),
 }
 
 impl<'a> Sheet<'a> {
+    /// A sheet with its header row; each header's number is the widest its
+    /// column may grow before its text wraps.
     fn new(
         ws: &'a mut Worksheet,
         name: &str,
@@ -51,51 +79,102 @@ impl<'a> Sheet<'a> {
         f: &Formats,
     ) -> std::result::Result<Self, XlsxError> {
         ws.set_name(name)?;
-        for (i, (h, width)) in headers.iter().enumerate() {
+        for (i, (h, _)) in headers.iter().enumerate() {
             ws.write_string_with_format(0, i as u16, *h, &f.header)?;
-            ws.set_column_width(i as u16, *width)?;
         }
         ws.set_freeze_panes(1, 0)?;
+        // Paper: A4 landscape, one page wide, the header row on every page.
+        ws.set_landscape();
+        ws.set_paper_size(9);
+        ws.set_print_fit_to_pages(1, 0);
+        ws.set_repeat_rows(0, 0)?;
+        ws.set_margins(0.4, 0.4, 0.5, 0.5, 0.3, 0.3);
+        ws.set_header(format!("&L&\"-,Bold\"{}&RTafteesh", name.replace('&', "&&")));
+        ws.set_footer("&CPage &P of &N");
         Ok(Sheet {
             ws,
             row: 1,
             columns: headers.len() as u16,
+            widths: headers
+                .iter()
+                .map(|(h, most)| (h.chars().count() as f64 + 2.0, *most))
+                .collect(),
         })
     }
 
     fn push(&mut self, cells: &[V<'_>], f: &Formats) -> std::result::Result<(), XlsxError> {
         for (i, c) in cells.iter().enumerate() {
             let col = i as u16;
-            match c {
+            let width = match c {
                 V::Text(t) if !t.is_empty() => {
                     self.ws.write_string(self.row, col, neutralise(t))?;
+                    t.chars().count() as f64
                 }
                 V::Num(Some(n), fmt) => {
                     self.ws.write_number_with_format(self.row, col, *n, fmt)?;
+                    NUMBER_WIDTH
                 }
                 V::Date(Some(d)) => {
                     let dt = ExcelDateTime::from_ymd(d.year() as u16, d.month() as u8, d.day() as u8)?;
                     self.ws.write_datetime_with_format(self.row, col, &dt, &f.date)?;
+                    NUMBER_WIDTH
                 }
-                _ => {}
+                V::DateTime(Some(t)) => {
+                    use chrono::Timelike;
+                    let dt = ExcelDateTime::from_ymd(t.year() as u16, t.month() as u8, t.day() as u8)?.and_hms(
+                        t.hour() as u16,
+                        t.minute() as u8,
+                        0,
+                    )?;
+                    self.ws.write_datetime_with_format(self.row, col, &dt, &f.datetime)?;
+                    NUMBER_WIDTH + 6.0
+                }
+                _ => 0.0,
+            };
+            if let Some(w) = self.widths.get_mut(i) {
+                w.0 = w.0.max(width + 2.0);
             }
+        }
+        // A text longer than its column's most wraps there: the row grows.
+        let wrapped = cells.iter().zip(&self.widths).filter_map(|(c, (_, most))| match c {
+            V::Text(t) => Some((*t, *most)),
+            _ => None,
+        });
+        if let Some(h) = wrapped_height(wrapped) {
+            self.ws.set_row_height(self.row, h)?;
         }
         self.row += 1;
         Ok(())
     }
 
-    fn finish(self) -> std::result::Result<(), XlsxError> {
+    /// Filters on the header row, and each column as wide as its widest
+    /// cell up to its most; a wider text wraps in its column.
+    fn finish(self, f: &Formats) -> std::result::Result<(), XlsxError> {
+        for (i, (widest, most)) in self.widths.iter().enumerate() {
+            let col = i as u16;
+            if widest > most {
+                self.ws.set_column_width(col, *most)?;
+                self.ws.set_column_format(col, &f.wrap)?;
+            } else {
+                self.ws.set_column_width(col, widest.max(6.0))?;
+            }
+        }
         self.ws
             .autofilter(0, 0, self.row.saturating_sub(1).max(1), self.columns - 1)?;
         Ok(())
     }
 }
 
-/// A text cell of the scorecard as a number when it is one, a date when
-/// it is one, else text.
-fn scorecard_cell<'a>(text: &'a str, f: &'a Formats) -> V<'a> {
+/// A text cell of the scorecard as a number when it is one (a
+/// percentage always with one decimal, 100.0 beside 97.3), a date when it
+/// is one, else text.
+fn scorecard_cell<'a>(text: &'a str, percent: bool, f: &'a Formats) -> V<'a> {
     if let Ok(n) = text.parse::<f64>() {
-        let fmt = if n.fract() == 0.0 { &f.grouped } else { &f.decimal };
+        let fmt = if percent || n.fract() != 0.0 {
+            &f.decimal
+        } else {
+            &f.grouped
+        };
         return V::Num(Some(n), fmt);
     }
     if let Ok(d) = NaiveDate::parse_from_str(text, "%Y-%m-%d") {
@@ -109,23 +188,34 @@ fn scorecard_cell<'a>(text: &'a str, f: &'a Formats) -> V<'a> {
 type ScorecardSheet<'a> = (&'a str, &'a [(&'a str, f64)], &'a [Vec<String>], Option<usize>);
 
 /// The headers shared by the Indicators and Breakdowns sheets.
-const FIGURE_HEADERS: [(&str, f64); 15] = [
-    ("Indicator", 30.0),
-    ("Period", 14.0),
+const FIGURE_HEADERS: [(&str, f64); 16] = [
+    ("Indicator", 34.0),
+    ("Period", 20.0),
+    ("Period type", 14.0),
     ("Period start", 12.0),
     ("Period end", 12.0),
     ("Breakdown", 16.0),
-    ("Group", 26.0),
+    ("Group", 34.0),
     ("Value", 14.0),
     ("Shown as", 14.0),
     ("Unit", 7.0),
     ("Numerator", 12.0),
     ("Denominator", 12.0),
-    ("95% CI low", 10.0),
-    ("95% CI high", 10.0),
+    ("95% CI low", 11.0),
+    ("95% CI high", 11.0),
     ("Built from", 11.0),
     ("Note", 40.0),
 ];
+
+/// How the Period type column names a period.
+fn period_type(r: &IndicatorRow) -> &'static str {
+    match r.period_type.as_str() {
+        "year" if r.is_running_year() => "Financial year, to date",
+        "year" => "Financial year",
+        "quarter" => "Quarter",
+        _ => "All time",
+    }
+}
 
 fn figure_row<'a>(r: &'a IndicatorRow, f: &'a Formats, shown: &'a str, note: &'a str) -> Vec<V<'a>> {
     let value_fmt = match r.unit.as_str() {
@@ -135,6 +225,7 @@ fn figure_row<'a>(r: &'a IndicatorRow, f: &'a Formats, shown: &'a str, note: &'a
     vec![
         V::Text(&r.title),
         V::Text(&r.period),
+        V::Text(period_type(r)),
         V::Date(r.period_start),
         V::Date(r.period_end),
         V::Text(&r.dimension),
@@ -162,25 +253,44 @@ pub fn write(
 ) -> Result<()> {
     let x = |e: XlsxError| Error::Internal(format!("writing {}: {e}", path.display()));
     let f = Formats {
-        header: Format::new().set_bold().set_background_color("EEF1F6"),
+        header: Format::new().set_bold().set_background_color("EEF1F6").set_text_wrap(),
         grouped: Format::new().set_num_format(INDIAN_NUMBER_FORMAT),
         decimal: Format::new().set_num_format("0.0"),
         date: Format::new().set_num_format(DATE_FORMAT),
-        wrap: Format::new().set_text_wrap(),
+        datetime: Format::new().set_num_format("dd-mmm-yyyy hh:mm"),
+        wrap: Format::new()
+            .set_text_wrap()
+            .set_align(rust_xlsxwriter::FormatAlign::Top),
     };
     let mut wb = Workbook::new();
-
-    for (name, main) in [("Indicators", true), ("Breakdowns", false)] {
+    // The dashboard's order: by the catalogue (theme, then order), the
+    // rows of one indicator as the warehouse sorts them.
+    let position: std::collections::HashMap<&str, usize> =
+        catalogue.iter().enumerate().map(|(i, m)| (m.id.as_str(), i)).collect();
+    let mut rows: Vec<&IndicatorRow> = rows.iter().collect();
+    rows.sort_by_key(|r| position.get(r.indicator_id.as_str()).copied().unwrap_or(usize::MAX));
+    // The latest financial year that ran to 31 March.
+    let latest_year = rows
+        .iter()
+        .filter(|r| r.period_type == "year" && !r.is_running_year())
+        .map(|r| r.period.as_str())
+        .max()
+        .map(str::to_string);
+    let year_sheet = latest_year.as_ref().map(|y| format!("Indicators {y}"));
+    let sheets = [("Indicators", None), ("Breakdowns", None)]
+        .into_iter()
+        .chain(year_sheet.as_deref().map(|name| (name, latest_year.as_deref())));
+    for (name, only) in sheets {
+        let main = name != "Breakdowns";
         let mut headers = FIGURE_HEADERS.to_vec();
         if main {
             headers.push(("Sum over partners", 16.0));
-            headers.push(("Target", 10.0));
+            headers.push(("Target", 12.0));
         }
         let mut sheet = Sheet::new(wb.add_worksheet(), name, &headers, &f).map_err(x)?;
-        for r in rows
-            .iter()
-            .filter(|r| main == matches!(r.dimension.as_str(), "consortium" | "partner"))
-        {
+        for r in rows.iter().filter(|r| {
+            main == matches!(r.dimension.as_str(), "consortium" | "partner") && only.is_none_or(|p| r.period == p)
+        }) {
             let shown = r.text(k);
             let note = r.why_hidden(k).unwrap_or_default();
             let mut cells = figure_row(r, &f, &shown, &note);
@@ -195,7 +305,7 @@ pub fn write(
             }
             sheet.push(&cells, &f).map_err(x)?;
         }
-        sheet.finish().map_err(x)?;
+        sheet.finish(&f).map_err(x)?;
     }
 
     // The scorecard's three tables; the shape stays text even when it looks like a number.
@@ -251,13 +361,13 @@ pub fn write(
                     if Some(i) == text_col {
                         V::Text(c)
                     } else {
-                        scorecard_cell(c, &f)
+                        scorecard_cell(c, headers[i].0.ends_with('%'), &f)
                     }
                 })
                 .collect();
             sheet.push(&cells, &f).map_err(x)?;
         }
-        sheet.finish().map_err(x)?;
+        sheet.finish(&f).map_err(x)?;
     }
     let mut defs = Sheet::new(
         wb.add_worksheet(),
@@ -306,16 +416,15 @@ pub fn write(
         )
         .map_err(x)?;
     }
-    defs.ws.set_column_format(3, &f.wrap).map_err(x)?;
-    defs.finish().map_err(x)?;
+    defs.finish(&f).map_err(x)?;
 
     let mut exports = Sheet::new(
         wb.add_worksheet(),
         "Exports",
         &[
             ("Partner", 26.0),
-            ("Export file", 50.0),
-            ("Exported", 20.0),
+            ("Export file", 60.0),
+            ("Exported (IST)", 20.0),
             ("Rows read", 10.0),
         ],
         &f,
@@ -327,14 +436,14 @@ pub fn write(
                 &[
                     V::Text(&e.partner),
                     V::Text(&e.file),
-                    V::Text(&e.modified),
+                    V::DateTime(e.exported),
                     V::Num(Some(e.rows_read as f64), &f.grouped),
                 ],
                 &f,
             )
             .map_err(x)?;
     }
-    exports.finish().map_err(x)?;
+    exports.finish(&f).map_err(x)?;
 
     wb.save(path).map_err(x)
 }
@@ -350,12 +459,20 @@ mod tests {
             grouped: Format::new(),
             decimal: Format::new(),
             date: Format::new(),
+            datetime: Format::new(),
             wrap: Format::new(),
         };
-        assert!(matches!(scorecard_cell("1234", &f), V::Num(Some(n), _) if n == 1234.0));
-        assert!(matches!(scorecard_cell("2024-03-31", &f), V::Date(Some(_))));
-        assert!(matches!(scorecard_cell("-", &f), V::Text("")));
-        assert!(matches!(scorecard_cell("Nadia", &f), V::Text("Nadia")));
+        assert!(matches!(scorecard_cell("1234", false, &f), V::Num(Some(n), _) if n == 1234.0));
+        assert!(matches!(scorecard_cell("2024-03-31", false, &f), V::Date(Some(_))));
+        assert!(matches!(scorecard_cell("-", false, &f), V::Text("")));
+        assert!(matches!(scorecard_cell("Nadia", false, &f), V::Text("Nadia")));
+        // A percentage has one format, 100 as 100.0 beside 97.3.
+        let decimal = |v: &V<'_>| matches!(v, V::Num(_, fmt) if std::ptr::eq(*fmt, &f.decimal));
+        assert!(decimal(&scorecard_cell("100", true, &f)) && decimal(&scorecard_cell("97.3", true, &f)));
+        assert!(
+            !decimal(&scorecard_cell("100", false, &f)),
+            "a count keeps its grouping"
+        );
     }
 
     #[test]
@@ -388,6 +505,7 @@ mod tests {
                 partner: "@partner".into(),
                 file: "+cmd|' /C calc'!A0.csv".into(),
                 modified: "-1".into(),
+                exported: None,
                 rows_read: 1,
             }],
         };
@@ -407,7 +525,7 @@ mod tests {
         );
         assert_eq!(places.get((1, 4)), Some(&Data::Float(3.0)));
         let exports = wb.worksheet_range("Exports").unwrap();
-        for c in 0..3 {
+        for c in 0..2 {
             let text = exports.get((1, c)).unwrap().to_string();
             assert!(text.starts_with('\''), "{text}");
         }

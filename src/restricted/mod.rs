@@ -1,14 +1,16 @@
 //! The restricted area: the only module that writes plaintext. Raw rows
 //! as read (`staged/<partner>/`), rejected rows with their reasons
 //! (`quarantine/<partner>/`), the identifiers linkage compares
-//! (`linkage/<partner>/`), the real names of renamed files and the place
-//! spellings the gazetteer lacks. Every folder is owner-only (0700) and,
+//! (`linkage/<partner>/`), the real names of renamed files, the place
+//! spellings the gazetteer lacks, and each partner's data-quality pack
+//! (`packs/`, see [`packs`]). Every folder is owner-only (0700) and,
 //! before a run publishes, every file in it 0600 ([`restrict_tree`]).
 //!
 //! Each partner writes only below its own folders, so an unchanged
 //! partner's can be carried to the next run as they are. Where the area
 //! lives under `output/` is [`crate::layout`]'s to say.
 
+pub mod packs;
 mod quarantine;
 
 use std::collections::BTreeMap;

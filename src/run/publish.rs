@@ -40,6 +40,7 @@ pub fn publish(
     {
         let conn = warehouse::open(&building.warehouse_db())?;
         ledger::load_into(&conn, &history, &building.ledger_scratch())?;
+        super::stages::packs(run, &conn, restricted)?;
         // The warehouse is whole now: its data dictionary goes in.
         warehouse::build::comment_columns(&conn, run.project, &plan.model.schemas)?;
         conn.execute_batch("checkpoint")

@@ -196,7 +196,7 @@ pub fn reports(run: &Run<'_>, snapshot: &SnapshotDir, files: &[FileReport]) -> R
         run_id: run_id.to_string(),
         version: env!("CARGO_PKG_VERSION").to_string(),
         as_of: opts.today().to_string(),
-        finished_at: Utc::now().format("%Y-%m-%d %H:%M UTC").to_string(),
+        finished_at: report::ist(Utc::now()),
         files_read: distinct_files(files, false),
         files_failed: distinct_files(files, true),
         rows_read: totals.rows_read,
@@ -211,14 +211,49 @@ pub fn reports(run: &Run<'_>, snapshot: &SnapshotDir, files: &[FileReport]) -> R
                     .unwrap_or(&f.partner_id.as_str())
                     .to_string(),
                 file: f.file.clone(),
-                modified: f
-                    .exported_at
-                    .map(|t| t.format("%Y-%m-%d %H:%M UTC").to_string())
-                    .unwrap_or_default(),
+                modified: f.exported_at.map(report::ist).unwrap_or_default(),
+                exported: f.exported_at.map(report::ist_clock),
                 rows_read: f.rows_read,
             })
             .collect(),
     };
     let conn = warehouse::open(&snapshot.warehouse_db())?;
     report::write_all(&conn, &reports, &plan.model, project, &facts, plan.suppression.k)
+}
+
+/// Write each partner's data-quality pack into the restricted area being
+/// built, from the snapshot's whole warehouse (its run ledger loaded, for
+/// the accuracy trend).
+pub fn packs(run: &Run<'_>, conn: &duckdb::Connection, restricted: &RestrictedDir) -> Result<()> {
+    let partners: Vec<crate::restricted::packs::PartnerInfo<'_>> = run
+        .plan
+        .pipelines
+        .iter()
+        .map(|(_, p)| {
+            // Canonical table.column -> the partner's header (the first
+            // source that maps it).
+            let mut columns = BTreeMap::new();
+            for source in &p.sources {
+                for (table, feed) in &source.tables {
+                    for (canonical, header) in &feed.columns {
+                        columns
+                            .entry(format!("{table}.{canonical}"))
+                            .or_insert_with(|| header.clone());
+                    }
+                }
+            }
+            crate::restricted::packs::PartnerInfo {
+                id: &p.partner_id,
+                name: &p.name,
+                columns,
+            }
+        })
+        .collect();
+    let packs = crate::restricted::packs::write(conn, restricted, &partners, run.run_id)?;
+    tracing::info!(
+        partners = packs.partners,
+        findings = packs.findings,
+        "data-quality packs written to the restricted area"
+    );
+    Ok(())
 }

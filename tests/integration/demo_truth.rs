@@ -219,6 +219,104 @@ fn entity_scores(
 mod slow {
     use super::*;
 
+    /// The README's examples name paths under `tafteesh-demo/` (demo's
+    /// default folder): each must be there after `demo`.
+    #[test]
+    fn every_demo_path_the_readme_names_exists_after_demo() {
+        let d = demo();
+        let readme = include_str!("../../README.md");
+        let help = include_str!("../../src/cli/eval_linkage.rs");
+        let paths: std::collections::BTreeSet<&str> = [readme, help]
+            .iter()
+            .flat_map(|t| t.split(|c: char| c.is_whitespace() || "`|()".contains(c)))
+            .filter(|w| w.starts_with("tafteesh-demo/"))
+            .map(|w| w.trim_end_matches(['.', ',', ':']))
+            .collect();
+        assert!(paths.len() >= 3, "{paths:?}");
+        for p in paths {
+            let rel = p.trim_start_matches("tafteesh-demo/");
+            assert!(d.dir().join(rel).exists(), "README names {p}, which demo does not make");
+        }
+    }
+
+    /// Each partner's data-quality pack: its own rows only, every finding
+    /// with what to do in English and Bengali, owner-only, no value from the
+    /// records, and the records it lists are exactly those that keep the
+    /// partner's MIS accuracy below 100%.
+    #[test]
+    fn each_partner_gets_a_pack_of_its_own_rows_to_fix_that_adds_up_to_its_accuracy() {
+        use calamine::Reader;
+        use std::os::unix::fs::PermissionsExt;
+        let d = demo();
+        let packs = d.dir().join("output/restricted/latest/packs");
+        assert_eq!(std::fs::metadata(&packs).unwrap().permissions().mode() & 0o077, 0);
+        let conn = d.conn();
+        let (_, scores) = query_text(
+            &conn,
+            "select partner_id, (sum(records) - sum(clean_records))::varchar from fct_dq_table_scores group by 1",
+        );
+        assert!(scores.len() >= 5, "{scores:?}");
+        // Values a pack must never hold: names, guardians, phones, villages.
+        let secrets: HashSet<String> = d
+            .truth("survivors")
+            .into_iter()
+            .flat_map(|r| {
+                [
+                    "written_full_name",
+                    "written_guardian_name",
+                    "written_phone",
+                    "written_village",
+                ]
+                .map(|c| r.get(c).cloned().unwrap_or_default())
+            })
+            .filter(|v| v.chars().count() >= 6)
+            .collect();
+        for row in scores {
+            let (partner, unclean) = (row[0].clone().unwrap(), row[1].clone().unwrap());
+            let path = packs.join(format!("{partner}-data-quality.xlsx"));
+            assert_eq!(
+                std::fs::metadata(&path).unwrap().permissions().mode() & 0o077,
+                0,
+                "{partner}"
+            );
+            let mut wb: calamine::Xlsx<_> = calamine::open_workbook(&path).unwrap();
+            assert_eq!(wb.sheet_names(), ["Read me", "To fix", "Scorecard", "Trend"]);
+            let fix = wb.worksheet_range("To fix").unwrap();
+            let text = |r: usize, c: usize| fix.get((r, c)).map(|v| v.to_string()).unwrap_or_default();
+            let mut records = HashSet::new();
+            for r in 1..fix.height() {
+                let file = text(r, 0);
+                assert!(file.starts_with(&format!("{partner}/")), "{partner}: a row of {file}");
+                let line: f64 = text(r, 1).parse().unwrap();
+                assert!(line >= 2.0, "{partner}: row {line} (the header is row 1)");
+                assert!(text(r, 7).len() > 20, "{partner} row {r}: no fix");
+                assert!(
+                    text(r, 8).chars().any(|c| ('\u{0980}'..='\u{09FF}').contains(&c)),
+                    "{partner} row {r}: no Bengali fix"
+                );
+                records.insert((file, text(r, 1), text(r, 2)));
+            }
+            assert_eq!(
+                records.len().to_string(),
+                unclean,
+                "{partner}: the records the pack lists are those that are not clean"
+            );
+            let readme = wb.worksheet_range("Read me").unwrap();
+            let all: String = [readme, fix]
+                .iter()
+                .flat_map(|s| s.used_cells().map(|(_, _, v)| v.to_string()).collect::<Vec<_>>())
+                .collect::<Vec<_>>()
+                .join("\n");
+            assert!(all.contains(&format!("The {unclean} other records")), "{partner}");
+            for secret in &secrets {
+                assert!(
+                    !all.contains(secret.as_str()),
+                    "{partner}: a value from the records is in its pack"
+                );
+            }
+        }
+    }
+
     #[test]
     fn the_demo_prints_a_summary_and_publishes_a_snapshot() {
         let d = demo();
@@ -254,7 +352,7 @@ mod slow {
             assert!(html.contains(&ind.title), "{}: title missing", ind.id);
         }
         assert!(
-            html.contains("<th>Sundarban Sathi (source-area NGO, South 24 Parganas)</th>"),
+            html.contains("<th scope=\"row\">Sundarban Sathi (source-area NGO, South 24 Parganas)</th>"),
             "partners by name"
         );
         for banned in ["<script", "{{", "http://", "https://"] {

@@ -198,11 +198,15 @@ mod slow {
         let d = demo();
         let path = d.dir().join("output/current/reports/tafteesh-indicators.xlsx");
         let mut wb: calamine::Xlsx<_> = calamine::open_workbook(&path).unwrap();
+        let names = wb.sheet_names();
+        let year_sheet = names[2].clone();
+        assert!(year_sheet.starts_with("Indicators FY "), "{names:?}");
         assert_eq!(
-            wb.sheet_names(),
+            names,
             [
                 "Indicators",
                 "Breakdowns",
+                &year_sheet,
                 "Data quality",
                 "Fields to fix",
                 "Unknown places",
@@ -268,24 +272,71 @@ mod slow {
             "records are numbers: {:?}",
             cell(&dq, 1, 2)
         );
+        // The dashboard's order, and a column telling years from quarters.
+        let project = tafteesh::warehouse::Project::load().unwrap();
+        let order: Vec<String> = project.indicators().map(|i| i.title.clone()).collect();
+        let mut seen: Vec<String> = Vec::new();
+        let mut kinds = std::collections::BTreeSet::new();
+        for r in 1..ind.height() {
+            let title = cell(&ind, r, col("Indicator")).to_string();
+            if seen.last() != Some(&title) {
+                assert!(!seen.contains(&title), "{title} comes back after another indicator");
+                seen.push(title);
+            }
+            kinds.insert(cell(&ind, r, col("Period type")).to_string());
+        }
+        let shown: Vec<&String> = order.iter().filter(|t| seen.contains(t)).collect();
+        assert_eq!(seen.iter().collect::<Vec<_>>(), shown, "the dashboard's order");
+        for k in ["All time", "Financial year", "Quarter"] {
+            assert!(kinds.contains(k), "{kinds:?}");
+        }
+        // The latest complete year alone: its own rows, a few printed pages.
+        let year = wb.worksheet_range(&year_sheet).unwrap();
+        let fy = year_sheet.trim_start_matches("Indicators ");
+        assert!(year.height() > 40 && year.height() < 40 * 30, "{} rows", year.height());
+        for r in 1..year.height() {
+            assert_eq!(cell(&year, r, 1).to_string(), fy, "row {r}");
+        }
+        // Export times are date-times.
+        let exports = wb.worksheet_range("Exports").unwrap();
+        assert!(
+            matches!(cell(&exports, 1, 2), Data::DateTime(_)),
+            "{:?}",
+            cell(&exports, 1, 2)
+        );
+        // Every sheet prints A4 landscape, one page wide, its header row on
+        // every page (read from the file's XML, which calamine does not show).
+        let unzip = |part: &str| {
+            std::process::Command::new("unzip")
+                .args(["-p", path.to_str().unwrap(), part])
+                .output()
+                .map(|o| String::from_utf8_lossy(&o.stdout).into_owned())
+        };
+        if let Ok(book) = unzip("xl/workbook.xml") {
+            assert_eq!(book.matches("_xlnm.Print_Titles").count(), names.len(), "{book}");
+            for i in 1..=names.len() {
+                let sheet = unzip(&format!("xl/worksheets/sheet{i}.xml")).unwrap();
+                assert!(
+                    sheet.contains("orientation=\"landscape\"")
+                        && sheet.contains("paperSize=\"9\"")
+                        && sheet.contains("fitToPage=\"1\""),
+                    "sheet {i}"
+                );
+            }
+        }
     }
 
-    /// The dashboard in a real browser: no console error, and a screenshot.
-    #[test]
-    fn the_dashboard_opens_in_headless_chromium() {
-        let Some(browser) = ["chromium", "chromium-browser", "google-chrome"].into_iter().find(|b| {
+    /// Chromium, if this machine has one.
+    fn chromium() -> Option<&'static str> {
+        ["chromium", "chromium-browser", "google-chrome"].into_iter().find(|b| {
             std::process::Command::new(b)
                 .arg("--version")
                 .output()
                 .is_ok_and(|o| o.status.success())
-        }) else {
-            eprintln!("SKIPPED: no Chromium on this machine (apt-get install chromium); the dashboard was not opened");
-            return;
-        };
-        let d = demo();
-        let html = d.dir().join("output/current/reports/index.html");
-        let shot = std::path::PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("dashboard.png");
-        let _ = std::fs::remove_file(&shot);
+        })
+    }
+
+    fn headless(browser: &str, args: &[String]) -> String {
         let out = std::process::Command::new(browser)
             .args([
                 "--headless",
@@ -294,22 +345,137 @@ mod slow {
                 "--hide-scrollbars",
                 "--enable-logging=stderr",
                 "--v=0",
-                "--window-size=1280,4000",
             ])
-            .arg(format!("--screenshot={}", shot.display()))
-            .arg(format!("file://{}", html.display()))
+            .args(args)
             .output()
             .unwrap();
-        let stderr = String::from_utf8_lossy(&out.stderr);
+        let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
         assert!(out.status.success(), "{stderr}");
         let console: Vec<&str> = stderr
             .lines()
             .filter(|l| l.contains("CONSOLE") || l.contains("Uncaught"))
             .collect();
         assert!(console.is_empty(), "console messages: {console:?}");
-        let png = std::fs::read(&shot).unwrap();
-        assert!(png.starts_with(b"\x89PNG") && png.len() > 50_000, "{} bytes", png.len());
-        eprintln!("dashboard screenshot: {}", shot.display());
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    /// A script the test adds to a copy of the page (the page has none): it
+    /// lists the elements that stick out past the viewport's right edge,
+    /// other than inside a box that scrolls them (`.scroll`), and whether
+    /// the page itself scrolls sideways, into the title of the page that
+    /// frames it (see `measure`).
+    const MEASURE: &str = r#"<script>
+    addEventListener('load', () => {
+      const width = document.documentElement.clientWidth;
+      const out = [];
+      for (const e of document.body.querySelectorAll('*')) {
+        if (e.closest('.scroll') || e.closest('title')) continue;
+        const r = e.getBoundingClientRect();
+        if (r.width > 0 && r.right > width + 1) out.push(e.tagName + '.' + e.className + ' ' + Math.round(r.right));
+      }
+      if (document.documentElement.scrollWidth > width + 1) out.push('page ' + document.documentElement.scrollWidth);
+      parent.document.title = 'MEASURED ' + width + ': ' + out.slice(0, 8).join('; ');
+    });
+    </script>"#;
+
+    /// The dashboard in a real browser, as a reader holds it: at 1400 and
+    /// 400 px nothing sticks out past the screen (wide tables scroll in
+    /// their own box) and no console message; laid out for A4 paper
+    /// (its print styles at the printable width) nothing sticks out past
+    /// the page; printed to PDF, A4 pages holding the last partner's
+    /// column. Screenshots are left beside the test binary to look at.
+    #[test]
+    fn the_dashboard_fits_a_laptop_a_phone_and_a4_paper_in_headless_chromium() {
+        let Some(browser) = chromium() else {
+            eprintln!("SKIPPED: no Chromium on this machine (apt-get install chromium); the dashboard was not opened");
+            return;
+        };
+        let d = demo();
+        let reports = d.dir().join("output/current/reports");
+        let tmp = std::path::PathBuf::from(env!("CARGO_TARGET_TMPDIR"));
+        for page in ["index.html"] {
+            let html = std::fs::read_to_string(reports.join(page)).unwrap();
+            let measured = html.replace("</body>", &format!("{MEASURE}</body>"));
+            // A4 less the 12 mm margins is 186 mm, about 703 CSS px: the
+            // print styles, applied on screen at that width.
+            let paper = measured.replace("@media print", "@media all");
+            for (doc, width) in [(&measured, 1400), (&measured, 400), (&paper, 703)] {
+                // Headless Chromium's window is at least 500 px wide: the
+                // page is framed (a srcdoc frame, same origin) at the width.
+                let frame = tmp.join(format!("frame-{width}-{page}"));
+                std::fs::write(
+                    &frame,
+                    format!(
+                        r#"<!doctype html><html><head><title>frame</title></head><body style="margin:0"><iframe style="width:{width}px;height:3000px;border:0" srcdoc="{}"></iframe></body></html>"#,
+                        doc.replace('&', "&amp;").replace('"', "&quot;")
+                    ),
+                )
+                .unwrap();
+                let dom = headless(
+                    browser,
+                    &[
+                        "--window-size=1600,3000".into(),
+                        "--dump-dom".into(),
+                        format!("file://{}", frame.display()),
+                    ],
+                );
+                let title = dom
+                    .split("<title>")
+                    .nth(1)
+                    .and_then(|t| t.split("</title>").next())
+                    .unwrap_or_default();
+                assert!(
+                    title.starts_with(&format!("MEASURED {width}:")),
+                    "{page} at {width}: not measured: {title}"
+                );
+                assert!(
+                    title.trim_end().ends_with(':'),
+                    "{page} at {width} px: wider than the viewport: {title}"
+                );
+            }
+            for width in [1400, 400] {
+                let shot = tmp.join(format!("dashboard-{width}-{page}.png"));
+                headless(
+                    browser,
+                    &[
+                        format!("--window-size={width},4000"),
+                        format!("--screenshot={}", shot.display()),
+                        format!("file://{}", reports.join(page).display()),
+                    ],
+                );
+                let png = std::fs::read(&shot).unwrap();
+                assert!(png.starts_with(b"\x89PNG") && png.len() > 50_000, "{} bytes", png.len());
+                eprintln!("dashboard screenshot: {}", shot.display());
+            }
+            let pdf = tmp.join(format!("dashboard-{page}.pdf"));
+            headless(
+                browser,
+                &[
+                    "--no-pdf-header-footer".into(),
+                    format!("--print-to-pdf={}", pdf.display()),
+                    format!("file://{}", reports.join(page).display()),
+                ],
+            );
+            if let Ok(info) = std::process::Command::new("pdfinfo").arg(&pdf).output() {
+                let info = String::from_utf8_lossy(&info.stdout);
+                assert!(info.contains("(A4)"), "{info}");
+                let text = std::process::Command::new("pdftotext")
+                    .args([pdf.as_os_str(), "-".as_ref()])
+                    .output()
+                    .unwrap();
+                let text = String::from_utf8_lossy(&text.stdout);
+                // The by-partner tables' last column and last partner.
+                assert!(
+                    text.contains("Sundarban Sathi"),
+                    "the last partner is cut off the printout"
+                );
+                assert!(
+                    text.contains("FY 2024-25"),
+                    "the last period column is cut off the printout"
+                );
+            }
+            eprintln!("dashboard printed: {}", pdf.display());
+        }
     }
 
     #[test]
