@@ -58,6 +58,19 @@ pub struct ProjectFile {
     /// When a run holds its snapshot back instead of publishing it.
     #[serde(default)]
     pub publish: Publish,
+    /// How the reports read.
+    #[serde(default)]
+    pub report: ReportOptions,
+}
+
+/// How the reports read. `bengali_digits`: the Bengali dashboard
+/// (`index.bn.html`) writes its figures in Bengali digits (০-৯) rather
+/// than the Western digits Bengali text usually carries in print today.
+#[derive(Debug, Clone, Copy, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReportOptions {
+    #[serde(default)]
+    pub bengali_digits: bool,
 }
 
 /// A run that would publish markedly less than the current snapshot holds
@@ -260,6 +273,7 @@ pub struct Plan {
     pub key: Option<KeySource>,
     pub retention: Retention,
     pub freshness: Freshness,
+    pub report: ReportOptions,
     pub suppression: Suppression,
     pub publish: Publish,
     /// Record-linkage settings: `linkage.toml` beside tafteesh.toml when
@@ -360,6 +374,7 @@ impl Plan {
             linkage_file,
             retention: project.retention,
             freshness: project.freshness,
+            report: project.report,
             suppression: project.suppression,
             publish: project.publish,
             inbox,

@@ -12,8 +12,6 @@
 
 use std::fmt::Write as _;
 
-use super::short;
-
 /// Escape text for SVG and HTML.
 fn esc(s: &str) -> String {
     s.replace('&', "&amp;")
@@ -22,15 +20,21 @@ fn esc(s: &str) -> String {
         .replace('"', "&quot;")
 }
 
-/// A point of a chart: label, value (None when not shown), interval, the
-/// target for its period, and the text printed under it.
+/// A point of a chart: label (in its tooltip) and the shorter one under
+/// its bar, value (None when not shown), interval, the target for its
+/// period with its words, and the text printed under it.
 pub struct Point {
     pub label: String,
+    pub axis_label: String,
     pub value: Option<f64>,
     pub interval: Option<(f64, f64)>,
     pub target: Option<f64>,
+    pub target_text: String,
     pub text: String,
 }
+
+/// How a value on the axis reads ("₹50.0 lakh", "25.0%"), in the page's language.
+pub type Axis<'a> = &'a dyn Fn(f64) -> String;
 
 /// The symbol a hidden figure reads as, everywhere on the page.
 pub const HIDDEN: &str = "§";
@@ -77,7 +81,7 @@ fn text_width(s: &str, font: f64) -> f64 {
     s.chars().count() as f64 * font * CHAR_WIDTH
 }
 
-fn axis(svg: &mut String, (max, step): (f64, f64), unit: &str, title: &str) {
+fn axis(svg: &mut String, (max, step): (f64, f64), axis: Axis<'_>, title: &str) {
     let _ = write!(
         svg,
         r##"<svg viewBox="0 0 {W} {H}" role="img" aria-label="{}" class="chart"><title>{}</title>"##,
@@ -95,36 +99,37 @@ fn axis(svg: &mut String, (max, step): (f64, f64), unit: &str, title: &str) {
             if i == 0 { "#9aa3b1" } else { "#e3e7ee" },
             LEFT - 6.0,
             y + 4.0,
-            esc(&short(unit, Some(v)))
+            esc(&axis(v))
         );
     }
 }
 
 /// The target's dashes and a legend, when some point has one.
-fn legend_target(svg: &mut String, any: bool) {
+fn legend_target(svg: &mut String, any: bool, word: &str) {
     if any {
         let _ = write!(
             svg,
-            r##"<line x1="{:.1}" x2="{:.1}" y1="9" y2="9" stroke="#b4490f" stroke-width="2" stroke-dasharray="5 3"/><text x="{:.1}" y="13" font-size="{AXIS_FONT}" text-anchor="end" fill="#b4490f">target</text>"##,
-            W - RIGHT - 86.0,
-            W - RIGHT - 60.0,
-            W - RIGHT
+            r##"<line x1="{:.1}" x2="{:.1}" y1="9" y2="9" stroke="#b4490f" stroke-width="2" stroke-dasharray="5 3"/><text x="{:.1}" y="13" font-size="{AXIS_FONT}" text-anchor="end" fill="#b4490f">{}</text>"##,
+            W - RIGHT - 30.0 - text_width(word, AXIS_FONT),
+            W - RIGHT - 4.0 - text_width(word, AXIS_FONT),
+            W - RIGHT,
+            esc(word)
         );
     }
 }
 
 /// Bars per period, with the 95% interval as a whisker and the period's
 /// target as a dashed line across its bar.
-pub fn bar_chart(points: &[Point], unit: &str, title: &str) -> String {
+pub fn bar_chart(points: &[Point], unit: &str, title: &str, axis_text: Axis<'_>, target_word: &str) -> String {
     if points.is_empty() {
         return String::new();
     }
     let (max, step) = scale(points, unit);
     let mut svg = String::new();
-    axis(&mut svg, (max, step), unit, title);
+    axis(&mut svg, (max, step), axis_text, title);
     let slot = (W - LEFT - RIGHT) / points.len() as f64;
     let y = |v: f64| H - BOTTOM - (H - BOTTOM - TOP) * (v / max).clamp(0.0, 1.0);
-    let label = |p: &Point| crate::period::short(&p.label).replace(" (to date)", "*");
+    let label = |p: &Point| p.axis_label.clone();
     // Period labels on every bar if they fit, else on every other one;
     // value labels only if every one fits its slot.
     let every = if points.iter().all(|p| text_width(&label(p), AXIS_FONT) <= slot * 0.95) {
@@ -176,13 +181,13 @@ pub fn bar_chart(points: &[Point], unit: &str, title: &str) -> String {
         if let Some(t) = p.target {
             let _ = write!(
                 svg,
-                r##"<line x1="{:.1}" x2="{:.1}" y1="{:.1}" y2="{:.1}" stroke="#b4490f" stroke-width="2" stroke-dasharray="5 3"><title>{}: target {}</title></line>"##,
+                r##"<line x1="{:.1}" x2="{:.1}" y1="{:.1}" y2="{:.1}" stroke="#b4490f" stroke-width="2" stroke-dasharray="5 3"><title>{}: {}</title></line>"##,
                 x - slot * 0.1,
                 x + w + slot * 0.1,
                 y(t),
                 y(t),
                 esc(&p.label),
-                esc(&short(unit, Some(t)))
+                esc(&p.target_text)
             );
         }
         // Counted from the last bar, so the latest year always has its label.
@@ -203,19 +208,19 @@ pub fn bar_chart(points: &[Point], unit: &str, title: &str) -> String {
             );
         }
     }
-    legend_target(&mut svg, points.iter().any(|p| p.target.is_some()));
+    legend_target(&mut svg, points.iter().any(|p| p.target.is_some()), target_word);
     svg.push_str("</svg>");
     svg
 }
 
 /// A line through the points (one per run); gaps where a figure is hidden.
-pub fn line_chart(points: &[Point], unit: &str, title: &str) -> String {
+pub fn line_chart(points: &[Point], unit: &str, title: &str, axis_text: Axis<'_>) -> String {
     if points.len() < 2 {
         return String::new();
     }
     let (max, step) = scale(points, unit);
     let mut svg = String::new();
-    axis(&mut svg, (max, step), unit, title);
+    axis(&mut svg, (max, step), axis_text, title);
     let span = W - LEFT - RIGHT - 16.0;
     let x_of = |i: usize| LEFT + 8.0 + span * i as f64 / (points.len() - 1) as f64;
     let y = |v: f64| H - BOTTOM - (H - BOTTOM - TOP) * (v / max).clamp(0.0, 1.0);
@@ -272,11 +277,21 @@ mod tests {
     fn p(label: &str, v: Option<f64>, text: &str) -> Point {
         Point {
             label: label.into(),
+            axis_label: crate::period::short(label).to_string(),
             value: v,
             interval: None,
             target: None,
+            target_text: String::new(),
             text: text.into(),
         }
+    }
+
+    fn rupees(v: f64) -> String {
+        crate::report::short("INR", Some(v))
+    }
+
+    fn rate(v: f64) -> String {
+        crate::report::short("%", Some(v))
     }
 
     #[test]
@@ -284,8 +299,9 @@ mod tests {
         let mut first = p("FY 2023-24", Some(40.0), "40.0%");
         first.interval = Some((30.0, 50.0));
         first.target = Some(45.0);
+        first.target_text = "target 45.0%".into();
         let points = vec![first, p("<b>", None, "suppressed")];
-        let svg = bar_chart(&points, "%", "A & B");
+        let svg = bar_chart(&points, "%", "A & B", &rate, "target");
         assert!(svg.starts_with("<svg") && svg.ends_with("</svg>"));
         assert!(svg.contains("A &amp; B") && svg.contains("&lt;b&gt;") && !svg.contains("<b>"));
         assert!(svg.contains(HIDDEN), "a hidden figure is marked");
@@ -297,8 +313,12 @@ mod tests {
             svg.contains("target 45.0%") && svg.contains(">target<"),
             "the target is drawn"
         );
-        assert_eq!(line_chart(&points[..1], "%", "one run"), "", "one run is no trend");
-        assert!(line_chart(&points, "%", "runs").contains("<path"));
+        assert_eq!(
+            line_chart(&points[..1], "%", "one run", &rate),
+            "",
+            "one run is no trend"
+        );
+        assert!(line_chart(&points, "%", "runs", &rate).contains("<path"));
     }
 
     #[test]
@@ -309,7 +329,7 @@ mod tests {
         assert_eq!(scale(&one(12.0), "count"), (15.0, 5.0));
         assert_eq!(scale(&one(3.0), "count"), (3.0, 1.0));
         assert_eq!(scale(&one(3.0), "%"), (100.0, 25.0));
-        let svg = bar_chart(&one(17_025_000.0), "INR", "rupees");
+        let svg = bar_chart(&one(17_025_000.0), "INR", "rupees", &rupees, "target");
         assert!(svg.contains(">₹2.00 crore<") && svg.contains(">₹50.0 lakh<"), "{svg}");
     }
 
@@ -324,7 +344,7 @@ mod tests {
                 )
             })
             .collect();
-        let svg = bar_chart(&many, "INR", "many");
+        let svg = bar_chart(&many, "INR", "many", &rupees, "target");
         assert!(
             !svg.contains(">₹1,00,00,000<"),
             "value labels that do not fit are left out"

@@ -1,12 +1,16 @@
-//! The HTML dashboard: one self-contained file, emailed and opened offline.
-//! No script, no web font, no network: styles are inline and charts are
-//! SVG drawn here, so what the reader sees is what was rendered.
+//! The HTML dashboard: one self-contained file per language (`index.html`
+//! in English, `index.bn.html` in Bengali, each linking to the other),
+//! emailed and opened offline. No script, no web font, no network: styles
+//! are inline and charts are SVG drawn here, so what the reader sees is
+//! what was rendered. Every word comes from the language's catalogue (see
+//! [`super::lang`]); the figures are the same on both pages.
 //!
 //! It shows, per indicator: a headline card (the latest financial year's
-//! consortium figure with its interval, denominator and target status),
-//! the trend across financial years and across runs, and the breakdowns
-//! by partner and by district; then what was suppressed and why, the MIS
-//! accuracy scorecard, and which exports the figures come from.
+//! consortium figure with its interval, denominator, change since the year
+//! before and target status), the trend across financial years and across
+//! runs, and the breakdowns by partner and by district; then what was
+//! suppressed and why, the MIS accuracy scorecard, and which exports the
+//! figures come from.
 
 use std::path::Path;
 
@@ -17,7 +21,8 @@ use serde::Serialize;
 use tafteesh_parsers::amounts::indian_grouping;
 
 use super::charts::{HIDDEN, Point, bar_chart, line_chart};
-use super::{IndicatorRow, RunFacts, RunPoint, Scorecard, display, short};
+use super::lang::Lang;
+use super::{IndicatorRow, RunFacts, RunPoint, Scorecard};
 use crate::error::{Error, Result};
 use crate::period::ALL_TIME;
 use crate::warehouse::IndicatorMeta;
@@ -38,15 +43,16 @@ struct Card {
     theme: String,
     title: String,
     period: String,
-    /// The date that places a record in the period ("award date"): two
+    /// The date that places a record in the period ("by award date"): two
     /// cards that count by different dates need not add up.
     counted_by: String,
     text: String,
     detail: String,
-    /// "met", "not met" or "" (no target for the period).
+    /// "met", "not met" or "" (no target for the period): the chip's class.
     target: String,
+    /// The target and whether it was met, in words.
     target_text: String,
-    /// "▲ 2.1 points since 2024-25", or "" without two years to compare.
+    /// "▲ 2.1 points since FY 2024-25", or "" without two years to compare.
     change: String,
     /// "better", "worse" or "same", as the indicator's direction says.
     change_class: String,
@@ -90,254 +96,302 @@ struct Section {
     by_agency: Grid,
     hidden_primary: usize,
     hidden_secondary: usize,
+    /// What was hidden, in words ("" when nothing was).
+    hidden_note: String,
 }
 
-/// How a figure reads on the dashboard: the hidden symbol for any figure
-/// not shown (one symbol, explained once under each table), else its value
-/// with rupees in lakh or crore.
-fn figure(r: &IndicatorRow) -> String {
-    if r.suppressed {
-        HIDDEN.into()
-    } else {
-        short(&r.unit, r.value)
-    }
+/// The figures of one page, in its language.
+struct Page<'a> {
+    lang: &'a Lang,
 }
 
-/// The detail line under a figure: "n / d; 95% CI lo–hi%", "n claims"
-/// (with the exact rupees where the figure is shortened), "median of n";
-/// nothing for a hidden figure.
-fn detail(r: &IndicatorRow) -> String {
-    if r.suppressed {
-        return String::new();
-    }
-    match (r.unit.as_str(), r.numerator, r.denominator) {
-        ("%", Some(n), Some(d)) => {
-            let ratio = format!("{} / {}", indian_grouping(n as i64), indian_grouping(d as i64));
-            match r.ci_low.zip(r.ci_high) {
-                Some((lo, hi)) => format!("{ratio}; 95% CI {lo:.1}–{hi:.1}%"),
-                None => ratio,
-            }
-        }
-        ("days", _, _) => r
-            .cell_size
-            .map(|n| format!("median of {}", indian_grouping(n as i64)))
-            .unwrap_or_default(),
-        ("INR", _, _) => {
-            let exact = display("INR", r.value);
-            let claims = r.cell_size.map(|n| format!("{} claims", indian_grouping(n as i64)));
-            match (short("INR", r.value) != exact, claims) {
-                (true, Some(c)) => format!("{exact}; {c}"),
-                (true, None) => exact,
-                (false, c) => c.unwrap_or_default(),
-            }
-        }
-        _ => String::new(),
-    }
-}
-
-/// A table cell for a figure, or a dash where there is none.
-fn cell(r: Option<&IndicatorRow>) -> Cell {
-    match r {
-        Some(r) => Cell {
-            text: figure(r),
-            detail: detail(r),
-        },
-        None => Cell {
-            text: "–".into(),
-            detail: String::new(),
-        },
-    }
-}
-
-/// The sum over partners beside a consortium figure. Hidden with it when
-/// the consortium figure is hidden: "§" beside a published sum of 7 only
-/// puzzles a reader, and the sum says nothing without the figure it is
-/// compared with.
-fn naive_cell(r: &IndicatorRow) -> Cell {
-    if r.suppressed || r.naive_suppressed {
-        return Cell {
-            text: HIDDEN.into(),
-            detail: String::new(),
+impl Page<'_> {
+    /// A value as the page shows it where space is short: rupees of a lakh
+    /// or more in lakh or crore, as an Indian reader says them.
+    fn amount(&self, unit: &str, value: Option<f64>) -> String {
+        let l = self.lang;
+        let Some(v) = value else {
+            return "–".into();
         };
-    }
-    Cell {
-        text: short(&r.unit, r.naive_value),
-        detail: match (r.unit.as_str(), r.naive_numerator, r.naive_denominator) {
-            ("%", Some(n), Some(d)) => format!("{} / {}", indian_grouping(n as i64), indian_grouping(d as i64)),
-            _ => String::new(),
-        },
-    }
-}
-
-/// Whether the figure meets the period's target.
-fn target_status(meta: &IndicatorMeta, r: &IndicatorRow) -> (String, String) {
-    match (r.target, r.value) {
-        (Some(t), Some(v)) if !r.suppressed => {
-            let met = if meta.better == "lower" { v <= t } else { v >= t };
-            (
-                if met { "met" } else { "not met" }.into(),
-                format!("target {}", short(&r.unit, Some(t))),
-            )
+        match unit {
+            "INR" if v.abs() >= 1e7 => {
+                let crore = v / 1e7;
+                let n = if crore.abs() >= 100.0 {
+                    indian_grouping(crore.round() as i64)
+                } else {
+                    format!("{crore:.2}")
+                };
+                l.fill("crore", &[("n", &n)])
+            }
+            "INR" if v.abs() >= 1e5 => l.fill("lakh", &[("n", &format!("{:.1}", v / 1e5))]),
+            "INR" => l.digits(&format!("₹{}", indian_grouping(v.round() as i64))),
+            "%" => l.digits(&format!("{v:.1}%")),
+            "days" => l.fill("days", &[("n", &indian_grouping(v.round() as i64))]),
+            _ => l.digits(&indian_grouping(v.round() as i64)),
         }
-        (Some(t), _) => ("".into(), format!("target {}", short(&r.unit, Some(t)))),
-        _ => ("".into(), String::new()),
     }
-}
 
-/// The change from the year before, with an arrow, and whether it went the
-/// better way: ("▲ 2.1 points since 2024-25", "better"). Empty when either
-/// year is hidden or missing.
-fn change(meta: &IndicatorMeta, now: &IndicatorRow, before: Option<&IndicatorRow>) -> (String, String) {
-    let Some(before) = before.filter(|b| !b.suppressed && !now.suppressed) else {
-        return (String::new(), String::new());
-    };
-    let (Some(a), Some(b)) = (now.value, before.value) else {
-        return (String::new(), String::new());
-    };
-    let d = a - b;
-    let since = crate::period::short(&before.period);
-    let amount = match now.unit.as_str() {
-        "%" => format!("{:.1} points", d.abs()),
-        unit => short(unit, Some(d.abs())),
-    };
-    if amount == short(&now.unit, Some(0.0)) || amount == "0.0 points" {
-        return (format!("no change since {since}"), "same".into());
+    /// How a figure reads: the hidden symbol for any figure not shown (one
+    /// symbol, explained once under each table), else its value.
+    fn figure(&self, r: &IndicatorRow) -> String {
+        if r.suppressed {
+            HIDDEN.into()
+        } else {
+            self.amount(&r.unit, r.value)
+        }
     }
-    let up = d > 0.0;
-    let better = up == (meta.better != "lower");
-    (
-        format!("{} {amount} since {since}", if up { "▲" } else { "▼" }),
-        if better { "better" } else { "worse" }.into(),
-    )
-}
 
-/// "award_date" as a reader says it: "award date"; "fir_date": "FIR date".
-fn counted_by(period_by: &str) -> String {
-    match period_by {
-        "the run" => "as of this run".into(),
-        p => format!(
-            "by {}",
-            p.replace('_', " ")
-                .replace("fir ", "FIR ")
-                .replace("ahtu ", "AHTU ")
-                .replace("cid ", "CID ")
-        ),
+    fn ratio(&self, n: f64, d: f64) -> String {
+        self.lang.digits(&format!(
+            "{} / {}",
+            indian_grouping(n as i64),
+            indian_grouping(d as i64)
+        ))
     }
-}
 
-/// Partners down (the consortium and the sum over partners first), All
-/// time and the latest financial years across: long partner names read
-/// in one line down the side, not wrapped into tall headers.
-fn by_partner(mine: &[&IndicatorRow]) -> Grid {
-    let mut partners: Vec<(String, String)> = mine
-        .iter()
-        .filter(|r| r.dimension == "partner")
-        .map(|r| (r.label.clone(), r.dimension_value.clone()))
-        .collect();
-    partners.sort();
-    partners.dedup();
-    let mut periods = periods(mine);
-    periods.truncate(PERIODS_SHOWN);
-    let find = |p: &str, dim: &str, value: &str| {
-        mine.iter()
-            .copied()
-            .find(|r| r.period == p && r.dimension == dim && r.dimension_value == value)
-    };
-    let consortium = |p: &str| find(p, "consortium", "all");
-    let mut rows = vec![
+    /// The detail line under a figure: "n / d; 95% CI lo–hi%", "n claims"
+    /// (with the exact rupees where the figure is shortened), "median of
+    /// n"; nothing for a hidden figure.
+    fn detail(&self, r: &IndicatorRow) -> String {
+        let l = self.lang;
+        if r.suppressed {
+            return String::new();
+        }
+        match (r.unit.as_str(), r.numerator, r.denominator) {
+            ("%", Some(n), Some(d)) => {
+                let ratio = self.ratio(n, d);
+                match r.ci_low.zip(r.ci_high) {
+                    Some((lo, hi)) => format!(
+                        "{ratio}; {}",
+                        l.fill("ci", &[("lo", &format!("{lo:.1}")), ("hi", &format!("{hi:.1}"))])
+                    ),
+                    None => ratio,
+                }
+            }
+            ("days", _, _) => r
+                .cell_size
+                .map(|n| l.fill("median_of", &[("n", &indian_grouping(n as i64))]))
+                .unwrap_or_default(),
+            ("INR", _, _) => {
+                let exact = l.digits(&format!("₹{}", indian_grouping(r.value.unwrap_or(0.0).round() as i64)));
+                let claims = r
+                    .cell_size
+                    .map(|n| l.fill("claims", &[("n", &indian_grouping(n as i64))]));
+                match (self.amount("INR", r.value) != exact, claims) {
+                    (true, Some(c)) => format!("{exact}; {c}"),
+                    (true, None) => exact,
+                    (false, c) => c.unwrap_or_default(),
+                }
+            }
+            _ => String::new(),
+        }
+    }
+
+    /// A table cell for a figure, or a dash where there is none.
+    fn cell(&self, r: Option<&IndicatorRow>) -> Cell {
+        match r {
+            Some(r) => Cell {
+                text: self.figure(r),
+                detail: self.detail(r),
+            },
+            None => Cell {
+                text: "–".into(),
+                detail: String::new(),
+            },
+        }
+    }
+
+    /// The sum over partners beside a consortium figure. Hidden with it
+    /// when the consortium figure is hidden: "§" beside a published sum of 7
+    /// only puzzles a reader, and the sum says nothing without the figure
+    /// it is compared with.
+    fn naive_cell(&self, r: &IndicatorRow) -> Cell {
+        if r.suppressed || r.naive_suppressed {
+            return Cell {
+                text: HIDDEN.into(),
+                detail: String::new(),
+            };
+        }
+        Cell {
+            text: self.amount(&r.unit, r.naive_value),
+            detail: match (r.unit.as_str(), r.naive_numerator, r.naive_denominator) {
+                ("%", Some(n), Some(d)) => self.ratio(n, d),
+                _ => String::new(),
+            },
+        }
+    }
+
+    /// Whether the figure meets the period's target: the chip's class and
+    /// its words.
+    fn target_status(&self, meta: &IndicatorMeta, r: &IndicatorRow) -> (String, String) {
+        let l = self.lang;
+        let Some(t) = r.target else {
+            return (String::new(), String::new());
+        };
+        let target = l.fill("target", &[("value", &self.amount(&r.unit, Some(t)))]);
+        match r.value {
+            Some(v) if !r.suppressed => {
+                let met = if meta.better == "lower" { v <= t } else { v >= t };
+                let (class, word) = if met { ("met", "met") } else { ("not met", "not_met") };
+                (class.into(), format!("{target}: {}", l.t(word)))
+            }
+            _ => (String::new(), target),
+        }
+    }
+
+    /// The change from the year before, with an arrow, and whether it went
+    /// the better way. Empty when either year is hidden or missing.
+    fn change(&self, meta: &IndicatorMeta, now: &IndicatorRow, before: Option<&IndicatorRow>) -> (String, String) {
+        let l = self.lang;
+        let Some(before) = before.filter(|b| !b.suppressed && !now.suppressed) else {
+            return (String::new(), String::new());
+        };
+        let (Some(a), Some(b)) = (now.value, before.value) else {
+            return (String::new(), String::new());
+        };
+        let d = a - b;
+        let since = l.period(&before.period);
+        let amount = match now.unit.as_str() {
+            "%" => l.fill("points", &[("n", &format!("{:.1}", d.abs()))]),
+            unit => self.amount(unit, Some(d.abs())),
+        };
+        let zero = match now.unit.as_str() {
+            "%" => l.fill("points", &[("n", "0.0")]),
+            unit => self.amount(unit, Some(0.0)),
+        };
+        if amount == zero {
+            return (l.fill("no_change", &[("period", &since)]), "same".into());
+        }
+        let up = d > 0.0;
+        let better = up == (meta.better != "lower");
         (
-            "Consortium (linked)".to_string(),
-            periods.iter().map(|p| cell(consortium(p))).collect(),
-        ),
-        (
-            "Sum over partners (double counted)".to_string(),
-            periods
-                .iter()
-                .map(|p| consortium(p).map_or_else(|| cell(None), naive_cell))
-                .collect(),
-        ),
-    ];
-    rows.extend(partners.iter().map(|(label, id)| {
-        (
-            label.clone(),
-            periods.iter().map(|p| cell(find(p, "partner", id))).collect(),
+            l.fill(
+                "change",
+                &[
+                    ("arrow", if up { "▲" } else { "▼" }),
+                    ("amount", &amount),
+                    ("period", &since),
+                ],
+            ),
+            if better { "better" } else { "worse" }.into(),
         )
-    }));
-    Grid {
-        columns: periods.iter().map(|p| to_date(p, mine)).collect(),
-        rows,
+    }
+
+    /// A period as the reader sees it: a financial year still running
+    /// reads "FY 2026-27 (to date)", so a part year is not compared with
+    /// whole ones.
+    fn to_date(&self, period: &str, mine: &[&IndicatorRow]) -> String {
+        let name = self.lang.period(period);
+        if mine.iter().any(|r| r.period == period && r.is_running_year()) {
+            self.lang.fill("to_date", &[("period", &name)])
+        } else {
+            name
+        }
+    }
+
+    /// A period under a bar: its years ("2025-26"), a star for one running.
+    fn axis_label(&self, period: &str, mine: &[&IndicatorRow]) -> String {
+        let star = if mine.iter().any(|r| r.period == period && r.is_running_year()) {
+            "*"
+        } else {
+            ""
+        };
+        self.lang.digits(&format!("{}{star}", crate::period::short(period)))
+    }
+
+    /// Partners down (the consortium and the sum over partners first), All
+    /// time and the latest financial years across: long partner names read
+    /// in one line down the side, not wrapped into tall headers.
+    fn by_partner(&self, mine: &[&IndicatorRow]) -> Grid {
+        let mut partners: Vec<(String, String)> = mine
+            .iter()
+            .filter(|r| r.dimension == "partner")
+            .map(|r| (r.label.clone(), r.dimension_value.clone()))
+            .collect();
+        partners.sort();
+        partners.dedup();
+        let mut periods = periods(mine);
+        periods.truncate(PERIODS_SHOWN);
+        let find = |p: &str, dim: &str, value: &str| {
+            mine.iter()
+                .copied()
+                .find(|r| r.period == p && r.dimension == dim && r.dimension_value == value)
+        };
+        let consortium = |p: &str| find(p, "consortium", "all");
+        let mut rows = vec![
+            (
+                self.lang.t("consortium_linked").to_string(),
+                periods.iter().map(|p| self.cell(consortium(p))).collect(),
+            ),
+            (
+                self.lang.t("sum_over_partners").to_string(),
+                periods
+                    .iter()
+                    .map(|p| consortium(p).map_or_else(|| self.cell(None), |r| self.naive_cell(r)))
+                    .collect(),
+            ),
+        ];
+        rows.extend(partners.iter().map(|(label, id)| {
+            (
+                label.clone(),
+                periods.iter().map(|p| self.cell(find(p, "partner", id))).collect(),
+            )
+        }));
+        Grid {
+            columns: periods.iter().map(|p| self.to_date(p, mine)).collect(),
+            rows,
+        }
+    }
+
+    /// One breakdown's values down ('unknown' last), All time and the
+    /// latest financial years across.
+    fn by_breakdown(&self, mine: &[&IndicatorRow], dimension: &str) -> Grid {
+        let mut periods = periods(mine);
+        periods.truncate(PERIODS_SHOWN);
+        let mut values: Vec<String> = mine
+            .iter()
+            .filter(|r| r.dimension == dimension)
+            .map(|r| r.dimension_value.clone())
+            .collect();
+        values.sort_by_key(|d| (d == "unknown", d.clone()));
+        values.dedup();
+        let label = |v: &str| {
+            let key = match v {
+                "unknown" => "unknown",
+                "ahtu" if dimension == "investigated_by" => "ahtu",
+                "local_police" => "local_police",
+                "cid" if dimension == "investigated_by" => "cid",
+                "other" if dimension == "investigated_by" => "other_agency",
+                v => return v.to_string(),
+            };
+            self.lang.t(key).to_string()
+        };
+        let rows = values
+            .into_iter()
+            .map(|d| {
+                let cells = periods
+                    .iter()
+                    .map(|p| {
+                        self.cell(
+                            mine.iter()
+                                .copied()
+                                .find(|r| &r.period == p && r.dimension == dimension && r.dimension_value == d),
+                        )
+                    })
+                    .collect();
+                (label(&d), cells)
+            })
+            .collect();
+        Grid {
+            columns: periods.iter().map(|p| self.to_date(p, mine)).collect(),
+            rows,
+        }
     }
 }
 
 /// All time and this many financial years in the tables (the chart and the
 /// workbook have every year).
 const PERIODS_SHOWN: usize = 4;
-
-/// Districts down, the latest financial years and All time across.
-fn by_district(mine: &[&IndicatorRow]) -> Grid {
-    by_breakdown(mine, "district", |d| d.to_string())
-}
-
-/// Who investigated a case down (AHTU, local police, CID, other), the
-/// latest financial years and All time across.
-fn by_agency(mine: &[&IndicatorRow]) -> Grid {
-    let label = |v: &str| {
-        match v {
-            "ahtu" => "AHTU",
-            "local_police" => "Local police",
-            "cid" => "CID",
-            "other" => "Other agency",
-            v => v,
-        }
-        .to_string()
-    };
-    by_breakdown(mine, "investigated_by", label)
-}
-
-/// One breakdown's values down ('unknown' last), the latest financial
-/// years and All time across.
-fn by_breakdown(mine: &[&IndicatorRow], dimension: &str, label: impl Fn(&str) -> String) -> Grid {
-    let mut periods = periods(mine);
-    // All time and the latest years keep the table readable.
-    periods.truncate(PERIODS_SHOWN);
-    let mut values: Vec<String> = mine
-        .iter()
-        .filter(|r| r.dimension == dimension)
-        .map(|r| r.dimension_value.clone())
-        .collect();
-    values.sort_by_key(|d| (d == "unknown", d.clone()));
-    values.dedup();
-    let rows = values
-        .into_iter()
-        .map(|d| {
-            let cells = periods
-                .iter()
-                .map(|p| {
-                    let r = mine
-                        .iter()
-                        .copied()
-                        .find(|r| &r.period == p && r.dimension == dimension && r.dimension_value == d);
-                    cell(r)
-                })
-                .collect();
-            (label(&d), cells)
-        })
-        .collect();
-    Grid {
-        columns: periods.iter().map(|p| to_date(p, mine)).collect(),
-        rows,
-    }
-}
-
-/// A period as the reader sees it: a financial year still running reads
-/// "FY 2026-27 (to date)", so a part year is not compared with whole ones.
-fn to_date(period: &str, mine: &[&IndicatorRow]) -> String {
-    if mine.iter().any(|r| r.period == period && r.is_running_year()) {
-        format!("{period} (to date)")
-    } else {
-        period.to_string()
-    }
-}
 
 /// All time first, then financial years, newest first (no quarters).
 fn periods(mine: &[&IndicatorRow]) -> Vec<String> {
@@ -351,12 +405,27 @@ fn periods(mine: &[&IndicatorRow]) -> Vec<String> {
     periods
 }
 
-/// Write the dashboard.
-pub fn write(inputs: &Inputs<'_>, path: &Path) -> Result<()> {
+/// Write the dashboard in every language into `dir`.
+pub fn write(inputs: &Inputs<'_>, dir: &Path, bengali_digits: bool) -> Result<()> {
+    let langs = Lang::all(bengali_digits)?;
+    for lang in &langs {
+        let other = langs.iter().find(|o| o.code != lang.code).unwrap_or(lang);
+        let html = render(inputs, lang, other)?;
+        let path = dir.join(&lang.page);
+        std::fs::write(&path, html).map_err(Error::io(&path))?;
+    }
+    Ok(())
+}
+
+/// One language's page.
+fn render(inputs: &Inputs<'_>, lang: &Lang, other: &Lang) -> Result<String> {
     let k = inputs.k;
+    let page = Page { lang };
     let mut cards = Vec::new();
     let mut sections = Vec::new();
     for meta in inputs.catalogue {
+        let text = lang.indicator(meta);
+        let theme = lang.theme(&meta.theme);
         let mine: Vec<&IndicatorRow> = inputs.rows.iter().filter(|r| r.indicator_id == meta.id).collect();
         let consortium: Vec<&IndicatorRow> = mine.iter().copied().filter(|r| r.dimension == "consortium").collect();
         // The card: the latest complete financial year (one that ran to
@@ -367,25 +436,25 @@ pub fn write(inputs: &Inputs<'_>, path: &Path) -> Result<()> {
             .max_by(|a, b| a.period.cmp(&b.period))
             .or_else(|| consortium.iter().find(|r| r.period == ALL_TIME));
         if let Some(r) = latest {
-            let (target, target_text) = target_status(meta, r);
+            let (target, target_text) = page.target_status(meta, r);
             let before = consortium
                 .iter()
                 .copied()
                 .filter(|b| b.period_type == "year" && b.period < r.period)
                 .max_by(|a, b| a.period.cmp(&b.period));
             let (change, change_class) = if r.period_type == "year" {
-                change(meta, r, before)
+                page.change(meta, r, before)
             } else {
                 (String::new(), String::new())
             };
             cards.push(Card {
                 id: meta.id.clone(),
-                theme: meta.theme.clone(),
-                title: meta.title.clone(),
-                period: r.period.clone(),
-                counted_by: counted_by(&meta.period_by),
-                text: figure(r),
-                detail: detail(r),
+                theme: theme.clone(),
+                title: text.title.clone(),
+                period: lang.period(&r.period),
+                counted_by: lang.counted_by(&meta.period_by),
+                text: page.figure(r),
+                detail: page.detail(r),
                 target,
                 target_text,
                 change,
@@ -397,11 +466,16 @@ pub fn write(inputs: &Inputs<'_>, path: &Path) -> Result<()> {
         let year_points: Vec<Point> = years
             .iter()
             .map(|r| Point {
-                label: to_date(&r.period, &consortium),
+                label: page.to_date(&r.period, &consortium),
+                axis_label: page.axis_label(&r.period, &consortium),
                 value: if r.suppressed { None } else { r.value },
                 interval: r.ci_low.zip(r.ci_high),
                 target: r.target,
-                text: figure(r),
+                target_text: r
+                    .target
+                    .map(|t| lang.fill("target", &[("value", &page.amount(&meta.unit, Some(t)))]))
+                    .unwrap_or_default(),
+                text: page.figure(r),
             })
             .collect();
         let run_points: Vec<Point> = inputs
@@ -409,14 +483,16 @@ pub fn write(inputs: &Inputs<'_>, path: &Path) -> Result<()> {
             .iter()
             .filter(|p| p.indicator_id == meta.id)
             .map(|p| Point {
-                label: p.as_of.clone(),
+                label: lang.digits(&p.as_of),
+                axis_label: lang.digits(&p.as_of),
                 value: if p.suppressed { None } else { p.value },
                 interval: None,
                 target: None,
+                target_text: String::new(),
                 text: if p.suppressed {
                     HIDDEN.into()
                 } else {
-                    short(&meta.unit, p.value)
+                    page.amount(&meta.unit, p.value)
                 },
             })
             .collect();
@@ -425,37 +501,72 @@ pub fn write(inputs: &Inputs<'_>, path: &Path) -> Result<()> {
                 .filter(|r| r.suppression_reason.as_deref() == Some(reason))
                 .count()
         };
+        let (primary, secondary) = (hidden(crate::suppress::PRIMARY), hidden(crate::suppress::SECONDARY));
+        let axis = |v: f64| page.amount(&meta.unit, Some(v));
         sections.push(Section {
             id: meta.id.clone(),
-            theme: meta.theme.clone(),
-            title: meta.title.clone(),
-            definition: meta.definition.clone(),
-            numerator: meta.numerator.clone(),
-            denominator: meta.denominator.clone().unwrap_or_default(),
+            theme,
+            title: text.title.clone(),
+            definition: text.definition.clone(),
+            numerator: text.numerator.clone(),
+            denominator: text.denominator.clone(),
             source: meta.source.clone(),
             unit: meta.unit.clone(),
             better: meta.better.clone(),
-            years_chart: bar_chart(&year_points, &meta.unit, &format!("{} by financial year", meta.title)),
-            runs_chart: line_chart(&run_points, &meta.unit, &format!("{}, all time, by run", meta.title)),
+            years_chart: bar_chart(
+                &year_points,
+                &meta.unit,
+                &lang.fill("by_financial_year", &[("title", &text.title)]),
+                &axis,
+                lang.t("target"),
+            ),
+            runs_chart: line_chart(
+                &run_points,
+                &meta.unit,
+                &lang.fill("by_run", &[("title", &text.title)]),
+                &axis,
+            ),
             years: year_points
                 .iter()
                 .map(|p| (p.label.clone(), p.text.clone()))
                 .rev()
                 .collect(),
-            by_partner: by_partner(&mine),
-            by_district: by_district(&mine),
+            by_partner: page.by_partner(&mine),
+            by_district: page.by_breakdown(&mine, "district"),
             by_agency: if meta.dashboard_breakdowns.iter().any(|d| d == "investigated_by") {
-                by_agency(&mine)
+                page.by_breakdown(&mine, "investigated_by")
             } else {
                 Grid::default()
             },
-            hidden_primary: hidden(crate::suppress::PRIMARY),
-            hidden_secondary: hidden(crate::suppress::SECONDARY),
+            hidden_primary: primary,
+            hidden_secondary: secondary,
+            hidden_note: if primary + secondary > 0 {
+                lang.fill(
+                    "hidden_note",
+                    &[
+                        ("hidden", HIDDEN),
+                        ("primary", &primary.to_string()),
+                        ("secondary", &secondary.to_string()),
+                        ("k", &k.to_string()),
+                    ],
+                )
+            } else {
+                String::new()
+            },
         });
     }
     let mut env = Environment::new();
     env.add_template("index.html", include_str!("index.html"))
         .map_err(|e| Error::Internal(format!("report template: {e}")))?;
+    // Digits in the page's script, for figures the template prints as they come.
+    let native = lang.writes_bengali_digits();
+    env.add_filter("d", move |v: Value| -> String {
+        if native {
+            super::lang::bengali_digits(&v.to_string())
+        } else {
+            v.to_string()
+        }
+    });
     let sections: Vec<Value> = sections
         .into_iter()
         .map(|mut s| {
@@ -464,18 +575,29 @@ pub fn write(inputs: &Inputs<'_>, path: &Path) -> Result<()> {
             context! { s => Value::from(Serde(&s)), years_chart => years, runs_chart => runs }
         })
         .collect();
-    let html = env
-        .get_template("index.html")
+    let facts = inputs.facts;
+    let k_text = k.to_string();
+    let words = context! {
+        sub => lang.fill("sub", &[("as_of", &facts.as_of), ("run", &facts.run_id), ("finished", &facts.finished_at), ("hidden", HIDDEN)]),
+        hidden_text => lang.fill("hidden_text", &[("k_less", &(k - 1).to_string()), ("k", &k_text), ("hidden", HIDDEN)]),
+        footer => lang.fill("footer", &[("version", &facts.version), ("k", &k_text)]),
+        kept => facts.rows_kept.iter().map(|(t, n)| (lang.digits(&n.to_string()), lang.fill("records_kept", &[("table", &t.replace('_', " "))]))).collect::<Vec<_>>(),
+    };
+    env.get_template("index.html")
         .and_then(|t| {
             t.render(context! {
-                facts => Value::from(Serde(inputs.facts)),
+                facts => Value::from(Serde(facts)),
                 cards => Value::from(Serde(&cards)),
                 sections => sections,
                 scorecard => Value::from(Serde(inputs.scorecard)),
                 k => k,
                 hidden => HIDDEN,
+                lang => lang.code.as_str(),
+                reviewed => lang.reviewed,
+                m => Value::from(Serde(lang.ui_map())),
+                w => words,
+                other => context! { page => other.page.as_str(), name => lang.t("other_language"), title => lang.t("other_language_title"), code => other.code.as_str() },
             })
         })
-        .map_err(|e| Error::Internal(format!("rendering the report: {e}")))?;
-    std::fs::write(path, html).map_err(Error::io(path))
+        .map_err(|e| Error::Internal(format!("rendering the report: {e}")))
 }

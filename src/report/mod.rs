@@ -12,6 +12,7 @@
 pub mod charts;
 pub mod codebook;
 pub mod dashboard;
+pub mod lang;
 pub mod workbook;
 
 use std::path::Path;
@@ -270,6 +271,8 @@ pub fn write_csv(rows: &[IndicatorRow], k: u32, path: &Path) -> Result<()> {
 
 /// The files every run writes to `reports/`.
 pub const DASHBOARD: &str = "index.html";
+/// The dashboard in Bengali, beside it.
+pub const DASHBOARD_BN: &str = "index.bn.html";
 /// How survivors were linked (written by the link stage).
 pub const LINKAGE: &str = "linkage.html";
 pub const WORKBOOK: &str = "tafteesh-indicators.xlsx";
@@ -285,6 +288,7 @@ pub fn write_all(
     project: &crate::warehouse::Project,
     facts: &RunFacts,
     k: u32,
+    bengali_digits: bool,
 ) -> Result<usize> {
     let catalogue: Vec<crate::warehouse::IndicatorMeta> = project.indicators().cloned().collect();
     let rows = read_indicators(conn)?;
@@ -300,7 +304,8 @@ pub fn write_all(
             scorecard: &scorecard,
             k,
         },
-        &dir.join(DASHBOARD),
+        dir,
+        bengali_digits,
     )?;
     workbook::write(&rows, &catalogue, facts, &scorecard, k, &dir.join(WORKBOOK))?;
     codebook::write(model, project, k, &read_columns(conn)?, &dir.join(CODEBOOK))?;
@@ -340,7 +345,8 @@ pub fn short(unit: &str, value: Option<f64>) -> String {
 
 /// A moment in India Standard Time, as the reader's clock shows it.
 pub fn ist(t: chrono::DateTime<chrono::Utc>) -> String {
-    ist_clock(t).format("%d %b %Y, %H:%M IST").to_string()
+    // Numbers only: the same on the English and the Bengali page.
+    ist_clock(t).format("%Y-%m-%d %H:%M IST").to_string()
 }
 
 /// A moment as a clock in India reads it.

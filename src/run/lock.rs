@@ -91,7 +91,8 @@ pub fn holder(layout: &Layout) -> Option<String> {
         .next()?
         .parse()
         .ok()?;
-    alive_tafteesh(pid).then(|| text.to_string())
+    // A dead run's number may since have gone to this very process.
+    (pid as u32 != std::process::id() && alive_tafteesh(pid)).then(|| text.to_string())
 }
 
 #[cfg(target_os = "linux")]

@@ -218,7 +218,15 @@ pub fn reports(run: &Run<'_>, snapshot: &SnapshotDir, files: &[FileReport]) -> R
             .collect(),
     };
     let conn = warehouse::open(&snapshot.warehouse_db())?;
-    report::write_all(&conn, &reports, &plan.model, project, &facts, plan.suppression.k)
+    report::write_all(
+        &conn,
+        &reports,
+        &plan.model,
+        project,
+        &facts,
+        plan.suppression.k,
+        plan.report.bengali_digits,
+    )
 }
 
 /// Write each partner's data-quality pack into the restricted area being

@@ -358,6 +358,35 @@ mod slow {
         for banned in ["<script", "{{", "http://", "https://"] {
             assert!(!html.contains(banned), "the offline report holds `{banned}`");
         }
+        // The same page in Bengali, each linking to the other: every
+        // indicator under its Bengali title, no English left in the words
+        // the catalogue carries, no placeholder left unfilled.
+        let bn = std::fs::read_to_string(current.join("reports/index.bn.html")).unwrap();
+        assert!(bn.contains("<html lang=\"bn\">") && html.contains("<html lang=\"en\">"));
+        assert!(bn.contains("href=\"index.html\"") && html.contains("href=\"index.bn.html\""));
+        for ind in project.indicators() {
+            assert!(bn.contains(&format!("<section id=\"{}\">", ind.id)), "{}", ind.id);
+        }
+        for english in [
+            "Conviction rate",
+            "Headlines",
+            "By partner",
+            "What is not shown",
+            "Numerator",
+            "since FY",
+            "Consortium (linked)",
+            "by award date",
+        ] {
+            assert!(!bn.contains(english), "`{english}` left in English on the Bengali page");
+        }
+        for page in [&html, &bn] {
+            for banned in [
+                "<script", "{{", "{as_of}", "{k}", "{hidden}", "{period}", "{n}", "http://", "https://",
+            ] {
+                assert!(!page.contains(banned), "a page holds `{banned}`");
+            }
+        }
+        assert!(bn.contains("দোষী সাব্যস্ত হওয়ার হার"), "a Bengali title");
     }
 
     #[test]
@@ -574,6 +603,7 @@ mod slow {
         // The reports, the logs and what was printed.
         for f in [
             "current/reports/index.html",
+            "current/reports/index.bn.html",
             "current/reports/indicators.csv",
             "current/run.json",
             "current/manifest.json",
