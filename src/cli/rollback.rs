@@ -34,11 +34,7 @@ pub fn run(args: Args) -> Result<Exit> {
     let layout = plan.layout();
     let started = chrono::Utc::now();
     let run_id = crate::layout::run_id(started);
-    let _lock = crate::run::lock::RunLock::acquire(&layout).inspect_err(|e| {
-        if matches!(e, Error::Locked { .. }) {
-            ledger::record_refused(&layout, &run_id, started, e);
-        }
-    })?;
+    let _lock = crate::run::lock::RunLock::acquire_for(&layout, &run_id, started)?;
     let all = crate::run::snapshots::list(&layout)?;
     if !all.iter().any(|s| s.id == args.snapshot) {
         let ids: Vec<&str> = all.iter().map(|s| s.id.as_str()).collect();

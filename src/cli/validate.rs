@@ -54,9 +54,10 @@ pub fn run(args: Args) -> Result<Exit> {
         Ok(_) => println!("ok: the pseudonymisation key"),
         Err(e) => problems.push(e.to_string()),
     }
-    match readable_folder(&plan.inbox) {
-        Ok(files) => println!("ok: inbox {} ({files} entries)", plan.inbox.display()),
-        Err(why) => problems.push(format!("inbox {}: {why}", plan.inbox.display())),
+    // The same listing the run starts with.
+    match crate::inbox::list(&plan.inbox) {
+        Ok(inbox) => println!("ok: inbox {} ({} files)", plan.inbox.display(), inbox.files.len()),
+        Err(e) => problems.push(e.to_string()),
     }
     match writable_output(&plan.output) {
         Ok(()) => println!("ok: output {}", plan.output.display()),
@@ -70,16 +71,6 @@ pub fn run(args: Args) -> Result<Exit> {
             problems,
         })
     }
-}
-
-/// The number of entries in `dir`, or why it cannot be read.
-fn readable_folder(dir: &Path) -> std::result::Result<usize, String> {
-    if !dir.is_dir() {
-        return Err("does not exist or is not a folder".into());
-    }
-    std::fs::read_dir(dir)
-        .map(Iterator::count)
-        .map_err(|e| format!("cannot be read ({e})"))
 }
 
 /// Whether the run could write into `output`: an existing folder is

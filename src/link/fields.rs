@@ -108,7 +108,7 @@ pub struct Comparison {
     pub shared: bool,
     /// For a comparison with a `rare_slip` level: on how many records each
     /// word of the field is seen, by the word's hash (see
-    /// [`Comparisons::counting_words`]).
+    /// [`Comparisons::prepare`]).
     words: Option<WordCounts>,
 }
 
@@ -132,7 +132,7 @@ pub struct Comparisons {
 }
 
 /// The records' values for every comparison, laid out for comparing
-/// pairs (built once per linkage by [`Comparisons::table`]).
+/// pairs (built once per linkage by [`Comparisons::prepare`]).
 ///
 /// Linkage compares a pair of records hundreds of thousands of times
 /// over (every blocked pair, and every random pair u is estimated from),
@@ -293,7 +293,7 @@ impl Column {
         // A name's skeleton is made from its words, a text's folded form
         // from its letters: each is worked out once per distinct value.
         let (mut seen, mut folds) = (Numbers::<&str>::default(), Numbers::<String>::default());
-        let (mut values, mut folded, mut text, mut name) = (Vec::new(), Vec::new(), String::new(), false);
+        let (mut values, mut folded, mut text) = (Vec::new(), Vec::new(), String::new());
         let slots = people
             .iter()
             .map(|p| {
@@ -302,7 +302,6 @@ impl Column {
                     Some(Raw::Text(t)) => (t, None),
                     _ => return EMPTY,
                 };
-                name |= fold_of.is_some();
                 let next = seen.len() as u32;
                 let n = *seen.entry(value).or_insert_with(|| {
                     values.push(Distinct::add(&mut text, value));
@@ -314,6 +313,7 @@ impl Column {
                 (u64::from(n) << 32) | u64::from(folded[n as usize])
             })
             .collect();
+        let name = FIELDS[field.0].1 == crate::config::linkage::FieldKind::Name;
         (Column::Text { values, text, name }, slots)
     }
 
@@ -378,7 +378,7 @@ impl Comparisons {
     /// taken over `people` (each record counts a word once; without them
     /// `rare_slip` passes no pair), and the records laid out for
     /// [`Comparisons::compare`].
-    pub fn counting_words(settings: &Settings, people: &[Person]) -> (Comparisons, Table) {
+    pub fn prepare(settings: &Settings, people: &[Person]) -> (Comparisons, Table) {
         let mut out = Comparisons::new(settings);
         let table = out.table(people);
         let width = table.columns.len();
@@ -1088,7 +1088,7 @@ mod tests {
         ] {
             people.extend(std::iter::repeat_with(|| named(name)).take(n));
         }
-        let (c, _) = Comparisons::counting_words(&settings(), &people);
+        let (c, _) = Comparisons::prepare(&settings(), &people);
         let name = c.index("name").unwrap();
         let level = |a: &str, b: &str| c.list[name].level(&named(a), &named(b));
         assert_eq!(

@@ -83,7 +83,7 @@ pub fn link(people: &[Person], settings: &Settings) -> Linked {
         bar.set_message(phase.to_string());
         bar.inc(1);
     };
-    let (comparisons, table) = Comparisons::counting_words(settings, people);
+    let (comparisons, table) = Comparisons::prepare(settings, people);
     lap("tabled");
     let (pairs, per_rule, blocking) = block(people, settings);
     lap("blocked");

@@ -286,12 +286,18 @@ mod tests {
         }
     }
 
+    /// Axis values as the English page writes them.
+    fn english(unit: &str, v: f64) -> String {
+        let langs = crate::report::lang::Lang::all(false).unwrap();
+        crate::report::dashboard::Page { lang: &langs[0] }.amount(unit, Some(v))
+    }
+
     fn rupees(v: f64) -> String {
-        crate::report::short("INR", Some(v))
+        english("INR", v)
     }
 
     fn rate(v: f64) -> String {
-        crate::report::short("%", Some(v))
+        english("%", v)
     }
 
     #[test]

@@ -101,14 +101,14 @@ struct Section {
 }
 
 /// The figures of one page, in its language.
-struct Page<'a> {
-    lang: &'a Lang,
+pub(super) struct Page<'a> {
+    pub(super) lang: &'a Lang,
 }
 
 impl Page<'_> {
     /// A value as the page shows it where space is short: rupees of a lakh
     /// or more in lakh or crore, as an Indian reader says them.
-    fn amount(&self, unit: &str, value: Option<f64>) -> String {
+    pub(super) fn amount(&self, unit: &str, value: Option<f64>) -> String {
         let l = self.lang;
         let Some(v) = value else {
             return "–".into();
@@ -411,7 +411,7 @@ pub fn write(inputs: &Inputs<'_>, dir: &Path, bengali_digits: bool) -> Result<()
     for lang in &langs {
         let other = langs.iter().find(|o| o.code != lang.code).unwrap_or(lang);
         let html = render(inputs, lang, other)?;
-        let path = dir.join(&lang.page);
+        let path = dir.join(lang.page());
         std::fs::write(&path, html).map_err(Error::io(&path))?;
     }
     Ok(())
@@ -596,7 +596,7 @@ fn render(inputs: &Inputs<'_>, lang: &Lang, other: &Lang) -> Result<String> {
                 reviewed => lang.reviewed,
                 m => Value::from(Serde(lang.ui_map())),
                 w => words,
-                other => context! { page => other.page.as_str(), name => lang.t("other_language"), title => lang.t("other_language_title"), code => other.code.as_str() },
+                other => context! { page => other.page(), name => lang.t("other_language"), title => lang.t("other_language_title"), code => other.code.as_str() },
             })
         })
         .map_err(|e| Error::Internal(format!("rendering the report: {e}")))

@@ -24,8 +24,6 @@ use crate::warehouse::IndicatorMeta;
 pub struct Lang {
     /// "en" or "bn", the page's `lang`.
     pub code: String,
-    /// The file the page is written to.
-    pub page: String,
     /// Whether a speaker of the language has reviewed the catalogue.
     pub reviewed: bool,
     ui: BTreeMap<String, String>,
@@ -64,6 +62,15 @@ impl Lang {
         let mut bn = Lang::parse("bn.toml", include_str!("lang/bn.toml"))?;
         bn.native_digits = bengali_digits;
         Ok(vec![en, bn])
+    }
+
+    /// The file the page is written to, beside the other reports.
+    pub fn page(&self) -> &'static str {
+        if self.code == "bn" {
+            super::DASHBOARD_BN
+        } else {
+            super::DASHBOARD
+        }
     }
 
     /// The message `key` (the key itself when missing, which a unit test

@@ -325,24 +325,6 @@ pub fn display(unit: &str, value: Option<f64>) -> String {
     }
 }
 
-/// How a value reads where space is short (cards, charts): rupees of a
-/// lakh or more in lakh or crore ("₹1.70 crore", "₹81.1 lakh"), as an
-/// Indian reader says them; everything else as [`display`].
-pub fn short(unit: &str, value: Option<f64>) -> String {
-    match (unit, value) {
-        ("INR", Some(v)) if v.abs() >= 1e7 => {
-            let crore = v / 1e7;
-            if crore.abs() >= 100.0 {
-                format!("₹{} crore", indian_grouping(crore.round() as i64))
-            } else {
-                format!("₹{crore:.2} crore")
-            }
-        }
-        ("INR", Some(v)) if v.abs() >= 1e5 => format!("₹{:.1} lakh", v / 1e5),
-        _ => display(unit, value),
-    }
-}
-
 /// A moment in India Standard Time, as the reader's clock shows it.
 pub fn ist(t: chrono::DateTime<chrono::Utc>) -> String {
     // Numbers only: the same on the English and the Bengali page.

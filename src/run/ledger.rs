@@ -135,6 +135,15 @@ impl LedgerEntry {
     }
 }
 
+impl LedgerEntry {
+    /// The ledger line a published snapshot keeps of the run that built it
+    /// (`ledger_entry.json`), without reading the whole ledger.
+    pub fn of_snapshot(snapshot: &crate::layout::SnapshotDir) -> Option<LedgerEntry> {
+        let bytes = std::fs::read(snapshot.ledger_entry()).ok()?;
+        serde_json::from_slice(&bytes).ok()
+    }
+}
+
 /// Record a run or rollback that the lock refused (it changed nothing),
 /// so a night with no snapshot still says why. Its own failure to write
 /// is logged: the refusal is what the caller reports.

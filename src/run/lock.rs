@@ -69,6 +69,19 @@ impl RunLock {
     }
 }
 
+impl RunLock {
+    /// [`RunLock::acquire`] for the run or rollback `run_id`: when another
+    /// holds the lock, the refusal also goes into the ledger, so a night
+    /// with no snapshot still says why.
+    pub fn acquire_for(layout: &Layout, run_id: &str, started: chrono::DateTime<chrono::Utc>) -> Result<RunLock> {
+        RunLock::acquire(layout).inspect_err(|e| {
+            if matches!(e, Error::Locked { .. }) {
+                super::ledger::record_refused(layout, run_id, started, e);
+            }
+        })
+    }
+}
+
 impl Drop for RunLock {
     /// Clear the holder's name while the lock is still held, so the file
     /// names no one once the run is over (see [`holder`]).

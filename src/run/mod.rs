@@ -176,11 +176,7 @@ pub fn run(plan: &Plan, opts: RunOptions) -> Result<RunOutcome> {
     let layout = plan.layout();
     let started = Utc::now();
     let run_id = crate::layout::run_id(opts.now);
-    let _lock = lock::RunLock::acquire(&layout).inspect_err(|e| {
-        if matches!(e, Error::Locked { .. }) {
-            ledger::record_refused(&layout, &run_id, started, e);
-        }
-    })?;
+    let _lock = lock::RunLock::acquire_for(&layout, &run_id, started)?;
     // Testing only: hold the lock a while, so a test can watch a run going.
     if let Some(ms) = std::env::var("TAFTEESH_TEST_HOLD_LOCK_MS")
         .ok()

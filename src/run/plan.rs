@@ -87,10 +87,9 @@ pub fn inventory<'p>(run: &Run<'p>, entry: &mut LedgerEntry) -> Result<Decision<
         entry.finished_at = Utc::now();
         ledger::append(layout, entry)?;
         tracing::info!(run_id = %run.run_id, snapshot = %prev.run_id, seconds = format!("{seconds:.3}"), "nothing changed since the current snapshot; nothing rebuilt");
-        let reason = ledger::read(layout)
-            .ok()
-            .and_then(|runs| runs.into_iter().rev().find(|r| r.run_id == prev.run_id))
-            .and_then(|r| r.error);
+        // From the snapshot's own copy of its ledger line: a no-op night
+        // does not read the whole ledger.
+        let reason = LedgerEntry::of_snapshot(&layout.snapshot(&prev.run_id)).and_then(|r| r.error);
         return Ok(Decision::Unchanged(UnchangedRun {
             run_id: run.run_id.to_string(),
             snapshot: prev.run_id.clone(),

@@ -94,11 +94,7 @@ fn finish_published(layout: &Layout, current: Option<&str>, run_id: &str) -> Res
         .iter()
         .any(|e| e.run_id == current && e.status == RunStatus::Published);
     if !published {
-        let path = layout.snapshot(current).ledger_entry();
-        match std::fs::read(&path)
-            .ok()
-            .and_then(|b| serde_json::from_slice::<LedgerEntry>(&b).ok())
-        {
+        match LedgerEntry::of_snapshot(&layout.snapshot(current)) {
             Some(mut e) => {
                 e.error = Some(format!(
                     "killed after it was published; its ledger line written by run {run_id}"

@@ -221,7 +221,6 @@ fn the_on_failure_command_and_the_log_say_which_files_a_partial_run_could_not_us
 /// `tafteesh status | head -1`: the reader goes after one line.
 #[test]
 fn a_closed_pipe_ends_a_listing_quietly_and_does_not_stop_a_run() {
-    use std::process::Stdio;
     let w = Workdir::new();
     fixture_setup(&w);
     assert_eq!(w.run(&["run", "--config", "config"]).code, 4);
@@ -231,14 +230,7 @@ fn a_closed_pipe_ends_a_listing_quietly_and_does_not_stop_a_run() {
         &["snapshots", "--config", "config"],
         &["run", "--config", "config", "--force"],
     ] {
-        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_tafteesh"))
-            .args(args)
-            .current_dir(w.path())
-            .env_remove("TAFTEESH_KEY")
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
+        let mut child = crate::util::spawn(&w, args);
         // Close the reading end before the command prints anything.
         drop(child.stdout.take());
         let out = child.wait_with_output().unwrap();
@@ -316,15 +308,11 @@ fn refused_runs_and_rollbacks_leave_ledger_lines_and_status_shows_a_run_going() 
     assert_eq!(w.run(&["run", "--config", "config"]).code, 4);
     let first = std::fs::read_link(w.path().join("output/current")).unwrap();
     // A run that holds the lock a while, as a long night's run would.
-    let mut going = std::process::Command::new(env!("CARGO_BIN_EXE_tafteesh"))
-        .args(["run", "--config", "config", "--force"])
-        .current_dir(w.path())
-        .env_remove("TAFTEESH_KEY")
-        .env("TAFTEESH_TEST_HOLD_LOCK_MS", "4000")
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
+    let going = crate::util::spawn_with_env(
+        &w,
+        &["run", "--config", "config", "--force"],
+        &[("TAFTEESH_TEST_HOLD_LOCK_MS", "4000")],
+    );
     let holder = format!("tafteesh pid {}", going.id());
     let started = std::time::Instant::now();
     let mut seen = String::new();
@@ -336,7 +324,7 @@ fn refused_runs_and_rollbacks_leave_ledger_lines_and_status_shows_a_run_going() 
     assert_eq!(refused.code, 5, "{}", refused.all());
     let id = first.file_name().unwrap().to_string_lossy().into_owned();
     assert_eq!(w.run(&["rollback", "--config", "config", &id]).code, 5);
-    assert_eq!(going.wait().unwrap().code(), Some(4));
+    assert_eq!(going.wait_with_output().unwrap().status.code(), Some(4));
     let status = w.run(&["status", "--config", "config"]);
     assert!(status.stdout.contains("no run is going now"), "{}", status.stdout);
     assert_eq!(w.run(&["rollback", "--config", "config", &id]).code, 0);

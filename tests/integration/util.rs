@@ -54,12 +54,18 @@ impl Workdir {
 
 /// Start the real binary in the work dir, its output piped, without waiting.
 pub fn spawn(w: &Workdir, args: &[&str]) -> std::process::Child {
+    spawn_with_env(w, args, &[])
+}
+
+/// [`spawn`] with more variables in its environment.
+pub fn spawn_with_env(w: &Workdir, args: &[&str], env: &[(&str, &str)]) -> std::process::Child {
     Command::new(env!("CARGO_BIN_EXE_tafteesh"))
         .args(args)
         .current_dir(w.path())
         .env_remove("TAFTEESH_KEY")
         .env_remove("TAFTEESH_FAIL_AFTER")
         .env_remove("TAFTEESH_ON_FAILURE")
+        .envs(env.iter().copied())
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())
         .spawn()
