@@ -1,11 +1,12 @@
 //! `tafteesh bench`: time the whole run on N synthetic survivors.
 
 use super::say;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use crate::config::Plan;
 use crate::error::{Error, Exit, Result};
+use crate::ingest::FileReport;
 use crate::run::{self, RunOptions};
 
 /// Time the whole run, per stage, on N synthetic survivors.
@@ -16,6 +17,13 @@ use crate::run::{self, RunOptions};
 /// with nothing changed (a no-op), and a run after one partner's export
 /// changed (one duplicate row appended to it, removed again afterwards).
 /// The generation itself is timed apart and not part of any run.
+///
+/// Beside each it measures the floor: every claimed file read as text and
+/// written to Parquet with polars alone (scripts/bench_floor.py, a copy of
+/// the programme's shared floor script; needs `pip install polars
+/// fastexcel`), on the whole inbox and on the changed partner's files,
+/// alternating with the runs, and prints the ratios the performance goals
+/// are stated in.
 ///
 /// Examples:
 ///   tafteesh bench --survivors 100000
@@ -38,11 +46,22 @@ pub struct Args {
     /// Print the figures as JSON too.
     #[arg(long)]
     pub json: bool,
+    /// The Python that runs the floor (it needs polars and fastexcel).
+    #[arg(long, env = "TAFTEESH_FLOOR_PYTHON", default_value = "python3")]
+    pub floor_python: PathBuf,
+    /// Measure the floor with this script instead of the built-in copy
+    /// (e.g. ../shared/bench/floor.py).
+    #[arg(long)]
+    pub floor_script: Option<PathBuf>,
+    /// Do not measure the floor.
+    #[arg(long)]
+    pub no_floor: bool,
 }
 
 pub fn run(args: Args) -> Result<Exit> {
     let dir = args
         .dir
+        .clone()
         .unwrap_or_else(|| std::env::temp_dir().join(format!("tafteesh-bench-{}-{}", args.survivors, args.seed)));
     let marker = dir.join("truth/survivors.csv");
     let synth_secs = if args.regenerate || !marker.exists() {
@@ -77,11 +96,22 @@ pub fn run(args: Args) -> Result<Exit> {
         force,
         accept_shrink: true,
     };
+    let floor = (!args.no_floor).then(|| Floor::new(&args, &dir));
+    let mut whole_floor = Vec::new();
+    let mut partner_floor = Vec::new();
+    let measure = |into: &mut Vec<f64>, cfg: &Path| {
+        if let Some(secs) = floor.as_ref().and_then(|f| f.measure(cfg)) {
+            into.push(secs);
+        }
+    };
+    // Floor and run alternate, so a busy moment of the machine falls on both.
+    measure(&mut whole_floor, &config);
     let t = Instant::now();
     let run::RunOutcome::Published(s) = run::run(&plan, opts(true))? else {
         return Err(Error::Internal("a forced run always publishes".into()));
     };
     let wall = t.elapsed().as_secs_f64();
+    measure(&mut whole_floor, &config);
 
     let t = Instant::now();
     let noop = run::run(&plan, opts(false))?;
@@ -91,7 +121,20 @@ pub fn run(args: Args) -> Result<Exit> {
             "the second run on the same inbox was not a no-op".into(),
         ));
     }
-    let (incremental_secs, changed_partner) = time_one_partner_changed(&plan, &s, opts(false))?;
+    let changed = s.files.iter().find(|f| f.error.is_none() && f.file.ends_with(".csv"));
+    let partner_config = match (changed, &floor) {
+        (Some(f), Some(_)) => Some(Floor::partner_config(&plan, &dir, &f.partner_id)?),
+        _ => None,
+    };
+    if let Some(cfg) = &partner_config {
+        measure(&mut partner_floor, cfg);
+    }
+    let (incremental_secs, changed_partner) = time_one_partner_changed(&plan, changed, opts(false))?;
+    if let Some(cfg) = &partner_config {
+        measure(&mut partner_floor, cfg);
+        measure(&mut partner_floor, cfg);
+    }
+    measure(&mut whole_floor, &config);
     let input_bytes: u64 = s
         .files
         .iter()
@@ -137,6 +180,36 @@ pub fn run(args: Args) -> Result<Exit> {
     );
     say!("  no-op run (nothing changed):        {noop_secs:>7.3}s");
     say!("  run after one partner changed ({changed_partner}): {incremental_secs:>7.2}s");
+    let whole = median(&whole_floor);
+    let partner = median(&partner_floor);
+    match (whole, partner) {
+        (Some(whole), partner) => {
+            say!(
+                "  floor (polars alone, every claimed file to Parquet; median of {}): {whole:.2}s",
+                whole_floor.len()
+            );
+            say!("    full run / floor:                     {:>6.1}x", wall / whole);
+            if let Some(p) = partner {
+                say!(
+                    "    floor for {changed_partner}'s files (median of {}): {p:.2}s",
+                    partner_floor.len()
+                );
+                say!(
+                    "    one-partner-changed night / its floor: {:>6.1}x ({:.2}s over 1.5x its floor)",
+                    incremental_secs / p,
+                    incremental_secs - 1.5 * p
+                );
+            }
+        }
+        (None, _) if !args.no_floor => say!(
+            "  floor not measured: `{} {}` did not run (it needs `pip install polars fastexcel`; see --floor-python)",
+            args.floor_python.display(),
+            args.floor_script
+                .as_ref()
+                .map_or_else(|| "scripts/bench_floor.py".into(), |p| p.display().to_string())
+        ),
+        _ => {}
+    }
     if args.json {
         let out = serde_json::json!({
             "survivors": args.survivors, "rows_read": s.rows_read, "input_bytes": input_bytes,
@@ -144,17 +217,20 @@ pub fn run(args: Args) -> Result<Exit> {
             "read_seconds": t.read, "clean_seconds": t.clean, "clean_cpu_seconds": t.clean_cpu,
             "noop_seconds": noop_secs, "one_partner_changed_seconds": incremental_secs,
             "changed_partner": changed_partner,
+            "floor_seconds": whole_floor, "partner_floor_seconds": partner_floor,
+            "full_over_floor": whole.map(|f| wall / f),
+            "one_partner_changed_over_its_floor": partner.map(|p| incremental_secs / p),
         });
         say!("{out}");
     }
     Ok(Exit::Success)
 }
 
-/// Append a copy of the last line of one partner's CSV export (an exact
-/// duplicate row), time the run that follows, and restore the file.
-fn time_one_partner_changed(plan: &Plan, s: &run::RunSummary, opts: RunOptions) -> Result<(f64, String)> {
+/// Append a copy of the last line of one partner's CSV export `f` (an
+/// exact duplicate row), time the run that follows, and restore the file.
+fn time_one_partner_changed(plan: &Plan, f: Option<&FileReport>, opts: RunOptions) -> Result<(f64, String)> {
     use std::io::{Read, Write};
-    let Some(f) = s.files.iter().find(|f| f.error.is_none() && f.file.ends_with(".csv")) else {
+    let Some(f) = f else {
         return Ok((0.0, "none".into()));
     };
     let path = plan.inbox.join(&f.file);
@@ -183,5 +259,94 @@ fn time_one_partner_changed(plan: &Plan, s: &run::RunSummary, opts: RunOptions) 
             "after changing one file of {} the run did not clean that partner alone",
             f.partner_id
         ))),
+    }
+}
+
+/// The median of some timings (None for none).
+fn median(xs: &[f64]) -> Option<f64> {
+    let mut v = xs.to_vec();
+    v.sort_by(f64::total_cmp);
+    (!v.is_empty()).then(|| v[v.len() / 2])
+}
+
+/// The floor script and the Python that runs it.
+struct Floor {
+    python: PathBuf,
+    script: PathBuf,
+    scratch: PathBuf,
+}
+
+/// The programme's shared floor script, compiled in.
+const FLOOR_SCRIPT: &str = include_str!("../../scripts/bench_floor.py");
+
+impl Floor {
+    fn new(args: &Args, dir: &Path) -> Floor {
+        let scratch = dir.join("floor");
+        let script = args.floor_script.clone().unwrap_or_else(|| {
+            let path = scratch.join("bench_floor.py");
+            if let Err(e) = std::fs::create_dir_all(&scratch).and_then(|()| std::fs::write(&path, FLOOR_SCRIPT)) {
+                tracing::warn!("cannot write the floor script to {}: {e}", path.display());
+            }
+            path
+        });
+        Floor {
+            python: args.floor_python.clone(),
+            script,
+            scratch,
+        }
+    }
+
+    /// Seconds the floor took on what the configuration folder `cfg`
+    /// claims (its own clock), or None when it could not run.
+    fn measure(&self, cfg: &Path) -> Option<f64> {
+        let out = self.scratch.join("parquet");
+        let _ = std::fs::remove_dir_all(&out);
+        let result = std::process::Command::new(&self.python)
+            .arg(&self.script)
+            .arg(cfg)
+            .arg(&out)
+            .stdin(std::process::Stdio::null())
+            .output();
+        let _ = std::fs::remove_dir_all(&out);
+        let output = match result {
+            Ok(o) if o.status.success() => o,
+            Ok(o) => {
+                tracing::warn!(
+                    "the floor script failed ({}): {}",
+                    o.status,
+                    String::from_utf8_lossy(&o.stderr).lines().last().unwrap_or_default()
+                );
+                return None;
+            }
+            Err(e) => {
+                tracing::warn!("cannot start {}: {e}", self.python.display());
+                return None;
+            }
+        };
+        let line = String::from_utf8_lossy(&output.stdout);
+        let v: serde_json::Value = serde_json::from_str(line.trim().lines().last()?).ok()?;
+        v.get("seconds")?.as_f64()
+    }
+
+    /// A configuration folder claiming only `partner`'s files from the
+    /// bench inbox, for that partner's floor.
+    fn partner_config(plan: &Plan, dir: &Path, partner: &str) -> Result<PathBuf> {
+        let cfg = dir.join("floor").join(format!("config-{partner}"));
+        let pipelines = cfg.join("pipelines");
+        std::fs::create_dir_all(&pipelines).map_err(Error::io(&pipelines))?;
+        let inbox = std::path::absolute(&plan.inbox).map_err(Error::io(&plan.inbox))?;
+        let toml = format!(
+            "inbox = {}\npipelines = \"pipelines\"\n",
+            toml::Value::String(inbox.to_string_lossy().into_owned())
+        );
+        let file = cfg.join("tafteesh.toml");
+        std::fs::write(&file, toml).map_err(Error::io(&file))?;
+        for (path, p) in &plan.pipelines {
+            if p.partner_id == partner {
+                let to = pipelines.join(path.file_name().unwrap_or_default());
+                std::fs::copy(path, &to).map_err(Error::io(&to))?;
+            }
+        }
+        Ok(cfg)
     }
 }

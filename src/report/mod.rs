@@ -308,7 +308,7 @@ pub fn write_all(
         bengali_digits,
     )?;
     workbook::write(&rows, &catalogue, facts, &scorecard, k, &dir.join(WORKBOOK))?;
-    codebook::write(model, project, k, &read_columns(conn)?, &dir.join(CODEBOOK))?;
+    codebook::write(model, project, k, &read_columns(conn, project)?, &dir.join(CODEBOOK))?;
     Ok(rows.len())
 }
 
@@ -381,9 +381,9 @@ pub struct Scorecard {
 }
 
 /// The warehouse's tables and their columns with types, in order.
-fn read_columns(conn: &duckdb::Connection) -> Result<codebook::Columns> {
+fn read_columns(conn: &duckdb::Connection, project: &crate::warehouse::Project) -> Result<codebook::Columns> {
     let mut out = codebook::Columns::new();
-    for (t, c, ty) in crate::warehouse::build::table_columns(conn)? {
+    for (t, c, ty) in crate::warehouse::build::table_columns(conn, project)? {
         out.entry(t).or_default().push((c, ty));
     }
     Ok(out)

@@ -123,6 +123,7 @@ pub fn build_and_publish(run: &Run<'_>, inv: Box<Inventory<'_>>, entry: &mut Led
         reused_partners: partners.reused,
         ingest_times: partners.times,
         stages: clock.stages,
+        warehouse_steps: metrics.steps,
     };
     summary.exit_code = summary.exit() as u8;
 

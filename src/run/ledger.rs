@@ -103,6 +103,10 @@ pub struct LedgerEntry {
     pub inputs: Vec<LedgerInput>,
     pub counts: Vec<LedgerCount>,
     pub stages: Vec<StageMetric>,
+    /// The warehouse stage step by step (each model's time), so a slow
+    /// night can be explained: `select unnest(warehouse_steps, recursive := true) from run_ledger`.
+    #[serde(default)]
+    pub warehouse_steps: Vec<crate::warehouse::StepTiming>,
     /// Partners cleaned again in this run, and partners carried over unchanged.
     pub recomputed: Vec<String>,
     pub reused: Vec<String>,
@@ -129,6 +133,7 @@ impl LedgerEntry {
             inputs: vec![],
             counts: vec![],
             stages: vec![],
+            warehouse_steps: vec![],
             recomputed: vec![],
             reused: vec![],
         }
@@ -229,6 +234,7 @@ pub fn load_into(conn: &duckdb::Connection, entries: &[LedgerEntry], scratch: &P
             counts: 'STRUCT(partner_id VARCHAR, table_name VARCHAR, files BIGINT, rows_read BIGINT, duplicates BIGINT,
                 quarantined BIGINT, kept BIGINT, warnings BIGINT, clean_records BIGINT)[]',
             stages: 'STRUCT(stage VARCHAR, seconds DOUBLE, peak_mib DOUBLE, \"rows\" BIGINT)[]',
+            warehouse_steps: 'STRUCT(step VARCHAR, seconds DOUBLE, \"rows\" BIGINT)[]',
             recomputed: 'VARCHAR[]', reused: 'VARCHAR[]'
         }})",
         crate::warehouse::sql_string(&scratch.to_string_lossy())

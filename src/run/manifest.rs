@@ -145,9 +145,15 @@ fn digest<'a>(parts: impl IntoIterator<Item = &'a [u8]>) -> String {
     hex::encode(h.finalize())
 }
 
+/// This build's identity: a SHA-256 of its sources, lock file, compiler,
+/// profile and target, computed by `build.rs`. The same for every copy of
+/// the binary, stripped or not; different for any change to the code.
+pub const BUILD_ID: &str = env!("TAFTEESH_BUILD_ID");
+
 /// The compiled-in model (schemas, reference data, SQL), the version, and
-/// the binary itself (its size and modification time), so a rebuilt
-/// tafteesh never reuses what an older build computed.
+/// the build's identity ([`BUILD_ID`]), so a rebuilt tafteesh never reuses
+/// what an older build computed, while the same build copied, stripped or
+/// reinstalled does.
 pub fn model_fingerprint() -> String {
     fn files<'a>(dir: &'a include_dir::Dir<'a>, out: &mut Vec<(&'a Path, &'a [u8])>) {
         for f in dir.files() {
@@ -161,14 +167,7 @@ pub fn model_fingerprint() -> String {
     files(&SCHEMAS_DIR, &mut all);
     files(&SQL_DIR, &mut all);
     all.sort();
-    let exe = std::env::current_exe()
-        .and_then(std::fs::metadata)
-        .map(|m| {
-            let t = m.modified().ok().map(DateTime::<Utc>::from).map(|t| t.to_rfc3339());
-            format!("{} {}", m.len(), t.unwrap_or_default())
-        })
-        .unwrap_or_default();
-    let mut parts: Vec<Vec<u8>> = vec![env!("CARGO_PKG_VERSION").into(), exe.into_bytes()];
+    let mut parts: Vec<Vec<u8>> = vec![env!("CARGO_PKG_VERSION").into(), BUILD_ID.into()];
     for (p, c) in all {
         parts.push(p.to_string_lossy().as_bytes().to_vec());
         parts.push(c.to_vec());

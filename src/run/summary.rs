@@ -47,6 +47,8 @@ pub struct RunSummary {
     /// Within extract+stage+clean: seconds reading files and seconds cleaning them.
     pub ingest_times: ingest::IngestTimes,
     pub stages: Vec<StageMetric>,
+    /// Within the warehouse stage: each raw table's load, each model, suppression, the history.
+    pub warehouse_steps: Vec<crate::warehouse::StepTiming>,
 }
 
 impl RunSummary {
@@ -147,6 +149,7 @@ pub fn fill_entry(entry: &mut LedgerEntry, s: &RunSummary) {
     entry.rows_quarantined = s.rows_quarantined;
     entry.duplicates_removed = s.duplicates_removed;
     entry.stages = s.stages.clone();
+    entry.warehouse_steps = s.warehouse_steps.clone();
     entry.recomputed = s.recomputed_partners.clone();
     entry.reused = s.reused_partners.clone();
     let mut counts: BTreeMap<(String, String), LedgerCount> = BTreeMap::new();

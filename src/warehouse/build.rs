@@ -26,6 +26,11 @@ pub struct LakeInput<'a> {
     pub places: Vec<(String, Option<String>, Option<&'static str>)>,
 }
 
+/// DuckDB's memory limit while the warehouse is built: with the lake's
+/// Parquet files read and the process's own memory, a million-survivor
+/// run stays under 4 GiB.
+pub const BUILD_MEMORY_LIMIT: &str = "2GiB";
+
 /// What the build needs to know about its run.
 pub struct BuildOptions<'a> {
     pub run_id: &'a str,
@@ -47,12 +52,50 @@ pub struct BuildMetrics {
     pub tests: usize,
     pub indicator_rows: usize,
     pub suppressed: crate::suppress::Counts,
+    /// Each step's wall time, in build order: the raw tables loaded, each
+    /// model (with its tests), suppression, the history. Kept in the run
+    /// ledger, so a slow night can be explained after the fact.
+    pub steps: Vec<StepTiming>,
+}
+
+/// One step of the warehouse build and its wall time.
+#[derive(Debug, Clone, Serialize, serde::Deserialize, PartialEq)]
+pub struct StepTiming {
+    /// `load raw_<table>`, `model <name>`, `suppression`, ...
+    pub step: String,
+    pub seconds: f64,
+    /// Rows the step wrote, where it says (a model's rows; 0 otherwise).
+    #[serde(default)]
+    pub rows: u64,
+}
+
+/// Times the steps of one build and logs each as it ends.
+#[derive(Default)]
+struct Steps(Vec<StepTiming>);
+
+impl Steps {
+    fn time<T>(&mut self, step: impl Into<String>, f: impl FnOnce() -> Result<(T, u64)>) -> Result<T> {
+        let step = step.into();
+        let t = std::time::Instant::now();
+        let (out, rows) = f()?;
+        let seconds = t.elapsed().as_secs_f64();
+        tracing::info!(step = %step, rows, seconds = format!("{seconds:.3}"), "warehouse step done");
+        self.0.push(StepTiming { step, seconds, rows });
+        Ok(out)
+    }
 }
 
 /// Build the warehouse file at `path` (which must not exist) from the lake.
 pub fn build(path: &Path, lake: &LakeInput<'_>, project: &Project, opts: &BuildOptions<'_>) -> Result<BuildMetrics> {
     let run_id = opts.run_id;
+    let mut steps = Steps::default();
     let conn = open(path)?;
+    // DuckDB would keep up to 80% of the machine's memory in its buffers;
+    // the temporary tables of the view models alone are 1.5 GiB at a
+    // million survivors. Beyond the limit it spills to `<file>.tmp`, which
+    // it removes on closing.
+    conn.execute_batch(&format!("set memory_limit = '{BUILD_MEMORY_LIMIT}'"))
+        .map_err(Error::warehouse("setting the memory limit"))?;
     conn.execute_batch(&format!(
         "set variable as_of = date '{}'",
         opts.as_of.format("%Y-%m-%d")
@@ -61,42 +104,9 @@ pub fn build(path: &Path, lake: &LakeInput<'_>, project: &Project, opts: &BuildO
     conn.execute_batch(&format!("create schema {STAGING}"))
         .map_err(Error::warehouse("creating the staging schema"))?;
     super::search_staging(&conn)?;
-    conn.execute_batch(
-        "create table staging.raw_partners (partner_id varchar primary key, partner_name varchar not null)",
-    )
-    .map_err(Error::warehouse("creating raw_partners"))?;
-    {
-        let mut stmt = conn
-            .prepare("insert into raw_partners values (?, ?)")
-            .map_err(Error::warehouse("loading raw_partners"))?;
-        for (id, name) in &lake.partners {
-            stmt.execute([id, name])
-                .map_err(Error::warehouse("loading raw_partners"))?;
-        }
-    }
-    comment_on_table(
-        &conn,
-        "raw_partners",
-        "The consortium's partners as the configuration names them: partner_id and display name.",
-    )?;
-    conn.execute_batch(
-        "create table staging.raw_places (district varchar primary key, region varchar, region_kind varchar)",
-    )
-    .map_err(Error::warehouse("creating raw_places"))?;
-    {
-        let mut stmt = conn
-            .prepare("insert into raw_places values (?, ?, ?)")
-            .map_err(Error::warehouse("loading raw_places"))?;
-        for (district, region, kind) in &lake.places {
-            stmt.execute(duckdb::params![district, region, kind])
-                .map_err(Error::warehouse("loading raw_places"))?;
-        }
-    }
-    comment_on_table(
-        &conn,
-        "raw_places",
-        "The gazetteer's districts (schemas/reference/places.toml) with their region and its kind (state, union territory or country).",
-    )?;
+    steps.time("load raw_partners, raw_places", || {
+        load_config_tables(&conn, lake).map(|()| ((), (lake.partners.len() + lake.places.len()) as u64))
+    })?;
     for name in &lake.tables {
         let glob = lake.dir.join(name).join("*.parquet");
         let schema = if RAW_IN_MAIN.contains(&name.as_str()) {
@@ -104,17 +114,21 @@ pub fn build(path: &Path, lake: &LakeInput<'_>, project: &Project, opts: &BuildO
         } else {
             STAGING
         };
-        let sql = format!(
-            "create table {schema}.raw_{name} as select * from read_parquet({})",
-            sql_string(&glob.to_string_lossy())
-        );
-        conn.execute_batch(&sql)
-            .map_err(Error::warehouse(format!("loading raw_{name}")))?;
-        comment_on_table(
-            &conn,
-            &format!("raw_{name}"),
-            &format!("The lake's {name} table as loaded, one row per partner record (see codebook.md)."),
-        )?;
+        steps.time(format!("load raw_{name}"), || {
+            let sql = format!(
+                "create table {schema}.raw_{name} as select * from read_parquet({})",
+                sql_string(&glob.to_string_lossy())
+            );
+            let rows = conn
+                .execute(&sql, [])
+                .map_err(Error::warehouse(format!("loading raw_{name}")))?;
+            comment_on_table(
+                &conn,
+                &format!("raw_{name}"),
+                &format!("The lake's {name} table as loaded, one row per partner record (see codebook.md)."),
+            )?;
+            Ok(((), rows as u64))
+        })?;
     }
     if !project.macros.trim().is_empty() {
         conn.execute_batch(&project.macros)
@@ -141,81 +155,194 @@ pub fn build(path: &Path, lake: &LakeInput<'_>, project: &Project, opts: &BuildO
     for m in &project.models {
         bar.set_message(m.name.clone());
         bar.inc(1);
-        let ctx = format!("model sql/{}/{}.sql", m.layer, m.name);
-        if let Some(ind) = &m.indicator {
-            let sql = format!(
-                "insert into indicator_values by name
-                 select {id} as indicator_id, period, dimension, dimension_value, numerator, denominator, value,
-                        {ci}, cell_size, {unit} as unit, {run} as run_id
-                 from ({body})",
-                // A rate's 95% Wilson interval; counts and sums have none.
-                ci = if ind.unit == "%" {
-                    "wilson_low(numerator, denominator) as ci_low, wilson_high(numerator, denominator) as ci_high"
-                } else {
-                    "null as ci_low, null as ci_high"
-                },
-                id = sql_string(&ind.id),
-                unit = sql_string(&ind.unit),
-                run = sql_string(run_id),
-                body = m.sql.trim().trim_end_matches(';')
-            );
-            conn.execute_batch(&sql).map_err(Error::warehouse(ctx.clone()))?;
-            check_dimensions(&conn, ind, &ctx)?;
-        } else {
-            let schema = if m.layer == "staging" { STAGING } else { "main" };
-            let sql = format!(
-                "create table {schema}.{} as {}",
-                m.name,
-                m.sql.trim().trim_end_matches(';')
-            );
-            conn.execute_batch(&sql).map_err(Error::warehouse(ctx))?;
-            if let Some(meta) = &m.meta {
-                tests += model_tests::run(&conn, &m.name, &meta.tests)?;
-                // The model's description, inside the warehouse, where a
-                // researcher's client shows it (duckdb_tables().comment).
-                comment_on_table(
-                    &conn,
-                    &m.name,
-                    &format!("{} Grain: {}.", meta.description.trim(), meta.grain.trim()),
-                )?;
-            }
-        }
-        tracing::debug!(model = %m.name, layer = m.layer, "model built");
+        tests += steps.time(format!("model {}", m.name), || build_model(&conn, m, run_id))?;
     }
     bar.finish_and_clear();
-    // Beside each consortium figure (linked entities, each counted once):
-    // the naive sum over partners, so the double counting removed shows.
-    conn.execute_batch(
-        "update indicator_values c
-         set naive_numerator = s.n,
-             naive_denominator = s.d,
-             naive_value = case
-                 when c.unit = '%' then 100.0 * s.n / nullif(s.d, 0)
-                 when c.unit in ('count', 'INR') then s.n
-             end,
-             naive_cell_size = s.size
-         from (
-             select indicator_id, period, sum(numerator) as n, sum(denominator) as d, sum(cell_size) as size
-             from indicator_values where dimension = 'partner' and unit <> 'days' group by all
-         ) s
-         where c.dimension = 'consortium' and c.indicator_id = s.indicator_id and c.period = s.period",
-    )
-    .map_err(Error::warehouse("summing partners beside the consortium figures"))?;
-    let suppressed = crate::suppress::apply(&conn, opts.suppression_k)?;
-    write_indicator_catalog(&conn, project)?;
-    history::load(&conn, opts)?;
-    history::export_run(&conn, run_id, opts.history_file)?;
+    steps.time("views", || keep_as_views(&conn, project).map(|n| ((), n)))?;
+    steps.time("partner sums", || {
+        // Beside each consortium figure (linked entities, each counted once):
+        // the naive sum over partners, so the double counting removed shows.
+        conn.execute_batch(
+            "update indicator_values c
+             set naive_numerator = s.n,
+                 naive_denominator = s.d,
+                 naive_value = case
+                     when c.unit = '%' then 100.0 * s.n / nullif(s.d, 0)
+                     when c.unit in ('count', 'INR') then s.n
+                 end,
+                 naive_cell_size = s.size
+             from (
+                 select indicator_id, period, sum(numerator) as n, sum(denominator) as d, sum(cell_size) as size
+                 from indicator_values where dimension = 'partner' and unit <> 'days' group by all
+             ) s
+             where c.dimension = 'consortium' and c.indicator_id = s.indicator_id and c.period = s.period",
+        )
+        .map_err(Error::warehouse("summing partners beside the consortium figures"))?;
+        Ok(((), 0))
+    })?;
+    let suppressed = steps.time("suppression", || {
+        crate::suppress::apply(&conn, opts.suppression_k).map(|c| (c, (c.primary + c.secondary) as u64))
+    })?;
+    steps.time("indicator catalogue", || {
+        write_indicator_catalog(&conn, project).map(|()| ((), 0))
+    })?;
+    steps.time("history", || {
+        history::load(&conn, opts)?;
+        history::export_run(&conn, run_id, opts.history_file)?;
+        Ok(((), 0))
+    })?;
     let indicator_rows: usize = conn
         .query_row("select count(*) from indicator_values", [], |r| r.get::<_, i64>(0))
         .map_err(Error::warehouse("counting indicator_values"))? as usize;
-    conn.execute_batch("checkpoint")
-        .map_err(Error::warehouse("checkpoint"))?;
+    steps.time("checkpoint", || {
+        conn.execute_batch("checkpoint")
+            .map_err(Error::warehouse("checkpoint"))?;
+        Ok(((), 0))
+    })?;
     Ok(BuildMetrics {
         models: project.models.len(),
         tests,
         indicator_rows,
         suppressed,
+        steps: steps.0,
     })
+}
+
+/// `raw_partners` and `raw_places`, from the configuration and the gazetteer.
+fn load_config_tables(conn: &Connection, lake: &LakeInput<'_>) -> Result<()> {
+    conn.execute_batch(
+        "create table staging.raw_partners (partner_id varchar primary key, partner_name varchar not null)",
+    )
+    .map_err(Error::warehouse("creating raw_partners"))?;
+    insert_rows(
+        conn,
+        "raw_partners",
+        lake.partners
+            .iter()
+            .map(|(id, name)| [Some(id.as_str()), Some(name.as_str())]),
+    )?;
+    comment_on_table(
+        conn,
+        "raw_partners",
+        "The consortium's partners as the configuration names them: partner_id and display name.",
+    )?;
+    conn.execute_batch(
+        "create table staging.raw_places (district varchar primary key, region varchar, region_kind varchar)",
+    )
+    .map_err(Error::warehouse("creating raw_places"))?;
+    insert_rows(
+        conn,
+        "raw_places",
+        lake.places
+            .iter()
+            .map(|(district, region, kind)| [Some(district.as_str()), region.as_deref(), *kind]),
+    )?;
+    comment_on_table(
+        conn,
+        "raw_places",
+        "The gazetteer's districts (schemas/reference/places.toml) with their region and its kind (state, union territory or country).",
+    )
+}
+
+/// Insert text rows into `table` in one statement: a row at a time, each
+/// its own transaction checking the primary key, took 0.3-0.8 s for the
+/// gazetteer's thousand districts.
+fn insert_rows<'a, const N: usize>(
+    conn: &Connection,
+    table: &str,
+    rows: impl Iterator<Item = [Option<&'a str>; N]>,
+) -> Result<()> {
+    let values: Vec<String> = rows
+        .map(|row| {
+            let cells: Vec<String> = row
+                .iter()
+                .map(|c| c.map_or_else(|| "null".to_string(), sql_string))
+                .collect();
+            format!("({})", cells.join(", "))
+        })
+        .collect();
+    if values.is_empty() {
+        return Ok(());
+    }
+    conn.execute_batch(&format!("insert into {table} values {}", values.join(",\n")))
+        .map_err(Error::warehouse(format!("loading {table}")))
+}
+
+/// Build one model: a table (then its declared tests and its description
+/// as the table's comment), or an indicator's rows added to
+/// `indicator_values`. Returns (tests run, rows written).
+fn build_model(conn: &Connection, m: &super::Model, run_id: &str) -> Result<(usize, u64)> {
+    let ctx = format!("model sql/{}/{}.sql", m.layer, m.name);
+    if let Some(ind) = &m.indicator {
+        let sql = format!(
+            "insert into indicator_values by name
+             select {id} as indicator_id, period, dimension, dimension_value, numerator, denominator, value,
+                    {ci}, cell_size, {unit} as unit, {run} as run_id
+             from ({body})",
+            // A rate's 95% Wilson interval; counts and sums have none.
+            ci = if ind.unit == "%" {
+                "wilson_low(numerator, denominator) as ci_low, wilson_high(numerator, denominator) as ci_high"
+            } else {
+                "null as ci_low, null as ci_high"
+            },
+            id = sql_string(&ind.id),
+            unit = sql_string(&ind.unit),
+            run = sql_string(run_id),
+            body = m.sql.trim().trim_end_matches(';')
+        );
+        let rows = conn.execute(&sql, []).map_err(Error::warehouse(ctx.clone()))?;
+        check_dimensions(conn, ind, &ctx)?;
+        return Ok((0, rows as u64));
+    }
+    // A view model is built as a temporary table (in memory, never
+    // written to the file; unqualified names find it first) for the models
+    // after it, and replaced by its view in `keep_as_views`.
+    let table = match (m.is_view(), m.layer) {
+        (true, _) => "temporary table ",
+        (false, "staging") => "table staging.",
+        (false, _) => "table main.",
+    };
+    let sql = format!("create {table}{} as {}", m.name, m.sql.trim().trim_end_matches(';'));
+    let rows = conn.execute(&sql, []).map_err(Error::warehouse(ctx))?;
+    let mut tests = 0;
+    if let Some(meta) = &m.meta {
+        tests += model_tests::run(conn, &m.name, &meta.tests)?;
+        if !m.is_view() {
+            comment_on_table(conn, &m.name, &model_comment(meta))?;
+        }
+    }
+    Ok((tests, rows as u64))
+}
+
+/// The model's description, inside the warehouse, where a researcher's
+/// client shows it (`duckdb_tables().comment`, `duckdb_views().comment`).
+fn model_comment(meta: &super::ModelMeta) -> String {
+    format!("{} Grain: {}.", meta.description.trim(), meta.grain.trim())
+}
+
+/// Once every model is built, replace each view model's temporary table
+/// by its view in `main`. Returns how many.
+fn keep_as_views(conn: &Connection, project: &Project) -> Result<u64> {
+    let mut n = 0;
+    for m in project.models.iter().filter(|m| m.is_view()) {
+        let ctx = format!("keeping sql/{}/{}.sql as a view", m.layer, m.name);
+        conn.execute_batch(&format!(
+            "drop table temp.main.{name}; create view main.{name} as {sql}",
+            name = m.name,
+            sql = m.sql.trim().trim_end_matches(';')
+        ))
+        .map_err(Error::warehouse(ctx.clone()))?;
+        if let Some(meta) = &m.meta {
+            conn.execute_batch(&format!(
+                "comment on view main.{} is {}",
+                m.name,
+                sql_string(&model_comment(meta))
+            ))
+            .map_err(Error::warehouse(ctx))?;
+        }
+        n += 1;
+    }
+    Ok(n)
 }
 
 /// Write the data dictionary into the warehouse: a comment on every table
@@ -244,7 +371,7 @@ pub fn comment_columns(
         }
     }
     let mut undescribed = Vec::new();
-    for (table, column, _) in table_columns(conn)? {
+    for (table, column, _) in table_columns(conn, project)? {
         match project.dictionary.column(&table, &column, schemas) {
             Some(text) => conn
                 .execute_batch(&format!(
@@ -261,18 +388,30 @@ pub fn comment_columns(
     Ok(undescribed)
 }
 
-/// Every column of the warehouse's tables (not views) as
-/// (table, column, type), tables by name and columns in their order: what
-/// the dictionary is written onto and the codebook lists.
-pub fn table_columns(conn: &Connection) -> Result<Vec<(String, String, String)>> {
+/// Every column of the warehouse's tables and of the models kept as views
+/// (not the views built in code over them) as (table, column, type),
+/// tables by name and columns in their order: what the dictionary is
+/// written onto and the codebook lists.
+pub fn table_columns(conn: &Connection, project: &Project) -> Result<Vec<(String, String, String)>> {
     let ctx = "listing the warehouse's columns";
+    let views: Vec<String> = project
+        .models
+        .iter()
+        .filter(|m| m.is_view())
+        .map(|m| sql_string(&m.name))
+        .chain([sql_string("")])
+        .collect();
     let mut stmt = conn
-        .prepare(
+        .prepare(&format!(
             "select c.table_name, c.column_name, c.data_type from duckdb_columns() c
-             join duckdb_tables() t using (database_name, schema_name, table_name)
-             where not t.internal and c.database_name = current_database()
+             where c.database_name = current_database() and not c.internal
+               and (exists (select 1 from duckdb_tables() t
+                            where t.database_name = c.database_name and t.schema_name = c.schema_name
+                              and t.table_name = c.table_name)
+                    or c.table_name in ({}))
              order by c.table_name, c.column_index",
-        )
+            views.join(", ")
+        ))
         .map_err(Error::warehouse(ctx))?;
     stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
         .and_then(|rows| rows.collect())

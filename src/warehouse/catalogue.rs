@@ -51,6 +51,24 @@ pub struct ModelMeta {
     pub depends_on: Vec<String>,
     #[serde(default)]
     pub tests: ModelTests,
+    /// How the warehouse file keeps it (dbt's `materialized`): a table
+    /// (the default), or a view. A view model is still built as a table
+    /// for the run, an in-memory temporary one that the models after it
+    /// read, and is kept as a view once they are built: right for a large
+    /// model that only expands others (the `*_by_scope` marts, a case once
+    /// per breakdown it falls in), which would otherwise be compressed
+    /// and written whole to the file on every run.
+    #[serde(default)]
+    pub materialized: Materialized,
+}
+
+/// How a model is kept in the warehouse file.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Materialized {
+    #[default]
+    Table,
+    View,
 }
 
 /// Metadata of an indicator.
@@ -102,6 +120,11 @@ pub struct Model {
 }
 
 impl Model {
+    /// Whether the warehouse file keeps it as a view.
+    pub fn is_view(&self) -> bool {
+        self.meta.as_ref().is_some_and(|m| m.materialized == Materialized::View)
+    }
+
     /// The models it declares it reads.
     pub fn depends_on(&self) -> &[String] {
         match (&self.meta, &self.indicator) {
@@ -320,6 +343,24 @@ fn references(sql: &str, model: &str) -> bool {
 /// Every declared dependency is a model of the same or an earlier layer,
 /// and the SQL names exactly the models it declares.
 fn check_declarations(models: &[Model], problems: &mut Vec<String>) {
+    // A view is kept in `main` and read by clients whose search path is
+    // `main` alone (DuckDB 1.x binds a view's names in the reader's
+    // path): it may read only what is in `main` and kept as a table.
+    for m in models.iter().filter(|m| m.is_view()) {
+        if m.layer != "marts" {
+            problems.push(format!("{}: only a mart may be materialized as a view", m.path()));
+        }
+        for d in m.depends_on() {
+            if let Some(dep) = models.iter().find(|o| &o.name == d)
+                && (dep.layer != "marts" || dep.is_view())
+            {
+                problems.push(format!(
+                    "{}: a view may read only marts kept as tables, not `{d}`",
+                    m.path()
+                ));
+            }
+        }
+    }
     let layer_of = |name: &str| {
         models
             .iter()
@@ -441,6 +482,7 @@ mod tests {
                 grain: String::new(),
                 depends_on: deps.iter().map(|d| d.to_string()).collect(),
                 tests: ModelTests::default(),
+                materialized: Materialized::Table,
             }),
             indicator: None,
         };
@@ -460,6 +502,26 @@ mod tests {
             model("fct_b", "marts", "select 1", &[]),
         ]);
         assert!(upward[0].contains("later layer"), "{upward:?}");
+        // A view is read by clients that search `main` only: it may read
+        // marts kept as tables, nothing in staging, and is a mart itself.
+        let view = |mut m: Model| {
+            m.meta.as_mut().unwrap().materialized = Materialized::View;
+            m
+        };
+        let mart = model("fct_a", "marts", "select 1", &[]);
+        assert!(check(&[mart.clone(), view(model("fct_v", "marts", "from fct_a", &["fct_a"]))]).is_empty());
+        let on_staging = check(&[base.clone(), view(model("fct_v", "marts", "from stg_a", &["stg_a"]))]);
+        assert!(on_staging[0].contains("only marts kept as tables"), "{on_staging:?}");
+        let on_view = check(&[
+            view(mart.clone()),
+            view(model("fct_v", "marts", "from fct_a", &["fct_a"])),
+        ]);
+        assert!(
+            on_view[0].contains("only marts kept as tables, not `fct_a`"),
+            "{on_view:?}"
+        );
+        let staging_view = check(&[view(base.clone())]);
+        assert!(staging_view[0].contains("only a mart"), "{staging_view:?}");
         let cycle = {
             let mut problems = Vec::new();
             order_by_dependency(

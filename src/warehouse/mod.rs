@@ -26,7 +26,7 @@ use std::path::Path;
 use duckdb::Connection;
 
 use crate::error::{Error, Result};
-pub use build::{BuildMetrics, BuildOptions, LakeInput, build};
+pub use build::{BuildMetrics, BuildOptions, LakeInput, StepTiming, build};
 pub use catalogue::{IndicatorMeta, Model, ModelMeta, ModelTests, Project};
 
 /// The oldest DuckDB storage format the warehouse is written in. Researchers

@@ -433,3 +433,82 @@ mod slow {
         assert!(changed < same_members / 20, "{changed} of {same_members}");
     }
 }
+
+#[test]
+fn the_same_build_copied_elsewhere_reuses_the_snapshot() {
+    // The model fingerprint is the build's identity (its sources), not the
+    // binary's size or modification time: installing the same build again
+    // (a copy, with a new time, at another path) changes nothing.
+    let w = Workdir::new();
+    fixture_setup(&w);
+    assert_eq!(w.run(&["run", "--config", "config"]).code, 4);
+    let copy = w.path().join("installed-tafteesh");
+    std::fs::copy(env!("CARGO_BIN_EXE_tafteesh"), &copy).unwrap();
+    let out = std::process::Command::new(&copy)
+        .args(["run", "--config", "config"])
+        .current_dir(w.path())
+        .env_remove("TAFTEESH_KEY")
+        .env_remove("TAFTEESH_LOG")
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.contains("nothing changed"),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    std::fs::remove_file(&copy).unwrap();
+}
+
+#[test]
+fn the_bench_prints_the_floor_beside_the_runs_and_their_ratios() {
+    // A stand-in floor script (the real one needs polars): it must be
+    // given the bench's configuration folder, and its seconds are what
+    // the ratios divide by.
+    let w = Workdir::new();
+    let script = w.path().join("floor.py");
+    std::fs::write(
+        &script,
+        "import json, os, sys\n\
+         assert os.path.exists(os.path.join(sys.argv[1], 'tafteesh.toml'))\n\
+         print(json.dumps({'files': 1, 'rows': 1, 'bytes': 1, 'seconds': 0.5}))\n",
+    )
+    .unwrap();
+    let ran = w.run(&[
+        "bench",
+        "--survivors",
+        "300",
+        "--dir",
+        "bench",
+        "--floor-script",
+        script.to_str().unwrap(),
+        "--json",
+    ]);
+    assert_eq!(ran.code, 0, "{}", ran.all());
+    assert!(ran.stdout.contains("floor (polars alone"), "{}", ran.stdout);
+    assert!(ran.stdout.contains("full run / floor"), "{}", ran.stdout);
+    assert!(
+        ran.stdout.contains("one-partner-changed night / its floor"),
+        "{}",
+        ran.stdout
+    );
+    let json: serde_json::Value = serde_json::from_str(ran.stdout.lines().last().unwrap()).unwrap();
+    let wall = json["wall_seconds"].as_f64().unwrap();
+    let ratio = json["full_over_floor"].as_f64().unwrap();
+    assert!((ratio - wall / 0.5).abs() < 1e-9, "{json}");
+    assert_eq!(json["floor_seconds"].as_array().unwrap().len(), 3, "{json}");
+    assert_eq!(json["partner_floor_seconds"].as_array().unwrap().len(), 3, "{json}");
+
+    // Without a Python that runs the floor, the bench still runs and says why.
+    let ran = w.run(&[
+        "bench",
+        "--survivors",
+        "300",
+        "--dir",
+        "bench",
+        "--floor-python",
+        "/nonexistent/python",
+    ]);
+    assert_eq!(ran.code, 0, "{}", ran.all());
+    assert!(ran.stdout.contains("floor not measured"), "{}", ran.stdout);
+}
