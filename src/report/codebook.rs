@@ -112,8 +112,16 @@ pub fn render(model: &Model, project: &Project, k: u32, columns: &Columns) -> St
         let meta = m.meta.as_ref().expect("filtered");
         let _ = writeln!(
             md,
-            "### `{}` ({})\n\n{}\n\nGrain: {}.\n",
-            m.name, m.layer, meta.description, meta.grain
+            "### `{}` ({}{})\n\n{}\n\nGrain: {}.\n",
+            m.name,
+            m.layer,
+            if m.is_view() {
+                ", a view: its rows are computed when read"
+            } else {
+                ""
+            },
+            meta.description,
+            meta.grain
         );
         if let Some(cols) = columns.get(&m.name) {
             md.push_str("| Column | Type | Meaning |\n|---|---|---|\n");
@@ -194,7 +202,8 @@ mod tests {
             assert!(md.contains(&format!("### `{}`", s.table)), "{}", s.table);
         }
         assert!(md.contains("`full_name` (as `full_name_token`)"));
-        assert!(md.contains("### `fct_cases_by_scope` (marts)"));
+        assert!(md.contains("### `fct_cases_by_scope` (marts, a view: its rows are computed when read)"));
+        assert!(md.contains("### `fct_cases` (marts)\n"));
         assert!(
             md.contains("| `case_key` | varchar | The linked case"),
             "a mart's columns, described"
