@@ -103,16 +103,13 @@ fn rows_of(project: &Project, t: &LogicTest, c: &LogicCase) -> Result<Vec<String
     conn.execute_batch(&project.macros).map_err(|e| e.to_string())?;
     conn.execute_batch(&c.setup).map_err(|e| format!("setup: {e}"))?;
     for m in &t.models {
-        conn.execute_batch(&format!(
-            "create table {m} as {}",
-            model(m)?.sql.trim().trim_end_matches(';')
-        ))
-        .map_err(|e| format!("model {m}: {e}"))?;
+        conn.execute_batch(&format!("create table {m} as {}", model(m)?.body()))
+            .map_err(|e| format!("model {m}: {e}"))?;
     }
     let sql = format!(
         "select period, dimension, dimension_value, numerator, denominator, value, cell_size
          from ({}) order by all",
-        indicator.sql.trim().trim_end_matches(';')
+        indicator.body()
     );
     let mut stmt = conn.prepare(&sql).map_err(|e| e.to_string())?;
     let num = |x: Option<f64>| {

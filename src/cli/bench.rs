@@ -123,7 +123,7 @@ pub fn run(args: Args) -> Result<Exit> {
     }
     let changed = s.files.iter().find(|f| f.error.is_none() && f.file.ends_with(".csv"));
     let partner_config = match (changed, &floor) {
-        (Some(f), Some(_)) => Some(Floor::partner_config(&plan, &dir, &f.partner_id)?),
+        (Some(f), Some(floor)) => Some(floor.partner_config(&plan, &f.partner_id)?),
         _ => None,
     };
     if let Some(cfg) = &partner_config {
@@ -330,8 +330,8 @@ impl Floor {
 
     /// A configuration folder claiming only `partner`'s files from the
     /// bench inbox, for that partner's floor.
-    fn partner_config(plan: &Plan, dir: &Path, partner: &str) -> Result<PathBuf> {
-        let cfg = dir.join("floor").join(format!("config-{partner}"));
+    fn partner_config(&self, plan: &Plan, partner: &str) -> Result<PathBuf> {
+        let cfg = self.scratch.join(format!("config-{partner}"));
         let pipelines = cfg.join("pipelines");
         std::fs::create_dir_all(&pipelines).map_err(Error::io(&pipelines))?;
         let inbox = std::path::absolute(&plan.inbox).map_err(Error::io(&plan.inbox))?;

@@ -104,7 +104,7 @@ pub struct LedgerEntry {
     pub counts: Vec<LedgerCount>,
     pub stages: Vec<StageMetric>,
     /// The warehouse stage step by step (each model's time), so a slow
-    /// night can be explained: `select unnest(warehouse_steps, recursive := true) from run_ledger`.
+    /// night can be explained: `select s.* from run_ledger, unnest(warehouse_steps) as t(s)`.
     #[serde(default)]
     pub warehouse_steps: Vec<crate::warehouse::StepTiming>,
     /// Partners cleaned again in this run, and partners carried over unchanged.

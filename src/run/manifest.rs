@@ -26,7 +26,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use crate::clean::DateWindow;
-use crate::config::{Plan, SCHEMAS_DIR, SQL_DIR};
+use crate::config::Plan;
 use crate::error::{Error, Result};
 use crate::ingest::{Claims, FileReport};
 use crate::layout::SnapshotDir;
@@ -150,29 +150,13 @@ fn digest<'a>(parts: impl IntoIterator<Item = &'a [u8]>) -> String {
 /// the binary, stripped or not; different for any change to the code.
 pub const BUILD_ID: &str = env!("TAFTEESH_BUILD_ID");
 
-/// The compiled-in model (schemas, reference data, SQL), the version, and
-/// the build's identity ([`BUILD_ID`]), so a rebuilt tafteesh never reuses
-/// what an older build computed, while the same build copied, stripped or
-/// reinstalled does.
+/// The version and the build's identity ([`BUILD_ID`]), so a rebuilt
+/// tafteesh never reuses what an older build computed, while the same build
+/// copied, stripped or reinstalled does. The compiled-in model (schemas,
+/// reference data, SQL) is part of the identity: `build.rs` hashes the
+/// folders it is compiled from.
 pub fn model_fingerprint() -> String {
-    fn files<'a>(dir: &'a include_dir::Dir<'a>, out: &mut Vec<(&'a Path, &'a [u8])>) {
-        for f in dir.files() {
-            out.push((f.path(), f.contents()));
-        }
-        for d in dir.dirs() {
-            files(d, out);
-        }
-    }
-    let mut all = Vec::new();
-    files(&SCHEMAS_DIR, &mut all);
-    files(&SQL_DIR, &mut all);
-    all.sort();
-    let mut parts: Vec<Vec<u8>> = vec![env!("CARGO_PKG_VERSION").into(), BUILD_ID.into()];
-    for (p, c) in all {
-        parts.push(p.to_string_lossy().as_bytes().to_vec());
-        parts.push(c.to_vec());
-    }
-    digest(parts.iter().map(|p| p.as_slice()))
+    digest([env!("CARGO_PKG_VERSION").as_bytes(), BUILD_ID.as_bytes()])
 }
 
 /// Every fingerprint of a run, computed before anything is read.

@@ -288,7 +288,7 @@ fn build_model(conn: &Connection, m: &super::Model, run_id: &str) -> Result<(usi
             id = sql_string(&ind.id),
             unit = sql_string(&ind.unit),
             run = sql_string(run_id),
-            body = m.sql.trim().trim_end_matches(';')
+            body = m.body()
         );
         let rows = conn.execute(&sql, []).map_err(Error::warehouse(ctx.clone()))?;
         check_dimensions(conn, ind, &ctx)?;
@@ -302,7 +302,7 @@ fn build_model(conn: &Connection, m: &super::Model, run_id: &str) -> Result<(usi
         (false, "staging") => "table staging.",
         (false, _) => "table main.",
     };
-    let sql = format!("create {table}{} as {}", m.name, m.sql.trim().trim_end_matches(';'));
+    let sql = format!("create {table}{} as {}", m.name, m.body());
     let rows = conn.execute(&sql, []).map_err(Error::warehouse(ctx))?;
     let mut tests = 0;
     if let Some(meta) = &m.meta {
@@ -329,7 +329,7 @@ fn keep_as_views(conn: &Connection, project: &Project) -> Result<u64> {
         conn.execute_batch(&format!(
             "drop table temp.main.{name}; create view main.{name} as {sql}",
             name = m.name,
-            sql = m.sql.trim().trim_end_matches(';')
+            sql = m.body()
         ))
         .map_err(Error::warehouse(ctx.clone()))?;
         if let Some(meta) = &m.meta {

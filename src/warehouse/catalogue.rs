@@ -120,6 +120,11 @@ pub struct Model {
 }
 
 impl Model {
+    /// Its SQL as one statement to embed: trimmed, without a final `;`.
+    pub fn body(&self) -> &str {
+        self.sql.trim().trim_end_matches(';')
+    }
+
     /// Whether the warehouse file keeps it as a view.
     pub fn is_view(&self) -> bool {
         self.meta.as_ref().is_some_and(|m| m.materialized == Materialized::View)
