@@ -311,10 +311,13 @@ impl Floor {
         let output = match result {
             Ok(o) if o.status.success() => o,
             Ok(o) => {
+                // Not its message: polars may quote a cell of the exports.
                 tracing::warn!(
-                    "the floor script failed ({}): {}",
+                    "the floor script failed ({}); run `{} {} {} OUT_DIR` to see why",
                     o.status,
-                    String::from_utf8_lossy(&o.stderr).lines().last().unwrap_or_default()
+                    self.python.display(),
+                    self.script.display(),
+                    cfg.display()
                 );
                 return None;
             }
