@@ -90,10 +90,12 @@ pub fn run(args: Args) -> Result<Exit> {
     };
     let config = super::demo::set_up(&dir)?;
     let plan = Plan::resolve(&config, None)?;
+    // The full run rebuilds everything and trains the linkage model.
     let opts = |force| RunOptions {
         now: chrono::Utc::now(),
         fail_after: None,
         force,
+        retrain: force,
         accept_shrink: true,
     };
     let floor = (!args.no_floor).then(|| Floor::new(&args, &dir));

@@ -75,6 +75,7 @@ pub fn run(args: Args) -> Result<Exit> {
             now: chrono::Utc::now(),
             fail_after: None,
             force: true,
+            retrain: false,
             // The demo regenerates its inbox: fewer rows than last time is intended.
             accept_shrink: true,
         },

@@ -54,7 +54,7 @@ pub fn run(args: Args) -> Result<Exit> {
         )));
     }
     let settings: Settings = plan.linkage.clone();
-    let (_, people) = crate::link::stage::load(&lake, &restricted)?;
+    let people = crate::link::stage::load(&lake, &restricted)?.people;
     if !args.explain {
         let (_, _, report) = block(&people, &settings);
         println!("{} survivor records; blocking rules:", people.len());

@@ -32,8 +32,15 @@ pub struct Args {
     pub key: Option<String>,
 
     /// Rebuild everything, even when nothing changed since the current snapshot.
+    /// Linkage still reuses its model while few records changed since it was
+    /// trained (`retrain_after` in linkage.toml), and compares every pair.
     #[arg(long)]
     pub force: bool,
+
+    /// Train the linkage model again on this run, however few records
+    /// changed since it was trained.
+    #[arg(long)]
+    pub retrain: bool,
 
     /// Publish even when this run would publish markedly less than the
     /// current snapshot (no rows at all, a partner's rows vanishing or falling
@@ -88,6 +95,7 @@ fn run_job(args: Args) -> Result<RunOutcome> {
             now: chrono::Utc::now(),
             fail_after: args.fail_after,
             force: args.force,
+            retrain: args.retrain,
             accept_shrink: args.accept_shrink,
         },
     )

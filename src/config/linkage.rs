@@ -459,6 +459,17 @@ pub struct Settings {
     /// choose between. Unset: no such step (the generic settings).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sole_candidate_probability: Option<f64>,
+    /// The model is trained again once more than this share of the records
+    /// it was trained on has changed (added, removed or edited, summed over
+    /// the nights since); until then a night reuses it and scores only the
+    /// pairs that hold a changed record (see `link::state`). 0: train every
+    /// night.
+    #[serde(default = "default_retrain_after")]
+    pub retrain_after: f64,
+}
+
+fn default_retrain_after() -> f64 {
+    0.1
 }
 
 /// The bases a `linkage.toml` may name in `defaults`, and their files
@@ -550,6 +561,9 @@ impl Settings {
             || self.cannot_link_probability >= self.link_probability
         {
             out.push("probabilities must satisfy 0 <= cannot_link_probability < link_probability <= 1".into());
+        }
+        if !(0.0..=1.0).contains(&self.retrain_after) {
+            out.push("retrain_after must be between 0 and 1 (a share of the records)".into());
         }
         if !(self.deterministic_recall > 0.0 && self.deterministic_recall <= 1.0) {
             out.push("deterministic_recall must be above 0 and at most 1".into());

@@ -121,19 +121,25 @@ impl Explained {
         size.values().for_each(|s| *sizes.entry(*s).or_default() += 1);
         // The pairs closest to the threshold, on both sides: where the
         // model's mistakes are.
+        // The twelve nearest, without sorting millions of pairs.
         let mut order: Vec<usize> = (0..linked.weights.len()).collect();
-        order.sort_by(|&a, &b| {
+        let nearer = |&a: &usize, &b: &usize| {
             (linked.weights[a] - threshold_weight)
                 .abs()
                 .total_cmp(&(linked.weights[b] - threshold_weight).abs())
                 .then(a.cmp(&b))
-        });
+        };
+        if order.len() > 12 {
+            order.select_nth_unstable_by(12, nearer);
+            order.truncate(12);
+        }
+        order.sort_by(nearer);
         let near_threshold = order
             .into_iter()
             .take(12)
             .map(|i| {
                 let (a, _) = linked.pairs[i];
-                let lv = &linked.levels[i];
+                let lv = &linked.levels_of(i);
                 let added = m.waterfall(lv, |c| linked.tf(people, a, lv, c));
                 let steps = cmp
                     .list

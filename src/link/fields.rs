@@ -381,8 +381,47 @@ impl Comparisons {
     pub fn prepare(settings: &Settings, people: &[Person]) -> (Comparisons, Table) {
         let mut out = Comparisons::new(settings);
         let table = out.table(people);
+        out.count_words(&table);
+        (out, table)
+    }
+
+    /// The comparisons with the word counts of an earlier training (see
+    /// [`Comparisons::word_counts`]), and `people` laid out for comparing:
+    /// what a reused model compares with, so a pair's levels do not move
+    /// with the records added since.
+    pub fn prepare_with(
+        settings: &Settings,
+        people: &[Person],
+        counts: &[Option<Vec<(u64, u32)>>],
+    ) -> (Comparisons, Table) {
+        let mut out = Comparisons::new(settings);
+        let table = out.table(people);
+        for (c, counts) in out.list.iter_mut().zip(counts) {
+            c.words = counts.as_ref().map(|v| WordCounts(v.iter().copied().collect()));
+        }
+        (out, table)
+    }
+
+    /// Per comparison, the records per word its `rare_slip` level read
+    /// (by the word's hash, sorted), or None: saved with a trained model.
+    pub fn word_counts(&self) -> Vec<Option<Vec<(u64, u32)>>> {
+        self.list
+            .iter()
+            .map(|c| {
+                c.words.as_ref().map(|w| {
+                    let mut v: Vec<(u64, u32)> = w.0.iter().map(|(&k, &n)| (k, n)).collect();
+                    v.sort_unstable();
+                    v
+                })
+            })
+            .collect()
+    }
+
+    /// Count, over the records of `table`, the words of every comparison
+    /// with a `rare_slip` level.
+    fn count_words(&mut self, table: &Table) {
         let width = table.columns.len();
-        for (at, (c, column)) in out.list.iter_mut().zip(&table.columns).enumerate() {
+        for (at, (c, column)) in self.list.iter_mut().zip(&table.columns).enumerate() {
             let Column::Text { values, text, .. } = column else {
                 continue;
             };
@@ -408,7 +447,6 @@ impl Comparisons {
             }
             c.words = Some(words);
         }
-        (out, table)
     }
 
     pub fn len(&self) -> usize {

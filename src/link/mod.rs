@@ -30,6 +30,7 @@ pub mod model;
 pub mod names;
 pub mod person;
 pub mod stage;
+pub mod state;
 pub mod union_find;
 
 use std::collections::HashMap;
@@ -56,7 +57,13 @@ pub struct Linked {
     pub weights: Vec<f64>,
     /// Per comparison with a term-frequency adjustment, the share of
     /// records holding each value (derived from names: restricted).
-    tf: Vec<Option<model::TermFrequencies>>,
+    pub tf: Vec<Option<model::TermFrequencies>>,
+    /// Pairs compared on this run (the rest took their weight from an
+    /// earlier run: see [`relink`]).
+    pub compared: usize,
+    /// The records laid out for comparing, kept by [`relink`] (which keeps
+    /// no levels) so a pair's levels can be worked out again when asked.
+    table: Option<fields::Table>,
 }
 
 impl Linked {
@@ -70,6 +77,19 @@ impl Linked {
         let map = self.tf.get(c)?.as_ref()?;
         map.get(self.comparisons.list[c].tf_key(&people[a as usize])?.as_ref())
             .copied()
+    }
+
+    /// The levels of pair `i`: kept by [`link`], worked out again after
+    /// [`relink`].
+    pub fn levels_of(&self, i: usize) -> Levels {
+        match (self.levels.get(i), &self.table) {
+            (Some(lv), _) => *lv,
+            (None, Some(table)) => {
+                let (a, b) = self.pairs[i];
+                self.comparisons.compare(table, a, b)
+            }
+            (None, None) => [NULL; fields::MAX],
+        }
     }
 }
 
@@ -181,8 +201,10 @@ pub fn link(people: &[Person], settings: &Settings) -> Linked {
         comparisons,
         blocking,
         weights: Vec::new(),
+        compared: levels.len(),
         levels,
         pairs,
+        table: None,
     };
     linked.weights = {
         use rayon::prelude::*;
@@ -195,10 +217,17 @@ pub fn link(people: &[Person], settings: &Settings) -> Linked {
             .collect()
     };
     lap("scored");
-    let nameless: Vec<bool> = people.iter().map(|p| p.name.is_none()).collect();
-    linked.cluster = cluster(people.len(), &linked.pairs, &linked.weights, settings, &nameless);
+    cluster_scored(&mut linked, people, settings);
     lap("clustered");
     bar.finish_and_clear();
+    linked
+}
+
+/// Cluster the scored pairs of `linked` into people, and note each record's
+/// strongest link within its cluster.
+fn cluster_scored(linked: &mut Linked, people: &[Person], settings: &Settings) {
+    let nameless: Vec<bool> = people.iter().map(|p| p.name.is_none()).collect();
+    linked.cluster = cluster(people.len(), &linked.pairs, &linked.weights, settings, &nameless);
     for (&(a, b), &weight) in linked.pairs.iter().zip(&linked.weights) {
         if linked.cluster[a as usize] == linked.cluster[b as usize] {
             for i in [a, b] {
@@ -207,6 +236,75 @@ pub fn link(people: &[Person], settings: &Settings) -> Linked {
             }
         }
     }
+}
+
+/// What a training leaves for the nights that reuse it: the model, the
+/// word counts its `rare_slip` levels read, and the term frequencies of
+/// its adjusted comparisons. Scoring with all three frozen, a pair's weight
+/// depends on its two records alone, so a weight kept from an earlier night
+/// is the weight a full relink with the same model would give.
+pub struct Trained {
+    pub model: Model,
+    pub words: Vec<Option<Vec<(u64, u32)>>>,
+    pub tf: Vec<Option<model::TermFrequencies>>,
+}
+
+/// Link `people` with a model trained earlier (see [`Trained`]): blocking
+/// runs over every record as in [`link`], and each pair it makes takes its
+/// weight from `kept` (a weight an earlier night scored with this model,
+/// by the pair's indices in `people`) or is compared and scored now. No
+/// training: the result equals [`link`]'s with the model it was given.
+/// `kept` is dropped once the pairs are scored, with what it owns.
+pub fn relink(
+    people: &[Person],
+    settings: &Settings,
+    trained: Trained,
+    kept: impl Fn(Pair) -> Option<f64> + Sync,
+) -> Linked {
+    use rayon::prelude::*;
+    let started = std::time::Instant::now();
+    let lap = |phase: &str| tracing::debug!(phase, seconds = started.elapsed().as_secs_f64(), "relinkage");
+    let (comparisons, table) = Comparisons::prepare_with(settings, people, &trained.words);
+    lap("tabled");
+    let (pairs, per_rule, blocking) = block(people, settings);
+    drop(per_rule);
+    lap("blocked");
+    let mut linked = Linked {
+        cluster: Vec::new(),
+        best_weight: vec![None; people.len()],
+        model: trained.model,
+        tf: trained.tf,
+        comparisons,
+        blocking,
+        weights: Vec::new(),
+        levels: Vec::new(),
+        pairs,
+        compared: 0,
+        table: None,
+    };
+    let compared = std::sync::atomic::AtomicUsize::new(0);
+    linked.weights = {
+        let linked = &linked;
+        linked
+            .pairs
+            .par_iter()
+            .map(|&(a, b)| {
+                kept((a, b)).unwrap_or_else(|| {
+                    compared.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    let lv = linked.comparisons.compare(&table, a, b);
+                    linked.model.weight(&lv, |c| linked.tf(people, a, &lv, c))
+                })
+            })
+            .collect()
+    };
+    // What the kept weights came from (at a million records, half a
+    // gigabyte) is not needed for clustering.
+    drop(kept);
+    linked.compared = compared.into_inner();
+    linked.table = Some(table);
+    lap("scored");
+    cluster_scored(&mut linked, people, settings);
+    lap("clustered");
     linked
 }
 
@@ -219,7 +317,8 @@ pub fn link(people: &[Person], settings: &Settings) -> Linked {
 /// the anchor keeps the key and every other part gets the key of its own
 /// smallest record. `keyed(anchor)` turns an anchor into the published key
 /// (a keyed hash, so the key does not reveal the partner's id).
-pub fn stable_keys(record_ids: &[String], cluster: &[u32], keyed: impl Fn(&str) -> String) -> Vec<String> {
+pub fn stable_keys(record_ids: &[String], cluster: &[u32], keyed: impl Fn(&str) -> String + Sync) -> Vec<String> {
+    use rayon::prelude::*;
     let mut anchor: HashMap<u32, &str> = HashMap::new();
     for (id, c) in record_ids.iter().zip(cluster) {
         let a = anchor.entry(*c).or_insert(id.as_str());
@@ -227,11 +326,10 @@ pub fn stable_keys(record_ids: &[String], cluster: &[u32], keyed: impl Fn(&str) 
             *a = id.as_str();
         }
     }
-    let mut keys: HashMap<u32, String> = HashMap::new();
-    cluster
-        .iter()
-        .map(|c| keys.entry(*c).or_insert_with(|| keyed(anchor[c])).clone())
-        .collect()
+    // One keyed hash per cluster (a million at a million records), in parallel.
+    let anchors: Vec<(u32, &str)> = anchor.into_iter().collect();
+    let keys: HashMap<u32, String> = anchors.into_par_iter().map(|(c, a)| (c, keyed(a))).collect();
+    cluster.iter().map(|c| keys[c].clone()).collect()
 }
 
 #[cfg(test)]
@@ -240,7 +338,7 @@ mod tests {
     use crate::link::names::NameKey;
     use chrono::NaiveDate;
 
-    fn settings() -> Settings {
+    pub(super) fn settings() -> Settings {
         crate::config::default_linkage("survivors").unwrap()
     }
 
@@ -263,7 +361,7 @@ mod tests {
 
     /// A background population for the model to learn from: 600 fictional
     /// people, each recorded by one to three partners, with spelling noise.
-    fn population() -> Vec<Person> {
+    pub(super) fn population() -> Vec<Person> {
         let given = [
             "Rahima", "Salma", "Fatema", "Ayesha", "Rupa", "Mita", "Puja", "Rina", "Sabina", "Nasima", "Mousumi",
             "Sonali", "Tumpa", "Laxmi", "Parvin", "Shapla", "Rekha", "Anjali", "Champa", "Rumana",

@@ -288,6 +288,13 @@ impl Model {
         log2_bayes(m, u)
     }
 
+    /// A model read back from where it was saved (its table of level
+    /// weights is not saved): ready to score.
+    pub fn restored(mut self) -> Model {
+        self.refresh();
+        self
+    }
+
     /// Recompute the table of level weights from m and u.
     fn refresh(&mut self) {
         self.table = self

@@ -12,6 +12,7 @@ use polars::prelude::*;
 
 use super::model::Person;
 use super::names::NameKey;
+use super::state::{self, Decision, Digest, State, digest};
 use super::{Linked, Settings, link};
 use crate::error::{Error, Result};
 use crate::lake::{self, dates, ints, partner_files, read, strings};
@@ -30,6 +31,50 @@ pub struct LinkSummary {
     pub lambda: f64,
     pub cases: super::entities::EntitySummary,
     pub claims: super::entities::EntitySummary,
+    /// `trained` or `reused` (see [`super::state`]), and why.
+    pub model: String,
+    pub model_reason: String,
+    /// Pairs compared and scored on this run; the rest kept their weight.
+    pub pairs_scored: usize,
+    /// Survivor records added, removed or edited since the last night
+    /// (known when the model was reused).
+    pub records_changed: Option<usize>,
+}
+
+/// How a run's linkage went, for its summary and ledger line: whether the
+/// model was trained or reused and why, and how many pairs it scored.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct LinkageRun {
+    pub model: String,
+    pub reason: String,
+    pub records: usize,
+    pub pairs: usize,
+    pub pairs_scored: usize,
+    pub records_changed: Option<usize>,
+}
+
+impl LinkSummary {
+    pub fn run(&self) -> LinkageRun {
+        LinkageRun {
+            model: self.model.clone(),
+            reason: self.model_reason.clone(),
+            records: self.records,
+            pairs: self.pairs_compared,
+            pairs_scored: self.pairs_scored,
+            records_changed: self.records_changed,
+        }
+    }
+}
+
+/// What a run lets linkage reuse from the state the last night left.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reuse {
+    /// Nothing: train the model (`--retrain`).
+    Nothing,
+    /// The model, while the drift rule allows; every pair compared (`--force`).
+    Model,
+    /// The model, and the weights of pairs of unchanged records.
+    ModelAndWeights,
 }
 
 /// Save the settings, the trained model and the blocking report as JSON.
@@ -45,14 +90,44 @@ pub struct Record {
     pub survivor_ref: String,
     pub source_file: String,
     pub source_row: i64,
+    /// The record's id and every value linkage reads of it, digested: what
+    /// tells a changed record from an unchanged one (see [`super::state`]).
+    pub digest: Digest,
+}
+
+/// Every partner's survivors and their identifiers.
+pub struct Loaded {
+    /// The partners, in the order their records are numbered (a record's
+    /// `source` is its partner's place here).
+    pub partners: Vec<String>,
+    pub records: Vec<Record>,
+    pub people: Vec<Person>,
+}
+
+/// How tonight's model came about, for the summary and the next night's state.
+struct Kept {
+    model: &'static str,
+    reason: String,
+    trained_in: String,
+    records_at_training: usize,
+    changed_since_training: usize,
+    records_changed: Option<usize>,
+}
+
+/// The linkage state's path in the restricted area being built, its folder made.
+fn linkage_state_path(area: &RestrictedDir) -> Result<std::path::PathBuf> {
+    crate::restricted::restricted_dir(&area.linkage())?;
+    Ok(crate::restricted::linkage_state(area))
 }
 
 /// Read every partner's survivors and their identifiers.
-pub fn load(lake: &Path, restricted: &RestrictedDir) -> Result<(Vec<Record>, Vec<Person>)> {
+pub fn load(lake: &Path, restricted: &RestrictedDir) -> Result<Loaded> {
     let mut records = Vec::new();
     let mut people = Vec::new();
+    let mut partners = Vec::new();
     for (source, (partner, path)) in partner_files(lake, "survivors")?.into_iter().enumerate() {
         let source = source as u32;
+        partners.push(partner.clone());
         let lake_df = read(&path)?;
         let plain_path = crate::restricted::linkage_file(restricted, &partner, "survivors");
         let plain: HashMap<(String, i64), usize>;
@@ -86,19 +161,35 @@ pub fn load(lake: &Path, restricted: &RestrictedDir) -> Result<(Vec<Record>, Vec
         let age = ints(&lake_df, "age_years");
         let district = strings(&lake_df, "home_district");
         let block = strings(&lake_df, "home_block");
-        for i in 0..lake_df.height() {
-            let (Some(r), Some(f), Some(row)) = (&refs[i], &files[i], rows[i]) else {
-                continue;
-            };
-            let at = plain.get(&(f.clone(), row)).copied();
-            let pick = |v: &Option<Vec<Option<String>>>| at.and_then(|j| v.as_ref()?.get(j)?.clone());
-            people.push(
-                Person {
+        // Row by row in parallel (preparing names is most of the cost), in
+        // the lake's order.
+        use rayon::prelude::*;
+        let (mut rs, mut ps): (Vec<Record>, Vec<Person>) = (0..lake_df.height())
+            .into_par_iter()
+            .filter_map(|i| {
+                let (Some(r), Some(f), Some(row)) = (&refs[i], &files[i], rows[i]) else {
+                    return None;
+                };
+                let at = plain.get(&(f.clone(), row)).copied();
+                let pick = |v: &Option<Vec<Option<String>>>| at.and_then(|j| v.as_ref()?.get(j)?.clone());
+                let (name, guardian, phone, identifier, village) = (
+                    pick(&names),
+                    pick(&guardians),
+                    pick(&phones),
+                    pick(&identifiers),
+                    pick(&villages),
+                );
+                let digest = digest(&(
+                    (&partner, r, f, row),
+                    (&name, &guardian, &phone, &identifier, &village),
+                    (dob[i], rescue[i], registered[i], age[i], &district[i], &block[i]),
+                ));
+                let person = Person {
                     source,
-                    guardian: pick(&guardians).as_deref().and_then(NameKey::new),
-                    phone: pick(&phones),
-                    identifier: pick(&identifiers),
-                    village: pick(&villages),
+                    guardian: guardian.as_deref().and_then(NameKey::new),
+                    phone,
+                    identifier,
+                    village,
                     dob: dob[i],
                     birth_year: match (rescue[i], age[i]) {
                         (Some(d), Some(a)) => Some(chrono::Datelike::year(&d) - a as i32),
@@ -111,17 +202,25 @@ pub fn load(lake: &Path, restricted: &RestrictedDir) -> Result<(Vec<Record>, Vec
                     registered: registered[i],
                     ..Person::default()
                 }
-                .with_name(pick(&names).as_deref()),
-            );
-            records.push(Record {
-                partner_id: partner.clone(),
-                survivor_ref: r.clone(),
-                source_file: f.clone(),
-                source_row: row,
-            });
-        }
+                .with_name(name.as_deref());
+                let record = Record {
+                    partner_id: partner.clone(),
+                    survivor_ref: r.clone(),
+                    source_file: f.clone(),
+                    source_row: row,
+                    digest,
+                };
+                Some((record, person))
+            })
+            .unzip();
+        records.append(&mut rs);
+        people.append(&mut ps);
     }
-    Ok((records, people))
+    Ok(Loaded {
+        partners,
+        records,
+        people,
+    })
 }
 
 /// Link the lake's survivors and write `lake/link_survivors/`, the model
@@ -133,12 +232,84 @@ pub fn run(
     pseudo: &Pseudonymizer,
     settings: &Settings,
     run_id: &str,
+    (reuse, previous): (Reuse, Option<&RestrictedDir>),
 ) -> Result<LinkSummary> {
-    let (records, people) = load(lake, restricted)?;
-    let linked: Linked = link(&people, settings);
+    let started = std::time::Instant::now();
+    let lap = |step: &str| tracing::debug!(step, seconds = started.elapsed().as_secs_f64(), "linkage stage");
+    let Loaded {
+        partners,
+        records,
+        people,
+    } = load(lake, restricted)?;
+    lap("loaded");
+    let digests: Vec<Digest> = records.iter().map(|r| r.digest).collect();
+    let last_night = match (reuse, previous) {
+        (Reuse::Nothing, _) => Err("the run asked for the model to be trained again (--retrain)".to_string()),
+        (_, None) => Err("no linkage state belongs to the current snapshot".to_string()),
+        (_, Some(area)) => State::read(&crate::restricted::linkage_state(area)),
+    };
+    let (linked, kept) = match state::decide(last_night, settings, &partners, &digests) {
+        Decision::Train(reason) => {
+            tracing::info!(reason = %reason, "training the linkage model");
+            let kept = Kept {
+                model: "trained",
+                reason,
+                trained_in: run_id.to_string(),
+                records_at_training: people.len(),
+                changed_since_training: 0,
+                records_changed: None,
+            };
+            (link(&people, settings), kept)
+        }
+        Decision::Reuse { state, old, changed } => {
+            let State {
+                trained,
+                pairs,
+                weights,
+                trained_in,
+                records_at_training,
+                changed_since_training,
+                ..
+            } = *state;
+            let since = changed_since_training + changed;
+            let reason = format!(
+                "trained in run {trained_in} on {records_at_training} records; {since} changed since ({changed} tonight), within retrain_after"
+            );
+            tracing::info!(reason = %reason, "reusing the linkage model");
+            let weights_kept = reuse == Reuse::ModelAndWeights;
+            let linked = super::relink(&people, settings, trained, move |(a, b)| {
+                let (x, y) = (old[a as usize], old[b as usize]);
+                if !weights_kept || x == u32::MAX || y == u32::MAX || x >= y {
+                    return None;
+                }
+                pairs.binary_search(&(x, y)).ok().map(|k| weights[k])
+            });
+            let kept = Kept {
+                model: "reused",
+                reason,
+                trained_in,
+                records_at_training,
+                changed_since_training: since,
+                records_changed: Some(changed),
+            };
+            (linked, kept)
+        }
+    };
+    lap("linked");
+    state::StateRef::new(
+        &linked,
+        settings,
+        partners,
+        digests,
+        kept.trained_in.clone(),
+        kept.records_at_training,
+        kept.changed_since_training,
+    )
+    .write(&linkage_state_path(restricted)?)?;
     if let Some(w) = linked.blocking.warning() {
         tracing::warn!("{w}");
     }
+    lap("state saved");
     // The account of the linkage, values left out, beside the dashboard.
     let page = super::explain::Explained::new(&linked, &people, settings).html(run_id);
     std::fs::create_dir_all(reports).map_err(Error::io(reports))?;
@@ -184,7 +355,9 @@ pub fn run(
         Column::new("best_match_weight".into(), linked.best_weight.clone()),
     ])
     .map_err(Error::frame("building link_survivors"))?;
+    lap("explained");
     lake::write_consortium(&mut df, lake, "link_survivors")?;
+    lap("bridge written");
     save_model(&crate::restricted::linkage_model(restricted, false)?, settings, &linked)?;
     let summary = LinkSummary {
         records: records.len(),
@@ -204,6 +377,10 @@ pub fn run(
             .collect(),
         em_iterations: linked.model.em_iterations,
         lambda: linked.model.lambda,
+        model: kept.model.to_string(),
+        model_reason: kept.reason,
+        pairs_scored: linked.compared,
+        records_changed: kept.records_changed,
         ..LinkSummary::default()
     };
     // Cases and claims need only the person keys: free the survivors' pairs,
@@ -212,7 +389,9 @@ pub fn run(
     let person_of: super::entities::PersonKeys = ids.into_iter().zip(keys).collect();
     // Cases, then claims (which read the linked cases).
     let (cases, case_of) = super::cases::link(lake, pseudo, &person_of)?;
+    lap("cases linked");
     let claims = super::claims::link(lake, pseudo, &person_of, &case_of)?;
+    lap("claims linked");
     Ok(LinkSummary {
         cases,
         claims,

@@ -185,6 +185,11 @@ pub fn linkage_model(area: &RestrictedDir, explained: bool) -> Result<PathBuf> {
     Ok(restricted_dir(&area.linkage())?.join(name))
 }
 
+/// Where the linkage state is kept in `area` (see [`crate::link::state`]).
+pub fn linkage_state(area: &RestrictedDir) -> PathBuf {
+    area.linkage().join(crate::link::state::FILE)
+}
+
 /// The file that maps published names back to real ones, per partner in
 /// the restricted staging area (carried over with it).
 pub const FILE_NAMES: &str = "file_names.csv";

@@ -73,7 +73,7 @@ pub fn build_and_publish(run: &Run<'_>, inv: Box<Inventory<'_>>, entry: &mut Led
 
     let linkage = clock.stage(
         "link",
-        || stages::link(run, &building, &restricted_building),
+        || stages::link(run, &inv, &building, &restricted_building),
         |r| r.as_ref().map(|s| s.records as u64).unwrap_or(0),
     )?;
     stages::log_linkage(&linkage);
@@ -124,6 +124,7 @@ pub fn build_and_publish(run: &Run<'_>, inv: Box<Inventory<'_>>, entry: &mut Led
         ingest_times: partners.times,
         stages: clock.stages,
         warehouse_steps: metrics.steps,
+        linkage: Some(linkage.run()),
     };
     summary.exit_code = summary.exit() as u8;
 

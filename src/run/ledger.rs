@@ -107,6 +107,10 @@ pub struct LedgerEntry {
     /// night can be explained: `select s.* from run_ledger, unnest(warehouse_steps) as t(s)`.
     #[serde(default)]
     pub warehouse_steps: Vec<crate::warehouse::StepTiming>,
+    /// Whether linkage trained its model or reused it (and why), and the
+    /// pairs it scored: a night that trained costs more.
+    #[serde(default)]
+    pub linkage: Option<crate::link::stage::LinkageRun>,
     /// Partners cleaned again in this run, and partners carried over unchanged.
     pub recomputed: Vec<String>,
     pub reused: Vec<String>,
@@ -134,6 +138,7 @@ impl LedgerEntry {
             counts: vec![],
             stages: vec![],
             warehouse_steps: vec![],
+            linkage: None,
             recomputed: vec![],
             reused: vec![],
         }
@@ -235,6 +240,8 @@ pub fn load_into(conn: &duckdb::Connection, entries: &[LedgerEntry], scratch: &P
                 quarantined BIGINT, kept BIGINT, warnings BIGINT, clean_records BIGINT)[]',
             stages: 'STRUCT(stage VARCHAR, seconds DOUBLE, peak_mib DOUBLE, \"rows\" BIGINT)[]',
             warehouse_steps: 'STRUCT(step VARCHAR, seconds DOUBLE, \"rows\" BIGINT)[]',
+            linkage: 'STRUCT(model VARCHAR, reason VARCHAR, records BIGINT, pairs BIGINT, pairs_scored BIGINT,
+                records_changed BIGINT)',
             recomputed: 'VARCHAR[]', reused: 'VARCHAR[]'
         }})",
         crate::warehouse::sql_string(&scratch.to_string_lossy())

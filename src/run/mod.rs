@@ -54,6 +54,9 @@ pub struct RunOptions {
     pub fail_after: Option<FaultPoint>,
     /// Rebuild everything even when nothing changed.
     pub force: bool,
+    /// Train the linkage model again, whatever changed since it was
+    /// trained (see [`crate::link::state`]).
+    pub retrain: bool,
     /// Publish even when the run would publish markedly less than the
     /// current snapshot (see [`crate::config::Publish`]).
     pub accept_shrink: bool,

@@ -26,6 +26,9 @@ pub struct Inventory<'p> {
     /// Whether the current snapshot's partners may be carried over (its
     /// restricted area is its own, and the run is not forced).
     pub may_carry: bool,
+    /// The restricted area whose linkage state this run may reuse: the
+    /// current snapshot's own, forced or not (see [`crate::link::state`]).
+    pub linkage_from: Option<crate::layout::RestrictedDir>,
 }
 
 impl Inventory<'_> {
@@ -105,6 +108,7 @@ pub fn inventory<'p>(run: &Run<'p>, entry: &mut LedgerEntry) -> Result<Decision<
         fingerprints: fps,
         published,
         may_carry,
+        linkage_from: previous.is_some().then_some(restricted_latest),
     })))
 }
 

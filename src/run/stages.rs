@@ -16,7 +16,7 @@ use super::summary::{Totals, distinct_files};
 use crate::error::{Error, Result};
 use crate::ingest::{self, FileReport, IngestTimes};
 use crate::layout::{RestrictedDir, SnapshotDir};
-use crate::link::stage::LinkSummary;
+use crate::link::stage::{LinkSummary, Reuse};
 use crate::{lake, report, warehouse};
 
 /// What the partners stage made.
@@ -111,8 +111,20 @@ pub fn partners(
 }
 
 /// Link survivor, case and claim records across partners. Linkage spans
-/// partners, so it runs on the whole lake every time.
-pub fn link(run: &Run<'_>, snapshot: &SnapshotDir, restricted: &RestrictedDir) -> Result<LinkSummary> {
+/// partners, so it runs on the whole lake every time; a night reuses the
+/// last night's model and weights as [`crate::link::state`] allows (a
+/// forced run the model only, `--retrain` neither).
+pub fn link(
+    run: &Run<'_>,
+    inv: &Inventory<'_>,
+    snapshot: &SnapshotDir,
+    restricted: &RestrictedDir,
+) -> Result<LinkSummary> {
+    let reuse = match (run.opts.retrain, run.opts.force) {
+        (true, _) => Reuse::Nothing,
+        (false, true) => Reuse::Model,
+        (false, false) => Reuse::ModelAndWeights,
+    };
     crate::link::stage::run(
         &snapshot.lake(),
         restricted,
@@ -120,6 +132,7 @@ pub fn link(run: &Run<'_>, snapshot: &SnapshotDir, restricted: &RestrictedDir) -
         run.pseudo,
         &run.plan.linkage,
         run.run_id,
+        (reuse, inv.linkage_from.as_ref()),
     )
 }
 
@@ -133,6 +146,8 @@ pub fn log_linkage(linkage: &LinkSummary) {
         cases = linkage.cases.entities,
         claim_records = linkage.claims.records,
         claims = linkage.claims.entities,
+        model = %linkage.model,
+        pairs_scored = linkage.pairs_scored,
         "linked survivor records into people, case records into cases and claim records into claims"
     );
 }

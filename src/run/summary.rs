@@ -49,6 +49,8 @@ pub struct RunSummary {
     pub stages: Vec<StageMetric>,
     /// Within the warehouse stage: each raw table's load, each model, suppression, the history.
     pub warehouse_steps: Vec<crate::warehouse::StepTiming>,
+    /// Whether linkage trained its model or reused it, and the pairs it scored.
+    pub linkage: Option<crate::link::stage::LinkageRun>,
 }
 
 impl RunSummary {
@@ -150,6 +152,7 @@ pub fn fill_entry(entry: &mut LedgerEntry, s: &RunSummary) {
     entry.duplicates_removed = s.duplicates_removed;
     entry.stages = s.stages.clone();
     entry.warehouse_steps = s.warehouse_steps.clone();
+    entry.linkage = s.linkage.clone();
     entry.recomputed = s.recomputed_partners.clone();
     entry.reused = s.reused_partners.clone();
     let mut counts: BTreeMap<(String, String), LedgerCount> = BTreeMap::new();

@@ -228,6 +228,23 @@ fn linkage_keys(dir: &Path) -> BTreeMap<LinkedRecord, String> {
     out
 }
 
+/// From a run's log: the pairs linkage blocked and the pairs it scored,
+/// after checking the model was `trained` or `reused`.
+fn linkage_line(log: &str, model: &str) -> (u64, u64) {
+    let line = log
+        .lines()
+        .find(|l| l.contains("linked survivor records"))
+        .unwrap_or_else(|| panic!("no linkage line in:\n{log}"));
+    let field = |key: &str| {
+        line.split_whitespace()
+            .find_map(|w| w.strip_prefix(&format!("{key}=")))
+            .unwrap_or_else(|| panic!("no {key} in {line}"))
+            .to_string()
+    };
+    assert_eq!(field("model"), model, "{line}");
+    (field("pairs").parse().unwrap(), field("pairs_scored").parse().unwrap())
+}
+
 /// Per record: the records sharing its key.
 fn co_members(keys: &BTreeMap<LinkedRecord, String>) -> BTreeMap<&LinkedRecord, Vec<&LinkedRecord>> {
     let mut by_key: BTreeMap<(&str, &str), Vec<&LinkedRecord>> = BTreeMap::new();
@@ -360,6 +377,10 @@ mod slow {
         assert_eq!(summary["recomputed_partners"], serde_json::json!(["basirhat_nari"]));
         assert_eq!(summary["reused_partners"].as_array().unwrap().len(), 8);
         let incremental = warehouse_contents(&current.join("warehouse/tafteesh.duckdb"));
+        let incremental_keys = linkage_keys(&w.path().join("d"));
+        // Linkage reused the demo run's model and scored only the pairs
+        // holding a changed record.
+        let (inc_pairs, inc_scored) = linkage_line(&inc.all(), "reused");
 
         let full = w.run(&["run", "--config", "d/config", "--force"]);
         assert_eq!(full.code, 3, "{}", full.all());
@@ -367,6 +388,15 @@ mod slow {
             serde_json::from_slice(&std::fs::read(current.join("run.json")).unwrap()).unwrap();
         assert_eq!(summary["recomputed_partners"].as_array().unwrap().len(), 9);
         let rebuilt = warehouse_contents(&current.join("warehouse/tafteesh.duckdb"));
+        // The full rebuild keeps the model (one record changed since it was
+        // trained) and compares every pair: the same pairs, the same keys.
+        let (full_pairs, full_scored) = linkage_line(&full.all(), "reused");
+        assert_eq!((inc_pairs, full_scored), (full_pairs, full_pairs));
+        assert!(
+            inc_scored * 10 < full_scored,
+            "the incremental night scored {inc_scored} of {full_scored} pairs"
+        );
+        assert_eq!(incremental_keys, linkage_keys(&w.path().join("d")));
 
         assert_eq!(
             incremental.keys().collect::<Vec<_>>(),
@@ -386,6 +416,12 @@ mod slow {
         let read: Vec<i64> = lines.iter().map(|l| l["rows_read"].as_i64().unwrap()).collect();
         assert_eq!(read[1], read[0] - 1, "{read:?}");
         assert_eq!(read[2], read[1], "{read:?}");
+        // Asked to, a run trains the model again.
+        let retrained = w.run(&["run", "--config", "d/config", "--force", "--retrain"]);
+        assert_eq!(retrained.code, 3, "{}", retrained.all());
+        let (pairs, scored) = linkage_line(&retrained.all(), "trained");
+        assert_eq!(scored, pairs);
+        assert!(retrained.all().contains("--retrain"), "the log says why it trained");
     }
 
     #[test]
