@@ -4,8 +4,9 @@
 --   1. most complete: only records that hold the field are considered;
 --   2. most recent: the record that knows the latest event of the case
 --      (judgment, disposal, transfer, FIR), then the newest export file;
---   3. partner priority: remaining ties go to the partner first in
---      partner_id order.
+--   3. remaining ties go to the partner last in partner_id order, then
+--      to its record with the greatest case_ref: arbitrary, but the same
+--      on every run, whatever order the rows arrive in.
 -- Transfers count when any record holds one, from its earliest date.
 -- The bridge from every record to its case is fct_cases.case_key.
 with
@@ -23,7 +24,10 @@ ranked as (
                 date '1900-01-01'
             ),
             source_file,
-            partner_id
+            partner_id,
+            -- Last, the partner's own id: a total order, so the golden
+            -- record does not depend on the order rows arrive in.
+            case_ref
         ) as recency,
     from cases
 ),

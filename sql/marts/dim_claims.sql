@@ -16,7 +16,10 @@ ranked as (
         (
             coalesce(greatest(disbursed_date, award_date, interim_date, application_date), date '1900-01-01'),
             source_file,
-            partner_id
+            partner_id,
+            -- Last, the partner's own id: a total order, so the golden
+            -- record does not depend on the order rows arrive in.
+            claim_ref
         ) as recency,
     from claims
 ),

@@ -3,8 +3,9 @@
 --   1. most complete: only records that hold the field are considered;
 --   2. most recent: the record registered most recently (then rescued most
 --      recently, then from the newest export file) wins;
---   3. partner priority: remaining ties go to the partner first in
---      partner_id order, so the choice is deterministic.
+--   3. remaining ties go to the partner last in partner_id order, then
+--      to its record with the greatest survivor_ref: arbitrary, but the
+--      same on every run, whatever order the rows arrive in.
 -- The bridge from every record to its person is dim_survivors.person_key.
 with
 
@@ -19,9 +20,12 @@ places as (
 ranked as (
     select
         *,
-        -- A sortable recency: later registration, rescue and file win;
-        -- partner_id descending so that the first partner wins a final tie.
-        (coalesce(registered_date, date '1900-01-01'), coalesce(rescue_date, date '1900-01-01'), source_file, partner_id) as recency,
+        -- A sortable recency: later registration, rescue and file win,
+        -- then partner_id, then the partner's own id: a total order, so
+        -- the golden record does not depend on the order rows arrive in
+        -- (DuckDB's arg_max keeps whichever tied row it met first, and at
+        -- a million records the threads meet them in varying order).
+        (coalesce(registered_date, date '1900-01-01'), coalesce(rescue_date, date '1900-01-01'), source_file, partner_id, survivor_ref) as recency,
     from survivors
 ),
 

@@ -440,6 +440,40 @@ mod tests {
     use duckdb::Connection;
 
     #[test]
+    fn a_golden_record_does_not_depend_on_the_order_its_records_arrive_in() {
+        // One person, two records of one partner in one export, registered
+        // and rescued the same days: only their ids tell them apart. DuckDB's
+        // arg_max keeps whichever tied row it meets first, and at a million
+        // records its threads meet them in varying order, so an incremental
+        // night and a full rebuild gave 108 people different golden records.
+        let p = Project::load().unwrap();
+        let people = p.models.iter().find(|m| m.name == "dim_people").unwrap();
+        let golden = |order: &str| -> (String, String) {
+            let conn = Connection::open_in_memory().unwrap();
+            conn.execute_batch(&p.macros).unwrap();
+            conn.execute_batch(&format!(
+                "create table stg_reference__places (district varchar, region varchar, region_kind varchar);
+                 create table dim_survivors as
+                 select * from (values ('S-2', 'female', 'Nadia'), ('S-1', 'male', 'Malda')) as v(survivor_ref, sex, home_district)
+                 cross join (select 'P-1' as person_key, 'ngo' as partner_id, 'export.csv' as source_file,
+                     date '2024-01-05' as registered_date, date '2023-12-30' as rescue_date,
+                     null::date as date_of_birth, null::int as age_at_rescue_years, null::boolean as is_child_at_rescue,
+                     null::varchar as trafficking_form, null::varchar as destination_state, null::boolean as is_inter_state,
+                     null::varchar as legal_representation, null::boolean as has_free_legal_representation,
+                     null::boolean as is_collective_member)
+                 order by survivor_ref {order};
+                 create table dim_people as {};",
+                people.body()
+            ))
+            .unwrap();
+            conn.query_row("select sex, home_district from dim_people", [], |r| Ok((r.get(0)?, r.get(1)?)))
+                .unwrap()
+        };
+        assert_eq!(golden("asc"), golden("desc"));
+        assert_eq!(golden("asc"), ("female".to_string(), "Nadia".to_string()), "the greater id wins a tie");
+    }
+
+    #[test]
     fn the_sql_project_loads_and_orders() {
         let p = Project::load().unwrap();
         let pos = |n: &str| p.models.iter().position(|m| m.name == n).unwrap();
