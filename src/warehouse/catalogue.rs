@@ -466,11 +466,17 @@ mod tests {
                 people.body()
             ))
             .unwrap();
-            conn.query_row("select sex, home_district from dim_people", [], |r| Ok((r.get(0)?, r.get(1)?)))
-                .unwrap()
+            conn.query_row("select sex, home_district from dim_people", [], |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })
+            .unwrap()
         };
         assert_eq!(golden("asc"), golden("desc"));
-        assert_eq!(golden("asc"), ("female".to_string(), "Nadia".to_string()), "the greater id wins a tie");
+        assert_eq!(
+            golden("asc"),
+            ("female".to_string(), "Nadia".to_string()),
+            "the greater id wins a tie"
+        );
     }
 
     #[test]
