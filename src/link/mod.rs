@@ -243,6 +243,7 @@ fn cluster_scored(linked: &mut Linked, people: &[Person], settings: &Settings) {
 /// its adjusted comparisons. Scoring with all three frozen, a pair's weight
 /// depends on its two records alone, so a weight kept from an earlier night
 /// is the weight a full relink with the same model would give.
+#[derive(Clone)]
 pub struct Trained {
     pub model: Model,
     pub words: Vec<Option<Vec<(u64, u32)>>>,

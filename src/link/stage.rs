@@ -12,7 +12,7 @@ use polars::prelude::*;
 
 use super::model::Person;
 use super::names::NameKey;
-use super::state::{self, Decision, Digest, State, digest};
+use super::state::{self, Decision, Digest, Lineage, State, digest};
 use super::{Linked, Settings, link};
 use crate::error::{Error, Result};
 use crate::lake::{self, dates, ints, partner_files, read, strings};
@@ -108,9 +108,7 @@ pub struct Loaded {
 struct Kept {
     model: &'static str,
     reason: String,
-    trained_in: String,
-    records_at_training: usize,
-    changed_since_training: usize,
+    lineage: Lineage,
     records_changed: Option<usize>,
 }
 
@@ -254,58 +252,41 @@ pub fn run(
             let kept = Kept {
                 model: "trained",
                 reason,
-                trained_in: run_id.to_string(),
-                records_at_training: people.len(),
-                changed_since_training: 0,
+                lineage: Lineage {
+                    trained_in: run_id.to_string(),
+                    records_at_training: people.len(),
+                    changed_since_training: 0,
+                },
                 records_changed: None,
             };
             (link(&people, settings), kept)
         }
-        Decision::Reuse { state, old, changed } => {
-            let State {
-                trained,
-                pairs,
-                weights,
-                trained_in,
-                records_at_training,
-                changed_since_training,
-                ..
-            } = *state;
-            let since = changed_since_training + changed;
+        Decision::Reuse {
+            trained,
+            lineage,
+            kept,
+            changed,
+        } => {
             let reason = format!(
-                "trained in run {trained_in} on {records_at_training} records; {since} changed since ({changed} tonight), within retrain_after"
+                "trained in run {} on {} records; {} changed since ({changed} tonight), within retrain_after",
+                lineage.trained_in, lineage.records_at_training, lineage.changed_since_training
             );
             tracing::info!(reason = %reason, "reusing the linkage model");
             let weights_kept = reuse == Reuse::ModelAndWeights;
-            let linked = super::relink(&people, settings, trained, move |(a, b)| {
-                let (x, y) = (old[a as usize], old[b as usize]);
-                if !weights_kept || x == u32::MAX || y == u32::MAX || x >= y {
-                    return None;
-                }
-                pairs.binary_search(&(x, y)).ok().map(|k| weights[k])
+            let linked = super::relink(&people, settings, *trained, move |p| {
+                weights_kept.then(|| kept.weight(p)).flatten()
             });
             let kept = Kept {
                 model: "reused",
                 reason,
-                trained_in,
-                records_at_training,
-                changed_since_training: since,
+                lineage,
                 records_changed: Some(changed),
             };
             (linked, kept)
         }
     };
     lap("linked");
-    state::StateRef::new(
-        &linked,
-        settings,
-        partners,
-        digests,
-        kept.trained_in.clone(),
-        kept.records_at_training,
-        kept.changed_since_training,
-    )
-    .write(&linkage_state_path(restricted)?)?;
+    state::StateRef::new(&linked, settings, partners, digests, kept.lineage).write(&linkage_state_path(restricted)?)?;
     if let Some(w) = linked.blocking.warning() {
         tracing::warn!("{w}");
     }

@@ -73,18 +73,44 @@ pub struct State {
     pub fingerprint: String,
     /// The partners, in the order their records were numbered.
     pub partners: Vec<String>,
-    /// The run that trained the model.
-    pub trained_in: String,
-    pub records_at_training: usize,
-    /// Records added, removed or edited since the training, this night's
-    /// included.
-    pub changed_since_training: usize,
+    pub lineage: Lineage,
     pub trained: Trained,
     /// Per record, in the order linkage numbered them.
     pub digests: Vec<Digest>,
     /// Every pair scored, sorted, and its weight.
     pub pairs: Vec<Pair>,
     pub weights: Vec<f64>,
+}
+
+/// Where tonight's model came from: what the retrain rule counts.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Lineage {
+    /// The run that trained the model.
+    pub trained_in: String,
+    pub records_at_training: usize,
+    /// Records added, removed or edited since the training, this night's
+    /// included.
+    pub changed_since_training: usize,
+}
+
+/// The weights an earlier night scored, looked up by tonight's records.
+pub struct KeptWeights {
+    /// Per record of tonight, its number in the state (`u32::MAX`: changed).
+    old: Vec<u32>,
+    pairs: Vec<Pair>,
+    weights: Vec<f64>,
+}
+
+impl KeptWeights {
+    /// The kept weight of the pair `(a, b)` of tonight's records, when both
+    /// are unchanged and still in that order.
+    pub fn weight(&self, (a, b): Pair) -> Option<f64> {
+        let (x, y) = (self.old[a as usize], self.old[b as usize]);
+        if x == u32::MAX || y == u32::MAX || x >= y {
+            return None;
+        }
+        self.pairs.binary_search(&(x, y)).ok().map(|k| self.weights[k])
+    }
 }
 
 /// The fingerprint a state must carry to be reused by this build with
@@ -121,9 +147,8 @@ fn floats(v: &[u64]) -> Vec<f64> {
 struct Header {
     fingerprint: String,
     partners: Vec<String>,
-    trained_in: String,
-    records_at_training: usize,
-    changed_since_training: usize,
+    #[serde(flatten)]
+    lineage: Lineage,
     model: Model,
     model_bits: ModelBits,
     words: Vec<Option<Vec<(u64, u32)>>>,
@@ -191,9 +216,7 @@ impl State {
         Ok(State {
             fingerprint: h.fingerprint,
             partners: h.partners,
-            trained_in: h.trained_in,
-            records_at_training: h.records_at_training,
-            changed_since_training: h.changed_since_training,
+            lineage: h.lineage,
             trained: Trained {
                 model: model.restored(),
                 words: h.words,
@@ -210,9 +233,7 @@ impl State {
 pub struct StateRef<'a> {
     fingerprint: String,
     partners: Vec<String>,
-    trained_in: String,
-    records_at_training: usize,
-    changed_since_training: usize,
+    lineage: Lineage,
     linked: &'a Linked,
     digests: Vec<Digest>,
 }
@@ -224,16 +245,12 @@ impl<'a> StateRef<'a> {
         settings: &Settings,
         partners: Vec<String>,
         digests: Vec<Digest>,
-        trained_in: String,
-        records_at_training: usize,
-        changed_since_training: usize,
+        lineage: Lineage,
     ) -> StateRef<'a> {
         StateRef {
             fingerprint: fingerprint(settings),
             partners,
-            trained_in,
-            records_at_training,
-            changed_since_training,
+            lineage,
             linked,
             digests,
         }
@@ -247,9 +264,7 @@ impl<'a> StateRef<'a> {
         let header = Header {
             fingerprint: self.fingerprint.clone(),
             partners: self.partners.clone(),
-            trained_in: self.trained_in.clone(),
-            records_at_training: self.records_at_training,
-            changed_since_training: self.changed_since_training,
+            lineage: self.lineage.clone(),
             model: m.clone(),
             model_bits: ModelBits {
                 m: m.m.iter().map(|v| bits(v)).collect(),
@@ -390,11 +405,12 @@ fn read_column<T>(r: &mut impl Read, n: usize, width: usize, of: impl Fn(&[u8]) 
 pub enum Decision {
     /// Train the model, for the reason given.
     Train(String),
-    /// Reuse the state's model; `old[i]` is tonight's record i's number in
-    /// the state (`u32::MAX`: changed); `changed` records differ.
+    /// Reuse the state's model and, where the run allows, its weights;
+    /// `changed` records differ from the state's (`lineage` counts them).
     Reuse {
-        state: Box<State>,
-        old: Vec<u32>,
+        trained: Box<Trained>,
+        lineage: Lineage,
+        kept: KeptWeights,
         changed: usize,
     },
 }
@@ -427,19 +443,27 @@ pub fn decide(
     let kept = old.iter().filter(|&&o| o != u32::MAX).count();
     // Tonight's records not in the state, and the state's records not here.
     let changed = (digests.len() - kept) + (state.digests.len() - kept);
-    let since = state.changed_since_training + changed;
-    let limit = settings.retrain_after * state.records_at_training as f64;
+    let since = state.lineage.changed_since_training + changed;
+    let limit = settings.retrain_after * state.lineage.records_at_training as f64;
     if since as f64 > limit {
         return Decision::Train(format!(
             "{since} records changed since the model was trained on {} ({:.1}%, over retrain_after {:.1}%)",
-            state.records_at_training,
-            100.0 * since as f64 / state.records_at_training.max(1) as f64,
+            state.lineage.records_at_training,
+            100.0 * since as f64 / state.lineage.records_at_training.max(1) as f64,
             100.0 * settings.retrain_after
         ));
     }
     Decision::Reuse {
-        state: Box::new(state),
-        old,
+        trained: Box::new(state.trained),
+        lineage: Lineage {
+            changed_since_training: since,
+            ..state.lineage
+        },
+        kept: KeptWeights {
+            old,
+            pairs: state.pairs,
+            weights: state.weights,
+        },
         changed,
     }
 }
@@ -464,9 +488,11 @@ mod tests {
             &settings(),
             vec!["a".into(), "b".into(), "c".into()],
             digests(&people),
-            "run-1".into(),
-            people.len(),
-            0,
+            Lineage {
+                trained_in: "run-1".into(),
+                records_at_training: people.len(),
+                changed_since_training: 0,
+            },
         )
         .write(&path)
         .unwrap();
@@ -534,23 +560,15 @@ mod tests {
             .with_name(Some("Nobody Known")),
         );
         let partners: Vec<String> = vec!["a".into(), "b".into(), "c".into()];
-        let Decision::Reuse { state, old, changed } = decide(Ok(state), &settings(), &partners, &digests(&people))
+        let Decision::Reuse {
+            trained, kept, changed, ..
+        } = decide(Ok(state), &settings(), &partners, &digests(&people))
         else {
             panic!("a handful of changes reuses the model");
         };
         assert_eq!(changed, 1 + 2 + 2, "one removed, one edited (out and in), two added");
-        let kept = |(a, b): Pair| {
-            let (x, y) = (old[a as usize], old[b as usize]);
-            (x != u32::MAX && y != u32::MAX && x < y)
-                .then(|| state.pairs.binary_search(&(x, y)).ok().map(|k| state.weights[k]))
-                .flatten()
-        };
-        let fresh = || Trained {
-            model: state.trained.model.clone(),
-            words: state.trained.words.clone(),
-            tf: state.trained.tf.clone(),
-        };
-        let incremental = relink(&people, &settings(), fresh(), kept);
+        let fresh = || (*trained).clone();
+        let incremental = relink(&people, &settings(), fresh(), |p| kept.weight(p));
         let full = relink(&people, &settings(), fresh(), |_| None);
         assert_eq!(incremental.pairs, full.pairs);
         assert_eq!(bits(&incremental.weights), bits(&full.weights));
@@ -593,7 +611,7 @@ mod tests {
         assert!(why.contains("retrain_after"), "{why}");
         // The changes count over the nights since the training.
         let mut state = read().unwrap();
-        state.changed_since_training = n * 9 / 100;
+        state.lineage.changed_since_training = n * 9 / 100;
         assert!(trains(decide(
             Ok(state),
             &settings(),
