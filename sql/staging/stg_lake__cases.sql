@@ -2,7 +2,7 @@
 with
 
 source as (
-    select * from raw_cases
+    select * from staging.raw_cases
 ),
 
 final as (

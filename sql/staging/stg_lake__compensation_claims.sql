@@ -2,7 +2,7 @@
 with
 
 source as (
-    select * from raw_compensation_claims
+    select * from staging.raw_compensation_claims
 ),
 
 final as (

@@ -3,7 +3,7 @@
 with
 
 source as (
-    select * from raw_link_cases
+    select * from staging.raw_link_cases
 ),
 
 final as (

@@ -3,7 +3,7 @@
 with
 
 source as (
-    select * from raw_link_claims
+    select * from staging.raw_link_claims
 ),
 
 final as (

@@ -4,7 +4,7 @@
 with
 
 source as (
-    select * from raw_link_survivors
+    select * from staging.raw_link_survivors
 ),
 
 final as (

@@ -2,7 +2,7 @@
 with
 
 source as (
-    select * from raw_survivors
+    select * from staging.raw_survivors
 ),
 
 final as (

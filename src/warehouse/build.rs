@@ -294,21 +294,31 @@ fn build_model(conn: &Connection, m: &super::Model, run_id: &str) -> Result<(usi
         check_dimensions(conn, ind, &ctx)?;
         return Ok((0, rows as u64));
     }
-    // A view model is built as a temporary table (in memory, never
-    // written to the file; unqualified names find it first) for the models
-    // after it, and replaced by its view in `keep_as_views`.
+    // A mart view is built as a temporary table (in memory, never written
+    // to the file; unqualified names find it first) for the models after
+    // it, and replaced by its view in `keep_as_views`. A staging view is a
+    // view at once (see `ModelMeta::materialized`).
     let table = match (m.is_view(), m.layer) {
+        (true, "staging") => "view staging.",
         (true, _) => "temporary table ",
         (false, "staging") => "table staging.",
         (false, _) => "table main.",
     };
     let sql = format!("create {table}{} as {}", m.name, m.body());
-    let rows = conn.execute(&sql, []).map_err(Error::warehouse(ctx))?;
+    let rows = conn.execute(&sql, []).map_err(Error::warehouse(ctx.clone()))?;
     let mut tests = 0;
     if let Some(meta) = &m.meta {
         tests += model_tests::run(conn, &m.name, &meta.tests)?;
-        if !m.is_view() {
-            comment_on_table(conn, &m.name, &model_comment(meta))?;
+        match (m.is_view(), m.layer) {
+            (false, _) => comment_on_table(conn, &m.name, &model_comment(meta))?,
+            (true, "staging") => conn
+                .execute_batch(&format!(
+                    "comment on view staging.{} is {}",
+                    m.name,
+                    sql_string(&model_comment(meta))
+                ))
+                .map_err(Error::warehouse(ctx))?,
+            (true, _) => {}
         }
     }
     Ok((tests, rows as u64))
@@ -320,11 +330,11 @@ fn model_comment(meta: &super::ModelMeta) -> String {
     format!("{} Grain: {}.", meta.description.trim(), meta.grain.trim())
 }
 
-/// Once every model is built, replace each view model's temporary table
+/// Once every model is built, replace each mart view's temporary table
 /// by its view in `main`. Returns how many.
 fn keep_as_views(conn: &Connection, project: &Project) -> Result<u64> {
     let mut n = 0;
-    for m in project.models.iter().filter(|m| m.is_view()) {
+    for m in project.models.iter().filter(|m| m.is_view() && m.layer != "staging") {
         let ctx = format!("keeping sql/{}/{}.sql as a view", m.layer, m.name);
         conn.execute_batch(&format!(
             "drop table temp.main.{name}; create view main.{name} as {sql}",

@@ -61,7 +61,9 @@ print(n_ind, n_surv, t.num_rows)
 
 /// The clients researchers have from last year: DuckDB 1.1 (the R package
 /// on CRAN and Metabase's driver are 1.x too) opens the warehouse, with its
-/// views and macros, and pyarrow 14 reads every Parquet file of the lake.
+/// views (in `main` and in `staging`) and macros (`periods_of` looks its
+/// calendar up in a subquery), and pyarrow 14 reads every Parquet file of
+/// the lake.
 /// They live in a Python environment of their own (`.ci/run` makes it at
 /// `$HOME/.cache/tafteesh-old-clients` and names its python in
 /// `TAFTEESH_OLD_CLIENTS_PYTHON`); without one the test skips and says so.
@@ -88,9 +90,13 @@ con = duckdb.connect(db, read_only=True)
 tables = con.execute("select count(*) from information_schema.tables").fetchone()[0]
 n = con.execute("select count(*) from indicator_values").fetchone()[0]
 fy = con.execute("select financial_year(date '2024-04-01')").fetchone()[0]
+# The period lookup's calendar subquery, and the views built at once in staging.
+quarter = con.execute("select periods_of(date '2024-04-01')[2]").fetchone()[0]
+staged = con.execute("select count(*) from staging.stg_lake__survivors").fetchone()[0]
+raw = con.execute("select count(*) from staging.raw_survivors").fetchone()[0]
 files = glob.glob(lake + "/**/*.parquet", recursive=True)
 rows = sum(pq.read_table(f).num_rows for f in files)
-print(tables, n, fy.replace(" ", "_"), len(files), rows)
+print(tables, n, fy.replace(" ", "_"), len(files), rows, quarter.replace(" ", "_"), staged == raw > 0)
 "#;
     let text = run_python(
         python,
@@ -98,7 +104,7 @@ print(tables, n, fy.replace(" ", "_"), len(files), rows)
         &[&current.join("warehouse/tafteesh.duckdb"), &current.join("lake")],
     );
     let f: Vec<&str> = text.split_whitespace().collect();
-    assert!(f.len() == 5, "{text}");
+    assert!(f.len() == 7, "{text}");
     assert!(
         f[0].parse::<usize>().unwrap() > 20 && f[1].parse::<usize>().unwrap() > 0,
         "{text}"
@@ -108,6 +114,7 @@ print(tables, n, fy.replace(" ", "_"), len(files), rows)
         f[3].parse::<usize>().unwrap() > 10 && f[4].parse::<usize>().unwrap() > 300,
         "{text}"
     );
+    assert_eq!((f[5], f[6]), ("FY_2024-25_Q1", "True"), "{text}");
 }
 
 /// Every file of a published snapshot has its write bits cleared; the next
