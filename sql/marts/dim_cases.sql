@@ -18,7 +18,9 @@ cases as (
 ranked as (
     select
         *,
-        (
+        -- Recency, as the record's rank among all records (a bigint for
+        -- arg_max; the people golden record says why).
+        row_number() over (order by
             coalesce(
                 greatest(judgment_date, chargesheet_date, final_report_date, ahtu_transfer_date, cid_transfer_date, fir_date),
                 date '1900-01-01'

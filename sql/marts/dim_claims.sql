@@ -13,7 +13,9 @@ claims as (
 ranked as (
     select
         *,
-        (
+        -- Recency, as the record's rank among all records (a bigint for
+        -- arg_max; the people golden record says why).
+        row_number() over (order by
             coalesce(greatest(disbursed_date, award_date, interim_date, application_date), date '1900-01-01'),
             source_file,
             partner_id,

