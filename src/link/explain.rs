@@ -66,6 +66,9 @@ pub struct Explained {
     pub prior_weight: f64,
     pub lambda: f64,
     pub em_iterations: usize,
+    /// Where tonight's model came from: trained in this run, or an earlier
+    /// run's model reused (why, in run ids and counts only).
+    pub model_origin: String,
     /// The most shared evidence alone may raise a pair to (None: no limit).
     pub shared_limit: Option<f64>,
     pub blocking: BlockingReport,
@@ -81,6 +84,13 @@ pub struct Explained {
 
 /// The weight a probability corresponds to.
 impl Explained {
+    /// The account of a night that reused an earlier run's model: `reason`
+    /// says which run trained it and how much changed since.
+    pub fn reused(mut self, reason: &str) -> Explained {
+        self.model_origin = format!("not trained tonight but reused: {reason}");
+        self
+    }
+
     pub fn new(linked: &Linked, people: &[Person], settings: &Settings) -> Explained {
         let m = &linked.model;
         let cmp = &linked.comparisons;
@@ -175,6 +185,7 @@ impl Explained {
             prior_weight: log2_odds_of(m.lambda),
             lambda: m.lambda,
             em_iterations: m.em_iterations,
+            model_origin: "trained in this run".into(),
             shared_limit: m.shared_limit,
             blocking: linked.blocking.clone(),
             comparisons,
@@ -239,7 +250,8 @@ impl Explained {
         out.push_str(&Self::blocking_text(&self.blocking));
         let _ = writeln!(
             out,
-            "\nmodel: prior (two random records match) {:.3e} (weight {:.2}), EM {} iterations{}",
+            "\nmodel ({}): prior (two random records match) {:.3e} (weight {:.2}), EM {} iterations{}",
+            self.model_origin,
             self.lambda,
             self.prior_weight,
             self.em_iterations,
@@ -386,7 +398,8 @@ This page holds counts, levels and weights only: no name, phone, identifier or t
         // Model.
         let _ = writeln!(
             h,
-            "<h2>The model: m and u per level</h2><p class=\"note\">m: how often one person's records agree at this level; u: how often two different people's do (from random pairs). The weight is log<sub>2</sub>(m/u). The prior, two random records being one person, is {:.3e} (weight {:.2}); EM ran {} iterations. Shared evidence (household, rescue) counts for nothing on a pair where a level marked &ldquo;contradicts&rdquo; holds{}.</p>",
+            "<h2>The model: m and u per level</h2><p class=\"note\">The model was {}. m: how often one person's records agree at this level; u: how often two different people's do (from random pairs). The weight is log<sub>2</sub>(m/u). The prior, two random records being one person, is {:.3e} (weight {:.2}); EM ran {} iterations when the model was trained. Shared evidence (household, rescue) counts for nothing on a pair where a level marked &ldquo;contradicts&rdquo; holds{}.</p>",
+            esc(&self.model_origin),
             self.lambda,
             self.prior_weight,
             self.em_iterations,

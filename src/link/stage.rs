@@ -292,7 +292,12 @@ pub fn run(
     }
     lap("state saved");
     // The account of the linkage, values left out, beside the dashboard.
-    let page = super::explain::Explained::new(&linked, &people, settings).html(run_id);
+    let explained = super::explain::Explained::new(&linked, &people, settings);
+    let page = match kept.model {
+        "reused" => explained.reused(&kept.reason),
+        _ => explained,
+    }
+    .html(run_id);
     std::fs::create_dir_all(reports).map_err(Error::io(reports))?;
     let page_path = reports.join(crate::report::LINKAGE);
     std::fs::write(&page_path, page).map_err(Error::io(&page_path))?;

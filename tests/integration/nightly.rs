@@ -381,6 +381,12 @@ mod slow {
         // Linkage reused the demo run's model and scored only the pairs
         // holding a changed record.
         let (inc_pairs, inc_scored) = linkage_line(&inc.all(), "reused");
+        // The linkage page says so, rather than "EM ran N iterations" as if tonight.
+        let page = |current: &Path| std::fs::read_to_string(current.join("reports/linkage.html")).unwrap();
+        assert!(
+            page(&current).contains("The model was not trained tonight but reused: trained in run "),
+            "the linkage page names the model's origin"
+        );
 
         let full = w.run(&["run", "--config", "d/config", "--force"]);
         assert_eq!(full.code, 3, "{}", full.all());
@@ -422,6 +428,7 @@ mod slow {
         let (pairs, scored) = linkage_line(&retrained.all(), "trained");
         assert_eq!(scored, pairs);
         assert!(retrained.all().contains("--retrain"), "the log says why it trained");
+        assert!(page(&current).contains("The model was trained in this run."));
     }
 
     #[test]
