@@ -7,6 +7,7 @@ use std::time::Instant;
 use crate::config::Plan;
 use crate::error::{Error, Exit, Result};
 use crate::ingest::FileReport;
+use crate::metrics::StageMetric;
 use crate::run::{self, RunOptions};
 
 /// Time the whole run, per stage, on N synthetic survivors.
@@ -131,7 +132,7 @@ pub fn run(args: Args) -> Result<Exit> {
     if let Some(cfg) = &partner_config {
         measure(&mut partner_floor, cfg);
     }
-    let (incremental_secs, changed_partner) = time_one_partner_changed(&plan, changed, opts(false))?;
+    let (incremental_secs, changed_partner, night) = time_one_partner_changed(&plan, changed, opts(false))?;
     if let Some(cfg) = &partner_config {
         measure(&mut partner_floor, cfg);
         measure(&mut partner_floor, cfg);
@@ -182,6 +183,12 @@ pub fn run(args: Args) -> Result<Exit> {
     );
     say!("  no-op run (nothing changed):        {noop_secs:>7.3}s");
     say!("  run after one partner changed ({changed_partner}): {incremental_secs:>7.2}s");
+    // What the night spent beyond cleaning the changed partner: linkage's
+    // passes over every record and the whole warehouse, the fixed cost.
+    if !night.is_empty() {
+        let parts: Vec<String> = night.iter().map(|m| format!("{} {:.2}s", m.stage, m.seconds)).collect();
+        say!("    its stages: {}", parts.join(", "));
+    }
     let whole = median(&whole_floor);
     let partner = median(&partner_floor);
     match (whole, partner) {
@@ -218,6 +225,7 @@ pub fn run(args: Args) -> Result<Exit> {
             "wall_seconds": wall, "peak_mib": peak, "stages": s.stages, "synth_seconds": synth_secs,
             "read_seconds": t.read, "clean_seconds": t.clean, "clean_cpu_seconds": t.clean_cpu,
             "noop_seconds": noop_secs, "one_partner_changed_seconds": incremental_secs,
+            "one_partner_changed_stages": night,
             "changed_partner": changed_partner,
             "floor_seconds": whole_floor, "partner_floor_seconds": partner_floor,
             "full_over_floor": whole.map(|f| wall / f),
@@ -230,10 +238,14 @@ pub fn run(args: Args) -> Result<Exit> {
 
 /// Append a copy of the last line of one partner's CSV export `f` (an
 /// exact duplicate row), time the run that follows, and restore the file.
-fn time_one_partner_changed(plan: &Plan, f: Option<&FileReport>, opts: RunOptions) -> Result<(f64, String)> {
+fn time_one_partner_changed(
+    plan: &Plan,
+    f: Option<&FileReport>,
+    opts: RunOptions,
+) -> Result<(f64, String, Vec<StageMetric>)> {
     use std::io::{Read, Write};
     let Some(f) = f else {
-        return Ok((0.0, "none".into()));
+        return Ok((0.0, "none".into(), vec![]));
     };
     let path = plan.inbox.join(&f.file);
     let mut bytes = Vec::new();
@@ -255,7 +267,7 @@ fn time_one_partner_changed(plan: &Plan, f: Option<&FileReport>, opts: RunOption
     std::fs::write(&path, &bytes).map_err(Error::io(&path))?;
     match result? {
         run::RunOutcome::Published(r) if r.recomputed_partners == [f.partner_id.clone()] => {
-            Ok((secs, f.partner_id.clone()))
+            Ok((secs, f.partner_id.clone(), r.stages))
         }
         _ => Err(Error::Internal(format!(
             "after changing one file of {} the run did not clean that partner alone",

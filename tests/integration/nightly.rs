@@ -541,6 +541,19 @@ fn the_bench_prints_the_floor_beside_the_runs_and_their_ratios() {
     assert!((ratio - wall / 0.5).abs() < 1e-9, "{json}");
     assert_eq!(json["floor_seconds"].as_array().unwrap().len(), 3, "{json}");
     assert_eq!(json["partner_floor_seconds"].as_array().unwrap().len(), 3, "{json}");
+    // The night's stages, so its fixed cost (linkage, warehouse) shows.
+    let stages: Vec<&str> = json["one_partner_changed_stages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["stage"].as_str().unwrap())
+        .collect();
+    assert_eq!(stages, ["extract+stage+clean", "link", "warehouse", "report"], "{json}");
+    assert!(
+        ran.stdout.contains("    its stages: extract+stage+clean "),
+        "{}",
+        ran.stdout
+    );
 
     // Without a Python that runs the floor, the bench still runs and says why.
     let ran = w.run(&[
