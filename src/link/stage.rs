@@ -106,7 +106,8 @@ pub struct Loaded {
 
 /// How tonight's model came about, for the summary and the next night's state.
 struct Kept {
-    model: &'static str,
+    /// An earlier run's model, not one trained tonight.
+    reused: bool,
     reason: String,
     lineage: Lineage,
     records_changed: Option<usize>,
@@ -250,7 +251,7 @@ pub fn run(
         Decision::Train(reason) => {
             tracing::info!(reason = %reason, "training the linkage model");
             let kept = Kept {
-                model: "trained",
+                reused: false,
                 reason,
                 lineage: Lineage {
                     trained_in: run_id.to_string(),
@@ -277,7 +278,7 @@ pub fn run(
                 weights_kept.then(|| kept.weight(p)).flatten()
             });
             let kept = Kept {
-                model: "reused",
+                reused: true,
                 reason,
                 lineage,
                 records_changed: Some(changed),
@@ -293,9 +294,10 @@ pub fn run(
     lap("state saved");
     // The account of the linkage, values left out, beside the dashboard.
     let explained = super::explain::Explained::new(&linked, &people, settings);
-    let page = match kept.model {
-        "reused" => explained.reused(&kept.reason),
-        _ => explained,
+    let page = if kept.reused {
+        explained.reused(&kept.reason)
+    } else {
+        explained
     }
     .html(run_id);
     std::fs::create_dir_all(reports).map_err(Error::io(reports))?;
@@ -363,7 +365,7 @@ pub fn run(
             .collect(),
         em_iterations: linked.model.em_iterations,
         lambda: linked.model.lambda,
-        model: kept.model.to_string(),
+        model: if kept.reused { "reused" } else { "trained" }.to_string(),
         model_reason: kept.reason,
         pairs_scored: linked.compared,
         records_changed: kept.records_changed,

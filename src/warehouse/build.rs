@@ -190,11 +190,7 @@ pub fn build(path: &Path, lake: &LakeInput<'_>, project: &Project, opts: &BuildO
     // checkpoint DuckDB would otherwise start on its own in whichever
     // statement next fills its log, and the ledger would blame that step
     // (the history's, 4-6 s at a million survivors, was this).
-    steps.time("checkpoint models", || {
-        conn.execute_batch("checkpoint")
-            .map_err(Error::warehouse("checkpoint"))?;
-        Ok(((), 0))
-    })?;
+    steps.time("checkpoint models", || checkpoint(&conn))?;
     steps.time("history", || {
         history::load(&conn, opts)?;
         history::export_run(&conn, run_id, opts.history_file)?;
@@ -203,11 +199,7 @@ pub fn build(path: &Path, lake: &LakeInput<'_>, project: &Project, opts: &BuildO
     let indicator_rows: usize = conn
         .query_row("select count(*) from indicator_values", [], |r| r.get::<_, i64>(0))
         .map_err(Error::warehouse("counting indicator_values"))? as usize;
-    steps.time("checkpoint", || {
-        conn.execute_batch("checkpoint")
-            .map_err(Error::warehouse("checkpoint"))?;
-        Ok(((), 0))
-    })?;
+    steps.time("checkpoint", || checkpoint(&conn))?;
     Ok(BuildMetrics {
         models: project.models.len(),
         tests,
@@ -215,6 +207,13 @@ pub fn build(path: &Path, lake: &LakeInput<'_>, project: &Project, opts: &BuildO
         suppressed,
         steps: steps.0,
     })
+}
+
+/// Write what the build has made to the file, as a step (no rows).
+fn checkpoint(conn: &Connection) -> Result<((), u64)> {
+    conn.execute_batch("checkpoint")
+        .map_err(Error::warehouse("checkpoint"))?;
+    Ok(((), 0))
 }
 
 /// `raw_partners` and `raw_places`, from the configuration and the gazetteer.

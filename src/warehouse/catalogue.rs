@@ -343,10 +343,8 @@ impl Project {
 /// model counts: a model's comments say what it reads).
 fn references(sql: &str, model: &str) -> bool {
     sql.match_indices(model).any(|(i, _)| {
-        let before = sql[..i].chars().next_back();
         let after = sql[i + model.len()..].chars().next();
-        let word = |c: Option<char>| c.is_some_and(|c| c.is_alphanumeric() || c == '_');
-        !word(before) && !word(after)
+        !word_before(sql, i) && !is_word(after)
     })
 }
 
@@ -355,12 +353,17 @@ fn references(sql: &str, model: &str) -> bool {
 fn unqualified_raw(sql: &str) -> bool {
     sql.match_indices("raw_").any(|(i, _)| {
         let before = &sql[..i];
-        let word = before
-            .chars()
-            .next_back()
-            .is_some_and(|c| c.is_alphanumeric() || c == '_');
-        !word && !before.ends_with("staging.") && !before.ends_with("main.")
+        !word_before(sql, i) && !before.ends_with("staging.") && !before.ends_with("main.")
     })
+}
+
+/// Whether a character of a name (an SQL word) is right before byte `i`.
+fn word_before(sql: &str, i: usize) -> bool {
+    is_word(sql[..i].chars().next_back())
+}
+
+fn is_word(c: Option<char>) -> bool {
+    c.is_some_and(|c| c.is_alphanumeric() || c == '_')
 }
 
 /// Every declared dependency is a model of the same or an earlier layer,
