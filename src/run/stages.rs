@@ -41,6 +41,15 @@ impl Partners {
 
 /// Extract, stage and clean every partner into the lake at `lake`, or carry
 /// it over from the current snapshot when nothing it depends on changed.
+///
+/// Carrying over is a copy, done first, in plan order. The partners left to
+/// clean are independent (each writes only its own lake parts and its own
+/// folders of the restricted area), so they are cleaned by up to
+/// [`CLEAN_WORKERS`] threads, the largest exports first. Reading a file and
+/// writing its Parquet run on one core each, so one partner at a time left
+/// the second core idle for most of the stage (measured: 65 s of CPU in
+/// 62 s of wall at 1,000,000 survivors). What the stage returns does not
+/// depend on the order partners finish in.
 pub fn partners(
     run: &Run<'_>,
     inv: &Inventory<'_>,
@@ -48,23 +57,16 @@ pub fn partners(
     lake_tables: &[String],
     restricted: &RestrictedDir,
 ) -> Result<Partners> {
-    let Run {
-        plan,
-        opts,
-        pseudo,
-        layout,
-        ..
-    } = *run;
-    let mut out = Partners::default();
+    let Run { plan, opts, layout, .. } = *run;
     let bar = crate::progress::bar(plan.pipelines.len() as u64, "partners");
+    let mut carried: BTreeMap<String, PartnerEntry> = BTreeMap::new();
     for (_, pipeline) in &plan.pipelines {
         let pid = pipeline.partner_id.as_str();
-        bar.set_message(pid.to_string());
-        let fingerprint = inv.fingerprints.partners[pid].clone();
-        let carried = inv
+        let fingerprint = &inv.fingerprints.partners[pid];
+        let entry = inv
             .carry_from()
             .and_then(|m| m.partners.get(pid).map(|e| (m, e)))
-            .filter(|(_, e)| e.fingerprint == fingerprint && e.window.holds_on(opts.today()))
+            .filter(|(_, e)| &e.fingerprint == fingerprint && e.window.holds_on(opts.today()))
             .and_then(|(m, e)| {
                 let from = Carry {
                     lake: layout.snapshot(&m.run_id).lake(),
@@ -82,32 +84,121 @@ pub fn partners(
                     }
                 }
             });
-        let entry = match carried {
-            Some(e) => {
-                tracing::info!(partner = pid, "unchanged since the current snapshot; carried over");
-                out.reused.push(pid.to_string());
-                e
-            }
-            None => {
-                let cs = inv.claims.by_partner.get(pid).map(Vec::as_slice).unwrap_or(&[]);
-                let mut ingested = ingest::ingest_partner(plan, pipeline, cs, pseudo, opts.today(), restricted)?;
-                ingested.write(lake)?;
-                out.times.read += ingested.times.read;
-                out.times.clean += ingested.times.clean;
-                out.times.clean_cpu += ingested.times.clean_cpu;
-                out.recomputed.push(pid.to_string());
-                PartnerEntry {
-                    fingerprint,
-                    files: ingested.files,
-                    window: ingested.window,
-                }
-            }
-        };
-        out.entries.insert(pid.to_string(), entry);
-        bar.inc(1);
+        if let Some(e) = entry {
+            tracing::info!(partner = pid, "unchanged since the current snapshot; carried over");
+            carried.insert(pid.to_string(), e);
+            bar.inc(1);
+        }
     }
+    let to_clean: Vec<&crate::config::pipeline::Pipeline> = plan
+        .pipelines
+        .iter()
+        .map(|(_, p)| p)
+        .filter(|p| !carried.contains_key(&p.partner_id))
+        .collect();
+    let cleaned = clean_partners(run, inv, &to_clean, lake, restricted, &bar)?;
     bar.finish_and_clear();
+    // Assemble in plan order, whatever order the workers finished in.
+    let mut out = Partners::default();
+    let mut cleaned: BTreeMap<String, (PartnerEntry, IngestTimes)> = cleaned.into_iter().collect();
+    for (_, pipeline) in &plan.pipelines {
+        let pid = &pipeline.partner_id;
+        if let Some(e) = carried.remove(pid) {
+            out.reused.push(pid.clone());
+            out.entries.insert(pid.clone(), e);
+        } else if let Some((e, t)) = cleaned.remove(pid) {
+            out.times.read += t.read;
+            out.times.clean += t.clean;
+            out.times.clean_cpu += t.clean_cpu;
+            out.recomputed.push(pid.clone());
+            out.entries.insert(pid.clone(), e);
+        }
+    }
     Ok(out)
+}
+
+/// How many partners are cleaned at once, at most (fewer on a machine with
+/// fewer cores). Each worker holds one partner's export and its cleaned
+/// frames in memory: at 1,000,000 survivors two workers peak at about the
+/// memory linkage needs afterwards, well under the 4 GiB budget; more
+/// workers would raise that peak by a large partner each, unmeasured.
+pub const CLEAN_WORKERS: usize = 2;
+
+/// Clean `pipelines` into the lake, up to [`CLEAN_WORKERS`] at a time, the
+/// largest claimed exports first (so a large partner does not start last
+/// and run alone). Once a partner fails, no further partner is started and
+/// the first failure in plan order is returned.
+fn clean_partners(
+    run: &Run<'_>,
+    inv: &Inventory<'_>,
+    pipelines: &[&crate::config::pipeline::Pipeline],
+    lake: &Path,
+    restricted: &RestrictedDir,
+    bar: &indicatif::ProgressBar,
+) -> Result<Vec<(String, (PartnerEntry, IngestTimes))>> {
+    use std::sync::Mutex;
+    use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+    let Run { plan, opts, pseudo, .. } = *run;
+    let claims_of = |pid: &str| inv.claims.by_partner.get(pid).map(Vec::as_slice).unwrap_or(&[]);
+    let bytes = |pid: &str| -> u64 {
+        claims_of(pid)
+            .iter()
+            .filter_map(|c| std::fs::metadata(plan.inbox.join(&c.file)).ok())
+            .map(|m| m.len())
+            .sum()
+    };
+    let mut queue: Vec<(usize, u64)> = pipelines
+        .iter()
+        .enumerate()
+        .map(|(i, p)| (i, bytes(&p.partner_id)))
+        .collect();
+    queue.sort_by_key(|&(i, b)| (std::cmp::Reverse(b), i));
+    let next = AtomicUsize::new(0);
+    let failed = AtomicBool::new(false);
+    let results: Mutex<Vec<(usize, Result<(PartnerEntry, IngestTimes)>)>> = Mutex::new(Vec::new());
+    let clean_one = |pipeline: &crate::config::pipeline::Pipeline| -> Result<(PartnerEntry, IngestTimes)> {
+        let pid = pipeline.partner_id.as_str();
+        bar.set_message(pid.to_string());
+        let mut ingested = ingest::ingest_partner(plan, pipeline, claims_of(pid), pseudo, opts.today(), restricted)?;
+        ingested.write(lake)?;
+        bar.inc(1);
+        let entry = PartnerEntry {
+            fingerprint: inv.fingerprints.partners[pid].clone(),
+            files: ingested.files,
+            window: ingested.window,
+        };
+        Ok((entry, ingested.times))
+    };
+    let workers = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(1)
+        .clamp(1, CLEAN_WORKERS)
+        .min(queue.len());
+    // The workers log inside the stage's span, as the caller does.
+    let span = tracing::Span::current();
+    std::thread::scope(|s| {
+        for _ in 0..workers {
+            s.spawn(|| {
+                let _entered = span.enter();
+                while !failed.load(Ordering::Relaxed) {
+                    let Some(&(i, _)) = queue.get(next.fetch_add(1, Ordering::Relaxed)) else {
+                        break;
+                    };
+                    let r = clean_one(pipelines[i]);
+                    if r.is_err() {
+                        failed.store(true, Ordering::Relaxed);
+                    }
+                    results.lock().unwrap_or_else(|e| e.into_inner()).push((i, r));
+                }
+            });
+        }
+    });
+    let mut results = results.into_inner().unwrap_or_else(|e| e.into_inner());
+    results.sort_by_key(|(i, _)| *i);
+    results
+        .into_iter()
+        .map(|(i, r)| r.map(|x| (pipelines[i].partner_id.clone(), x)))
+        .collect()
 }
 
 /// Link survivor, case and claim records across partners. Linkage spans
