@@ -24,8 +24,9 @@
 //! is its smallest FIR identity when it has one, else its smallest record
 //! id, so a case keeps its key as long as its FIR does.
 
-use std::collections::HashMap;
+use foldhash::{HashMap, HashMapExt};
 use std::path::Path;
+use std::sync::Arc;
 
 use chrono::{Datelike, NaiveDate};
 
@@ -38,8 +39,9 @@ use crate::lake::{dates, strings};
 use crate::privacy::Pseudonymizer;
 use tafteesh_parsers::text::place_key;
 
-/// Per partner and case_ref: the case key, and the one person the case names.
-pub type CaseOf = HashMap<(String, String), (String, Option<String>)>;
+/// Per partner, per case_ref: the case key, and the one person the case
+/// names (nested, so a claim row looks its case up without allocating).
+pub type CaseOf = HashMap<Arc<str>, HashMap<String, (String, Option<String>)>>;
 
 /// A police station's comparable form: the gazetteer's place key (lower
 /// case, punctuation dropped), a trailing "PS", "P.S.", "Police Station" or
@@ -83,6 +85,52 @@ pub struct CaseRecord {
     pub person: Option<String>,
 }
 
+/// The distinct police stations a group's records name. Most groups name
+/// one, so one is held without a heap allocation (a million groups at a
+/// million case records).
+#[derive(Default)]
+enum Stations<'a> {
+    #[default]
+    None,
+    One(&'a str),
+    Many(Vec<&'a str>),
+}
+
+impl<'a> Stations<'a> {
+    fn as_slice(&self) -> &[&'a str] {
+        match self {
+            Stations::None => &[],
+            Stations::One(s) => std::slice::from_ref(s),
+            Stations::Many(v) => v,
+        }
+    }
+
+    fn add(&mut self, s: &'a str) {
+        match self {
+            Stations::None => *self = Stations::One(s),
+            Stations::One(x) if *x == s => {}
+            Stations::One(x) => *self = Stations::Many(vec![*x, s]),
+            Stations::Many(v) => {
+                if !v.contains(&s) {
+                    v.push(s)
+                }
+            }
+        }
+    }
+
+    /// Whether two groups may join: one of them names no station, or they
+    /// share one.
+    fn may_join(&self, other: &Stations<'a>) -> bool {
+        let (a, b) = (self.as_slice(), other.as_slice());
+        a.is_empty() || b.is_empty() || a.iter().any(|s| b.contains(s))
+    }
+
+    fn merge(mut self, other: Stations<'a>) -> Stations<'a> {
+        other.as_slice().iter().for_each(|s| self.add(s));
+        self
+    }
+}
+
 /// Group case records into cases by the rules in the module docs.
 pub fn group_cases(rows: &[Row], recs: &[CaseRecord]) -> Grouped {
     let mut t = Tracker::new(recs.len());
@@ -91,14 +139,11 @@ pub fn group_cases(rows: &[Row], recs: &[CaseRecord]) -> Grouped {
         "partner_case_ref",
     );
     t.join_by_key(recs.iter().map(|r| Some((r.station.as_ref()?, r.fir?))), "fir");
-    // The police stations each group holds, for the guard.
-    let mut stations: HashMap<u32, Vec<&str>> = HashMap::new();
+    // The police stations each group holds, for the guard, by group root.
+    let mut stations: Vec<Stations> = (0..recs.len()).map(|_| Stations::None).collect();
     for (i, r) in recs.iter().enumerate() {
         if let Some(s) = &r.station {
-            let g = stations.entry(t.groups.find(i as u32)).or_default();
-            if !g.contains(&s.as_str()) {
-                g.push(s);
-            }
+            stations[t.groups.find(i as u32) as usize].add(s);
         }
     }
     let compatible =
@@ -106,22 +151,15 @@ pub fn group_cases(rows: &[Row], recs: &[CaseRecord]) -> Grouped {
     // Two groups that each know a police station, and share none, stay apart.
     let mut guarded_join = |t: &mut Tracker, a: u32, b: u32, rule: &'static str| {
         let (ra, rb) = (t.groups.find(a), t.groups.find(b));
-        if ra == rb {
+        if ra == rb || !stations[ra as usize].may_join(&stations[rb as usize]) {
             return;
         }
         let (sa, sb) = (
-            stations.remove(&ra).unwrap_or_default(),
-            stations.remove(&rb).unwrap_or_default(),
+            std::mem::take(&mut stations[ra as usize]),
+            std::mem::take(&mut stations[rb as usize]),
         );
-        if !sa.is_empty() && !sb.is_empty() && !sa.iter().any(|s| sb.contains(s)) {
-            stations.insert(ra, sa);
-            stations.insert(rb, sb);
-            return;
-        }
-        let mut merged = sa;
-        merged.extend(sb.into_iter().filter(|s| !merged.contains(s)).collect::<Vec<_>>());
         t.join(a, b, rule);
-        stations.insert(t.groups.find(a), merged);
+        stations[t.groups.find(a) as usize] = sa.merge(sb);
     };
     for block in blocks(recs.iter().map(|r| Some((r.fir?, r.person.as_ref()?)))) {
         for (a, b) in pairs(&block) {
@@ -149,6 +187,8 @@ pub fn group_cases(rows: &[Row], recs: &[CaseRecord]) -> Grouped {
 /// write `lake/link_cases/`. Returns, per partner case_ref, its case key and
 /// the one person its case names, for the claims.
 pub fn link(lake: &Path, pseudo: &Pseudonymizer, people: &PersonKeys) -> Result<(EntitySummary, CaseOf)> {
+    let started = std::time::Instant::now();
+    let lap = |step: &str| tracing::debug!(step, seconds = started.elapsed().as_secs_f64(), "case linkage");
     let cases = read_table(
         lake,
         "cases",
@@ -169,7 +209,9 @@ pub fn link(lake: &Path, pseudo: &Pseudonymizer, people: &PersonKeys) -> Result<
             person: person_of(people, &cases.rows[i].partner_id, case_survivors[i].as_deref()),
         })
         .collect();
+    lap("read");
     let grouped = group_cases(&cases.rows, &recs);
+    lap("grouped");
     let anchors: Vec<String> = recs
         .iter()
         .zip(&cases.rows)
@@ -181,21 +223,18 @@ pub fn link(lake: &Path, pseudo: &Pseudonymizer, people: &PersonKeys) -> Result<
     let case_keys = super::stable_keys(&anchors, &grouped.group, |a| {
         format!("C-{}", &pseudo.token("case", a)[..16])
     });
+    lap("keyed");
     // A case's survivor: the one person its records name (a partner that
     // keeps no survivor register, like the lawyers', still names a case).
     let persons = one_per_group(&grouped.group, recs.iter().map(|c| c.person.as_ref()));
-    let case_of: CaseOf = cases
-        .rows
-        .iter()
-        .zip(&case_keys)
-        .zip(persons)
-        .map(|((r, k), person)| {
-            (
-                (r.partner_id.clone(), r.entity_ref.clone()),
-                (k.clone(), person.map(str::to_string)),
-            )
-        })
-        .collect();
+    let mut case_of = CaseOf::new();
+    for ((r, k), person) in cases.rows.iter().zip(&case_keys).zip(persons) {
+        case_of
+            .entry(r.partner_id.clone())
+            .or_default()
+            .insert(r.entity_ref.clone(), (k.clone(), person.map(str::to_string)));
+    }
+    lap("case_of");
     let case_summary = write_bridge(
         lake,
         Bridge {
@@ -208,6 +247,7 @@ pub fn link(lake: &Path, pseudo: &Pseudonymizer, people: &PersonKeys) -> Result<
         &grouped,
         vec![],
     )?;
+    lap("written");
     Ok((case_summary, case_of))
 }
 

@@ -14,7 +14,7 @@
 //!    survivor and nothing else of her claim).
 //!
 
-use std::collections::HashMap;
+use foldhash::{HashMap, HashMapExt};
 use std::path::Path;
 
 use chrono::NaiveDate;
@@ -131,7 +131,7 @@ pub fn link(lake: &Path, pseudo: &Pseudonymizer, people: &PersonKeys, case_of: &
         .map(|i| {
             let case = claim_cases[i]
                 .as_deref()
-                .and_then(|c| case_of.get(&(claims.rows[i].partner_id.clone(), c.to_string())));
+                .and_then(|c| case_of.get(&claims.rows[i].partner_id)?.get(c));
             ClaimRecord {
                 case: case.map(|c| c.0.clone()),
                 person: person_of(people, &claims.rows[i].partner_id, claim_survivors[i].as_deref())

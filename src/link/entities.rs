@@ -16,8 +16,9 @@
 //! any record of the other on linked case, scheme, application date or
 //! amount awarded.
 
-use std::collections::HashMap;
+use foldhash::{HashMap, HashMapExt};
 use std::path::Path;
+use std::sync::Arc;
 
 use polars::prelude::*;
 
@@ -32,10 +33,11 @@ pub(super) fn differ<T: PartialEq>(a: &Option<T>, b: &Option<T>) -> bool {
 }
 
 /// One source row of a linked table, as the bridge names it.
+/// A partner and a file are named by many rows, so rows share them.
 pub struct Row {
-    pub partner_id: String,
+    pub partner_id: Arc<str>,
     pub entity_ref: String,
-    pub source_file: String,
+    pub source_file: Arc<str>,
     pub source_row: i64,
 }
 
@@ -124,8 +126,24 @@ pub struct EntitySummary {
     pub joined_by_rule: Vec<(String, usize)>,
 }
 
-/// The people survivor linkage found: `partner_id` U+001F `survivor_ref` -> person_key.
-pub type PersonKeys = HashMap<String, String>;
+/// The people survivor linkage found: per `partner_id`, `survivor_ref` ->
+/// person_key (nested, so a case or claim row looks its survivor up
+/// without building a key string).
+pub type PersonKeys = HashMap<String, HashMap<String, String>>;
+
+/// [`PersonKeys`] from record ids (`partner_id` U+001F `survivor_ref`) and
+/// their person keys.
+pub fn person_keys(ids: Vec<String>, keys: Vec<String>) -> PersonKeys {
+    let mut out = PersonKeys::new();
+    for (id, key) in ids.into_iter().zip(keys) {
+        if let Some((partner, survivor)) = id.split_once('\u{1f}') {
+            out.entry(partner.to_string())
+                .or_default()
+                .insert(survivor.to_string(), key);
+        }
+    }
+    out
+}
 
 /// Free text for comparison: the place key with its words run together.
 pub(super) fn text_key(s: &str) -> Option<String> {
@@ -149,17 +167,20 @@ pub(super) fn read_table(lake: &Path, table: &str, ref_col: &str, columns: &[&st
         .collect();
     for (partner, path) in lake::partner_files(lake, table)? {
         let df = read_columns(&path, &wanted)?;
+        let partner: Arc<str> = partner.into();
+        let mut file_names: HashMap<String, Arc<str>> = HashMap::new();
         let refs = strings(&df, ref_col);
         let files = strings(&df, "source_file");
         let source_rows = ints(&df, "source_row");
         let mut keep = Vec::with_capacity(df.height());
-        for i in 0..df.height() {
+        for (i, ((r, f), row)) in refs.into_iter().zip(files).zip(source_rows).enumerate() {
             // All three are required columns of every lake table.
-            if let (Some(r), Some(f), Some(row)) = (&refs[i], &files[i], source_rows[i]) {
+            if let (Some(r), Some(f), Some(row)) = (r, f, row) {
+                let source_file = file_names.entry(f).or_insert_with_key(|f| f.as_str().into()).clone();
                 rows.push(Row {
                     partner_id: partner.clone(),
-                    entity_ref: r.clone(),
-                    source_file: f.clone(),
+                    entity_ref: r,
+                    source_file,
                     source_row: row,
                 });
                 keep.push(i as IdxSize);
@@ -205,7 +226,7 @@ pub(super) fn write_bridge(
     let mut columns = vec![
         Column::new(
             "partner_id".into(),
-            rows.iter().map(|r| r.partner_id.as_str()).collect::<Vec<_>>(),
+            rows.iter().map(|r| &*r.partner_id).collect::<Vec<_>>(),
         ),
         Column::new(
             ref_col.into(),
@@ -213,7 +234,7 @@ pub(super) fn write_bridge(
         ),
         Column::new(
             "source_file".into(),
-            rows.iter().map(|r| r.source_file.as_str()).collect::<Vec<_>>(),
+            rows.iter().map(|r| &*r.source_file).collect::<Vec<_>>(),
         ),
         Column::new(
             "source_row".into(),
@@ -263,7 +284,7 @@ pub(super) fn one_per_group<'a>(
 
 /// The person survivor linkage found for a partner's survivor_ref.
 pub(super) fn person_of(people: &PersonKeys, partner: &str, survivor_ref: Option<&str>) -> Option<String> {
-    people.get(&format!("{partner}\u{1f}{}", survivor_ref?)).cloned()
+    people.get(partner)?.get(survivor_ref?).cloned()
 }
 
 /// What the cases' and claims' tests build their records from.

@@ -33,8 +33,6 @@ pub mod stage;
 pub mod state;
 pub mod union_find;
 
-use std::collections::HashMap;
-
 pub use crate::config::linkage::Settings;
 pub use blocking::{BlockingReport, Pair, block};
 pub use cluster::cluster;
@@ -319,8 +317,9 @@ pub fn relink(
 /// smallest record. `keyed(anchor)` turns an anchor into the published key
 /// (a keyed hash, so the key does not reveal the partner's id).
 pub fn stable_keys(record_ids: &[String], cluster: &[u32], keyed: impl Fn(&str) -> String + Sync) -> Vec<String> {
+    use foldhash::HashMapExt;
     use rayon::prelude::*;
-    let mut anchor: HashMap<u32, &str> = HashMap::new();
+    let mut anchor: foldhash::HashMap<u32, &str> = foldhash::HashMap::new();
     for (id, c) in record_ids.iter().zip(cluster) {
         let a = anchor.entry(*c).or_insert(id.as_str());
         if id.as_str() < *a {
@@ -329,7 +328,7 @@ pub fn stable_keys(record_ids: &[String], cluster: &[u32], keyed: impl Fn(&str) 
     }
     // One keyed hash per cluster (a million at a million records), in parallel.
     let anchors: Vec<(u32, &str)> = anchor.into_iter().collect();
-    let keys: HashMap<u32, String> = anchors.into_par_iter().map(|(c, a)| (c, keyed(a))).collect();
+    let keys: foldhash::HashMap<u32, String> = anchors.into_par_iter().map(|(c, a)| (c, keyed(a))).collect();
     cluster.iter().map(|c| keys[c].clone()).collect()
 }
 

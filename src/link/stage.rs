@@ -374,7 +374,7 @@ pub fn run(
     // Cases and claims need only the person keys: free the survivors' pairs,
     // model and identifiers first (at 1,000,000 people they are gigabytes).
     drop((linked, people, df, records));
-    let person_of: super::entities::PersonKeys = ids.into_iter().zip(keys).collect();
+    let person_of = super::entities::person_keys(ids, keys);
     // Cases, then claims (which read the linked cases).
     let (cases, case_of) = super::cases::link(lake, pseudo, &person_of)?;
     lap("cases linked");

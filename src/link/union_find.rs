@@ -3,7 +3,7 @@
 //! index is always the root, so a group's label does not depend on the
 //! order of joins.
 
-use std::collections::HashMap;
+use foldhash::{HashMap, HashMapExt};
 
 /// Union-find over record indices.
 pub struct UnionFind {
