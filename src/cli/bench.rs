@@ -174,7 +174,7 @@ pub fn run(args: Args) -> Result<Exit> {
     }
     let t = s.ingest_times;
     say!(
-        "  reading files: {:.1}s; cleaning them: {:.1}s wall, {:.1}s CPU ({:.0} rows/s per core); cleaning / reading = {:.2}",
+        "  summed over partners: reading files {:.1}s; cleaning them {:.1}s, {:.1}s CPU ({:.0} rows/s per core); cleaning / reading = {:.2}",
         t.read,
         t.clean,
         t.clean_cpu,

@@ -81,7 +81,9 @@ impl PartnerOutput {
 
 /// Seconds spent reading files (decode and parse CSV or XLSX into cells)
 /// and cleaning them (every value parsed, checked and pseudonymised), so
-/// the bench can set the one against the other.
+/// the bench can set the one against the other. Over a run they are summed
+/// over partners, which are cleaned two at a time: the sums can exceed the
+/// stage's wall time.
 #[derive(Debug, Clone, Copy, Default, Serialize, Deserialize)]
 pub struct IngestTimes {
     pub read: f64,

@@ -8,7 +8,7 @@
 //! Nothing here may carry a name, a phone, a token or an id: labels of
 //! levels and counts only.
 
-use std::collections::HashMap;
+use foldhash::{HashMap, HashMapExt};
 use std::fmt::Write;
 
 use serde::Serialize;
