@@ -100,7 +100,7 @@ pub fn partners(
     bar.finish_and_clear();
     // Assemble in plan order, whatever order the workers finished in.
     let mut out = Partners::default();
-    let mut cleaned: BTreeMap<String, (PartnerEntry, IngestTimes)> = cleaned.into_iter().collect();
+    let mut cleaned: BTreeMap<String, Cleaned> = cleaned.into_iter().collect();
     for (_, pipeline) in &plan.pipelines {
         let pid = &pipeline.partner_id;
         if let Some(e) = carried.remove(pid) {
@@ -116,6 +116,9 @@ pub fn partners(
     }
     Ok(out)
 }
+
+/// A cleaned partner's manifest entry and its read and clean times.
+type Cleaned = (PartnerEntry, IngestTimes);
 
 /// How many partners are cleaned at once, at most (fewer on a machine with
 /// fewer cores). Each worker holds one partner's export and its cleaned
@@ -135,7 +138,7 @@ fn clean_partners(
     lake: &Path,
     restricted: &RestrictedDir,
     bar: &indicatif::ProgressBar,
-) -> Result<Vec<(String, (PartnerEntry, IngestTimes))>> {
+) -> Result<Vec<(String, Cleaned)>> {
     use std::sync::Mutex;
     use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
     let Run { plan, opts, pseudo, .. } = *run;
@@ -155,8 +158,8 @@ fn clean_partners(
     queue.sort_by_key(|&(i, b)| (std::cmp::Reverse(b), i));
     let next = AtomicUsize::new(0);
     let failed = AtomicBool::new(false);
-    let results: Mutex<Vec<(usize, Result<(PartnerEntry, IngestTimes)>)>> = Mutex::new(Vec::new());
-    let clean_one = |pipeline: &crate::config::pipeline::Pipeline| -> Result<(PartnerEntry, IngestTimes)> {
+    let results: Mutex<Vec<(usize, Result<Cleaned>)>> = Mutex::new(Vec::new());
+    let clean_one = |pipeline: &crate::config::pipeline::Pipeline| -> Result<Cleaned> {
         let pid = pipeline.partner_id.as_str();
         bar.set_message(pid.to_string());
         let mut ingested = ingest::ingest_partner(plan, pipeline, claims_of(pid), pseudo, opts.today(), restricted)?;
