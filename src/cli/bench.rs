@@ -107,6 +107,15 @@ pub fn run(args: Args) -> Result<Exit> {
             into.push(secs);
         }
     };
+    // The warehouse loads every published run's figures: a bench folder
+    // used before carries more of them, so its warehouse stage is longer.
+    let history_runs = std::fs::read_dir(plan.layout().history())
+        .map(|d| {
+            d.filter_map(|e| e.ok())
+                .filter(|e| e.path().extension().is_some_and(|x| x == "parquet"))
+                .count()
+        })
+        .unwrap_or(0);
     // Floor and run alternate, so a busy moment of the machine falls on both.
     measure(&mut whole_floor, &config);
     let t = Instant::now();
@@ -165,6 +174,7 @@ pub fn run(args: Args) -> Result<Exit> {
     }
     let peak = s.stages.iter().map(|m| m.peak_mib).fold(0.0, f64::max);
     say!("  {:<24} {:>9.2} {:>11.0}", "whole run", wall, peak);
+    say!("  the warehouse loaded the indicator history of {history_runs} earlier run(s) from this folder");
     let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
     if let Some(clean) = s.stages.iter().find(|m| m.stage.starts_with("extract")) {
         say!(
@@ -226,7 +236,7 @@ pub fn run(args: Args) -> Result<Exit> {
             "read_seconds": t.read, "clean_seconds": t.clean, "clean_cpu_seconds": t.clean_cpu,
             "noop_seconds": noop_secs, "one_partner_changed_seconds": incremental_secs,
             "one_partner_changed_stages": night,
-            "changed_partner": changed_partner,
+            "changed_partner": changed_partner, "history_runs": history_runs,
             "floor_seconds": whole_floor, "partner_floor_seconds": partner_floor,
             "full_over_floor": whole.map(|f| wall / f),
             "one_partner_changed_over_its_floor": partner.map(|p| incremental_secs / p),

@@ -549,6 +549,8 @@ fn the_bench_prints_the_floor_beside_the_runs_and_their_ratios() {
         .map(|m| m["stage"].as_str().unwrap())
         .collect();
     assert_eq!(stages, ["extract+stage+clean", "link", "warehouse", "report"], "{json}");
+    // A fresh folder has no indicator history yet.
+    assert_eq!(json["history_runs"], 0, "{json}");
     assert!(
         ran.stdout.contains("    its stages: extract+stage+clean "),
         "{}",
@@ -567,4 +569,12 @@ fn the_bench_prints_the_floor_beside_the_runs_and_their_ratios() {
     ]);
     assert_eq!(ran.code, 0, "{}", ran.all());
     assert!(ran.stdout.contains("floor not measured"), "{}", ran.stdout);
+    // The first bench published two runs (the full run and the night), whose
+    // figures this one's warehouse loaded: it says so beside its times.
+    assert!(
+        ran.stdout
+            .contains("the warehouse loaded the indicator history of 2 earlier run(s)"),
+        "{}",
+        ran.stdout
+    );
 }
