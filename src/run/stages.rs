@@ -275,7 +275,9 @@ pub fn warehouse(run: &Run<'_>, snapshot: &SnapshotDir, lake_tables: &[String]) 
         places: plan.model.reference.district_rows(),
     };
     let history = layout.history();
+    let previous = layout.current_snapshot().warehouse_db();
     let build = warehouse::BuildOptions {
+        previous: Some(previous.as_path()),
         run_id,
         as_of: opts.today(),
         suppression_k: plan.suppression.k,

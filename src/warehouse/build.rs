@@ -43,6 +43,9 @@ pub struct BuildOptions<'a> {
     /// Where this run's indicator values are written, for the history
     /// folder once the run is published.
     pub history_file: &'a Path,
+    /// The current snapshot's warehouse, whose indicator history this
+    /// build carries forward when it may (see [`super::history`]).
+    pub previous: Option<&'a Path>,
 }
 
 /// What the build did.
@@ -193,7 +196,7 @@ pub fn build(path: &Path, lake: &LakeInput<'_>, project: &Project, opts: &BuildO
     steps.time("checkpoint models", || checkpoint(&conn))?;
     steps.time("history", || {
         history::load(&conn, opts)?;
-        history::export_run(&conn, run_id, opts.history_file)?;
+        history::export_run(&conn, opts, opts.history_file)?;
         Ok(((), 0))
     })?;
     let indicator_rows: usize = conn
@@ -417,7 +420,7 @@ pub fn table_columns(conn: &Connection, project: &Project) -> Result<Vec<(String
         .iter()
         .filter(|m| m.is_view())
         .map(|m| sql_string(&m.name))
-        .chain([sql_string("")])
+        .chain([sql_string(super::history::VIEW)])
         .collect();
     let mut stmt = conn
         .prepare(&format!(

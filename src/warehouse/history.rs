@@ -1,8 +1,25 @@
 //! The indicator history: every published run's indicator values, one
-//! Parquet file per run under `output/history/indicator_values/`, loaded
-//! into each new warehouse as `indicator_history` so trends across nightly
-//! runs show and a past report can be reproduced.
+//! Parquet file per run under `output/history/indicator_values/`, kept in
+//! each new warehouse as `indicator_history` so trends across nightly runs
+//! show and a past report can be reproduced.
+//!
+//! Copying every run's figures into every night's file grew each night's
+//! build by one run (about 52,000 rows a run; at 352 runs 21 s and 450 MiB
+//! of every snapshot's warehouse), though most figures hold from one run to
+//! the next. So the warehouse keeps validity ranges: `indicator_history_runs`
+//! numbers the runs (`seq`), `indicator_history_spans` holds each figure
+//! once per stretch of consecutive runs it held in (`first_seq` to
+//! `last_seq`), and the view `indicator_history` expands them to one row per
+//! run as before. A night carries the previous warehouse's two tables
+//! forward and adds its own figures: a span the last run held and tonight
+//! holds too is extended, a figure new tonight starts one. That is only
+//! sound when the previous warehouse holds exactly the runs of the history
+//! folder with the same columns; otherwise (the first night, a rollback, a
+//! new column) the spans are rebuilt from the folder's files. Either way the
+//! view holds every (figure, run) of the files and tonight's figures once,
+//! which a test holds the two paths to.
 
+use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
 use duckdb::Connection;
@@ -12,10 +29,16 @@ use super::sql_string;
 use crate::error::{Error, Result};
 use crate::layout::{Layout, created_at};
 
+/// The view over the history, one row per run and figure.
+pub const VIEW: &str = "indicator_history";
+
+/// The previous warehouse, while its history is read.
+const PREVIOUS: &str = "tafteesh_previous";
+
+/// Build `indicator_history_runs`, `indicator_history_spans` and the view
 /// `indicator_history`: every published run's indicator values (the files
 /// in the history folder) and this run's, each with its run_id, the date
-/// its figures are as of and the time the run started (UTC), so trends
-/// across nightly runs show and a past report can be reproduced.
+/// its figures are as of and the time the run started (UTC).
 pub fn load(conn: &Connection, opts: &BuildOptions<'_>) -> Result<()> {
     let err = || Error::warehouse("building indicator_history");
     let earlier: Vec<PathBuf> = match std::fs::read_dir(opts.history) {
@@ -29,40 +52,201 @@ pub fn load(conn: &Connection, opts: &BuildOptions<'_>) -> Result<()> {
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => vec![],
         Err(e) => return Err(Error::io(opts.history)(e)),
     };
-    let run_at = created_at(opts.run_id)
-        .map(|t| format!("timestamp '{}'", t.format("%Y-%m-%d %H:%M:%S")))
-        .unwrap_or_else(|| "null::timestamp".into());
-    conn.execute_batch(&format!(
-        "create table indicator_history as
-         select *, date '{}' as as_of, {run_at} as run_at from indicator_values",
-        opts.as_of.format("%Y-%m-%d")
-    ))
-    .map_err(err())?;
-    if !earlier.is_empty() {
-        let list = earlier
-            .iter()
-            .map(|p| sql_string(&p.to_string_lossy()))
-            .collect::<Vec<_>>()
-            .join(", ");
-        // union_by_name: a run from before a column existed still loads.
-        conn.execute_batch(&format!(
-            "insert into indicator_history by name
-             select * from read_parquet([{list}], union_by_name = true)"
-        ))
-        .map_err(err())?;
+    let figures = figure_columns(conn)?;
+    let carried = match opts.previous {
+        Some(prev) if prev.is_file() => carry(conn, prev, &earlier, &figures)?,
+        _ => false,
+    };
+    if !carried {
+        rebuild(conn, &earlier, &figures)?;
     }
-    Ok(())
+    add_tonight(conn, opts, &figures)?;
+    conn.execute_batch(&format!(
+        "create view {VIEW} as
+         select s.* exclude (first_seq, last_seq), r.run_id, r.as_of, r.run_at
+         from indicator_history_spans s join indicator_history_runs r on r.seq between s.first_seq and s.last_seq"
+    ))
+    .map_err(err())
 }
 
-/// Write this run's indicator values (from `indicator_history`) to `file`,
-/// to be added to the history folder when the run is published.
-pub fn export_run(conn: &Connection, run_id: &str, file: &Path) -> Result<()> {
+/// indicator_values' columns but run_id, with their types, in order: what
+/// makes one figure.
+fn figure_columns(conn: &Connection) -> Result<Vec<(String, String)>> {
+    columns_of(conn, None, "indicator_values")
+        .map(|cols| cols.into_iter().filter(|(name, _)| name != "run_id").collect())
+}
+
+/// A table's columns in `catalog` (an attached database), else in this one.
+fn columns_of(conn: &Connection, catalog: Option<&str>, table: &str) -> Result<Vec<(String, String)>> {
+    let ctx = || Error::warehouse(format!("reading the columns of {table}"));
+    let mut stmt = conn
+        .prepare(
+            "select column_name, data_type from information_schema.columns
+             where table_catalog = coalesce(?1, current_database()) and table_schema = 'main' and table_name = ?2
+             order by ordinal_position",
+        )
+        .map_err(ctx())?;
+    stmt.query_map(duckdb::params![catalog, table], |r| Ok((r.get(0)?, r.get(1)?)))
+        .and_then(|rows| rows.collect())
+        .map_err(ctx())
+}
+
+/// Carry the previous warehouse's runs and spans into this one, when it
+/// holds exactly the runs of `earlier` with these figure columns. Returns
+/// whether it did (and logs why not).
+fn carry(conn: &Connection, prev: &Path, earlier: &[PathBuf], figures: &[(String, String)]) -> Result<bool> {
+    let err = || Error::warehouse("carrying the indicator history forward");
+    if conn
+        .execute_batch(&format!(
+            "attach {} as {PREVIOUS} (read_only)",
+            sql_string(&prev.to_string_lossy())
+        ))
+        .is_err()
+    {
+        tracing::info!("the previous warehouse cannot be opened: the indicator history is rebuilt from its files");
+        return Ok(false);
+    }
+    let verdict = (|| -> Result<Option<&'static str>> {
+        let mut spans = columns_of(conn, Some(PREVIOUS), "indicator_history_spans")?;
+        if spans.is_empty() || columns_of(conn, Some(PREVIOUS), "indicator_history_runs")?.is_empty() {
+            return Ok(Some("the previous warehouse keeps no validity ranges"));
+        }
+        spans.retain(|(name, _)| name != "first_seq" && name != "last_seq");
+        if spans != figures {
+            return Ok(Some("the figures' columns changed"));
+        }
+        let mut stmt = conn
+            .prepare(&format!("select run_id from {PREVIOUS}.indicator_history_runs"))
+            .map_err(err())?;
+        let held: BTreeSet<String> = stmt
+            .query_map([], |r| r.get(0))
+            .and_then(|rows| rows.collect())
+            .map_err(err())?;
+        let files: BTreeSet<String> = earlier
+            .iter()
+            .filter_map(|p| p.file_stem().map(|s| s.to_string_lossy().into_owned()))
+            .collect();
+        if held != files {
+            return Ok(Some("the previous warehouse's runs are not the history folder's"));
+        }
+        conn.execute_batch(&format!(
+            "create table indicator_history_runs as select * from {PREVIOUS}.indicator_history_runs;
+             create table indicator_history_spans as select * from {PREVIOUS}.indicator_history_spans;"
+        ))
+        .map_err(err())?;
+        Ok(None)
+    })();
+    conn.execute_batch(&format!("detach {PREVIOUS}")).map_err(err())?;
+    match verdict? {
+        None => Ok(true),
+        Some(why) => {
+            tracing::info!("{why}: the indicator history is rebuilt from its files");
+            Ok(false)
+        }
+    }
+}
+
+/// Build the runs and spans of `earlier` from the files: each figure's
+/// runs numbered in order, and each stretch of consecutive runs it held in
+/// one span (gaps and islands).
+fn rebuild(conn: &Connection, earlier: &[PathBuf], figures: &[(String, String)]) -> Result<()> {
+    let err = || Error::warehouse("rebuilding indicator_history from the history folder");
+    let defs: Vec<String> = figures.iter().map(|(n, t)| format!("\"{n}\" {t}")).collect();
     conn.execute_batch(&format!(
-        "copy (select * from indicator_history where run_id = {}) to {} (format parquet)",
-        sql_string(run_id),
-        sql_string(&file.to_string_lossy())
+        "create table indicator_history_runs (run_id varchar, as_of date, run_at timestamp, seq bigint);
+         create table indicator_history_spans ({}, first_seq bigint, last_seq bigint);",
+        defs.join(", ")
+    ))
+    .map_err(err())?;
+    if earlier.is_empty() {
+        return Ok(());
+    }
+    let list = earlier
+        .iter()
+        .map(|p| sql_string(&p.to_string_lossy()))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let cols = quoted(figures);
+    // By name into the full set of columns: a run from before a column
+    // existed still loads, that column null.
+    conn.execute_batch(&format!(
+        "create temp table history_files ({}, run_id varchar, as_of date, run_at timestamp);
+         insert into history_files by name
+         select * from read_parquet([{list}], union_by_name = true);
+         insert into indicator_history_runs
+         select run_id, as_of, run_at, row_number() over (order by run_at nulls first, run_id)
+         from (select run_id, any_value(as_of) as as_of, any_value(run_at) as run_at
+               from history_files group by run_id);
+         insert into indicator_history_spans
+         select {cols}, min(seq), max(seq) from (
+             select h.*, r.seq, r.seq - row_number() over (partition by {cols} order by r.seq) as island
+             from history_files h join indicator_history_runs r using (run_id)
+         ) group by {cols}, island;
+         drop table history_files;",
+        defs.join(", ")
+    ))
+    .map_err(err())
+}
+
+/// Add this run: numbered after every earlier run; each span the last run
+/// held and tonight holds too extended, each other figure of tonight a new
+/// span.
+fn add_tonight(conn: &Connection, opts: &BuildOptions<'_>, figures: &[(String, String)]) -> Result<()> {
+    let err = || Error::warehouse("adding this run to indicator_history");
+    let run_at = run_at(opts.run_id);
+    let same = figures
+        .iter()
+        .map(|(n, _)| format!("s.\"{n}\" is not distinct from t.\"{n}\""))
+        .collect::<Vec<_>>()
+        .join(" and ");
+    let cols = quoted(figures);
+    conn.execute_batch(&format!(
+        "set variable history_last = (select coalesce(max(seq), 0) from indicator_history_runs);
+         insert into indicator_history_runs
+         values ({run}, date '{as_of}', {run_at}, getvariable('history_last') + 1);
+         update indicator_history_spans s set last_seq = getvariable('history_last') + 1
+         from indicator_values t
+         where s.last_seq = getvariable('history_last') and {same};
+         insert into indicator_history_spans
+         select {cols}, getvariable('history_last') + 1, getvariable('history_last') + 1
+         from indicator_values t
+         where not exists (
+             select 1 from indicator_history_spans s
+             where s.last_seq = getvariable('history_last') + 1 and s.first_seq <= getvariable('history_last')
+               and {same});",
+        run = sql_string(opts.run_id),
+        as_of = opts.as_of.format("%Y-%m-%d"),
+    ))
+    .map_err(err())
+}
+
+fn quoted(columns: &[(String, String)]) -> String {
+    columns
+        .iter()
+        .map(|(n, _)| format!("\"{n}\""))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Write this run's indicator values to `file`, with its as_of date and
+/// start time, to be added to the history folder when the run is
+/// published. Read from `indicator_values`, not from the view, so the files
+/// stay an account of each run that the view is checked against.
+pub fn export_run(conn: &Connection, opts: &BuildOptions<'_>, file: &Path) -> Result<()> {
+    conn.execute_batch(&format!(
+        "copy (select *, date '{as_of}' as as_of, {run_at} as run_at from indicator_values) to {} (format parquet)",
+        sql_string(&file.to_string_lossy()),
+        as_of = opts.as_of.format("%Y-%m-%d"),
+        run_at = run_at(opts.run_id),
     ))
     .map_err(Error::warehouse(format!("writing {}", file.display())))
+}
+
+/// The run's start time as SQL, from its id (null if the id is not one).
+fn run_at(run_id: &str) -> String {
+    created_at(run_id)
+        .map(|t| format!("timestamp '{}'", t.format("%Y-%m-%d %H:%M:%S")))
+        .unwrap_or_else(|| "null::timestamp".into())
 }
 
 /// Add a published snapshot's indicator values to the history folder (an

@@ -578,3 +578,79 @@ fn the_bench_prints_the_floor_beside_the_runs_and_their_ratios() {
         ran.stdout
     );
 }
+
+/// The current warehouse's `indicator_history` against the history
+/// folder's files, each (figure, run) once on both sides: how many rows
+/// each side has that the other lacks.
+fn history_differences(output: &Path) -> (i64, i64, i64) {
+    let conn = tafteesh::warehouse::open(&output.join("current/warehouse/tafteesh.duckdb")).unwrap();
+    let (names, _) = query_text(&conn, "select * from indicator_history limit 0");
+    let cols = names.iter().map(|c| format!("\"{c}\"")).collect::<Vec<_>>().join(", ");
+    let files = format!(
+        "read_parquet('{}/*.parquet', union_by_name = true)",
+        output.join("history/indicator_values").display()
+    );
+    let count = |sql: &str| -> i64 { conn.query_row(sql, [], |r| r.get(0)).unwrap() };
+    (
+        count(&format!(
+            "select count(*) from (select {cols} from {files} except all select {cols} from indicator_history)"
+        )),
+        count(&format!(
+            "select count(*) from (select {cols} from indicator_history except all select {cols} from {files})"
+        )),
+        count("select count(distinct run_id) from indicator_history"),
+    )
+}
+
+#[test]
+fn the_indicator_history_is_carried_forward_and_equals_the_history_files() {
+    let w = Workdir::new();
+    fixture_setup(&w);
+    let output = w.path().join("output");
+    let first = w.run(&["run", "--config", "config"]);
+    assert_eq!(first.code, 4, "{}", first.all());
+    let first_id = std::fs::read_link(output.join("current")).unwrap();
+    assert_eq!(history_differences(&output), (0, 0, 1));
+    // A second run carries the first one's validity ranges forward.
+    let second = w.run(&["run", "--config", "config", "--force"]);
+    assert_eq!(second.code, 4, "{}", second.all());
+    assert!(!second.all().contains("rebuilt from its files"), "{}", second.all());
+    assert_eq!(history_differences(&output), (0, 0, 2));
+    // One partner's export changes: some figures change, the rest hold.
+    let export = w
+        .path()
+        .join("inbox/fixture_lawyers/cross_field_contradictions_and_a_repeated_case_id.csv");
+    let text = std::fs::read_to_string(&export).unwrap();
+    let kept: Vec<&str> = text.lines().collect();
+    std::fs::write(&export, format!("{}\n", kept[..kept.len() - 2].join("\n"))).unwrap();
+    let third = w.run(&["run", "--config", "config"]);
+    assert!(third.code == 3 || third.code == 4, "{}", third.all());
+    assert!(!third.all().contains("rebuilt from its files"), "{}", third.all());
+    assert_eq!(history_differences(&output), (0, 0, 3));
+    let spans: i64 = tafteesh::warehouse::open(&output.join("current/warehouse/tafteesh.duckdb"))
+        .unwrap()
+        .query_row("select count(*) from indicator_history_spans", [], |r| r.get(0))
+        .unwrap();
+    let rows: i64 = tafteesh::warehouse::open(&output.join("current/warehouse/tafteesh.duckdb"))
+        .unwrap()
+        .query_row("select count(*) from indicator_history", [], |r| r.get(0))
+        .unwrap();
+    assert!(
+        spans < rows,
+        "figures that held are kept once: {spans} spans, {rows} rows"
+    );
+    // After a rollback the current warehouse lacks runs the folder holds:
+    // the next run rebuilds the history from the files, to the same rows.
+    let id = first_id.file_name().unwrap().to_string_lossy().into_owned();
+    assert_eq!(w.run(&["rollback", "--config", "config", &id]).code, 0);
+    let after = w.run(&["run", "--config", "config", "--force"]);
+    assert!(after.code == 3 || after.code == 4, "{}", after.all());
+    assert!(
+        after
+            .all()
+            .contains("the previous warehouse's runs are not the history folder's"),
+        "{}",
+        after.all()
+    );
+    assert_eq!(history_differences(&output), (0, 0, 4));
+}
