@@ -106,7 +106,7 @@ fn warehouse_contents(db: &Path) -> BTreeMap<String, Vec<String>> {
         &conn,
         // The ledger and the indicator history hold earlier runs by design.
         "select table_name from information_schema.tables
-         where table_name not in ('run_ledger', 'dq_accuracy_history', 'indicator_history') order by 1",
+         where table_name not in ('run_ledger', 'dq_accuracy_history', 'indicator_history', 'indicator_history_runs', 'indicator_history_spans') order by 1",
     );
     let mut out = BTreeMap::new();
     for t in tables {
