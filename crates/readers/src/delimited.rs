@@ -121,6 +121,8 @@ pub fn read_csv(text: &str, delimiter: u8, header_row: usize) -> Result<RawTable
         let cells: Vec<String> = rec.iter().map(str::to_string).collect();
         if !have_header {
             t.set_headers(cells)?;
+            // At most a row per line left (fewer with multi-line cells).
+            t.reserve_rows(breaks.len() - breaks.partition_point(|&n| n < end) + 1);
             have_header = true;
         } else {
             let short = cells.len() < t.headers.len();
