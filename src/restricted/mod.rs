@@ -162,10 +162,11 @@ impl PartnerArea {
     /// Write the plaintext identifiers linkage compares, one file per table.
     pub fn write_linkage(&self, tables: BTreeMap<String, DataFrame>) -> Result<()> {
         let dir = restricted_dir(&restricted_dir(&self.area.linkage())?.join(&self.partner))?;
-        for (table, mut df) in tables {
-            write_parquet(&mut df, &dir.join(format!("{table}.parquet")))?;
-        }
-        Ok(())
+        use rayon::prelude::*;
+        tables
+            .into_par_iter()
+            .map(|(table, mut df)| write_parquet(&mut df, &dir.join(format!("{table}.parquet"))))
+            .collect()
     }
 }
 
