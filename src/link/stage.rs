@@ -303,6 +303,7 @@ pub fn run(
     std::fs::create_dir_all(reports).map_err(Error::io(reports))?;
     let page_path = reports.join(crate::report::LINKAGE);
     std::fs::write(&page_path, page).map_err(Error::io(&page_path))?;
+    lap("page written");
     let ids: Vec<String> = records
         .iter()
         .map(|r| format!("{}\u{1f}{}", r.partner_id, r.survivor_ref))
