@@ -95,9 +95,9 @@ pub fn write(
         .into_iter()
         .map(|(real, published)| (published, real))
         .collect();
-    // Two at a time (a connection each): a pack is a few queries and a
-    // workbook to compress, and at a million survivors the nine took 7 s
-    // one after another.
+    // In parallel, a connection each (two at a time on two cores): a pack
+    // is a few queries and a workbook to compress, and at a million
+    // survivors the nine took 7 s one after another.
     use rayon::prelude::*;
     let conns = partners
         .iter()
