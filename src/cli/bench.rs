@@ -109,12 +109,8 @@ pub fn run(args: Args) -> Result<Exit> {
     };
     // The warehouse loads every published run's figures: a bench folder
     // used before carries more of them, so its warehouse stage is longer.
-    let history_runs = std::fs::read_dir(plan.layout().history())
-        .map(|d| {
-            d.filter_map(|e| e.ok())
-                .filter(|e| e.path().extension().is_some_and(|x| x == "parquet"))
-                .count()
-        })
+    let history_runs = crate::warehouse::history::run_files(&plan.layout().history())
+        .map(|files| files.len())
         .unwrap_or(0);
     // Floor and run alternate, so a busy moment of the machine falls on both.
     measure(&mut whole_floor, &config);

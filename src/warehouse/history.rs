@@ -41,17 +41,10 @@ const PREVIOUS: &str = "tafteesh_previous";
 /// its figures are as of and the time the run started (UTC).
 pub fn load(conn: &Connection, opts: &BuildOptions<'_>) -> Result<()> {
     let err = || Error::warehouse("building indicator_history");
-    let earlier: Vec<PathBuf> = match std::fs::read_dir(opts.history) {
-        Ok(entries) => entries
-            .filter_map(|e| e.ok().map(|e| e.path()))
-            .filter(|p| {
-                p.extension().is_some_and(|e| e == "parquet")
-                    && p.file_stem().is_some_and(|s| s.to_string_lossy() != opts.run_id)
-            })
-            .collect(),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => vec![],
-        Err(e) => return Err(Error::io(opts.history)(e)),
-    };
+    let earlier: Vec<PathBuf> = run_files(opts.history)?
+        .into_iter()
+        .filter(|p| p.file_stem().is_some_and(|s| s.to_string_lossy() != opts.run_id))
+        .collect();
     let figures = figure_columns(conn)?;
     let carried = match opts.previous {
         Some(prev) if prev.is_file() => carry(conn, prev, &earlier, &figures)?,
@@ -67,6 +60,19 @@ pub fn load(conn: &Connection, opts: &BuildOptions<'_>) -> Result<()> {
          from indicator_history_spans s join indicator_history_runs r on r.seq between s.first_seq and s.last_seq"
     ))
     .map_err(err())
+}
+
+/// The history folder's run files (`<run_id>.parquet`, one per published
+/// run); none while the folder does not exist yet.
+pub fn run_files(dir: &Path) -> Result<Vec<PathBuf>> {
+    match std::fs::read_dir(dir) {
+        Ok(entries) => Ok(entries
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.extension().is_some_and(|e| e == "parquet"))
+            .collect()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(vec![]),
+        Err(e) => Err(Error::io(dir)(e)),
+    }
 }
 
 /// indicator_values' columns but run_id, with their types, in order: what
