@@ -627,14 +627,13 @@ fn the_indicator_history_is_carried_forward_and_equals_the_history_files() {
     assert!(third.code == 3 || third.code == 4, "{}", third.all());
     assert!(!third.all().contains("rebuilt from its files"), "{}", third.all());
     assert_eq!(history_differences(&output), (0, 0, 3));
-    let spans: i64 = tafteesh::warehouse::open(&output.join("current/warehouse/tafteesh.duckdb"))
-        .unwrap()
-        .query_row("select count(*) from indicator_history_spans", [], |r| r.get(0))
-        .unwrap();
-    let rows: i64 = tafteesh::warehouse::open(&output.join("current/warehouse/tafteesh.duckdb"))
-        .unwrap()
-        .query_row("select count(*) from indicator_history", [], |r| r.get(0))
-        .unwrap();
+    let conn = tafteesh::warehouse::open(&output.join("current/warehouse/tafteesh.duckdb")).unwrap();
+    let count = |table: &str| -> i64 {
+        conn.query_row(&format!("select count(*) from {table}"), [], |r| r.get(0))
+            .unwrap()
+    };
+    let (spans, rows) = (count("indicator_history_spans"), count("indicator_history"));
+    drop(conn);
     assert!(
         spans < rows,
         "figures that held are kept once: {spans} spans, {rows} rows"
