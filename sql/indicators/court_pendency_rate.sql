@@ -16,18 +16,45 @@ periods as (
     select * from dim_periods
 ),
 
--- Cases with the same dates count alike, so they are counted once per
--- (scope, dates) before the join to every period they are open in: at a
--- million survivors that join is a fifth of the rows.
-for_trial as (
+-- Whether a case was sent for trial by a period's end, or decided after
+-- it or before its start, depends on the date's month alone when the
+-- period starts on a month's first day and ends on a month's last. A
+-- period bounded inside a month (one ending at the as-of date) needs the
+-- day in that month only.
+months_cut as (
+    select date_trunc('month', period_end)::date as month from periods where period_end <> last_day(period_end)
+    union
+    select date_trunc('month', period_start)::date from periods where day(period_start) <> 1
+),
+
+dated as (
     select
         dimension,
         dimension_value,
         coalesce(chargesheet_date, judgment_date) as sent_for_trial,
         judgment_date,
-        count(*) as cases,
     from cases
     where coalesce(chargesheet_date, judgment_date) is not null
+),
+
+-- Cases with the same dates count alike, so they are counted once per
+-- (scope, dates), each date as its month's first day outside the months
+-- cut, before the join to every period they are open in: at a million
+-- survivors 185 thousand rows to join, where each day apart made 2 million.
+for_trial as (
+    select
+        dimension,
+        dimension_value,
+        case
+            when date_trunc('month', sent_for_trial)::date in (select month from months_cut) then sent_for_trial
+            else date_trunc('month', sent_for_trial)::date
+        end as sent_for_trial,
+        case
+            when date_trunc('month', judgment_date)::date in (select month from months_cut) then judgment_date
+            else date_trunc('month', judgment_date)::date
+        end as judgment_date,
+        count(*) as cases,
+    from dated
     group by all
 ),
 
