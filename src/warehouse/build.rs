@@ -99,6 +99,15 @@ pub fn build(path: &Path, lake: &LakeInput<'_>, project: &Project, opts: &BuildO
     // it removes on closing.
     conn.execute_batch(&format!("set memory_limit = '{BUILD_MEMORY_LIMIT}'"))
         .map_err(Error::warehouse("setting the memory limit"))?;
+    // A table's rows are kept in whatever order DuckDB's threads write
+    // them. Keeping the order its query gave them costs a rewrite of each
+    // large table at the next checkpoint: 5 s for the raw tables alone at
+    // a million survivors, 6-8 s in all, 1 s without. Nothing reads a
+    // table's physical order: the reports, the packs and the extracts
+    // order their queries, and the models break their ties on values
+    // (see `dim_people`).
+    conn.execute_batch("set preserve_insertion_order = false")
+        .map_err(Error::warehouse("setting the insertion order"))?;
     conn.execute_batch(&format!(
         "set variable as_of = date '{}'",
         opts.as_of.format("%Y-%m-%d")
