@@ -518,7 +518,7 @@ fn render(inputs: &Inputs<'_>, lang: &Lang, other: &Lang) -> Result<String> {
                 &meta.unit,
                 &lang.fill("by_financial_year", &[("title", &text.title)]),
                 &axis,
-                lang.t("target"),
+                lang.t("target_legend"),
             ),
             runs_chart: line_chart(
                 &run_points,
