@@ -150,6 +150,14 @@ impl Lang {
     }
 }
 
+/// The `{name}`s a message has filled in (`Lang::fill`), each with its
+/// braces.
+pub fn placeholders(text: &str) -> std::collections::BTreeSet<String> {
+    text.match_indices('{')
+        .filter_map(|(i, _)| text[i..].find('}').map(|j| text[i..i + j + 1].to_string()))
+        .collect()
+}
+
 /// `text` with 0-9 written as ০-৯.
 pub fn bengali_digits(text: &str) -> String {
     text.chars()
@@ -190,12 +198,11 @@ mod tests {
             );
         }
         for (key, text) in &bn.ui {
-            let names = |s: &str| {
-                s.match_indices('{')
-                    .filter_map(|(i, _)| s[i..].find('}').map(|j| s[i..i + j + 1].to_string()))
-                    .collect::<std::collections::BTreeSet<_>>()
-            };
-            assert_eq!(names(text), names(en.t(key)), "{key}: the same {{names}} in both");
+            assert_eq!(
+                placeholders(text),
+                placeholders(en.t(key)),
+                "{key}: the same {{names}} in both"
+            );
         }
     }
 
