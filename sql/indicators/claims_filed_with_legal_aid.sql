@@ -6,10 +6,8 @@ claims as (
     select * from fct_claims_by_scope
 ),
 
--- A record's periods follow from its date's month (see periods_of), so
--- the records are counted per scope and month first and each month is
--- then spread into its periods: the same figures, from some six thousand
--- rows where there were seven million at a million survivors.
+-- Counted per scope and month, then each month spread into its periods
+-- (see periods_of): the same figures from far fewer rows.
 monthly as (
     select
         dimension,
