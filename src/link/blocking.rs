@@ -110,7 +110,13 @@ fn rule_pairs(people: &[Person], keys: &[&Keys], settings: &Settings) -> (Vec<Pa
             }
         }
     }
-    pairs.sort_unstable();
+    // By one 64-bit key, the same order as the pairs' own; in parallel, as
+    // the largest rules (ten million pairs at a million records) finish
+    // last, one thread sorting while the other waited.
+    {
+        use rayon::slice::ParallelSliceMut;
+        pairs.par_sort_unstable_by_key(|&(a, b)| (u64::from(a) << 32) | u64::from(b));
+    }
     pairs.dedup();
     (pairs, skipped)
 }
@@ -160,24 +166,7 @@ pub fn block(people: &[Person], settings: &Settings) -> (Vec<Pair>, Vec<Vec<Pair
             })
             .collect()
     };
-    // Merge the rules' sorted lists: each pair once, credited to the first
-    // rule that made it, without a copy of every rule's pairs.
-    let mut heap: std::collections::BinaryHeap<std::cmp::Reverse<(Pair, usize, usize)>> = made
-        .iter()
-        .enumerate()
-        .filter_map(|(r, (own, _))| own.first().map(|&p| std::cmp::Reverse((p, r, 0))))
-        .collect();
-    let mut pairs: Vec<Pair> = Vec::new();
-    let mut new_by_rule = vec![0usize; settings.blocking.len()];
-    while let Some(std::cmp::Reverse((p, r, at))) = heap.pop() {
-        if pairs.last() != Some(&p) {
-            pairs.push(p);
-            new_by_rule[r] += 1;
-        }
-        if let Some(&next) = made[r].0.get(at + 1) {
-            heap.push(std::cmp::Reverse((next, r, at + 1)));
-        }
-    }
+    let (pairs, new_by_rule) = merge(&made, people.len());
     for ((rule, (own, skipped)), new_pairs) in settings.blocking.iter().zip(made).zip(new_by_rule) {
         report.rules.push(RuleReport {
             rule: rule.join(" + "),
@@ -191,6 +180,58 @@ pub fn block(people: &[Person], settings: &Settings) -> (Vec<Pair>, Vec<Vec<Pair
     report.pairs = pairs.len();
     report.records_with_candidate = with_candidate(people.len(), &pairs);
     (pairs, per_rule, report)
+}
+
+/// Merge the rules' sorted lists: each pair once, credited to the first
+/// rule that made it, without a copy of every rule's pairs. The pairs are
+/// cut into ranges of their first record, merged in parallel and joined
+/// in order: at a million records, 36 million pairs through one heap took
+/// two seconds a night.
+fn merge(made: &[(Vec<Pair>, usize)], records: usize) -> (Vec<Pair>, Vec<usize>) {
+    use rayon::prelude::*;
+    use std::cmp::Reverse;
+    // A record pairs with those numbered after it, so the first ranges
+    // hold more pairs: several ranges per thread even the work out.
+    let parts = (rayon::current_num_threads() * 4).max(1);
+    let bound = |k: usize| (records as u64 * k as u64 / parts as u64) as u32;
+    let merged: Vec<(Vec<Pair>, Vec<usize>)> = (0..parts)
+        .into_par_iter()
+        .map(|k| {
+            let (lo, hi) = (bound(k), bound(k + 1));
+            let lists: Vec<&[Pair]> = made
+                .iter()
+                .map(|(own, _)| {
+                    let from = own.partition_point(|p| p.0 < lo);
+                    let to = own.partition_point(|p| p.0 < hi);
+                    &own[from..to]
+                })
+                .collect();
+            let mut heap: std::collections::BinaryHeap<Reverse<(Pair, usize, usize)>> = lists
+                .iter()
+                .enumerate()
+                .filter_map(|(r, own)| own.first().map(|&p| Reverse((p, r, 0))))
+                .collect();
+            let mut pairs: Vec<Pair> = Vec::new();
+            let mut new_by_rule = vec![0usize; made.len()];
+            while let Some(Reverse((p, r, at))) = heap.pop() {
+                if pairs.last() != Some(&p) {
+                    pairs.push(p);
+                    new_by_rule[r] += 1;
+                }
+                if let Some(&next) = lists[r].get(at + 1) {
+                    heap.push(Reverse((next, r, at + 1)));
+                }
+            }
+            (pairs, new_by_rule)
+        })
+        .collect();
+    let mut pairs = Vec::with_capacity(merged.iter().map(|(p, _)| p.len()).sum());
+    let mut new_by_rule = vec![0usize; made.len()];
+    for (part, new) in merged {
+        pairs.extend_from_slice(&part);
+        new_by_rule.iter_mut().zip(new).for_each(|(n, k)| *n += k);
+    }
+    (pairs, new_by_rule)
 }
 
 /// Records in at least one of `pairs`.
@@ -207,6 +248,40 @@ fn with_candidate(n: usize, pairs: &[Pair]) -> usize {
 mod tests {
     use super::*;
     use crate::link::names::NameKey;
+
+    #[test]
+    fn merged_rules_hold_each_pair_once_credited_to_the_first_rule_that_made_it() {
+        // Four rules' sorted pairs of 1,000 records, overlapping, one
+        // empty; merged in parallel ranges against a plain set.
+        let records = 1000u32;
+        let rule = |m: u32, k: u32| -> Vec<Pair> {
+            let mut v: Vec<Pair> = (0..records)
+                .flat_map(|a| (a + 1..records.min(a + 40)).map(move |b| (a, b)))
+                .filter(|&(a, b)| m > 0 && (a * 31 + b * 17 + k).is_multiple_of(m))
+                .collect();
+            v.sort_unstable();
+            v
+        };
+        let made: Vec<(Vec<Pair>, usize)> = [(3, 0), (5, 1), (0, 0), (2, 1)]
+            .into_iter()
+            .map(|(m, k)| (rule(m, k), 0))
+            .collect();
+        let (pairs, new_by_rule) = merge(&made, records as usize);
+        let mut expected: Vec<Pair> = made.iter().flat_map(|(own, _)| own.iter().copied()).collect();
+        expected.sort_unstable();
+        expected.dedup();
+        assert_eq!(pairs, expected);
+        let mut credit = vec![0usize; made.len()];
+        for p in &expected {
+            let first = made.iter().position(|(own, _)| own.binary_search(p).is_ok()).unwrap();
+            credit[first] += 1;
+        }
+        assert_eq!(new_by_rule, credit);
+        assert!(
+            credit.iter().filter(|&&n| n > 0).count() == 3,
+            "three rules add pairs: {credit:?}"
+        );
+    }
 
     #[test]
     fn link_only_pairs_only_records_of_different_partners() {
