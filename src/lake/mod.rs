@@ -121,6 +121,22 @@ pub fn strings(df: &DataFrame, name: &str) -> Vec<Option<String>> {
     }
 }
 
+/// A column cast to text and kept whole, so [`borrowed`] can lend its
+/// values without a string per value; `None` when the frame lacks it.
+pub fn text_column(df: &DataFrame, name: &str) -> Option<Column> {
+    df.column(name).ok().and_then(|c| c.cast(&DataType::String).ok())
+}
+
+/// The values of a [`text_column`], borrowed from it (`n` blanks when
+/// there is no column): what [`strings`] gives, without copying each
+/// value. Linkage reads a million survivors' identifiers this way.
+pub fn borrowed(column: &Option<Column>, n: usize) -> Vec<Option<&str>> {
+    match column {
+        Some(c) => c.str().expect("cast to string").iter().collect(),
+        None => vec![None; n],
+    }
+}
+
 pub fn ints(df: &DataFrame, name: &str) -> Vec<Option<i64>> {
     match df.column(name).ok().and_then(|c| c.cast(&DataType::Int64).ok()) {
         Some(c) => c.i64().expect("cast to i64").iter().collect(),

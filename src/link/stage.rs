@@ -15,7 +15,7 @@ use super::names::NameKey;
 use super::state::{self, Decision, Digest, Lineage, State, digest};
 use super::{Linked, Settings, link};
 use crate::error::{Error, Result};
-use crate::lake::{self, dates, ints, partner_files, read, strings};
+use crate::lake::{self, borrowed, dates, ints, partner_files, read, text_column};
 use crate::layout::RestrictedDir;
 use crate::privacy::Pseudonymizer;
 
@@ -129,83 +129,92 @@ pub fn load(lake: &Path, restricted: &RestrictedDir) -> Result<Loaded> {
         partners.push(partner.clone());
         let lake_df = read(&path)?;
         let plain_path = crate::restricted::linkage_file(restricted, &partner, "survivors");
-        let plain: HashMap<(String, i64), usize>;
         let plain_df = if plain_path.exists() {
-            let df = read(&plain_path)?;
-            plain = strings(&df, "source_file")
-                .into_iter()
-                .zip(ints(&df, "source_row"))
-                .enumerate()
-                .filter_map(|(i, (f, r))| Some(((f?, r?), i)))
-                .collect();
-            Some(df)
+            Some(read(&plain_path)?)
         } else {
-            plain = HashMap::new();
             None
         };
-        let col = |name: &str| plain_df.as_ref().map(|df| strings(df, name));
-        let (names, guardians, phones, villages, identifiers) = (
-            col("full_name"),
-            col("guardian_name"),
-            col("phone"),
-            col("village"),
-            col("other_identifier"),
-        );
-        let refs = strings(&lake_df, "survivor_ref");
-        let files = strings(&lake_df, "source_file");
+        // The identifiers and the lake's values are borrowed from the
+        // frames, not copied into a string each (at a million records,
+        // fifteen million strings made and freed); a Person copies only
+        // what it keeps.
+        let plain_height = plain_df.as_ref().map_or(0, |df| df.height());
+        let plain_text = |name: &str| plain_df.as_ref().and_then(|df| text_column(df, name));
+        let plain_cols = [
+            "source_file",
+            "full_name",
+            "guardian_name",
+            "phone",
+            "village",
+            "other_identifier",
+        ]
+        .map(plain_text);
+        let [plain_files, names, guardians, phones, villages, identifiers] =
+            [0, 1, 2, 3, 4, 5].map(|k| borrowed(&plain_cols[k], plain_height));
+        let plain_rows = plain_df.as_ref().map(|df| ints(df, "source_row")).unwrap_or_default();
+        let plain: HashMap<(&str, i64), usize> = plain_files
+            .iter()
+            .zip(&plain_rows)
+            .enumerate()
+            .filter_map(|(i, (f, r))| Some(((f.as_ref().copied()?, (*r)?), i)))
+            .collect();
+        let lake_cols =
+            ["survivor_ref", "source_file", "home_district", "home_block"].map(|c| text_column(&lake_df, c));
+        let [refs, files, district, block] = [0, 1, 2, 3].map(|k| borrowed(&lake_cols[k], lake_df.height()));
         let rows = ints(&lake_df, "source_row");
         let dob = dates(&lake_df, "date_of_birth");
         let rescue = dates(&lake_df, "rescue_date");
         let registered = dates(&lake_df, "registered_date");
         let age = ints(&lake_df, "age_years");
-        let district = strings(&lake_df, "home_district");
-        let block = strings(&lake_df, "home_block");
         // Row by row in parallel (preparing names is most of the cost), in
         // the lake's order.
         use rayon::prelude::*;
         let (mut rs, mut ps): (Vec<Record>, Vec<Person>) = (0..lake_df.height())
             .into_par_iter()
             .filter_map(|i| {
-                let (Some(r), Some(f), Some(row)) = (&refs[i], &files[i], rows[i]) else {
+                let (Some(r), Some(f), Some(row)) = (refs[i], files[i], rows[i]) else {
                     return None;
                 };
-                let at = plain.get(&(f.clone(), row)).copied();
-                let pick = |v: &Option<Vec<Option<String>>>| at.and_then(|j| v.as_ref()?.get(j)?.clone());
-                let (name, guardian, phone, identifier, village) = (
-                    pick(&names),
-                    pick(&guardians),
-                    pick(&phones),
-                    pick(&identifiers),
-                    pick(&villages),
-                );
+                let at = plain.get(&(f, row)).copied();
+                let (name, guardian, phone, identifier, village) = match at {
+                    Some(j) => (
+                        names.get(j).copied().flatten(),
+                        guardians.get(j).copied().flatten(),
+                        phones.get(j).copied().flatten(),
+                        identifiers.get(j).copied().flatten(),
+                        villages.get(j).copied().flatten(),
+                    ),
+                    None => (None, None, None, None, None),
+                };
+                // Hashed as before: a &str hashes as the String it was.
                 let digest = digest(&(
                     (&partner, r, f, row),
-                    (&name, &guardian, &phone, &identifier, &village),
-                    (dob[i], rescue[i], registered[i], age[i], &district[i], &block[i]),
+                    (name, guardian, phone, identifier, village),
+                    (dob[i], rescue[i], registered[i], age[i], district[i], block[i]),
                 ));
                 let person = Person {
                     source,
-                    guardian: guardian.as_deref().and_then(NameKey::new),
-                    phone,
-                    identifier,
-                    village,
+                    guardian: guardian.and_then(NameKey::new),
+                    phone: phone.map(str::to_string),
+                    identifier: identifier.map(str::to_string),
+                    village: village.map(str::to_string),
                     dob: dob[i],
                     birth_year: match (rescue[i], age[i]) {
                         (Some(d), Some(a)) => Some(chrono::Datelike::year(&d) - a as i32),
                         _ => None,
                     },
                     age: age[i].map(|a| a as i32),
-                    district: district[i].clone(),
-                    block: block[i].as_deref().map(crate::privacy::normalise_place),
+                    district: district[i].map(str::to_string),
+                    block: block[i].map(crate::privacy::normalise_place),
                     rescue: rescue[i],
                     registered: registered[i],
                     ..Person::default()
                 }
-                .with_name(name.as_deref());
+                .with_name(name);
                 let record = Record {
                     partner_id: partner.clone(),
-                    survivor_ref: r.clone(),
-                    source_file: f.clone(),
+                    survivor_ref: r.to_string(),
+                    source_file: f.to_string(),
                     source_row: row,
                     digest,
                 };
