@@ -102,6 +102,8 @@ pub struct Comparison {
     /// Level labels, best first, "else" last.
     pub labels: Vec<String>,
     tests: Vec<LevelTest>,
+    /// Whether the first level is `exact` (see [`Comparison::level_of`]).
+    exact_first: bool,
     /// Per level: whether it contradicts being one person.
     pub contradicts: Vec<bool>,
     pub term_frequency: bool,
@@ -516,6 +518,7 @@ impl Comparison {
             id: Field::named(&spec.field),
             labels: spec.labels(),
             tests: spec.levels.clone(),
+            exact_first: matches!(spec.levels.first(), Some(LevelTest::Exact { .. })),
             contradicts: spec.contradictions(),
             term_frequency: spec.term_frequency,
             shared: spec.evidence == Evidence::Shared,
@@ -538,6 +541,23 @@ impl Comparison {
 
     /// The level of a pair whose slots on this comparison are `a` and `b`.
     fn level_of(&self, column: &Column, a: u64, b: u64) -> Option<u8> {
+        // A column numbers each distinct text once, and a number is its own
+        // slot: on an exact first level, equal slots are level 0, and
+        // unequal ones "else" where exact is the only level (a phone, a
+        // district), without reading the values. At a million records,
+        // most of the 32 million pairs compared.
+        if self.exact_first && a != EMPTY && b != EMPTY {
+            let same = match column {
+                Column::Text { .. } => Some(a >> 32 == b >> 32),
+                Column::Number => Some(a == b),
+                Column::Date | Column::Birth => None,
+            };
+            match same {
+                Some(true) => return Some(0),
+                Some(false) if self.tests.len() == 1 => return Some(1),
+                _ => {}
+            }
+        }
         let (mut x, mut y) = (column.value(a)?, column.value(b)?);
         if let (Value::Birth(p), Value::Birth(q)) = (&mut x, &mut y) {
             if p.year.is_some() && q.year.is_some() {
