@@ -110,15 +110,10 @@ pub fn read_columns(path: &Path, columns: &[&str]) -> Result<DataFrame> {
 
 /// A column as text, `None` per row where it is null or the column is absent.
 pub fn strings(df: &DataFrame, name: &str) -> Vec<Option<String>> {
-    match df.column(name).ok().and_then(|c| c.cast(&DataType::String).ok()) {
-        Some(c) => c
-            .str()
-            .expect("cast to string")
-            .iter()
-            .map(|v| v.map(str::to_string))
-            .collect(),
-        None => vec![None; df.height()],
-    }
+    borrowed(&text_column(df, name), df.height())
+        .into_iter()
+        .map(|v| v.map(str::to_string))
+        .collect()
 }
 
 /// A column cast to text and kept whole, so [`borrowed`] can lend its

@@ -34,16 +34,14 @@ pub fn cluster(n: usize, pairs: &[(u32, u32)], weights: &[f64], settings: &Setti
     // in two passes over the pairs. Sorting them took most of a night's
     // clustering at a million records (tens of millions of cannot-links).
     let is_cannot = |k: usize| weights[k] < cannot_below;
-    let mut start = vec![0usize; n + 1];
-    for (k, &(a, b)) in pairs.iter().enumerate() {
-        if is_cannot(k) {
-            start[a as usize + 1] += 1;
-            start[b as usize + 1] += 1;
-        }
-    }
-    for i in 0..n {
-        start[i + 1] += start[i];
-    }
+    let start = super::starts(
+        n,
+        pairs
+            .iter()
+            .enumerate()
+            .filter(|&(k, _)| is_cannot(k))
+            .flat_map(|(_, &(a, b))| [a, b]),
+    );
     let mut cannot = vec![0u32; start[n]];
     let mut filled = start.clone();
     for (k, &(a, b)) in pairs.iter().enumerate() {

@@ -307,6 +307,22 @@ pub fn relink(
     linked
 }
 
+/// Where each of `n` records' entries start in a list grouped by record,
+/// and one past the last (`starts[x]..starts[x + 1]`), from the record
+/// each entry belongs to: counted, then summed. Clustering lists each
+/// record's cannot-links this way, and a night's kept weights each state
+/// record's pairs.
+pub(crate) fn starts(n: usize, owners: impl IntoIterator<Item = u32>) -> Vec<usize> {
+    let mut starts = vec![0usize; n + 1];
+    for x in owners {
+        starts[x as usize + 1] += 1;
+    }
+    for i in 0..n {
+        starts[i + 1] += starts[i];
+    }
+    starts
+}
+
 /// Stable keys: a cluster's key is made from its *anchor*, the smallest
 /// record id (`partner_id`, then the partner's own id, in byte order) among
 /// its members. The key therefore stays the same from one night to the next

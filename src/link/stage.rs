@@ -150,7 +150,7 @@ pub fn load(lake: &Path, restricted: &RestrictedDir) -> Result<Loaded> {
         ]
         .map(plain_text);
         let [plain_files, names, guardians, phones, villages, identifiers] =
-            [0, 1, 2, 3, 4, 5].map(|k| borrowed(&plain_cols[k], plain_height));
+            plain_cols.each_ref().map(|c| borrowed(c, plain_height));
         let plain_rows = plain_df.as_ref().map(|df| ints(df, "source_row")).unwrap_or_default();
         let plain: HashMap<(&str, i64), usize> = plain_files
             .iter()
@@ -160,7 +160,7 @@ pub fn load(lake: &Path, restricted: &RestrictedDir) -> Result<Loaded> {
             .collect();
         let lake_cols =
             ["survivor_ref", "source_file", "home_district", "home_block"].map(|c| text_column(&lake_df, c));
-        let [refs, files, district, block] = [0, 1, 2, 3].map(|k| borrowed(&lake_cols[k], lake_df.height()));
+        let [refs, files, district, block] = lake_cols.each_ref().map(|c| borrowed(c, lake_df.height()));
         let rows = ints(&lake_df, "source_row");
         let dob = dates(&lake_df, "date_of_birth");
         let rescue = dates(&lake_df, "rescue_date");

@@ -129,16 +129,9 @@ impl KeptWeights {
         if !sorted || pairs.iter().any(|&(x, y)| x >= y || y as usize >= records) || weights.len() != pairs.len() {
             return None;
         }
-        let mut starts = vec![0usize; records + 1];
-        for &(x, _) in &pairs {
-            starts[x as usize + 1] += 1;
-        }
-        for i in 0..records {
-            starts[i + 1] += starts[i];
-        }
         Some(KeptWeights {
             old,
-            starts,
+            starts: super::starts(records, pairs.iter().map(|&(x, _)| x)),
             seconds: pairs.into_iter().map(|(_, y)| y).collect(),
             weights,
         })
