@@ -90,7 +90,8 @@ pub struct Record {
     pub survivor_ref: String,
     pub source_file: String,
     pub source_row: i64,
-    /// The record's id and every value linkage reads of it, digested: what
+    /// The record's partner and own id and every value linkage reads of
+    /// it, digested (not its file or row, which a re-export moves): what
     /// tells a changed record from an unchanged one (see [`super::state`]).
     pub digest: Digest,
 }
@@ -186,9 +187,13 @@ pub fn load(lake: &Path, restricted: &RestrictedDir) -> Result<Loaded> {
                     ),
                     None => (None, None, None, None, None),
                 };
-                // Hashed as before: a &str hashes as the String it was.
+                // The record's partner and own id, not where it stands in
+                // the export: a partner's MIS that drops a submission or
+                // names tonight's export afresh moves every later row, and
+                // those records did not change (a &str hashes as the
+                // String it was).
                 let digest = digest(&(
-                    (&partner, r, f, row),
+                    (&partner, r),
                     (name, guardian, phone, identifier, village),
                     (dob[i], rescue[i], registered[i], age[i], district[i], block[i]),
                 ));

@@ -59,6 +59,11 @@ const MAGIC: &[u8; 8] = b"TFLINK01";
 /// A record's identity and content as linkage reads them, digested: two
 /// digests are equal only if the record is the same record with the same
 /// values (128 bits: two different records sharing one is not a worry).
+/// Its identity is its partner and the partner's own id, not its file and
+/// row: a re-export that drops a row or carries tonight's date in its name
+/// moves every later record, and a record that moved is not changed. Two
+/// versions of one record with the same values (a partner exporting it
+/// twice) share a digest, and so, under the frozen model, every weight.
 pub type Digest = u128;
 
 /// Digest anything hashable (a record's id and every field linkage reads).
@@ -451,6 +456,20 @@ pub enum Decision {
     },
 }
 
+/// How many records differ between two nights' digests: those added,
+/// removed or edited (an edit counts as one removed and one added), each
+/// digest counted as often as it occurs.
+fn changed_records(before: &[Digest], tonight: &[Digest]) -> usize {
+    let mut balance: foldhash::HashMap<Digest, i64> = foldhash::HashMap::default();
+    for d in before {
+        *balance.entry(*d).or_default() += 1;
+    }
+    for d in tonight {
+        *balance.entry(*d).or_default() -= 1;
+    }
+    balance.values().map(|b| b.unsigned_abs() as usize).sum()
+}
+
 /// Whether tonight reuses the `previous` state (see the module's rule).
 pub fn decide(
     previous: std::result::Result<State, String>,
@@ -476,9 +495,9 @@ pub fn decide(
         .iter()
         .map(|d| index.get(d).copied().unwrap_or(u32::MAX))
         .collect();
-    let kept = old.iter().filter(|&&o| o != u32::MAX).count();
-    // Tonight's records not in the state, and the state's records not here.
-    let changed = (digests.len() - kept) + (state.digests.len() - kept);
+    // Tonight's records not in the state, and the state's records not
+    // here, counted as multisets: versions of one record can share a digest.
+    let changed = changed_records(&state.digests, digests);
     let since = state.lineage.changed_since_training + changed;
     let limit = settings.retrain_after * state.lineage.records_at_training as f64;
     if since as f64 > limit {
@@ -508,6 +527,24 @@ mod tests {
     use super::*;
     use crate::link::tests::{population, settings};
     use crate::link::{link, relink};
+
+    #[test]
+    fn changed_records_are_counted_as_multisets_whatever_their_order() {
+        let (a, b, c, d) = (digest(&"a"), digest(&"b"), digest(&"c"), digest(&"d"));
+        // Moved (reordered) records are not changed.
+        assert_eq!(changed_records(&[a, b, c], &[c, a, b]), 0);
+        // One removed, one added; an edit is one of each.
+        assert_eq!(changed_records(&[a, b, c], &[a, b]), 1);
+        assert_eq!(changed_records(&[a, b], &[a, b, d]), 1);
+        assert_eq!(changed_records(&[a, b, c], &[a, b, d]), 2);
+        // Two versions sharing a digest: a third is one added, losing both
+        // two removed; tonight holding more of them than the state is no
+        // underflow.
+        assert_eq!(changed_records(&[a, a, b], &[a, a, a, b]), 1);
+        assert_eq!(changed_records(&[a, a, b], &[b]), 2);
+        assert_eq!(changed_records(&[a], &[a, a, a, a]), 3);
+        assert_eq!(changed_records(&[], &[]), 0);
+    }
 
     fn digests(people: &[crate::link::model::Person]) -> Vec<Digest> {
         people.iter().map(|p| digest(&(p.source, format!("{:?}", p)))).collect()

@@ -363,11 +363,16 @@ mod slow {
         let w = Workdir::new();
         let ran = w.run(&["demo", "--dir", "d", "--survivors", "400", "--seed", "5"]);
         assert_eq!(ran.code, 0, "{}", ran.all());
-        // One partner deletes its last record and re-exports.
+        // One partner deletes its first record and re-exports, tonight's
+        // date in the file's name: every later record moves up a row and
+        // into another file, and is still not a changed record.
         let f = w.path().join("d/inbox/basirhat_nari/kobo_export_2026-10-30.csv");
         let text = std::fs::read_to_string(&f).unwrap();
-        let body = text.trim_end_matches('\n');
-        std::fs::write(&f, format!("{}\n", &body[..body.rfind('\n').unwrap()])).unwrap();
+        let header = text.find('\n').unwrap() + 1;
+        let first = header + text[header..].find('\n').unwrap() + 1;
+        std::fs::remove_file(&f).unwrap();
+        let tonight = w.path().join("d/inbox/basirhat_nari/kobo_export_2026-10-31.csv");
+        std::fs::write(&tonight, format!("{}{}", &text[..header], &text[first..])).unwrap();
 
         let inc = w.run(&["run", "--config", "d/config"]);
         assert_eq!(inc.code, 3, "{}", inc.all());
@@ -549,6 +554,16 @@ fn the_bench_prints_the_floor_beside_the_runs_and_their_ratios() {
         .map(|m| m["stage"].as_str().unwrap())
         .collect();
     assert_eq!(stages, ["extract+stage+clean", "link", "warehouse", "report"], "{json}");
+    // The night deleted records from the partner's export, and linkage saw
+    // them change (a night that changes no record would rescore nothing).
+    assert!(
+        json["one_partner_changed_deleted_records"].as_u64().unwrap() >= 1,
+        "{json}"
+    );
+    assert!(
+        json["one_partner_changed_linkage"]["records_changed"].as_u64().unwrap() >= 1,
+        "{json}"
+    );
     // A fresh folder has no indicator history yet.
     assert_eq!(json["history_runs"], 0, "{json}");
     assert!(
