@@ -16,7 +16,8 @@ use crate::run::{self, RunOptions};
 /// runs the whole job on them (forced, as a first run), and reports wall
 /// time and peak memory per stage. Then it times the nightly cases: a run
 /// with nothing changed (a no-op), and a run after one partner's export
-/// changed (one duplicate row appended to it, removed again afterwards).
+/// changed: one record in a hundred deleted from it, as a partner's MIS
+/// drops submissions between exports (restored afterwards).
 /// The generation itself is timed apart and not part of any run.
 ///
 /// Beside each it measures the floor: every claimed file read as text and
@@ -137,7 +138,8 @@ pub fn run(args: Args) -> Result<Exit> {
     if let Some(cfg) = &partner_config {
         measure(&mut partner_floor, cfg);
     }
-    let (incremental_secs, changed_partner, night) = time_one_partner_changed(&plan, changed, opts(false))?;
+    let night = time_one_partner_changed(&plan, changed, opts(false))?;
+    let (incremental_secs, changed_partner) = (night.seconds, night.partner.clone());
     if let Some(cfg) = &partner_config {
         measure(&mut partner_floor, cfg);
         measure(&mut partner_floor, cfg);
@@ -188,12 +190,29 @@ pub fn run(args: Args) -> Result<Exit> {
         t.clean / t.read.max(1e-9)
     );
     say!("  no-op run (nothing changed):        {noop_secs:>7.3}s");
-    say!("  run after one partner changed ({changed_partner}): {incremental_secs:>7.2}s");
+    say!(
+        "  run after one partner changed ({changed_partner}, {} of its records deleted): {incremental_secs:>7.2}s",
+        night.deleted
+    );
     // What the night spent beyond cleaning the changed partner: linkage's
     // passes over every record and the whole warehouse, the fixed cost.
-    if !night.is_empty() {
-        let parts: Vec<String> = night.iter().map(|m| format!("{} {:.2}s", m.stage, m.seconds)).collect();
+    if !night.stages.is_empty() {
+        let parts: Vec<String> = night
+            .stages
+            .iter()
+            .map(|m| format!("{} {:.2}s", m.stage, m.seconds))
+            .collect();
         say!("    its stages: {}", parts.join(", "));
+    }
+    if let Some(l) = &night.linkage {
+        say!(
+            "    its linkage: model {}, {} of {} records changed, {} of {} pairs scored",
+            l.model,
+            l.records_changed.map_or_else(|| "?".to_string(), |n| n.to_string()),
+            l.records,
+            l.pairs_scored,
+            l.pairs
+        );
     }
     let whole = median(&whole_floor);
     let partner = median(&partner_floor);
@@ -231,7 +250,9 @@ pub fn run(args: Args) -> Result<Exit> {
             "wall_seconds": wall, "peak_mib": peak, "stages": s.stages, "synth_seconds": synth_secs,
             "read_seconds": t.read, "clean_seconds": t.clean, "clean_cpu_seconds": t.clean_cpu,
             "noop_seconds": noop_secs, "one_partner_changed_seconds": incremental_secs,
-            "one_partner_changed_stages": night,
+            "one_partner_changed_stages": night.stages,
+            "one_partner_changed_deleted_records": night.deleted,
+            "one_partner_changed_linkage": night.linkage,
             "changed_partner": changed_partner, "history_runs": history_runs,
             "floor_seconds": whole_floor, "partner_floor_seconds": partner_floor,
             "full_over_floor": whole.map(|f| wall / f),
@@ -242,44 +263,93 @@ pub fn run(args: Args) -> Result<Exit> {
     Ok(Exit::Success)
 }
 
-/// Append a copy of the last line of one partner's CSV export `f` (an
-/// exact duplicate row), time the run that follows, and restore the file.
-fn time_one_partner_changed(
-    plan: &Plan,
-    f: Option<&FileReport>,
-    opts: RunOptions,
-) -> Result<(f64, String, Vec<StageMetric>)> {
-    use std::io::{Read, Write};
+/// What the bench's night did: its seconds, the partner it changed, the
+/// records it deleted, the night's stages and its linkage.
+struct Night {
+    seconds: f64,
+    partner: String,
+    deleted: usize,
+    stages: Vec<StageMetric>,
+    linkage: Option<crate::link::stage::LinkageRun>,
+}
+
+/// One in how many data records the bench's night deletes.
+const NIGHT_DELETES_ONE_IN: usize = 100;
+
+/// Delete one record in a hundred from one partner's CSV export `f` (its
+/// survivors, cases and claims go with it: a night whose records really
+/// changed, so linkage scores and keys them again and every mart moves),
+/// time the run that follows, and restore the file.
+///
+/// A night that only appends a duplicate row changes no record: linkage
+/// then rescores nothing, and the bench understated a real night.
+fn time_one_partner_changed(plan: &Plan, f: Option<&FileReport>, opts: RunOptions) -> Result<Night> {
     let Some(f) = f else {
-        return Ok((0.0, "none".into(), vec![]));
+        return Ok(Night {
+            seconds: 0.0,
+            partner: "none".into(),
+            deleted: 0,
+            stages: vec![],
+            linkage: None,
+        });
     };
     let path = plan.inbox.join(&f.file);
-    let mut bytes = Vec::new();
-    std::fs::File::open(&path)
-        .and_then(|mut h| h.read_to_end(&mut bytes))
-        .map_err(Error::io(&path))?;
-    let body = bytes.strip_suffix(b"\n").unwrap_or(&bytes);
-    let last = &body[body.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1)..];
-    let mut extra = last.to_vec();
-    extra.push(b'\n');
-    std::fs::OpenOptions::new()
-        .append(true)
-        .open(&path)
-        .and_then(|mut h| h.write_all(&extra))
-        .map_err(Error::io(&path))?;
+    let bytes = std::fs::read(&path).map_err(Error::io(&path))?;
+    let (fewer, deleted) = delete_records(&bytes, NIGHT_DELETES_ONE_IN);
+    std::fs::write(&path, &fewer).map_err(Error::io(&path))?;
     let t = Instant::now();
     let result = run::run(plan, opts);
-    let secs = t.elapsed().as_secs_f64();
+    let seconds = t.elapsed().as_secs_f64();
     std::fs::write(&path, &bytes).map_err(Error::io(&path))?;
     match result? {
-        run::RunOutcome::Published(r) if r.recomputed_partners == [f.partner_id.clone()] => {
-            Ok((secs, f.partner_id.clone(), r.stages))
-        }
+        run::RunOutcome::Published(r) if r.recomputed_partners == [f.partner_id.clone()] => Ok(Night {
+            seconds,
+            partner: f.partner_id.clone(),
+            deleted,
+            stages: r.stages,
+            linkage: r.linkage,
+        }),
         _ => Err(Error::Internal(format!(
             "after changing one file of {} the run did not clean that partner alone",
             f.partner_id
         ))),
     }
+}
+
+/// A CSV file's bytes without its first data record and every `n`th after
+/// it (the header kept; so a short file loses one), and how many it left out. Records end at a line break outside quotes,
+/// so a quoted cell holding line breaks stays whole; `""` inside quotes
+/// is an escaped quote.
+fn delete_records(bytes: &[u8], n: usize) -> (Vec<u8>, usize) {
+    let mut out = Vec::with_capacity(bytes.len());
+    let (mut record, mut start, mut quoted, mut deleted) = (0usize, 0usize, false, 0usize);
+    for (i, &b) in bytes.iter().enumerate() {
+        match b {
+            b'"' => quoted = !quoted,
+            b'\n' if !quoted => {
+                let line = &bytes[start..=i];
+                // Record 0 is the header; a blank line is no record.
+                let blank = line.iter().all(|c| c.is_ascii_whitespace());
+                if record > 0 && !blank && (record - 1) % n == 0 {
+                    deleted += 1;
+                } else {
+                    out.extend_from_slice(line);
+                }
+                if !blank {
+                    record += 1;
+                }
+                start = i + 1;
+            }
+            _ => {}
+        }
+    }
+    let rest = &bytes[start..];
+    if record > 0 && (record - 1) % n == 0 && !rest.iter().all(|c| c.is_ascii_whitespace()) {
+        deleted += 1;
+    } else {
+        out.extend_from_slice(rest);
+    }
+    (out, deleted)
 }
 
 /// The median of some timings (None for none).
@@ -371,5 +441,39 @@ impl Floor {
             }
         }
         Ok(cfg)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::delete_records;
+
+    #[test]
+    fn every_nth_record_goes_and_quoted_line_breaks_stay_whole() {
+        // Five records after the header; the second holds a quoted line
+        // break and an escaped quote, the fourth a blank line before it.
+        let csv = b"id,note\r\n1,a\r\n2,\"two\nlines, \"\"quoted\"\"\"\r\n3,c\r\n\r\n4,d\r\n5,e";
+        let (out, deleted) = delete_records(csv, 2);
+        assert_eq!(deleted, 3);
+        assert_eq!(
+            out,
+            b"id,note\r\n2,\"two\nlines, \"\"quoted\"\"\"\r\n\r\n4,d\r\n".to_vec()
+        );
+        let (out, deleted) = delete_records(csv, 4);
+        assert_eq!(deleted, 2);
+        assert_eq!(
+            out,
+            b"id,note\r\n2,\"two\nlines, \"\"quoted\"\"\"\r\n3,c\r\n\r\n4,d\r\n".to_vec()
+        );
+        let (out, deleted) = delete_records(csv, 100);
+        assert_eq!(
+            (deleted, out.as_slice()),
+            (
+                1,
+                &b"id,note\r\n2,\"two\nlines, \"\"quoted\"\"\"\r\n3,c\r\n\r\n4,d\r\n5,e"[..]
+            )
+        );
+        // A header alone loses nothing.
+        assert_eq!(delete_records(b"id,note\n", 1), (b"id,note\n".to_vec(), 0));
     }
 }
