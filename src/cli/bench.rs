@@ -317,16 +317,18 @@ fn time_one_partner_changed(plan: &Plan, f: Option<&FileReport>, opts: RunOption
 }
 
 /// A CSV file's bytes without its first data record and every `n`th after
-/// it (the header kept; so a short file loses one), and how many it left out. Records end at a line break outside quotes,
-/// so a quoted cell holding line breaks stays whole; `""` inside quotes
-/// is an escaped quote.
+/// it (the header kept; so a short file loses one), and how many it left
+/// out. Records end at a line break (LF, CRLF or a lone CR) outside
+/// quotes, so a quoted cell holding line breaks stays whole; `""` inside
+/// quotes is an escaped quote.
 fn delete_records(bytes: &[u8], n: usize) -> (Vec<u8>, usize) {
     let mut out = Vec::with_capacity(bytes.len());
     let (mut record, mut start, mut quoted, mut deleted) = (0usize, 0usize, false, 0usize);
     for (i, &b) in bytes.iter().enumerate() {
         match b {
             b'"' => quoted = !quoted,
-            b'\n' if !quoted => {
+            // LF or CRLF, or a lone CR (Excel's "CSV (Macintosh)").
+            b'\r' | b'\n' if !quoted && (b == b'\n' || bytes.get(i + 1) != Some(&b'\n')) => {
                 let line = &bytes[start..=i];
                 // Record 0 is the header; a blank line is no record.
                 let blank = line.iter().all(|c| c.is_ascii_whitespace());
@@ -473,6 +475,9 @@ mod tests {
                 &b"id,note\r\n2,\"two\nlines, \"\"quoted\"\"\"\r\n3,c\r\n\r\n4,d\r\n5,e"[..]
             )
         );
+        // Lone CRs end lines too.
+        let mac = b"id,note\r1,a\r2,\"b\rc\"\r3,d\r";
+        assert_eq!(delete_records(mac, 2), (b"id,note\r2,\"b\rc\"\r".to_vec(), 2));
         // A header alone loses nothing.
         assert_eq!(delete_records(b"id,note\n", 1), (b"id,note\n".to_vec(), 0));
     }
