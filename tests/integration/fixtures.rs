@@ -456,3 +456,63 @@ fn an_operators_linkage_settings_are_checked_and_used() {
     let again = w.run(&["run", "--config", "config"]);
     assert!(!again.all().contains("nothing changed"), "{}", again.all());
 }
+
+#[test]
+fn a_record_in_two_exports_or_twice_in_one_is_published_once_as_its_newest_version() {
+    let w = Workdir::new();
+    fixture_setup(&w);
+    // F-600 in an older and a newer export (the newer file's name sorts
+    // last, as dated exports do); F-601 twice in the newer one.
+    let dir = w.path().join("inbox/fixture_ngo");
+    let header = "ID,Name,Phone,Sex,District,Rescue Date\n";
+    std::fs::write(
+        dir.join("a_record_exported_twice_1.csv"),
+        format!("{header}F-600,Older Version Test,9876500600,F,Howrah,01/06/2023\n"),
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("a_record_exported_twice_2.csv"),
+        format!(
+            "{header}F-600,Newer Version Test,9876500600,F,Malda,01/06/2023\n\
+             F-601,First Row Test,9876500601,F,Howrah,02/06/2023\n\
+             F-601,Second Row Test,9876500601,F,Nadia,02/06/2023\n"
+        ),
+    )
+    .unwrap();
+    let ran = w.run(&["run", "--config", "config"]);
+    assert_eq!(ran.code, 4, "{}", ran.all());
+    let conn = tafteesh::warehouse::open(&w.path().join("output/current/warehouse/tafteesh.duckdb")).unwrap();
+    // Every version is in the raw table; the mart holds the newest: the
+    // newest file's, and within a file its last row.
+    let (_, raw) = query_text(
+        &conn,
+        "select count(*) from raw_survivors where survivor_ref in ('F-600', 'F-601')",
+    );
+    assert_eq!(raw, [[Some("4".into())]]);
+    let (_, rows) = query_text(
+        &conn,
+        "select survivor_ref, home_district, versions_in_exports, source_file, source_row from dim_survivors
+         where partner_id = 'fixture_ngo' and survivor_ref in ('F-600', 'F-601') order by survivor_ref",
+    );
+    let file = "fixture_ngo/a_record_exported_twice_2.csv";
+    assert_eq!(
+        rows,
+        [
+            ["F-600", "Malda", "2", file, "2"].map(|v| Some(v.to_string())),
+            ["F-601", "Nadia", "2", file, "4"].map(|v| Some(v.to_string())),
+        ]
+    );
+    // A record seen once has one version.
+    let (_, once) = query_text(
+        &conn,
+        "select versions_in_exports from dim_survivors where partner_id = 'fixture_ngo' and survivor_ref = 'F-70'",
+    );
+    assert_eq!(once, [[Some("1".into())]]);
+    // The docket's repeated case id (rows 6 and 7): its later row.
+    let (_, case) = query_text(
+        &conn,
+        "select fir_date, versions_in_exports, source_row from fct_cases
+         where partner_id = 'fixture_lawyers' and case_ref = 'L-5'",
+    );
+    assert_eq!(case, [["2021-01-11", "2", "7"].map(|v| Some(v.to_string()))]);
+}
