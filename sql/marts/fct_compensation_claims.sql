@@ -14,15 +14,29 @@ links as (
     from stg_lake__link_claims
 ),
 
-versioned as (
+-- The newest version of each record (its partner's newest file, then its
+-- last row there) and how many versions the exports hold: a narrow
+-- aggregate joined back by the row's place, which is unique within a
+-- partner. The survivors' and cases' marts pick theirs the same way, where
+-- it is faster than a window carrying every column through its sort; at
+-- this model's size (460,000 claims at 1,000,000 survivors) the two take
+-- the same time.
+newest as (
     select
-        *,
-        count(*) over (partition by partner_id, claim_ref) as versions_in_exports,
-        row_number() over (
-            partition by partner_id, claim_ref
-            order by source_file desc, source_row desc
-        ) as version_rank,
+        partner_id,
+        max({'file': source_file, 'row': source_row}) as newest,
+        count(*) as versions_in_exports,
     from claims
+    group by partner_id, claim_ref
+),
+
+versioned as (
+    select claims.*, newest.versions_in_exports,
+    from claims
+    join newest
+        on newest.partner_id = claims.partner_id
+        and newest.newest.file = claims.source_file
+        and newest.newest.row = claims.source_row
 ),
 
 final as (
@@ -55,7 +69,6 @@ final as (
         record_hash,
     from versioned
     left join links using (partner_id, source_file, source_row)
-    where version_rank = 1
 )
 
 select * from final
