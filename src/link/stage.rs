@@ -5,7 +5,7 @@
 //! trained model goes to the restricted area beside the inputs, since its
 //! term frequencies are derived from names.
 
-use foldhash::{HashMap, HashMapExt};
+use foldhash::HashMap;
 use std::path::Path;
 
 use polars::prelude::*;
@@ -325,14 +325,20 @@ pub fn run(
     // The versions of one partner's survivor_ref are one person, whatever
     // the model said of them.
     let mut groups = super::union_find::UnionFind::new(ids.len());
-    groups.union_by_key(linked.cluster.iter().map(|c| Some(*c)));
+    // A cluster's representative is one of its records: joining each
+    // record to it joins the cluster, with no map of labels.
+    for (i, &rep) in linked.cluster.iter().enumerate() {
+        debug_assert_eq!(linked.cluster[rep as usize], rep, "a representative is its own");
+        groups.union(i as u32, rep);
+    }
     groups.union_by_key(ids.iter().map(Some));
     let cluster = groups.labels();
     let keys = super::stable_keys(&ids, &cluster, |anchor| {
         format!("P-{}", &pseudo.token("person", anchor)[..16])
     });
-    let mut size: HashMap<u32, u32> = HashMap::new();
-    cluster.iter().for_each(|c| *size.entry(*c).or_default() += 1);
+    // Labels are record indices: the people's sizes by label.
+    let mut size = vec![0u32; cluster.len()];
+    cluster.iter().for_each(|&c| size[c as usize] += 1);
     let mut df = DataFrame::new_infer_height(vec![
         Column::new(
             "partner_id".into(),
@@ -350,10 +356,10 @@ pub fn run(
             "source_row".into(),
             records.iter().map(|r| r.source_row).collect::<Vec<_>>(),
         ),
-        Column::new("person_key".into(), keys.clone()),
+        Column::new("person_key".into(), keys.iter().map(String::as_str).collect::<Vec<_>>()),
         Column::new(
             "records_in_person".into(),
-            cluster.iter().map(|c| size[c] as i64).collect::<Vec<_>>(),
+            cluster.iter().map(|&c| size[c as usize] as i64).collect::<Vec<_>>(),
         ),
         Column::new("best_match_weight".into(), linked.best_weight.clone()),
     ])
@@ -365,7 +371,7 @@ pub fn run(
     lap("model saved");
     let summary = LinkSummary {
         records: records.len(),
-        people: size.len(),
+        people: size.iter().filter(|&&n| n > 0).count(),
         pairs_compared: linked.blocking.pairs,
         new_pairs_by_rule: linked
             .blocking
