@@ -41,7 +41,7 @@
 //! their weights as columns, little-endian, and a checksum of it all: a
 //! damaged state is not used.
 
-use std::collections::HashMap;
+use foldhash::{HashMap, HashMapExt};
 use std::hash::{BuildHasher, Hash};
 use std::io::{BufReader, BufWriter, Read, Write};
 use std::path::Path;
@@ -456,18 +456,38 @@ pub enum Decision {
     },
 }
 
-/// How many records differ between two nights' digests: those added,
-/// removed or edited (an edit counts as one removed and one added), each
-/// digest counted as often as it occurs.
-fn changed_records(before: &[Digest], tonight: &[Digest]) -> usize {
-    let mut balance: foldhash::HashMap<Digest, i64> = foldhash::HashMap::default();
-    for d in before {
-        *balance.entry(*d).or_default() += 1;
+/// Tonight's records matched to the state's by digest, in one map of the
+/// state's: per record of tonight, the number of the state's (last) record
+/// with its digest (`u32::MAX`: none); and how many records differ, those
+/// added, removed or edited (an edit counts as one removed and one added),
+/// each digest counted as often as it occurs: versions of one record can
+/// share a digest.
+fn match_records(before: &[Digest], tonight: &[Digest]) -> (Vec<u32>, usize) {
+    // Per digest: the state's last record holding it, and how many more
+    // the state holds than tonight.
+    let mut index: HashMap<Digest, (u32, i64)> = HashMap::with_capacity(before.len());
+    for (i, &d) in before.iter().enumerate() {
+        let e = index.entry(d).or_insert((0, 0));
+        *e = (i as u32, e.1 + 1);
     }
-    for d in tonight {
-        *balance.entry(*d).or_default() -= 1;
-    }
-    balance.values().map(|b| b.unsigned_abs() as usize).sum()
+    let mut added = 0;
+    let old = tonight
+        .iter()
+        .map(|d| match index.get_mut(d) {
+            Some(e) => {
+                e.1 -= 1;
+                e.0
+            }
+            None => {
+                added += 1;
+                u32::MAX
+            }
+        })
+        .collect();
+    (
+        old,
+        added + index.values().map(|e| e.1.unsigned_abs() as usize).sum::<usize>(),
+    )
 }
 
 /// Whether tonight reuses the `previous` state (see the module's rule).
@@ -490,14 +510,7 @@ pub fn decide(
     if state.partners != partners {
         return Decision::Train("the partners changed since the model was trained".into());
     }
-    let index: HashMap<Digest, u32> = state.digests.iter().enumerate().map(|(i, &d)| (d, i as u32)).collect();
-    let old: Vec<u32> = digests
-        .iter()
-        .map(|d| index.get(d).copied().unwrap_or(u32::MAX))
-        .collect();
-    // Tonight's records not in the state, and the state's records not
-    // here, counted as multisets: versions of one record can share a digest.
-    let changed = changed_records(&state.digests, digests);
+    let (old, changed) = match_records(&state.digests, digests);
     let since = state.lineage.changed_since_training + changed;
     let limit = settings.retrain_after * state.lineage.records_at_training as f64;
     if since as f64 > limit {
@@ -531,6 +544,10 @@ mod tests {
     #[test]
     fn changed_records_are_counted_as_multisets_whatever_their_order() {
         let (a, b, c, d) = (digest(&"a"), digest(&"b"), digest(&"c"), digest(&"d"));
+        let changed_records = |before: &[Digest], tonight: &[Digest]| match_records(before, tonight).1;
+        // Each record of tonight finds the state's last record with its
+        // digest, or none.
+        assert_eq!(match_records(&[a, b, a], &[b, d, a]).0, [1, u32::MAX, 2]);
         // Moved (reordered) records are not changed.
         assert_eq!(changed_records(&[a, b, c], &[c, a, b]), 0);
         // One removed, one added; an edit is one of each.

@@ -53,7 +53,6 @@ impl UnionFind {
 /// Per record holding a key some earlier record holds: (that first
 /// record, this record).
 pub fn first_sharing_key<K: std::hash::Hash + Eq>(keys: impl Iterator<Item = Option<K>>) -> Vec<(u32, u32)> {
-    let keys = keys.into_iter();
     let mut first: HashMap<K, u32> = HashMap::with_capacity(keys.size_hint().0);
     let mut out = Vec::new();
     for (i, k) in keys.enumerate() {
