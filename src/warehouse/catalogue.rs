@@ -53,9 +53,9 @@ pub struct ModelMeta {
     pub tests: ModelTests,
     /// How the warehouse file keeps it (dbt's `materialized`): a table
     /// (the default), or a view.
-    /// - A mart view is still built as a table for the run, an in-memory
-    ///   temporary one that the models after it read, and is kept as a
-    ///   view once they are built: right for a large model that only
+    /// - A mart view is still built as a table for the run, in an
+    ///   in-memory database the build's connections share, that the models
+    ///   after it read, and is kept as a view once they are built: right for a large model that only
     ///   expands others (the `*_by_scope` marts, a case once per breakdown
     ///   it falls in), which would otherwise be compressed and written
     ///   whole to the file on every run.
