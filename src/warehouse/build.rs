@@ -75,18 +75,24 @@ pub struct StepTiming {
     pub rows: u64,
 }
 
+impl StepTiming {
+    /// A step that has ended, logged as it ends.
+    fn ended(step: String, seconds: f64, rows: u64) -> StepTiming {
+        tracing::info!(step = %step, rows, seconds = format!("{seconds:.3}"), "warehouse step done");
+        StepTiming { step, seconds, rows }
+    }
+}
+
 /// Times the steps of one build and logs each as it ends.
 #[derive(Default)]
 struct Steps(Vec<StepTiming>);
 
 impl Steps {
     fn time<T>(&mut self, step: impl Into<String>, f: impl FnOnce() -> Result<(T, u64)>) -> Result<T> {
-        let step = step.into();
         let t = std::time::Instant::now();
         let (out, rows) = f()?;
-        let seconds = t.elapsed().as_secs_f64();
-        tracing::info!(step = %step, rows, seconds = format!("{seconds:.3}"), "warehouse step done");
-        self.0.push(StepTiming { step, seconds, rows });
+        self.0
+            .push(StepTiming::ended(step.into(), t.elapsed().as_secs_f64(), rows));
         Ok(out)
     }
 }
@@ -270,14 +276,9 @@ fn work(conn: Connection, jobs: &[Job<'_>], board: &Mutex<Board>, changed: &Cond
         b.running -= 1;
         match out {
             Ok((tests, rows)) => {
-                tracing::info!(step = %job.step, rows, seconds = format!("{seconds:.3}"), "warehouse step done");
                 b.done[i] = true;
                 b.tests += tests;
-                b.steps.push(StepTiming {
-                    step: job.step.clone(),
-                    seconds,
-                    rows,
-                });
+                b.steps.push(StepTiming::ended(job.step.clone(), seconds, rows));
             }
             Err(e) => {
                 b.failed.get_or_insert(e);

@@ -55,10 +55,11 @@ pub struct ModelMeta {
     /// (the default), or a view.
     /// - A mart view is still built as a table for the run, in an
     ///   in-memory database the build's connections share, that the models
-    ///   after it read, and is kept as a view once they are built: right for a large model that only
-    ///   expands others (the `*_by_scope` marts, a case once per breakdown
-    ///   it falls in), which would otherwise be compressed and written
-    ///   whole to the file on every run.
+    ///   after it read, and is kept as a view once they are built: right
+    ///   for a large model that only expands others (the `*_by_scope`
+    ///   marts, a case once per breakdown it falls in), which would
+    ///   otherwise be compressed and written whole to the file on every
+    ///   run.
     /// - A staging view is a view from the start: a staging model that
     ///   renames and casts only costs its readers nothing as a view,
     ///   whereas as a table it was the lake written into the file a second
