@@ -24,6 +24,10 @@
 //! - What depends on one partner alone (its raw rows, its own indicator
 //!   rows) is about an eighth of the build: 10 s of 77 at a million
 //!   survivors.
+//! - A snapshot's warehouse is a new file, and writing a row costs much of
+//!   what computing it does: at a million survivors, copying the 1,078,568
+//!   `fct_cases` rows an unchanged partner had last night took 3.5 s,
+//!   computing all 1,343,420 took 6.1 s.
 //!
 //! So a night's figures equal a full rebuild's by construction. What made
 //! the build faster: staging models are views over the lake tables, not a
