@@ -233,6 +233,14 @@ pub fn run(args: Args) -> Result<Exit> {
                     incremental_secs / p,
                     incremental_secs - 1.5 * p
                 );
+                if let Some(split) = night.split() {
+                    say!(
+                        "    of which its own clean {:.2}s, {:.1}x its floor; the fixed cost (linkage, warehouse, reports, publishing: whichever partner changed) {:.2}s",
+                        split.own,
+                        split.own / p,
+                        split.fixed
+                    );
+                }
             }
         }
         (None, _) if !args.no_floor => say!(
@@ -257,6 +265,9 @@ pub fn run(args: Args) -> Result<Exit> {
             "floor_seconds": whole_floor, "partner_floor_seconds": partner_floor,
             "full_over_floor": whole.map(|f| wall / f),
             "one_partner_changed_over_its_floor": partner.map(|p| incremental_secs / p),
+            "one_partner_changed_own_seconds": night.split().map(|s| s.own),
+            "one_partner_changed_fixed_seconds": night.split().map(|s| s.fixed),
+            "one_partner_changed_own_over_its_floor": night.split().zip(partner).map(|(s, p)| s.own / p),
         });
         say!("{out}");
     }
@@ -271,6 +282,26 @@ struct Night {
     deleted: usize,
     stages: Vec<StageMetric>,
     linkage: Option<crate::link::stage::LinkageRun>,
+}
+
+/// A night's seconds split as the goal reads them: what the changed
+/// partner costs (its clean, the one stage that reads its files: it may
+/// be 1.5 times their floor) and the fixed cost, the rest of the night,
+/// which any partner's change costs the same (linkage's passes over
+/// every record, the whole warehouse, the reports, publishing).
+struct NightSplit {
+    own: f64,
+    fixed: f64,
+}
+
+impl Night {
+    fn split(&self) -> Option<NightSplit> {
+        let own = self.stages.iter().find(|m| m.stage == "extract+stage+clean")?.seconds;
+        Some(NightSplit {
+            own,
+            fixed: (self.seconds - own).max(0.0),
+        })
+    }
 }
 
 /// One in how many data records the bench's night deletes.

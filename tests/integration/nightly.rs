@@ -571,6 +571,20 @@ fn the_bench_prints_the_floor_beside_the_runs_and_their_ratios() {
         "{}",
         ran.stdout
     );
+    // The night split as the goal reads it: the changed partner's own
+    // clean against its floor, and the fixed cost, together the night.
+    let own = json["one_partner_changed_own_seconds"].as_f64().unwrap();
+    let fixed = json["one_partner_changed_fixed_seconds"].as_f64().unwrap();
+    let night = json["one_partner_changed_seconds"].as_f64().unwrap();
+    assert!(own > 0.0 && fixed > 0.0, "{json}");
+    assert!((own + fixed - night).abs() < 1e-9, "{json}");
+    let clean = json["one_partner_changed_stages"][0]["seconds"].as_f64().unwrap();
+    assert!((own - clean).abs() < 1e-9, "{json}");
+    assert!(
+        (json["one_partner_changed_own_over_its_floor"].as_f64().unwrap() - own / 0.5).abs() < 1e-9,
+        "{json}"
+    );
+    assert!(ran.stdout.contains("    of which its own clean "), "{}", ran.stdout);
 
     // Without a Python that runs the floor, the bench still runs and says why.
     let ran = w.run(&[
