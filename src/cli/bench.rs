@@ -140,6 +140,7 @@ pub fn run(args: Args) -> Result<Exit> {
     }
     let night = time_one_partner_changed(&plan, changed, opts(false))?;
     let (incremental_secs, changed_partner) = (night.seconds, night.partner.clone());
+    let split = night.split();
     if let Some(cfg) = &partner_config {
         measure(&mut partner_floor, cfg);
         measure(&mut partner_floor, cfg);
@@ -233,7 +234,7 @@ pub fn run(args: Args) -> Result<Exit> {
                     incremental_secs / p,
                     incremental_secs - 1.5 * p
                 );
-                if let Some(split) = night.split() {
+                if let Some(split) = &split {
                     say!(
                         "    of which its own clean {:.2}s, {:.1}x its floor; the fixed cost (linkage, warehouse, reports, publishing: whichever partner changed) {:.2}s",
                         split.own,
@@ -265,9 +266,9 @@ pub fn run(args: Args) -> Result<Exit> {
             "floor_seconds": whole_floor, "partner_floor_seconds": partner_floor,
             "full_over_floor": whole.map(|f| wall / f),
             "one_partner_changed_over_its_floor": partner.map(|p| incremental_secs / p),
-            "one_partner_changed_own_seconds": night.split().map(|s| s.own),
-            "one_partner_changed_fixed_seconds": night.split().map(|s| s.fixed),
-            "one_partner_changed_own_over_its_floor": night.split().zip(partner).map(|(s, p)| s.own / p),
+            "one_partner_changed_own_seconds": split.as_ref().map(|s| s.own),
+            "one_partner_changed_fixed_seconds": split.as_ref().map(|s| s.fixed),
+            "one_partner_changed_own_over_its_floor": split.as_ref().zip(partner).map(|(s, p)| s.own / p),
         });
         say!("{out}");
     }

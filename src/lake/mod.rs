@@ -33,6 +33,12 @@ pub fn part(lake: &Path, table: &str, pid: &str) -> PathBuf {
     lake.join(table).join(format!("{pid}.parquet"))
 }
 
+/// Every file of `table` in the lake at `lake`, as a glob for DuckDB's
+/// `read_parquet`: the partners' parts and the consortium file.
+pub fn table_glob(lake: &Path, table: &str) -> PathBuf {
+    lake.join(table).join("*.parquet")
+}
+
 /// A lake table's file of what linkage derives across partners.
 pub fn consortium(lake: &Path, table: &str) -> PathBuf {
     part(lake, table, CONSORTIUM)

@@ -165,7 +165,7 @@ pub const SIDE_BY_SIDE_MAX_ROWS: u64 = 2 * 122_880;
 fn largest_table_rows(conn: &Connection, dir: &Path, tables: &[String]) -> Result<u64> {
     let mut largest = 0;
     for name in tables {
-        let glob = dir.join(name).join("*.parquet");
+        let glob = crate::lake::table_glob(dir, name);
         let rows: i64 = conn
             .query_row(
                 &format!(
@@ -292,7 +292,7 @@ fn work(conn: Connection, jobs: &[Job<'_>], board: &Mutex<Board>, changed: &Cond
 /// Load the lake's table `name` (a folder of Parquet files) as
 /// `raw_<name>`. Returns its rows.
 fn load_lake_table(conn: &Connection, dir: &Path, name: &str) -> Result<u64> {
-    let glob = dir.join(name).join("*.parquet");
+    let glob = crate::lake::table_glob(dir, name);
     let schema = if RAW_IN_MAIN.contains(&name) { "main" } else { STAGING };
     let sql = format!(
         "create table {schema}.raw_{name} as select * from read_parquet({})",
