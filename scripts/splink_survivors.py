@@ -25,12 +25,12 @@ truth = sys.argv[2] if len(sys.argv) > 2 else None
 con = duckdb.connect()
 con.execute(
     f"""create table people as
-    select l.partner_id || '/' || l.survivor_ref as uid, l.partner_id,
+    select l.partner_id || '/' || r.survivor_ref as uid, l.partner_id,
       lower(trim(r.full_name)) as full_name, lower(trim(r.guardian_name)) as guardian,
       regexp_replace(r.phone, '[^0-9]', '', 'g') as phone, lower(trim(r.village)) as village,
       l.date_of_birth as dob, year(l.rescue_date) - l.age_years as birth_year,
       coalesce(l.age_years, date_diff('year', l.date_of_birth, l.rescue_date)) as age,
-      l.home_district as district, l.home_block as block, l.rescue_date, r.other_identifier as identifier
+      l.home_district as district, lower(trim(r.home_block)) as block, l.rescue_date, r.other_identifier as identifier
     from read_parquet('{out}/current/lake/survivors/*.parquet', union_by_name = true) l
     left join read_parquet('{out}/restricted/latest/linkage/*/survivors.parquet', union_by_name = true) r
       using (partner_id, source_file, source_row)"""

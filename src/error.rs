@@ -120,6 +120,12 @@ pub enum Error {
     /// The run's own bookkeeping found something impossible. Please report it.
     #[error("internal error (please report): {0}")]
     Internal(String),
+
+    /// Another error whose message named an inbox file, with the file
+    /// named by its alias instead (see [`crate::aliases`]); its exit code
+    /// is the original's.
+    #[error("{message}")]
+    Redacted { exit: Exit, message: String },
 }
 
 fn bullet(items: &[String]) -> String {
@@ -157,7 +163,23 @@ impl Error {
             Error::Locked { .. } => Exit::Locked,
             Error::Usage(_) => Exit::Usage,
             Error::HeldBack { .. } => Exit::HeldBack,
+            Error::Redacted { exit, .. } => *exit,
             _ => Exit::Failure,
+        }
+    }
+
+    /// This error with its message passed through `redact` (which replaces
+    /// inbox paths by their aliases); the error itself when nothing changed.
+    pub fn redacted(self, redact: impl Fn(&str) -> String) -> Error {
+        let text = self.to_string();
+        let clean = redact(&text);
+        if clean == text {
+            self
+        } else {
+            Error::Redacted {
+                exit: self.exit(),
+                message: clean,
+            }
         }
     }
 

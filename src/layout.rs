@@ -259,6 +259,11 @@ impl RestrictedDir {
     pub fn run_id_marker(&self) -> PathBuf {
         self.0.join("run_id")
     }
+
+    /// Every inbox entry's alias and real name (see [`crate::aliases`]).
+    pub fn file_names(&self) -> PathBuf {
+        self.0.join("file_names.csv")
+    }
 }
 
 #[cfg(test)]

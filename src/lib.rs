@@ -17,6 +17,7 @@
 //! restricted area in plaintext, and never appear in a log line or an error.
 
 pub mod accounting;
+pub mod aliases;
 pub mod clean;
 pub mod cli;
 pub mod config;

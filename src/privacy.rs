@@ -2,7 +2,8 @@
 //!
 //! Direct identifiers (names, guardian names, phones, villages) are replaced
 //! by keyed tokens, HMAC-SHA-256 under a secret key, before anything reaches
-//! the lake, the warehouse or a report. Without the key a token cannot be
+//! the lake, the warehouse or a report; partners' own identifiers
+//! (references, FIR numbers) by keyed pseudonyms ([`Pseudonymizer::reference`]). Without the key a token cannot be
 //! reversed or recomputed from a guessed name; with it, the same normalised
 //! value always gives the same token, so linkage can match on tokens.
 //!
@@ -92,6 +93,30 @@ impl Pseudonymizer {
         hex::encode(&out[..16])
     }
 
+    /// The published form of a partner's own identifier (a survivor's,
+    /// case's or claim's reference, an FIR number), as cleaned (spaces
+    /// folded): a keyed pseudonym of the partner and the value, sixteen hex
+    /// digits. Within a partner equal identifiers stay equal, so records
+    /// still join (a case to its survivor); across partners they do not
+    /// meet, and without the key no one can tell which identifier it was
+    /// (a beneficiary id that is her phone number, an FIR one can look up).
+    /// White space is folded first (as cleaning folds a cell), so the
+    /// pseudonym of an id as a truth file or a data officer writes it is
+    /// the one published.
+    pub fn reference(&self, partner: &str, value: &str) -> String {
+        let mut mac = self.mac.clone();
+        mac.update(b"reference\x1f");
+        mac.update(partner.as_bytes());
+        mac.update(&[0x1f]);
+        for (i, word) in value.split_whitespace().enumerate() {
+            if i > 0 {
+                mac.update(b" ");
+            }
+            mac.update(word.as_bytes());
+        }
+        hex::encode(&mac.finalize().into_bytes()[..8])
+    }
+
     /// A fingerprint of the key that reveals nothing about it: a run whose key
     /// changed must not reuse tokens made with the old one.
     pub fn fingerprint(&self) -> String {
@@ -170,76 +195,6 @@ pub fn normalise_name(raw: &str) -> String {
         .join(" ")
 }
 
-/// The direct identifiers of one export, as the words a file name could
-/// hold: each name's words (transliterated, lower case, three letters or
-/// more) and each phone's ten digits. Held in memory only, never written.
-#[derive(Debug, Default)]
-pub struct IdentifierWords {
-    words: std::collections::HashSet<String>,
-    phones: std::collections::HashSet<String>,
-    /// Words of the configuration (the partner's id and name, its glob):
-    /// a folder `sundarban_sathi/` says nothing about a survivor called Sathi.
-    config: std::collections::HashSet<String>,
-}
-
-impl IdentifierWords {
-    pub fn add_name(&mut self, raw: &str) {
-        self.words.extend(words(&normalise_name(raw)));
-    }
-
-    /// Words the configuration itself puts in file names.
-    pub fn add_config_words(&mut self, text: &str) {
-        self.config.extend(words(text));
-    }
-
-    pub fn add_phone(&mut self, raw: &str) {
-        if let Ok(p) = tafteesh_parsers::phones::parse_phone(raw) {
-            let digits: String = p.chars().filter(char::is_ascii_digit).collect();
-            self.phones
-                .insert(digits[digits.len().saturating_sub(10)..].to_string());
-        }
-    }
-
-    /// Does a file name (a path relative to the inbox) hold one of these
-    /// words or phones, or anything shaped like an Indian mobile number?
-    pub fn in_file_name(&self, file: &str) -> bool {
-        // The extension is the format, never a name.
-        let stem = match file.rsplit_once('.') {
-            Some((stem, ext)) if !ext.contains('/') => stem,
-            _ => file,
-        };
-        let ascii = any_ascii::any_ascii(&stem.to_lowercase());
-        let ascii = tafteesh_parsers::digits::to_ascii_digits(&ascii).into_owned();
-        let mut digits = String::new();
-        for c in ascii.chars().chain(std::iter::once(' ')) {
-            if c.is_ascii_digit() {
-                digits.push(c);
-                continue;
-            }
-            if digits.len() >= 10 {
-                let last10 = &digits[digits.len() - 10..];
-                let mobile = matches!(last10.as_bytes()[0], b'6'..=b'9');
-                if mobile || self.phones.contains(last10) {
-                    return true;
-                }
-            }
-            digits.clear();
-        }
-        words(&ascii)
-            .iter()
-            .any(|w| self.words.contains(w) && !self.config.contains(w))
-    }
-}
-
-/// The words (three characters or more) of a text, transliterated, lower case.
-fn words(text: &str) -> Vec<String> {
-    any_ascii::any_ascii(&text.to_lowercase())
-        .split(|c: char| !c.is_ascii_alphanumeric())
-        .filter(|w| w.len() >= 3)
-        .map(str::to_string)
-        .collect()
-}
-
 /// Normalise an address part: fold case and space.
 pub fn normalise_place(raw: &str) -> String {
     crate::config::reference::place_key(raw)
@@ -260,38 +215,25 @@ mod tests {
     }
 
     #[test]
+    fn references_are_pseudonymised_within_their_partner() {
+        let a = Pseudonymizer::from_bytes(&[1u8; 32]).unwrap();
+        assert_eq!(a.reference("ngo", "9999933304"), a.reference("ngo", "9999933304"));
+        assert_eq!(
+            a.reference("ngo", "BKR  12 "),
+            a.reference("ngo", "BKR 12"),
+            "spaces folded"
+        );
+        assert_ne!(a.reference("ngo", "9999933304"), a.reference("other", "9999933304"));
+        let r = a.reference("ngo", "9999933304");
+        assert_eq!(r.len(), 16);
+        assert!(!r.contains("99999"));
+    }
+
+    #[test]
     fn short_keys_are_refused_and_debug_hides_the_key() {
         assert!(Pseudonymizer::from_bytes(&[1u8; 8]).is_err());
         let p = Pseudonymizer::from_bytes(&[7u8; 32]).unwrap();
         assert_eq!(format!("{p:?}"), "Pseudonymizer(<key hidden>)");
-    }
-
-    #[test]
-    fn a_file_name_holding_a_name_or_phone_of_its_data_is_recognised() {
-        let mut ids = IdentifierWords::default();
-        ids.add_name("Smt. Rahima KHATUN");
-        ids.add_name("রহিমা বিবি");
-        ids.add_phone("+91 98765-43210");
-        assert!(ids.in_file_name("ngo/Rahima register.csv"));
-        assert!(ids.in_file_name("ngo/khatun_2024.xlsx"));
-        assert!(ids.in_file_name("ngo/rhima.csv"), "Bengali names match transliterated");
-        assert!(ids.in_file_name("ngo/cases 9876543210.csv"));
-        assert!(
-            ids.in_file_name("ngo/call 7000012345 re case.csv"),
-            "any mobile-shaped number"
-        );
-        assert!(!ids.in_file_name("ngo/register 2024-25.csv"));
-        ids.add_name("Sathi Mondal");
-        assert!(ids.in_file_name("ngo/sathi.csv"));
-        ids.add_config_words("sundarban_sathi");
-        assert!(
-            !ids.in_file_name("sundarban_sathi/register.csv"),
-            "the partner's own folder is not a survivor's name"
-        );
-        assert!(
-            !ids.in_file_name("ngo/cases_20240301.csv"),
-            "an eight-digit date is no phone"
-        );
     }
 
     #[test]

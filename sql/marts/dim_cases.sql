@@ -3,10 +3,11 @@
 -- applied field by field:
 --   1. most complete: only records that hold the field are considered;
 --   2. most recent: the record that knows the latest event of the case
---      (judgment, disposal, transfer, FIR), then the newest export file;
---   3. remaining ties go to the partner last in partner_id order, then
---      to its record with the greatest case_ref: arbitrary, but the same
---      on every run, whatever order the rows arrive in.
+--      (judgment, disposal, transfer, FIR);
+--   3. remaining ties go to the partner last in partner_id order, then to
+--      its record in its last export file (source_file_order), then its
+--      last row there: arbitrary, but the same on every run, whatever order
+--      the rows arrive in.
 -- Transfers count when any record holds one, from its earliest date.
 -- The bridge from every record to its case is fct_cases.case_key.
 with
@@ -25,11 +26,12 @@ ranked as (
                 greatest(judgment_date, chargesheet_date, final_report_date, ahtu_transfer_date, cid_transfer_date, fir_date),
                 date '1900-01-01'
             ),
-            source_file,
             partner_id,
-            -- Last, the partner's own id: a total order, so the golden
-            -- record does not depend on the order rows arrive in.
-            case_ref
+            -- Last, the record's place in its partner's exports (file
+            -- order, row): a total order, so the golden record does not
+            -- depend on the order rows arrive in.
+            source_file_order,
+            source_row
         ) as recency,
     from cases
 ),

@@ -17,11 +17,12 @@ ranked as (
         -- arg_max; the people golden record says why).
         row_number() over (order by
             coalesce(greatest(disbursed_date, award_date, interim_date, application_date), date '1900-01-01'),
-            source_file,
             partner_id,
-            -- Last, the partner's own id: a total order, so the golden
-            -- record does not depend on the order rows arrive in.
-            claim_ref
+            -- Last, the record's place in its partner's exports (file
+            -- order, row): a total order, so the golden record does not
+            -- depend on the order rows arrive in.
+            source_file_order,
+            source_row
         ) as recency,
     from claims
 ),

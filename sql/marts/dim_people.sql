@@ -2,10 +2,11 @@
 -- linkage joined, by these survivorship rules, applied field by field:
 --   1. most complete: only records that hold the field are considered;
 --   2. most recent: the record registered most recently (then rescued most
---      recently, then from the newest export file) wins;
---   3. remaining ties go to the partner last in partner_id order, then
---      to its record with the greatest survivor_ref: arbitrary, but the
---      same on every run, whatever order the rows arrive in.
+--      recently) wins;
+--   3. remaining ties go to the partner last in partner_id order, then to
+--      its record in its last export file (source_file_order), then its
+--      last row there: arbitrary, but the same on every run, whatever order
+--      the rows arrive in.
 -- The bridge from every record to its person is dim_survivors.person_key.
 with
 
@@ -21,8 +22,8 @@ ranked as (
     select
         *,
         -- Recency, as the record's rank among all records: later
-        -- registration, rescue and file win, then partner_id, then the
-        -- partner's own id. A total order, so the golden record does not
+        -- registration and rescue win, then partner_id, then the record's
+        -- place in the partner's exports (file order, row). A total order, so the golden record does not
         -- depend on the order rows arrive in (DuckDB's arg_max keeps
         -- whichever tied row it met first, and at a million records the
         -- threads meet them in varying order). A bigint, not the tuple
@@ -33,9 +34,9 @@ ranked as (
             order by
                 coalesce(registered_date, date '1900-01-01'),
                 coalesce(rescue_date, date '1900-01-01'),
-                source_file,
                 partner_id,
-                survivor_ref
+                source_file_order,
+                source_row
         ) as recency,
     from survivors
 ),

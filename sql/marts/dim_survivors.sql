@@ -1,7 +1,8 @@
 -- One row per survivor record of a partner, with the person linkage joined
 -- it to (person_key; the people mart holds each person's golden record).
 -- When a partner's exports hold the same survivor_ref in several versions,
--- the version from the newest export (last file in inbox order, last row) wins; `versions_in_exports` says how many there were.
+-- the version from the newest export (last file in inbox order, source_file_order,
+-- then its last row) wins; `versions_in_exports` says how many there were.
 with
 
 survivors as (
@@ -20,7 +21,7 @@ links as (
 newest as (
     select
         partner_id,
-        max({'file': source_file, 'row': source_row}) as newest,
+        max({'file': source_file_order, 'row': source_row}) as newest,
         count(*) as versions_in_exports,
     from survivors
     group by partner_id, survivor_ref
@@ -31,7 +32,7 @@ versioned as (
     from survivors
     join newest
         on newest.partner_id = survivors.partner_id
-        and newest.newest.file = survivors.source_file
+        and newest.newest.file = survivors.source_file_order
         and newest.newest.row = survivors.source_row
 ),
 
@@ -67,6 +68,7 @@ final as (
         is_collective_member,
         versions_in_exports,
         source_file,
+        source_file_order,
         source_row,
         record_hash,
         person_key,

@@ -21,7 +21,7 @@ links as (
 newest as (
     select
         partner_id,
-        max({'file': source_file, 'row': source_row}) as newest,
+        max({'file': source_file_order, 'row': source_row}) as newest,
         count(*) as versions_in_exports,
     from cases
     group by partner_id, case_ref
@@ -32,7 +32,7 @@ versioned as (
     from cases
     join newest
         on newest.partner_id = cases.partner_id
-        and newest.newest.file = cases.source_file
+        and newest.newest.file = cases.source_file_order
         and newest.newest.row = cases.source_row
 ),
 
@@ -72,6 +72,7 @@ final as (
         accused_arrested,
         versions_in_exports,
         source_file,
+        source_file_order,
         source_row,
         record_hash,
     from versioned

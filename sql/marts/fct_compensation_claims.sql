@@ -24,7 +24,7 @@ links as (
 newest as (
     select
         partner_id,
-        max({'file': source_file, 'row': source_row}) as newest,
+        max({'file': source_file_order, 'row': source_row}) as newest,
         count(*) as versions_in_exports,
     from claims
     group by partner_id, claim_ref
@@ -35,7 +35,7 @@ versioned as (
     from claims
     join newest
         on newest.partner_id = claims.partner_id
-        and newest.newest.file = claims.source_file
+        and newest.newest.file = claims.source_file_order
         and newest.newest.row = claims.source_row
 ),
 
@@ -65,6 +65,7 @@ final as (
         date_diff('day', award_date, disbursed_date) as days_award_to_payment,
         versions_in_exports,
         source_file,
+        source_file_order,
         source_row,
         record_hash,
     from versioned

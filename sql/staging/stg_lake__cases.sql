@@ -29,6 +29,7 @@ final as (
         accused_count,
         accused_arrested,
         source_file,
+        source_file_order,
         source_row,
         record_hash,
     from source

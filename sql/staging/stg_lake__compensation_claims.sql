@@ -23,6 +23,7 @@ final as (
         disbursed_amount_inr,
         disbursed_date,
         source_file,
+        source_file_order,
         source_row,
         record_hash,
     from source

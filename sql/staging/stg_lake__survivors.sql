@@ -26,6 +26,7 @@ final as (
         legal_representation,
         collective_member as is_collective_member,
         source_file,
+        source_file_order,
         source_row,
         record_hash,
     from source

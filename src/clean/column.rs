@@ -218,6 +218,34 @@ pub(super) fn clean_column<'r>(
                 None => (None, Some(("code.unknown", false))),
             }))
         }
+        // A partner's own identifier: published as a keyed pseudonym,
+        // whatever it holds. A phone or a name used as the identifier (many
+        // NGOs key clients by mobile number) is flagged for the data officer.
+        ColumnType::Id if spec.is_pseudonymised_id() => Values::Text(parse_rows(rows, value, flag, false, |s| {
+            let v = fold_space(s);
+            let shape = identifier_shape(&v);
+            (
+                Some(ctx.pseudo.reference(ctx.partner_id, &v)),
+                shape.map(|rule| (rule, true)),
+            )
+        })),
+        ColumnType::Block | ColumnType::PoliceStation | ColumnType::Scheme => {
+            let (list, rule) = match spec.ty {
+                ColumnType::Block => (&ctx.reference.blocks, "place.unknown"),
+                ColumnType::PoliceStation => (&ctx.reference.police_stations, "place.unknown"),
+                _ => (&ctx.reference.schemes, "scheme.unknown"),
+            };
+            Values::Text(parse_rows(rows, value, flag, true, |s| {
+                let s = values_map.and_then(|m| m.get(s)).map(String::as_str).unwrap_or(s);
+                match list.lookup(s) {
+                    Some(name) => (Some(name.to_string()), None),
+                    None => (None, Some((rule, true))),
+                }
+            }))
+        }
+        // Free text is never published: its plaintext is kept for linkage
+        // in the restricted area only.
+        ColumnType::Text => Values::Text(vec![None; rows.len()]),
         ColumnType::District | ColumnType::State | ColumnType::PoliceDistrict | ColumnType::AhtuUnit => {
             let g: &Gazetteer = match spec.ty {
                 ColumnType::District => &ctx.reference.districts,
@@ -249,9 +277,23 @@ pub(super) fn clean_column<'r>(
                 Err(sections::SectionsError::Unrecognised) => (None, Some(("sections.unrecognised", false))),
             }))
         }
-        // Text, Id, and direct types handled above.
+        // The partner's id (from its config), and direct types handled above.
         _ => Values::Text(rows.iter().map(|&r| value(r).map(fold_space)).collect()),
     }
+}
+
+/// Whether an identifier looks like a phone number or a name: a rule id to
+/// flag it with, for the data officer (it is published as a pseudonym
+/// either way).
+pub(super) fn identifier_shape(v: &str) -> Option<&'static str> {
+    if phones::parse_phone(v).is_ok() {
+        return Some("id.phone_shaped");
+    }
+    let letters = v.chars().filter(|c| c.is_alphabetic() || is_indic_mark(*c)).count();
+    let wordy = v
+        .chars()
+        .all(|c| c.is_alphabetic() || is_indic_mark(c) || matches!(c, ' ' | '.' | '\'' | '-'));
+    (wordy && letters >= 4).then_some("id.name_shaped")
 }
 
 pub(super) fn to_column(name: &str, v: Values, keep: &[bool]) -> Column {

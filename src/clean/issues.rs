@@ -31,7 +31,7 @@ pub struct Issue {
 /// The rules the cleaning code checks itself (besides those each schema
 /// declares): every one has a message here and a fix in
 /// `schemas/reference/fixes.toml`.
-pub const BUILT_IN_RULES: [&str; 19] = [
+pub const BUILT_IN_RULES: [&str; 22] = [
     "required",
     "key.duplicate",
     "row.ragged",
@@ -49,6 +49,9 @@ pub const BUILT_IN_RULES: [&str; 19] = [
     "phone.not_mobile",
     "code.unknown",
     "place.unknown",
+    "scheme.unknown",
+    "id.phone_shaped",
+    "id.name_shaped",
     "sections.no_act",
     "sections.unrecognised",
 ];
@@ -74,7 +77,10 @@ pub fn rule_message(rule: &str) -> &'static str {
         "integer.range" => "number outside the allowed range",
         "phone.not_mobile" => "not a ten-digit Indian mobile number",
         "code.unknown" => "code not in the value map or the schema's vocabulary",
-        "place.unknown" => "place not in the gazetteer (nulled; its spelling is listed for the data officer)",
+        "place.unknown" => "place not in the reference lists (nulled; its spelling is listed for the data officer)",
+        "scheme.unknown" => "scheme not in the reference list (nulled; its spelling is listed for the data officer)",
+        "id.phone_shaped" => "the identifier is a phone number (published only as a pseudonym)",
+        "id.name_shaped" => "the identifier looks like a name (published only as a pseudonym)",
         "sections.no_act" => "section numbers without an act",
         "sections.unrecognised" => "no act and section found",
         other => super::contract::declared_message(other).unwrap_or("rule failed"),

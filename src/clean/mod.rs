@@ -7,11 +7,15 @@
 //! nulled and flagged (only `date.unlikely`, a real but old date, keeps its
 //! value). Issues carry the file, row and field, never the value.
 //!
-//! Nothing a person typed reaches the lake except as a declared, validated
-//! value: a place the gazetteer lacks is nulled, never kept as written (a
-//! name typed into a District cell would otherwise become a published
-//! district label); its spelling goes to the restricted area for the data
-//! officer, and the lake keeps only its [`shape`].
+//! Nothing a person typed reaches the lake except as a known value (see
+//! [`crate::config::schema::ColumnType`]): an enum, date, number or
+//! sections value as parsed; a place or scheme only when its reference
+//! list knows it, else nulled (a name typed into a Block cell, a phone
+//! into Police Station), its spelling going to the restricted area for the
+//! data officer and the lake keeping only its [`shape`]; a partner's own
+//! identifier as a keyed pseudonym; free text not at all. What linkage
+//! compares as written is kept beside it in the restricted area
+//! ([`FeedOutput::plain`]).
 
 mod choices;
 pub mod codes;
@@ -44,7 +48,11 @@ pub use window::{DateWindow, FUTURE_MARGIN_DAYS, latest_date};
 /// What a feed needs to know about its file and partner.
 pub struct FeedContext<'a> {
     pub partner_id: &'a str,
+    /// The file's alias (see [`crate::aliases`]).
     pub source_file: &'a str,
+    /// The file's place among its partner's files in inbox path order
+    /// (1 = the first): a record's newest version is the one in the last.
+    pub source_file_order: i64,
     pub schema: &'a TableSchema,
     pub feed: &'a TableFeed,
     pub reference: &'a Reference,
@@ -64,8 +72,10 @@ pub struct FeedContext<'a> {
 pub struct FeedOutput {
     /// Kept rows in lake form.
     pub frame: DataFrame,
-    /// For a table with direct identifiers: their plaintext on the kept rows,
-    /// keyed by file and row, for linkage. Restricted: never in the lake.
+    /// The values as written that the lake does not publish as written
+    /// (direct identifiers, partners' own identifiers, free text, blocks,
+    /// police stations, schemes) on the kept rows, keyed by file and row,
+    /// for linkage. Restricted: never in the lake.
     pub plain: Option<DataFrame>,
     /// Raw-table indexes of quarantined rows, with the error rules that hit them.
     pub quarantined: Vec<(usize, Vec<Issue>)>,
@@ -459,7 +469,10 @@ pub fn clean_feed(
     }
 
     let mut unknown: std::collections::BTreeMap<(&str, String), usize> = Default::default();
-    for i in issues.iter().filter(|i| i.rule == "place.unknown") {
+    for i in issues
+        .iter()
+        .filter(|i| i.rule == "place.unknown" || i.rule == "scheme.unknown")
+    {
         let ci = schema.column_index(&i.field).expect("findings name schema columns");
         *unknown
             .entry((&schema.columns[ci].name, fold_space(inputs[ci].get(i.row_index))))
@@ -494,13 +507,19 @@ pub fn clean_feed(
             ds.iter().flatten().for_each(|&d| window.add(d, ctx.today));
         }
     }
-    let mut cols: Vec<Column> = Vec::with_capacity(schema.columns.len() + 3);
+    let mut cols: Vec<Column> = Vec::with_capacity(schema.columns.len() + 4);
     for (spec, v) in schema.columns.iter().zip(values) {
-        cols.push(to_column(&spec.lake_name(), v, &keep));
+        if spec.is_published() {
+            cols.push(to_column(&spec.lake_name(), v, &keep));
+        }
     }
     cols.push(Column::new(
         "source_file".into(),
         vec![ctx.source_file; kept_rows.len()],
+    ));
+    cols.push(Column::new(
+        "source_file_order".into(),
+        vec![ctx.source_file_order; kept_rows.len()],
     ));
     cols.push(Column::new(
         "source_row".into(),
@@ -512,10 +531,14 @@ pub fn clean_feed(
     ));
     let frame = DataFrame::new_infer_height(cols).expect("columns of equal length by construction");
 
-    // The plaintext of direct identifiers on kept rows, for record linkage
-    // (restricted area only): names as written, phones normalised, villages keyed.
+    // What the lake does not publish as written, on kept rows, for record
+    // linkage (restricted area only): names as written, phones normalised,
+    // villages and other identifiers keyed; references, FIR numbers, free
+    // text, blocks, police stations and schemes as written.
+    // Every such column of the table, blank where this file maps none, so
+    // every file's frame of a table has the same columns.
     let direct: Vec<usize> = (0..schema.columns.len())
-        .filter(|&ci| schema.columns[ci].privacy == Privacy::Direct && inputs[ci].is_column())
+        .filter(|&ci| schema.columns[ci].keeps_plaintext())
         .collect();
     let plain = (!direct.is_empty()).then(|| {
         let mut cols = vec![
@@ -532,11 +555,12 @@ pub fn clean_feed(
                 .iter()
                 .map(|&r| {
                     let s = inputs[ci].get(r);
-                    let v = match spec.ty {
-                        ColumnType::Phone => phones::parse_phone(s).ok()?,
-                        ColumnType::Address => normalise_place(s),
-                        ColumnType::Id => normalise_identifier(s),
-                        _ => s.to_string(),
+                    let v = match (spec.privacy, spec.ty) {
+                        (Privacy::Direct, ColumnType::Phone) => phones::parse_phone(s).ok()?,
+                        (Privacy::Direct, ColumnType::Address) => normalise_place(s),
+                        (Privacy::Direct, ColumnType::Id) => normalise_identifier(s),
+                        (Privacy::Direct, _) => s.to_string(),
+                        _ => fold_space(s),
                     };
                     (!v.is_empty()).then_some(v)
                 })

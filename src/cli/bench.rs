@@ -130,6 +130,9 @@ pub fn run(args: Args) -> Result<Exit> {
             "the second run on the same inbox was not a no-op".into(),
         ));
     }
+    // Files are published by alias; the bench opens them by their real names.
+    let real = crate::restricted::real_file_names(&plan.layout().restricted_latest());
+    let real_path = |f: &FileReport| real.get(&f.file).map(|r| plan.inbox.join(r));
     let changed = s.files.iter().find(|f| f.error.is_none() && f.file.ends_with(".csv"));
     let partner_config = match (changed, &floor) {
         (Some(f), Some(floor)) => Some(floor.partner_config(&plan, &f.partner_id)?),
@@ -138,7 +141,7 @@ pub fn run(args: Args) -> Result<Exit> {
     if let Some(cfg) = &partner_config {
         measure(&mut partner_floor, cfg);
     }
-    let night = time_one_partner_changed(&plan, changed, opts(false))?;
+    let night = time_one_partner_changed(&plan, changed.and_then(|f| Some((f, real_path(f)?))), opts(false))?;
     let (incremental_secs, changed_partner) = (night.seconds, night.partner.clone());
     let split = night.split();
     if let Some(cfg) = &partner_config {
@@ -149,7 +152,7 @@ pub fn run(args: Args) -> Result<Exit> {
     let input_bytes: u64 = s
         .files
         .iter()
-        .filter_map(|f| std::fs::metadata(plan.inbox.join(&f.file)).ok())
+        .filter_map(|f| std::fs::metadata(real_path(f)?).ok())
         .map(|m| m.len())
         .sum();
     say!(
@@ -315,8 +318,8 @@ const NIGHT_DELETES_ONE_IN: usize = 100;
 ///
 /// A night that only appends a duplicate row changes no record: linkage
 /// then rescores nothing, and the bench understated a real night.
-fn time_one_partner_changed(plan: &Plan, f: Option<&FileReport>, opts: RunOptions) -> Result<Night> {
-    let Some(f) = f else {
+fn time_one_partner_changed(plan: &Plan, f: Option<(&FileReport, PathBuf)>, opts: RunOptions) -> Result<Night> {
+    let Some((f, path)) = f else {
         return Ok(Night {
             seconds: 0.0,
             partner: "none".into(),
@@ -325,7 +328,6 @@ fn time_one_partner_changed(plan: &Plan, f: Option<&FileReport>, opts: RunOption
             linkage: None,
         });
     };
-    let path = plan.inbox.join(&f.file);
     let bytes = std::fs::read(&path).map_err(Error::io(&path))?;
     let (fewer, deleted) = delete_records(&bytes, NIGHT_DELETES_ONE_IN);
     std::fs::write(&path, &fewer).map_err(Error::io(&path))?;

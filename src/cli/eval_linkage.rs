@@ -11,7 +11,8 @@ use crate::link::eval;
 ///
 /// Reads the bridge from source records to linked entities in the current
 /// snapshot (lake/link_survivors, link_cases or link_claims) and a truth
-/// CSV with columns partner_id, true_ref (the partner's own id) and the
+/// CSV with columns partner_id, true_ref (the partner's own id, as the
+/// export writes it: the bridge's pseudonym of it is made with the key) and the
 /// true entity id (person_id, case_id or claim_id), such as the demo
 /// generator's truth files. Prints pairwise precision, recall and F1 and
 /// the B-cubed scores, over the records present in both.
@@ -33,6 +34,10 @@ pub struct Args {
     /// Print the scores as JSON.
     #[arg(long)]
     pub json: bool,
+    /// The pseudonymisation key in hex, as `run` takes it (the bridge names
+    /// records by their ids' pseudonyms).
+    #[arg(long, env = "TAFTEESH_KEY", hide_env_values = true)]
+    pub key: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, clap::ValueEnum)]
@@ -54,7 +59,10 @@ impl Entity {
 }
 
 pub fn run(args: Args) -> Result<Exit> {
-    let plan = Plan::resolve(&args.config.path, None)?;
+    let plan = Plan::resolve(&args.config.path, args.key)?;
+    // The bridge names records by the pseudonyms of their ids; the truth
+    // by the ids themselves.
+    let pseudo = crate::privacy::Pseudonymizer::load(plan.key.as_ref())?;
     let [table, ref_col, key_col, truth_col] = args.entity.columns();
     let bridge_path = crate::lake::consortium(&plan.layout().current_snapshot().lake(), table);
     if !bridge_path.exists() {
@@ -90,7 +98,7 @@ pub fn run(args: Args) -> Result<Exit> {
     let mut missing = 0usize;
     for (n, rec) in rdr.records().enumerate() {
         let rec = rec.map_err(|e| Error::Usage(format!("{} row {}: {e}", args.truth.display(), n + 2)))?;
-        let key = (rec[ip].to_string(), rec[ir].to_string());
+        let key = (rec[ip].to_string(), pseudo.reference(&rec[ip], &rec[ir]));
         match predicted.get(&key) {
             Some(k) => labels.push((k.clone(), rec[iperson].to_string())),
             None => missing += 1,

@@ -6,6 +6,7 @@ pub mod bench;
 pub mod demo;
 pub mod eval_linkage;
 pub mod extract;
+pub mod files;
 pub mod keygen;
 pub mod link;
 pub mod onboard;
@@ -84,6 +85,7 @@ pub enum Command {
     Onboard(onboard::Args),
     Validate(validate::Args),
     Status(status::Args),
+    Files(files::Args),
     Snapshots(snapshots::Args),
     Rollback(rollback::Args),
     Keygen(keygen::Args),
@@ -124,6 +126,7 @@ fn quiet_on_closed_pipe(command: &Command) {
         command,
         Command::Validate(_)
             | Command::Status(_)
+            | Command::Files(_)
             | Command::Snapshots(_)
             | Command::Link(_)
             | Command::EvalLinkage(_)
@@ -151,6 +154,7 @@ pub fn dispatch(cli: Cli) -> Exit {
         Command::Onboard(a) => onboard::run(a),
         Command::Validate(a) => validate::run(a),
         Command::Status(a) => status::run(a),
+        Command::Files(a) => files::run(a),
         Command::Snapshots(a) => snapshots::run(a),
         Command::Rollback(a) => rollback::run(a),
         Command::Keygen(a) => keygen::run(a),

@@ -26,7 +26,9 @@ pub struct Args {
     /// A workbook's sheet; the first when left out.
     #[arg(long)]
     pub sheet: Option<String>,
-    /// The partner's id (lower case, digits, _); from the file's name when left out.
+    /// The partner's id (lower case, digits, _); from the name of the
+    /// file's folder (the partner's inbox folder) when left out, never
+    /// from the file's own name, which may be a survivor's.
     #[arg(long)]
     pub partner: Option<String>,
     /// Where to write the draft.
@@ -45,7 +47,16 @@ pub fn run(args: Args) -> Result<Exit> {
         .and_then(|n| n.to_str())
         .unwrap_or("export")
         .to_string();
-    let partner = args.partner.clone().unwrap_or_else(|| partner_id_from(&file_name));
+    let folder = args
+        .file
+        .parent()
+        .and_then(|p| p.file_name())
+        .and_then(|n| n.to_str())
+        .unwrap_or_default();
+    let partner = args.partner.clone().unwrap_or_else(|| match folder {
+        "" => "new_partner".to_string(),
+        f => partner_id_from(f),
+    });
     let target = args.out.join(format!("{partner}.toml"));
     if target.exists() && !args.force {
         return Err(Error::Usage(format!(
@@ -85,11 +96,10 @@ pub fn run(args: Args) -> Result<Exit> {
     Ok(Exit::Success)
 }
 
-/// A partner id from a file name: lower-case letters and digits, `_` between words.
-fn partner_id_from(file_name: &str) -> String {
-    let stem = file_name.rsplit_once('.').map(|(s, _)| s).unwrap_or(file_name);
+/// A partner id from a folder's name: lower-case letters and digits, `_` between words.
+fn partner_id_from(folder: &str) -> String {
     let mut id = String::new();
-    for ch in stem.chars() {
+    for ch in folder.chars() {
         if ch.is_ascii_alphanumeric() {
             id.push(ch.to_ascii_lowercase());
         } else if !id.ends_with('_') && !id.is_empty() {
@@ -105,7 +115,8 @@ fn partner_id_from(file_name: &str) -> String {
 }
 
 /// The profile as a table of shapes and counts. Values are shown only for
-/// coded columns mapped to an enumerated or yes/no column.
+/// coded columns mapped to an enumerated or yes/no column, and only the
+/// codes the schema already knows; the others by their shape.
 fn print_profile(p: &crate::onboard::Profile, d: &crate::onboard::Draft) {
     let how = match p.format {
         tafteesh_readers::Format::Csv => format!(
@@ -165,16 +176,19 @@ fn print_profile(p: &crate::onboard::Profile, d: &crate::onboard::Draft) {
         if !shapes.is_empty() {
             println!("     shapes: {}", shapes.join("  "));
         }
-        if d.show_codes.contains(&c.header)
-            && let Some(codes) = &c.codes
-        {
-            let v: Vec<String> = codes
+        if let Some(codes) = d.codes.get(&c.header) {
+            let clean = |v: &str| -> String { v.chars().map(|ch| if ch.is_control() { '?' } else { ch }).collect() };
+            let mut v: Vec<String> = codes
+                .known
                 .iter()
-                .map(|(v, n)| {
-                    let v: String = v.chars().map(|ch| if ch.is_control() { '?' } else { ch }).collect();
-                    format!("\"{v}\" x{n}")
-                })
+                .map(|(v, n)| format!("\"{}\" x{n}", clean(v)))
                 .collect();
+            v.extend(
+                codes
+                    .unknown
+                    .iter()
+                    .map(|(shape, n)| format!("(unknown code shaped `{}`) x{n}", clean(shape))),
+            );
             println!("     codes: {}", v.join("  "));
         }
     }

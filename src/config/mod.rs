@@ -20,7 +20,7 @@ use serde::Deserialize;
 
 use crate::error::{Error, Result};
 use pipeline::Pipeline;
-use reference::{PlacesFile, Reference, RegionsFile, SectionsFile};
+use reference::{KnownFile, PlacesFile, Reference, RegionsFile, SectionsFile};
 use schema::TableSchema;
 
 /// `schemas/` as compiled in.
@@ -207,7 +207,14 @@ impl Model {
         let places: PlacesFile = parse_embedded("reference/places.toml")?;
         let india: RegionsFile = parse_embedded("reference/india.toml")?;
         let sections: SectionsFile = parse_embedded("reference/sections.toml")?;
-        let (reference, problems) = Reference::build(&places, &india, &sections);
+        let mut known = KnownFile::default();
+        for file in ["blocks", "police_stations", "schemes"] {
+            let f: KnownFile = parse_embedded(&format!("reference/{file}.toml"))?;
+            known.block.extend(f.block);
+            known.police_station.extend(f.police_station);
+            known.scheme.extend(f.scheme);
+        }
+        let (reference, problems) = Reference::build(&places, &india, &sections, &known);
         if !problems.is_empty() {
             return Err(Error::Config {
                 path: "schemas/reference".into(),
@@ -281,10 +288,18 @@ pub struct Plan {
     pub linkage: linkage::Settings,
     /// The operator's `linkage.toml`, when it exists.
     pub linkage_file: Option<PathBuf>,
+    /// The operator's `reference.toml`, when it exists.
+    pub reference_file: Option<PathBuf>,
 }
 
 /// The linkage settings file an operator may put beside tafteesh.toml.
 pub const LINKAGE_FILE: &str = "linkage.toml";
+
+/// The file of an installation's own known values (blocks, panchayat-level
+/// places its partners meet, police stations, schemes, AHTUs) an operator
+/// may put beside tafteesh.toml: what the shipped lists lack, so the
+/// values partners write are published rather than `unknown`.
+pub const REFERENCE_FILE: &str = "reference.toml";
 
 impl Plan {
     /// Where everything under the output folder lives.
@@ -316,7 +331,23 @@ impl Plan {
             problems: vec![e.to_string()],
         })?;
         let base = lexical_clean(config_file.parent().unwrap_or(Path::new(".")));
-        let model = Model::load()?;
+        let mut model = Model::load()?;
+        let reference_path = base.join(REFERENCE_FILE);
+        let reference_file = reference_path.is_file().then_some(reference_path);
+        if let Some(path) = &reference_file {
+            let text = std::fs::read_to_string(path).map_err(Error::io(path))?;
+            let known: KnownFile = toml::from_str(&text).map_err(|e| Error::Config {
+                path: path.clone(),
+                problems: vec![e.to_string()],
+            })?;
+            let problems = model.reference.extend(&known);
+            if !problems.is_empty() {
+                return Err(Error::Config {
+                    path: path.clone(),
+                    problems,
+                });
+            }
+        }
         let pipelines_dir = base.join(&project.pipelines);
         let pipelines = load_pipelines(&pipelines_dir, &model)?;
         let key = match (inline_key, &project.key_file) {
@@ -372,6 +403,7 @@ impl Plan {
         Ok(Plan {
             linkage,
             linkage_file,
+            reference_file,
             retention: project.retention,
             freshness: project.freshness,
             report: project.report,

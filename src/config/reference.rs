@@ -1,6 +1,13 @@
-//! Reference data: the gazetteer of places and the acts and sections that
-//! mark a trafficking case. Loaded from `schemas/reference/`, turned into
+//! Reference data: the gazetteer of places, the lists of known blocks,
+//! police stations and compensation schemes, and the acts and sections that
+//! mark a trafficking case. Loaded from `schemas/reference/` (and, for the
+//! known values, an installation's own `reference.toml`), turned into
 //! lookup tables keyed by a normalised spelling.
+//!
+//! These lists are what may be published of a place or scheme a partner
+//! typed: a cell the list knows is published as the list's name, anything
+//! else (a name typed into the Block column, a phone into Police Station)
+//! as `unknown`. They are an allow-list, not a detector of personal values.
 //!
 //! Districts come from two files: West Bengal's (`places.toml`, with police
 //! districts, AHTUs and Bengali spellings) and India's other states and the
@@ -62,6 +69,27 @@ impl RegionKind {
 }
 
 impl Reference {
+    /// Add an installation's own known values (its `reference.toml`): the
+    /// problems found, each naming the entry. A spelling that already names
+    /// another value is one.
+    pub fn extend(&mut self, file: &KnownFile) -> Vec<String> {
+        let mut problems = Vec::new();
+        self.blocks.add(&file.block, true, &mut problems);
+        self.police_stations.add(&file.police_station, true, &mut problems);
+        self.schemes.add(&file.scheme, true, &mut problems);
+        for e in file.block.iter().chain(&file.police_station) {
+            if let Some(d) = &e.district
+                && self.districts.lookup(d).is_none()
+            {
+                problems.push(format!("`{}` lies in `{d}`, which is not a district", e.name));
+            }
+        }
+        for a in &file.ahtu_unit {
+            self.ahtu_units.add(&a.name, &a.variants, &mut problems, "AHTU");
+        }
+        problems
+    }
+
     /// A police district outside West Bengal: there a district's police is
     /// its Superintendent's, so the district names it ("Ranchi", "Purbi
     /// Singhbhum"). West Bengal's own police districts and commissionerates
@@ -127,6 +155,181 @@ pub struct SectionsFile {
     pub acts: BTreeMap<String, Vec<String>>,
     pub section: Vec<SectionGroup>,
     pub equivalent: BTreeMap<String, String>,
+}
+
+/// One entry of a list of known values: a block, a police station, a
+/// compensation scheme.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct KnownEntry {
+    pub name: String,
+    /// The district a block or police station lies in.
+    #[serde(default)]
+    pub district: Option<String>,
+    /// A police station's police district or commissionerate.
+    #[serde(default)]
+    pub police_district: Option<String>,
+    /// A police station's state.
+    #[serde(default)]
+    pub state: Option<String>,
+    /// The block's code in the Local Government Directory.
+    #[serde(default)]
+    pub lgd: Option<u32>,
+    #[serde(default)]
+    pub variants: Vec<String>,
+}
+
+/// Lists of known values, as `schemas/reference/{blocks,police_stations,schemes}.toml`
+/// and an installation's `reference.toml` write them. The installation's
+/// file may also add AHTUs.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct KnownFile {
+    #[serde(default)]
+    pub block: Vec<KnownEntry>,
+    #[serde(default)]
+    pub police_station: Vec<KnownEntry>,
+    #[serde(default)]
+    pub scheme: Vec<KnownEntry>,
+    #[serde(default)]
+    pub ahtu_unit: Vec<Place>,
+}
+
+/// What a list of known values holds, which decides how a spelling is keyed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KnownKind {
+    Block,
+    PoliceStation,
+    Scheme,
+}
+
+impl KnownKind {
+    fn what(self) -> &'static str {
+        match self {
+            KnownKind::Block => "block",
+            KnownKind::PoliceStation => "police station",
+            KnownKind::Scheme => "scheme",
+        }
+    }
+
+    /// Words a register writes beside the name (dropped wherever they stand).
+    fn noise(self) -> &'static [&'static [&'static str]] {
+        match self {
+            KnownKind::Block => &[
+                &["c", "d", "block"],
+                &["cd", "block"],
+                &["c", "d"],
+                &["cd"],
+                &["development", "block"],
+                &["dev", "block"],
+                &["block"],
+                &["bdo"],
+                &["ব্লক"],
+            ],
+            KnownKind::PoliceStation => &[&["police", "station"], &["p", "s"], &["ps"], &["thana"], &["থানা"]],
+            KnownKind::Scheme => &[],
+        }
+    }
+
+    /// The key a spelling is matched by: the place key without the kind's
+    /// noise words, a block's closing I, II, III or IV as a digit, and the
+    /// words run together (`Pathar Pratima` and `Patharpratima` meet).
+    pub fn key(self, written: &str) -> String {
+        let key = place_key(written);
+        let mut words: Vec<&str> = key.split(' ').filter(|w| !w.is_empty()).collect();
+        for noise in self.noise() {
+            let mut i = 0;
+            while i + noise.len() <= words.len() {
+                if words[i..i + noise.len()] == **noise && words.len() > noise.len() {
+                    words.drain(i..i + noise.len());
+                } else {
+                    i += 1;
+                }
+            }
+        }
+        if self == KnownKind::Block
+            && words.len() > 1
+            && let Some(last) = words.last_mut()
+        {
+            *last = match *last {
+                "i" => "1",
+                "ii" => "2",
+                "iii" => "3",
+                "iv" => "4",
+                w => w,
+            };
+        }
+        words.concat()
+    }
+}
+
+/// A list of known values of one kind, with their spellings.
+#[derive(Debug)]
+pub struct KnownValues {
+    kind: KnownKind,
+    /// Key -> canonical name; `None` where two names share the key (a
+    /// spelling that could be either names neither).
+    by_key: HashMap<String, Option<String>>,
+    pub names: Vec<String>,
+}
+
+impl KnownValues {
+    fn new(kind: KnownKind) -> Self {
+        KnownValues {
+            kind,
+            by_key: HashMap::new(),
+            names: Vec::new(),
+        }
+    }
+
+    /// Add `entries`. A name listed twice is a problem. A spelling two
+    /// names share is left to neither when `strict` is off (the shipped
+    /// lists: two districts' Sankrail), and is a problem when it is on
+    /// (an installation's additions, which must not make a shipped
+    /// spelling ambiguous without a word).
+    fn add(&mut self, entries: &[KnownEntry], strict: bool, problems: &mut Vec<String>) {
+        let what = self.kind.what();
+        for e in entries {
+            if self.names.contains(&e.name) {
+                problems.push(format!("{what} `{}` is listed twice", e.name));
+                continue;
+            }
+            if self.kind.key(&e.name).is_empty() {
+                problems.push(format!("{what} `{}` has no letters or digits", e.name));
+                continue;
+            }
+            self.names.push(e.name.clone());
+            for v in std::iter::once(&e.name).chain(&e.variants) {
+                let key = self.kind.key(v);
+                if key.is_empty() {
+                    continue;
+                }
+                match self.by_key.get(&key) {
+                    None => {
+                        self.by_key.insert(key, Some(e.name.clone()));
+                    }
+                    Some(Some(other)) if other == &e.name => {}
+                    Some(Some(other)) if strict => {
+                        problems.push(format!("{what} spelling `{v}` already names `{other}`"));
+                    }
+                    Some(_) => {
+                        self.by_key.insert(key, None);
+                    }
+                }
+            }
+        }
+    }
+
+    /// The list's name for a written value, if it knows it: the whole cell,
+    /// else its first part before a comma, slash, semicolon or bracket
+    /// (`Canning-I, S 24 Pgs`).
+    pub fn lookup(&self, written: &str) -> Option<&str> {
+        let found = |s: &str| self.by_key.get(&self.kind.key(s)).and_then(|n| n.as_deref());
+        found(written).or_else(|| {
+            let first = written.split([',', '/', ';', '(']).next()?;
+            (first.len() < written.len()).then(|| found(first)).flatten()
+        })
+    }
 }
 
 /// One kind of place, with its spellings resolved to canonical names.
@@ -347,6 +550,12 @@ pub struct Reference {
     pub police_districts: Gazetteer,
     pub ahtu_units: Gazetteer,
     pub states: Gazetteer,
+    /// Community development blocks.
+    pub blocks: KnownValues,
+    /// Police stations.
+    pub police_stations: KnownValues,
+    /// Victim-compensation schemes.
+    pub schemes: KnownValues,
     /// Each canonical district's state, union territory or country; `None`
     /// for a name regions share, written without its region.
     pub district_region: BTreeMap<String, Option<String>>,
@@ -357,7 +566,12 @@ pub struct Reference {
 }
 
 impl Reference {
-    pub fn build(places: &PlacesFile, india: &RegionsFile, sections: &SectionsFile) -> (Self, Vec<String>) {
+    pub fn build(
+        places: &PlacesFile,
+        india: &RegionsFile,
+        sections: &SectionsFile,
+        known: &KnownFile,
+    ) -> (Self, Vec<String>) {
         let mut problems = Vec::new();
         let (districts, district_region) = Gazetteer::districts(&places.district, &india.region, &mut problems);
         for pd in &places.police_district {
@@ -408,12 +622,28 @@ impl Reference {
             .iter()
             .map(|(b, i)| (b.to_uppercase(), i.to_uppercase()))
             .collect();
+        let mut blocks = KnownValues::new(KnownKind::Block);
+        let mut police_stations = KnownValues::new(KnownKind::PoliceStation);
+        let mut schemes = KnownValues::new(KnownKind::Scheme);
+        blocks.add(&known.block, false, &mut problems);
+        police_stations.add(&known.police_station, false, &mut problems);
+        schemes.add(&known.scheme, false, &mut problems);
+        for e in known.block.iter().chain(&known.police_station) {
+            if let Some(d) = &e.district
+                && districts.lookup(d).is_none()
+            {
+                problems.push(format!("`{}` lies in `{d}`, which is not a district", e.name));
+            }
+        }
         (
             Reference {
                 districts,
                 police_districts,
                 ahtu_units,
                 states,
+                blocks,
+                police_stations,
+                schemes,
                 district_region,
                 region_kind: india
                     .region

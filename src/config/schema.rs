@@ -6,10 +6,16 @@ use std::collections::BTreeMap;
 
 use serde::Deserialize;
 
-/// A column's type, which picks its parser in `clean`.
+/// A column's type, which picks its parser in `clean` and decides what of
+/// it may be published: an enum, boolean, date, number or sections value as
+/// parsed; a place (district, state, police district, AHTU, block, police
+/// station) or scheme only when its reference list knows it; an `id` as a
+/// keyed pseudonym; a `name`, `phone` or `address` as a keyed token; `text`
+/// never (its plaintext stays in the restricted area).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ColumnType {
+    /// Free text: never published, kept in the restricted area only.
     Text,
     Id,
     Name,
@@ -24,6 +30,12 @@ pub enum ColumnType {
     State,
     PoliceDistrict,
     AhtuUnit,
+    /// A community development block (`schemas/reference/blocks.toml`).
+    Block,
+    /// A police station (`schemas/reference/police_stations.toml`).
+    PoliceStation,
+    /// A victim-compensation scheme (`schemas/reference/schemes.toml`).
+    Scheme,
     Sections,
 }
 
@@ -93,6 +105,31 @@ impl ColumnSpec {
     /// Whether a partner config may (and, if required, must) map this column.
     pub fn is_mappable(&self) -> bool {
         self.source == ColumnSource::Mapped && self.derived_from.is_none()
+    }
+
+    /// Whether the lake holds this column at all: free text never reaches it.
+    pub fn is_published(&self) -> bool {
+        self.ty != ColumnType::Text
+    }
+
+    /// Whether the lake publishes this column as a keyed pseudonym of the
+    /// partner's own identifier (a survivor's, case's or claim's reference,
+    /// an FIR number): the same within the partner, unreadable without the key.
+    pub fn is_pseudonymised_id(&self) -> bool {
+        self.ty == ColumnType::Id && self.privacy != Privacy::Direct && self.source == ColumnSource::Mapped
+    }
+
+    /// Whether its value as written is kept for linkage in the restricted
+    /// area, because what the lake publishes is not what was written: a
+    /// direct identifier (a token), a pseudonymised identifier, free text,
+    /// and the places and schemes the lake nulls when their list lacks them.
+    pub fn keeps_plaintext(&self) -> bool {
+        self.privacy == Privacy::Direct
+            || self.is_pseudonymised_id()
+            || matches!(
+                self.ty,
+                ColumnType::Text | ColumnType::Block | ColumnType::PoliceStation | ColumnType::Scheme
+            )
     }
 }
 

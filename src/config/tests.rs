@@ -146,10 +146,87 @@ fn the_reference_tafteesh_toml_sets_every_key_and_resolves() {
     assert_eq!(f.publish.max_shrink, defaults.publish.max_shrink);
     assert_eq!(f.pipelines, defaults.pipelines);
 
-    // docs/reference is laid out as an installation: tafteesh.toml and pipelines/.
+    // docs/reference is laid out as an installation: tafteesh.toml,
+    // pipelines/ and the installation's own known values.
     let plan = Plan::resolve(&root, None).unwrap();
     assert_eq!(plan.pipelines.len(), 1);
     assert_eq!(plan.suppression.k, 5);
+    assert!(plan.reference_file.is_some());
+    let r = &plan.model.reference;
+    assert_eq!(r.blocks.lookup("K.M.C."), Some("Kolkata Municipal Corporation"));
+    assert_eq!(
+        r.police_stations.lookup("Sonagachi O.P. Thana"),
+        Some("Sonagachi Outpost PS")
+    );
+    assert_eq!(r.schemes.lookup("MANABIK"), Some("Manabik Pension Scheme"));
+    assert_eq!(r.ahtu_units.lookup("Nadia AHTU"), Some("Krishnanagar AHTU"));
+}
+
+/// An installation's known value that takes a spelling a shipped one has,
+/// or names no district, is refused, naming the file.
+#[test]
+fn an_installation_cannot_take_a_shipped_spelling() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/reference");
+    std::fs::copy(root.join("tafteesh.toml"), dir.path().join("tafteesh.toml")).unwrap();
+    std::fs::create_dir_all(dir.path().join("pipelines")).unwrap();
+    std::fs::copy(
+        root.join("pipelines/example_ngo.toml"),
+        dir.path().join("pipelines/example_ngo.toml"),
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("reference.toml"),
+        "[[block]]\nname = \"New Canning\"\ndistrict = \"Nowhere\"\nvariants = [\"Canning-1\"]\n",
+    )
+    .unwrap();
+    let err = Plan::resolve(dir.path(), None).unwrap_err().to_string();
+    assert!(err.contains("reference.toml"), "{err}");
+    assert!(err.contains("`Canning-1` already names `Canning I`"), "{err}");
+    assert!(err.contains("`Nowhere`, which is not a district"), "{err}");
+}
+
+/// The shipped known values: spellings as registers write them meet their
+/// list's name; what a person typed in their place does not.
+#[test]
+fn the_known_values_take_a_registers_spellings_and_nothing_else() {
+    let r = Model::load().unwrap().reference;
+    for (written, want) in [
+        ("Canning-I", "Canning I"),
+        ("CANNING 1", "Canning I"),
+        ("Canning I Block", "Canning I"),
+        ("ক্যানিং-১", "Canning I"),
+        ("Joynagar-II", "Jaynagar II"),
+        ("Pathar Pratima", "Patharpratima"),
+        ("Canning-I, S 24 Pgs", "Canning I"),
+        ("Sankrail, Howrah", "Sankrail (Howrah)"),
+    ] {
+        assert_eq!(r.blocks.lookup(written), Some(want), "{written}");
+    }
+    assert_eq!(r.blocks.names.len(), 345, "West Bengal's blocks");
+    for (written, want) in [
+        ("Canning PS", "Canning PS"),
+        ("Canning P.S.", "Canning PS"),
+        ("P.S.- Canning", "Canning PS"),
+        ("canning police station", "Canning PS"),
+        ("ক্যানিং থানা", "Canning PS"),
+        ("Diamond Harbor PS", "Diamond Harbour PS"),
+        ("Bhangore Thana", "Bhangar PS"),
+    ] {
+        assert_eq!(r.police_stations.lookup(written), Some(want), "{written}");
+    }
+    assert_eq!(
+        r.schemes.lookup("W.B. Victim Compensation Scheme, 2017"),
+        Some("West Bengal Victim Compensation Scheme 2017")
+    );
+    assert_eq!(r.schemes.lookup("NALSA 2018"), Some("NALSA Compensation Scheme 2018"));
+    // A name two districts share is known only with its district.
+    assert_eq!(r.blocks.lookup("Sankrail"), None);
+    for typed in ["Rahima Khatun", "9876543210", "Ghutiari Sharif", "PS", "Block", ""] {
+        assert_eq!(r.blocks.lookup(typed), None, "{typed}");
+        assert_eq!(r.police_stations.lookup(typed), None, "{typed}");
+        assert_eq!(r.schemes.lookup(typed), None, "{typed}");
+    }
 }
 
 /// docs/reference/pipelines/example_ngo.toml: no unknown key, no problem against the

@@ -4,13 +4,12 @@
 //! and gather kept rows into the lake's canonical tables.
 //!
 //! Which files each partner reads is [`claim`]'s to say; every row read is
-//! accounted for per file and table ([`crate::accounting`]); a file's published
-//! name is decided as soon as it is read ([`file_names`]). The lake's
+//! accounted for per file and table ([`crate::accounting`]); every file is
+//! named by its alias ([`crate::aliases`]), never its own name. The lake's
 //! data-quality tables are built by [`crate::lake::dq`], and everything
 //! with plaintext is written by [`crate::restricted`].
 
 pub mod claim;
-pub mod file_names;
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
@@ -21,7 +20,6 @@ use serde::{Deserialize, Serialize};
 
 pub use crate::accounting::{FileReport, TableCount};
 pub use claim::{Claim, Claims, claim, glob_matcher};
-use file_names::{FileNames, identifier_words};
 
 use crate::clean::dates::DateStyle;
 use crate::clean::{DateWindow, FeedContext, Issue, Severity, clean_feed};
@@ -114,7 +112,7 @@ pub fn ingest_partner(
     plan: &Plan,
     pipeline: &Pipeline,
     claims: &[Claim<'_>],
-    pseudo: &Pseudonymizer,
+    (pseudo, aliases): (&Pseudonymizer, &crate::aliases::FileAliases),
     today: NaiveDate,
     restricted: &RestrictedDir,
 ) -> Result<PartnerOutput> {
@@ -132,20 +130,23 @@ pub fn ingest_partner(
     // Exact duplicates are judged per partner source, across its files, in path order.
     let mut seen: HashMap<usize, foldhash::HashSet<[u8; 16]>> = HashMap::new();
 
-    let mut names = FileNames::new(partner, claims);
+    // Each file's place among the partner's files in path order (a
+    // workbook read for two sources is one file): a record's newest
+    // version is the one in the last.
+    let mut order: HashMap<&str, i64> = HashMap::new();
+    for c in claims {
+        let next = order.len() as i64 + 1;
+        order.entry(c.file.as_str()).or_insert(next);
+    }
     for c in claims {
         let path = plan.inbox.join(&c.file);
+        // The name every published file, table and log line uses for this
+        // file: its alias, whatever it holds.
+        let file = aliases.of(&c.file);
+        let file = file.as_str();
         let t_read = std::time::Instant::now();
         let raw = extract::read(&path, c.source);
         times.read += t_read.elapsed().as_secs_f64();
-        // The name every published file, table and log line uses for this
-        // file: its own, or `<partner>/file-<n>` when it holds a name or
-        // phone of its own records (decided before anything names it).
-        let file = match &raw {
-            Ok(t) => names.published(&c.file, &identifier_words(t, c, plan)),
-            Err(_) => names.published(&c.file, &Default::default()),
-        };
-        let file = file.as_str();
         let mut report = FileReport::new(partner, &c.source.name, file);
         report.exported_at = std::fs::metadata(&path).and_then(|m| m.modified()).ok().map(Into::into);
         let raw = match raw {
@@ -190,7 +191,7 @@ pub fn ingest_partner(
         // order, as before.
         let cpu_clean = crate::metrics::process_cpu_seconds();
         let (staged, (cleaned, clean_seconds)) = rayon::join(
-            || area.stage_raw(&raw, &hashes, c.source_index, &c.file),
+            || area.stage_raw(&raw, &hashes, c.source_index, file),
             || {
                 use rayon::prelude::*;
                 let t_clean = std::time::Instant::now();
@@ -201,6 +202,7 @@ pub fn ingest_partner(
                         let ctx = FeedContext {
                             partner_id: partner,
                             source_file: file,
+                            source_file_order: order[c.file.as_str()],
                             schema: plan.model.schema(table),
                             feed,
                             reference: &plan.model.reference,
@@ -278,7 +280,7 @@ pub fn ingest_partner(
             report.tables.push(count);
         }
         // The quarantine is the data officer's: it keeps the real name.
-        quarantine.add(partner, &c.file, &raw, &file_quarantine, area.quarantine())?;
+        quarantine.add(partner, (file, &c.file), &raw, &file_quarantine, area.quarantine())?;
         reports.push(report);
         // A cell is a string of its own, and freeing a 300,000-row export's
         // eleven million of them showed in the stage's one-core tail (perf):
@@ -305,7 +307,6 @@ pub fn ingest_partner(
         tables.insert(schema.table.clone(), df);
     }
     quarantine.finish(area.quarantine())?;
-    area.write_file_names(names.renamed())?;
     // Plaintext identifiers for linkage: restricted, one file per table.
     let mut plain = BTreeMap::new();
     for (table, parts) in plain_frames {
@@ -346,6 +347,7 @@ fn empty_table(plan: &Plan, table: &str, pseudo: &Pseudonymizer, today: NaiveDat
     let ctx = FeedContext {
         partner_id: "",
         source_file: "",
+        source_file_order: 0,
         schema,
         feed: &feed,
         reference: &plan.model.reference,

@@ -25,13 +25,12 @@
 //! id, so a case keeps its key as long as its FIR does.
 
 use foldhash::{HashMap, HashMapExt};
-use std::path::Path;
 use std::sync::Arc;
 
 use chrono::{Datelike, NaiveDate};
 
 use super::entities::{
-    Bridge, EntitySummary, Grouped, PersonKeys, Row, Tracker, blocks, differ, one_per_group, pairs, person_of,
+    Bridge, EntitySummary, Grouped, PersonKeys, Row, Source, Tracker, blocks, differ, one_per_group, pairs, person_of,
     read_table, write_bridge,
 };
 use crate::error::Result;
@@ -186,18 +185,34 @@ pub fn group_cases(rows: &[Row], recs: &[CaseRecord]) -> Grouped {
 /// Link the lake's cases, using the people survivor linkage found, and
 /// write `lake/link_cases/`. Returns, per partner case_ref, its case key and
 /// the one person its case names, for the claims.
-pub fn link(lake: &Path, pseudo: &Pseudonymizer, people: &PersonKeys) -> Result<(EntitySummary, CaseOf)> {
+pub fn link(from: &Source<'_>, pseudo: &Pseudonymizer, people: &PersonKeys) -> Result<(EntitySummary, CaseOf)> {
     let started = std::time::Instant::now();
     let lap = |step: &str| tracing::debug!(step, seconds = started.elapsed().as_secs_f64(), "case linkage");
+    // The FIR number as written (restricted): the lake publishes it only as
+    // a pseudonym. The police station by its list's name where the list
+    // knows it (`Canning P.S.` and `ক্যানিং থানা` are one station), else as
+    // written.
     let cases = read_table(
-        lake,
+        from,
         "cases",
         "case_ref",
-        &["police_station", "fir_number", "fir_date", "survivor_ref"],
+        &["fir_date", "survivor_ref", "police_station"],
+        &["police_station", "fir_number"],
     )?;
     let (stations, numbers, fir_dates, case_survivors) = (
-        cases.column(|df| strings(df, "police_station")),
-        cases.column(|df| strings(df, "fir_number")),
+        cases
+            .column(|df| strings(df, "police_station"))
+            .into_iter()
+            .zip(cases.plain("police_station"))
+            // A name two districts share is listed with its district:
+            // compared without it, as a partner writes it.
+            .map(|(known, written)| {
+                known
+                    .map(|k| k.split(" (").next().unwrap_or(&k).to_string())
+                    .or(written)
+            })
+            .collect::<Vec<_>>(),
+        cases.plain("fir_number"),
         cases.column(|df| dates(df, "fir_date")),
         cases.column(|df| strings(df, "survivor_ref")),
     );
@@ -240,7 +255,7 @@ pub fn link(lake: &Path, pseudo: &Pseudonymizer, people: &PersonKeys) -> Result<
     }
     lap("case_of");
     let case_summary = write_bridge(
-        lake,
+        from.lake,
         Bridge {
             table: "link_cases",
             ref_col: "case_ref",

@@ -15,14 +15,13 @@
 //!
 
 use foldhash::{HashMap, HashMapExt};
-use std::path::Path;
 
 use chrono::NaiveDate;
 use polars::prelude::*;
 
 use super::cases::CaseOf;
 use super::entities::{
-    Bridge, EntitySummary, Grouped, PersonKeys, Row, Tracker, blocks, differ, one_per_group, pairs, person_of,
+    Bridge, EntitySummary, Grouped, PersonKeys, Row, Source, Tracker, blocks, differ, one_per_group, pairs, person_of,
     read_table, text_key, write_bridge,
 };
 use crate::error::Result;
@@ -107,9 +106,12 @@ pub fn group_claims(rows: &[Row], recs: &[ClaimRecord]) -> Grouped {
 
 /// Link the lake's claims, using the people survivor linkage found and the
 /// cases, and write `lake/link_claims/`.
-pub fn link(lake: &Path, pseudo: &Pseudonymizer, people: &PersonKeys, case_of: &CaseOf) -> Result<EntitySummary> {
+pub fn link(from: &Source<'_>, pseudo: &Pseudonymizer, people: &PersonKeys, case_of: &CaseOf) -> Result<EntitySummary> {
+    // The scheme by its list's name where the list knows it (`WBVCS 2017`
+    // and `WB Victim Compensation Scheme 2017` are one), else as written
+    // (restricted: the lake publishes only a scheme its list knows).
     let claims = read_table(
-        lake,
+        from,
         "compensation_claims",
         "claim_ref",
         &[
@@ -119,11 +121,17 @@ pub fn link(lake: &Path, pseudo: &Pseudonymizer, people: &PersonKeys, case_of: &
             "application_date",
             "awarded_amount_inr",
         ],
+        &["scheme"],
     )?;
     let (claim_cases, claim_survivors, schemes, applied, awarded) = (
         claims.column(|df| strings(df, "case_ref")),
         claims.column(|df| strings(df, "survivor_ref")),
-        claims.column(|df| strings(df, "scheme")),
+        claims
+            .column(|df| strings(df, "scheme"))
+            .into_iter()
+            .zip(claims.plain("scheme"))
+            .map(|(known, written)| known.or(written))
+            .collect::<Vec<_>>(),
         claims.column(|df| dates(df, "application_date")),
         claims.column(|df| ints(df, "awarded_amount_inr")),
     );
@@ -152,7 +160,7 @@ pub fn link(lake: &Path, pseudo: &Pseudonymizer, people: &PersonKeys, case_of: &
         format!("K-{}", &pseudo.token("claim", a)[..16])
     });
     write_bridge(
-        lake,
+        from.lake,
         Bridge {
             table: "link_claims",
             ref_col: "claim_ref",

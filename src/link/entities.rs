@@ -151,15 +151,34 @@ pub(super) fn text_key(s: &str) -> Option<String> {
     (!k.is_empty()).then_some(k)
 }
 
-/// A partner's lake table read with its bridge identity per row.
+/// A partner's lake table read with its bridge identity per row, and the
+/// values linkage compares as written (from the restricted area).
 pub(super) struct Table {
     pub(super) rows: Vec<Row>,
     frames: Vec<DataFrame>,
+    plain: HashMap<String, Vec<Option<String>>>,
 }
 
-pub(super) fn read_table(lake: &Path, table: &str, ref_col: &str, columns: &[&str]) -> Result<Table> {
-    let mut rows = Vec::new();
+/// Where a table's rows are read from: the lake (`columns`, as published)
+/// and the restricted area (`plain`, as the partner wrote them: a police
+/// station the list lacks, an FIR number, a scheme), joined by file and row.
+pub struct Source<'a> {
+    pub lake: &'a Path,
+    pub restricted: &'a crate::layout::RestrictedDir,
+}
+
+pub(super) fn read_table(
+    from: &Source<'_>,
+    table: &str,
+    ref_col: &str,
+    columns: &[&str],
+    plain_columns: &[&str],
+) -> Result<Table> {
+    let lake = from.lake;
+    let mut rows: Vec<Row> = Vec::new();
     let mut frames = Vec::new();
+    let mut plain: HashMap<String, Vec<Option<String>>> =
+        plain_columns.iter().map(|c| (c.to_string(), Vec::new())).collect();
     let wanted: Vec<&str> = [ref_col, "source_file", "source_row"]
         .iter()
         .chain(columns)
@@ -186,18 +205,52 @@ pub(super) fn read_table(lake: &Path, table: &str, ref_col: &str, columns: &[&st
                 keep.push(i as IdxSize);
             }
         }
+        let kept = keep.len();
         let idx = IdxCa::from_vec("idx".into(), keep);
         let df = df
             .take(&idx)
             .map_err(Error::frame(format!("reading {}", path.display())))?;
         frames.push(df);
+        // This partner's values as written, by the rows just kept.
+        let plain_path = crate::restricted::linkage_file(from.restricted, &partner, table);
+        let plain_df = if plain_columns.is_empty() || !plain_path.exists() {
+            None
+        } else {
+            Some(lake::read(&plain_path)?)
+        };
+        let at: HashMap<(String, i64), usize> = match &plain_df {
+            Some(p) => strings(p, "source_file")
+                .into_iter()
+                .zip(ints(p, "source_row"))
+                .enumerate()
+                .filter_map(|(j, (f, r))| Some(((f?, r?), j)))
+                .collect(),
+            None => HashMap::new(),
+        };
+        let mine = &rows[rows.len() - kept..];
+        for name in plain_columns {
+            let values = plain_df.as_ref().map(|p| strings(p, name)).unwrap_or_default();
+            let out = plain.get_mut(*name).expect("made for every plain column");
+            out.extend(mine.iter().map(|r| {
+                at.get(&(r.source_file.to_string(), r.source_row))
+                    .and_then(|&j| values.get(j).cloned().flatten())
+            }));
+        }
     }
-    Ok(Table { rows, frames })
+    Ok(Table { rows, frames, plain })
 }
 
 impl Table {
     pub(super) fn column<T>(&self, read: impl Fn(&DataFrame) -> Vec<T>) -> Vec<T> {
         self.frames.iter().flat_map(read).collect()
+    }
+
+    /// A column read from the restricted area, as written, row by row.
+    pub(super) fn plain(&self, name: &str) -> Vec<Option<String>> {
+        self.plain
+            .get(name)
+            .cloned()
+            .unwrap_or_else(|| vec![None; self.rows.len()])
     }
 }
 

@@ -1,5 +1,6 @@
-//! The linkage stage of a run: survivors from the lake (dates, districts)
-//! joined to their plaintext identifiers from the restricted area, linked,
+//! The linkage stage of a run: survivors from the lake (dates, districts,
+//! their references' pseudonyms) joined to their plaintext identifiers and
+//! blocks as written from the restricted area, linked,
 //! and the bridge from every source record to its person written to the
 //! lake as `link_survivors` (keys, ids and weights; no plaintext). The
 //! trained model goes to the restricted area beside the inputs, since its
@@ -141,6 +142,11 @@ pub fn load(lake: &Path, restricted: &RestrictedDir) -> Result<Loaded> {
         // what it keeps.
         let plain_height = plain_df.as_ref().map_or(0, |df| df.height());
         let plain_text = |name: &str| plain_df.as_ref().and_then(|df| text_column(df, name));
+        // The block as written: the lake publishes only a block its list
+        // knows (then linkage compares the list's name, so `Canning-1` and
+        // `ক্যানিং ১` agree), and linkage compares what the partner wrote
+        // where it does not (a FEBRL postcode mapped to it, a block the
+        // list lacks).
         let plain_cols = [
             "source_file",
             "full_name",
@@ -148,9 +154,10 @@ pub fn load(lake: &Path, restricted: &RestrictedDir) -> Result<Loaded> {
             "phone",
             "village",
             "other_identifier",
+            "home_block",
         ]
         .map(plain_text);
-        let [plain_files, names, guardians, phones, villages, identifiers] =
+        let [plain_files, names, guardians, phones, villages, identifiers, blocks] =
             plain_cols.each_ref().map(|c| borrowed(c, plain_height));
         let plain_rows = plain_df.as_ref().map(|df| ints(df, "source_row")).unwrap_or_default();
         let plain: HashMap<(&str, i64), usize> = plain_files
@@ -161,7 +168,7 @@ pub fn load(lake: &Path, restricted: &RestrictedDir) -> Result<Loaded> {
             .collect();
         let lake_cols =
             ["survivor_ref", "source_file", "home_district", "home_block"].map(|c| text_column(&lake_df, c));
-        let [refs, files, district, block] = lake_cols.each_ref().map(|c| borrowed(c, lake_df.height()));
+        let [refs, files, district, known_block] = lake_cols.each_ref().map(|c| borrowed(c, lake_df.height()));
         let rows = ints(&lake_df, "source_row");
         let dob = dates(&lake_df, "date_of_birth");
         let rescue = dates(&lake_df, "rescue_date");
@@ -177,16 +184,20 @@ pub fn load(lake: &Path, restricted: &RestrictedDir) -> Result<Loaded> {
                     return None;
                 };
                 let at = plain.get(&(f, row)).copied();
-                let (name, guardian, phone, identifier, village) = match at {
+                let (name, guardian, phone, identifier, village, block) = match at {
                     Some(j) => (
                         names.get(j).copied().flatten(),
                         guardians.get(j).copied().flatten(),
                         phones.get(j).copied().flatten(),
                         identifiers.get(j).copied().flatten(),
                         villages.get(j).copied().flatten(),
+                        blocks.get(j).copied().flatten(),
                     ),
-                    None => (None, None, None, None, None),
+                    None => (None, None, None, None, None, None),
                 };
+                // A name two districts share is listed with its district:
+                // compared without it, as a partner writes it.
+                let block = known_block[i].map(|b| b.split(" (").next().unwrap_or(b)).or(block);
                 // The record's partner and own id, not where it stands in
                 // the export: a partner's MIS that drops a submission or
                 // names tonight's export afresh moves every later row, and
@@ -195,7 +206,7 @@ pub fn load(lake: &Path, restricted: &RestrictedDir) -> Result<Loaded> {
                 let digest = digest(&(
                     (&partner, r),
                     (name, guardian, phone, identifier, village),
-                    (dob[i], rescue[i], registered[i], age[i], district[i], block[i]),
+                    (dob[i], rescue[i], registered[i], age[i], district[i], block),
                 ));
                 let person = Person {
                     source,
@@ -210,7 +221,7 @@ pub fn load(lake: &Path, restricted: &RestrictedDir) -> Result<Loaded> {
                     },
                     age: age[i].map(|a| a as i32),
                     district: district[i].map(str::to_string),
-                    block: block[i].map(crate::privacy::normalise_place),
+                    block: block.map(crate::privacy::normalise_place),
                     rescue: rescue[i],
                     registered: registered[i],
                     ..Person::default()
@@ -399,12 +410,13 @@ pub fn run(
     let freeing = std::thread::spawn(move || drop((linked, people, df, records)));
     let person_of = super::entities::person_keys(ids, keys);
     // Cases, then claims (which read the linked cases).
-    let linked_cases = super::cases::link(lake, pseudo, &person_of);
+    let from = super::entities::Source { lake, restricted };
+    let linked_cases = super::cases::link(&from, pseudo, &person_of);
     // Joined before any error returns, so nothing outlives the stage.
     let _ = freeing.join();
     let (cases, case_of) = linked_cases?;
     lap("cases linked");
-    let claims = super::claims::link(lake, pseudo, &person_of, &case_of)?;
+    let claims = super::claims::link(&from, pseudo, &person_of, &case_of)?;
     lap("claims linked");
     Ok(LinkSummary {
         cases,

@@ -18,9 +18,44 @@ pub struct Draft {
     pub mapped: Vec<(String, String)>,
     pub unmapped: Vec<String>,
     pub decisions: Vec<String>,
-    /// Headers whose values the officer must see to map them: coded
-    /// columns mapped to an enumerated or yes/no column.
-    pub show_codes: BTreeSet<String>,
+    /// For each coded column mapped to an enumerated or yes/no column, by
+    /// header: the codes the schema already knows (shown as written), and
+    /// those it does not (shown by their shape only: a Gender column that
+    /// holds names, its columns shifted, must not print them).
+    pub codes: BTreeMap<String, ShownCodes>,
+}
+
+/// A coded column's values as the profile and the draft may show them.
+#[derive(Debug, Clone, Default)]
+pub struct ShownCodes {
+    /// (code as written, rows): codes the schema's synonyms know.
+    pub known: Vec<(String, usize)>,
+    /// (shape, rows) of each code it does not know.
+    pub unknown: Vec<(String, usize)>,
+}
+
+/// Every code word the schemas know: each enumerated column's values and
+/// synonyms, and yes and no. A cell holding one is a known value, whatever
+/// column it sits in; onboarding may print it.
+struct Vocabulary {
+    books: Vec<CodeBook>,
+}
+
+impl Vocabulary {
+    fn of(schemas: &[TableSchema]) -> Vocabulary {
+        let mut books: Vec<CodeBook> = schemas
+            .iter()
+            .flat_map(|s| s.columns.iter())
+            .filter(|c| c.ty == ColumnType::Enum)
+            .map(|c| CodeBook::for_enum(c, None))
+            .collect();
+        books.push(CodeBook::for_boolean(None));
+        Vocabulary { books }
+    }
+
+    fn knows(&self, code: &str) -> bool {
+        self.books.iter().any(|b| b.lookup(code).is_some())
+    }
 }
 
 /// How well a header names a schema column: 3 exactly one of its headers,
@@ -200,7 +235,8 @@ pub fn draft(p: &Profile, schemas: &[TableSchema], partner_id: &str, file_name: 
     }
 
     let mut out = String::new();
-    let mut show_codes = BTreeSet::new();
+    let mut shown_codes: BTreeMap<String, ShownCodes> = BTreeMap::new();
+    let vocabulary = Vocabulary::of(schemas);
     let _ = writeln!(
         out,
         "# Draft pipeline config written by `tafteesh onboard` from an export\n\
@@ -225,8 +261,21 @@ pub fn draft(p: &Profile, schemas: &[TableSchema], partner_id: &str, file_name: 
         dmy, mdy
     );
     let _ = writeln!(out, "date_order = {}", q(order));
-    let _ = writeln!(out, "\n[[sources]]\nname = {}", q(file_name));
-    let ext = file_name.rsplit_once('.').map(|(_, e)| e).unwrap_or("csv");
+    // The source's name is published; a file's name may be a survivor's,
+    // so neither it nor the file's name reaches the draft: its folder and
+    // its format do.
+    let _ = writeln!(
+        out,
+        "\n[[sources]]\n# A name for this export (reports show it).\nname = \"register\""
+    );
+    let ext = match p.format {
+        Format::Csv => "csv".to_string(),
+        Format::Xlsx => file_name
+            .rsplit_once('.')
+            .map(|(_, e)| e.to_ascii_lowercase())
+            .filter(|e| ["xlsx", "xlsm", "xls", "ods"].contains(&e.as_str()))
+            .unwrap_or_else(|| "xlsx".into()),
+    };
     let _ = writeln!(out, "files = {}", q(&format!("{partner_id}/*.{ext}")));
     match p.format {
         Format::Csv => {
@@ -381,9 +430,17 @@ pub fn draft(p: &Profile, schemas: &[TableSchema], partner_id: &str, file_name: 
                 _ => CodeBook::for_boolean(None),
             };
             // Codes are matched as the code book matches them (case, spaces
-            // and punctuation folded): "Yes" and "yes" are one.
+            // and punctuation folded): "Yes" and "yes" are one. A code this
+            // column's book does not know is written as it is only when it
+            // is a word of the schema's vocabulary (another column's code,
+            // yes or no); any other by its shape only.
+            let mut shown = ShownCodes::default();
             let mut unknown: Vec<(String, usize)> = Vec::new();
-            for (v, n) in codes.iter().filter(|(v, _)| book.lookup(v).is_none()) {
+            for (v, n) in codes {
+                if book.lookup(v).is_some() {
+                    shown.known.push((v.clone(), *n));
+                    continue;
+                }
                 let key = tafteesh_parsers::text::place_key(v);
                 match unknown
                     .iter_mut()
@@ -393,8 +450,11 @@ pub fn draft(p: &Profile, schemas: &[TableSchema], partner_id: &str, file_name: 
                     None => unknown.push((v.clone(), *n)),
                 }
             }
-            show_codes.insert(c.header.clone());
-            if unknown.is_empty() {
+            let (words, other): (Vec<_>, Vec<_>) = unknown.into_iter().partition(|(v, _)| vocabulary.knows(v));
+            shown.known.extend(words.iter().cloned());
+            shown.unknown = other.iter().map(|(v, n)| (crate::clean::shape(v), *n)).collect();
+            shown_codes.insert(c.header.clone(), shown);
+            if words.is_empty() && other.is_empty() {
                 continue;
             }
             let allowed = match spec.ty {
@@ -408,8 +468,26 @@ pub fn draft(p: &Profile, schemas: &[TableSchema], partner_id: &str, file_name: 
                 s.table,
                 spec.name
             );
-            for (v, n) in unknown {
-                let _ = writeln!(out, "# {} = \"\"  # {n} rows", q(&v));
+            for (v, n) in &words {
+                let _ = writeln!(out, "# {} = \"\"  # {n} rows", q(v));
+            }
+            if !other.is_empty() {
+                let _ = writeln!(
+                    out,
+                    "# And {} code(s) that are not words the schema knows, not written here\n\
+                     # (a code column may hold anything a person typed): open the export, and\n\
+                     # map each as \"<code as written>\" = \"<value>\".",
+                    other.len()
+                );
+                for (i, (v, n)) in other.iter().enumerate() {
+                    let _ = writeln!(
+                        out,
+                        "# code {} of {}: shaped `{}`, {n} rows",
+                        i + 1,
+                        other.len(),
+                        crate::clean::shape(v)
+                    );
+                }
             }
             decisions.push(format!("the meaning of {}'s codes ({})", q(&c.header), spec.name));
         }
@@ -464,7 +542,7 @@ pub fn draft(p: &Profile, schemas: &[TableSchema], partner_id: &str, file_name: 
         mapped,
         unmapped,
         decisions,
-        show_codes,
+        codes: shown_codes,
     }
 }
 

@@ -9,7 +9,7 @@ use std::fmt::Write as _;
 use std::path::Path;
 
 use crate::config::Model;
-use crate::config::schema::{ColumnSpec, Privacy};
+use crate::config::schema::{ColumnSource, ColumnSpec, ColumnType, Privacy};
 use crate::error::{Error, Result};
 use crate::warehouse::Project;
 
@@ -24,6 +24,29 @@ fn privacy(c: &ColumnSpec) -> &'static str {
         }
         Privacy::Quasi => "quasi-identifier: published only in aggregates",
         Privacy::None => "",
+    }
+}
+
+/// What of a canonical column may leave the restricted area, decided by
+/// what the column is, never by its values.
+fn published_as(c: &ColumnSpec) -> &'static str {
+    if c.privacy == Privacy::Direct {
+        return "a keyed token";
+    }
+    if c.is_pseudonymised_id() {
+        return "a keyed pseudonym (equal within the partner)";
+    }
+    match c.ty {
+        ColumnType::Text => "not published: free text, kept in the restricted area",
+        ColumnType::District
+        | ColumnType::State
+        | ColumnType::PoliceDistrict
+        | ColumnType::AhtuUnit
+        | ColumnType::Block
+        | ColumnType::PoliceStation
+        | ColumnType::Scheme => "its reference list's name; `unknown` (null) when the list lacks it",
+        ColumnType::Id if c.source == ColumnSource::Partner => "the partner's id, from its configuration",
+        _ => "as parsed",
     }
 }
 
@@ -46,7 +69,12 @@ pub fn render(model: &Model, project: &Project, k: u32, columns: &Columns) -> St
         "## Privacy\n\nNames, guardian names, phone numbers and villages never reach the lake or the warehouse: \
          they are replaced by keyed tokens (`*_token`, HMAC-SHA-256 under a secret key) that match across \
          partners but cannot be reversed. Quasi-identifiers (age, sex, district) are in the warehouse for \
-         analysis and published only in aggregates. Every published figure built from fewer than k = {k} \
+         analysis and published only in aggregates. What a partner typed is published only as a known \
+         value: a place or compensation scheme as its reference list names it (`schemas/reference/`, \
+         and the installation's `reference.toml`), anything else as `unknown`; the partners' own \
+         identifiers (survivor, case and claim references, FIR numbers) as keyed pseudonyms; free text \
+         not at all. Each canonical table's column `Published as` below says which. Files are named by \
+         their alias (`source_file`: `<partner>/file-<hash>.<ext>`), never by their names. Every published figure built from fewer than k = {k} \
          cases, claims or survivors is suppressed (`indicator_values_published`); `indicator_values` keeps \
          them with their flag for work inside the restricted setting.\n"
     );
@@ -149,7 +177,7 @@ pub fn render(model: &Model, project: &Project, k: u32, columns: &Columns) -> St
     for s in &model.schemas {
         let _ = writeln!(
             md,
-            "### `{}`\n\n{}\n\nGrain: {}. Key: {}.\n\n| Column | Type | Required | Values | Privacy | Description |\n|---|---|---|---|---|---|",
+            "### `{}`\n\n{}\n\nGrain: {}. Key: {}.\n\n| Column | Type | Required | Values | Privacy | Published as | Description |\n|---|---|---|---|---|---|---|",
             s.table,
             s.description,
             s.grain,
@@ -163,11 +191,12 @@ pub fn render(model: &Model, project: &Project, k: u32, columns: &Columns) -> St
             };
             let _ = writeln!(
                 md,
-                "| {name} | {} | {} | {} | {} | {} |",
+                "| {name} | {} | {} | {} | {} | {} | {} |",
                 format!("{:?}", c.ty).to_lowercase(),
                 if c.required { "yes" } else { "" },
                 cell(&c.values.join(", ")),
                 privacy(c),
+                published_as(c),
                 cell(&c.description)
             );
         }
@@ -202,6 +231,15 @@ mod tests {
             assert!(md.contains(&format!("### `{}`", s.table)), "{}", s.table);
         }
         assert!(md.contains("`full_name` (as `full_name_token`)"));
+        assert!(
+            md.contains("| `home_block` | block |")
+                && md.contains("its reference list's name; `unknown` (null) when the list lacks it"),
+            "blocks are published as known values"
+        );
+        assert!(
+            md.contains("| `fir_number` | id |  |  |  | a keyed pseudonym"),
+            "an FIR number is a pseudonym"
+        );
         assert!(md.contains("### `fct_cases_by_scope` (marts, a view: its rows are computed when read)"));
         assert!(md.contains("### `fct_cases` (marts)\n"));
         assert!(

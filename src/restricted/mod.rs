@@ -1,9 +1,10 @@
 //! The restricted area: the only module that writes plaintext. Raw rows
 //! as read (`staged/<partner>/`), rejected rows with their reasons
 //! (`quarantine/<partner>/`), the identifiers linkage compares
-//! (`linkage/<partner>/`), the real names of renamed files, the place
-//! spellings the gazetteer lacks, and each partner's data-quality pack
-//! (`packs/`, see [`packs`]). Every folder is owner-only (0700) and,
+//! (`linkage/<partner>/`), the real names behind the inbox entries'
+//! aliases (`file_names.csv`), the spellings the reference lists lack, and
+//! each partner's data-quality pack (`packs/`, see [`packs`]). Every CSV
+//! here is written through [`SheetCsv`], which neutralises formulas. Every folder is owner-only (0700) and,
 //! before a run publishes, every file in it 0600 ([`restrict_tree`]).
 //!
 //! Each partner writes only below its own folders, so an unchanged
@@ -111,7 +112,8 @@ impl PartnerArea {
         &self.quarantine
     }
 
-    /// Write one file's raw rows, with lineage, to the staging area.
+    /// Write one file's raw rows, with lineage, to the staging area, named
+    /// by the file's alias (`file`).
     pub fn stage_raw(&self, raw: &RawTable, hashes: &[[u8; 16]], source_index: usize, file: &str) -> Result<()> {
         let dir = restricted_dir(&self.staged)?;
         let mut cols: Vec<Column> = raw
@@ -126,20 +128,8 @@ impl PartnerArea {
             hashes.iter().map(hex::encode).collect::<Vec<_>>(),
         ));
         let mut df = DataFrame::new_infer_height(cols).map_err(Error::frame("staging rows"))?;
-        let name = format!("s{}__{}.parquet", source_index, file.replace('/', "__"));
+        let name = format!("s{}__{}.parquet", source_index, file.rsplit('/').next().unwrap_or(file));
         write_parquet(&mut df, &dir.join(name))
-    }
-
-    /// Write the renamed files' real names (real -> published).
-    pub fn write_file_names<'a>(&self, renamed: impl Iterator<Item = (&'a String, &'a String)>) -> Result<()> {
-        let path = self.staged.join(FILE_NAMES);
-        let io = |e: csv::Error| Error::io(PathBuf::from(&path))(e.into());
-        let mut w = csv::Writer::from_path(&path).map_err(io)?;
-        w.write_record(["published_as", "file"]).map_err(io)?;
-        for (real, published) in renamed {
-            w.write_record([published, real]).map_err(io)?;
-        }
-        w.flush().map_err(Error::io(&path))
     }
 
     /// Write the place spellings the gazetteer lacks, beside the quarantine:
@@ -148,15 +138,12 @@ impl PartnerArea {
         if written.is_empty() {
             return Ok(());
         }
-        let path = self.quarantine.join("unknown_places.csv");
-        let io = |e: csv::Error| Error::io(PathBuf::from(&path))(e.into());
-        let mut w = csv::Writer::from_path(&path).map_err(io)?;
-        w.write_record(["source_file", "table_name", "field", "written", "records"])
-            .map_err(io)?;
+        let mut w = SheetCsv::create(&self.quarantine.join("unknown_places.csv"))?;
+        w.row(["source_file", "table_name", "field", "written", "records"])?;
         for row in written {
-            w.write_record(row).map_err(io)?;
+            w.row(row)?;
         }
-        w.flush().map_err(Error::io(&path))
+        w.finish()
     }
 
     /// Write the plaintext identifiers linkage compares, one file per table.
@@ -191,26 +178,75 @@ pub fn linkage_state(area: &RestrictedDir) -> PathBuf {
     area.linkage().join(crate::link::state::FILE)
 }
 
-/// The file that maps published names back to real ones, per partner in
-/// the restricted staging area (carried over with it).
-pub const FILE_NAMES: &str = "file_names.csv";
+/// The real name of every inbox entry behind its alias, for the data
+/// officer (see [`crate::aliases`]): `file_names.csv` at the root of the
+/// restricted area being built.
+pub fn write_file_names(area: &RestrictedDir, aliases: &crate::aliases::FileAliases) -> Result<()> {
+    let mut w = SheetCsv::create(&area.file_names())?;
+    w.row(["published_as", "partner_id", "status", "file"])?;
+    for (real, a) in aliases.entries() {
+        w.row([a.published.as_str(), a.owner.as_str(), a.status.as_str(), real.as_str()])?;
+    }
+    w.finish()
+}
 
-/// Real name -> published name of every renamed file, read from the
-/// staging area of `area` (one folder per partner).
-pub fn renamed_files(area: &RestrictedDir) -> BTreeMap<String, String> {
+/// Published name -> real name of every inbox entry the run that wrote
+/// `area` listed (empty when it has no `file_names.csv`).
+pub fn real_file_names(area: &RestrictedDir) -> BTreeMap<String, String> {
     let mut out = BTreeMap::new();
-    let Ok(partners) = std::fs::read_dir(area.staged()) else {
+    let Ok(mut r) = csv::Reader::from_path(area.file_names()) else {
         return out;
     };
-    for p in partners.flatten() {
-        let Ok(mut r) = csv::Reader::from_path(p.path().join(FILE_NAMES)) else {
-            continue;
-        };
-        for rec in r.records().flatten() {
-            if let (Some(published), Some(real)) = (rec.get(0), rec.get(1)) {
-                out.insert(real.to_string(), published.to_string());
-            }
+    for rec in r.records().flatten() {
+        if let (Some(published), Some(real)) = (rec.get(0), rec.get(3)) {
+            out.insert(published.to_string(), real.to_string());
         }
     }
     out
+}
+
+/// A CSV the data officer opens in a spreadsheet: owner-only, and every
+/// cell that a spreadsheet would read as a formula (`=HYPERLINK(...)`,
+/// `-2+3+cmd|...`, `@SUM`) written with a leading `'`, as the published
+/// reports write theirs ([`crate::report::neutralise`]). A partner's cell,
+/// file name or header is text here, never something Excel runs.
+pub struct SheetCsv {
+    path: PathBuf,
+    w: csv::Writer<std::fs::File>,
+}
+
+impl SheetCsv {
+    pub fn create(path: &Path) -> Result<SheetCsv> {
+        let mut opts = std::fs::OpenOptions::new();
+        opts.write(true).create(true).truncate(true);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::OpenOptionsExt;
+            opts.mode(0o600);
+        }
+        let f = opts.open(path).map_err(Error::io(path))?;
+        Ok(SheetCsv {
+            path: path.to_path_buf(),
+            w: csv::Writer::from_writer(f),
+        })
+    }
+
+    pub fn row<I, T>(&mut self, cells: I) -> Result<()>
+    where
+        I: IntoIterator<Item = T>,
+        T: AsRef<str>,
+    {
+        let cells: Vec<String> = cells
+            .into_iter()
+            .map(|c| crate::report::neutralise(c.as_ref()).into_owned())
+            .collect();
+        let path = &self.path;
+        self.w
+            .write_record(&cells)
+            .map_err(|e| Error::io(path.clone())(e.into()))
+    }
+
+    pub fn finish(mut self) -> Result<()> {
+        self.w.flush().map_err(Error::io(&self.path))
+    }
 }

@@ -91,10 +91,7 @@ pub fn write(
     let fixes = Fixes::load()?;
     let dir = super::restricted_dir(&area.packs())?;
     // Published file name -> the partner's own name for it.
-    let real: BTreeMap<String, String> = super::renamed_files(area)
-        .into_iter()
-        .map(|(real, published)| (published, real))
-        .collect();
+    let real: BTreeMap<String, String> = super::real_file_names(area);
     // In parallel, a connection each (two at a time on two cores): a pack
     // is a few queries and a workbook to compress, and at a million
     // survivors the nine took 7 s one after another.

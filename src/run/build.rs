@@ -8,8 +8,7 @@ use chrono::Utc;
 
 use super::guard::held_back_reasons;
 use super::ledger::{LedgerEntry, RunStatus};
-use super::manifest::{InputFile, Manifest};
-use super::names::PublishedNames;
+use super::manifest::Manifest;
 use super::plan::Inventory;
 use super::summary::{RunSummary, Totals, fill_entry};
 use super::{FaultPoint, Run, checkpoint, publish, stages};
@@ -23,9 +22,9 @@ pub fn build_and_publish(run: &Run<'_>, inv: Box<Inventory<'_>>, entry: &mut Led
     let Run {
         plan,
         opts,
-        pseudo,
         layout,
         run_id,
+        aliases,
         ..
     } = *run;
     let started = entry.started_at;
@@ -34,6 +33,8 @@ pub fn build_and_publish(run: &Run<'_>, inv: Box<Inventory<'_>>, entry: &mut Led
     let restricted_building = layout.restricted_building(run_id);
     std::fs::create_dir_all(building.path()).map_err(Error::io(building.path()))?;
     restricted_dir(restricted_building.path())?;
+    // The real names behind the aliases, for the data officer.
+    restricted::write_file_names(&restricted_building, aliases)?;
     let lake = building.lake();
     let lake_tables = lake::partner_tables(&plan.model);
     lake::create(&lake, &lake_tables)?;
@@ -46,9 +47,6 @@ pub fn build_and_publish(run: &Run<'_>, inv: Box<Inventory<'_>>, entry: &mut Led
     )?;
     checkpoint(&opts, FaultPoint::Clean);
 
-    // This run's names, now that each partner has decided its own.
-    let file_names = PublishedNames::new(restricted::renamed_files(&restricted_building), pseudo);
-    entry.inputs = file_names.inputs(&inv.inputs);
     if !opts.accept_shrink {
         let reasons = held_back_reasons(inv.published.as_ref(), &partners.entries, plan.publish.max_shrink);
         if !reasons.is_empty() {
@@ -57,9 +55,9 @@ pub fn build_and_publish(run: &Run<'_>, inv: Box<Inventory<'_>>, entry: &mut Led
     }
     let mut contested = inv.claims.conflicts.clone();
     for c in &mut contested {
-        c.file = file_names.of(&c.file);
+        c.file = aliases.of(&c.file);
     }
-    let unclaimed: Vec<String> = inv.claims.unclaimed.iter().map(|f| file_names.of(f)).collect();
+    let unclaimed: Vec<String> = inv.claims.unclaimed.iter().map(|f| aliases.of(f)).collect();
     if !contested.is_empty() {
         lake::write_parquet(&mut lake::load_files_frame(&contested)?, &lake::contested(&lake))?;
     }
@@ -142,14 +140,7 @@ pub fn build_and_publish(run: &Run<'_>, inv: Box<Inventory<'_>>, entry: &mut Led
         model_fingerprint: fingerprints.model.clone(),
         config_fingerprint: fingerprints.config.clone(),
         fingerprint: fingerprints.run.clone(),
-        inputs: inv
-            .inputs
-            .into_iter()
-            .map(|i| InputFile {
-                path: file_names.of(&i.path),
-                ..i
-            })
-            .collect(),
+        inputs: inv.inputs,
         partners: partners.entries,
         unclaimed,
     };

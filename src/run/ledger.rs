@@ -17,6 +17,7 @@ use std::path::Path;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+use crate::aliases::FileAliases;
 use crate::error::{Error, Result};
 use crate::layout::Layout;
 use crate::metrics::StageMetric;
@@ -114,6 +115,11 @@ pub struct LedgerEntry {
     /// Partners cleaned again in this run, and partners carried over unchanged.
     pub recomputed: Vec<String>,
     pub reused: Vec<String>,
+    /// The line names files by their aliases only (see [`crate::aliases`]).
+    /// Lines written before aliases lack it, and are rewritten once
+    /// ([`alias_file_names`]).
+    #[serde(default)]
+    pub files_aliased: bool,
 }
 
 impl LedgerEntry {
@@ -141,6 +147,7 @@ impl LedgerEntry {
             linkage: None,
             recomputed: vec![],
             reused: vec![],
+            files_aliased: true,
         }
     }
 }
@@ -195,6 +202,93 @@ fn ends_with_newline(path: &Path) -> bool {
     }
     let mut last = [0u8; 1];
     f.read_exact(&mut last).is_err() || last[0] == b'\n'
+}
+
+/// Rewrite, once, the lines written before every file was named by its
+/// alias: their inputs, and the file names in their error messages, by
+/// their aliases. Those lines published real file names (the ledger is
+/// loaded into every warehouse); after this, no line does. Lines already
+/// aliased are recognised without being parsed; the file is replaced by
+/// rename, so a crash leaves the old ledger or the new one whole.
+pub fn alias_file_names(layout: &Layout, aliases: &FileAliases) -> Result<()> {
+    let path = layout.ledger();
+    let bytes = match std::fs::read(&path) {
+        Ok(b) => b,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+        Err(e) => return Err(Error::io(&path)(e)),
+    };
+    const MARK: &[u8] = b"\"files_aliased\":true";
+    let lines: Vec<&[u8]> = bytes.split(|b| *b == b'\n').collect();
+    let stale = |l: &&[u8]| !l.is_empty() && !l.windows(MARK.len()).any(|w| w == MARK);
+    if !lines.iter().any(stale) {
+        return Ok(());
+    }
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut rewritten = 0usize;
+    for (i, line) in lines.iter().enumerate() {
+        let entry = std::str::from_utf8(line)
+            .ok()
+            .filter(|_| stale(line))
+            .and_then(|l| serde_json::from_str::<LedgerEntry>(l).ok());
+        match entry {
+            Some(mut e) => {
+                alias_entry(&mut e, aliases);
+                serde_json::to_writer(&mut out, &e).map_err(|e| Error::Internal(e.to_string()))?;
+                rewritten += 1;
+            }
+            None => out.extend_from_slice(line),
+        }
+        if i + 1 < lines.len() {
+            out.push(b'\n');
+        }
+    }
+    let tmp = path.with_extension("jsonl.aliasing");
+    {
+        let mut f = std::fs::File::create(&tmp).map_err(Error::io(&tmp))?;
+        f.write_all(&out).map_err(Error::io(&tmp))?;
+        f.sync_all().map_err(Error::io(&tmp))?;
+    }
+    std::fs::rename(&tmp, &path).map_err(Error::io(&path))?;
+    tracing::info!(
+        lines = rewritten,
+        "ledger lines written before file aliases now name files by their aliases"
+    );
+    Ok(())
+}
+
+/// Name `e`'s files by their aliases: its inputs, and the files its error
+/// message names (its inputs', the inbox's, and the files of a partial
+/// run's list: "`<file>` (`<partner>`): why; ...").
+fn alias_entry(e: &mut LedgerEntry, aliases: &FileAliases) {
+    let mut old: Vec<(String, String)> = Vec::new();
+    for i in &mut e.inputs {
+        if !FileAliases::is_alias(&i.path) {
+            let alias = aliases.of(&i.path);
+            old.push((std::mem::replace(&mut i.path, alias.clone()), alias));
+        }
+    }
+    old.sort_by_key(|a| std::cmp::Reverse(a.0.len()));
+    if let Some(text) = &mut e.error {
+        for (real, alias) in &old {
+            *text = text.replace(real.as_str(), alias);
+        }
+        *text = aliases.redact(text);
+        const LIST: &str = "could not be used, and the snapshot leaves them out: ";
+        if let Some(at) = text.find(LIST) {
+            let (head, list) = text.split_at(at + LIST.len());
+            let items: Vec<String> = list
+                .split("; ")
+                .map(|item| match item.find("): ").and_then(|end| item[..end].rfind(" (")) {
+                    Some(cut) if !FileAliases::is_alias(&item[..cut]) => {
+                        format!("{}{}", aliases.of(&item[..cut]), &item[cut..])
+                    }
+                    _ => item.to_string(),
+                })
+                .collect();
+            *text = format!("{head}{}", items.join("; "));
+        }
+    }
+    e.files_aliased = true;
 }
 
 /// Every readable line, oldest first. A line that does not parse (a torn
@@ -280,5 +374,45 @@ mod tests {
             ["r1", "r2", "r4"]
         );
         assert_eq!(read[1].status, RunStatus::Unchanged);
+    }
+
+    #[test]
+    fn lines_written_before_aliases_are_rewritten_once_with_aliases() {
+        let dir = tempfile::tempdir().unwrap();
+        let layout = Layout::new(dir.path());
+        let mut old = LedgerEntry::new("r1", Utc::now(), RunStatus::Published, 4);
+        old.files_aliased = false;
+        old.inputs.push(LedgerInput {
+            path: "ngo/Rahima Khatun.csv".into(),
+            partner_id: Some("ngo".into()),
+            bytes: 1,
+            modified: Utc::now(),
+            sha256: "h".into(),
+        });
+        old.error = Some(
+            "2 input file(s) could not be used, and the snapshot leaves them out: ngo/Rahima Khatun.csv (ngo): empty; \
+             ngo/Sathi link.csv (ngo): a symbolic link"
+                .into(),
+        );
+        append(&layout, &old).unwrap();
+        append(&layout, &LedgerEntry::new("r2", Utc::now(), RunStatus::Unchanged, 0)).unwrap();
+        let before_new = std::fs::read_to_string(layout.ledger()).unwrap();
+        let aliases = FileAliases::default();
+        alias_file_names(&layout, &aliases).unwrap();
+        let text = std::fs::read_to_string(layout.ledger()).unwrap();
+        assert!(!text.contains("Rahima") && !text.contains("Sathi"), "{text}");
+        let lines = read(&layout).unwrap();
+        assert_eq!(lines.len(), 2);
+        assert!(lines.iter().all(|l| l.files_aliased));
+        assert!(FileAliases::is_alias(&lines[0].inputs[0].path));
+        let error = lines[0].error.as_deref().unwrap();
+        assert!(
+            error.contains("(ngo): empty; ") && error.contains("(ngo): a symbolic link"),
+            "{error}"
+        );
+        // The line already aliased is kept byte for byte, and a second pass changes nothing.
+        assert_eq!(text.lines().nth(1), before_new.lines().nth(1));
+        alias_file_names(&layout, &aliases).unwrap();
+        assert_eq!(std::fs::read_to_string(layout.ledger()).unwrap(), text);
     }
 }

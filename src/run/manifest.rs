@@ -25,6 +25,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
+use crate::aliases::FileAliases;
 use crate::clean::DateWindow;
 use crate::config::Plan;
 use crate::error::{Error, Result};
@@ -34,7 +35,7 @@ use crate::layout::SnapshotDir;
 /// One inbox file as the run saw it.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 pub struct InputFile {
-    /// Path relative to the inbox, `/`-separated.
+    /// The file's alias (see [`crate::aliases`]), never its name.
     pub path: String,
     /// The partner whose pipeline claims it; None when unclaimed or contested.
     pub partner_id: Option<String>,
@@ -68,6 +69,19 @@ pub struct Manifest {
     pub unclaimed: Vec<String>,
 }
 
+impl InputFile {
+    /// The file as the ledger records it.
+    pub fn ledger(&self) -> super::ledger::LedgerInput {
+        super::ledger::LedgerInput {
+            path: self.path.clone(),
+            partner_id: self.partner_id.clone(),
+            bytes: self.bytes,
+            modified: self.modified,
+            sha256: self.sha256.clone(),
+        }
+    }
+}
+
 impl Manifest {
     /// The manifest of the snapshot in `dir`, if it has a readable one.
     pub fn read(dir: &SnapshotDir) -> Option<Manifest> {
@@ -87,9 +101,15 @@ impl Manifest {
     }
 }
 
-/// Stat and hash every inbox file, reusing the previous manifest's hash for
-/// a file whose path, size and modification time are unchanged.
-pub fn scan_inputs(inbox: &Path, files: &[String], previous: Option<&Manifest>) -> Result<Vec<InputFile>> {
+/// Stat and hash every inbox file (`files`, relative paths), reusing the
+/// previous manifest's hash for a file whose alias, size and modification
+/// time are unchanged. Each is recorded under its alias.
+pub fn scan_inputs(
+    inbox: &Path,
+    files: &[String],
+    aliases: &FileAliases,
+    previous: Option<&Manifest>,
+) -> Result<Vec<InputFile>> {
     let known: BTreeMap<&str, &InputFile> = previous
         .map(|m| m.inputs.iter().map(|i| (i.path.as_str(), i)).collect())
         .unwrap_or_default();
@@ -97,10 +117,11 @@ pub fn scan_inputs(inbox: &Path, files: &[String], previous: Option<&Manifest>) 
     let mut out = Vec::with_capacity(files.len());
     for f in files {
         let path = inbox.join(f);
+        let alias = aliases.of(f);
         let meta = std::fs::metadata(&path).map_err(Error::io(&path))?;
         let modified: DateTime<Utc> = meta.modified().map_err(Error::io(&path))?.into();
         let modified_ns = modified.timestamp_nanos_opt().unwrap_or(i64::MAX);
-        let sha256 = match known.get(f.as_str()) {
+        let sha256 = match known.get(alias.as_str()) {
             Some(k) if k.bytes == meta.len() && k.modified_ns == modified_ns => k.sha256.clone(),
             _ => {
                 hashed += 1;
@@ -108,7 +129,7 @@ pub fn scan_inputs(inbox: &Path, files: &[String], previous: Option<&Manifest>) 
             }
         };
         out.push(InputFile {
-            path: f.clone(),
+            path: alias,
             partner_id: None,
             bytes: meta.len(),
             modified,
@@ -168,16 +189,24 @@ pub struct Fingerprints {
     pub partners: BTreeMap<String, String>,
 }
 
-/// Fingerprint the plan and the claimed inputs.
+/// Fingerprint the plan and the claimed inputs (`inputs` recorded under
+/// their aliases).
 pub fn fingerprints(
     plan: &Plan,
     key_fingerprint: &str,
     claims: &Claims<'_>,
+    aliases: &FileAliases,
     inputs: &[InputFile],
 ) -> Result<Fingerprints> {
     let model = model_fingerprint();
     let hash_of: BTreeMap<&str, &str> = inputs.iter().map(|i| (i.path.as_str(), i.sha256.as_str())).collect();
     let mut config_parts: Vec<Vec<u8>> = vec![model.clone().into_bytes(), key_fingerprint.as_bytes().to_vec()];
+    // The installation's known values change what cleaning publishes: part
+    // of every partner's fingerprint.
+    let reference = match &plan.reference_file {
+        Some(path) => std::fs::read(path).map_err(Error::io(path))?,
+        None => Vec::new(),
+    };
     let mut partners = BTreeMap::new();
     for (path, p) in &plan.pipelines {
         let text = std::fs::read(path).map_err(Error::io(path))?;
@@ -186,12 +215,14 @@ pub fn fingerprints(
             key_fingerprint.as_bytes().to_vec(),
             p.partner_id.clone().into_bytes(),
             text.clone(),
+            reference.clone(),
         ];
         for c in claims.by_partner.get(&p.partner_id).into_iter().flatten() {
-            parts.push(format!("{} {}", c.source_index, c.file).into_bytes());
+            let alias = aliases.of(&c.file);
+            parts.push(format!("{} {alias}", c.source_index).into_bytes());
             parts.push(
                 hash_of
-                    .get(c.file.as_str())
+                    .get(alias.as_str())
                     .copied()
                     .unwrap_or_default()
                     .as_bytes()
@@ -206,6 +237,7 @@ pub fn fingerprints(
     if let Some(path) = &plan.linkage_file {
         config_parts.push(std::fs::read(path).map_err(Error::io(path))?);
     }
+    config_parts.push(reference);
     let config = digest(config_parts.iter().map(|v| v.as_slice()));
     let mut run_parts: Vec<Vec<u8>> = vec![config.clone().into_bytes()];
     for (id, fp) in &partners {
@@ -213,11 +245,11 @@ pub fn fingerprints(
         run_parts.push(fp.clone().into_bytes());
     }
     for f in &claims.unclaimed {
-        run_parts.push(format!("unclaimed {f}").into_bytes());
+        run_parts.push(format!("unclaimed {}", aliases.of(f)).into_bytes());
     }
     for c in &claims.conflicts {
         let why = c.error.as_deref().unwrap_or_default();
-        run_parts.push(format!("contested {} {} {why}", c.partner_id, c.file).into_bytes());
+        run_parts.push(format!("contested {} {} {why}", c.partner_id, aliases.of(&c.file)).into_bytes());
     }
     Ok(Fingerprints {
         run: digest(run_parts.iter().map(|v| v.as_slice())),
@@ -242,7 +274,8 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         std::fs::write(dir.path().join("a.csv"), b"one").unwrap();
         let files = vec!["a.csv".to_string()];
-        let first = scan_inputs(dir.path(), &files, None).unwrap();
+        let aliases = FileAliases::default();
+        let first = scan_inputs(dir.path(), &files, &aliases, None).unwrap();
         assert_eq!(first[0].sha256, hex::encode(Sha256::digest(b"one")));
         // A manifest that records a different hash for the same size and time wins:
         // proof that the file was not read again.
@@ -258,11 +291,11 @@ mod tests {
         };
         previous.inputs[0].sha256 = "recorded".into();
         assert_eq!(
-            scan_inputs(dir.path(), &files, Some(&previous)).unwrap()[0].sha256,
+            scan_inputs(dir.path(), &files, &aliases, Some(&previous)).unwrap()[0].sha256,
             "recorded"
         );
         std::fs::write(dir.path().join("a.csv"), b"two!").unwrap();
-        let again = scan_inputs(dir.path(), &files, Some(&previous)).unwrap();
+        let again = scan_inputs(dir.path(), &files, &aliases, Some(&previous)).unwrap();
         assert_eq!(again[0].sha256, hex::encode(Sha256::digest(b"two!")));
     }
 

@@ -27,7 +27,6 @@ pub mod guard;
 pub mod ledger;
 pub mod lock;
 pub mod manifest;
-pub mod names;
 pub mod plan;
 pub mod publish;
 pub mod recover;
@@ -37,8 +36,9 @@ pub mod summary;
 
 use chrono::{DateTime, NaiveDate, Utc};
 
+use crate::aliases::FileAliases;
 use crate::config::Plan;
-use crate::error::{Error, Exit, Result};
+use crate::error::{Exit, Result};
 use crate::layout::Layout;
 use crate::privacy::Pseudonymizer;
 use crate::warehouse;
@@ -159,7 +159,8 @@ pub struct UnchangedRun {
 }
 
 /// What every part of a run shares: the plan, the options, the key, the
-/// SQL project, the output layout and the run's id.
+/// SQL project, the output layout, the run's id and the names its inbox
+/// entries are published under.
 pub struct Run<'a> {
     pub plan: &'a Plan,
     pub opts: RunOptions,
@@ -167,6 +168,7 @@ pub struct Run<'a> {
     pub project: &'a warehouse::Project,
     pub layout: &'a Layout,
     pub run_id: &'a str,
+    pub aliases: &'a FileAliases,
 }
 
 /// Run the whole job once, holding the run lock, and record it in the
@@ -188,29 +190,40 @@ pub fn run(plan: &Plan, opts: RunOptions) -> Result<RunOutcome> {
         std::thread::sleep(std::time::Duration::from_millis(ms));
     }
     recover::unfinished_runs(&layout, &run_id, started)?;
-    let run = Run {
-        plan,
-        opts,
-        pseudo: &pseudo,
-        project: &project,
-        layout: &layout,
-        run_id: &run_id,
-    };
     let mut entry = LedgerEntry::new(&run_id, started, RunStatus::Failed, Exit::Failure as u8);
-    let result = match plan::inventory(&run, &mut entry) {
-        Ok(plan::Decision::Unchanged(u)) => Ok(RunOutcome::Unchanged(u)),
-        Ok(plan::Decision::Build(inventory)) => {
-            build::build_and_publish(&run, inventory, &mut entry).map(|s| RunOutcome::Published(Box::new(s)))
+    // Every inbox entry's published name is known before anything names one.
+    let mut aliases = FileAliases::default();
+    let result = (|| {
+        let inbox = crate::inbox::list(&plan.inbox)?;
+        let claims = crate::ingest::claim(plan, &inbox);
+        aliases = FileAliases::new(plan, &inbox, &claims, &pseudo);
+        ledger::alias_file_names(&layout, &aliases)?;
+        let run = Run {
+            plan,
+            opts,
+            pseudo: &pseudo,
+            project: &project,
+            layout: &layout,
+            run_id: &run_id,
+            aliases: &aliases,
+        };
+        match plan::inventory(&run, &inbox, claims, &mut entry)? {
+            plan::Decision::Unchanged(u) => Ok(RunOutcome::Unchanged(u)),
+            plan::Decision::Build(inventory) => {
+                build::build_and_publish(&run, inventory, &mut entry).map(|s| RunOutcome::Published(Box::new(s)))
+            }
         }
-        Err(e) => Err(e),
-    };
+    })();
+    // An error may name an inbox file (an I/O error on it): by its alias
+    // from here on, in the ledger, the log, stderr and the alert.
+    let result = result.map_err(|e| e.redacted(|text| aliases.redact(text)));
     if let Err(e) = &result {
         for dir in [layout.building(&run_id).0, layout.restricted_building(&run_id).0] {
             let _ = std::fs::remove_dir_all(dir);
         }
         // The entry may already read "published" if publishing itself failed.
-        entry.status = match e {
-            Error::HeldBack { .. } => RunStatus::HeldBack,
+        entry.status = match e.exit() {
+            Exit::HeldBack => RunStatus::HeldBack,
             _ => RunStatus::Failed,
         };
         entry.exit_code = e.exit() as u8;

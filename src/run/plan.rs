@@ -8,10 +8,9 @@ use chrono::{NaiveDate, Utc};
 
 use super::ledger::{self, LedgerEntry, RunStatus};
 use super::manifest::{self, Fingerprints, InputFile, Manifest};
-use super::names::PublishedNames;
 use super::{Run, UnchangedRun, snapshots};
 use crate::error::{Exit, Result};
-use crate::ingest::{self, Claims};
+use crate::ingest::Claims;
 use crate::layout::{SnapshotDir, created_at};
 use crate::period::quarter_of;
 
@@ -44,8 +43,14 @@ pub enum Decision<'p> {
     Build(Box<Inventory<'p>>),
 }
 
-/// Inventory the inbox, and decide whether there is anything to build.
-pub fn inventory<'p>(run: &Run<'p>, entry: &mut LedgerEntry) -> Result<Decision<'p>> {
+/// Inventory the inbox's claimed files, and decide whether there is
+/// anything to build.
+pub fn inventory<'p>(
+    run: &Run<'p>,
+    inbox: &crate::inbox::Inbox,
+    claims: Claims<'p>,
+    entry: &mut LedgerEntry,
+) -> Result<Decision<'p>> {
     let (plan, opts, layout) = (run.plan, run.opts, run.layout);
     let clock_start = std::time::Instant::now();
     let restricted_latest = layout.restricted_latest();
@@ -61,22 +66,19 @@ pub fn inventory<'p>(run: &Run<'p>, entry: &mut LedgerEntry) -> Result<Decision<
         .clone()
         .filter(|m| restricted_id.as_deref() == Some(m.run_id.as_str()));
 
-    let inbox = crate::inbox::list(&plan.inbox)?;
-    let claims = ingest::claim(plan, &inbox);
-    let mut inputs = manifest::scan_inputs(&plan.inbox, &inbox.files, previous.as_ref())?;
-    for i in &mut inputs {
-        i.partner_id = claims
-            .by_partner
-            .iter()
-            .find(|(_, cs)| cs.iter().any(|c| c.file == i.path))
-            .map(|(p, _)| p.clone());
+    let partner_of: std::collections::HashMap<&str, &str> = claims
+        .by_partner
+        .iter()
+        .flat_map(|(p, cs)| cs.iter().map(move |c| (c.file.as_str(), p.as_str())))
+        .collect();
+    let mut inputs = manifest::scan_inputs(&plan.inbox, &inbox.files, run.aliases, previous.as_ref())?;
+    for (i, real) in inputs.iter_mut().zip(&inbox.files) {
+        i.partner_id = partner_of.get(real.as_str()).map(|p| p.to_string());
     }
-    let fps = manifest::fingerprints(plan, &run.pseudo.fingerprint(), &claims, &inputs)?;
+    let fps = manifest::fingerprints(plan, &run.pseudo.fingerprint(), &claims, run.aliases, &inputs)?;
     entry.config_fingerprint = Some(fps.config.clone());
     entry.inputs_fingerprint = Some(fps.run.clone());
-    // The names the last run published files under, until this run decides.
-    let names = PublishedNames::new(crate::restricted::renamed_files(&restricted_latest), run.pseudo);
-    entry.inputs = names.inputs(&inputs);
+    entry.inputs = inputs.iter().map(InputFile::ledger).collect();
 
     if let (false, Some(prev), Some(exit)) = (opts.force, &previous, previous_exit)
         && prev.fingerprint == fps.run

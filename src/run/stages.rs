@@ -142,7 +142,13 @@ fn clean_partners(
 ) -> Result<Vec<(String, Cleaned)>> {
     use std::sync::Mutex;
     use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-    let Run { plan, opts, pseudo, .. } = *run;
+    let Run {
+        plan,
+        opts,
+        pseudo,
+        aliases,
+        ..
+    } = *run;
     let claims_of = |pid: &str| inv.claims.by_partner.get(pid).map(Vec::as_slice).unwrap_or(&[]);
     let bytes = |pid: &str| -> u64 {
         claims_of(pid)
@@ -163,7 +169,14 @@ fn clean_partners(
     let clean_one = |pipeline: &crate::config::pipeline::Pipeline| -> Result<Cleaned> {
         let pid = pipeline.partner_id.as_str();
         bar.set_message(pid.to_string());
-        let mut ingested = ingest::ingest_partner(plan, pipeline, claims_of(pid), pseudo, opts.today(), restricted)?;
+        let mut ingested = ingest::ingest_partner(
+            plan,
+            pipeline,
+            claims_of(pid),
+            (pseudo, aliases),
+            opts.today(),
+            restricted,
+        )?;
         ingested.write(lake)?;
         bar.inc(1);
         let entry = PartnerEntry {

@@ -150,7 +150,14 @@ pub fn refused(column: &str) -> Option<&'static str> {
     if ["_key", "_token", "_ref", "_record_id", "_hash"]
         .iter()
         .any(|s| c.ends_with(s))
-        || ["source_file", "source_row", "fir_number", "partner_ids"].contains(&c.as_str())
+        || [
+            "source_file",
+            "source_file_order",
+            "source_row",
+            "fir_number",
+            "partner_ids",
+        ]
+        .contains(&c.as_str())
     {
         Some("a key, token or record pointer: an extract carries its own study ids only")
     } else if ["village", "block", "police_station", "address"]

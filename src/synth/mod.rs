@@ -31,7 +31,7 @@ use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
 use crate::config::pipeline::{Format, PARENT_PREFIX, Pipeline, Source};
-use crate::config::reference::{PlacesFile, RegionsFile};
+use crate::config::reference::{KnownEntry, KnownFile, PlacesFile, RegionsFile};
 use crate::config::schema::{ColumnType, TableSchema};
 use crate::config::{DEMO_PIPELINES_DIR, Model};
 use crate::error::{Error, Result};
@@ -61,6 +61,13 @@ pub fn generate(n: usize, seed: u64, out: &Path) -> Result<SynthSummary> {
     let model = Model::load()?;
     let places: PlacesFile = crate::config::parse_embedded("reference/places.toml")?;
     let india: RegionsFile = crate::config::parse_embedded("reference/india.toml")?;
+    let mut known = KnownFile::default();
+    for file in ["blocks", "police_stations", "schemes"] {
+        let f: KnownFile = crate::config::parse_embedded(&format!("reference/{file}.toml"))?;
+        known.block.extend(f.block);
+        known.police_station.extend(f.police_station);
+        known.scheme.extend(f.scheme);
+    }
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
     let world = world::generate(n, &mut rng);
     let inbox = out.join("inbox");
@@ -85,8 +92,10 @@ pub fn generate(n: usize, seed: u64, out: &Path) -> Result<SynthSummary> {
             model: &model,
             places: &places,
             india: &india,
+            known: &known,
             world: &world,
             rng: ChaCha8Rng::seed_from_u64(seed ^ hash_str(style.partner)),
+            notation_rng: ChaCha8Rng::seed_from_u64(seed ^ hash_str(style.partner) ^ 0x6b6e_6f77_6e5f_7631),
             parents: HashMap::new(),
             keep_parents: pipeline.sources.iter().any(|s| s.parent.is_some()),
             date_format: None,

@@ -9,8 +9,14 @@ pub(super) struct Writer<'a> {
     pub(super) model: &'a Model,
     pub(super) places: &'a PlacesFile,
     pub(super) india: &'a RegionsFile,
+    /// The known blocks, police stations and schemes, and their spellings.
+    pub(super) known: &'a KnownFile,
     pub(super) world: &'a World,
     pub(super) rng: ChaCha8Rng,
+    /// Draws for how a block, police station or scheme is written, apart
+    /// from `rng`, so the rest of the demo is drawn as it was before these
+    /// columns were lists.
+    pub(super) notation_rng: ChaCha8Rng,
     /// The rows written so far of sources that feed survivors, by person:
     /// a repeat group's rows read their parent's cells from here. Kept only
     /// for a partner with a repeat group (`keep_parents`).
@@ -764,6 +770,14 @@ impl Writer<'_> {
                     corrupt: false,
                 }
             }
+            (ColumnType::Block | ColumnType::PoliceStation | ColumnType::Scheme, V::S(v)) => {
+                let (written, expected) = self.known_value(spec.ty, &v);
+                Written {
+                    cell: text(written),
+                    expected,
+                    corrupt: false,
+                }
+            }
             (ColumnType::Sections, V::Sections(items)) => {
                 let written = self.sections(&items);
                 let mut sorted: Vec<String> = items.iter().map(|(a, s)| format!("{a} {s}")).collect();
@@ -818,7 +832,92 @@ impl Writer<'_> {
     }
 }
 
+/// The entry of `list` a true value is (its name or one of its listed
+/// spellings, exactly).
+fn known_entry<'l>(list: &'l [KnownEntry], v: &str) -> Option<&'l KnownEntry> {
+    list.iter().find(|e| e.name == v || e.variants.iter().any(|x| x == v))
+}
+
 impl Writer<'_> {
+    /// A block, police station or scheme as this partner writes it, and
+    /// what the pipeline should publish: the list's name for a value the
+    /// list holds, nothing for one it lacks. Registers write a block's
+    /// number as I, 1 or -I and add "Block"; a police station with PS,
+    /// P.S., Police Station or Thana before or after it, or in Bengali.
+    fn known_value(&mut self, ty: ColumnType, v: &str) -> (String, Option<String>) {
+        let list = match ty {
+            ColumnType::Block => &self.known.block,
+            ColumnType::PoliceStation => &self.known.police_station,
+            _ => &self.known.scheme,
+        };
+        let entry = known_entry(list, v);
+        let expected = entry.map(|e| e.name.clone());
+        let r = &mut self.notation_rng;
+        let bengali: Vec<&String> = entry
+            .map(|e| e.variants.iter().filter(|x| !x.is_ascii()).collect())
+            .unwrap_or_default();
+        let latin: Vec<&String> = entry
+            .map(|e| {
+                e.variants
+                    .iter()
+                    .filter(|x| x.is_ascii() && !x.contains(['(', ',']))
+                    .collect()
+            })
+            .unwrap_or_default();
+        if !bengali.is_empty() && r.random_bool(self.style.bengali) {
+            let b = bengali.choose(r).expect("non-empty");
+            let written = if ty == ColumnType::PoliceStation && r.random_bool(0.6) {
+                format!("{b} থানা")
+            } else {
+                b.to_string()
+            };
+            return (written, expected);
+        }
+        let mut w = if !latin.is_empty() && r.random_bool(self.style.place_variant.max(0.2)) {
+            latin.choose(r).expect("non-empty").to_string()
+        } else {
+            v.to_string()
+        };
+        match ty {
+            ColumnType::Block => {
+                for (roman, digit) in [(" III", "3"), (" II", "2"), (" I", "1")] {
+                    if let Some(stem) = w.strip_suffix(roman) {
+                        w = match r.random_range(0..4) {
+                            0 => format!("{stem}-{}", &roman[1..]),
+                            1 => format!("{stem} {digit}"),
+                            2 => format!("{stem}-{digit}"),
+                            _ => w.clone(),
+                        };
+                        break;
+                    }
+                }
+                if r.random_bool(0.15) {
+                    w = format!("{w} {}", ["Block", "CD Block", "block"].choose(r).expect("non-empty"));
+                }
+            }
+            ColumnType::PoliceStation => {
+                let stem = w.strip_suffix(" PS").unwrap_or(&w).to_string();
+                let (stem, qualifier) = match stem.split_once(" (") {
+                    Some((s, q)) => (s.to_string(), format!(" ({q}")),
+                    None => (stem, String::new()),
+                };
+                w = match r.random_range(0..8) {
+                    0 => format!("{stem} P.S.{qualifier}"),
+                    1 => format!("{stem} Police Station{qualifier}"),
+                    2 => format!("{stem} Thana{qualifier}"),
+                    3 => format!("P.S.- {stem}{qualifier}"),
+                    4 => format!("{stem}{qualifier}"),
+                    _ => w,
+                };
+            }
+            _ => {}
+        }
+        if self.style.upper {
+            w = w.to_uppercase();
+        }
+        (w, expected)
+    }
+
     /// What this record holds for a survivor's age or phone, where the
     /// partner's record differs from the truth: an age guessed a year or
     /// two off, or rounded to five; another phone number. The pipeline

@@ -481,7 +481,7 @@ mod tests {
     #[test]
     fn a_golden_record_does_not_depend_on_the_order_its_records_arrive_in() {
         // One person, two records of one partner in one export, registered
-        // and rescued the same days: only their ids tell them apart. DuckDB's
+        // and rescued the same days: only their rows tell them apart. DuckDB's
         // arg_max keeps whichever tied row it meets first, and at a million
         // records its threads meet them in varying order, so an incremental
         // night and a full rebuild gave 108 people different golden records.
@@ -493,8 +493,10 @@ mod tests {
             conn.execute_batch(&format!(
                 "create table stg_reference__places (district varchar, region varchar, region_kind varchar);
                  create table dim_survivors as
-                 select * from (values ('S-2', 'female', 'Nadia'), ('S-1', 'male', 'Malda')) as v(survivor_ref, sex, home_district)
-                 cross join (select 'P-1' as person_key, 'ngo' as partner_id, 'export.csv' as source_file,
+                 select * from (values ('S-2', 'female', 'Nadia', 7), ('S-1', 'male', 'Malda', 3))
+                     as v(survivor_ref, sex, home_district, source_row)
+                 cross join (select 'P-1' as person_key, 'ngo' as partner_id, 'ngo/file-0123456789.csv' as source_file,
+                     1 as source_file_order,
                      date '2024-01-05' as registered_date, date '2023-12-30' as rescue_date,
                      null::date as date_of_birth, null::int as age_at_rescue_years, null::boolean as is_child_at_rescue,
                      null::varchar as trafficking_form, null::varchar as destination_state, null::boolean as is_inter_state,
@@ -514,7 +516,7 @@ mod tests {
         assert_eq!(
             golden("asc"),
             ("female".to_string(), "Nadia".to_string()),
-            "the greater id wins a tie"
+            "the later row wins a tie"
         );
     }
 

@@ -59,6 +59,17 @@ impl Demo {
     fn truth(&self, table: &str) -> Vec<HashMap<String, String>> {
         read_csv(&self.dir().join(format!("truth/{table}.csv")))
     }
+    /// The pseudonym the warehouse holds for a partner's own id, made with
+    /// the demo's key as the run makes it.
+    pub(crate) fn reference(&self, partner: &str, value: &str) -> String {
+        static PSEUDO: OnceLock<tafteesh::privacy::Pseudonymizer> = OnceLock::new();
+        PSEUDO
+            .get_or_init(|| {
+                let key = tafteesh::config::KeySource::File(self.dir().join("restricted/pseudonym.key"));
+                tafteesh::privacy::Pseudonymizer::load(Some(&key)).unwrap()
+            })
+            .reference(partner, value)
+    }
 }
 
 /// Lake rows of a table keyed by (partner_id, own ref), every column as text.
@@ -202,7 +213,10 @@ fn entity_scores(
     let truth: HashMap<(String, String), String> = d
         .truth(truth_table)
         .into_iter()
-        .map(|r| ((r["partner_id"].clone(), r["true_ref"].clone()), r[truth_id].clone()))
+        .map(|r| {
+            let id = d.reference(&r["partner_id"], &r["true_ref"]);
+            ((r["partner_id"].clone(), id), r[truth_id].clone())
+        })
         .collect();
     let labels: Vec<(String, String)> = rows
         .iter()
@@ -464,26 +478,32 @@ mod slow {
             ("compensation_claims", "claim_ref"),
         ] {
             let lake = lake(&conn, table, key);
-            let schema_cols: Vec<String> = {
+            // (column, whether the lake publishes it as a pseudonym)
+            let schema_cols: Vec<(String, bool)> = {
                 let m = tafteesh::config::Model::load().unwrap();
                 m.schema(table)
                     .columns
                     .iter()
                     .filter(|c| c.privacy != tafteesh::config::schema::Privacy::Direct)
-                    .map(|c| c.name.clone())
+                    .map(|c| (c.name.clone(), c.is_pseudonymised_id()))
                     .collect()
             };
             for t in d.truth(table).iter().filter(|t| t["expected_status"] == "kept") {
                 let row = lake
-                    .get(&(t["partner_id"].clone(), t["true_ref"].clone()))
+                    .get(&(t["partner_id"].clone(), d.reference(&t["partner_id"], &t["true_ref"])))
                     .unwrap_or_else(|| {
                         panic!(
                             "{table}: kept record {} {} missing from the lake",
                             t["partner_id"], t["true_ref"]
                         )
                     });
-                for col in &schema_cols {
+                for (col, pseudonymised) in &schema_cols {
                     let Some(want) = t.get(col) else { continue };
+                    let want = &if *pseudonymised && !want.is_empty() {
+                        d.reference(&t["partner_id"], want)
+                    } else {
+                        want.clone()
+                    };
                     let got = row[col].clone().unwrap_or_default();
                     checked += 1;
                     if &got != want {

@@ -2,7 +2,7 @@
 
 use std::path::Path;
 
-use crate::util::{Workdir, copy_dir, fixture, query_text};
+use crate::util::{Workdir, alias_of, copy_dir, fixture, lake_as_written, query_text, reference};
 
 /// `config/` in the work dir: the fixture pipelines from `pipelines_dir` and a tafteesh.toml.
 fn write_config(w: &Workdir, pipelines_dir: &str, project_toml: &str) {
@@ -97,22 +97,27 @@ fn broken_files_are_named_with_their_reason_and_the_rest_still_load() {
             "the bytes are not valid UTF-8 (first bad byte at offset 56)",
         ),
     ] {
+        // Named by its alias, which `tafteesh files` looks up.
+        let alias = alias_of(&w, "config", &format!("fixture_ngo/{file}"));
         let line = out
             .lines()
-            .find(|l| l.contains(file) && l.contains("NOT USED"))
-            .unwrap_or_else(|| panic!("no line for {file}:\n{out}"));
+            .find(|l| l.contains(&alias) && l.contains("NOT USED"))
+            .unwrap_or_else(|| panic!("no line for {file} ({alias}):\n{out}"));
         assert!(line.contains(reason), "{file}: expected `{reason}` in `{line}`");
     }
     assert!(
-        out.contains("windows1252_undeclared.csv") && out.contains("read as Windows-1252"),
+        out.contains(&alias_of(&w, "config", "fixture_ngo/windows1252_undeclared.csv"))
+            && out.contains("read as Windows-1252"),
         "{out}"
     );
 
     let db = w.path().join("output/current/warehouse/tafteesh.duckdb");
     let conn = tafteesh::warehouse::open(&db).unwrap();
+    // By the ids as the exports wrote them (the lake publishes pseudonyms).
+    let survivors = lake_as_written(&conn, &w.path().join("output"), "survivors", "fixture_ngo");
     let (_, rows) = query_text(
         &conn,
-        "select survivor_ref, sex, home_district, rescue_date from raw_survivors where partner_id = 'fixture_ngo' order by survivor_ref",
+        &format!("select survivor_ref, sex, home_district, rescue_date from {survivors} order by survivor_ref"),
     );
     let refs: Vec<&str> = rows.iter().map(|r| r[0].as_deref().unwrap()).collect();
     assert_eq!(
@@ -134,14 +139,25 @@ fn broken_files_are_named_with_their_reason_and_the_rest_still_load() {
         "UTF-16 Excel text with Bengali cells"
     );
     assert!(
-        out.lines()
-            .any(|l| l.contains("semicolon_delimited_undeclared.csv") && l.contains("semicolon-separated")),
+        out.lines().any(|l| l.contains(&alias_of(
+            &w,
+            "config",
+            "fixture_ngo/semicolon_delimited_undeclared.csv"
+        )) && l.contains("semicolon-separated")),
         "the detected delimiter is noted:\n{out}"
     );
     let f2 = &rows[6];
     assert_eq!(f2[1].as_deref(), Some("female"));
     assert_eq!(f2[2].as_deref(), Some("North 24 Parganas"), "Bengali-script district");
     assert_eq!(f2[3].as_deref(), Some("2021-03-06"), "Bengali digits in a date");
+    // The lake itself holds the pseudonyms, never the ids.
+    let (_, published) = query_text(
+        &conn,
+        "select survivor_ref from raw_survivors where partner_id = 'fixture_ngo' order by all",
+    );
+    assert_eq!(published.len(), refs.len());
+    assert!(published.iter().all(|r| !r[0].as_deref().unwrap().starts_with("F-")));
+    assert!(published.contains(&vec![Some(reference(&w, "key/pseudonym.key", "fixture_ngo", "F-70"))]));
     let f10 = &rows[1];
     let f100 = &rows[2];
     assert_eq!(
@@ -157,8 +173,9 @@ fn broken_files_are_named_with_their_reason_and_the_rest_still_load() {
         "select source_file, source_row, field, rule_id, severity from raw_dq_issues order by all",
     );
     let has = |file: &str, row: &str, field: &str, rule: &str| {
+        let alias = alias_of(&w, "config", &format!("fixture_ngo/{file}"));
         issues.iter().any(|i| {
-            i[0].as_deref().is_some_and(|f| f.ends_with(file))
+            i[0].as_deref() == Some(alias.as_str())
                 && i[1].as_deref() == Some(row)
                 && i[2].as_deref() == Some(field)
                 && i[3].as_deref() == Some(rule)
@@ -219,17 +236,22 @@ fn broken_files_are_named_with_their_reason_and_the_rest_still_load() {
     for a in &acct {
         assert_eq!(a[1], a[2], "accounting for {:?}", a[0]);
     }
-    assert!(acct.iter().any(
-        |a| a[0].as_deref().is_some_and(|f| f.ends_with("exact_duplicate_rows.csv")) && a[3].as_deref() == Some("1")
-    ));
+    let duplicates = alias_of(&w, "config", "fixture_ngo/exact_duplicate_rows.csv");
+    assert!(
+        acct.iter()
+            .any(|a| a[0].as_deref() == Some(duplicates.as_str()) && a[3].as_deref() == Some("1"))
+    );
 
     // The quarantine is restricted and tells the data officer what to fix.
-    let q = w.path().join(
-        "output/restricted/latest/quarantine/fixture_ngo/fixture_ngo__impossible_date_and_blank_id.csv.quarantine.csv",
-    );
+    // Named by the file's alias, and holding its real name.
+    let alias = alias_of(&w, "config", "fixture_ngo/impossible_date_and_blank_id.csv");
+    let q = w
+        .path()
+        .join(format!("output/restricted/latest/quarantine/{alias}.quarantine.csv"));
     let text = std::fs::read_to_string(&q).unwrap_or_else(|e| panic!("{}: {e}", q.display()));
     assert!(
-        text.contains("survivors.survivor_ref: required field is blank (required)"),
+        text.contains("survivors.survivor_ref: required field is blank (required)")
+            && text.contains("fixture_ngo/impossible_date_and_blank_id.csv"),
         "{text}"
     );
     #[cfg(unix)]
@@ -484,35 +506,47 @@ fn a_record_in_two_exports_or_twice_in_one_is_published_once_as_its_newest_versi
     let conn = tafteesh::warehouse::open(&w.path().join("output/current/warehouse/tafteesh.duckdb")).unwrap();
     // Every version is in the raw table; the mart holds the newest: the
     // newest file's, and within a file its last row.
+    // Records named by the pseudonyms the warehouse holds for their ids.
+    let id = |partner: &str, r: &str| reference(&w, "key/pseudonym.key", partner, r);
+    let (f600, f601) = (id("fixture_ngo", "F-600"), id("fixture_ngo", "F-601"));
     let (_, raw) = query_text(
         &conn,
-        "select count(*) from raw_survivors where survivor_ref in ('F-600', 'F-601')",
+        &format!("select count(*) from raw_survivors where survivor_ref in ('{f600}', '{f601}')"),
     );
     assert_eq!(raw, [[Some("4".into())]]);
     let (_, rows) = query_text(
         &conn,
-        "select survivor_ref, home_district, versions_in_exports, source_file, source_row from dim_survivors
-         where partner_id = 'fixture_ngo' and survivor_ref in ('F-600', 'F-601') order by survivor_ref",
+        &format!(
+            "select survivor_ref, home_district, versions_in_exports, source_file, source_row from dim_survivors
+             where partner_id = 'fixture_ngo' and survivor_ref in ('{f600}', '{f601}')
+             order by survivor_ref = '{f601}'"
+        ),
     );
-    let file = "fixture_ngo/a_record_exported_twice_2.csv";
+    let file = alias_of(&w, "config", "fixture_ngo/a_record_exported_twice_2.csv");
     assert_eq!(
         rows,
         [
-            ["F-600", "Malda", "2", file, "2"].map(|v| Some(v.to_string())),
-            ["F-601", "Nadia", "2", file, "4"].map(|v| Some(v.to_string())),
+            [f600.as_str(), "Malda", "2", file.as_str(), "2"].map(|v| Some(v.to_string())),
+            [f601.as_str(), "Nadia", "2", file.as_str(), "4"].map(|v| Some(v.to_string())),
         ]
     );
     // A record seen once has one version.
     let (_, once) = query_text(
         &conn,
-        "select versions_in_exports from dim_survivors where partner_id = 'fixture_ngo' and survivor_ref = 'F-70'",
+        &format!(
+            "select versions_in_exports from dim_survivors where partner_id = 'fixture_ngo' and survivor_ref = '{}'",
+            id("fixture_ngo", "F-70")
+        ),
     );
     assert_eq!(once, [[Some("1".into())]]);
     // The docket's repeated case id (rows 6 and 7): its later row.
     let (_, case) = query_text(
         &conn,
-        "select fir_date, versions_in_exports, source_row from fct_cases
-         where partner_id = 'fixture_lawyers' and case_ref = 'L-5'",
+        &format!(
+            "select fir_date, versions_in_exports, source_row from fct_cases
+             where partner_id = 'fixture_lawyers' and case_ref = '{}'",
+            id("fixture_lawyers", "L-5")
+        ),
     );
     assert_eq!(case, [["2021-01-11", "2", "7"].map(|v| Some(v.to_string()))]);
 }

@@ -17,7 +17,7 @@
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use crate::util::{Ran, Workdir, current_id, fixture, query_text, spawn, walk};
+use crate::util::{Ran, Workdir, alias_of, current_id, fixture, query_text, spawn, walk};
 
 /// A survivor's name and phone that must never leave the restricted area.
 const CANARY_NAME: &str = "Zorawar Qanarybibi";
@@ -228,11 +228,14 @@ fn kept(w: &Workdir, partner: &str) -> u64 {
         .sum()
 }
 
-fn not_used_line<'a>(ran: &'a Ran, file: &str) -> &'a str {
+/// The `NOT USED` line of the fixture NGO's `file`, which names it by its
+/// alias (as `tafteesh files` tells the data officer).
+fn not_used_line<'a>(w: &Workdir, ran: &'a Ran, file: &str) -> &'a str {
+    let alias = alias_of(w, "config", &format!("fixture_ngo/{file}"));
     ran.stdout
         .lines()
-        .find(|l| l.contains("NOT USED") && l.contains(file))
-        .unwrap_or_else(|| panic!("no NOT USED line for {file}:\n{}", ran.all()))
+        .find(|l| l.contains("NOT USED") && l.contains(&alias))
+        .unwrap_or_else(|| panic!("no NOT USED line for {file} ({alias}):\n{}", ran.all()))
 }
 
 #[test]
@@ -251,7 +254,7 @@ fn a_stray_quote_that_a_later_cell_closes_stops_the_file_and_shifts_nothing() {
     write_ngo(&w, "stray_quote.csv", &rows);
     let ran = run(&w, &[]);
     assert_eq!(ran.code, 4, "{}", ran.all());
-    let line = not_used_line(&ran, "stray_quote.csv");
+    let line = not_used_line(&w, &ran, "stray_quote.csv");
     assert!(line.contains("line 3") && line.contains("quote"), "{line}");
     assert_eq!(kept(&w, "fixture_collective"), 30, "the other partner is published");
     assert_eq!(kept(&w, "fixture_ngo"), 40, "the NGO's good export is published");
@@ -269,7 +272,7 @@ fn a_quote_that_never_closes_stops_its_file_only() {
     write_ngo(&w, "unclosed_quote.csv", &rows);
     let ran = run(&w, &[]);
     assert_eq!(ran.code, 4, "{}", ran.all());
-    let line = not_used_line(&ran, "unclosed_quote.csv");
+    let line = not_used_line(&w, &ran, "unclosed_quote.csv");
     assert!(line.contains("never closes") && line.contains("line 3"), "{line}");
     assert_eq!(kept(&w, "fixture_collective"), 30);
     assert_no_canary(&w, &ran, &[CANARY_NAME, CANARY_PHONE]);
@@ -294,9 +297,10 @@ fn a_row_with_more_or_fewer_cells_than_the_header_is_quarantined_by_line() {
         "{}",
         ran.stderr
     );
+    let alias = alias_of(&w, "config", "fixture_ngo/shifted_rows.csv");
     let q = w
         .path()
-        .join("output/restricted/latest/quarantine/fixture_ngo/fixture_ngo__shifted_rows.csv.quarantine.csv");
+        .join(format!("output/restricted/latest/quarantine/{alias}.quarantine.csv"));
     let quarantined = std::fs::read_to_string(q).unwrap();
     assert!(quarantined.contains("row.ragged"), "{quarantined}");
     assert_eq!(
@@ -355,9 +359,9 @@ fn an_export_saved_without_its_header_row_puts_no_value_in_the_log() {
     let ran = run(&w, &[]);
     assert!(t.elapsed() < Duration::from_secs(60), "took {:?}", t.elapsed());
     assert_eq!(ran.code, 4, "{}", ran.all());
-    let line = not_used_line(&ran, "one_line.csv");
+    let line = not_used_line(&w, &ran, "one_line.csv");
     assert!(line.contains("row 1 is 2200000 bytes long"), "{line}");
-    not_used_line(&ran, "no_header.csv");
+    not_used_line(&w, &ran, "no_header.csv");
     assert!(ran.stderr.contains("column 3 repeats column 2"), "{}", ran.stderr);
     assert!(
         ran.stderr.lines().count() < 200,
@@ -409,7 +413,7 @@ fn special_files_links_and_odd_names_are_each_not_used_and_never_followed() {
 
     let ran = run_within(&w, Duration::from_secs(120));
     assert_eq!(ran.code, 4, "{}", ran.all());
-    assert!(not_used_line(&ran, "pipe.csv").contains("FIFO"));
+    assert!(not_used_line(&w, &ran, "pipe.csv").contains("FIFO"));
     for f in [
         "passwd.csv",
         "dangling.csv",
@@ -417,12 +421,12 @@ fn special_files_links_and_odd_names_are_each_not_used_and_never_followed() {
         "loop_b.csv",
         "linked_folder",
     ] {
-        assert!(not_used_line(&ran, f).contains("symbolic link"), "{f}");
+        assert!(not_used_line(&w, &ran, f).contains("symbolic link"), "{f}");
     }
-    assert!(not_used_line(&ran, "reg\u{fffd}ster.csv").contains("UTF-8"));
+    assert!(not_used_line(&w, &ran, "reg\u{fffd}ster.csv").contains("UTF-8"));
+    let previous = alias_of(&w, "config", "fixture_ngo/old/previous.csv");
     assert!(
-        ran.stdout
-            .contains("NOT CLAIMED by any pipeline: fixture_ngo/old/previous.csv"),
+        ran.stdout.contains(&format!("NOT CLAIMED by any pipeline: {previous}")),
         "{}",
         ran.stdout
     );
@@ -451,7 +455,7 @@ fn a_file_the_run_cannot_read_is_not_used_and_the_night_goes_on() {
     std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o000)).unwrap();
     let ran = run(&w, &[]);
     assert_eq!(ran.code, 4, "{}", ran.all());
-    assert!(not_used_line(&ran, "locked.csv").contains("cannot be read"));
+    assert!(not_used_line(&w, &ran, "locked.csv").contains("cannot be read"));
     assert_eq!(kept(&w, "fixture_collective"), 30);
 }
 
@@ -489,15 +493,11 @@ fn mac_line_ends_are_read_and_a_huge_sheet_dimension_is_bounded() {
     let ran = run_within(&w, Duration::from_secs(120));
     assert_eq!(ran.code, 3, "{}", ran.all());
     let files = summary(&w)["files"].as_array().unwrap().clone();
-    let mac = files
-        .iter()
-        .find(|f| f["file"] == "fixture_ngo/mac_line_ends.csv")
-        .unwrap();
+    let mac_alias = alias_of(&w, "config", "fixture_ngo/mac_line_ends.csv");
+    let mac = files.iter().find(|f| f["file"] == mac_alias.as_str()).unwrap();
     assert_eq!(mac["tables"][0]["kept"], 5, "{mac}");
-    let xlsx = files
-        .iter()
-        .find(|f| f["file"] == "fixture_sheets/far_corner.xlsx")
-        .unwrap();
+    let xlsx_alias = alias_of(&w, "config", "fixture_sheets/far_corner.xlsx");
+    let xlsx = files.iter().find(|f| f["file"] == xlsx_alias.as_str()).unwrap();
     assert_eq!(xlsx["tables"][0]["kept"], 3, "{xlsx}");
     assert_eq!(
         xlsx["tables"][0]["quarantined"], 1,
@@ -585,7 +585,10 @@ fn impossible_dates_are_nulled_and_flagged_not_published_as_years() {
     let conn = duckdb::Connection::open(w.path().join("output/current/warehouse/tafteesh.duckdb")).unwrap();
     let (_, flagged) = query_text(
         &conn,
-        "select count(*) from raw_dq_issues where rule_id = 'date.out_of_range' and source_file like '%impossible_dates.csv'",
+        &format!(
+            "select count(*) from raw_dq_issues where rule_id = 'date.out_of_range' and source_file = '{}'",
+            alias_of(&w, "config", "fixture_ngo/impossible_dates.csv")
+        ),
     );
     assert_eq!(flagged[0][0].as_deref(), Some("3"));
     let tomorrow = chrono::Utc::now().date_naive() + chrono::Days::new(1);
@@ -622,7 +625,7 @@ fn a_file_name_with_a_newline_and_terminal_escapes_forges_no_line() {
 }
 
 #[test]
-fn a_file_named_after_a_survivor_is_published_under_a_number() {
+fn a_file_named_after_a_survivor_is_published_under_its_alias() {
     let w = setup();
     let name = format!("{CANARY_NAME} register.csv");
     let rows = vec![
@@ -638,23 +641,29 @@ fn a_file_named_after_a_survivor_is_published_under_a_number() {
         .iter()
         .map(|f| f["file"].as_str().unwrap().to_string())
         .collect();
-    // Files in path order: "Zorawar..." sorts before "register.csv".
-    assert!(files.contains(&"fixture_ngo/file-1.csv".to_string()), "{files:?}");
+    let alias = alias_of(&w, "config", &format!("fixture_ngo/{name}"));
+    assert!(
+        alias.starts_with("fixture_ngo/file-") && alias.ends_with(".csv"),
+        "{alias}"
+    );
+    assert!(files.contains(&alias), "{files:?}");
+    // So is every other file, whatever it holds.
+    assert!(
+        files.iter().all(|f| f.contains("/file-")),
+        "every file is published by its alias: {files:?}"
+    );
     assert_eq!(kept(&w, "fixture_ngo"), 42);
     assert_no_canary(&w, &ran, &[CANARY_NAME, CANARY_PHONE, CANARY_WORD]);
-    let map = std::fs::read_to_string(
-        w.path()
-            .join("output/restricted/latest/staged/fixture_ngo/file_names.csv"),
-    )
-    .unwrap();
+    let map = std::fs::read_to_string(w.path().join("output/restricted/latest/file_names.csv")).unwrap();
     assert!(
-        map.contains(&format!("fixture_ngo/file-1.csv,fixture_ngo/{name}")),
+        map.contains(&format!("{alias},fixture_ngo,claimed,fixture_ngo/{name}")),
         "{map}"
     );
-    // A no-op night and a forced rebuild publish it under the same number.
+    // A no-op night and a forced rebuild publish it under the same alias.
     assert!(matches!(run(&w, &[]).code, 0 | 3));
     let ran = run(&w, &["--force"]);
     assert_no_canary(&w, &ran, &[CANARY_NAME, CANARY_PHONE, CANARY_WORD]);
+    assert_eq!(alias_of(&w, "config", &format!("fixture_ngo/{name}")), alias);
 }
 
 #[cfg(unix)]

@@ -2,6 +2,7 @@
 //! fixture files named after their quirk and on the generator's demo data
 //! compared with its ground truth.
 
+mod canaries;
 mod demo_truth;
 mod extracts;
 mod fixtures;

@@ -171,3 +171,45 @@ fn an_export_without_its_header_row_is_refused_and_nothing_of_it_is_printed() {
     }
     assert!(!w.path().join("config/pipelines/no_header.toml").exists());
 }
+
+/// A Gender column that holds names (the export's columns shifted by one):
+/// onboarding maps it to `sex`, and shows and drafts its codes only by
+/// their shapes; the known words (`F`, `Yes`) as written. Neither the file's
+/// name nor its names reach the draft (the partner id is its folder's).
+#[test]
+fn a_coded_column_that_holds_names_prints_none_of_them() {
+    let w = Workdir::new();
+    let dir = w.path().join("inbox/shifted_ngo");
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("Qanarybibi Zorawar register.csv");
+    let mut rows = vec!["ID,Name,Gender,Legal aid lawyer?".to_string()];
+    for i in 0..12 {
+        let (name, gender) = match i % 3 {
+            0 => ("F", "Qanarybibi Zorawar"),
+            1 => ("F", "Kanarimoni Testbibi"),
+            _ => ("Other Person", "F"),
+        };
+        rows.push(format!("S-{i},{name},{gender},Yes"));
+    }
+    std::fs::write(&file, rows.join("\n") + "\n").unwrap();
+    let ran = w.run(&["onboard", file.to_str().unwrap(), "--out", "config/pipelines"]);
+    assert_eq!(ran.code, 0, "{}", ran.all());
+    let draft = std::fs::read_to_string(w.path().join("config/pipelines/shifted_ngo.toml")).unwrap();
+    for secret in ["Qanarybibi", "Zorawar", "Kanarimoni", "Testbibi"] {
+        assert!(!ran.all().contains(secret), "`{secret}` printed:\n{}", ran.all());
+        assert!(!draft.contains(secret), "`{secret}` in the draft:\n{draft}");
+    }
+    assert!(draft.contains("partner_id = \"shifted_ngo\""), "{draft}");
+    assert!(draft.contains("sex = \"Gender\""), "{draft}");
+    assert!(draft.contains("shaped `Aaaaaaaaaa Aaaaaaa`, 4 rows"), "{draft}");
+    assert!(ran.stdout.contains("\"F\" x4"), "{}", ran.stdout);
+    assert!(
+        ran.stdout.contains("(unknown code shaped `Aaaaaaaaaa Aaaaaaa`) x4"),
+        "{}",
+        ran.stdout
+    );
+    assert!(
+        draft.contains("# \"Yes\" = \"\"  # 12 rows"),
+        "a yes/no word is known: {draft}"
+    );
+}

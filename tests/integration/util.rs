@@ -150,3 +150,65 @@ pub fn query_text(conn: &duckdb::Connection, sql: &str) -> (Vec<String>, Vec<Vec
     let names = stmt.column_names().into_iter().map(|s| s.to_string()).collect();
     (names, out)
 }
+
+/// The alias an inbox file is published under, as `tafteesh files` tells
+/// the data officer (`config`: the folder of tafteesh.toml, relative to
+/// the work dir; `file`: the path relative to the inbox).
+pub fn alias_of(w: &Workdir, config: &str, file: &str) -> String {
+    let ran = w.run(&["files", "--config", config, "--json"]);
+    assert_eq!(ran.code, 0, "tafteesh files: {}", ran.all());
+    let list: Vec<serde_json::Value> = serde_json::from_str(&ran.stdout).expect("files --json");
+    list.iter()
+        .find(|e| e["file"] == file)
+        .and_then(|e| e["published_as"].as_str())
+        .unwrap_or_else(|| panic!("no inbox entry {file}: {}", ran.stdout))
+        .to_string()
+}
+
+/// The published pseudonym of a partner's own identifier (a survivor's,
+/// case's or claim's reference), made with the key in `key` (relative to
+/// the work dir) as the run makes it.
+pub fn reference(w: &Workdir, key: &str, partner: &str, value: &str) -> String {
+    let source = tafteesh::config::KeySource::File(w.path().join(key));
+    tafteesh::privacy::Pseudonymizer::load(Some(&source))
+        .expect("the test's key")
+        .reference(partner, value)
+}
+
+/// A partner's part of a lake table as the data officer reads it, as SQL
+/// for `from`: the columns the lake publishes otherwise than as written
+/// (pseudonymised references and FIR numbers, known blocks, stations and
+/// schemes) replaced by their values as written, from the restricted area
+/// (joined by file and row), so a test can name records by the ids the
+/// export holds.
+pub fn lake_as_written(conn: &duckdb::Connection, output: &Path, table: &str, partner: &str) -> String {
+    let lake = output.join(format!("current/lake/{table}/{partner}.parquet"));
+    let plain = output.join(format!("restricted/latest/linkage/{partner}/{table}.parquet"));
+    let columns = |path: &Path| -> Vec<String> {
+        let (_, rows) = query_text(
+            conn,
+            &format!(
+                "select column_name from (describe select * from read_parquet('{}'))",
+                path.display()
+            ),
+        );
+        rows.into_iter().map(|r| r[0].clone().unwrap()).collect()
+    };
+    let in_lake = columns(&lake);
+    let replaced: Vec<String> = columns(&plain)
+        .into_iter()
+        .filter(|c| in_lake.contains(c) && !["partner_id", "source_file", "source_row"].contains(&c.as_str()))
+        .map(|c| format!("p.\"{c}\" as \"{c}\""))
+        .collect();
+    let replace = if replaced.is_empty() {
+        String::new()
+    } else {
+        format!(" replace ({})", replaced.join(", "))
+    };
+    format!(
+        "(select l.*{replace} from read_parquet('{}') l left join read_parquet('{}') p
+          on p.source_file = l.source_file and p.source_row = l.source_row)",
+        lake.display(),
+        plain.display()
+    )
+}
