@@ -14,10 +14,10 @@
 //! written the way partners write names and phones. The hostile files are
 //! written from how the issue describes them, not from what the readers do.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-use crate::util::{Ran, Workdir, alias_of, current_id, fixture, query_text, spawn, walk};
+use crate::util::{Ran, Workdir, alias_of, current_id, fixture, published_texts, query_text, spawn, walk};
 
 /// A survivor's name and phone that must never leave the restricted area.
 const CANARY_NAME: &str = "Zorawar Qanarybibi";
@@ -120,76 +120,12 @@ fn run_within(w: &Workdir, limit: Duration) -> Ran {
     }
 }
 
-/// Every text a published file holds, with its path: text files as they
-/// are, Parquet and DuckDB files read through DuckDB (every column as
-/// text), workbooks through calamine. The restricted area is skipped.
-fn published_texts(output: &Path) -> Vec<(PathBuf, String)> {
-    let restricted = output.join("restricted");
-    let mut out = Vec::new();
-    for (p, meta) in walk(output) {
-        if !meta.is_file() || p.starts_with(&restricted) {
-            continue;
-        }
-        let ext = p.extension().and_then(|e| e.to_str()).unwrap_or_default();
-        let text = match ext {
-            "parquet" => {
-                let conn = duckdb::Connection::open_in_memory().unwrap();
-                let sql = format!("select * from read_parquet('{}')", p.display());
-                let (names, rows) = query_text(&conn, &sql);
-                format!("{names:?}{rows:?}")
-            }
-            "duckdb" => {
-                let conn = duckdb::Connection::open_with_flags(
-                    &p,
-                    duckdb::Config::default()
-                        .access_mode(duckdb::AccessMode::ReadOnly)
-                        .unwrap(),
-                )
-                .unwrap();
-                let (_, tables) = query_text(
-                    &conn,
-                    "select table_schema, table_name from information_schema.tables
-                     where table_schema in ('main', 'staging') and table_catalog = current_database()",
-                );
-                let mut all = String::new();
-                for t in tables {
-                    let (schema, t) = (t[0].clone().unwrap(), t[1].clone().unwrap());
-                    let (names, rows) = query_text(&conn, &format!("select * from \"{schema}\".\"{t}\""));
-                    all.push_str(&format!("{t}{names:?}{rows:?}"));
-                }
-                all
-            }
-            "xlsx" => {
-                use calamine::Reader;
-                let mut wb = calamine::open_workbook_auto(&p).unwrap();
-                let mut all = String::new();
-                for name in wb.sheet_names().to_vec() {
-                    let range = wb.worksheet_range(&name).unwrap();
-                    for row in range.rows() {
-                        for c in row {
-                            all.push_str(&c.to_string());
-                            all.push('\t');
-                        }
-                    }
-                }
-                all
-            }
-            _ => String::from_utf8_lossy(&std::fs::read(&p).unwrap()).into_owned(),
-        };
-        out.push((p, text));
-    }
-    out
-}
-
 /// Panic if a canary appears in any published file or in the run's output.
 fn assert_no_canary(w: &Workdir, ran: &Ran, canaries: &[&str]) {
-    let output = w.path().join("output");
-    for (path, text) in published_texts(&output) {
-        // File names themselves are published too.
-        let name = path.strip_prefix(&output).unwrap().display().to_string();
+    // File names themselves are published too: each path is one of the texts.
+    for (name, text) in published_texts(&w.path().join("output")) {
         for c in canaries {
-            assert!(!text.contains(c), "{c} published in {}", path.display());
-            assert!(!name.contains(c), "{c} published as a file name: {name}");
+            assert!(!text.contains(c), "{c} published in {name}");
         }
     }
     for c in canaries {

@@ -212,3 +212,76 @@ pub fn lake_as_written(conn: &duckdb::Connection, output: &Path, table: &str, pa
         plain.display()
     )
 }
+
+/// Every text a published file holds, with its path below `output`, and
+/// every published path itself: text files as they are, Parquet and
+/// DuckDB files read through DuckDB (every column of every table and view
+/// as text, and the comments), workbooks cell by cell with their sheet
+/// names. The restricted area is skipped.
+pub fn published_texts(output: &Path) -> Vec<(String, String)> {
+    let restricted = output.join("restricted");
+    let mut out = Vec::new();
+    for (p, meta) in walk(output) {
+        let name = p.strip_prefix(output).unwrap().to_string_lossy().into_owned();
+        if p.starts_with(&restricted) {
+            continue;
+        }
+        out.push((name.clone(), name.clone()));
+        if !meta.is_file() {
+            continue;
+        }
+        let ext = p.extension().and_then(|e| e.to_str()).unwrap_or_default();
+        let text = match ext {
+            "parquet" => {
+                let conn = duckdb::Connection::open_in_memory().unwrap();
+                let (names, rows) = query_text(&conn, &format!("select * from read_parquet('{}')", p.display()));
+                format!("{names:?}{rows:?}")
+            }
+            "duckdb" => {
+                let conn = duckdb::Connection::open_with_flags(
+                    &p,
+                    duckdb::Config::default()
+                        .access_mode(duckdb::AccessMode::ReadOnly)
+                        .unwrap(),
+                )
+                .unwrap();
+                let (_, tables) = query_text(
+                    &conn,
+                    "select table_schema, table_name from information_schema.tables
+                     where table_catalog = current_database() and table_schema in ('main', 'staging')",
+                );
+                let mut all = String::new();
+                for t in tables {
+                    let (schema, t) = (t[0].clone().unwrap(), t[1].clone().unwrap());
+                    let (names, rows) = query_text(&conn, &format!("select * from \"{schema}\".\"{t}\""));
+                    all.push_str(&format!("{t}{names:?}{rows:?}"));
+                }
+                let (_, comments) = query_text(
+                    &conn,
+                    "select comment from duckdb_columns() where comment is not null
+                     union all select comment from duckdb_tables() where comment is not null",
+                );
+                all.push_str(&format!("{comments:?}"));
+                all
+            }
+            "xlsx" => {
+                use calamine::Reader;
+                let mut wb = calamine::open_workbook_auto(&p).unwrap();
+                let mut all = wb.sheet_names().join("\t");
+                for name in wb.sheet_names().to_vec() {
+                    let range = wb.worksheet_range(&name).unwrap();
+                    for row in range.rows() {
+                        for c in row {
+                            all.push_str(&c.to_string());
+                            all.push('\t');
+                        }
+                    }
+                }
+                all
+            }
+            _ => String::from_utf8_lossy(&std::fs::read(&p).unwrap()).into_owned(),
+        };
+        out.push((name, text));
+    }
+    out
+}
