@@ -33,7 +33,6 @@
 use std::collections::BTreeMap;
 
 use crate::config::Plan;
-use crate::ingest::Claims;
 use crate::privacy::Pseudonymizer;
 
 /// The owner of an entry no partner's folder holds.
@@ -110,9 +109,19 @@ impl Default for FileAliases {
     }
 }
 
+/// What the night found in the inbox, as the aliases need it (made by
+/// `ingest::claim::entries`): each claimed file with its
+/// partner, the unclaimed files, and the contested or unusable entries.
+#[derive(Debug, Default)]
+pub struct Entries {
+    pub claimed: Vec<(String, String)>,
+    pub unclaimed: Vec<String>,
+    pub conflicts: Vec<String>,
+}
+
 impl FileAliases {
     /// The aliases of every entry the inbox listing found.
-    pub fn new(plan: &Plan, inbox: &crate::inbox::Inbox, claims: &Claims<'_>, pseudo: &Pseudonymizer) -> FileAliases {
+    pub fn new(plan: &Plan, inbox: &crate::inbox::Inbox, listed: &Entries, pseudo: &Pseudonymizer) -> FileAliases {
         let mut folders: Vec<(String, String)> = plan
             .pipelines
             .iter()
@@ -132,21 +141,19 @@ impl FileAliases {
             longest_first: Vec::new(),
         };
         let mut entries: Vec<(String, String, EntryStatus)> = Vec::new();
-        for (partner, cs) in &claims.by_partner {
-            for c in cs {
-                entries.push((c.file.clone(), partner.clone(), EntryStatus::Claimed));
-            }
+        for (file, partner) in &listed.claimed {
+            entries.push((file.clone(), partner.clone(), EntryStatus::Claimed));
         }
-        for f in &claims.unclaimed {
+        for f in &listed.unclaimed {
             entries.push((f.clone(), out.owner_of(f), EntryStatus::Unclaimed));
         }
-        for c in &claims.conflicts {
-            let status = if inbox.unusable.iter().any(|u| u.path == c.file) {
+        for f in &listed.conflicts {
+            let status = if inbox.unusable.iter().any(|u| &u.path == f) {
                 EntryStatus::Unusable
             } else {
                 EntryStatus::Contested
             };
-            entries.push((c.file.clone(), out.owner_of(&c.file), status));
+            entries.push((f.clone(), out.owner_of(f), status));
         }
         for u in &inbox.unusable {
             entries.push((u.path.clone(), out.owner_of(&u.path), EntryStatus::Unusable));

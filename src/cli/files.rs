@@ -43,7 +43,7 @@ pub fn run(args: Args) -> Result<Exit> {
     let pseudo = Pseudonymizer::load(plan.key.as_ref())?;
     let inbox = crate::inbox::list(&plan.inbox)?;
     let claims = crate::ingest::claim(&plan, &inbox);
-    let aliases = FileAliases::new(&plan, &inbox, &claims, &pseudo);
+    let aliases = FileAliases::new(&plan, &inbox, &crate::ingest::claim::entries(&claims), &pseudo);
     let mut rows: Vec<(String, String, String)> = aliases
         .entries()
         .map(|(real, a)| (a.published.clone(), a.status.as_str().to_string(), real.clone()))

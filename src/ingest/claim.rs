@@ -100,3 +100,18 @@ pub fn claim<'p>(plan: &'p Plan, inbox: &crate::inbox::Inbox) -> Claims<'p> {
     }
     out
 }
+
+/// The night's inbox entries as [`crate::aliases::FileAliases`] names them:
+/// each claimed file with its partner, the unclaimed ones, the contested
+/// or unusable ones.
+pub fn entries(claims: &Claims<'_>) -> crate::aliases::Entries {
+    crate::aliases::Entries {
+        claimed: claims
+            .by_partner
+            .iter()
+            .flat_map(|(p, cs)| cs.iter().map(move |c| (c.file.clone(), p.clone())))
+            .collect(),
+        unclaimed: claims.unclaimed.clone(),
+        conflicts: claims.conflicts.iter().map(|c| c.file.clone()).collect(),
+    }
+}

@@ -196,7 +196,7 @@ pub fn run(plan: &Plan, opts: RunOptions) -> Result<RunOutcome> {
     let result = (|| {
         let inbox = crate::inbox::list(&plan.inbox)?;
         let claims = crate::ingest::claim(plan, &inbox);
-        aliases = FileAliases::new(plan, &inbox, &claims, &pseudo);
+        aliases = FileAliases::new(plan, &inbox, &crate::ingest::claim::entries(&claims), &pseudo);
         ledger::alias_file_names(&layout, &aliases)?;
         let run = Run {
             plan,
