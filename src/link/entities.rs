@@ -218,23 +218,24 @@ pub(super) fn read_table(
         } else {
             Some(lake::read(&plain_path)?)
         };
-        let at: HashMap<(String, i64), usize> = match &plain_df {
-            Some(p) => strings(p, "source_file")
-                .into_iter()
-                .zip(ints(p, "source_row"))
-                .enumerate()
-                .filter_map(|(j, (f, r))| Some(((f?, r?), j)))
-                .collect(),
-            None => HashMap::new(),
-        };
-        let mine = &rows[rows.len() - kept..];
+        // Each kept row's place in the plaintext, found once for every
+        // column (by borrowed file names, as survivors' linkage finds its).
+        let files = plain_df.as_ref().map(|p| strings(p, "source_file")).unwrap_or_default();
+        let file_rows = plain_df.as_ref().map(|p| ints(p, "source_row")).unwrap_or_default();
+        let at: HashMap<(&str, i64), usize> = files
+            .iter()
+            .zip(&file_rows)
+            .enumerate()
+            .filter_map(|(j, (f, r))| Some(((f.as_deref()?, (*r)?), j)))
+            .collect();
+        let found: Vec<Option<usize>> = rows[rows.len() - kept..]
+            .iter()
+            .map(|r| at.get(&(&*r.source_file, r.source_row)).copied())
+            .collect();
         for name in plain_columns {
             let values = plain_df.as_ref().map(|p| strings(p, name)).unwrap_or_default();
             let out = plain.get_mut(*name).expect("made for every plain column");
-            out.extend(mine.iter().map(|r| {
-                at.get(&(r.source_file.to_string(), r.source_row))
-                    .and_then(|&j| values.get(j).cloned().flatten())
-            }));
+            out.extend(found.iter().map(|j| j.and_then(|j| values.get(j).cloned().flatten())));
         }
     }
     Ok(Table { rows, frames, plain })
