@@ -62,3 +62,52 @@ create or replace macro wilson_high(n, d) as
         ((n / d + 3.8416 / (2 * d)) + 1.96 * sqrt((n / d) * (1 - n / d) / d + 3.8416 / (4 * d * d)))
         / (1 + 3.8416 / d)
     ) end;
+
+-- An indicator that is a share, from its monthly counts: t (a table or CTE
+-- name) holds dimension, dimension_value, month, hits and records, one
+-- row per scope and month; each month is spread into its periods (see
+-- periods_of) and summed: numerator the hits, denominator the records,
+-- value the share in percent, cell size the records.
+create or replace macro share_by_period(t) as table
+    select
+        period,
+        dimension,
+        dimension_value,
+        sum(hits)::bigint as numerator,
+        sum(records)::bigint as denominator,
+        100.0 * numerator / denominator as value,
+        sum(records)::bigint as cell_size,
+    from (select *, unnest(periods_of(month)) as period from query_table(t))
+    group by period, dimension, dimension_value;
+
+-- An indicator that is a count of records, from its monthly counts: t
+-- holds dimension, dimension_value, month and records (see
+-- share_by_period); numerator, value and cell size are the records, and
+-- there is no denominator.
+create or replace macro count_by_period(t) as table
+    select
+        period,
+        dimension,
+        dimension_value,
+        sum(records)::bigint as numerator,
+        null::bigint as denominator,
+        numerator as value,
+        sum(records)::bigint as cell_size,
+    from (select *, unnest(periods_of(month)) as period from query_table(t))
+    group by period, dimension, dimension_value;
+
+-- An indicator that is a total amount, from its monthly sums: t holds
+-- dimension, dimension_value, month, amount and records (see
+-- share_by_period); numerator and value are the amount, the cell size the
+-- records, and there is no denominator.
+create or replace macro total_by_period(t) as table
+    select
+        period,
+        dimension,
+        dimension_value,
+        sum(amount)::bigint as numerator,
+        null::bigint as denominator,
+        numerator as value,
+        sum(records)::bigint as cell_size,
+    from (select *, unnest(periods_of(month)) as period from query_table(t))
+    group by period, dimension, dimension_value;

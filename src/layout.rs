@@ -118,6 +118,13 @@ impl Layout {
         self.output.join("current")
     }
 
+    /// The id of the snapshot `current` names, if any.
+    pub fn current_id(&self) -> Option<String> {
+        std::fs::read_link(self.current())
+            .ok()
+            .and_then(|t| t.file_name().map(|n| n.to_string_lossy().into_owned()))
+    }
+
     /// The published snapshot, read through the `current` link.
     pub fn current_snapshot(&self) -> SnapshotDir {
         SnapshotDir(self.current())
@@ -142,6 +149,11 @@ impl Layout {
     /// Every published run's indicator values, one Parquet file per run.
     pub fn history(&self) -> PathBuf {
         self.output.join("history").join("indicator_values")
+    }
+
+    /// Published run `id`'s indicator values in the history folder.
+    pub fn history_run(&self, id: &str) -> PathBuf {
+        self.history().join(format!("{id}.parquet"))
     }
 
     /// The restricted area's root (owner-only).
@@ -250,6 +262,27 @@ impl RestrictedDir {
         self.0.join("linkage")
     }
 
+    /// Partner `partner`'s plaintext linkage fields of `table`.
+    pub fn linkage_file(&self, partner: &str, table: &str) -> PathBuf {
+        self.linkage().join(partner).join(format!("{table}.parquet"))
+    }
+
+    /// What linkage keeps from one night to the next (see
+    /// `tafteesh_linkage::state`).
+    pub fn linkage_state(&self) -> PathBuf {
+        self.linkage().join("state.bin")
+    }
+
+    /// The trained linkage model (its term frequencies derive from names),
+    /// or the explained one `tafteesh link` writes.
+    pub fn linkage_model(&self, explained: bool) -> PathBuf {
+        self.linkage().join(if explained {
+            "model-explained.json"
+        } else {
+            "model.json"
+        })
+    }
+
     /// Each partner's data-quality pack, written anew every run.
     pub fn packs(&self) -> PathBuf {
         self.0.join("packs")
@@ -263,6 +296,102 @@ impl RestrictedDir {
     /// Every inbox entry's alias and real name (see [`crate::aliases`]).
     pub fn file_names(&self) -> PathBuf {
         self.0.join("file_names.csv")
+    }
+
+    /// Partner `partner`'s staged raw rows (see [`staged_file`]).
+    pub fn staged_dir(&self, partner: &str) -> PathBuf {
+        self.staged().join(partner)
+    }
+
+    /// Partner `partner`'s quarantine (see [`quarantine_rows`]).
+    pub fn quarantine_dir(&self, partner: &str) -> PathBuf {
+        self.quarantine().join(partner)
+    }
+
+    /// Partner `partner`'s data-quality workbook.
+    pub fn pack(&self, partner: &str) -> PathBuf {
+        self.packs().join(format!("{partner}-data-quality.xlsx"))
+    }
+}
+
+/// In a partner's staged folder: the raw rows source `source_index` of its
+/// pipeline read from the file published as `alias`.
+pub fn staged_file(dir: &Path, source_index: usize, alias: &str) -> PathBuf {
+    dir.join(format!("s{source_index}__{}.parquet", file_part(alias)))
+}
+
+/// In a partner's quarantine folder: every quarantined row, with its reasons.
+pub fn quarantine_rows(dir: &Path) -> PathBuf {
+    dir.join("quarantine.parquet")
+}
+
+/// In a partner's quarantine folder: one file's quarantined rows as a sheet
+/// for the partner's data officer.
+pub fn quarantine_sheet(dir: &Path, alias: &str) -> PathBuf {
+    dir.join(format!("{}.quarantine.csv", file_part(alias)))
+}
+
+/// In a partner's quarantine folder: the place spellings the gazetteer lacks.
+pub fn unknown_places(dir: &Path) -> PathBuf {
+    dir.join("unknown_places.csv")
+}
+
+/// An alias's last part (`file-…` of `<owner>/file-…`).
+fn file_part(alias: &str) -> &str {
+    alias.rsplit('/').next().unwrap_or(alias)
+}
+
+/// The lake: `<table>/<partner>.parquet`, and the consortium's and the
+/// contested files' parts beside them.
+pub mod lake {
+    use std::path::{Path, PathBuf};
+
+    /// File `stem`'s part of `table` in the lake at `lake`.
+    pub fn part(lake: &Path, table: &str, stem: &str) -> PathBuf {
+        lake.join(table).join(format!("{stem}.parquet"))
+    }
+
+    /// Every part of `table`, as a glob for DuckDB's `read_parquet`.
+    pub fn table_glob(lake: &Path, table: &str) -> PathBuf {
+        lake.join(table).join("*.parquet")
+    }
+
+    /// The accounting of the files several partners claim (or none may read).
+    pub fn contested(lake: &Path) -> PathBuf {
+        part(lake, "load_files", "_contested")
+    }
+}
+
+/// The files every run writes to a snapshot's `reports/`.
+pub mod reports {
+    /// The dashboard.
+    pub const DASHBOARD: &str = "index.html";
+    /// The dashboard in Bengali, beside it.
+    pub const DASHBOARD_BN: &str = "index.bn.html";
+    /// How survivors were linked (written by the link stage).
+    pub const LINKAGE: &str = "linkage.html";
+    pub const WORKBOOK: &str = "tafteesh-indicators.xlsx";
+    pub const CSV: &str = "indicators.csv";
+    pub const CODEBOOK: &str = "codebook.md";
+}
+
+/// A research extract's folder (see [`Layout::extract`]).
+pub mod extract {
+    use std::path::{Path, PathBuf};
+
+    /// What the extract holds and how it was made.
+    pub fn manifest(dir: &Path) -> PathBuf {
+        dir.join("extract.json")
+    }
+
+    /// Its codebook.
+    pub fn codebook(dir: &Path) -> PathBuf {
+        dir.join("codebook.md")
+    }
+
+    /// Table `name` of the extract, as `ext` (`parquet`, `csv`).
+    pub fn table(dir: &Path, name: &str, ext: &str) -> PathBuf {
+        dir.join(format!("{name}.{ext}"))
     }
 }
 

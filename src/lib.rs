@@ -6,7 +6,7 @@
 //! ([`accounting`]) every partner file, pseudonymising direct identifiers
 //! ([`privacy`]), writing the [`lake`] and, with plaintext, the
 //! [`restricted`] area; [`link`] finds each survivor, case and claim across
-//! partners; the [`warehouse`] runs the SQL models and indicators, which
+//! partners (the engine is the `tafteesh-linkage` crate); the [`warehouse`] runs the SQL models and indicators, which
 //! [`suppress`] guards and [`report`] publishes. [`run`] orchestrates a
 //! night: plan, stages, publish, recomputing only the partners whose inputs
 //! changed and recording every run in its ledger; [`layout`] names every
@@ -18,6 +18,7 @@
 
 pub mod accounting;
 pub mod aliases;
+pub mod build_id;
 pub mod clean;
 pub mod cli;
 pub mod config;

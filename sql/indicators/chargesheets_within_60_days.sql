@@ -6,8 +6,8 @@ cases as (
     select * from fct_cases_by_scope
 ),
 
--- Counted per scope and month, then each month spread into its periods
--- (see periods_of): the same figures from far fewer rows.
+-- Counted per scope and month; share_by_period spreads each month into its
+-- periods: the same figures from far fewer rows.
 monthly as (
     select
         dimension,
@@ -20,24 +20,8 @@ monthly as (
     group by all
 ),
 
-counted as (
-    select
-        *,
-        unnest(periods_of(month)) as period,
-    from monthly
-),
-
 final as (
-    select
-        period,
-        dimension,
-        dimension_value,
-        sum(hits)::bigint as numerator,
-        sum(records)::bigint as denominator,
-        100.0 * numerator / denominator as value,
-        sum(records)::bigint as cell_size,
-    from counted
-    group by period, dimension, dimension_value
+    select * from share_by_period(monthly)
 )
 
 select * from final

@@ -3,8 +3,8 @@
 use crate::config::Plan;
 use crate::error::{Error, Exit, Result};
 use crate::link::explain::Explained;
-use crate::link::{Settings, block, link};
 use crate::privacy::Pseudonymizer;
+use tafteesh_linkage::{Settings, block, link};
 
 /// Explain record linkage on the current snapshot.
 ///

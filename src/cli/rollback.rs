@@ -51,7 +51,7 @@ pub fn run(args: Args) -> Result<Exit> {
     if let Err(why) = crate::run::snapshots::check_publishable(&layout, &args.snapshot) {
         return Err(Error::Usage(format!("{why}; it cannot be made current")));
     }
-    let before = crate::run::snapshots::current_id(&layout);
+    let before = layout.current_id();
     crate::run::snapshots::make_current(&layout, &args.snapshot)?;
     tracing::info!(snapshot = %args.snapshot, "rolled back");
     // The ledger keeps the history: which snapshot was current, and when

@@ -53,7 +53,7 @@ pub fn run(args: Args) -> Result<Exit> {
     let now = Utc::now();
     let layout = plan.layout();
     let runs = ledger::read(&layout)?;
-    let current = crate::run::snapshots::current_id(&layout);
+    let current = layout.current_id();
     let manifest = current.as_deref().and_then(|id| Manifest::read(&layout.snapshot(id)));
     let stale_after = i64::from(plan.freshness.stale_after_days);
     let inbox = crate::inbox::list(&plan.inbox)?;

@@ -8,7 +8,8 @@
 //! definitions cannot drift apart. Partner pipelines live beside the
 //! operator's config, because adding a partner must never need a rebuild.
 
-pub mod linkage;
+/// The linkage settings are the engine's own (see `tafteesh_linkage::settings`).
+pub use tafteesh_linkage::settings as linkage;
 pub mod pipeline;
 pub mod reference;
 pub mod schema;

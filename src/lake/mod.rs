@@ -30,13 +30,13 @@ pub const CONSORTIUM: &str = "consortium";
 
 /// Partner `pid`'s part of `table` in the lake at `lake`.
 pub fn part(lake: &Path, table: &str, pid: &str) -> PathBuf {
-    lake.join(table).join(format!("{pid}.parquet"))
+    crate::layout::lake::part(lake, table, pid)
 }
 
 /// Every file of `table` in the lake at `lake`, as a glob for DuckDB's
 /// `read_parquet`: the partners' parts and the consortium file.
 pub fn table_glob(lake: &Path, table: &str) -> PathBuf {
-    lake.join(table).join("*.parquet")
+    crate::layout::lake::table_glob(lake, table)
 }
 
 /// A lake table's file of what linkage derives across partners.
@@ -53,7 +53,7 @@ pub fn write_consortium(df: &mut DataFrame, lake: &Path, table: &str) -> Result<
 
 /// The accounting of the files several partners claim (or none may read).
 pub fn contested(lake: &Path) -> PathBuf {
-    lake.join("load_files").join("_contested.parquet")
+    crate::layout::lake::contested(lake)
 }
 
 /// The tables ingest writes per partner: every canonical table of the

@@ -20,7 +20,7 @@
 //!    day often enough in a real register).
 //!
 //!
-//! Keys follow the anchor rule of [`super::stable_keys`]. A case's anchor
+//! Keys follow the anchor rule of [`tafteesh_linkage::stable_keys`]. A case's anchor
 //! is its smallest FIR identity when it has one, else its smallest record
 //! id, so a case keeps its key as long as its FIR does.
 
@@ -239,7 +239,7 @@ pub fn link(from: &Source<'_>, pseudo: &Pseudonymizer, people: &PersonKeys) -> R
             _ => format!("1|{}\u{1f}{}", r.partner_id, r.entity_ref),
         })
         .collect();
-    let case_keys = super::stable_keys(&anchors, &grouped.group, |a| {
+    let case_keys = tafteesh_linkage::stable_keys(&anchors, &grouped.group, |a| {
         format!("C-{}", &pseudo.token("case", a)[..16])
     });
     lap("keyed");

@@ -156,7 +156,7 @@ pub fn link(from: &Source<'_>, pseudo: &Pseudonymizer, people: &PersonKeys, case
         .iter()
         .map(|r| format!("{}\u{1f}{}", r.partner_id, r.entity_ref))
         .collect();
-    let claim_keys = super::stable_keys(&anchors, &grouped.group, |a| {
+    let claim_keys = tafteesh_linkage::stable_keys(&anchors, &grouped.group, |a| {
         format!("K-{}", &pseudo.token("claim", a)[..16])
     });
     write_bridge(

@@ -22,9 +22,9 @@ use std::sync::Arc;
 
 use polars::prelude::*;
 
-use super::union_find::{UnionFind, first_sharing_key};
 use crate::error::{Error, Result};
 use crate::lake::{self, ints, read_columns, strings};
+use tafteesh_linkage::union_find::{UnionFind, first_sharing_key};
 use tafteesh_parsers::text::place_key;
 
 /// A value known on both sides and different.
@@ -212,7 +212,7 @@ pub(super) fn read_table(
             .map_err(Error::frame(format!("reading {}", path.display())))?;
         frames.push(df);
         // This partner's values as written, by the rows just kept.
-        let plain_path = crate::restricted::linkage_file(from.restricted, &partner, table);
+        let plain_path = from.restricted.linkage_file(&partner, table);
         let plain_df = if plain_columns.is_empty() || !plain_path.exists() {
             None
         } else {

@@ -11,14 +11,15 @@ use std::path::Path;
 
 use polars::prelude::*;
 
-use super::model::Person;
-use super::names::NameKey;
-use super::state::{self, Decision, Digest, Lineage, State, digest};
-use super::{Linked, Settings, link};
+use crate::build_id::BUILD_ID;
 use crate::error::{Error, Result};
 use crate::lake::{self, borrowed, dates, ints, partner_files, read, text_column};
 use crate::layout::RestrictedDir;
 use crate::privacy::Pseudonymizer;
+use tafteesh_linkage::Person;
+use tafteesh_linkage::names::NameKey;
+use tafteesh_linkage::state::{self, Decision, Digest, Lineage, State, digest};
+use tafteesh_linkage::{Linked, Settings, link_reporting};
 
 /// The figures a run reports for linkage.
 #[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
@@ -118,7 +119,7 @@ struct Kept {
 /// The linkage state's path in the restricted area being built, its folder made.
 fn linkage_state_path(area: &RestrictedDir) -> Result<std::path::PathBuf> {
     crate::restricted::restricted_dir(&area.linkage())?;
-    Ok(crate::restricted::linkage_state(area))
+    Ok(area.linkage_state())
 }
 
 /// Read every partner's survivors and their identifiers.
@@ -130,7 +131,7 @@ pub fn load(lake: &Path, restricted: &RestrictedDir) -> Result<Loaded> {
         let source = source as u32;
         partners.push(partner.clone());
         let lake_df = read(&path)?;
-        let plain_path = crate::restricted::linkage_file(restricted, &partner, "survivors");
+        let plain_path = restricted.linkage_file(&partner, "survivors");
         let plain_df = if plain_path.exists() {
             Some(read(&plain_path)?)
         } else {
@@ -270,9 +271,9 @@ pub fn run(
     let last_night = match (reuse, previous) {
         (Reuse::Nothing, _) => Err("the run asked for the model to be trained again (--retrain)".to_string()),
         (_, None) => Err("no linkage state belongs to the current snapshot".to_string()),
-        (_, Some(area)) => State::read(&crate::restricted::linkage_state(area)),
+        (_, Some(area)) => State::read(&area.linkage_state()),
     };
-    let (linked, kept) = match state::decide(last_night, settings, &partners, &digests) {
+    let (linked, kept) = match state::decide(last_night, settings, BUILD_ID, &partners, &digests) {
         Decision::Train(reason) => {
             tracing::info!(reason = %reason, "training the linkage model");
             let kept = Kept {
@@ -285,7 +286,13 @@ pub fn run(
                 },
                 records_changed: None,
             };
-            (link(&people, settings), kept)
+            let bar = crate::progress::bar(tafteesh_linkage::PHASES as u64, "linkage");
+            let linked = link_reporting(&people, settings, |phase| {
+                bar.set_message(phase.to_string());
+                bar.inc(1);
+            });
+            bar.finish_and_clear();
+            (linked, kept)
         }
         Decision::Reuse {
             trained,
@@ -299,7 +306,7 @@ pub fn run(
             );
             tracing::info!(reason = %reason, "reusing the linkage model");
             let weights_kept = reuse == Reuse::ModelAndWeights;
-            let linked = super::relink(&people, settings, *trained, move |p| {
+            let linked = tafteesh_linkage::relink(&people, settings, *trained, move |p| {
                 weights_kept.then(|| kept.weight(p)).flatten()
             });
             let kept = Kept {
@@ -312,13 +319,16 @@ pub fn run(
         }
     };
     lap("linked");
-    state::StateRef::new(&linked, settings, partners, digests, kept.lineage).write(&linkage_state_path(restricted)?)?;
+    let state_path = linkage_state_path(restricted)?;
+    state::StateRef::new(&linked, settings, BUILD_ID, partners, digests, kept.lineage)
+        .write(&state_path)
+        .map_err(Error::io(&state_path))?;
     if let Some(w) = linked.blocking.warning() {
         tracing::warn!("{w}");
     }
     lap("state saved");
     // The account of the linkage, values left out, beside the dashboard.
-    let explained = super::explain::Explained::new(&linked, &people, settings);
+    let explained = tafteesh_linkage::explain::Explained::new(&linked, &people, settings);
     let page = if kept.reused {
         explained.reused(&kept.reason)
     } else {
@@ -326,7 +336,7 @@ pub fn run(
     }
     .html(run_id);
     std::fs::create_dir_all(reports).map_err(Error::io(reports))?;
-    let page_path = reports.join(crate::report::LINKAGE);
+    let page_path = reports.join(crate::layout::reports::LINKAGE);
     std::fs::write(&page_path, page).map_err(Error::io(&page_path))?;
     lap("page written");
     let ids: Vec<String> = records
@@ -335,7 +345,7 @@ pub fn run(
         .collect();
     // The versions of one partner's survivor_ref are one person, whatever
     // the model said of them.
-    let mut groups = super::union_find::UnionFind::new(ids.len());
+    let mut groups = tafteesh_linkage::union_find::UnionFind::new(ids.len());
     // A cluster's representative is one of its records: joining each
     // record to it joins the cluster, with no map of labels.
     for (i, &rep) in linked.cluster.iter().enumerate() {
@@ -344,7 +354,7 @@ pub fn run(
     }
     groups.union_by_key(ids.iter().map(Some));
     let cluster = groups.labels();
-    let keys = super::stable_keys(&ids, &cluster, |anchor| {
+    let keys = tafteesh_linkage::stable_keys(&ids, &cluster, |anchor| {
         format!("P-{}", &pseudo.token("person", anchor)[..16])
     });
     // Labels are record indices: the people's sizes by label.

@@ -269,15 +269,8 @@ pub fn write_csv(rows: &[IndicatorRow], k: u32, path: &Path) -> Result<()> {
     w.flush().map_err(Error::io(path))
 }
 
-/// The files every run writes to `reports/`.
-pub const DASHBOARD: &str = "index.html";
-/// The dashboard in Bengali, beside it.
-pub const DASHBOARD_BN: &str = "index.bn.html";
-/// How survivors were linked (written by the link stage).
-pub const LINKAGE: &str = "linkage.html";
-pub const WORKBOOK: &str = "tafteesh-indicators.xlsx";
-pub const CSV: &str = "indicators.csv";
-pub const CODEBOOK: &str = "codebook.md";
+/// The files every run writes to `reports/` (named by the layout).
+pub use crate::layout::reports::{CODEBOOK, CSV, DASHBOARD, DASHBOARD_BN, LINKAGE, WORKBOOK};
 
 /// Write every report of a built warehouse into `dir`; returns the number
 /// of figures published.

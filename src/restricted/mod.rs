@@ -96,9 +96,10 @@ pub struct PartnerArea {
 impl PartnerArea {
     /// Create the partner's staging and quarantine folders in `area`.
     pub fn create(area: &RestrictedDir, partner: &str) -> Result<PartnerArea> {
-        let staged = restricted_dir(&restricted_dir(&area.staged())?.join(partner))?;
-        let quarantine_root = restricted_dir(&area.quarantine())?;
-        let quarantine = restricted_dir(&quarantine_root.join(partner))?;
+        restricted_dir(&area.staged())?;
+        let staged = restricted_dir(&area.staged_dir(partner))?;
+        restricted_dir(&area.quarantine())?;
+        let quarantine = restricted_dir(&area.quarantine_dir(partner))?;
         Ok(PartnerArea {
             staged,
             quarantine,
@@ -128,8 +129,7 @@ impl PartnerArea {
             hashes.iter().map(hex::encode).collect::<Vec<_>>(),
         ));
         let mut df = DataFrame::new_infer_height(cols).map_err(Error::frame("staging rows"))?;
-        let name = format!("s{}__{}.parquet", source_index, file.rsplit('/').next().unwrap_or(file));
-        write_parquet(&mut df, &dir.join(name))
+        write_parquet(&mut df, &crate::layout::staged_file(&dir, source_index, file))
     }
 
     /// Write the place spellings the gazetteer lacks, beside the quarantine:
@@ -138,7 +138,7 @@ impl PartnerArea {
         if written.is_empty() {
             return Ok(());
         }
-        let mut w = SheetCsv::create(&self.quarantine.join("unknown_places.csv"))?;
+        let mut w = SheetCsv::create(&crate::layout::unknown_places(&self.quarantine))?;
         w.row(["source_file", "table_name", "field", "written", "records"])?;
         for row in written {
             w.row(row)?;
@@ -148,34 +148,20 @@ impl PartnerArea {
 
     /// Write the plaintext identifiers linkage compares, one file per table.
     pub fn write_linkage(&self, tables: BTreeMap<String, DataFrame>) -> Result<()> {
-        let dir = restricted_dir(&restricted_dir(&self.area.linkage())?.join(&self.partner))?;
+        restricted_dir(&restricted_dir(&self.area.linkage())?.join(&self.partner))?;
         use rayon::prelude::*;
         tables
             .into_par_iter()
-            .map(|(table, mut df)| write_parquet(&mut df, &dir.join(format!("{table}.parquet"))))
+            .map(|(table, mut df)| write_parquet(&mut df, &self.area.linkage_file(&self.partner, &table)))
             .collect()
     }
 }
 
-/// Partner `partner`'s plaintext linkage file of `table` in `area`.
-pub fn linkage_file(area: &RestrictedDir, partner: &str, table: &str) -> PathBuf {
-    area.linkage().join(partner).join(format!("{table}.parquet"))
-}
-
-/// Where the trained linkage model is saved in `area` (its term
-/// frequencies derive from names), or the explained one `link` writes.
+/// Where the trained linkage model is saved in `area`, or the explained one
+/// `link` writes, its folder made owner-only.
 pub fn linkage_model(area: &RestrictedDir, explained: bool) -> Result<PathBuf> {
-    let name = if explained {
-        "model-explained.json"
-    } else {
-        "model.json"
-    };
-    Ok(restricted_dir(&area.linkage())?.join(name))
-}
-
-/// Where the linkage state is kept in `area` (see [`crate::link::state`]).
-pub fn linkage_state(area: &RestrictedDir) -> PathBuf {
-    area.linkage().join(crate::link::state::FILE)
+    restricted_dir(&area.linkage())?;
+    Ok(area.linkage_model(explained))
 }
 
 /// The real name of every inbox entry behind its alias, for the data

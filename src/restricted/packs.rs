@@ -89,7 +89,7 @@ pub fn write(
     run_id: &str,
 ) -> Result<PacksWritten> {
     let fixes = Fixes::load()?;
-    let dir = super::restricted_dir(&area.packs())?;
+    super::restricted_dir(&area.packs())?;
     // Published file name -> the partner's own name for it.
     let real: BTreeMap<String, String> = super::real_file_names(area);
     // In parallel, a connection each (two at a time on two cores): a pack
@@ -105,7 +105,7 @@ pub fn write(
         .par_iter()
         .zip(conns)
         .map(|(p, conn)| {
-            let path = dir.join(format!("{}-data-quality.xlsx", p.id));
+            let path = area.pack(p.id);
             // Written owner-only, into an owner-only folder.
             write_one(&conn, p, &fixes, &real, run_id, &path)
         })

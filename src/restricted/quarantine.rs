@@ -41,7 +41,7 @@ impl QuarantineRows {
         if rows.is_empty() {
             return Ok(());
         }
-        let path = dir.join(format!("{}.quarantine.csv", file.rsplit('/').next().unwrap_or(file)));
+        let path = crate::layout::quarantine_sheet(dir, file);
         let mut w = SheetCsv::create(&path)?;
         let mut header = vec!["_file".to_string(), "_row".into(), "_tables".into(), "_reasons".into()];
         header.extend(raw.headers.iter().cloned());
@@ -90,6 +90,6 @@ impl QuarantineRows {
             Column::new("raw_json".into(), self.raw_json),
         ])
         .map_err(Error::frame("building quarantine"))?;
-        write_parquet(&mut df, &dir.join("quarantine.parquet"))
+        write_parquet(&mut df, &crate::layout::quarantine_rows(dir))
     }
 }

@@ -144,6 +144,8 @@ pub fn build_and_publish(run: &Run<'_>, inv: Box<Inventory<'_>>, entry: &mut Led
         partners: partners.entries,
         unclaimed,
     };
+    // The warehouse's last steps need the ledger line; then it is published.
+    stages::finish_warehouse(run, &building, &restricted_building, entry)?;
     publish::publish(run, &building, &restricted_building, &summary, &manifest, entry)?;
     summary.finished_at = Utc::now().to_rfc3339();
     tracing::info!(run_id = %run_id, snapshot = %summary.snapshot.display(), "run published");

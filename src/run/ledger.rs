@@ -167,7 +167,7 @@ impl LedgerEntry {
 pub fn record_refused(layout: &Layout, run_id: &str, started_at: DateTime<Utc>, error: &Error) {
     let mut entry = LedgerEntry::new(run_id, started_at, RunStatus::Refused, error.exit() as u8);
     entry.error = Some(error.to_string());
-    entry.snapshot = crate::run::snapshots::current_id(layout);
+    entry.snapshot = layout.current_id();
     if let Err(e) = append(layout, &entry) {
         tracing::error!("could not record the refused run in the ledger: {e}");
     }

@@ -166,10 +166,7 @@ fn digest<'a>(parts: impl IntoIterator<Item = &'a [u8]>) -> String {
     hex::encode(h.finalize())
 }
 
-/// This build's identity: a SHA-256 of its sources, lock file, compiler,
-/// profile and target, computed by `build.rs`. The same for every copy of
-/// the binary, stripped or not; different for any change to the code.
-pub const BUILD_ID: &str = env!("TAFTEESH_BUILD_ID");
+use crate::build_id::BUILD_ID;
 
 /// The version and the build's identity ([`BUILD_ID`]), so a rebuilt
 /// tafteesh never reuses what an older build computed, while the same build

@@ -229,7 +229,7 @@ pub fn run(plan: &Plan, opts: RunOptions) -> Result<RunOutcome> {
         entry.exit_code = e.exit() as u8;
         entry.error = Some(e.to_string());
         entry.finished_at = Utc::now();
-        entry.snapshot = snapshots::current_id(&layout);
+        entry.snapshot = layout.current_id();
         if let Err(le) = ledger::append(&layout, &entry) {
             tracing::error!("could not record the failed run in the ledger: {le}");
         }

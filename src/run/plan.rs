@@ -8,7 +8,7 @@ use chrono::{NaiveDate, Utc};
 
 use super::ledger::{self, LedgerEntry, RunStatus};
 use super::manifest::{self, Fingerprints, InputFile, Manifest};
-use super::{Run, UnchangedRun, snapshots};
+use super::{Run, UnchangedRun};
 use crate::error::{Exit, Result};
 use crate::ingest::Claims;
 use crate::layout::{SnapshotDir, created_at};
@@ -54,7 +54,7 @@ pub fn inventory<'p>(
     let (plan, opts, layout) = (run.plan, run.opts, run.layout);
     let clock_start = std::time::Instant::now();
     let restricted_latest = layout.restricted_latest();
-    let current = snapshots::current_id(layout);
+    let current = layout.current_id();
     let published = current
         .as_deref()
         .and_then(|id| Manifest::read(&layout.snapshot(id)))

@@ -34,18 +34,6 @@ pub fn publish(
         run_id,
         ..
     } = *run;
-    // The ledger as it will read once this run is published, in the warehouse too.
-    let mut history = ledger::read(layout)?;
-    history.push(entry.clone());
-    {
-        let conn = warehouse::open(&building.warehouse_db())?;
-        ledger::load_into(&conn, &history, &building.ledger_scratch())?;
-        super::stages::packs(run, &conn, restricted)?;
-        // The warehouse is whole now: its data dictionary goes in.
-        warehouse::build::comment_columns(&conn, run.project, &plan.model.schemas)?;
-        conn.execute_batch("checkpoint")
-            .map_err(Error::warehouse("checkpoint"))?;
-    }
     manifest.write(building)?;
     write_json(&building.run_json(), summary)?;
     write_json(&building.ledger_entry(), entry)?;

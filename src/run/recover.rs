@@ -10,7 +10,6 @@ use chrono::{DateTime, Utc};
 
 use super::ledger::{self, LedgerEntry, RunStatus};
 use super::publish::swap_restricted;
-use super::snapshots;
 use crate::error::{Error, Exit, Result};
 use crate::layout::{BUILDING_PREFIX, Layout, OLD_RESTRICTED, PRUNING_PREFIX, created_at};
 use crate::restricted::restricted_dir;
@@ -20,7 +19,7 @@ pub fn unfinished_runs(layout: &Layout, run_id: &str, started: DateTime<Utc>) ->
     let snapshots_dir = layout.snapshots();
     std::fs::create_dir_all(&snapshots_dir).map_err(Error::io(&snapshots_dir))?;
     let restricted_root = restricted_dir(&layout.restricted_root())?;
-    let current = snapshots::current_id(layout);
+    let current = layout.current_id();
     finish_published(layout, current.as_deref(), run_id)?;
     let mut interrupted = Vec::new();
     for dir in [&snapshots_dir, &restricted_root] {
@@ -42,7 +41,7 @@ pub fn unfinished_runs(layout: &Layout, run_id: &str, started: DateTime<Utc>) ->
             Exit::Failure as u8,
         );
         e.error = Some(format!("killed before it finished; found and removed by run {run_id}"));
-        e.snapshot = snapshots::current_id(layout);
+        e.snapshot = layout.current_id();
         ledger::append(layout, &e)?;
     }
     // A published run killed before it added its figures to the history.

@@ -55,13 +55,6 @@ pub fn check_publishable(layout: &Layout, id: &str) -> std::result::Result<(), S
     Ok(())
 }
 
-/// The id of the snapshot `output/current` names, if any.
-pub fn current_id(layout: &Layout) -> Option<String> {
-    std::fs::read_link(layout.current())
-        .ok()
-        .and_then(|t| t.file_name().map(|n| n.to_string_lossy().into_owned()))
-}
-
 /// Point `output/current` at snapshot `id` in one atomic rename of a
 /// symbolic link: a reader sees the old snapshot or the new, never neither.
 pub fn make_current(layout: &Layout, id: &str) -> Result<()> {
@@ -82,7 +75,7 @@ pub fn list(layout: &Layout) -> Result<Vec<SnapshotInfo>> {
     if !dir.is_dir() {
         return Ok(Vec::new());
     }
-    let current = current_id(layout);
+    let current = layout.current_id();
     let mut out = Vec::new();
     for entry in std::fs::read_dir(&dir).map_err(Error::io(&dir))? {
         let path = entry.map_err(Error::io(&dir))?.path();
@@ -93,7 +86,7 @@ pub fn list(layout: &Layout) -> Result<Vec<SnapshotInfo>> {
         if id.starts_with('.') || !path.is_dir() {
             continue;
         }
-        let summary = std::fs::read(path.join("run.json"))
+        let summary = std::fs::read(crate::layout::SnapshotDir(path.clone()).run_json())
             .ok()
             .and_then(|b| serde_json::from_slice(&b).ok());
         out.push(SnapshotInfo {

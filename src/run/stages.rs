@@ -354,10 +354,31 @@ pub fn reports(run: &Run<'_>, snapshot: &SnapshotDir, files: &[FileReport]) -> R
     )
 }
 
+/// The warehouse's last steps, once the run's ledger line (`entry`) is
+/// known and before the snapshot is published: the ledger as it will read
+/// once this run is published goes into the warehouse, each partner's
+/// data-quality pack is written from it (the accuracy trend reads the
+/// ledger), and the data dictionary (column comments) goes in, the
+/// warehouse being whole.
+pub fn finish_warehouse(
+    run: &Run<'_>,
+    building: &SnapshotDir,
+    restricted: &RestrictedDir,
+    entry: &super::ledger::LedgerEntry,
+) -> Result<()> {
+    let mut history = super::ledger::read(run.layout)?;
+    history.push(entry.clone());
+    let conn = warehouse::open(&building.warehouse_db())?;
+    super::ledger::load_into(&conn, &history, &building.ledger_scratch())?;
+    packs(run, &conn, restricted)?;
+    warehouse::build::comment_columns(&conn, run.project, &run.plan.model.schemas)?;
+    conn.execute_batch("checkpoint").map_err(Error::warehouse("checkpoint"))
+}
+
 /// Write each partner's data-quality pack into the restricted area being
 /// built, from the snapshot's whole warehouse (its run ledger loaded, for
 /// the accuracy trend).
-pub fn packs(run: &Run<'_>, conn: &duckdb::Connection, restricted: &RestrictedDir) -> Result<()> {
+fn packs(run: &Run<'_>, conn: &duckdb::Connection, restricted: &RestrictedDir) -> Result<()> {
     let partners: Vec<crate::restricted::packs::PartnerInfo<'_>> = run
         .plan
         .pipelines

@@ -213,10 +213,10 @@ pub fn extract(layout: &Layout, spec: &Spec, spec_path: &Path, spec_bytes: &[u8]
         summary.tables.push(table);
         codebook.push_str(&book);
     }
-    let manifest = building.join("extract.json");
+    let manifest = crate::layout::extract::manifest(&building);
     let json = serde_json::to_vec_pretty(&summary).map_err(|e| Error::Internal(e.to_string()))?;
     std::fs::write(&manifest, json).map_err(Error::io(&manifest))?;
-    let book = building.join("codebook.md");
+    let book = crate::layout::extract::codebook(&building);
     std::fs::write(&book, codebook_text(&summary, &codebook)).map_err(Error::io(&book))?;
     crate::run::publish::seal_tree(&building)?;
     let folder = &summary.folder;
@@ -559,8 +559,8 @@ fn write_table(
         });
     }
     let mut df = DataFrame::new_infer_height(columns).map_err(Error::frame(format!("building extract {name}")))?;
-    crate::lake::write_parquet(&mut df, &dir.join(format!("{name}.parquet")))?;
-    let path = dir.join(format!("{name}.csv"));
+    crate::lake::write_parquet(&mut df, &crate::layout::extract::table(dir, name, "parquet"))?;
+    let path = crate::layout::extract::table(dir, name, "csv");
     let mut w = csv::Writer::from_path(&path).map_err(|e| Error::Internal(format!("{}: {e}", path.display())))?;
     let header: Vec<&str> = std::iter::once(id_name)
         .chain(t.fields.iter().map(FieldSpec::output_name))

@@ -7,12 +7,11 @@
 use std::path::Path;
 use std::sync::{Condvar, Mutex, PoisonError};
 
-use chrono::NaiveDate;
 use duckdb::Connection;
 use serde::Serialize;
 
 use super::catalogue::{IndicatorMeta, Project};
-use super::{RAW_IN_MAIN, STAGING, history, model_tests, open, sql_string};
+use super::{BuildOptions, RAW_IN_MAIN, STAGING, history, model_tests, open, sql_string};
 use crate::error::{Error, Result};
 
 /// The lake the warehouse loads: each table is a folder of Parquet files,
@@ -31,23 +30,6 @@ pub struct LakeInput<'a> {
 /// Parquet files read and the process's own memory, a million-survivor
 /// run stays under 4 GiB.
 pub const BUILD_MEMORY_LIMIT: &str = "2GiB";
-
-/// What the build needs to know about its run.
-pub struct BuildOptions<'a> {
-    pub run_id: &'a str,
-    /// The date the figures are as of: the current period ends here.
-    pub as_of: NaiveDate,
-    /// Small-cell suppression threshold (config `suppression.k`).
-    pub suppression_k: u32,
-    /// Folder of earlier runs' indicator values (`output/history/indicator_values`).
-    pub history: &'a Path,
-    /// Where this run's indicator values are written, for the history
-    /// folder once the run is published.
-    pub history_file: &'a Path,
-    /// The current snapshot's warehouse, whose indicator history this
-    /// build carries forward when it may (see [`super::history`]).
-    pub previous: Option<&'a Path>,
-}
 
 /// What the build did.
 #[derive(Debug, Clone, Serialize)]
@@ -361,7 +343,8 @@ pub fn build(path: &Path, lake: &LakeInput<'_>, project: &Project, opts: &BuildO
         conn.execute_batch(&project.macros)
             .map_err(Error::warehouse("sql/macros.sql"))?;
         for m in &project.macro_docs {
-            conn.execute_batch(&format!("comment on macro {} is {}", m.name, sql_string(&m.doc)))
+            let kind = if m.table { "macro table" } else { "macro" };
+            conn.execute_batch(&format!("comment on {kind} {} is {}", m.name, sql_string(&m.doc)))
                 .map_err(Error::warehouse(format!("commenting on macro {}", m.name)))?;
         }
     }

@@ -215,6 +215,8 @@ pub struct MacroDoc {
     /// The parameters as declared: `d`, `n, d`.
     pub params: String,
     pub doc: String,
+    /// A table macro (`as table`: used in `from`), not a scalar one.
+    pub table: bool,
 }
 
 /// The macros of `macros.sql` in order, with their comments. A macro
@@ -244,6 +246,7 @@ pub fn macro_docs(macros: &str) -> std::result::Result<Vec<MacroDoc>, String> {
                 name: name.trim().to_string(),
                 params,
                 doc: comment.join(" "),
+                table: after.contains(") as table"),
             });
         }
         comment.clear();

@@ -24,7 +24,7 @@ use std::path::{Path, PathBuf};
 
 use duckdb::Connection;
 
-use super::build::BuildOptions;
+use super::BuildOptions;
 use super::sql_string;
 use crate::error::{Error, Result};
 use crate::layout::{Layout, created_at};
@@ -263,7 +263,7 @@ fn run_at(run_id: &str) -> String {
 pub fn record(layout: &Layout, snapshot_id: &str) -> Result<()> {
     let from = layout.snapshot(snapshot_id).history_file();
     let dir = layout.history();
-    let to = dir.join(format!("{snapshot_id}.parquet"));
+    let to = layout.history_run(snapshot_id);
     if to.exists() || !from.exists() {
         return Ok(());
     }

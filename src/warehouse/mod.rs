@@ -55,8 +55,25 @@ use std::path::Path;
 use duckdb::Connection;
 
 use crate::error::{Error, Result};
-pub use build::{BuildMetrics, BuildOptions, LakeInput, StepTiming, build};
+pub use build::{BuildMetrics, LakeInput, StepTiming, build};
 pub use catalogue::{IndicatorMeta, Model, ModelMeta, ModelTests, Project};
+
+/// What the build needs to know about its run.
+pub struct BuildOptions<'a> {
+    pub run_id: &'a str,
+    /// The date the figures are as of: the current period ends here.
+    pub as_of: chrono::NaiveDate,
+    /// Small-cell suppression threshold (config `suppression.k`).
+    pub suppression_k: u32,
+    /// Folder of earlier runs' indicator values (`output/history/indicator_values`).
+    pub history: &'a Path,
+    /// Where this run's indicator values are written, for the history
+    /// folder once the run is published.
+    pub history_file: &'a Path,
+    /// The current snapshot's warehouse, whose indicator history this
+    /// build carries forward when it may (see [`history`]).
+    pub previous: Option<&'a Path>,
+}
 
 /// The oldest DuckDB storage format the warehouse is written in. Researchers
 /// open it with the client they have: the CLI, Python or R package of any

@@ -140,7 +140,7 @@ mod tests {
     /// order the pairs come.
     #[test]
     fn a_link_across_a_cannot_link_held_by_any_member_does_not_join() {
-        let mut settings = crate::config::default_linkage("survivors").unwrap();
+        let mut settings = crate::shipped("survivors").unwrap();
         settings.sole_candidate_probability = None;
         let (strong, weak, cannot) = (30.0, log2_odds_of(settings.link_probability) + 0.5, -30.0);
         let clusters = |scored: &[((u32, u32), f64)]| {

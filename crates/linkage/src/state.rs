@@ -50,10 +50,7 @@ use serde::{Deserialize, Serialize};
 
 use super::model::{Model, TermFrequencies};
 use super::{Linked, Pair, Settings, Trained};
-use crate::error::{Error, Result};
 
-/// The file's name in the restricted area's `linkage/` folder.
-pub const FILE: &str = "state.bin";
 const MAGIC: &[u8; 8] = b"TFLINK01";
 
 /// A record's identity and content as linkage reads them, digested: two
@@ -144,11 +141,13 @@ impl KeptWeights {
 }
 
 /// The fingerprint a state must carry to be reused by this build with
-/// these settings.
-pub fn fingerprint(settings: &Settings) -> String {
+/// these settings: `build_id` is the caller's build identity (the
+/// pipeline's changes whenever any of its sources, this crate's included,
+/// does), so a state is never reused by code that might score otherwise.
+pub fn fingerprint(settings: &Settings, build_id: &str) -> String {
     use sha2::{Digest as _, Sha256};
     let mut h = Sha256::new();
-    h.update(crate::run::manifest::BUILD_ID.as_bytes());
+    h.update(build_id.as_bytes());
     h.update(serde_json::to_vec(settings).expect("serialisable"));
     hex::encode(h.finalize())
 }
@@ -273,12 +272,13 @@ impl<'a> StateRef<'a> {
     pub fn new(
         linked: &'a Linked,
         settings: &Settings,
+        build_id: &str,
         partners: Vec<String>,
         digests: Vec<Digest>,
         lineage: Lineage,
     ) -> StateRef<'a> {
         StateRef {
-            fingerprint: fingerprint(settings),
+            fingerprint: fingerprint(settings, build_id),
             partners,
             lineage,
             linked,
@@ -287,8 +287,9 @@ impl<'a> StateRef<'a> {
     }
 
     /// Write the state to `path` (through a temporary file beside it, so a
-    /// crash leaves the old state or the new, never half of one).
-    pub fn write(&self, path: &Path) -> Result<()> {
+    /// crash leaves the old state or the new, never half of one). The
+    /// caller names `path` in its error.
+    pub fn write(&self, path: &Path) -> std::io::Result<()> {
         let l = self.linked;
         let m = &l.model;
         let header = Header {
@@ -336,8 +337,8 @@ impl<'a> StateRef<'a> {
             file.write_all(&sum.to_le_bytes())?;
             file.flush()
         };
-        write().map_err(Error::io(&tmp))?;
-        std::fs::rename(&tmp, path).map_err(Error::io(path))
+        write()?;
+        std::fs::rename(&tmp, path)
     }
 }
 
@@ -494,6 +495,7 @@ fn match_records(before: &[Digest], tonight: &[Digest]) -> (Vec<u32>, usize) {
 pub fn decide(
     previous: std::result::Result<State, String>,
     settings: &Settings,
+    build_id: &str,
     partners: &[String],
     digests: &[Digest],
 ) -> Decision {
@@ -501,7 +503,7 @@ pub fn decide(
         Ok(s) => s,
         Err(why) => return Decision::Train(why),
     };
-    if state.fingerprint != fingerprint(settings) {
+    if state.fingerprint != fingerprint(settings, build_id) {
         return Decision::Train("the build or the linkage settings changed since the model was trained".into());
     }
     if settings.retrain_after <= 0.0 {
@@ -538,8 +540,11 @@ pub fn decide(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::link::tests::{population, settings};
-    use crate::link::{link, relink};
+
+    /// The build identity the tests' states carry.
+    const BUILD: &str = "test-build";
+    use crate::tests::{population, settings};
+    use crate::{link, relink};
 
     #[test]
     fn changed_records_are_counted_as_multisets_whatever_their_order() {
@@ -563,7 +568,7 @@ mod tests {
         assert_eq!(changed_records(&[], &[]), 0);
     }
 
-    fn digests(people: &[crate::link::model::Person]) -> Vec<Digest> {
+    fn digests(people: &[crate::model::Person]) -> Vec<Digest> {
         people.iter().map(|p| digest(&(p.source, format!("{:?}", p)))).collect()
     }
 
@@ -571,10 +576,11 @@ mod tests {
     fn trained_state(dir: &Path) -> (Linked, State) {
         let people = population();
         let linked = link(&people, &settings());
-        let path = dir.join(FILE);
+        let path = dir.join("state.bin");
         StateRef::new(
             &linked,
             &settings(),
+            BUILD,
             vec!["a".into(), "b".into(), "c".into()],
             digests(&people),
             Lineage {
@@ -662,7 +668,7 @@ mod tests {
         assert_eq!(bits(&again.weights), bits(&linked.weights));
         assert_eq!(again.cluster, linked.cluster);
         // A file cut short or damaged is no state, and says so.
-        let path = dir.path().join(FILE);
+        let path = dir.path().join("state.bin");
         let bytes = std::fs::read(&path).unwrap();
         std::fs::write(&path, &bytes[..bytes.len() - 3]).unwrap();
         assert!(State::read(&path).err().unwrap().contains("cut short"));
@@ -691,7 +697,7 @@ mod tests {
         twin.dob = None;
         people.push(twin);
         people.push(
-            crate::link::model::Person {
+            crate::model::Person {
                 source: 1,
                 ..Default::default()
             }
@@ -700,7 +706,7 @@ mod tests {
         let partners: Vec<String> = vec!["a".into(), "b".into(), "c".into()];
         let Decision::Reuse {
             trained, kept, changed, ..
-        } = decide(Ok(state), &settings(), &partners, &digests(&people))
+        } = decide(Ok(state), &settings(), BUILD, &partners, &digests(&people))
         else {
             panic!("a handful of changes reuses the model");
         };
@@ -725,7 +731,7 @@ mod tests {
     #[test]
     fn the_model_is_trained_again_past_retrain_after_or_when_what_it_rests_on_changed() {
         let dir = tempfile::tempdir().unwrap();
-        let read = || State::read(&dir.path().join(FILE));
+        let read = || State::read(&dir.path().join("state.bin"));
         trained_state(dir.path());
         let people = population();
         let partners: Vec<String> = vec!["a".into(), "b".into(), "c".into()];
@@ -739,11 +745,17 @@ mod tests {
                 .collect()
         };
         let trains = |d: Decision| matches!(d, Decision::Train(_));
-        assert!(!trains(decide(read(), &settings(), &partners, &edited(0))));
+        assert!(!trains(decide(read(), &settings(), BUILD, &partners, &edited(0))));
         // 4% of the records edited (8% changed: each is out and in): reused.
-        assert!(!trains(decide(read(), &settings(), &partners, &edited(n * 4 / 100))));
+        assert!(!trains(decide(
+            read(),
+            &settings(),
+            BUILD,
+            &partners,
+            &edited(n * 4 / 100)
+        )));
         // 6% edited: 12% changed, over the 10% rule.
-        let Decision::Train(why) = decide(read(), &settings(), &partners, &edited(n * 6 / 100)) else {
+        let Decision::Train(why) = decide(read(), &settings(), BUILD, &partners, &edited(n * 6 / 100)) else {
             panic!("12% changed trains again");
         };
         assert!(why.contains("retrain_after"), "{why}");
@@ -753,20 +765,41 @@ mod tests {
         assert!(trains(decide(
             Ok(state),
             &settings(),
+            BUILD,
             &partners,
             &digests(&people)[..n - n / 50]
         )));
-        // Other partners, other settings, no state: trained.
-        assert!(trains(decide(read(), &settings(), &partners[..2], &digests(&people))));
+        // Another build, other partners, other settings, no state: trained.
+        assert!(trains(decide(
+            read(),
+            &settings(),
+            "another-build",
+            &partners,
+            &digests(&people)
+        )));
+        assert!(trains(decide(
+            read(),
+            &settings(),
+            BUILD,
+            &partners[..2],
+            &digests(&people)
+        )));
         let mut other = settings();
         other.link_probability = 0.9;
-        assert!(trains(decide(read(), &other, &partners, &digests(&people))));
+        assert!(trains(decide(read(), &other, BUILD, &partners, &digests(&people))));
         let mut every_night = settings();
         every_night.retrain_after = 0.0;
-        assert!(trains(decide(read(), &every_night, &partners, &digests(&people))));
+        assert!(trains(decide(
+            read(),
+            &every_night,
+            BUILD,
+            &partners,
+            &digests(&people)
+        )));
         assert!(trains(decide(
             Err("none".into()),
             &settings(),
+            BUILD,
             &partners,
             &digests(&people)
         )));

@@ -17,7 +17,7 @@ use serde::{Deserialize, Serialize};
 use super::Settings;
 use super::fields::{Field, hash_key};
 use super::model::{Person, allowed};
-use crate::config::linkage::LinkType;
+use crate::settings::LinkType;
 
 /// What one blocking rule produced.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -155,7 +155,7 @@ pub fn block(people: &[Person], settings: &Settings) -> (Vec<Pair>, Vec<Vec<Pair
         fields.dedup();
         let keys: HashMap<&str, Keys> = fields
             .par_iter()
-            .map(|&f| (f, field_keys(people, Field::named(f))))
+            .map(|&f| (f, field_keys(people, Field::checked(f))))
             .collect();
         settings
             .blocking
@@ -247,7 +247,7 @@ fn with_candidate(n: usize, pairs: &[Pair]) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::link::names::NameKey;
+    use crate::names::NameKey;
 
     #[test]
     fn merged_rules_hold_each_pair_once_credited_to_the_first_rule_that_made_it() {
@@ -292,7 +292,7 @@ mod tests {
             ..Person::default()
         };
         let people = vec![person(0, "1"), person(0, "1"), person(1, "1"), person(1, "2")];
-        let mut settings = crate::config::default_linkage("survivors").unwrap();
+        let mut settings = crate::shipped("survivors").unwrap();
         settings.blocking = vec![vec!["phone".into()]];
         let pairs = |t: LinkType| {
             let mut s = settings.clone();

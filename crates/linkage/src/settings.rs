@@ -6,7 +6,7 @@
 //! `comparison_library` do: which fields are compared, on which ordered
 //! levels, which pairs are compared at all (blocking rules), which pairs
 //! may be linked (the link type), and the threshold. [`crate::link`] does
-//! the linking and `link::fields` reads each field from a record.
+//! the linking and [`crate::fields`] reads each field from a record.
 //!
 //! A `linkage.toml` need not repeat everything: each top-level key it
 //! leaves out comes from its base, the survivor settings or, with
@@ -37,28 +37,92 @@ pub enum FieldKind {
     Number,
 }
 
-/// The fields comparisons and blocking rules may name, and their kind.
-/// `link::fields` reads each one from a record.
-pub const FIELDS: [(&str, FieldKind); 14] = [
-    ("name", FieldKind::Name),
-    ("given_name", FieldKind::Name),
-    ("surname", FieldKind::Name),
-    ("guardian", FieldKind::Name),
-    ("phone", FieldKind::Text),
-    ("identifier", FieldKind::Text),
-    ("village", FieldKind::Text),
-    ("block", FieldKind::Text),
-    ("district", FieldKind::Text),
-    ("dob", FieldKind::Birth),
-    ("birth_year", FieldKind::Number),
-    ("age", FieldKind::Number),
-    ("rescue_date", FieldKind::Date),
-    ("registered_date", FieldKind::Date),
-];
+/// A field comparisons and blocking rules may name. `fields` reads each
+/// from a record by its variant (a `match` the compiler checks whole), and
+/// the settings name it by [`Field::name`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Field {
+    Name,
+    GivenName,
+    Surname,
+    Guardian,
+    Phone,
+    Identifier,
+    Village,
+    Block,
+    District,
+    Dob,
+    BirthYear,
+    Age,
+    RescueDate,
+    RegisteredDate,
+}
+
+impl Field {
+    /// Every field, in the order the settings' problems list them.
+    pub const ALL: [Field; 14] = [
+        Field::Name,
+        Field::GivenName,
+        Field::Surname,
+        Field::Guardian,
+        Field::Phone,
+        Field::Identifier,
+        Field::Village,
+        Field::Block,
+        Field::District,
+        Field::Dob,
+        Field::BirthYear,
+        Field::Age,
+        Field::RescueDate,
+        Field::RegisteredDate,
+    ];
+
+    /// Its name in a settings file.
+    pub fn name(self) -> &'static str {
+        match self {
+            Field::Name => "name",
+            Field::GivenName => "given_name",
+            Field::Surname => "surname",
+            Field::Guardian => "guardian",
+            Field::Phone => "phone",
+            Field::Identifier => "identifier",
+            Field::Village => "village",
+            Field::Block => "block",
+            Field::District => "district",
+            Field::Dob => "dob",
+            Field::BirthYear => "birth_year",
+            Field::Age => "age",
+            Field::RescueDate => "rescue_date",
+            Field::RegisteredDate => "registered_date",
+        }
+    }
+
+    /// What it holds.
+    pub fn kind(self) -> FieldKind {
+        match self {
+            Field::Name | Field::GivenName | Field::Surname | Field::Guardian => FieldKind::Name,
+            Field::Phone | Field::Identifier | Field::Village | Field::Block | Field::District => FieldKind::Text,
+            Field::Dob => FieldKind::Birth,
+            Field::BirthYear | Field::Age => FieldKind::Number,
+            Field::RescueDate | Field::RegisteredDate => FieldKind::Date,
+        }
+    }
+
+    /// The field called `name`, if there is one.
+    pub fn named(name: &str) -> Option<Field> {
+        Field::ALL.into_iter().find(|f| f.name() == name)
+    }
+
+    /// The field called `name` in settings that passed their check, which
+    /// refuses any other.
+    pub fn checked(name: &str) -> Field {
+        Field::named(name).unwrap_or_else(|| unreachable!("field `{name}` passed the settings check"))
+    }
+}
 
 /// The kind of a field, if the field exists.
 pub fn field_kind(name: &str) -> Option<FieldKind> {
-    FIELDS.iter().find(|(n, _)| *n == name).map(|(_, k)| *k)
+    Field::named(name).map(Field::kind)
 }
 
 /// Which pairs of records may be linked.
@@ -360,7 +424,7 @@ pub struct ComparisonSpec {
     /// The name reports use (defaults to the field's).
     #[serde(default)]
     pub name: Option<String>,
-    /// The field compared (see [`FIELDS`]).
+    /// The field compared (see [`Field`]).
     pub field: String,
     /// Levels, best first; "else" is added last. A pair where either side
     /// lacks the field is on no level: no evidence either way.
@@ -495,7 +559,7 @@ impl Settings {
     /// Problems with the settings; empty when they are usable.
     pub fn problems(&self) -> Vec<String> {
         let mut out = Vec::new();
-        let fields: Vec<&str> = FIELDS.iter().map(|(n, _)| *n).collect();
+        let fields: Vec<&str> = Field::ALL.iter().map(|f| f.name()).collect();
         if let Some(d) = &self.defaults
             && !BASES.iter().any(|(b, _)| b == d)
         {
@@ -642,14 +706,7 @@ mod tests {
     use super::*;
 
     fn layer(text: &str) -> Result<Settings, Vec<String>> {
-        layered(text, |rel| {
-            std::fs::read_to_string(
-                std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-                    .join("schemas")
-                    .join(rel),
-            )
-            .ok()
-        })
+        layered(text, crate::shipped_text)
     }
 
     #[test]

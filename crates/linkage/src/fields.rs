@@ -9,10 +9,11 @@ use chrono::Datelike;
 
 use super::names::NameKey;
 use super::person::Person;
-use crate::config::linkage::{ComparisonSpec, Evidence, FIELDS, LevelTest, Settings};
+pub use crate::settings::Field;
+use crate::settings::{ComparisonSpec, Evidence, LevelTest, Settings};
 
 /// The most comparisons a settings file may declare.
-pub const MAX: usize = crate::config::linkage::MAX_COMPARISONS;
+pub const MAX: usize = crate::settings::MAX_COMPARISONS;
 
 /// "One side does not know": no level, no evidence.
 pub const NULL: u8 = u8::MAX;
@@ -35,46 +36,28 @@ enum Raw<'a> {
     Number(i64),
 }
 
-/// A field, by its position in [`crate::config::linkage::FIELDS`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Field(usize);
-
-impl Field {
-    /// The field called `name` (the settings check has refused any other).
-    pub fn named(name: &str) -> Field {
-        Field(
-            FIELDS
-                .iter()
-                .position(|(n, _)| *n == name)
-                .unwrap_or_else(|| unreachable!("field `{name}` passed the settings check")),
-        )
-    }
-}
-
 fn raw(p: &Person, field: Field) -> Option<Raw<'_>> {
-    // In the order of FIELDS.
-    Some(match field.0 {
-        0 => Raw::Name(p.name.as_ref()?),
-        1 => Raw::Name(p.given_name.as_ref()?),
-        2 => Raw::Name(p.surname.as_ref()?),
-        3 => Raw::Name(p.guardian.as_ref()?),
-        4 => Raw::Text(p.phone.as_deref()?),
-        5 => Raw::Text(p.identifier.as_deref()?),
-        6 => Raw::Text(p.village.as_deref()?),
-        7 => Raw::Text(p.block.as_deref()?),
-        8 => Raw::Text(p.district.as_deref()?),
-        9 => {
+    Some(match field {
+        Field::Name => Raw::Name(p.name.as_ref()?),
+        Field::GivenName => Raw::Name(p.given_name.as_ref()?),
+        Field::Surname => Raw::Name(p.surname.as_ref()?),
+        Field::Guardian => Raw::Name(p.guardian.as_ref()?),
+        Field::Phone => Raw::Text(p.phone.as_deref()?),
+        Field::Identifier => Raw::Text(p.identifier.as_deref()?),
+        Field::Village => Raw::Text(p.village.as_deref()?),
+        Field::Block => Raw::Text(p.block.as_deref()?),
+        Field::District => Raw::Text(p.district.as_deref()?),
+        Field::Dob => {
             let year = p.birth_year();
             if p.dob.is_none() && year.is_none() && p.age_at_rescue().is_none() {
                 return None;
             }
             Raw::Birth(p.dob, year)
         }
-        10 => Raw::Number(p.birth_year()? as i64),
-        11 => Raw::Number(p.age? as i64),
-        12 => Raw::Date(p.rescue?),
-        13 => Raw::Date(p.registered?),
-        _ => unreachable!("FIELDS has 14 entries"),
+        Field::BirthYear => Raw::Number(p.birth_year()? as i64),
+        Field::Age => Raw::Number(p.age? as i64),
+        Field::RescueDate => Raw::Date(p.rescue?),
+        Field::RegisteredDate => Raw::Date(p.registered?),
     })
 }
 
@@ -261,11 +244,11 @@ impl Column {
     /// Comparison field `field` over `people`: what its slots hold, and
     /// each record's slot.
     fn of(field: Field, people: &[Person]) -> (Column, Vec<u64>) {
-        use crate::config::linkage::FieldKind;
+        use crate::settings::FieldKind;
         let slots = |kind: Column, slot: &dyn Fn(&Person) -> Option<u64>| {
             (kind, people.iter().map(|p| slot(p).unwrap_or(EMPTY)).collect())
         };
-        match FIELDS[field.0].1 {
+        match field.kind() {
             FieldKind::Name | FieldKind::Text => Column::text(field, people),
             FieldKind::Date => slots(Column::Date, &|p| match raw(p, field)? {
                 Raw::Date(d) => Some(d.num_days_from_ce() as u32 as u64),
@@ -315,7 +298,7 @@ impl Column {
                 (u64::from(n) << 32) | u64::from(folded[n as usize])
             })
             .collect();
-        let name = FIELDS[field.0].1 == crate::config::linkage::FieldKind::Name;
+        let name = field.kind() == crate::settings::FieldKind::Name;
         (Column::Text { values, text, name }, slots)
     }
 
@@ -515,7 +498,7 @@ impl Comparison {
         Comparison {
             name: spec.name().to_string(),
             field: spec.field.clone(),
-            id: Field::named(&spec.field),
+            id: Field::checked(&spec.field),
             labels: spec.labels(),
             tests: spec.levels.clone(),
             exact_first: matches!(spec.levels.first(), Some(LevelTest::Exact { .. })),
@@ -979,7 +962,7 @@ fn shares_token(x: &Words, y: &Words) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::link::person::Person;
+    use crate::person::Person;
 
     #[test]
     fn jaro_winkler_is_strsims() {
@@ -1014,7 +997,7 @@ mod tests {
 
     #[test]
     fn every_field_is_read_as_its_kind() {
-        use crate::config::linkage::FieldKind;
+        use crate::settings::FieldKind;
         let d = chrono::NaiveDate::from_ymd_opt(2001, 2, 3);
         let p = Person {
             guardian: NameKey::new("Abdul Sk"),
@@ -1030,8 +1013,9 @@ mod tests {
             ..Person::default()
         }
         .with_name(Some("Rina Das"));
-        for (i, (name, kind)) in FIELDS.iter().enumerate() {
-            let v = raw(&p, Field(i)).unwrap_or_else(|| panic!("{name} is not read"));
+        for field in Field::ALL {
+            let (name, kind) = (field.name(), field.kind());
+            let v = raw(&p, field).unwrap_or_else(|| panic!("{name} is not read"));
             let read = match v {
                 Raw::Name(_) => FieldKind::Name,
                 Raw::Text(_) => FieldKind::Text,
@@ -1039,12 +1023,12 @@ mod tests {
                 Raw::Birth(..) => FieldKind::Birth,
                 Raw::Number(_) => FieldKind::Number,
             };
-            assert_eq!(read, *kind, "{name}");
+            assert_eq!(read, kind, "{name}");
         }
     }
 
     fn settings() -> Settings {
-        crate::config::default_linkage("survivors").unwrap()
+        crate::shipped("survivors").unwrap()
     }
 
     fn named(name: &str) -> Person {
@@ -1090,7 +1074,7 @@ mod tests {
                     Some(strsim::levenshtein(a, b)),
                     "{a} / {b}"
                 );
-                assert_eq!(initial_sound(a), crate::link::names::skeleton(a).chars().next(), "{a}");
+                assert_eq!(initial_sound(a), crate::names::skeleton(a).chars().next(), "{a}");
             }
         }
     }
@@ -1260,7 +1244,7 @@ mod tests {
         assert_eq!(
             hash_key(
                 &by_age,
-                Field::named("dob"),
+                Field::Dob,
                 &mut std::collections::hash_map::DefaultHasher::new()
             ),
             None,

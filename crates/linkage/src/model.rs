@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 
 use super::fields::{Comparisons, Levels, MAX, NULL, Table};
 pub use super::person::Person;
-use crate::config::linkage::LinkType;
+use crate::settings::LinkType;
 
 /// The trained model: m and u per comparison and level, what each was
 /// estimated from, and the prior.
