@@ -253,6 +253,24 @@ mod slow {
         }
     }
 
+    /// Every command the README shows on `tafteesh-demo/` runs on the demo
+    /// (the others are parsed by `readme`).
+    #[test]
+    fn every_readme_command_on_the_demo_runs() {
+        let d = demo();
+        let on_demo: Vec<_> = crate::readme::shown()
+            .into_iter()
+            .filter(|s| s.args.iter().any(|a| a.starts_with("tafteesh-demo/")))
+            .collect();
+        assert!(on_demo.len() >= 2, "{}", on_demo.len());
+        for s in on_demo {
+            let args: Vec<String> = s.args.iter().map(|a| a.replacen("tafteesh-demo/", "d/", 1)).collect();
+            let args: Vec<&str> = args.iter().map(String::as_str).collect();
+            let ran = d.w.run(&args);
+            assert_eq!(ran.code, 0, "{}: tafteesh {}\n{}", s.at, s.args.join(" "), ran.all());
+        }
+    }
+
     /// Each partner's data-quality pack: its own rows only, every finding
     /// with what to do in English and Bengali, owner-only, no value from the
     /// records, and the records it lists are exactly those that keep the

@@ -13,5 +13,6 @@ mod nightly;
 mod onboard;
 mod operations;
 mod partner_configs;
+mod readme;
 mod reports;
 mod util;
