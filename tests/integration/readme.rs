@@ -66,7 +66,7 @@ fn words(line: &str) -> Vec<String> {
 /// A placeholder of the prose (`N`, `ID`, `STUDY`, `SNAPSHOT`) given a
 /// value every argument accepts.
 fn filled(word: String) -> String {
-    if word.len() > 0 && word.chars().all(|c| c.is_ascii_uppercase()) {
+    if !word.is_empty() && word.chars().all(|c| c.is_ascii_uppercase()) {
         "1".into()
     } else {
         word
