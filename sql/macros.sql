@@ -63,11 +63,17 @@ create or replace macro wilson_high(n, d) as
         / (1 + 3.8416 / d)
     ) end;
 
--- An indicator that is a share, from its monthly counts: t (a table or CTE
--- name) holds dimension, dimension_value, month, hits and records, one
--- row per scope and month; each month is spread into its periods (see
--- periods_of) and summed: numerator the hits, denominator the records,
--- value the share in percent, cell size the records.
+-- The rows of t (a table or CTE name holding a month column, one row per
+-- scope and month), each repeated once per period its month counts in
+-- (see periods_of), as period: the step the indicators below share.
+create or replace macro spread_by_period(t) as table
+    select *, unnest(periods_of(month)) as period from query_table(t);
+
+-- An indicator that is a share, from its monthly counts: t holds
+-- dimension, dimension_value, month, hits and records, one row per scope
+-- and month; each month is spread into its periods (see
+-- spread_by_period) and summed: numerator the hits, denominator the
+-- records, value the share in percent, cell size the records.
 create or replace macro share_by_period(t) as table
     select
         period,
@@ -77,7 +83,7 @@ create or replace macro share_by_period(t) as table
         sum(records)::bigint as denominator,
         100.0 * numerator / denominator as value,
         sum(records)::bigint as cell_size,
-    from (select *, unnest(periods_of(month)) as period from query_table(t))
+    from spread_by_period(t)
     group by period, dimension, dimension_value;
 
 -- An indicator that is a count of records, from its monthly counts: t
@@ -93,7 +99,7 @@ create or replace macro count_by_period(t) as table
         null::bigint as denominator,
         numerator as value,
         sum(records)::bigint as cell_size,
-    from (select *, unnest(periods_of(month)) as period from query_table(t))
+    from spread_by_period(t)
     group by period, dimension, dimension_value;
 
 -- An indicator that is a total amount, from its monthly sums: t holds
@@ -109,5 +115,5 @@ create or replace macro total_by_period(t) as table
         null::bigint as denominator,
         numerator as value,
         sum(records)::bigint as cell_size,
-    from (select *, unnest(periods_of(month)) as period from query_table(t))
+    from spread_by_period(t)
     group by period, dimension, dimension_value;

@@ -262,9 +262,14 @@ impl RestrictedDir {
         self.0.join("linkage")
     }
 
+    /// Partner `partner`'s plaintext linkage fields, one file a table.
+    pub fn linkage_dir(&self, partner: &str) -> PathBuf {
+        self.linkage().join(partner)
+    }
+
     /// Partner `partner`'s plaintext linkage fields of `table`.
     pub fn linkage_file(&self, partner: &str, table: &str) -> PathBuf {
-        self.linkage().join(partner).join(format!("{table}.parquet"))
+        self.linkage_dir(partner).join(format!("{table}.parquet"))
     }
 
     /// What linkage keeps from one night to the next (see
@@ -346,14 +351,29 @@ fn file_part(alias: &str) -> &str {
 pub mod lake {
     use std::path::{Path, PathBuf};
 
-    /// File `stem`'s part of `table` in the lake at `lake`.
-    pub fn part(lake: &Path, table: &str, stem: &str) -> PathBuf {
-        lake.join(table).join(format!("{stem}.parquet"))
+    /// The file of a lake table that linkage writes across partners.
+    pub const CONSORTIUM: &str = "consortium";
+
+    /// The folder of `table` in the lake at `lake`, one Parquet file a part.
+    pub fn table_dir(lake: &Path, table: &str) -> PathBuf {
+        lake.join(table)
     }
 
-    /// Every part of `table`, as a glob for DuckDB's `read_parquet`.
+    /// Partner `pid`'s part of `table` in the lake at `lake` (or the
+    /// consortium's, or the contested files').
+    pub fn part(lake: &Path, table: &str, pid: &str) -> PathBuf {
+        table_dir(lake, table).join(format!("{pid}.parquet"))
+    }
+
+    /// Every file of `table` in the lake at `lake`, as a glob for DuckDB's
+    /// `read_parquet`: the partners' parts and the consortium file.
     pub fn table_glob(lake: &Path, table: &str) -> PathBuf {
-        lake.join(table).join("*.parquet")
+        table_dir(lake, table).join("*.parquet")
+    }
+
+    /// A lake table's file of what linkage derives across partners.
+    pub fn consortium(lake: &Path, table: &str) -> PathBuf {
+        part(lake, table, CONSORTIUM)
     }
 
     /// The accounting of the files several partners claim (or none may read).

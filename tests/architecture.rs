@@ -237,7 +237,7 @@ fn named_paths(s: &Source) -> Vec<(Vec<String>, usize)> {
 /// The cycles of `graph` (its strongly connected components of more than
 /// one node), each with one arrow's evidence per step around it.
 fn cycles(graph: &BTreeMap<String, BTreeMap<String, String>>) -> Vec<Vec<String>> {
-    // Tarjan's algorithm, iteratively small enough to recurse on a few hundred nodes.
+    // Tarjan's algorithm, recursive: the graphs have a few hundred nodes.
     struct T<'a> {
         g: &'a BTreeMap<String, BTreeMap<String, String>>,
         index: BTreeMap<&'a str, usize>,

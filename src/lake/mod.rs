@@ -10,7 +10,7 @@
 
 pub mod dq;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use chrono::NaiveDate;
 use polars::prelude::*;
@@ -25,35 +25,14 @@ pub const DQ_TABLES: [&str; 4] = ["dq_issues", "dq_fields", "dq_unknown_places",
 /// The tables linkage writes, one `consortium.parquet` each.
 pub const LINK_TABLES: [&str; 3] = ["link_survivors", "link_cases", "link_claims"];
 
-/// The file of a lake table that linkage writes across partners.
-pub const CONSORTIUM: &str = "consortium";
-
-/// Partner `pid`'s part of `table` in the lake at `lake`.
-pub fn part(lake: &Path, table: &str, pid: &str) -> PathBuf {
-    crate::layout::lake::part(lake, table, pid)
-}
-
-/// Every file of `table` in the lake at `lake`, as a glob for DuckDB's
-/// `read_parquet`: the partners' parts and the consortium file.
-pub fn table_glob(lake: &Path, table: &str) -> PathBuf {
-    crate::layout::lake::table_glob(lake, table)
-}
-
-/// A lake table's file of what linkage derives across partners.
-pub fn consortium(lake: &Path, table: &str) -> PathBuf {
-    part(lake, table, CONSORTIUM)
-}
+/// The lake's file names are the layout's.
+pub use crate::layout::lake::{consortium, contested, part, table_dir, table_glob};
 
 /// Write `table`'s consortium file (what linkage derives across partners).
 pub fn write_consortium(df: &mut DataFrame, lake: &Path, table: &str) -> Result<()> {
-    let dir = lake.join(table);
+    let dir = table_dir(lake, table);
     std::fs::create_dir_all(&dir).map_err(Error::io(&dir))?;
     write_parquet(df, &consortium(lake, table))
-}
-
-/// The accounting of the files several partners claim (or none may read).
-pub fn contested(lake: &Path) -> PathBuf {
-    crate::layout::lake::contested(lake)
 }
 
 /// The tables ingest writes per partner: every canonical table of the
@@ -70,7 +49,7 @@ pub fn partner_tables(model: &crate::config::Model) -> Vec<String> {
 /// Make the lake's folders at `lake`, one per table.
 pub fn create(lake: &Path, tables: &[String]) -> Result<()> {
     for t in tables {
-        let dir = lake.join(t);
+        let dir = table_dir(lake, t);
         std::fs::create_dir_all(&dir).map_err(Error::io(&dir))?;
     }
     Ok(())
@@ -165,7 +144,7 @@ pub fn dates(df: &DataFrame, name: &str) -> Vec<Option<NaiveDate>> {
 /// Each partner's Parquet file of a lake table, by partner id, in order.
 /// A table no partner exported has no folder: no files.
 pub fn partner_files(lake: &Path, table: &str) -> Result<Vec<(String, std::path::PathBuf)>> {
-    let dir = lake.join(table);
+    let dir = table_dir(lake, table);
     if !dir.exists() {
         return Ok(Vec::new());
     }

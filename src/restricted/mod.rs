@@ -148,7 +148,8 @@ impl PartnerArea {
 
     /// Write the plaintext identifiers linkage compares, one file per table.
     pub fn write_linkage(&self, tables: BTreeMap<String, DataFrame>) -> Result<()> {
-        restricted_dir(&restricted_dir(&self.area.linkage())?.join(&self.partner))?;
+        restricted_dir(&self.area.linkage())?;
+        restricted_dir(&self.area.linkage_dir(&self.partner))?;
         use rayon::prelude::*;
         tables
             .into_par_iter()

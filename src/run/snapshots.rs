@@ -86,7 +86,7 @@ pub fn list(layout: &Layout) -> Result<Vec<SnapshotInfo>> {
         if id.starts_with('.') || !path.is_dir() {
             continue;
         }
-        let summary = std::fs::read(crate::layout::SnapshotDir(path.clone()).run_json())
+        let summary = std::fs::read(layout.snapshot(&id).run_json())
             .ok()
             .and_then(|b| serde_json::from_slice(&b).ok());
         out.push(SnapshotInfo {

@@ -5,14 +5,27 @@
 
 use clap::Parser;
 
-/// The README and the docs pages, by name.
-const PAGES: [(&str, &str); 5] = [
-    ("README.md", include_str!("../../README.md")),
-    ("docs/architecture.md", include_str!("../../docs/architecture.md")),
-    ("docs/benchmarks.md", include_str!("../../docs/benchmarks.md")),
-    ("docs/linkage.md", include_str!("../../docs/linkage.md")),
-    ("docs/operations.md", include_str!("../../docs/operations.md")),
-];
+/// The README and every page of `docs/`, by name, with their text: a page
+/// added later is read too.
+fn pages() -> Vec<(String, String)> {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut names = vec!["README.md".to_string()];
+    let mut docs: Vec<String> = std::fs::read_dir(root.join("docs"))
+        .unwrap()
+        .filter_map(|e| e.ok()?.file_name().into_string().ok())
+        .filter(|n| n.ends_with(".md"))
+        .map(|n| format!("docs/{n}"))
+        .collect();
+    docs.sort();
+    names.extend(docs);
+    names
+        .into_iter()
+        .map(|n| {
+            let text = std::fs::read_to_string(root.join(&n)).unwrap();
+            (n, text)
+        })
+        .collect()
+}
 
 /// One command a page shows: where, and its arguments after `tafteesh`.
 pub(crate) struct Shown {
@@ -92,7 +105,7 @@ fn tafteesh_args(line: &str) -> Option<Vec<String>> {
 /// inline code spans.
 pub(crate) fn shown() -> Vec<Shown> {
     let mut out = Vec::new();
-    for (page, text) in PAGES {
+    for (page, text) in pages() {
         let mut fenced = false;
         for (n, line) in text.lines().enumerate() {
             let at = format!("{page}:{}", n + 1);

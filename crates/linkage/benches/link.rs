@@ -85,7 +85,7 @@ fn population(n: usize) -> (Vec<Person>, Vec<usize>) {
             }
             .with_name(Some(&format!("{} {}", variant(g, k), variant(s, k))));
             if k == 2 {
-                p.age = p.age_at_rescue().or_else(|| Some(rescue?.years_since(dob?)? as i32));
+                p.age = rescue.zip(dob).and_then(|(r, d)| r.years_since(d)).map(|y| y as i32);
             }
             people.push(p);
             truth.push(who);
