@@ -18,6 +18,7 @@
 
 pub mod accounting;
 pub mod aliases;
+pub mod bench;
 pub mod build_id;
 pub mod clean;
 pub mod cli;

@@ -11,6 +11,10 @@
 //!   `mod.rs` is its interface, not a sibling: its children may use what
 //!   it declares, and it may call its children.
 //!
+//! The same sources are held to functions a reader can hold: none over
+//! [`MAX_FUNCTION_LINES`] lines, signature to closing brace (tests left
+//! out). A longer one is split by the steps it already has.
+//!
 //! A cycle in either fails the test, naming the modules or files around it
 //! and, for each arrow, the line that draws it: the fix is to move what
 //! both ends need down (into `layout`, `build_id`, the folder's `mod.rs`,
@@ -441,4 +445,117 @@ fn the_check_names_a_cycle_it_is_shown() {
     w("c.rs", "pub fn g() {}\npub fn h() {}\n");
     w("run/ledger.rs", "use super::Layout;\n");
     assert_eq!(problems(dir.path()), Vec::<String>::new());
+}
+
+/// The longest a production function may be, signature to closing brace.
+const MAX_FUNCTION_LINES: usize = 150;
+
+/// Every function of the sources under `root` longer than `max` lines, as
+/// `file:line name (n lines)`. Nested functions count in their outer one
+/// too; a declaration without a body (`fn f();`) is no function.
+fn long_functions(root: &Path, max: usize) -> Vec<String> {
+    let mut out = Vec::new();
+    for s in sources(root) {
+        let (code, b) = (s.code.as_str(), s.code.as_bytes());
+        let mut from = 0;
+        while let Some(k) = code[from..].find("fn ") {
+            let at = from + k;
+            from = at + 3;
+            if at > 0 && is_ident(b[at - 1]) {
+                continue;
+            }
+            let name: String = code[at + 3..]
+                .chars()
+                .take_while(|c| c.is_alphanumeric() || *c == '_')
+                .collect();
+            if name.is_empty() {
+                continue;
+            }
+            // The body opens at the first `{` outside parentheses and
+            // brackets (`[u8; 16]` holds a `;`), unless a `;` ends a
+            // declaration first.
+            let mut depth = 0i32;
+            let mut open = None;
+            for (j, &c) in b.iter().enumerate().skip(at + 3) {
+                match c {
+                    b'(' | b'[' => depth += 1,
+                    b')' | b']' => depth -= 1,
+                    b';' if depth == 0 => break,
+                    b'{' if depth == 0 => {
+                        open = Some(j);
+                        break;
+                    }
+                    _ => {}
+                }
+            }
+            let Some(open) = open else { continue };
+            let mut depth = 0;
+            let mut close = b.len() - 1;
+            for (j, &c) in b.iter().enumerate().skip(open) {
+                if c == b'{' {
+                    depth += 1;
+                } else if c == b'}' {
+                    depth -= 1;
+                    if depth == 0 {
+                        close = j;
+                        break;
+                    }
+                }
+            }
+            let first = code[..at].matches('\n').count() + 1;
+            let last = code[..close].matches('\n').count() + 1;
+            let lines = last - first + 1;
+            if lines > max {
+                out.push(format!("{}:{first} {name} ({lines} lines)", s.rel));
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn no_production_function_is_over_the_limit() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut found = Vec::new();
+    let mut roots = vec![root.join("src")];
+    for entry in std::fs::read_dir(root.join("crates")).unwrap() {
+        let src = entry.unwrap().path().join("src");
+        if src.is_dir() {
+            roots.push(src);
+        }
+    }
+    for r in &roots {
+        for f in long_functions(r, MAX_FUNCTION_LINES) {
+            found.push(format!("{}/{f}", r.strip_prefix(root).unwrap().display()));
+        }
+    }
+    assert!(
+        found.is_empty(),
+        "functions over {MAX_FUNCTION_LINES} lines (split them by their steps):\n{}",
+        found.join("\n")
+    );
+}
+
+/// The length check counts a body's lines whatever its braces hide in
+/// strings, comments and character literals, skips declarations and
+/// tests, and names the file and line.
+#[test]
+fn the_length_check_names_a_long_function() {
+    let dir = tempfile::tempdir().unwrap();
+    let body = |n: usize| "    let _ = 1;\n".repeat(n);
+    let text = format!(
+        "pub trait T {{\n    fn declared(&self) -> [u8; 16];\n}}\n\
+         fn short() {{\n{}}}\n\
+         pub(crate) fn long(x: [u8; 4]) -> usize {{\n    let _ = \"}}}}\"; // }}\n    let _ = '}}';\n{}    0\n}}\n\
+         #[cfg(test)]\nmod tests {{\n    fn long_test() {{\n{}    }}\n}}\n",
+        body(8),
+        body(8),
+        body(20)
+    );
+    std::fs::write(dir.path().join("lib.rs"), text).unwrap();
+    assert_eq!(
+        long_functions(dir.path(), 10),
+        vec!["lib.rs:14 long (13 lines)".to_string()]
+    );
+    assert_eq!(long_functions(dir.path(), 13), Vec::<String>::new());
 }

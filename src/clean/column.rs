@@ -106,7 +106,7 @@ pub(super) fn clean_column<'r>(
     ctx: &FeedContext<'_>,
     issues: &mut Vec<Issue>,
 ) -> Values {
-    let flag = |row: usize, rule: &'static str, force_warning: bool| {
+    let mut flag = |row: usize, rule: &'static str, force_warning: bool| {
         let severity = if spec.required && !force_warning {
             Severity::Error
         } else {
@@ -119,7 +119,6 @@ pub(super) fn clean_column<'r>(
             severity,
         });
     };
-    let mut flag = flag;
     // Blank required values are errors whatever the type.
     if spec.required {
         for &r in rows {
@@ -134,76 +133,14 @@ pub(super) fn clean_column<'r>(
     };
     let values_map = ctx.feed.values.get(&spec.name);
     if spec.privacy == Privacy::Direct {
-        let kind = match spec.ty {
-            ColumnType::Phone => "phone",
-            ColumnType::Address => "address",
-            ColumnType::Id => "identifier",
-            _ => "name",
-        };
         // Names and phones rarely repeat: not memoised.
-        return Values::Text(parse_rows(rows, value, flag, false, |s| {
-            let norm = match spec.ty {
-                ColumnType::Phone => match phones::parse_phone(s) {
-                    Ok(p) => p,
-                    Err(_) => return (None, Some(("phone.not_mobile", true))),
-                },
-                ColumnType::Address => normalise_place(s),
-                ColumnType::Id => normalise_identifier(s),
-                _ => normalise_name(s),
-            };
-            ((!norm.is_empty()).then(|| ctx.pseudo.token(kind, &norm)), None)
-        }));
+        return Values::Text(parse_rows(rows, value, flag, false, |s| direct(spec, ctx, s)));
     }
     match spec.ty {
-        ColumnType::Date => Values::Date(parse_rows(rows, value, flag, true, |s| {
-            // A format the partner declared is tried first, then the usual notations.
-            let declared = ctx
-                .feed
-                .formats
-                .get(&spec.name)
-                .map(String::as_str)
-                .or(ctx.date_format)
-                .and_then(|f| NaiveDate::parse_from_str(&digits::to_ascii_digits(s), f).ok());
-            match declared.map(Ok).unwrap_or_else(|| dates::parse_date(s, ctx.style)) {
-                // "31/12/9999" (an "unknown" sentinel) or a serial like 99999
-                // names a real day, but not one a record can hold: kept, it
-                // would add a financial year 9999-00 to every report.
-                Ok(d) if d.year() < 1900 || d > latest_date(ctx.today) => (None, Some(("date.out_of_range", false))),
-                Ok(d) if d.year() < 1950 => (Some(d), Some(("date.unlikely", true))),
-                Ok(d) => (Some(d), None),
-                Err(DateError::Impossible) => (None, Some(("date.impossible", false))),
-                Err(DateError::Unrecognised) => (None, Some(("date.unrecognised", false))),
-            }
-        })),
-        ColumnType::AmountInr | ColumnType::Integer => Values::Int(parse_rows(rows, value, flag, true, |s| {
-            // A decimal comma (`1.234,50`) read as the usual notation (`1,234.50`).
-            let swapped;
-            let s = if ctx.decimal_comma {
-                swapped = decimal_comma_to_point(s);
-                swapped.as_str()
-            } else {
-                s
-            };
-            let (parsed, bad, range) = if spec.ty == ColumnType::AmountInr {
-                match amounts::parse_amount(s) {
-                    Ok(v) => (Some(v), "", "amount.range"),
-                    Err(amounts::AmountError::Negative) => (None, "amount.negative", ""),
-                    Err(_) => (None, "amount.unrecognised", ""),
-                }
-            } else {
-                match codes::parse_integer(s) {
-                    Some(v) => (Some(v), "", "integer.range"),
-                    None => (None, "integer.unrecognised", ""),
-                }
-            };
-            match parsed {
-                None => (None, Some((bad, false))),
-                Some(v) if spec.min.is_some_and(|m| v < m) || spec.max.is_some_and(|m| v > m) => {
-                    (None, Some((range, false)))
-                }
-                Some(v) => (Some(v), None),
-            }
-        })),
+        ColumnType::Date => Values::Date(parse_rows(rows, value, flag, true, |s| date(spec, ctx, s))),
+        ColumnType::AmountInr | ColumnType::Integer => {
+            Values::Int(parse_rows(rows, value, flag, true, |s| number(spec, ctx, s)))
+        }
         ColumnType::Boolean => {
             let book = CodeBook::for_boolean(values_map);
             Values::Bool(parse_rows(rows, value, flag, true, |s| match book.lookup(s) {
@@ -236,8 +173,7 @@ pub(super) fn clean_column<'r>(
                 _ => (&ctx.reference.schemes, "scheme.unknown"),
             };
             Values::Text(parse_rows(rows, value, flag, true, |s| {
-                let s = values_map.and_then(|m| m.get(s)).map(String::as_str).unwrap_or(s);
-                match list.lookup(s) {
+                match list.lookup(mapped(values_map, s)) {
                     Some(name) => (Some(name.to_string()), None),
                     None => (None, Some((rule, true))),
                 }
@@ -247,24 +183,8 @@ pub(super) fn clean_column<'r>(
         // in the restricted area only.
         ColumnType::Text => Values::Text(vec![None; rows.len()]),
         ColumnType::District | ColumnType::State | ColumnType::PoliceDistrict | ColumnType::AhtuUnit => {
-            let g: &Gazetteer = match spec.ty {
-                ColumnType::District => &ctx.reference.districts,
-                ColumnType::State => &ctx.reference.states,
-                ColumnType::PoliceDistrict => &ctx.reference.police_districts,
-                _ => &ctx.reference.ahtu_units,
-            };
-            let police = spec.ty == ColumnType::PoliceDistrict;
             Values::Text(parse_rows(rows, value, flag, true, |s| {
-                let s = values_map.and_then(|m| m.get(s)).map(String::as_str).unwrap_or(s);
-                let found = g.lookup(s).or_else(|| {
-                    police
-                        .then(|| ctx.reference.police_district_beyond_west_bengal(s))
-                        .flatten()
-                });
-                match found {
-                    Some(name) => (Some(name.to_string()), None),
-                    None => (None, Some(("place.unknown", true))),
-                }
+                place(spec, ctx, mapped(values_map, s))
             }))
         }
         ColumnType::Sections => {
@@ -279,6 +199,104 @@ pub(super) fn clean_column<'r>(
         }
         // The partner's id (from its config), and direct types handled above.
         _ => Values::Text(rows.iter().map(|&r| value(r).map(fold_space)).collect()),
+    }
+}
+
+/// A value as the partner's `values` map reads it, else as written.
+fn mapped<'a>(values_map: Option<&'a std::collections::BTreeMap<String, String>>, s: &'a str) -> &'a str {
+    values_map.and_then(|m| m.get(s)).map(String::as_str).unwrap_or(s)
+}
+
+/// A direct identifier (name, phone, address, identifier), normalised and
+/// turned into its keyed token; a phone that is no mobile number flagged.
+fn direct(spec: &ColumnSpec, ctx: &FeedContext<'_>, s: &str) -> Parsed<String> {
+    let kind = match spec.ty {
+        ColumnType::Phone => "phone",
+        ColumnType::Address => "address",
+        ColumnType::Id => "identifier",
+        _ => "name",
+    };
+    let norm = match spec.ty {
+        ColumnType::Phone => match phones::parse_phone(s) {
+            Ok(p) => p,
+            Err(_) => return (None, Some(("phone.not_mobile", true))),
+        },
+        ColumnType::Address => normalise_place(s),
+        ColumnType::Id => normalise_identifier(s),
+        _ => normalise_name(s),
+    };
+    ((!norm.is_empty()).then(|| ctx.pseudo.token(kind, &norm)), None)
+}
+
+/// A date: in the format the partner declared first, then the usual
+/// notations.
+fn date(spec: &ColumnSpec, ctx: &FeedContext<'_>, s: &str) -> Parsed<NaiveDate> {
+    let declared = ctx
+        .feed
+        .formats
+        .get(&spec.name)
+        .map(String::as_str)
+        .or(ctx.date_format)
+        .and_then(|f| NaiveDate::parse_from_str(&digits::to_ascii_digits(s), f).ok());
+    match declared.map(Ok).unwrap_or_else(|| dates::parse_date(s, ctx.style)) {
+        // "31/12/9999" (an "unknown" sentinel) or a serial like 99999
+        // names a real day, but not one a record can hold: kept, it
+        // would add a financial year 9999-00 to every report.
+        Ok(d) if d.year() < 1900 || d > latest_date(ctx.today) => (None, Some(("date.out_of_range", false))),
+        Ok(d) if d.year() < 1950 => (Some(d), Some(("date.unlikely", true))),
+        Ok(d) => (Some(d), None),
+        Err(DateError::Impossible) => (None, Some(("date.impossible", false))),
+        Err(DateError::Unrecognised) => (None, Some(("date.unrecognised", false))),
+    }
+}
+
+/// An amount in rupees or a whole number, within the column's range.
+fn number(spec: &ColumnSpec, ctx: &FeedContext<'_>, s: &str) -> Parsed<i64> {
+    // A decimal comma (`1.234,50`) read as the usual notation (`1,234.50`).
+    let swapped;
+    let s = if ctx.decimal_comma {
+        swapped = decimal_comma_to_point(s);
+        swapped.as_str()
+    } else {
+        s
+    };
+    let (parsed, bad, range) = if spec.ty == ColumnType::AmountInr {
+        match amounts::parse_amount(s) {
+            Ok(v) => (Some(v), "", "amount.range"),
+            Err(amounts::AmountError::Negative) => (None, "amount.negative", ""),
+            Err(_) => (None, "amount.unrecognised", ""),
+        }
+    } else {
+        match codes::parse_integer(s) {
+            Some(v) => (Some(v), "", "integer.range"),
+            None => (None, "integer.unrecognised", ""),
+        }
+    };
+    match parsed {
+        None => (None, Some((bad, false))),
+        Some(v) if spec.min.is_some_and(|m| v < m) || spec.max.is_some_and(|m| v > m) => (None, Some((range, false))),
+        Some(v) => (Some(v), None),
+    }
+}
+
+/// A district, state, police district or AHTU, by its gazetteer; a police
+/// district beyond West Bengal by its state's.
+fn place(spec: &ColumnSpec, ctx: &FeedContext<'_>, s: &str) -> Parsed<String> {
+    let g: &Gazetteer = match spec.ty {
+        ColumnType::District => &ctx.reference.districts,
+        ColumnType::State => &ctx.reference.states,
+        ColumnType::PoliceDistrict => &ctx.reference.police_districts,
+        _ => &ctx.reference.ahtu_units,
+    };
+    let police = spec.ty == ColumnType::PoliceDistrict;
+    let found = g.lookup(s).or_else(|| {
+        police
+            .then(|| ctx.reference.police_district_beyond_west_bengal(s))
+            .flatten()
+    });
+    match found {
+        Some(name) => (Some(name.to_string()), None),
+        None => (None, Some(("place.unknown", true))),
     }
 }
 

@@ -324,6 +324,39 @@ fn fold(s: &str) -> String {
     fold_space(s).to_lowercase()
 }
 
+/// The feed's row conditions, resolved against the file.
+struct Conditions<'r> {
+    /// Which rows are records of this table (`when`).
+    when: Option<Condition<'r>>,
+    /// Where each default holds, by canonical column.
+    masks: HashMap<&'r str, Vec<bool>>,
+    /// The source's `reject` conditions.
+    rejects: Vec<Condition<'r>>,
+}
+
+impl<'r> Conditions<'r> {
+    /// Headers the conditions name that the file lacks are added to `missing`.
+    fn resolve(raw: &'r RawTable, ctx: &FeedContext<'r>, missing: &mut Vec<String>) -> Conditions<'r> {
+        let when = ctx.feed.when.as_ref().map(|c| Condition::resolve(c, raw, missing));
+        let masks = ctx
+            .feed
+            .defaults
+            .iter()
+            .filter_map(|(col, d)| Some((col.as_str(), d.when.as_ref()?)))
+            .map(|(col, c)| {
+                let c = Condition::resolve(c, raw, missing);
+                (col, (0..raw.len()).map(|i| c.holds(i)).collect())
+            })
+            .collect();
+        let rejects = ctx
+            .rejects
+            .iter()
+            .map(|c| Condition::resolve(c, raw, missing))
+            .collect();
+        Conditions { when, masks, rejects }
+    }
+}
+
 /// Clean the rows `live` (not exact duplicates) of `raw` into one canonical table.
 pub fn clean_feed(
     raw: &RawTable,
@@ -332,40 +365,71 @@ pub fn clean_feed(
     ctx: &FeedContext<'_>,
 ) -> Result<FeedOutput, MissingColumns> {
     let schema = ctx.schema;
-    // The feed's row condition and its defaults' conditions, resolved.
     let mut missing_condition = Vec::new();
-    let when = ctx
-        .feed
-        .when
-        .as_ref()
-        .map(|c| Condition::resolve(c, raw, &mut missing_condition));
-    let masks: HashMap<&str, Vec<bool>> = ctx
-        .feed
-        .defaults
-        .iter()
-        .filter_map(|(col, d)| Some((col.as_str(), d.when.as_ref()?)))
-        .map(|(col, c)| {
-            let c = Condition::resolve(c, raw, &mut missing_condition);
-            (col, (0..raw.len()).map(|i| c.holds(i)).collect())
-        })
-        .collect();
-    let rejects: Vec<Condition<'_>> = ctx
-        .rejects
-        .iter()
-        .map(|c| Condition::resolve(c, raw, &mut missing_condition))
-        .collect();
+    let conditions = Conditions::resolve(raw, ctx, &mut missing_condition);
     // Columns joined, read by patterns or routed by row, made once.
     let derived = derived_columns(ctx.feed, schema, raw, &mut missing_condition);
-    // Resolve each mapped column to a raw column.
+    let inputs = inputs(raw, ctx, &derived, &conditions.masks, missing_condition)?;
+    let rows = records(raw, live, schema, &inputs, conditions.when.as_ref());
+    let no_record = live.len() - rows.len();
+    let (values, mut issues) = clean_columns(schema, &inputs, &rows, ctx);
+    row_issues(raw, live, &rows, &conditions.rejects, &mut issues);
+    let unknown_places = unknown_places(schema, &inputs, &issues);
+    contract::check_rules(schema, &inputs, &values, &rows, &mut issues);
+    contract::check_unique_keys(schema, &inputs, &rows, &mut issues);
+    let scores = contract::score(schema, &inputs, &rows, &issues);
+    let flagged_rows: HashSet<usize> = issues.iter().map(|i| i.row_index).collect();
+    let clean_records = rows.iter().filter(|r| !flagged_rows.contains(r)).count();
+
+    // Split kept from quarantined.
+    let mut errors: std::collections::BTreeMap<usize, Vec<Issue>> = Default::default();
+    for i in issues.iter().filter(|i| i.severity == Severity::Error) {
+        errors.entry(i.row_index).or_default().push(i.clone());
+    }
+    let keep: Vec<bool> = rows.iter().map(|r| !errors.contains_key(r)).collect();
+    let kept_rows: Vec<usize> = rows.iter().zip(&keep).filter(|(_, k)| **k).map(|(r, _)| *r).collect();
+
+    let mut window = DateWindow::default();
+    for v in &values {
+        if let Values::Date(ds) = v {
+            ds.iter().flatten().for_each(|&d| window.add(d, ctx.today));
+        }
+    }
+    let frame = lake_frame(raw, hashes, ctx, values, &keep, &kept_rows);
+    let plain = plain_frame(raw, ctx, &inputs, &kept_rows);
+    Ok(FeedOutput {
+        frame,
+        plain,
+        quarantined: errors.into_iter().collect(),
+        issues,
+        no_record,
+        window,
+        records: rows.len(),
+        clean_records,
+        scores,
+        unknown_places,
+    })
+}
+
+/// Each canonical column's raw text: derived, mapped (with its default),
+/// constant or absent. The file cannot be used when it lacks a required
+/// column, every mapped one, or a column a condition names.
+fn inputs<'r>(
+    raw: &'r RawTable,
+    ctx: &FeedContext<'r>,
+    derived: &'r HashMap<String, Vec<String>>,
+    masks: &'r HashMap<&str, Vec<bool>>,
+    missing_condition: Vec<String>,
+) -> Result<Vec<Input<'r>>, MissingColumns> {
     let mut missing = Vec::new();
     let mut missing_required = false;
-    let mut inputs: Vec<Input<'_>> = Vec::with_capacity(schema.columns.len());
-    for spec in &schema.columns {
+    let mut inputs: Vec<Input<'_>> = Vec::with_capacity(ctx.schema.columns.len());
+    for spec in &ctx.schema.columns {
         let input = if let Some(cells) = derived.get(spec.name.as_str()) {
-            with_default(ctx.feed, &masks, &spec.name, cells)
+            with_default(ctx.feed, masks, &spec.name, cells)
         } else if let Some(header) = ctx.feed.columns.get(&spec.name) {
             match raw.column_index(header) {
-                Some(i) => with_default(ctx.feed, &masks, &spec.name, &raw.columns[i]),
+                Some(i) => with_default(ctx.feed, masks, &spec.name, &raw.columns[i]),
                 None => {
                     missing.push(header.clone());
                     missing_required |= spec.required;
@@ -387,9 +451,21 @@ pub fn clean_feed(
             condition: missing_condition,
         });
     }
+    Ok(inputs)
+}
 
-    // A row is a record of this table when a column it maps, other than a
-    // reference to another table's record, holds something.
+/// The live rows that are records of this table: a column it maps, other
+/// than a reference to another table's record, holds something, and the
+/// feed's `when` holds. A ragged row is always a record: its cells are
+/// under the wrong headers, so even "nothing mapped" cannot be trusted. It
+/// is quarantined.
+fn records(
+    raw: &RawTable,
+    live: &[usize],
+    schema: &TableSchema,
+    inputs: &[Input<'_>],
+    when: Option<&Condition<'_>>,
+) -> Vec<usize> {
     let content: Vec<usize> = schema
         .columns
         .iter()
@@ -397,24 +473,28 @@ pub fn clean_feed(
         .filter(|(i, c)| inputs[*i].is_column() && !is_foreign_ref(schema, &c.name))
         .map(|(i, _)| i)
         .collect();
-    // A ragged row is always a record: its cells are under the wrong
-    // headers, so even "nothing mapped" cannot be trusted. It is quarantined.
     let ragged: HashSet<usize> = raw.ragged_rows.iter().copied().collect();
-    let rows: Vec<usize> = live
-        .iter()
+    live.iter()
         .copied()
         .filter(|&r| {
             ragged.contains(&r)
-                || (content.iter().any(|&c| !inputs[c].written(r).is_empty())
-                    && when.as_ref().is_none_or(|w| w.holds(r)))
+                || (content.iter().any(|&c| !inputs[c].written(r).is_empty()) && when.is_none_or(|w| w.holds(r)))
         })
-        .collect();
-    let no_record = live.len() - rows.len();
+        .collect()
+}
 
-    // Columns are cleaned independently, so in parallel; their findings are
-    // joined in column order, as if cleaned one after the other.
+/// Every column's values on `rows`, and its findings. Columns are cleaned
+/// independently, so in parallel; their findings are joined in column
+/// order, as if cleaned one after the other. A derived column is made from
+/// its source's values afterwards.
+fn clean_columns(
+    schema: &TableSchema,
+    inputs: &[Input<'_>],
+    rows: &[usize],
+    ctx: &FeedContext<'_>,
+) -> (Vec<Values>, Vec<Issue>) {
     use rayon::prelude::*;
-    let (values, found): (Vec<Values>, Vec<Vec<Issue>>) = schema
+    let (mut values, found): (Vec<Values>, Vec<Vec<Issue>>) = schema
         .columns
         .par_iter()
         .zip(inputs.par_iter())
@@ -423,13 +503,11 @@ pub fn clean_feed(
             let v = if spec.derived_from.is_some() {
                 Values::Text(Vec::new()) // filled from its source below
             } else {
-                clean_column(spec, input, &rows, ctx, &mut found)
+                clean_column(spec, input, rows, ctx, &mut found)
             };
             (v, found)
         })
         .unzip();
-    let mut values = values;
-    let mut issues: Vec<Issue> = found.into_iter().flatten().collect();
     for (ci, spec) in schema.columns.iter().enumerate() {
         if let Some(src) = &spec.derived_from {
             let si = schema
@@ -440,34 +518,35 @@ pub fn clean_feed(
             values[ci] = derive(spec, &values[si], rows.len());
         }
     }
-    // Rows the partner rejects, and repeat-group rows with no parent: each
-    // a record that cannot be trusted, quarantined and counted.
-    for &r in &rows {
-        let rule = if raw.orphan_rows.binary_search(&r).is_ok() {
-            "row.orphan"
+    (values, found.into_iter().flatten().collect())
+}
+
+/// Rows the partner rejects, repeat-group rows with no parent, and ragged
+/// rows: each a record that cannot be trusted, quarantined and counted.
+fn row_issues(raw: &RawTable, live: &[usize], rows: &[usize], rejects: &[Condition<'_>], issues: &mut Vec<Issue>) {
+    let row_error = |r: usize, rule: &'static str| Issue {
+        row_index: r,
+        field: "(row)".into(),
+        rule,
+        severity: Severity::Error,
+    };
+    for &r in rows {
+        if raw.orphan_rows.binary_search(&r).is_ok() {
+            issues.push(row_error(r, "row.orphan"));
         } else if rejects.iter().any(|c| c.holds(r)) {
-            "row.rejected"
-        } else {
-            continue;
-        };
-        issues.push(Issue {
-            row_index: r,
-            field: "(row)".into(),
-            rule,
-            severity: Severity::Error,
-        });
+            issues.push(row_error(r, "row.rejected"));
+        }
     }
     for &r in &raw.ragged_rows {
         if live.binary_search(&r).is_ok() {
-            issues.push(Issue {
-                row_index: r,
-                field: "(row)".into(),
-                rule: "row.ragged",
-                severity: Severity::Error,
-            });
+            issues.push(row_error(r, "row.ragged"));
         }
     }
+}
 
+/// Place and scheme names the reference lists do not know, as written,
+/// with how many records use each.
+fn unknown_places(schema: &TableSchema, inputs: &[Input<'_>], issues: &[Issue]) -> Vec<UnknownPlace> {
     let mut unknown: std::collections::BTreeMap<(&str, String), usize> = Default::default();
     for i in issues
         .iter()
@@ -478,39 +557,30 @@ pub fn clean_feed(
             .entry((&schema.columns[ci].name, fold_space(inputs[ci].get(i.row_index))))
             .or_default() += 1;
     }
-    let unknown_places = unknown
+    unknown
         .into_iter()
         .map(|((field, written), records)| UnknownPlace {
             field: field.to_string(),
             written,
             records,
         })
-        .collect();
+        .collect()
+}
 
-    contract::check_rules(schema, &inputs, &values, &rows, &mut issues);
-    contract::check_unique_keys(schema, &inputs, &rows, &mut issues);
-    let scores = contract::score(schema, &inputs, &rows, &issues);
-    let flagged_rows: HashSet<usize> = issues.iter().map(|i| i.row_index).collect();
-    let clean_records = rows.iter().filter(|r| !flagged_rows.contains(r)).count();
-
-    // Split kept from quarantined.
-    let mut errors: std::collections::BTreeMap<usize, Vec<Issue>> = Default::default();
-    for i in issues.iter().filter(|i| i.severity == Severity::Error) {
-        errors.entry(i.row_index).or_default().push(i.clone());
-    }
-    let keep: Vec<bool> = rows.iter().map(|r| !errors.contains_key(r)).collect();
-    let kept_rows: Vec<usize> = rows.iter().zip(&keep).filter(|(_, k)| **k).map(|(r, _)| *r).collect();
-
-    let mut window = DateWindow::default();
-    for v in &values {
-        if let Values::Date(ds) = v {
-            ds.iter().flatten().for_each(|&d| window.add(d, ctx.today));
-        }
-    }
-    let mut cols: Vec<Column> = Vec::with_capacity(schema.columns.len() + 4);
-    for (spec, v) in schema.columns.iter().zip(values) {
+/// The kept rows in lake form: the published columns, then where each row
+/// came from (file alias, its order, row) and its record hash.
+fn lake_frame(
+    raw: &RawTable,
+    hashes: &[[u8; 16]],
+    ctx: &FeedContext<'_>,
+    values: Vec<Values>,
+    keep: &[bool],
+    kept_rows: &[usize],
+) -> DataFrame {
+    let mut cols: Vec<Column> = Vec::with_capacity(ctx.schema.columns.len() + 4);
+    for (spec, v) in ctx.schema.columns.iter().zip(values) {
         if spec.is_published() {
-            cols.push(to_column(&spec.lake_name(), v, &keep));
+            cols.push(to_column(&spec.lake_name(), v, keep));
         }
     }
     cols.push(Column::new(
@@ -529,58 +599,50 @@ pub fn clean_feed(
         "record_hash".into(),
         kept_rows.iter().map(|&r| hex::encode(hashes[r])).collect::<Vec<_>>(),
     ));
-    let frame = DataFrame::new_infer_height(cols).expect("columns of equal length by construction");
+    DataFrame::new_infer_height(cols).expect("columns of equal length by construction")
+}
 
-    // What the lake does not publish as written, on kept rows, for record
-    // linkage (restricted area only): names as written, phones normalised,
-    // villages and other identifiers keyed; references, FIR numbers, free
-    // text, blocks, police stations and schemes as written.
-    // Every such column of the table, blank where this file maps none, so
-    // every file's frame of a table has the same columns.
+/// What the lake does not publish as written, on kept rows, for record
+/// linkage (restricted area only): names as written, phones normalised,
+/// villages and other identifiers keyed; references, FIR numbers, free
+/// text, blocks, police stations and schemes as written. Every such column
+/// of the table, blank where this file maps none, so every file's frame of
+/// a table has the same columns.
+fn plain_frame(raw: &RawTable, ctx: &FeedContext<'_>, inputs: &[Input<'_>], kept_rows: &[usize]) -> Option<DataFrame> {
+    let schema = ctx.schema;
     let direct: Vec<usize> = (0..schema.columns.len())
         .filter(|&ci| schema.columns[ci].keeps_plaintext())
         .collect();
-    let plain = (!direct.is_empty()).then(|| {
-        let mut cols = vec![
-            Column::new("partner_id".into(), vec![ctx.partner_id; kept_rows.len()]),
-            Column::new("source_file".into(), vec![ctx.source_file; kept_rows.len()]),
-            Column::new(
-                "source_row".into(),
-                kept_rows.iter().map(|&r| raw.rows[r] as i64).collect::<Vec<_>>(),
-            ),
-        ];
-        for &ci in &direct {
-            let spec = &schema.columns[ci];
-            let text: Vec<Option<String>> = kept_rows
-                .iter()
-                .map(|&r| {
-                    let s = inputs[ci].get(r);
-                    let v = match (spec.privacy, spec.ty) {
-                        (Privacy::Direct, ColumnType::Phone) => phones::parse_phone(s).ok()?,
-                        (Privacy::Direct, ColumnType::Address) => normalise_place(s),
-                        (Privacy::Direct, ColumnType::Id) => normalise_identifier(s),
-                        (Privacy::Direct, _) => s.to_string(),
-                        _ => fold_space(s),
-                    };
-                    (!v.is_empty()).then_some(v)
-                })
-                .collect();
-            cols.push(Column::new(spec.name.as_str().into(), text));
-        }
-        DataFrame::new_infer_height(cols).expect("columns of equal length by construction")
-    });
-    Ok(FeedOutput {
-        frame,
-        plain,
-        quarantined: errors.into_iter().collect(),
-        issues,
-        no_record,
-        window,
-        records: rows.len(),
-        clean_records,
-        scores,
-        unknown_places,
-    })
+    if direct.is_empty() {
+        return None;
+    }
+    let mut cols = vec![
+        Column::new("partner_id".into(), vec![ctx.partner_id; kept_rows.len()]),
+        Column::new("source_file".into(), vec![ctx.source_file; kept_rows.len()]),
+        Column::new(
+            "source_row".into(),
+            kept_rows.iter().map(|&r| raw.rows[r] as i64).collect::<Vec<_>>(),
+        ),
+    ];
+    for &ci in &direct {
+        let spec = &schema.columns[ci];
+        let text: Vec<Option<String>> = kept_rows
+            .iter()
+            .map(|&r| {
+                let s = inputs[ci].get(r);
+                let v = match (spec.privacy, spec.ty) {
+                    (Privacy::Direct, ColumnType::Phone) => phones::parse_phone(s).ok()?,
+                    (Privacy::Direct, ColumnType::Address) => normalise_place(s),
+                    (Privacy::Direct, ColumnType::Id) => normalise_identifier(s),
+                    (Privacy::Direct, _) => s.to_string(),
+                    _ => fold_space(s),
+                };
+                (!v.is_empty()).then_some(v)
+            })
+            .collect();
+        cols.push(Column::new(spec.name.as_str().into(), text));
+    }
+    Some(DataFrame::new_infer_height(cols).expect("columns of equal length by construction"))
 }
 
 /// A `*_ref` column that points at another table's record (a case's `survivor_ref`).

@@ -1,11 +1,10 @@
 //! `tafteesh demo`: generate demo data and run the whole job on it.
 
 use super::say;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
-use crate::config::{DEMO_PIPELINES_DIR, Plan};
+use crate::config::Plan;
 use crate::error::{Error, Exit, Result};
-use crate::restricted::{restricted_dir, write_new_key};
 use crate::run::{self, RunOptions};
 
 /// Generate demo data from 9 fictional partners and run the whole job on it.
@@ -35,29 +34,6 @@ pub struct Args {
     pub seed: u64,
 }
 
-/// Write DIR/config with the demo pipelines and a key; return the config folder.
-pub fn set_up(dir: &Path) -> Result<PathBuf> {
-    let config = dir.join("config");
-    let pipelines = config.join("pipelines");
-    std::fs::create_dir_all(&pipelines).map_err(Error::io(&pipelines))?;
-    for f in DEMO_PIPELINES_DIR.files() {
-        let path = pipelines.join(f.path());
-        std::fs::write(&path, f.contents()).map_err(Error::io(&path))?;
-    }
-    let toml = "# tafteesh demo configuration. Paths are relative to this file.\n\
-                inbox = \"../inbox\"\n\
-                output = \"../output\"\n\
-                pipelines = \"pipelines\"\n\
-                key_file = \"../restricted/pseudonym.key\"\n";
-    let path = config.join(crate::config::CONFIG_FILE);
-    std::fs::write(&path, toml).map_err(Error::io(&path))?;
-    let key = restricted_dir(&dir.join("restricted"))?.join("pseudonym.key");
-    if !key.exists() {
-        write_new_key(&key)?;
-    }
-    Ok(config)
-}
-
 pub fn run(args: Args) -> Result<Exit> {
     let s = crate::synth::generate(args.survivors, args.seed, &args.dir)?;
     say!(
@@ -67,7 +43,7 @@ pub fn run(args: Args) -> Result<Exit> {
         s.claims,
         s.files.len()
     );
-    let config = set_up(&args.dir)?;
+    let config = crate::synth::set_up_config(&args.dir)?;
     let plan = Plan::resolve(&config, None)?;
     let outcome = run::run(
         &plan,

@@ -22,7 +22,7 @@ pub use crate::accounting::{FileReport, TableCount};
 pub use claim::{Claim, Claims, claim, glob_matcher};
 
 use crate::clean::dates::DateStyle;
-use crate::clean::{DateWindow, FeedContext, Issue, Severity, clean_feed};
+use crate::clean::{DateWindow, FeedContext, FeedOutput, Issue, MissingColumns, Severity, clean_feed};
 use crate::config::Plan;
 use crate::config::pipeline::Pipeline;
 use crate::error::{Error, Result};
@@ -117,19 +117,6 @@ pub fn ingest_partner(
     restricted: &RestrictedDir,
 ) -> Result<PartnerOutput> {
     let partner = pipeline.partner_id.as_str();
-    let area = PartnerArea::create(restricted, partner)?;
-    let mut frames: BTreeMap<String, Vec<DataFrame>> = BTreeMap::new();
-    let mut issue_rows = IssueRows::default();
-    let mut score_rows = ScoreRows::default();
-    let mut place_rows = PlaceRows::default();
-    let mut plain_frames: BTreeMap<String, Vec<DataFrame>> = BTreeMap::new();
-    let mut times = IngestTimes::default();
-    let mut quarantine = QuarantineRows::default();
-    let mut reports = Vec::new();
-    let mut window = DateWindow::default();
-    // Exact duplicates are judged per partner source, across its files, in path order.
-    let mut seen: HashMap<usize, foldhash::HashSet<[u8; 16]>> = HashMap::new();
-
     // Each file's place among the partner's files in path order (a
     // workbook read for two sources is one file): a record's newest
     // version is the one in the last.
@@ -138,15 +125,128 @@ pub fn ingest_partner(
         let next = order.len() as i64 + 1;
         order.entry(c.file.as_str()).or_insert(next);
     }
+    let mut ingest = PartnerIngest {
+        plan,
+        partner,
+        pseudo,
+        aliases,
+        today,
+        area: PartnerArea::create(restricted, partner)?,
+        order,
+        seen: HashMap::new(),
+        frames: BTreeMap::new(),
+        plain_frames: BTreeMap::new(),
+        issue_rows: IssueRows::default(),
+        score_rows: ScoreRows::default(),
+        place_rows: PlaceRows::default(),
+        quarantine: QuarantineRows::default(),
+        reports: Vec::new(),
+        window: DateWindow::default(),
+        times: IngestTimes::default(),
+    };
     for c in claims {
-        let path = plan.inbox.join(&c.file);
+        ingest.file(c)?;
+    }
+    for (i, s) in pipeline.sources.iter().enumerate() {
+        if !claims.iter().any(|c| c.source_index == i) {
+            tracing::error!(partner, source = %s.name, glob = %s.files, "no inbox file matches this source");
+            let why = format!("no file in the inbox matches `{}`: the export is missing", s.files);
+            ingest.reports.push(FileReport::failed(partner, &s.name, &s.files, why));
+        }
+    }
+    ingest.finish()
+}
+
+/// One partner's ingest while its files are read: what it needs from the
+/// run, and what its files gave so far.
+struct PartnerIngest<'p> {
+    plan: &'p Plan,
+    partner: &'p str,
+    pseudo: &'p Pseudonymizer,
+    aliases: &'p crate::aliases::FileAliases,
+    today: NaiveDate,
+    area: PartnerArea,
+    /// Each file's place among the partner's files in path order.
+    order: HashMap<&'p str, i64>,
+    /// Exact duplicates are judged per partner source, across its files, in path order.
+    seen: HashMap<usize, foldhash::HashSet<[u8; 16]>>,
+    /// Kept rows, by table, one frame per file.
+    frames: BTreeMap<String, Vec<DataFrame>>,
+    /// What linkage compares as written, by table, one frame per file.
+    plain_frames: BTreeMap<String, Vec<DataFrame>>,
+    issue_rows: IssueRows,
+    score_rows: ScoreRows,
+    place_rows: PlaceRows,
+    quarantine: QuarantineRows,
+    reports: Vec<FileReport>,
+    window: DateWindow,
+    times: IngestTimes,
+}
+
+impl PartnerIngest<'_> {
+    /// Read, deduplicate, stage and clean one claimed file, and account for
+    /// every row of every table it feeds. A file that cannot be read, or a
+    /// table it cannot feed, is reported, not fatal.
+    fn file(&mut self, c: &Claim<'_>) -> Result<()> {
         // The name every published file, table and log line uses for this
         // file: its alias, whatever it holds.
-        let file = aliases.of(&c.file);
-        let file = file.as_str();
+        let alias = self.aliases.of(&c.file);
+        let file = alias.as_str();
+        let Some((raw, mut report)) = self.read(c, file) else {
+            return Ok(());
+        };
+        // Keyed hashes of every row, in parallel (a night cleans one
+        // partner, and the other core would otherwise wait).
+        let hashes: Vec<[u8; 16]> = {
+            use rayon::prelude::*;
+            (0..raw.len())
+                .into_par_iter()
+                .map(|r| self.pseudo.row_hash(raw.columns.iter().map(|col| col[r].as_str())))
+                .collect()
+        };
+        let seen_here = self.seen.entry(c.source_index).or_default();
+        let live: Vec<usize> = (0..raw.len()).filter(|&r| seen_here.insert(hashes[r])).collect();
+        report.duplicates = raw.len() - live.len();
+        let cleaned = self.stage_and_clean(c, file, &raw, &live, &hashes)?;
+        let mut file_quarantine: BTreeMap<usize, Vec<(String, Issue)>> = BTreeMap::new();
+        for (table, out) in cleaned {
+            match out {
+                Ok(out) => {
+                    let quarantined = self.account((file, &c.file), table, &raw, out, &mut report)?;
+                    for (row, errs) in quarantined {
+                        file_quarantine
+                            .entry(row)
+                            .or_default()
+                            .extend(errs.into_iter().map(|e| (table.clone(), e)));
+                    }
+                }
+                Err(m) => {
+                    let msg = format!("table `{table}`: {}", unusable(&m));
+                    tracing::error!(partner = self.partner, file, "file not used: {msg}");
+                    report.error = Some(msg);
+                }
+            }
+        }
+        // The quarantine is the data officer's: it keeps the real name.
+        let names = (file, c.file.as_str());
+        self.quarantine
+            .add(self.partner, names, &raw, &file_quarantine, self.area.quarantine())?;
+        self.reports.push(report);
+        // A cell is a string of its own, and freeing a 300,000-row export's
+        // eleven million of them showed in the stage's one-core tail (perf):
+        // done on another thread now.
+        std::thread::spawn(move || drop(raw));
+        Ok(())
+    }
+
+    /// The file's rows and its report so far; `None` (reported) when it
+    /// cannot be read.
+    fn read(&mut self, c: &Claim<'_>, file: &str) -> Option<(RawTable, FileReport)> {
+        let partner = self.partner;
+        let path = self.plan.inbox.join(&c.file);
         let t_read = std::time::Instant::now();
         let raw = extract::read(&path, c.source);
-        times.read += t_read.elapsed().as_secs_f64();
+        self.times.read += t_read.elapsed().as_secs_f64();
         let mut report = FileReport::new(partner, &c.source.name, file);
         report.exported_at = std::fs::metadata(&path).and_then(|m| m.modified()).ok().map(Into::into);
         let raw = match raw {
@@ -154,8 +254,8 @@ pub fn ingest_partner(
             Err(e) => {
                 tracing::error!(partner, file, source = %c.source.name, "file not read: {e}");
                 report.error = Some(e.to_string());
-                reports.push(report);
-                continue;
+                self.reports.push(report);
+                return None;
             }
         };
         for n in &raw.notes {
@@ -165,33 +265,30 @@ pub fn ingest_partner(
         report.rows_read = raw.len();
         report.blank_rows = raw.blank_rows;
         report.cut_short = raw.cut_short.is_some();
+        Some((raw, report))
+    }
 
-        // Keyed hashes of every row, in parallel (a night cleans one
-        // partner, and the other core would otherwise wait).
-        let hashes: Vec<[u8; 16]> = {
-            use rayon::prelude::*;
-            (0..raw.len())
-                .into_par_iter()
-                .map(|r| pseudo.row_hash(raw.columns.iter().map(|col| col[r].as_str())))
-                .collect()
-        };
-        let seen_here = seen.entry(c.source_index).or_default();
-        let live: Vec<usize> = (0..raw.len()).filter(|&r| seen_here.insert(hashes[r])).collect();
-        report.duplicates = raw.len() - live.len();
-
+    /// Stage the raw rows on one side while the tables the file feeds are
+    /// cleaned, each on its own, on the other: they only read the file's
+    /// rows, and one step after another they left a core idle. What the
+    /// cleaning found is then accounted for table by table, in the
+    /// pipeline's order.
+    #[allow(clippy::type_complexity)]
+    fn stage_and_clean<'c>(
+        &mut self,
+        c: &'c Claim<'_>,
+        file: &str,
+        raw: &RawTable,
+        live: &[usize],
+        hashes: &[[u8; 16]],
+    ) -> Result<Vec<(&'c String, std::result::Result<FeedOutput, MissingColumns>)>> {
         let style = DateStyle {
             order: c.pipeline.date_order,
             excel_system: c.source.excel_date_system,
         };
-        // The raw rows are staged on one side while the tables the file
-        // feeds are cleaned, each on its own, on the other: they only read
-        // the file's rows. At a million survivors, a Kobo export feeding
-        // two tables took 8.8 s one step after another. What the cleaning
-        // found is then accounted for table by table, in the pipeline's
-        // order, as before.
         let cpu_clean = crate::metrics::process_cpu_seconds();
         let (staged, (cleaned, clean_seconds)) = rayon::join(
-            || area.stage_raw(&raw, &hashes, c.source_index, file),
+            || self.area.stage_raw(raw, hashes, c.source_index, file),
             || {
                 use rayon::prelude::*;
                 let t_clean = std::time::Instant::now();
@@ -200,131 +297,125 @@ pub fn ingest_partner(
                     .into_par_iter()
                     .map(|(table, feed)| {
                         let ctx = FeedContext {
-                            partner_id: partner,
+                            partner_id: self.partner,
                             source_file: file,
-                            source_file_order: order[c.file.as_str()],
-                            schema: plan.model.schema(table),
+                            source_file_order: self.order[c.file.as_str()],
+                            schema: self.plan.model.schema(table),
                             feed,
-                            reference: &plan.model.reference,
+                            reference: &self.plan.model.reference,
                             style,
                             decimal_comma: c.source.decimal_separator == ",",
-                            pseudo,
-                            today,
+                            pseudo: self.pseudo,
+                            today: self.today,
                             rejects: &c.source.reject,
                             date_format: c.source.date_format.as_deref(),
                         };
-                        (table, clean_feed(&raw, &live, &hashes, &ctx))
+                        (table, clean_feed(raw, live, hashes, &ctx))
                     })
                     .collect::<Vec<_>>();
                 (cleaned, t_clean.elapsed().as_secs_f64())
             },
         );
-        times.clean += clean_seconds;
-        times.clean_cpu += crate::metrics::process_cpu_seconds() - cpu_clean;
+        self.times.clean += clean_seconds;
+        self.times.clean_cpu += crate::metrics::process_cpu_seconds() - cpu_clean;
         staged?;
-        let mut file_quarantine: BTreeMap<usize, Vec<(String, Issue)>> = BTreeMap::new();
-        for (table, out) in cleaned {
-            let out = match out {
-                Ok(o) => o,
-                Err(m) => {
-                    let mut why = Vec::new();
-                    if !m.missing.is_empty() {
-                        why.push(format!(
-                            "mapped columns not found in the file: {}",
-                            m.missing.join(", ")
-                        ));
-                    }
-                    if !m.condition.is_empty() {
-                        why.push(format!(
-                            "columns its conditions, joins, patterns, routes or choices name not found in the file: {}",
-                            m.condition.join(", ")
-                        ));
-                    }
-                    let msg = format!("table `{table}`: {}", why.join("; "));
-                    tracing::error!(partner, file, "file not used: {msg}");
-                    report.error = Some(msg);
-                    continue;
-                }
-            };
-            let count = TableCount {
-                table: table.clone(),
-                rows_read: raw.len(),
-                duplicates: report.duplicates,
-                no_record: out.no_record,
-                quarantined: out.quarantined.len(),
-                kept: out.frame.height(),
-                warnings: out.issues.iter().filter(|i| i.severity == Severity::Warning).count(),
-                clean_records: out.clean_records,
-                newest_date: out.window.max_past,
-            };
-            count.check(file)?;
-            tracing::info!(
-                partner, file, table = %table, read = count.rows_read, kept = count.kept,
-                quarantined = count.quarantined, duplicates = count.duplicates, no_record = count.no_record,
-                warnings = count.warnings, "cleaned"
-            );
-            issue_rows.add(partner, file, table, &raw, &out.issues);
-            score_rows.add(partner, file, table, &out.scores);
-            place_rows.add(partner, (file, &c.file), table, &out.unknown_places);
-            window.merge(out.window);
-            for (row, errs) in out.quarantined {
-                file_quarantine
-                    .entry(row)
-                    .or_default()
-                    .extend(errs.into_iter().map(|e| (table.clone(), e)));
-            }
-            frames.entry(table.clone()).or_default().push(out.frame);
-            if let Some(plain) = out.plain {
-                plain_frames.entry(table.clone()).or_default().push(plain);
-            }
-            report.tables.push(count);
-        }
-        // The quarantine is the data officer's: it keeps the real name.
-        quarantine.add(partner, (file, &c.file), &raw, &file_quarantine, area.quarantine())?;
-        reports.push(report);
-        // A cell is a string of its own, and freeing a 300,000-row export's
-        // eleven million of them showed in the stage's one-core tail (perf):
-        // done on another thread now.
-        std::thread::spawn(move || drop(raw));
+        Ok(cleaned)
     }
 
-    for (i, s) in pipeline.sources.iter().enumerate() {
-        if !claims.iter().any(|c| c.source_index == i) {
-            tracing::error!(partner, source = %s.name, glob = %s.files, "no inbox file matches this source");
-            let why = format!("no file in the inbox matches `{}`: the export is missing", s.files);
-            reports.push(FileReport::failed(partner, &s.name, &s.files, why));
-        }
-    }
-
-    let mut tables = BTreeMap::new();
-    for schema in &plan.model.schemas {
-        let parts = frames.remove(&schema.table).unwrap_or_default();
-        let df = if parts.is_empty() {
-            empty_table(plan, &schema.table, pseudo, today)?
-        } else {
-            concat_frames(parts)?
+    /// Account for one table the file feeds: its counts (checked to add
+    /// up), findings, scores, unknown places and frames. Returns the
+    /// quarantined rows, with their errors.
+    fn account(
+        &mut self,
+        (file, real_name): (&str, &str),
+        table: &String,
+        raw: &RawTable,
+        out: FeedOutput,
+        report: &mut FileReport,
+    ) -> Result<Vec<(usize, Vec<Issue>)>> {
+        let partner = self.partner;
+        let count = TableCount {
+            table: table.clone(),
+            rows_read: raw.len(),
+            duplicates: report.duplicates,
+            no_record: out.no_record,
+            quarantined: out.quarantined.len(),
+            kept: out.frame.height(),
+            warnings: out.issues.iter().filter(|i| i.severity == Severity::Warning).count(),
+            clean_records: out.clean_records,
+            newest_date: out.window.max_past,
         };
-        tables.insert(schema.table.clone(), df);
+        count.check(file)?;
+        tracing::info!(
+            partner, file, table = %table, read = count.rows_read, kept = count.kept,
+            quarantined = count.quarantined, duplicates = count.duplicates, no_record = count.no_record,
+            warnings = count.warnings, "cleaned"
+        );
+        self.issue_rows.add(partner, file, table, raw, &out.issues);
+        self.score_rows.add(partner, file, table, &out.scores);
+        self.place_rows
+            .add(partner, (file, real_name), table, &out.unknown_places);
+        self.window.merge(out.window);
+        self.frames.entry(table.clone()).or_default().push(out.frame);
+        if let Some(plain) = out.plain {
+            self.plain_frames.entry(table.clone()).or_default().push(plain);
+        }
+        report.tables.push(count);
+        Ok(out.quarantined)
     }
-    quarantine.finish(area.quarantine())?;
-    // Plaintext identifiers for linkage: restricted, one file per table.
-    let mut plain = BTreeMap::new();
-    for (table, parts) in plain_frames {
-        plain.insert(table, concat_frames(parts)?);
+
+    /// Every canonical table (an empty one where the partner feeds none),
+    /// the quarantine and linkage files written, the findings gathered.
+    fn finish(mut self) -> Result<PartnerOutput> {
+        let mut tables = BTreeMap::new();
+        for schema in &self.plan.model.schemas {
+            let parts = self.frames.remove(&schema.table).unwrap_or_default();
+            let df = if parts.is_empty() {
+                empty_table(self.plan, &schema.table, self.pseudo, self.today)?
+            } else {
+                concat_frames(parts)?
+            };
+            tables.insert(schema.table.clone(), df);
+        }
+        self.quarantine.finish(self.area.quarantine())?;
+        // Plaintext identifiers for linkage: restricted, one file per table.
+        let mut plain = BTreeMap::new();
+        for (table, parts) in self.plain_frames {
+            plain.insert(table, concat_frames(parts)?);
+        }
+        self.area.write_linkage(plain)?;
+        let (unknown_places, spellings) = self.place_rows.finish()?;
+        self.area.write_unknown_places(&spellings)?;
+        Ok(PartnerOutput {
+            partner_id: self.partner.to_string(),
+            tables,
+            issues: self.issue_rows.finish()?,
+            scores: self.score_rows.finish()?,
+            unknown_places,
+            files: self.reports,
+            times: self.times,
+            window: self.window,
+        })
     }
-    area.write_linkage(plain)?;
-    let (unknown_places, spellings) = place_rows.finish()?;
-    area.write_unknown_places(&spellings)?;
-    Ok(PartnerOutput {
-        partner_id: partner.to_string(),
-        tables,
-        issues: issue_rows.finish()?,
-        scores: score_rows.finish()?,
-        unknown_places,
-        files: reports,
-        times,
-        window,
-    })
+}
+
+/// Why a table cannot use a file: the columns it maps, or its conditions
+/// name, that the file lacks (headers, as the config names them).
+fn unusable(m: &MissingColumns) -> String {
+    let mut why = Vec::new();
+    if !m.missing.is_empty() {
+        why.push(format!(
+            "mapped columns not found in the file: {}",
+            m.missing.join(", ")
+        ));
+    }
+    if !m.condition.is_empty() {
+        why.push(format!(
+            "columns its conditions, joins, patterns, routes or choices name not found in the file: {}",
+            m.condition.join(", ")
+        ));
+    }
+    why.join("; ")
 }
 
 /// An empty lake table with the right columns, so the warehouse builds on an empty inbox.

@@ -59,11 +59,8 @@ pub fn create(lake: &Path, tables: &[String]) -> Result<()> {
 ///
 /// Level 1, not zstd's default 3: a night cleans one partner, and writing
 /// its staged raw rows was the longest of the steps it runs side by side.
-/// At a million survivors (basirhat_nari's 107 MiB export, the same night
-/// alternated in one sitting) that partner's stage took 6.3-6.8 s against
-/// 6.8-7.4 s, and its staged rows were written in 2.6-2.7 s against
-/// 3.4-3.8 s. The files came out no larger: the staged rows 25.6 MB
-/// against 26.1 MB, the lake's parts 24.4 MB against 25.0 MB.
+/// Level 1 writes them faster, and the files come out no larger (the
+/// sitting that showed it is in docs/benchmarks.md).
 ///
 /// The file's Arrow schema (the `ARROW:schema` key Arrow readers restore
 /// types from) is written at polars' oldest compatibility level: plain

@@ -273,54 +273,11 @@ pub fn run(
         (_, None) => Err("no linkage state belongs to the current snapshot".to_string()),
         (_, Some(area)) => State::read(&area.linkage_state()),
     };
-    let (linked, kept) = match state::decide(last_night, settings, BUILD_ID, &partners, &digests) {
-        Decision::Train(reason) => {
-            tracing::info!(reason = %reason, "training the linkage model");
-            let kept = Kept {
-                reused: false,
-                reason,
-                lineage: Lineage {
-                    trained_in: run_id.to_string(),
-                    records_at_training: people.len(),
-                    changed_since_training: 0,
-                },
-                records_changed: None,
-            };
-            let bar = crate::progress::bar(tafteesh_linkage::PHASES as u64, "linkage");
-            let linked = link_reporting(&people, settings, |phase| {
-                bar.set_message(phase.to_string());
-                bar.inc(1);
-            });
-            bar.finish_and_clear();
-            (linked, kept)
-        }
-        Decision::Reuse {
-            trained,
-            lineage,
-            kept,
-            changed,
-        } => {
-            let reason = format!(
-                "trained in run {} on {} records; {} changed since ({changed} tonight), within retrain_after",
-                lineage.trained_in, lineage.records_at_training, lineage.changed_since_training
-            );
-            tracing::info!(reason = %reason, "reusing the linkage model");
-            let weights_kept = reuse == Reuse::ModelAndWeights;
-            let linked = tafteesh_linkage::relink(&people, settings, *trained, move |p| {
-                weights_kept.then(|| kept.weight(p)).flatten()
-            });
-            let kept = Kept {
-                reused: true,
-                reason,
-                lineage,
-                records_changed: Some(changed),
-            };
-            (linked, kept)
-        }
-    };
+    let decision = state::decide(last_night, settings, BUILD_ID, &partners, &digests);
+    let (linked, kept) = link_or_relink(decision, &people, settings, run_id, reuse);
     lap("linked");
     let state_path = linkage_state_path(restricted)?;
-    state::StateRef::new(&linked, settings, BUILD_ID, partners, digests, kept.lineage)
+    state::StateRef::new(&linked, settings, BUILD_ID, partners, digests, kept.lineage.clone())
         .write(&state_path)
         .map_err(Error::io(&state_path))?;
     if let Some(w) = linked.blocking.warning() {
@@ -339,60 +296,177 @@ pub fn run(
     let page_path = reports.join(crate::layout::reports::LINKAGE);
     std::fs::write(&page_path, page).map_err(Error::io(&page_path))?;
     lap("page written");
-    let ids: Vec<String> = records
-        .iter()
-        .map(|r| format!("{}\u{1f}{}", r.partner_id, r.survivor_ref))
-        .collect();
-    // The versions of one partner's survivor_ref are one person, whatever
-    // the model said of them.
-    let mut groups = tafteesh_linkage::union_find::UnionFind::new(ids.len());
-    // A cluster's representative is one of its records: joining each
-    // record to it joins the cluster, with no map of labels.
-    for (i, &rep) in linked.cluster.iter().enumerate() {
-        debug_assert_eq!(linked.cluster[rep as usize], rep, "a representative is its own");
-        groups.union(i as u32, rep);
-    }
-    groups.union_by_key(ids.iter().map(Some));
-    let cluster = groups.labels();
-    let keys = tafteesh_linkage::stable_keys(&ids, &cluster, |anchor| {
-        format!("P-{}", &pseudo.token("person", anchor)[..16])
-    });
-    // Labels are record indices: the people's sizes by label.
-    let mut size = vec![0u32; cluster.len()];
-    cluster.iter().for_each(|&c| size[c as usize] += 1);
-    let mut df = DataFrame::new_infer_height(vec![
-        Column::new(
-            "partner_id".into(),
-            records.iter().map(|r| r.partner_id.as_str()).collect::<Vec<_>>(),
-        ),
-        Column::new(
-            "survivor_ref".into(),
-            records.iter().map(|r| r.survivor_ref.as_str()).collect::<Vec<_>>(),
-        ),
-        Column::new(
-            "source_file".into(),
-            records.iter().map(|r| r.source_file.as_str()).collect::<Vec<_>>(),
-        ),
-        Column::new(
-            "source_row".into(),
-            records.iter().map(|r| r.source_row).collect::<Vec<_>>(),
-        ),
-        Column::new("person_key".into(), keys.iter().map(String::as_str).collect::<Vec<_>>()),
-        Column::new(
-            "records_in_person".into(),
-            cluster.iter().map(|&c| size[c as usize] as i64).collect::<Vec<_>>(),
-        ),
-        Column::new("best_match_weight".into(), linked.best_weight.clone()),
-    ])
-    .map_err(Error::frame("building link_survivors"))?;
+    let persons = Persons::of(&records, &linked, pseudo);
+    let mut df = persons.bridge(&records, &linked)?;
     lap("explained");
     lake::write_consortium(&mut df, lake, "link_survivors")?;
     lap("bridge written");
     save_model(&crate::restricted::linkage_model(restricted, false)?, settings, &linked)?;
     lap("model saved");
-    let summary = LinkSummary {
+    let summary = summary(&records, &persons, &linked, kept);
+    // Cases and claims need only the person keys: free the survivors' pairs,
+    // model and identifiers (on a large register, gigabytes in millions of
+    // allocations) on another thread while the cases are read.
+    let freeing = std::thread::spawn(move || drop((linked, people, df, records)));
+    let person_of = super::entities::person_keys(persons.ids, persons.keys);
+    // Cases, then claims (which read the linked cases).
+    let from = super::entities::Source { lake, restricted };
+    let linked_cases = super::cases::link(&from, pseudo, &person_of);
+    // Joined before any error returns, so nothing outlives the stage.
+    let _ = freeing.join();
+    let (cases, case_of) = linked_cases?;
+    lap("cases linked");
+    let claims = super::claims::link(&from, pseudo, &person_of, &case_of)?;
+    lap("claims linked");
+    Ok(LinkSummary {
+        cases,
+        claims,
+        ..summary
+    })
+}
+
+/// Train the model and link, or link again with the model the last night
+/// left (and its pairs' weights, when the run may keep them), as the state
+/// decided.
+fn link_or_relink(
+    decision: Decision,
+    people: &[Person],
+    settings: &Settings,
+    run_id: &str,
+    reuse: Reuse,
+) -> (Linked, Kept) {
+    match decision {
+        Decision::Train(reason) => {
+            tracing::info!(reason = %reason, "training the linkage model");
+            let kept = Kept {
+                reused: false,
+                reason,
+                lineage: Lineage {
+                    trained_in: run_id.to_string(),
+                    records_at_training: people.len(),
+                    changed_since_training: 0,
+                },
+                records_changed: None,
+            };
+            let bar = crate::progress::bar(tafteesh_linkage::PHASES as u64, "linkage");
+            let linked = link_reporting(people, settings, |phase| {
+                bar.set_message(phase.to_string());
+                bar.inc(1);
+            });
+            bar.finish_and_clear();
+            (linked, kept)
+        }
+        Decision::Reuse {
+            trained,
+            lineage,
+            kept,
+            changed,
+        } => {
+            let reason = format!(
+                "trained in run {} on {} records; {} changed since ({changed} tonight), within retrain_after",
+                lineage.trained_in, lineage.records_at_training, lineage.changed_since_training
+            );
+            tracing::info!(reason = %reason, "reusing the linkage model");
+            let weights_kept = reuse == Reuse::ModelAndWeights;
+            let linked = tafteesh_linkage::relink(people, settings, *trained, move |p| {
+                weights_kept.then(|| kept.weight(p)).flatten()
+            });
+            let kept = Kept {
+                reused: true,
+                reason,
+                lineage,
+                records_changed: Some(changed),
+            };
+            (linked, kept)
+        }
+    }
+}
+
+/// The people the records make: the model's clusters, with the versions
+/// of one partner's survivor_ref joined whatever the model said of them,
+/// each under a stable key.
+struct Persons {
+    /// Per record: its partner and survivor_ref.
+    ids: Vec<String>,
+    /// Per record: its person's key.
+    keys: Vec<String>,
+    /// Per record: its person's label (a record index).
+    cluster: Vec<u32>,
+    /// Per label: how many records it holds.
+    size: Vec<u32>,
+}
+
+impl Persons {
+    fn of(records: &[Record], linked: &Linked, pseudo: &Pseudonymizer) -> Persons {
+        let ids: Vec<String> = records
+            .iter()
+            .map(|r| format!("{}\u{1f}{}", r.partner_id, r.survivor_ref))
+            .collect();
+        let mut groups = tafteesh_linkage::union_find::UnionFind::new(ids.len());
+        // A cluster's representative is one of its records: joining each
+        // record to it joins the cluster, with no map of labels.
+        for (i, &rep) in linked.cluster.iter().enumerate() {
+            debug_assert_eq!(linked.cluster[rep as usize], rep, "a representative is its own");
+            groups.union(i as u32, rep);
+        }
+        groups.union_by_key(ids.iter().map(Some));
+        let cluster = groups.labels();
+        let keys = tafteesh_linkage::stable_keys(&ids, &cluster, |anchor| {
+            format!("P-{}", &pseudo.token("person", anchor)[..16])
+        });
+        // Labels are record indices: the people's sizes by label.
+        let mut size = vec![0u32; cluster.len()];
+        cluster.iter().for_each(|&c| size[c as usize] += 1);
+        Persons {
+            ids,
+            keys,
+            cluster,
+            size,
+        }
+    }
+
+    /// `link_survivors`: each record's person, and its strongest link.
+    fn bridge(&self, records: &[Record], linked: &Linked) -> Result<DataFrame> {
+        DataFrame::new_infer_height(vec![
+            Column::new(
+                "partner_id".into(),
+                records.iter().map(|r| r.partner_id.as_str()).collect::<Vec<_>>(),
+            ),
+            Column::new(
+                "survivor_ref".into(),
+                records.iter().map(|r| r.survivor_ref.as_str()).collect::<Vec<_>>(),
+            ),
+            Column::new(
+                "source_file".into(),
+                records.iter().map(|r| r.source_file.as_str()).collect::<Vec<_>>(),
+            ),
+            Column::new(
+                "source_row".into(),
+                records.iter().map(|r| r.source_row).collect::<Vec<_>>(),
+            ),
+            Column::new(
+                "person_key".into(),
+                self.keys.iter().map(String::as_str).collect::<Vec<_>>(),
+            ),
+            Column::new(
+                "records_in_person".into(),
+                self.cluster
+                    .iter()
+                    .map(|&c| self.size[c as usize] as i64)
+                    .collect::<Vec<_>>(),
+            ),
+            Column::new("best_match_weight".into(), linked.best_weight.clone()),
+        ])
+        .map_err(Error::frame("building link_survivors"))
+    }
+}
+
+/// The survivors' linkage as the run records it (cases and claims added by
+/// the caller).
+fn summary(records: &[Record], persons: &Persons, linked: &Linked, kept: Kept) -> LinkSummary {
+    LinkSummary {
         records: records.len(),
-        people: size.iter().filter(|&&n| n > 0).count(),
+        people: persons.size.iter().filter(|&&n| n > 0).count(),
         pairs_compared: linked.blocking.pairs,
         new_pairs_by_rule: linked
             .blocking
@@ -413,24 +487,5 @@ pub fn run(
         pairs_scored: linked.compared,
         records_changed: kept.records_changed,
         ..LinkSummary::default()
-    };
-    // Cases and claims need only the person keys: free the survivors' pairs,
-    // model and identifiers (at 1,000,000 people, gigabytes in millions of
-    // allocations, 2 s to free) on another thread while the cases are read.
-    let freeing = std::thread::spawn(move || drop((linked, people, df, records)));
-    let person_of = super::entities::person_keys(ids, keys);
-    // Cases, then claims (which read the linked cases).
-    let from = super::entities::Source { lake, restricted };
-    let linked_cases = super::cases::link(&from, pseudo, &person_of);
-    // Joined before any error returns, so nothing outlives the stage.
-    let _ = freeing.join();
-    let (cases, case_of) = linked_cases?;
-    lap("cases linked");
-    let claims = super::claims::link(&from, pseudo, &person_of, &case_of)?;
-    lap("claims linked");
-    Ok(LinkSummary {
-        cases,
-        claims,
-        ..summary
-    })
+    }
 }

@@ -138,10 +138,14 @@ fn q(s: &str) -> String {
 /// column, its index, the table, the column, whether its values fit).
 type Candidate<'s> = (u8, usize, &'s TableSchema, &'s ColumnSpec, Result<(), String>);
 
-/// Draft `partner_id`'s config for the profiled file, read from
-/// `<partner_id>/<file name pattern>` in the inbox.
-pub fn draft(p: &Profile, schemas: &[TableSchema], partner_id: &str, file_name: &str) -> Draft {
-    // Candidate (score, column index, table, schema column), best first.
+/// The columns that hold a reference to a record, which a header may feed
+/// beside a column of its own.
+const REFS: [&str; 3] = ["survivor_ref", "case_ref", "claim_ref"];
+
+/// Every header that may feed a schema column, best first: values that fit
+/// before those that do not, then the closer header; survivors' columns
+/// before other tables'.
+fn candidates<'s>(p: &Profile, schemas: &'s [TableSchema]) -> Vec<Candidate<'s>> {
     let mut candidates: Vec<Candidate<'_>> = Vec::new();
     for (i, c) in p.columns.iter().enumerate() {
         let key = header_key(&c.header);
@@ -164,250 +168,286 @@ pub fn draft(p: &Profile, schemas: &[TableSchema], partner_id: &str, file_name: 
     // survivor's, and a wide export's case columns are the rest.
     candidates.sort_by_key(|c| c.2.table != "survivors");
     candidates.sort_by_key(|c| std::cmp::Reverse((c.4.is_ok(), c.0)));
-    let refs = ["survivor_ref", "case_ref", "claim_ref"];
-    let mut by_table: BTreeMap<&str, BTreeMap<&str, usize>> = BTreeMap::new();
-    let mut used: BTreeSet<(usize, &str)> = BTreeSet::new();
-    // Headers read by a column of their own (not a reference to a record).
-    let mut owned: BTreeSet<usize> = BTreeSet::new();
-    let mut decisions = Vec::new();
-    let mut doubtful: BTreeMap<usize, String> = BTreeMap::new();
-    // Date columns written as yyyymmdd, which need their format declared.
-    let mut compact: BTreeSet<(&str, &str)> = BTreeSet::new();
-    for (_, i, s, spec, fit) in &candidates {
-        let t = by_table.entry(s.table.as_str()).or_default();
-        let is_ref = refs.contains(&spec.name.as_str());
-        if t.contains_key(spec.name.as_str())
-            || used.contains(&(*i, s.table.as_str()))
-            || (!is_ref && owned.contains(i))
-        {
-            continue;
-        }
-        let fit = match fit {
-            Err(_) if spec.ty == ColumnType::Date && p.columns[*i].share_compact_date() >= 0.5 => {
-                compact.insert((s.table.as_str(), spec.name.as_str()));
-                &Ok(())
-            }
-            f => f,
+    candidates
+}
+
+/// Which header feeds which schema column.
+struct Mapping<'s> {
+    /// table -> column -> header index.
+    by_table: BTreeMap<&'s str, BTreeMap<&'s str, usize>>,
+    /// Headers read by a column of their own (not a reference to a record).
+    owned: BTreeSet<usize>,
+    /// Headers that named a column their values do not fit, and why.
+    doubtful: BTreeMap<usize, String>,
+    /// Date columns written as yyyymmdd, which need their format declared.
+    compact: BTreeSet<(&'s str, &'s str)>,
+    /// The tables the file feeds.
+    fed: Vec<&'s TableSchema>,
+    /// One row per survivor, which may hold her case and claim too.
+    feeds_survivors: bool,
+    /// The header guessed to be the survivor's id, when none said so.
+    guessed_id: Option<usize>,
+}
+
+impl<'s> Mapping<'s> {
+    /// Each header to the best column it may feed that no better header
+    /// took, one column of its own per header (and any references).
+    fn of(p: &Profile, schemas: &'s [TableSchema]) -> Mapping<'s> {
+        let mut m = Mapping {
+            by_table: BTreeMap::new(),
+            owned: BTreeSet::new(),
+            doubtful: BTreeMap::new(),
+            compact: BTreeSet::new(),
+            fed: Vec::new(),
+            feeds_survivors: false,
+            guessed_id: None,
         };
-        if let Err(why) = fit {
-            doubtful
-                .entry(*i)
-                .or_insert_with(|| format!("its header suggests {}.{}, but {why}", s.table, spec.name));
-            continue;
+        let mut used: BTreeSet<(usize, &str)> = BTreeSet::new();
+        for (_, i, s, spec, fit) in &candidates(p, schemas) {
+            let t = m.by_table.entry(s.table.as_str()).or_default();
+            let is_ref = REFS.contains(&spec.name.as_str());
+            if t.contains_key(spec.name.as_str())
+                || used.contains(&(*i, s.table.as_str()))
+                || (!is_ref && m.owned.contains(i))
+            {
+                continue;
+            }
+            let fit = match fit {
+                Err(_) if spec.ty == ColumnType::Date && p.columns[*i].share_compact_date() >= 0.5 => {
+                    m.compact.insert((s.table.as_str(), spec.name.as_str()));
+                    &Ok(())
+                }
+                f => f,
+            };
+            if let Err(why) = fit {
+                m.doubtful
+                    .entry(*i)
+                    .or_insert_with(|| format!("its header suggests {}.{}, but {why}", s.table, spec.name));
+                continue;
+            }
+            t.insert(spec.name.as_str(), *i);
+            used.insert((*i, s.table.as_str()));
+            if !is_ref {
+                m.owned.insert(*i);
+            }
         }
-        t.insert(spec.name.as_str(), *i);
-        used.insert((*i, s.table.as_str()));
-        if !is_ref {
-            owned.insert(*i);
-        }
+        // A table is fed when the file holds something of its own, not only
+        // references to other tables' records.
+        let own = |t: &str| {
+            m.by_table
+                .get(t)
+                .map(|c| c.keys().filter(|k| !REFS.contains(k)).count())
+                .unwrap_or(0)
+        };
+        m.fed = schemas.iter().filter(|s| own(&s.table) > 0).collect();
+        m.feeds_survivors = m.fed.iter().any(|s| s.table == "survivors");
+        m.guess_survivor_id(p);
+        m
     }
-    // A table is fed when the file holds something of its own, not only
-    // references to other tables' records.
-    let own = |t: &str| {
-        by_table
-            .get(t)
-            .map(|m| m.keys().filter(|k| !refs.contains(k)).count())
-            .unwrap_or(0)
-    };
-    let fed: Vec<&TableSchema> = schemas.iter().filter(|s| own(&s.table) > 0).collect();
-    let feeds_survivors = fed.iter().any(|s| s.table == "survivors");
-    // No header named a survivor's id: the column most like one (its
-    // header ends in "id", "no", "code"; it is full and has many values),
-    // mapped for the officer to confirm.
-    let mut guessed_id = None;
-    if feeds_survivors
-        && !by_table
+
+    /// No header named a survivor's id: the column most like one (its
+    /// header ends in "id", "no", "code"; it is full and has many values),
+    /// mapped for the officer to confirm.
+    fn guess_survivor_id(&mut self, p: &Profile) {
+        let named = self
+            .by_table
             .get("survivors")
-            .is_some_and(|m| m.contains_key("survivor_ref"))
-    {
+            .is_some_and(|m| m.contains_key("survivor_ref"));
+        if !self.feeds_survivors || named {
+            return;
+        }
         let guess = p.columns.iter().enumerate().find(|(i, c)| {
             let key = header_key(&c.header);
             let last = key.rsplit(' ').next().unwrap_or_default();
-            !owned.contains(i)
+            !self.owned.contains(i)
                 && ["id", "no", "code", "ref", "নং"].contains(&last)
                 && c.distinct > 30.min(p.sampled / 2)
                 && c.filled * 10 >= p.sampled * 9
         });
         if let Some((i, _)) = guess {
-            by_table.entry("survivors").or_default().insert("survivor_ref", i);
-            guessed_id = Some(i);
+            self.by_table.entry("survivors").or_default().insert("survivor_ref", i);
+            self.guessed_id = Some(i);
+        }
+    }
+}
+
+/// Draft `partner_id`'s config for the profiled file, read from
+/// `<partner_id>/<file name pattern>` in the inbox.
+pub fn draft(p: &Profile, schemas: &[TableSchema], partner_id: &str, file_name: &str) -> Draft {
+    let mapping = Mapping::of(p, schemas);
+    let mut d = Drafting::default();
+    d.preamble(p, partner_id);
+    d.source(p, partner_id, file_name);
+    d.form_columns(p);
+    let vocabulary = Vocabulary::of(schemas);
+    for s in &mapping.fed {
+        d.table(p, s, &mapping, &vocabulary);
+    }
+    if mapping.fed.is_empty() {
+        d.decisions
+            .push("which table this file feeds: no header was recognised".into());
+        let _ = writeln!(
+            d.out,
+            "\n# DECIDE: no header was recognised. Map the columns by hand:\n[sources.tables.survivors.columns]\n# survivor_ref = \"...\""
+        );
+    }
+    let unmapped = d.unmapped(p, &mapping.doubtful);
+    Draft {
+        toml: d.out,
+        mapped: d.mapped,
+        unmapped,
+        decisions: d.decisions,
+        codes: d.codes,
+    }
+}
+
+/// The draft while it is written, with what it mapped and left to decide.
+#[derive(Default)]
+struct Drafting {
+    out: String,
+    mapped: Vec<(String, String)>,
+    decisions: Vec<String>,
+    codes: BTreeMap<String, ShownCodes>,
+}
+
+impl Drafting {
+    /// What the draft is, the partner and its date order.
+    fn preamble(&mut self, p: &Profile, partner_id: &str) {
+        let out = &mut self.out;
+        let _ = writeln!(
+            out,
+            "# Draft pipeline config written by `tafteesh onboard` from an export\n\
+             # nobody had configured. Read it with the export open beside it: every\n\
+             # line starting `# DECIDE:` is a question only the data officer can\n\
+             # answer. Then run `tafteesh validate` and `tafteesh run --dry-run`.\n\
+             # The headers it recognised are mapped; the columns it did not are\n\
+             # listed at the end of each source."
+        );
+        let _ = writeln!(out, "partner_id = {}", q(partner_id));
+        let _ = writeln!(out, "# DECIDE: the partner's name as reports show it.");
+        let _ = writeln!(out, "name = {}", q(&format!("{partner_id} (draft)")));
+        self.decisions.push("the partner's name (`name`)".to_string());
+        let (dmy, mdy): (usize, usize) = p
+            .columns
+            .iter()
+            .fold((0, 0), |(d, m), c| (d + c.day_first, m + c.month_first));
+        let order = if mdy > dmy { "mdy" } else { "dmy" };
+        let _ = writeln!(
+            out,
+            "# {} dates had their day first (a first number above 12), {} their month first.",
+            dmy, mdy
+        );
+        let _ = writeln!(out, "date_order = {}", q(order));
+    }
+
+    /// The source: its files, format and header row.
+    fn source(&mut self, p: &Profile, partner_id: &str, file_name: &str) {
+        let out = &mut self.out;
+        // The source's name is published; a file's name may be a survivor's,
+        // so neither it nor the file's name reaches the draft: its folder and
+        // its format do.
+        let _ = writeln!(
+            out,
+            "\n[[sources]]\n# A name for this export (reports show it).\nname = \"register\""
+        );
+        let ext = match p.format {
+            Format::Csv => "csv".to_string(),
+            Format::Xlsx => file_name
+                .rsplit_once('.')
+                .map(|(_, e)| e.to_ascii_lowercase())
+                .filter(|e| ["xlsx", "xlsm", "xls", "ods"].contains(&e.as_str()))
+                .unwrap_or_else(|| "xlsx".into()),
+        };
+        let _ = writeln!(out, "files = {}", q(&format!("{partner_id}/*.{ext}")));
+        match p.format {
+            Format::Csv => {
+                let _ = writeln!(out, "format = \"csv\"");
+                if let Some(d) = p.delimiter.filter(|d| *d != b',') {
+                    let d = if d == b'\t' {
+                        "tab".to_string()
+                    } else {
+                        (d as char).to_string()
+                    };
+                    let _ = writeln!(out, "delimiter = {}", q(&d));
+                }
+            }
+            Format::Xlsx => {
+                let _ = writeln!(out, "format = \"xlsx\"");
+                if let Some(s) = &p.sheet {
+                    let _ = writeln!(out, "sheet = {}", q(s));
+                }
+            }
+        }
+        if p.header_row > 1 {
+            let _ = writeln!(
+                out,
+                "# The rows above the header hold a title.\nheader_row = {}",
+                p.header_row
+            );
         }
     }
 
-    let mut out = String::new();
-    let mut shown_codes: BTreeMap<String, ShownCodes> = BTreeMap::new();
-    let vocabulary = Vocabulary::of(schemas);
-    let _ = writeln!(
-        out,
-        "# Draft pipeline config written by `tafteesh onboard` from an export\n\
-         # nobody had configured. Read it with the export open beside it: every\n\
-         # line starting `# DECIDE:` is a question only the data officer can\n\
-         # answer. Then run `tafteesh validate` and `tafteesh run --dry-run`.\n\
-         # The headers it recognised are mapped; the columns it did not are\n\
-         # listed at the end of each source."
-    );
-    let _ = writeln!(out, "partner_id = {}", q(partner_id));
-    let _ = writeln!(out, "# DECIDE: the partner's name as reports show it.");
-    let _ = writeln!(out, "name = {}", q(&format!("{partner_id} (draft)")));
-    decisions.push("the partner's name (`name`)".to_string());
-    let (dmy, mdy): (usize, usize) = p
-        .columns
-        .iter()
-        .fold((0, 0), |(d, m), c| (d + c.day_first, m + c.month_first));
-    let order = if mdy > dmy { "mdy" } else { "dmy" };
-    let _ = writeln!(
-        out,
-        "# {} dates had their day first (a first number above 12), {} their month first.",
-        dmy, mdy
-    );
-    let _ = writeln!(out, "date_order = {}", q(order));
-    // The source's name is published; a file's name may be a survivor's,
-    // so neither it nor the file's name reaches the draft: its folder and
-    // its format do.
-    let _ = writeln!(
-        out,
-        "\n[[sources]]\n# A name for this export (reports show it).\nname = \"register\""
-    );
-    let ext = match p.format {
-        Format::Csv => "csv".to_string(),
-        Format::Xlsx => file_name
-            .rsplit_once('.')
-            .map(|(_, e)| e.to_ascii_lowercase())
-            .filter(|e| ["xlsx", "xlsm", "xls", "ods"].contains(&e.as_str()))
-            .unwrap_or_else(|| "xlsx".into()),
-    };
-    let _ = writeln!(out, "files = {}", q(&format!("{partner_id}/*.{ext}")));
-    match p.format {
-        Format::Csv => {
-            let _ = writeln!(out, "format = \"csv\"");
-            if let Some(d) = p.delimiter.filter(|d| *d != b',') {
-                let d = if d == b'\t' {
-                    "tab".to_string()
-                } else {
-                    (d as char).to_string()
-                };
-                let _ = writeln!(out, "delimiter = {}", q(&d));
-            }
+    /// The columns KoboToolbox adds that the config must act on: a repeat
+    /// group's parent index, and the validation status.
+    fn form_columns(&mut self, p: &Profile) {
+        let has = |h: &str| p.columns.iter().any(|c| c.header == h);
+        if has("_parent_index") {
+            let others: Vec<&String> = p.sheets.iter().filter(|s| Some(*s) != p.sheet.as_ref()).collect();
+            let _ = writeln!(
+                self.out,
+                "# DECIDE: this sheet is a KoboToolbox repeat group (it has `_parent_index`).\n\
+                 # Name the form's main sheet ({}), and read the survivor's id as\n\
+                 # \"../<its header>\":\n# parent = {{ sheet = \"...\" }}",
+                others.iter().map(|s| q(s)).collect::<Vec<_>>().join(", ")
+            );
+            self.decisions.push("the repeat group's parent sheet (`parent`)".into());
         }
-        Format::Xlsx => {
-            let _ = writeln!(out, "format = \"xlsx\"");
-            if let Some(s) = &p.sheet {
-                let _ = writeln!(out, "sheet = {}", q(s));
-            }
+        if let Some(v) = p.columns.iter().find(|c| c.header.ends_with("_validation_status")) {
+            let not_approved = v
+                .codes
+                .iter()
+                .flatten()
+                .any(|(code, _)| code.to_lowercase().replace(['_', ' '], "").contains("notapproved"));
+            let _ = writeln!(
+                self.out,
+                "\n# KoboToolbox validation: submissions marked not approved are not records.{}\n\
+                 [[sources.reject]]\nmatches = {{ {} = '(?i)not.?approved' }}",
+                if not_approved { "" } else { " (none is marked yet)" },
+                q(&v.header)
+            );
         }
     }
-    if p.header_row > 1 {
-        let _ = writeln!(
-            out,
-            "# The rows above the header hold a title.\nheader_row = {}",
-            p.header_row
-        );
-    }
-    let has = |h: &str| p.columns.iter().any(|c| c.header == h);
-    if has("_parent_index") {
-        let others: Vec<&String> = p.sheets.iter().filter(|s| Some(*s) != p.sheet.as_ref()).collect();
-        let _ = writeln!(
-            out,
-            "# DECIDE: this sheet is a KoboToolbox repeat group (it has `_parent_index`).\n\
-             # Name the form's main sheet ({}), and read the survivor's id as\n\
-             # \"../<its header>\":\n# parent = {{ sheet = \"...\" }}",
-            others.iter().map(|s| q(s)).collect::<Vec<_>>().join(", ")
-        );
-        decisions.push("the repeat group's parent sheet (`parent`)".into());
-    }
-    if let Some(v) = p.columns.iter().find(|c| c.header.ends_with("_validation_status")) {
-        let not_approved = v
-            .codes
-            .iter()
-            .flatten()
-            .any(|(code, _)| code.to_lowercase().replace(['_', ' '], "").contains("notapproved"));
-        let _ = writeln!(
-            out,
-            "\n# KoboToolbox validation: submissions marked not approved are not records.{}\n\
-             [[sources.reject]]\nmatches = {{ {} = '(?i)not.?approved' }}",
-            if not_approved { "" } else { " (none is marked yet)" },
-            q(&v.header)
-        );
-    }
-    let mut mapped = Vec::new();
-    for s in &fed {
-        let m = &by_table[s.table.as_str()];
-        let _ = writeln!(out, "\n[sources.tables.{}.columns]", s.table);
-        let key = s.key[1].as_str();
-        for spec in s.columns.iter().filter(|x| x.is_mappable()) {
-            let Some(&i) = m.get(spec.name.as_str()) else {
-                if spec.name == key {
-                    // One row per survivor holding her case: the row's id is the case's.
-                    let survivor = by_table.get("survivors").and_then(|t| t.get("survivor_ref"));
-                    match (feeds_survivors && s.table != "survivors", survivor) {
-                        (true, Some(&si)) => {
-                            let h = &p.columns[si].header;
-                            let _ = writeln!(
-                                out,
-                                "# One row per survivor: the row's id stands for this record's.\n{} = {}",
-                                spec.name,
-                                q(h)
-                            );
-                            mapped.push((h.clone(), format!("{}.{}", s.table, spec.name)));
-                        }
-                        _ => {
-                            let _ = writeln!(
-                                out,
-                                "# DECIDE: which column identifies a record of {} (required).\n# {} = \"...\"",
-                                s.table, spec.name
-                            );
-                            decisions.push(format!(
-                                "the column that identifies a record of {} (`{}`)",
-                                s.table, spec.name
-                            ));
-                        }
-                    }
-                }
-                continue;
-            };
-            let c = &p.columns[i];
-            if guessed_id == Some(i) && spec.name == "survivor_ref" {
-                let _ = writeln!(
-                    out,
-                    "# DECIDE: no header said \"survivor id\"; this column looks like one. Confirm it."
-                );
-                decisions.push(format!(
-                    "whether {} identifies a survivor (`survivor_ref`)",
-                    q(&c.header)
-                ));
-            }
-            let what = match spec.privacy {
-                Privacy::Direct => "a direct identifier: pseudonymised, never published".to_string(),
-                _ => format!("{}% filled", percent(c.filled, p.sampled)),
-            };
-            let _ = writeln!(out, "{} = {}  # {what}", spec.name, q(&c.header));
-            mapped.push((c.header.clone(), format!("{}.{}", s.table, spec.name)));
-        }
-        let compact_here: Vec<&&str> = compact
+
+    /// One fed table: its columns, date formats, row condition and codes.
+    fn table(&mut self, p: &Profile, s: &TableSchema, mapping: &Mapping<'_>, vocabulary: &Vocabulary) {
+        let m = &mapping.by_table[s.table.as_str()];
+        self.columns(p, s, mapping);
+        let compact_here: Vec<&&str> = mapping
+            .compact
             .iter()
             .filter(|(t, c)| *t == s.table && m.contains_key(c))
             .map(|(_, c)| c)
             .collect();
         if !compact_here.is_empty() {
             let _ = writeln!(
-                out,
+                self.out,
                 "\n# Dates written as yyyymmdd.\n[sources.tables.{}.formats]",
                 s.table
             );
             for c in compact_here {
-                let _ = writeln!(out, "{c} = \"%Y%m%d\"");
+                let _ = writeln!(self.out, "{c} = \"%Y%m%d\"");
             }
         }
         // A wide export: the row is a record of this table only where its
         // own columns hold something.
-        if feeds_survivors && s.table != "survivors" {
+        if mapping.feeds_survivors && s.table != "survivors" {
             let own_headers: Vec<String> = m
                 .iter()
-                .filter(|(k, _)| !refs.contains(k))
+                .filter(|(k, _)| !REFS.contains(k))
                 .map(|(_, &i)| q(&p.columns[i].header))
                 .collect();
             let _ = writeln!(
-                out,
+                self.out,
                 "\n# One row per survivor: a row holds a record of {} only where one of\n\
                  # these is filled (without this, every survivor would count as one).\n\
                  [sources.tables.{}.when]\nany_filled = [{}]",
@@ -422,103 +462,140 @@ pub fn draft(p: &Profile, schemas: &[TableSchema], partner_id: &str, file_name: 
             .iter()
             .filter(|x| matches!(x.ty, ColumnType::Enum | ColumnType::Boolean))
         {
-            let Some(&i) = m.get(spec.name.as_str()) else { continue };
-            let c = &p.columns[i];
-            let Some(codes) = &c.codes else { continue };
-            let book = match spec.ty {
-                ColumnType::Enum => CodeBook::for_enum(spec, None),
-                _ => CodeBook::for_boolean(None),
-            };
-            // Codes are matched as the code book matches them (case, spaces
-            // and punctuation folded): "Yes" and "yes" are one. A code this
-            // column's book does not know is written as it is only when it
-            // is a word of the schema's vocabulary (another column's code,
-            // yes or no); any other by its shape only.
-            let mut shown = ShownCodes::default();
-            let mut unknown: Vec<(String, usize)> = Vec::new();
-            for (v, n) in codes {
-                if book.lookup(v).is_some() {
-                    shown.known.push((v.clone(), *n));
-                    continue;
-                }
-                let key = tafteesh_parsers::text::place_key(v);
-                match unknown
-                    .iter_mut()
-                    .find(|(u, _)| tafteesh_parsers::text::place_key(u) == key)
-                {
-                    Some(u) => u.1 += n,
-                    None => unknown.push((v.clone(), *n)),
-                }
+            if let Some(&i) = m.get(spec.name.as_str()) {
+                self.codes(s, spec, &p.columns[i], vocabulary);
             }
-            let (words, other): (Vec<_>, Vec<_>) = unknown.into_iter().partition(|(v, _)| vocabulary.knows(v));
-            shown.known.extend(words.iter().cloned());
-            shown.unknown = other.iter().map(|(v, n)| (crate::clean::shape(v), *n)).collect();
-            shown_codes.insert(c.header.clone(), shown);
-            if words.is_empty() && other.is_empty() {
-                continue;
-            }
-            let allowed = match spec.ty {
-                ColumnType::Enum => spec.values.join(", "),
-                _ => "true, false".into(),
-            };
-            let _ = writeln!(
-                out,
-                "\n# DECIDE: what these codes of {} mean (one of: {allowed}).\n[sources.tables.{}.values.{}]",
-                q(&c.header),
-                s.table,
-                spec.name
-            );
-            for (v, n) in &words {
-                let _ = writeln!(out, "# {} = \"\"  # {n} rows", q(v));
-            }
-            if !other.is_empty() {
-                let _ = writeln!(
-                    out,
-                    "# And {} code(s) that are not words the schema knows, not written here\n\
-                     # (a code column may hold anything a person typed): open the export, and\n\
-                     # map each as \"<code as written>\" = \"<value>\".",
-                    other.len()
-                );
-                for (i, (v, n)) in other.iter().enumerate() {
-                    let _ = writeln!(
-                        out,
-                        "# code {} of {}: shaped `{}`, {n} rows",
-                        i + 1,
-                        other.len(),
-                        crate::clean::shape(v)
-                    );
-                }
-            }
-            decisions.push(format!("the meaning of {}'s codes ({})", q(&c.header), spec.name));
         }
     }
-    if fed.is_empty() {
-        decisions.push("which table this file feeds: no header was recognised".into());
-        let _ = writeln!(
-            out,
-            "\n# DECIDE: no header was recognised. Map the columns by hand:\n[sources.tables.survivors.columns]\n# survivor_ref = \"...\""
-        );
+
+    /// The table's columns, each mapped to its header.
+    fn columns(&mut self, p: &Profile, s: &TableSchema, mapping: &Mapping<'_>) {
+        let m = &mapping.by_table[s.table.as_str()];
+        let _ = writeln!(self.out, "\n[sources.tables.{}.columns]", s.table);
+        for spec in s.columns.iter().filter(|x| x.is_mappable()) {
+            let Some(&i) = m.get(spec.name.as_str()) else {
+                if spec.name == s.key[1] {
+                    self.unmapped_key(p, s, spec, mapping);
+                }
+                continue;
+            };
+            let c = &p.columns[i];
+            if mapping.guessed_id == Some(i) && spec.name == "survivor_ref" {
+                let _ = writeln!(
+                    self.out,
+                    "# DECIDE: no header said \"survivor id\"; this column looks like one. Confirm it."
+                );
+                self.decisions.push(format!(
+                    "whether {} identifies a survivor (`survivor_ref`)",
+                    q(&c.header)
+                ));
+            }
+            let what = match spec.privacy {
+                Privacy::Direct => "a direct identifier: pseudonymised, never published".to_string(),
+                _ => format!("{}% filled", percent(c.filled, p.sampled)),
+            };
+            let _ = writeln!(self.out, "{} = {}  # {what}", spec.name, q(&c.header));
+            self.mapped
+                .push((c.header.clone(), format!("{}.{}", s.table, spec.name)));
+        }
     }
-    let mapped_headers: BTreeSet<&String> = mapped.iter().map(|m| &m.0).collect();
-    let unmapped: Vec<String> = p
-        .columns
-        .iter()
-        .filter(|c| !mapped_headers.contains(&c.header))
-        .map(|c| c.header.clone())
-        .collect();
-    if !unmapped.is_empty() {
+
+    /// A record's id no header named: in a wide export (one row per
+    /// survivor holding her case) the survivor's id stands for it; else the
+    /// officer must say which column it is.
+    fn unmapped_key(&mut self, p: &Profile, s: &TableSchema, spec: &ColumnSpec, mapping: &Mapping<'_>) {
+        let survivor = mapping.by_table.get("survivors").and_then(|t| t.get("survivor_ref"));
+        match (mapping.feeds_survivors && s.table != "survivors", survivor) {
+            (true, Some(&si)) => {
+                let h = &p.columns[si].header;
+                let _ = writeln!(
+                    self.out,
+                    "# One row per survivor: the row's id stands for this record's.\n{} = {}",
+                    spec.name,
+                    q(h)
+                );
+                self.mapped.push((h.clone(), format!("{}.{}", s.table, spec.name)));
+            }
+            _ => {
+                let _ = writeln!(
+                    self.out,
+                    "# DECIDE: which column identifies a record of {} (required).\n# {} = \"...\"",
+                    s.table, spec.name
+                );
+                self.decisions.push(format!(
+                    "the column that identifies a record of {} (`{}`)",
+                    s.table, spec.name
+                ));
+            }
+        }
+    }
+
+    /// A coded column's codes: those the schema knows are kept for the
+    /// profile; the others become a `values` table to fill in, a code that
+    /// is no word of the schema's vocabulary shown by its shape only.
+    fn codes(&mut self, s: &TableSchema, spec: &ColumnSpec, c: &ColumnProfile, vocabulary: &Vocabulary) {
+        let Some(codes) = &c.codes else { return };
+        let (shown, words, other) = sort_codes(spec, codes, vocabulary);
+        self.codes.insert(c.header.clone(), shown);
+        if words.is_empty() && other.is_empty() {
+            return;
+        }
+        let allowed = match spec.ty {
+            ColumnType::Enum => spec.values.join(", "),
+            _ => "true, false".into(),
+        };
+        let out = &mut self.out;
         let _ = writeln!(
             out,
-            "\n# Columns not mapped (decide whether any holds what a schema column means):"
+            "\n# DECIDE: what these codes of {} mean (one of: {allowed}).\n[sources.tables.{}.values.{}]",
+            q(&c.header),
+            s.table,
+            spec.name
         );
-        for (i, c) in p
+        for (v, n) in &words {
+            let _ = writeln!(out, "# {} = \"\"  # {n} rows", q(v));
+        }
+        if !other.is_empty() {
+            let _ = writeln!(
+                out,
+                "# And {} code(s) that are not words the schema knows, not written here\n\
+                 # (a code column may hold anything a person typed): open the export, and\n\
+                 # map each as \"<code as written>\" = \"<value>\".",
+                other.len()
+            );
+            for (i, (v, n)) in other.iter().enumerate() {
+                let _ = writeln!(
+                    out,
+                    "# code {} of {}: shaped `{}`, {n} rows",
+                    i + 1,
+                    other.len(),
+                    crate::clean::shape(v)
+                );
+            }
+        }
+        self.decisions
+            .push(format!("the meaning of {}'s codes ({})", q(&c.header), spec.name));
+    }
+
+    /// The headers nothing was mapped to, listed at the end with their fill,
+    /// kind and why a column they seemed to name was not taken.
+    fn unmapped(&mut self, p: &Profile, doubtful: &BTreeMap<usize, String>) -> Vec<String> {
+        let mapped_headers: BTreeSet<&String> = self.mapped.iter().map(|m| &m.0).collect();
+        let unmapped: Vec<(usize, &ColumnProfile)> = p
             .columns
             .iter()
             .enumerate()
             .filter(|(_, c)| !mapped_headers.contains(&c.header))
-        {
+            .collect();
+        if !unmapped.is_empty() {
+            let _ = writeln!(
+                self.out,
+                "\n# Columns not mapped (decide whether any holds what a schema column means):"
+            );
+        }
+        for (i, c) in &unmapped {
             let kind = c.kind().map(|k| k.as_str()).unwrap_or("mixed");
-            let note = match doubtful.get(&i) {
+            let note = match doubtful.get(i) {
                 Some(d) => format!("; {d}"),
                 None if c.header.contains('/')
                     && c.codes
@@ -530,20 +607,53 @@ pub fn draft(p: &Profile, schemas: &[TableSchema], partner_id: &str, file_name: 
                 None => String::new(),
             };
             let _ = writeln!(
-                out,
+                self.out,
                 "#   {}: {}% filled, {kind}{note}",
                 q(&c.header),
                 percent(c.filled, p.sampled)
             );
         }
+        unmapped.iter().map(|(_, c)| c.header.clone()).collect()
     }
-    Draft {
-        toml: out,
-        mapped,
-        unmapped,
-        decisions,
-        codes: shown_codes,
+}
+
+/// A coded column's codes, as the profile may show them, and those the
+/// draft asks about: (shown, unknown words of the schema's vocabulary,
+/// other unknown codes). Codes are matched as the code book matches them
+/// (case, spaces and punctuation folded): "Yes" and "yes" are one. A code
+/// this column's book does not know is written as it is only when it is a
+/// word of the vocabulary (another column's code, yes or no); any other by
+/// its shape only.
+#[allow(clippy::type_complexity)]
+fn sort_codes(
+    spec: &ColumnSpec,
+    codes: &[(String, usize)],
+    vocabulary: &Vocabulary,
+) -> (ShownCodes, Vec<(String, usize)>, Vec<(String, usize)>) {
+    let book = match spec.ty {
+        ColumnType::Enum => CodeBook::for_enum(spec, None),
+        _ => CodeBook::for_boolean(None),
+    };
+    let mut shown = ShownCodes::default();
+    let mut unknown: Vec<(String, usize)> = Vec::new();
+    for (v, n) in codes {
+        if book.lookup(v).is_some() {
+            shown.known.push((v.clone(), *n));
+            continue;
+        }
+        let key = tafteesh_parsers::text::place_key(v);
+        match unknown
+            .iter_mut()
+            .find(|(u, _)| tafteesh_parsers::text::place_key(u) == key)
+        {
+            Some(u) => u.1 += n,
+            None => unknown.push((v.clone(), *n)),
+        }
     }
+    let (words, other): (Vec<_>, Vec<_>) = unknown.into_iter().partition(|(v, _)| vocabulary.knows(v));
+    shown.known.extend(words.iter().cloned());
+    shown.unknown = other.iter().map(|(v, n)| (crate::clean::shape(v), *n)).collect();
+    (shown, words, other)
 }
 
 /// `n` of `of` as a whole percentage, rounded; 0 of nothing.

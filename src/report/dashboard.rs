@@ -419,142 +419,176 @@ pub fn write(inputs: &Inputs<'_>, dir: &Path, bengali_digits: bool) -> Result<()
 
 /// One language's page.
 fn render(inputs: &Inputs<'_>, lang: &Lang, other: &Lang) -> Result<String> {
-    let k = inputs.k;
     let page = Page { lang };
     let mut cards = Vec::new();
     let mut sections = Vec::new();
     for meta in inputs.catalogue {
-        let text = lang.indicator(meta);
-        let theme = lang.theme(&meta.theme);
         let mine: Vec<&IndicatorRow> = inputs.rows.iter().filter(|r| r.indicator_id == meta.id).collect();
         let consortium: Vec<&IndicatorRow> = mine.iter().copied().filter(|r| r.dimension == "consortium").collect();
-        // The card: the latest complete financial year (one that ran to
-        // 31 March before the as-of date) with a consortium figure, else All time.
-        let latest = consortium
-            .iter()
-            .filter(|r| r.period_type == "year" && !r.is_running_year())
-            .max_by(|a, b| a.period.cmp(&b.period))
-            .or_else(|| consortium.iter().find(|r| r.period == ALL_TIME));
-        if let Some(r) = latest {
-            let (target, target_text) = page.target_status(meta, r);
-            let before = consortium
-                .iter()
-                .copied()
-                .filter(|b| b.period_type == "year" && b.period < r.period)
-                .max_by(|a, b| a.period.cmp(&b.period));
-            let (change, change_class) = if r.period_type == "year" {
-                page.change(meta, r, before)
-            } else {
-                (String::new(), String::new())
-            };
-            cards.push(Card {
-                id: meta.id.clone(),
-                theme: theme.clone(),
-                title: text.title.clone(),
-                period: lang.period(&r.period),
-                counted_by: lang.counted_by(&meta.period_by),
-                text: page.figure(r),
-                detail: page.detail(r),
-                target,
-                target_text,
-                change,
-                change_class,
-            });
-        }
-        let mut years: Vec<&&IndicatorRow> = consortium.iter().filter(|r| r.period_type == "year").collect();
-        years.sort_by(|a, b| a.period.cmp(&b.period));
-        let year_points: Vec<Point> = years
-            .iter()
-            .map(|r| Point {
-                label: page.to_date(&r.period, &consortium),
-                axis_label: page.axis_label(&r.period, &consortium),
-                value: if r.suppressed { None } else { r.value },
-                interval: r.ci_low.zip(r.ci_high),
-                target: r.target,
-                target_text: r
-                    .target
-                    .map(|t| lang.fill("target", &[("value", &page.amount(&meta.unit, Some(t)))]))
-                    .unwrap_or_default(),
-                text: page.figure(r),
-            })
-            .collect();
-        let run_points: Vec<Point> = inputs
-            .runs
-            .iter()
-            .filter(|p| p.indicator_id == meta.id)
-            .map(|p| Point {
-                label: lang.digits(&p.as_of),
-                axis_label: lang.digits(&p.as_of),
-                value: if p.suppressed { None } else { p.value },
-                interval: None,
-                target: None,
-                target_text: String::new(),
-                text: if p.suppressed {
-                    HIDDEN.into()
-                } else {
-                    page.amount(&meta.unit, p.value)
-                },
-            })
-            .collect();
-        let hidden = |reason: &str| {
-            mine.iter()
-                .filter(|r| r.suppression_reason.as_deref() == Some(reason))
-                .count()
-        };
-        let (primary, secondary) = (hidden(crate::suppress::PRIMARY), hidden(crate::suppress::SECONDARY));
-        let axis = |v: f64| page.amount(&meta.unit, Some(v));
-        sections.push(Section {
-            id: meta.id.clone(),
-            theme,
-            title: text.title.clone(),
-            definition: text.definition.clone(),
-            numerator: text.numerator.clone(),
-            denominator: text.denominator.clone(),
-            source: meta.source.clone(),
-            unit: meta.unit.clone(),
-            better: meta.better.clone(),
-            years_chart: bar_chart(
-                &year_points,
-                &meta.unit,
-                &lang.fill("by_financial_year", &[("title", &text.title)]),
-                &axis,
-                lang.t("target_legend"),
-            ),
-            runs_chart: line_chart(
-                &run_points,
-                &meta.unit,
-                &lang.fill("by_run", &[("title", &text.title)]),
-                &axis,
-            ),
-            years: year_points
-                .iter()
-                .map(|p| (p.label.clone(), p.text.clone()))
-                .rev()
-                .collect(),
-            by_partner: page.by_partner(&mine),
-            by_district: page.by_breakdown(&mine, "district"),
-            by_agency: if meta.dashboard_breakdowns.iter().any(|d| d == "investigated_by") {
-                page.by_breakdown(&mine, "investigated_by")
-            } else {
-                Grid::default()
-            },
-            hidden_primary: primary,
-            hidden_secondary: secondary,
-            hidden_note: if primary + secondary > 0 {
-                lang.fill(
-                    "hidden_note",
-                    &[
-                        ("hidden", HIDDEN),
-                        ("primary", &primary.to_string()),
-                        ("secondary", &secondary.to_string()),
-                        ("k", &k.to_string()),
-                    ],
-                )
-            } else {
-                String::new()
-            },
-        });
+        cards.extend(card(&page, meta, &consortium));
+        sections.push(section(inputs, &page, meta, &mine, &consortium));
     }
+    fill(inputs, lang, other, cards, sections)
+}
+
+/// An indicator's card: the latest complete financial year (one that ran
+/// to 31 March before the as-of date) with a consortium figure, else All
+/// time; none when there is neither.
+fn card(page: &Page<'_>, meta: &IndicatorMeta, consortium: &[&IndicatorRow]) -> Option<Card> {
+    let lang = page.lang;
+    let r = consortium
+        .iter()
+        .filter(|r| r.period_type == "year" && !r.is_running_year())
+        .max_by(|a, b| a.period.cmp(&b.period))
+        .or_else(|| consortium.iter().find(|r| r.period == ALL_TIME))?;
+    let (target, target_text) = page.target_status(meta, r);
+    let before = consortium
+        .iter()
+        .copied()
+        .filter(|b| b.period_type == "year" && b.period < r.period)
+        .max_by(|a, b| a.period.cmp(&b.period));
+    let (change, change_class) = if r.period_type == "year" {
+        page.change(meta, r, before)
+    } else {
+        (String::new(), String::new())
+    };
+    Some(Card {
+        id: meta.id.clone(),
+        theme: lang.theme(&meta.theme),
+        title: lang.indicator(meta).title,
+        period: lang.period(&r.period),
+        counted_by: lang.counted_by(&meta.period_by),
+        text: page.figure(r),
+        detail: page.detail(r),
+        target,
+        target_text,
+        change,
+        change_class,
+    })
+}
+
+/// An indicator's consortium figure by financial year, for its chart.
+fn year_points(page: &Page<'_>, meta: &IndicatorMeta, consortium: &[&IndicatorRow]) -> Vec<Point> {
+    let lang = page.lang;
+    let mut years: Vec<&&IndicatorRow> = consortium.iter().filter(|r| r.period_type == "year").collect();
+    years.sort_by(|a, b| a.period.cmp(&b.period));
+    years
+        .iter()
+        .map(|r| Point {
+            label: page.to_date(&r.period, consortium),
+            axis_label: page.axis_label(&r.period, consortium),
+            value: if r.suppressed { None } else { r.value },
+            interval: r.ci_low.zip(r.ci_high),
+            target: r.target,
+            target_text: r
+                .target
+                .map(|t| lang.fill("target", &[("value", &page.amount(&meta.unit, Some(t)))]))
+                .unwrap_or_default(),
+            text: page.figure(r),
+        })
+        .collect()
+}
+
+/// An indicator's figure at each earlier run, for its chart.
+fn run_points(inputs: &Inputs<'_>, page: &Page<'_>, meta: &IndicatorMeta) -> Vec<Point> {
+    let lang = page.lang;
+    inputs
+        .runs
+        .iter()
+        .filter(|p| p.indicator_id == meta.id)
+        .map(|p| Point {
+            label: lang.digits(&p.as_of),
+            axis_label: lang.digits(&p.as_of),
+            value: if p.suppressed { None } else { p.value },
+            interval: None,
+            target: None,
+            target_text: String::new(),
+            text: if p.suppressed {
+                HIDDEN.into()
+            } else {
+                page.amount(&meta.unit, p.value)
+            },
+        })
+        .collect()
+}
+
+/// An indicator's section: its definition, charts, and tables by year,
+/// partner, district and agency, with how many cells are hidden and why.
+fn section(
+    inputs: &Inputs<'_>,
+    page: &Page<'_>,
+    meta: &IndicatorMeta,
+    mine: &[&IndicatorRow],
+    consortium: &[&IndicatorRow],
+) -> Section {
+    let (lang, k) = (page.lang, inputs.k);
+    let text = lang.indicator(meta);
+    let year_points = year_points(page, meta, consortium);
+    let run_points = run_points(inputs, page, meta);
+    let hidden = |reason: &str| {
+        mine.iter()
+            .filter(|r| r.suppression_reason.as_deref() == Some(reason))
+            .count()
+    };
+    let (primary, secondary) = (hidden(crate::suppress::PRIMARY), hidden(crate::suppress::SECONDARY));
+    let axis = |v: f64| page.amount(&meta.unit, Some(v));
+    Section {
+        id: meta.id.clone(),
+        theme: lang.theme(&meta.theme),
+        title: text.title.clone(),
+        definition: text.definition.clone(),
+        numerator: text.numerator.clone(),
+        denominator: text.denominator.clone(),
+        source: meta.source.clone(),
+        unit: meta.unit.clone(),
+        better: meta.better.clone(),
+        years_chart: bar_chart(
+            &year_points,
+            &meta.unit,
+            &lang.fill("by_financial_year", &[("title", &text.title)]),
+            &axis,
+            lang.t("target_legend"),
+        ),
+        runs_chart: line_chart(
+            &run_points,
+            &meta.unit,
+            &lang.fill("by_run", &[("title", &text.title)]),
+            &axis,
+        ),
+        years: year_points
+            .iter()
+            .map(|p| (p.label.clone(), p.text.clone()))
+            .rev()
+            .collect(),
+        by_partner: page.by_partner(mine),
+        by_district: page.by_breakdown(mine, "district"),
+        by_agency: if meta.dashboard_breakdowns.iter().any(|d| d == "investigated_by") {
+            page.by_breakdown(mine, "investigated_by")
+        } else {
+            Grid::default()
+        },
+        hidden_primary: primary,
+        hidden_secondary: secondary,
+        hidden_note: if primary + secondary > 0 {
+            lang.fill(
+                "hidden_note",
+                &[
+                    ("hidden", HIDDEN),
+                    ("primary", &primary.to_string()),
+                    ("secondary", &secondary.to_string()),
+                    ("k", &k.to_string()),
+                ],
+            )
+        } else {
+            String::new()
+        },
+    }
+}
+
+/// The page: the template filled with the cards, sections, scorecard and
+/// the language's words.
+fn fill(inputs: &Inputs<'_>, lang: &Lang, other: &Lang, cards: Vec<Card>, sections: Vec<Section>) -> Result<String> {
+    let k = inputs.k;
     let mut env = Environment::new();
     env.add_template("index.html", include_str!("index.html"))
         .map_err(|e| Error::Internal(format!("report template: {e}")))?;

@@ -263,13 +263,28 @@ pub fn write(
             .set_align(rust_xlsxwriter::FormatAlign::Top),
     };
     let mut wb = Workbook::new();
-    // The dashboard's order: by the catalogue (theme, then order), the
-    // rows of one indicator as the warehouse sorts them.
+    figure_sheets(&mut wb, rows, catalogue, k, &f).map_err(x)?;
+    scorecard_sheets(&mut wb, scorecard, &f).map_err(x)?;
+    definitions(&mut wb, catalogue, &f).map_err(x)?;
+    exports(&mut wb, facts, &f).map_err(x)?;
+    wb.save(path).map_err(x)
+}
+
+/// The figures: every consortium and partner figure ("Indicators"), every
+/// breakdown, and the latest financial year that ran to 31 March on a
+/// sheet of its own, in the dashboard's order (by the catalogue: theme,
+/// then order; the rows of one indicator as the warehouse sorts them).
+fn figure_sheets(
+    wb: &mut Workbook,
+    rows: &[IndicatorRow],
+    catalogue: &[IndicatorMeta],
+    k: u32,
+    f: &Formats,
+) -> std::result::Result<(), XlsxError> {
     let position: std::collections::HashMap<&str, usize> =
         catalogue.iter().enumerate().map(|(i, m)| (m.id.as_str(), i)).collect();
     let mut rows: Vec<&IndicatorRow> = rows.iter().collect();
     rows.sort_by_key(|r| position.get(r.indicator_id.as_str()).copied().unwrap_or(usize::MAX));
-    // The latest financial year that ran to 31 March.
     let latest_year = rows
         .iter()
         .filter(|r| r.period_type == "year" && !r.is_running_year())
@@ -287,13 +302,13 @@ pub fn write(
             headers.push(("Sum over partners", 16.0));
             headers.push(("Target", 12.0));
         }
-        let mut sheet = Sheet::new(wb.add_worksheet(), name, &headers, &f).map_err(x)?;
+        let mut sheet = Sheet::new(wb.add_worksheet(), name, &headers, f)?;
         for r in rows.iter().filter(|r| {
             main == matches!(r.dimension.as_str(), "consortium" | "partner") && only.is_none_or(|p| r.period == p)
         }) {
             let shown = r.text(k);
             let note = r.why_hidden(k).unwrap_or_default();
-            let mut cells = figure_row(r, &f, &shown, &note);
+            let mut cells = figure_row(r, f, &shown, &note);
             if main {
                 let fmt = if r.unit == "%" { &f.decimal } else { &f.grouped };
                 if r.naive_suppressed {
@@ -303,13 +318,17 @@ pub fn write(
                 }
                 cells.push(V::Num(r.target, fmt));
             }
-            sheet.push(&cells, &f).map_err(x)?;
+            sheet.push(&cells, f)?;
         }
-        sheet.finish(&f).map_err(x)?;
+        sheet.finish(f)?;
     }
+    Ok(())
+}
 
-    // The scorecard's three tables; the shape stays text even when it looks like a number.
-    let scorecard_sheets: [ScorecardSheet<'_>; 3] = [
+/// The scorecard's three tables; the shape stays text even when it looks
+/// like a number.
+fn scorecard_sheets(wb: &mut Workbook, scorecard: &Scorecard, f: &Formats) -> std::result::Result<(), XlsxError> {
+    let sheets: [ScorecardSheet<'_>; 3] = [
         (
             "Data quality",
             &[
@@ -351,8 +370,8 @@ pub fn write(
             Some(3),
         ),
     ];
-    for (name, headers, rows, text_col) in scorecard_sheets {
-        let mut sheet = Sheet::new(wb.add_worksheet(), name, headers, &f).map_err(x)?;
+    for (name, headers, rows, text_col) in sheets {
+        let mut sheet = Sheet::new(wb.add_worksheet(), name, headers, f)?;
         for r in rows {
             let cells: Vec<V<'_>> = r
                 .iter()
@@ -361,14 +380,19 @@ pub fn write(
                     if Some(i) == text_col {
                         V::Text(c)
                     } else {
-                        scorecard_cell(c, headers[i].0.ends_with('%'), &f)
+                        scorecard_cell(c, headers[i].0.ends_with('%'), f)
                     }
                 })
                 .collect();
-            sheet.push(&cells, &f).map_err(x)?;
+            sheet.push(&cells, f)?;
         }
-        sheet.finish(&f).map_err(x)?;
+        sheet.finish(f)?;
     }
+    Ok(())
+}
+
+/// Each indicator's definition, as the catalogue holds it.
+fn definitions(wb: &mut Workbook, catalogue: &[IndicatorMeta], f: &Formats) -> std::result::Result<(), XlsxError> {
     let mut defs = Sheet::new(
         wb.add_worksheet(),
         "Definitions",
@@ -386,9 +410,8 @@ pub fn write(
             ("Breakdowns", 40.0),
             ("Targets", 24.0),
         ],
-        &f,
-    )
-    .map_err(x)?;
+        f,
+    )?;
     for m in catalogue {
         let dims = m.dimensions.join(", ");
         let targets = m
@@ -412,12 +435,14 @@ pub fn write(
                 V::Text(&dims),
                 V::Text(&targets),
             ],
-            &f,
-        )
-        .map_err(x)?;
+            f,
+        )?;
     }
-    defs.finish(&f).map_err(x)?;
+    defs.finish(f)
+}
 
+/// The exports the figures were built from, by alias.
+fn exports(wb: &mut Workbook, facts: &RunFacts, f: &Formats) -> std::result::Result<(), XlsxError> {
     let mut exports = Sheet::new(
         wb.add_worksheet(),
         "Exports",
@@ -427,25 +452,20 @@ pub fn write(
             ("Exported (IST)", 20.0),
             ("Rows read", 10.0),
         ],
-        &f,
-    )
-    .map_err(x)?;
+        f,
+    )?;
     for e in &facts.exports {
-        exports
-            .push(
-                &[
-                    V::Text(&e.partner),
-                    V::Text(&e.file),
-                    V::DateTime(e.exported),
-                    V::Num(Some(e.rows_read as f64), &f.grouped),
-                ],
-                &f,
-            )
-            .map_err(x)?;
+        exports.push(
+            &[
+                V::Text(&e.partner),
+                V::Text(&e.file),
+                V::DateTime(e.exported),
+                V::Num(Some(e.rows_read as f64), &f.grouped),
+            ],
+            f,
+        )?;
     }
-    exports.finish(&f).map_err(x)?;
-
-    wb.save(path).map_err(x)
+    exports.finish(f)
 }
 
 #[cfg(test)]

@@ -47,9 +47,8 @@ impl Partners {
 /// folders of the restricted area), so they are cleaned by up to
 /// [`CLEAN_WORKERS`] threads, the largest exports first. Reading a file and
 /// writing its Parquet run on one core each, so one partner at a time left
-/// the second core idle for most of the stage (measured: 65 s of CPU in
-/// 62 s of wall at 1,000,000 survivors). What the stage returns does not
-/// depend on the order partners finish in.
+/// the second core idle for most of the stage. What the stage returns does
+/// not depend on the order partners finish in.
 pub fn partners(
     run: &Run<'_>,
     inv: &Inventory<'_>,
@@ -122,10 +121,9 @@ type Cleaned = (PartnerEntry, IngestTimes);
 
 /// How many partners are cleaned at once, at most (fewer on a machine with
 /// fewer cores). Each worker holds one partner's export and its cleaned
-/// frames in memory: at 1,000,000 survivors two workers peaked at 1.6 GiB
-/// (one worker: 1.1 GiB), below linkage's 2.7 GiB afterwards and the 4 GiB
-/// budget; more workers would raise that peak by a large partner each,
-/// unmeasured.
+/// frames in memory: two workers stay below linkage's peak afterwards and
+/// the memory budget; more would raise the stage's peak by a large partner
+/// each.
 pub const CLEAN_WORKERS: usize = 2;
 
 /// Clean `pipelines` into the lake, up to [`CLEAN_WORKERS`] at a time, the

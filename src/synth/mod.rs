@@ -14,6 +14,7 @@
 //! (empty where the partner left it blank or wrote something unrecoverable,
 //! which the truth lists in `corrupt_fields`). All names are fictional.
 
+mod cells;
 mod files;
 pub mod names;
 mod notation;
@@ -54,6 +55,29 @@ pub struct SynthSummary {
     pub truth: PathBuf,
     /// (file, data rows)
     pub files: Vec<(String, usize)>,
+}
+
+/// Write DIR/config with the demo pipelines and a key; return the config folder.
+pub fn set_up_config(dir: &Path) -> Result<PathBuf> {
+    let config = dir.join("config");
+    let pipelines = config.join("pipelines");
+    std::fs::create_dir_all(&pipelines).map_err(Error::io(&pipelines))?;
+    for f in DEMO_PIPELINES_DIR.files() {
+        let path = pipelines.join(f.path());
+        std::fs::write(&path, f.contents()).map_err(Error::io(&path))?;
+    }
+    let toml = "# tafteesh demo configuration. Paths are relative to this file.\n\
+                inbox = \"../inbox\"\n\
+                output = \"../output\"\n\
+                pipelines = \"pipelines\"\n\
+                key_file = \"../restricted/pseudonym.key\"\n";
+    let path = config.join(crate::config::CONFIG_FILE);
+    std::fs::write(&path, toml).map_err(Error::io(&path))?;
+    let key = crate::restricted::restricted_dir(&dir.join("restricted"))?.join("pseudonym.key");
+    if !key.exists() {
+        crate::restricted::write_new_key(&key)?;
+    }
+    Ok(config)
 }
 
 /// Generate `n` people and the partners' exports into `out/inbox`, with the truth in `out/truth`.

@@ -2,7 +2,11 @@
 //! case or claim), every field written in the partner's style, with the
 //! truth of what the pipeline should make of each.
 
+use std::collections::HashSet;
+
 use super::*;
+use crate::config::pipeline::{Choices, Joined, Pattern, Route, TableFeed};
+use crate::config::schema::ColumnSpec;
 
 pub(super) struct Writer<'a> {
     pub(super) style: &'static Style,
@@ -44,6 +48,59 @@ const REPEAT_EXTRAS: &[&str] = &[
     "_submission__validation_status",
 ];
 
+/// A source's columns: its headers in order, which of its feeds' patterns
+/// fill each canonical column, and which headers carry a fed table's own id.
+struct Shape<'s> {
+    headers: Vec<String>,
+    patterns_of: HashMap<(&'s str, String), Vec<usize>>,
+    /// Headers of a fed table's own id: blank only rarely, and then the row
+    /// is unusable.
+    key_headers: HashSet<&'s String>,
+}
+
+/// The person, case and claim one row records.
+type Unit<'w> = (&'w Person, Option<&'w Case>, Option<&'w Claim>);
+
+/// One row while it is written.
+struct Row<'w> {
+    /// 0-based position among the source's rows.
+    index: usize,
+    person: &'w Person,
+    case: Option<&'w Case>,
+    claim: Option<&'w Claim>,
+    /// The row of the parent sheet a repeat group's row belongs to.
+    parent: Option<ParentRow>,
+    /// Marked "Not Approved" on the server: the pipeline should quarantine it.
+    rejected: bool,
+    refs: Refs,
+    /// The cells written so far, by header.
+    by_header: HashMap<String, Written>,
+    /// The record's id where the row joins it from parts (a case's id from
+    /// the survivor's and the row's), for the next record's truth.
+    joined_ref: Option<String>,
+    /// The canonical column this row's routed date goes to.
+    route_target: Option<&'static str>,
+}
+
+impl Row<'_> {
+    /// A parent row's cell, by its header (with or without the parent prefix).
+    fn parent_cell(&self, h: &str) -> String {
+        self.parent
+            .as_ref()
+            .and_then(|p| p.cells.get(h.strip_prefix(PARENT_PREFIX).unwrap_or(h)))
+            .cloned()
+            .unwrap_or_default()
+    }
+}
+
+/// The canonical column being written, and the feed that maps it.
+struct Target<'c> {
+    table: &'c str,
+    feed: &'c TableFeed,
+    schema: &'c TableSchema,
+    column: &'c ColumnSpec,
+}
+
 impl Writer<'_> {
     /// The rows of one source: one per person (wide sheets), per case or per claim.
     /// Returns headers, rows and each row's registration date (for cumulative exports).
@@ -53,6 +110,37 @@ impl Writer<'_> {
         held: &Held,
         truth: &mut BTreeMap<&'static str, Vec<TruthRow>>,
     ) -> (Vec<String>, Vec<Vec<Cell>>, Vec<NaiveDate>) {
+        let shape = self.shape(source);
+        let feeds_survivors = source.tables.contains_key("survivors");
+        let mut rows = Vec::new();
+        let mut dates = Vec::new();
+        for (i, unit) in units(self.world, source, held).into_iter().enumerate() {
+            let mut row = self.start_row(source, i, unit);
+            for (table, feed) in &source.tables {
+                if let Some(t) = self.record(&shape, table, feed, &mut row) {
+                    truth.entry(truth_table(table)).or_default().push(t);
+                }
+            }
+            let cells = self.cells(&shape.headers, source, &row);
+            if self.keep_parents && feeds_survivors && source.parent.is_none() {
+                let text = shape.headers.iter().cloned().zip(cells.iter().map(cell_text)).collect();
+                let parent = ParentRow {
+                    cells: text,
+                    index: i + 1,
+                    rejected: row.rejected,
+                };
+                self.parents.insert(row.person.id, parent);
+            }
+            rows.push(cells);
+            dates.push(row.person.registered);
+        }
+        self.re_export(&mut rows, &mut dates);
+        (shape.headers, rows, dates)
+    }
+
+    /// The source's headers, in the order of its tables' canonical columns,
+    /// then the columns its form adds.
+    fn shape<'s>(&self, source: &'s Source) -> Shape<'s> {
         // The patterns that fill each canonical column, in order (their
         // regexes compiled once, not per row).
         let mut patterns_of: HashMap<(&str, String), Vec<usize>> = HashMap::new();
@@ -64,448 +152,372 @@ impl Writer<'_> {
             }
         }
         let mut headers: Vec<String> = Vec::new();
-        let mut push = |h: String| {
-            if !h.starts_with(PARENT_PREFIX) && !headers.contains(&h) {
-                headers.push(h);
+        let mut push = |h: &String| {
+            if !h.starts_with(PARENT_PREFIX) && !headers.contains(h) {
+                headers.push(h.clone());
             }
         };
         for (table, feed) in &source.tables {
-            let schema = self.model.schema(table);
-            for c in &schema.columns {
-                if let Some(h) = feed.columns.get(&c.name) {
-                    push(h.clone());
-                }
-                for h in feed
-                    .joined
+            for c in &self.model.schema(table).columns {
+                feed.columns.get(&c.name).into_iter().for_each(&mut push);
+                feed.joined
                     .get(&c.name)
-                    .map(|j| j.columns.as_slice())
-                    .unwrap_or_default()
-                {
-                    push(h.clone());
-                }
+                    .into_iter()
+                    .flat_map(|j| &j.columns)
+                    .for_each(&mut push);
                 for &i in patterns_of.get(&(table.as_str(), c.name.clone())).into_iter().flatten() {
-                    push(feed.patterns[i].column.clone());
+                    push(&feed.patterns[i].column);
                 }
-                for r in feed.routes.iter().filter(|r| r.to == c.name) {
-                    push(r.column.clone());
-                }
+                feed.routes
+                    .iter()
+                    .filter(|r| r.to == c.name)
+                    .for_each(|r| push(&r.column));
                 if let Some(ch) = feed.choices.get(&c.name) {
                     let labels: Vec<String> = feed
                         .values
                         .get(&c.name)
                         .map(|m| m.keys().cloned().collect())
                         .unwrap_or_default();
-                    for h in choice_headers(ch, &labels) {
-                        push(h);
-                    }
+                    choice_headers(ch, &labels).iter().for_each(&mut push);
                 }
             }
         }
-        let child = source.parent.as_ref();
-        let extras: &[&str] = if child.is_some() {
+        let extras: &[&str] = if source.parent.is_some() {
             REPEAT_EXTRAS
         } else {
             self.style.extras
         };
         headers.extend(extras.iter().map(|s| s.to_string()));
-        let feeds_survivors = source.tables.contains_key("survivors");
-        let feeds_cases = source.tables.contains_key("cases");
-        let w = self.world;
-        let held_cases: std::collections::HashSet<usize> = held.cases.iter().copied().collect();
-        // A header that carries any fed table's own id: blank only rarely, and then the row is unusable.
-        let key_headers: std::collections::HashSet<&String> = source
+        let key_headers = source
             .tables
             .iter()
             .filter_map(|(t, f)| f.columns.get(&self.model.schema(t).key[1]))
             .collect();
-        // Rows as (person, case, claim).
-        let units: Vec<(Option<&Person>, Option<&Case>, Option<&Claim>)> = if feeds_survivors {
-            held.people
-                .iter()
-                .map(|&p| {
-                    let person = &w.people[p];
-                    let case = person
-                        .cases
-                        .first()
-                        .map(|&c| &w.cases[c])
-                        .filter(|c| held_cases.contains(&c.id));
-                    let claim = case.and_then(|c| c.claim).map(|cl| &w.claims[cl]);
-                    (Some(person), case, claim)
-                })
-                .collect()
-        } else if feeds_cases {
-            held.cases
-                .iter()
-                .map(|&c| (Some(&w.people[w.cases[c].person]), Some(&w.cases[c]), None))
-                .collect()
-        } else {
-            held.claims
-                .iter()
-                .map(|&cl| {
-                    let case = &w.cases[w.claims[cl].case];
-                    (Some(&w.people[case.person]), Some(case), Some(&w.claims[cl]))
-                })
-                .collect()
-        };
-        let mut rows = Vec::new();
-        let mut dates = Vec::new();
-        for (i, (person, case, claim)) in units.into_iter().enumerate() {
-            let person = person.expect("every unit has a person");
-            let parent_row = child.map(|_| {
-                self.parents
-                    .get(&person.id)
-                    .cloned()
-                    .expect("the parent sheet is written first")
-            });
-            let parent = parent_row.as_ref();
-            let rejected = match parent {
-                Some(p) => p.rejected,
-                None => self.style.reject > 0.0 && self.rng.random_bool(self.style.reject),
-            };
-            let parent_cell = |h: &str| -> String {
-                parent
-                    .and_then(|p| p.cells.get(h.strip_prefix(PARENT_PREFIX).unwrap_or(h)))
-                    .cloned()
-                    .unwrap_or_default()
-            };
-            let mut true_ref_override: Option<String> = None;
-            // The canonical column this row's routed cell goes to.
-            let mut route_target: Option<&'static str> = None;
-            let refs = Refs {
-                survivor: format!("{}{:05}", self.style.prefix, person.id + 1),
-                case: case.map(|c| format!("{}C{:05}", self.style.prefix, c.id + 1)),
-                claim: claim.map(|c| format!("{}V{:05}", self.style.prefix, c.id + 1)),
-            };
-            let mut by_header: HashMap<String, Written> = HashMap::new();
-            for (table, feed) in &source.tables {
-                let schema = self.model.schema(table);
-                let unit_present = match table.as_str() {
-                    "survivors" => true,
-                    "cases" => {
-                        case.is_some()
-                            && feed
-                                .constants
-                                .get("state")
-                                .is_none_or(|s| s == case.map(|c| c.state).unwrap_or(""))
-                    }
-                    _ => claim.is_some(),
-                };
-                if !unit_present {
-                    continue;
-                }
-                let mut t = TruthRow::default();
-                let key = &schema.key[1];
-                let mut corrupt = Vec::new();
-                for c in &schema.columns {
-                    if c.derived_from.is_some() || c.name == "partner_id" {
-                        continue;
-                    }
-                    let truth_value = true_value(table, &c.name, person, case, claim, &refs);
-                    let truth_value = self.as_recorded(table, &c.name, person, truth_value);
-                    let joined = feed.joined.get(&c.name);
-                    let written = if let Some(h) = feed.columns.get(&c.name).filter(|h| h.starts_with(PARENT_PREFIX)) {
-                        // A repeat group's row reads its parent's cell.
-                        let v = parent_cell(h);
-                        Written {
-                            expected: (!v.is_empty()).then(|| v.clone()),
-                            cell: Cell::S(v),
-                            corrupt: false,
-                        }
-                    } else if let Some(j) = joined.filter(|_| c.ty != ColumnType::Name) {
-                        // Parts of the row (and its parent) joined: the
-                        // case's id from the survivor's and the row's.
-                        let parts: Vec<String> = j
-                            .columns
-                            .iter()
-                            .map(|h| match h.as_str() {
-                                "_index" => (i + 1).to_string(),
-                                h => parent_cell(h),
-                            })
-                            .filter(|v| !v.is_empty())
-                            .collect();
-                        let v = parts.join(&j.separator);
-                        if c.name == *key {
-                            true_ref_override = Some(v.clone());
-                        }
-                        Written {
-                            expected: (!v.is_empty()).then(|| v.clone()),
-                            cell: Cell::S(v),
-                            corrupt: false,
-                        }
-                    } else if let Some(j) = joined {
-                        // A name in two columns: given name(s), then the last word.
-                        let wr = self.write(schema, &c.name, truth_value.clone(), None, false, &j.columns[0]);
-                        let full = cell_text(&wr.cell);
-                        let (first, last) = full.rsplit_once(' ').unwrap_or((full.as_str(), ""));
-                        by_header.insert(
-                            j.columns[0].clone(),
-                            Written {
-                                cell: Cell::S(first.into()),
-                                ..wr.clone()
-                            },
-                        );
-                        by_header.insert(
-                            j.columns[1].clone(),
-                            Written {
-                                cell: Cell::S(last.into()),
-                                ..wr.clone()
-                            },
-                        );
-                        wr
-                    } else if let Some(p) = patterns_of
-                        .get(&(table.as_str(), c.name.clone()))
-                        .map(|is| &feed.patterns[is[0]])
-                    {
-                        // One column holding several facts ("Barasat AHTU"),
-                        // written once per row from the case.
-                        if !by_header.contains_key(&p.column) {
-                            let text = if self.rng.random_bool(self.style.blank) {
-                                String::new()
-                            } else {
-                                self.agency_text(case)
-                            };
-                            by_header.insert(
-                                p.column.clone(),
-                                Written {
-                                    cell: Cell::S(text),
-                                    expected: None,
-                                    corrupt: false,
-                                },
-                            );
-                        }
-                        let blank = cell_text(&by_header[&p.column].cell).is_empty();
-                        Written {
-                            cell: Cell::S(String::new()),
-                            expected: match (&truth_value, blank) {
-                                (Some(V::S(v)), false) => Some(v.clone()),
-                                _ => None,
-                            },
-                            corrupt: false,
-                        }
-                    } else if let Some(r) = feed.routes.iter().find(|r| r.to == c.name) {
-                        // One date column belonging to whichever agency the row names.
-                        if !by_header.contains_key(&r.column) {
-                            let (target, date) = match case.map(|c| (c.agency, c.ahtu_date, c.cid_date)) {
-                                Some(("ahtu", d, _)) => (Some("ahtu_transfer_date"), d),
-                                Some(("cid", _, d)) => (Some("cid_transfer_date"), d),
-                                _ => (None, None),
-                            };
-                            let wr = match target {
-                                Some(t) => self.write(schema, t, date.map(V::D), None, false, &r.column),
-                                None => Written {
-                                    cell: Cell::S(String::new()),
-                                    expected: None,
-                                    corrupt: false,
-                                },
-                            };
-                            route_target = target;
-                            by_header.insert(r.column.clone(), wr);
-                        }
-                        let agency_written = feed
-                            .patterns
-                            .iter()
-                            .filter_map(|p| by_header.get(&p.column))
-                            .any(|w| !cell_text(&w.cell).is_empty());
-                        let wr = &by_header[&r.column];
-                        if route_target == Some(c.name.as_str()) && agency_written {
-                            Written {
-                                cell: Cell::S(String::new()),
-                                ..wr.clone()
-                            }
-                        } else {
-                            Written {
-                                cell: Cell::S(String::new()),
-                                expected: None,
-                                corrupt: false,
-                            }
-                        }
-                    } else if let Some(ch) = feed.choices.get(&c.name) {
-                        let map = feed.values.get(&c.name);
-                        let h = ch.column.clone().unwrap_or_default();
-                        let mut wr = self.write(schema, &c.name, truth_value.clone(), map, false, &h);
-                        let labels: Vec<String> = map.map(|m| m.keys().cloned().collect()).unwrap_or_default();
-                        let mut chosen: Vec<String> = match &wr.cell {
-                            Cell::S(v) if !v.is_empty() => vec![v.clone()],
-                            _ => vec![],
-                        };
-                        // Sometimes a second, less preferred option is ticked too.
-                        if let (Some(first), Some(want)) = (chosen.first().cloned(), wr.expected.clone())
-                            && !wr.corrupt
-                            && self.rng.random_bool(0.3)
-                        {
-                            let rank = |v: &str| ch.prefer.iter().position(|p| p == v).unwrap_or(ch.prefer.len());
-                            let others: Vec<&String> = labels
-                                .iter()
-                                .filter(|l| **l != first)
-                                .filter(|l| {
-                                    let v = &map.expect("labels come from the map")[*l];
-                                    rank(v) > rank(&want)
-                                        || (rank(v) == ch.prefer.len() && rank(&want) < ch.prefer.len())
-                                })
-                                .collect();
-                            if let Some(o) = others.choose(&mut self.rng) {
-                                chosen.push((*o).clone());
-                            }
-                        }
-                        if let Some(col) = &ch.column {
-                            by_header.insert(
-                                col.clone(),
-                                Written {
-                                    cell: Cell::S(chosen.join(&ch.separator)),
-                                    ..wr.clone()
-                                },
-                            );
-                        }
-                        for (l, hd) in labels.iter().zip(
-                            choice_headers(ch, &labels)
-                                .into_iter()
-                                .skip(ch.column.is_some() as usize),
-                        ) {
-                            let on = chosen.contains(l) as i32 as f64;
-                            by_header.insert(
-                                hd,
-                                Written {
-                                    cell: Cell::N(on),
-                                    ..wr.clone()
-                                },
-                            );
-                        }
-                        wr.cell = Cell::S(chosen.join(&ch.separator));
-                        wr
-                    } else if let Some(h) = feed.columns.get(&c.name) {
-                        if let Some(prev) = by_header.get(h) {
-                            prev.clone()
-                        } else {
-                            let required_key = key_headers.contains(h);
-                            self.date_format = feed.formats.get(&c.name).cloned();
-                            let wr = self.write(
-                                schema,
-                                &c.name,
-                                truth_value.clone(),
-                                feed.values.get(&c.name),
-                                required_key,
-                                h,
-                            );
-                            self.date_format = None;
-                            let wr = match feed.defaults.get(&c.name) {
-                                Some(d) => self.blank_default(d, feed.values.get(&c.name), wr, &by_header),
-                                None => wr,
-                            };
-                            by_header.insert(h.clone(), wr.clone());
-                            wr
-                        }
-                    } else if let Some(k) = feed.constants.get(&c.name) {
-                        Written {
-                            cell: Cell::S(k.clone()),
-                            expected: Some(k.clone()),
-                            corrupt: false,
-                        }
-                    } else {
-                        Written {
-                            cell: Cell::S(String::new()),
-                            expected: None,
-                            corrupt: false,
-                        }
-                    };
-                    if written.corrupt {
-                        corrupt.push(c.name.clone());
-                    }
-                    if let (Some(V::Name { .. }), Cell::S(s)) = (&truth_value, &written.cell) {
-                        t.values.insert(format!("written_{}", c.name), s.clone());
-                    }
-                    if c.ty == ColumnType::Phone
-                        && let Cell::S(s) = &written.cell
-                    {
-                        t.values.insert("written_phone".into(), s.clone());
-                    }
-                    if c.ty == ColumnType::Address
-                        && let Cell::S(s) = &written.cell
-                    {
-                        t.values.insert("written_village".into(), s.clone());
-                    }
-                    if c.ty == ColumnType::Sections {
-                        let traffic = written.expected.as_ref().map(|_| match &truth_value {
-                            Some(V::Sections(items)) => is_trafficking(items).to_string(),
-                            _ => String::new(),
-                        });
-                        t.values
-                            .insert("is_trafficking_case".into(), traffic.unwrap_or_default());
-                    }
-                    if matches!(c.ty, ColumnType::Name | ColumnType::Phone | ColumnType::Address) {
-                        continue;
-                    }
-                    t.values
-                        .insert(c.name.clone(), written.expected.clone().unwrap_or_default());
-                }
-                let key_blank = t.values.get(key.as_str()).is_none_or(|v| v.is_empty());
-                t.values.insert("partner_id".into(), self.style.partner.into());
-                t.values.insert(
-                    "expected_status".into(),
-                    if key_blank || rejected {
-                        "quarantined".into()
-                    } else {
-                        "kept".into()
-                    },
-                );
-                t.values.insert("corrupt_fields".into(), corrupt.join(";"));
-                t.values.insert("person_id".into(), person.id.to_string());
-                t.values
-                    .insert("case_id".into(), case.map(|c| c.id.to_string()).unwrap_or_default());
-                t.values
-                    .insert("claim_id".into(), claim.map(|c| c.id.to_string()).unwrap_or_default());
-                t.values.insert(
-                    "true_ref".into(),
-                    true_ref_override.take().unwrap_or_else(|| match table.as_str() {
-                        "survivors" => refs.survivor.clone(),
-                        "cases" => refs.case.clone().unwrap_or_default(),
-                        _ => refs.claim.clone().unwrap_or_default(),
-                    }),
-                );
-                let table_static: &'static str = match table.as_str() {
-                    "survivors" => "survivors",
-                    "cases" => "cases",
-                    _ => "compensation_claims",
-                };
-                truth.entry(table_static).or_default().push(t);
-            }
-            let row: Vec<Cell> = headers
-                .iter()
-                .map(|h| {
-                    by_header.get(h).map(|w| w.cell.clone()).unwrap_or_else(|| {
-                        Cell::S(match h.as_str() {
-                            "_validation_status" | "_submission__validation_status" if rejected => {
-                                "Not Approved".into()
-                            }
-                            "_validation_status" | "_submission__validation_status" => {
-                                ["Approved", "Approved", "", "On Hold"]
-                                    .choose(&mut self.rng)
-                                    .expect("non-empty")
-                                    .to_string()
-                            }
-                            "_parent_index" => parent.map(|p| p.index.to_string()).unwrap_or_default(),
-                            "_parent_table_name" => child.and_then(|p| p.sheet.clone()).unwrap_or_default(),
-                            "_submission__id" => parent_cell("_id"),
-                            "_submission__uuid" => parent_cell("_uuid"),
-                            _ => self.extra(h, i),
-                        })
-                    })
-                })
-                .collect();
-            if self.keep_parents && feeds_survivors && child.is_none() {
-                let cells = headers.iter().cloned().zip(row.iter().map(cell_text)).collect();
-                self.parents.insert(
-                    person.id,
-                    ParentRow {
-                        cells,
-                        index: i + 1,
-                        rejected,
-                    },
-                );
-            }
-            rows.push(row);
-            dates.push(person.registered);
+        Shape {
+            headers,
+            patterns_of,
+            key_headers,
         }
-        // Re-exported rows: some rows appear twice.
+    }
+
+    /// A row about to be written: whether it is rejected (a repeat group's
+    /// row as its parent is) and the partner's ids for its records.
+    fn start_row<'w>(&mut self, source: &Source, index: usize, (person, case, claim): Unit<'w>) -> Row<'w> {
+        let parent = source.parent.as_ref().map(|_| {
+            self.parents
+                .get(&person.id)
+                .cloned()
+                .expect("the parent sheet is written first")
+        });
+        let rejected = match &parent {
+            Some(p) => p.rejected,
+            None => self.style.reject > 0.0 && self.rng.random_bool(self.style.reject),
+        };
+        let refs = Refs {
+            survivor: format!("{}{:05}", self.style.prefix, person.id + 1),
+            case: case.map(|c| format!("{}C{:05}", self.style.prefix, c.id + 1)),
+            claim: claim.map(|c| format!("{}V{:05}", self.style.prefix, c.id + 1)),
+        };
+        Row {
+            index,
+            person,
+            case,
+            claim,
+            parent,
+            rejected,
+            refs,
+            by_header: HashMap::new(),
+            joined_ref: None,
+            route_target: None,
+        }
+    }
+
+    /// The truth of the record the row holds for `table`, writing its cells
+    /// into the row; `None` when the row holds no such record (no case, or a
+    /// case in another state than the feed's).
+    fn record(&mut self, shape: &Shape<'_>, table: &str, feed: &TableFeed, row: &mut Row<'_>) -> Option<TruthRow> {
+        let present = match table {
+            "survivors" => true,
+            "cases" => {
+                row.case.is_some()
+                    && feed
+                        .constants
+                        .get("state")
+                        .is_none_or(|s| s == row.case.map(|c| c.state).unwrap_or(""))
+            }
+            _ => row.claim.is_some(),
+        };
+        if !present {
+            return None;
+        }
+        let schema = self.model.schema(table);
+        let mut t = TruthRow::default();
+        let mut corrupt = Vec::new();
+        for c in &schema.columns {
+            if c.derived_from.is_some() || c.name == "partner_id" {
+                continue;
+            }
+            let truth_value = true_value(table, &c.name, row.person, row.case, row.claim, &row.refs);
+            let truth_value = self.as_recorded(table, &c.name, row.person, truth_value);
+            let at = Target {
+                table,
+                feed,
+                schema,
+                column: c,
+            };
+            let written = self.written(shape, &at, &truth_value, row);
+            if written.corrupt {
+                corrupt.push(c.name.clone());
+            }
+            field_truth(&mut t, c, &truth_value, &written);
+        }
+        let key_blank = t.values.get(schema.key[1].as_str()).is_none_or(|v| v.is_empty());
+        let status = if key_blank || row.rejected {
+            "quarantined"
+        } else {
+            "kept"
+        };
+        let true_ref = row.joined_ref.take().unwrap_or_else(|| match table {
+            "survivors" => row.refs.survivor.clone(),
+            "cases" => row.refs.case.clone().unwrap_or_default(),
+            _ => row.refs.claim.clone().unwrap_or_default(),
+        });
+        let v = &mut t.values;
+        v.insert("partner_id".into(), self.style.partner.into());
+        v.insert("expected_status".into(), status.into());
+        v.insert("corrupt_fields".into(), corrupt.join(";"));
+        v.insert("person_id".into(), row.person.id.to_string());
+        v.insert("case_id".into(), row.case.map(|c| c.id.to_string()).unwrap_or_default());
+        v.insert(
+            "claim_id".into(),
+            row.claim.map(|c| c.id.to_string()).unwrap_or_default(),
+        );
+        v.insert("true_ref".into(), true_ref);
+        Some(t)
+    }
+
+    /// One canonical column's cell(s) in this row, by how the feed maps it.
+    fn written(&mut self, shape: &Shape<'_>, at: &Target<'_>, truth_value: &Option<V>, row: &mut Row<'_>) -> Written {
+        let (feed, c) = (at.feed, at.column);
+        let joined = feed.joined.get(&c.name);
+        if let Some(h) = feed.columns.get(&c.name).filter(|h| h.starts_with(PARENT_PREFIX)) {
+            // A repeat group's row reads its parent's cell.
+            Written::exact(row.parent_cell(h))
+        } else if let Some(j) = joined.filter(|_| c.ty != ColumnType::Name) {
+            joined_parts(at, j, row)
+        } else if let Some(j) = joined {
+            self.split_name(at, j, truth_value, row)
+        } else if let Some(p) = shape
+            .patterns_of
+            .get(&(at.table, c.name.clone()))
+            .map(|is| &feed.patterns[is[0]])
+        {
+            self.pattern_cell(p, truth_value, row)
+        } else if let Some(r) = feed.routes.iter().find(|r| r.to == c.name) {
+            self.routed_cell(at, r, row)
+        } else if let Some(ch) = feed.choices.get(&c.name) {
+            self.choice_cells(at, ch, truth_value, row)
+        } else if let Some(h) = feed.columns.get(&c.name) {
+            self.column_cell(shape, at, h, truth_value, row)
+        } else if let Some(k) = feed.constants.get(&c.name) {
+            Written {
+                cell: Cell::S(k.clone()),
+                expected: Some(k.clone()),
+                corrupt: false,
+            }
+        } else {
+            Written::blank()
+        }
+    }
+
+    /// A name in two columns: given name(s), then the last word.
+    fn split_name(&mut self, at: &Target<'_>, j: &Joined, truth_value: &Option<V>, row: &mut Row<'_>) -> Written {
+        let wr = self.write(
+            at.schema,
+            &at.column.name,
+            truth_value.clone(),
+            None,
+            false,
+            &j.columns[0],
+        );
+        let full = cell_text(&wr.cell);
+        let (first, last) = full.rsplit_once(' ').unwrap_or((full.as_str(), ""));
+        for (h, part) in j.columns.iter().zip([first, last]) {
+            let cell = Cell::S(part.into());
+            row.by_header.insert(h.clone(), Written { cell, ..wr.clone() });
+        }
+        wr
+    }
+
+    /// One column holding several facts ("Barasat AHTU"), written once per
+    /// row from the case. The canonical column's own cell stays empty; it
+    /// expects the fact when that column was filled in.
+    fn pattern_cell(&mut self, p: &Pattern, truth_value: &Option<V>, row: &mut Row<'_>) -> Written {
+        if !row.by_header.contains_key(&p.column) {
+            let text = if self.rng.random_bool(self.style.blank) {
+                String::new()
+            } else {
+                self.agency_text(row.case)
+            };
+            let cell = Written {
+                cell: Cell::S(text),
+                expected: None,
+                corrupt: false,
+            };
+            row.by_header.insert(p.column.clone(), cell);
+        }
+        let blank = cell_text(&row.by_header[&p.column].cell).is_empty();
+        Written::elsewhere(match (truth_value, blank) {
+            (Some(V::S(v)), false) => Some(v.clone()),
+            _ => None,
+        })
+    }
+
+    /// One date column belonging to whichever agency the row names, written
+    /// once per row. The canonical column of that agency expects the date
+    /// when the agency was written too.
+    fn routed_cell(&mut self, at: &Target<'_>, r: &Route, row: &mut Row<'_>) -> Written {
+        if !row.by_header.contains_key(&r.column) {
+            let (target, date) = match row.case.map(|c| (c.agency, c.ahtu_date, c.cid_date)) {
+                Some(("ahtu", d, _)) => (Some("ahtu_transfer_date"), d),
+                Some(("cid", _, d)) => (Some("cid_transfer_date"), d),
+                _ => (None, None),
+            };
+            let wr = match target {
+                Some(t) => self.write(at.schema, t, date.map(V::D), None, false, &r.column),
+                None => Written::blank(),
+            };
+            row.route_target = target;
+            row.by_header.insert(r.column.clone(), wr);
+        }
+        let agency_written = at
+            .feed
+            .patterns
+            .iter()
+            .filter_map(|p| row.by_header.get(&p.column))
+            .any(|w| !cell_text(&w.cell).is_empty());
+        let wr = &row.by_header[&r.column];
+        if row.route_target == Some(at.column.name.as_str()) && agency_written {
+            Written {
+                cell: Cell::S(String::new()),
+                ..wr.clone()
+            }
+        } else {
+            Written::blank()
+        }
+    }
+
+    /// A `select_multiple` question: its summary column and one 0/1 column
+    /// per option.
+    fn choice_cells(&mut self, at: &Target<'_>, ch: &Choices, truth_value: &Option<V>, row: &mut Row<'_>) -> Written {
+        let map = at.feed.values.get(&at.column.name);
+        let h = ch.column.clone().unwrap_or_default();
+        let mut wr = self.write(at.schema, &at.column.name, truth_value.clone(), map, false, &h);
+        let labels: Vec<String> = map.map(|m| m.keys().cloned().collect()).unwrap_or_default();
+        let mut chosen: Vec<String> = match &wr.cell {
+            Cell::S(v) if !v.is_empty() => vec![v.clone()],
+            _ => vec![],
+        };
+        if let (Some(first), Some(want)) = (chosen.first().cloned(), wr.expected.clone())
+            && !wr.corrupt
+            && self.rng.random_bool(0.3)
+            && let Some(second) = self.second_choice(ch, map, &labels, &first, &want)
+        {
+            chosen.push(second);
+        }
+        if let Some(col) = &ch.column {
+            let cell = Cell::S(chosen.join(&ch.separator));
+            row.by_header.insert(col.clone(), Written { cell, ..wr.clone() });
+        }
+        let options = choice_headers(ch, &labels)
+            .into_iter()
+            .skip(ch.column.is_some() as usize);
+        for (l, hd) in labels.iter().zip(options) {
+            let cell = Cell::N(chosen.contains(l) as i32 as f64);
+            row.by_header.insert(hd, Written { cell, ..wr.clone() });
+        }
+        wr.cell = Cell::S(chosen.join(&ch.separator));
+        wr
+    }
+
+    /// A second, less preferred option ticked beside the first (`want` is
+    /// the value the first stands for), when there is one.
+    fn second_choice(
+        &mut self,
+        ch: &Choices,
+        map: Option<&BTreeMap<String, String>>,
+        labels: &[String],
+        first: &str,
+        want: &str,
+    ) -> Option<String> {
+        let rank = |v: &str| ch.prefer.iter().position(|p| p == v).unwrap_or(ch.prefer.len());
+        let others: Vec<&String> = labels
+            .iter()
+            .filter(|l| **l != first)
+            .filter(|l| {
+                let v = &map.expect("labels come from the map")[*l];
+                rank(v) > rank(want) || (rank(v) == ch.prefer.len() && rank(want) < ch.prefer.len())
+            })
+            .collect();
+        others.choose(&mut self.rng).map(|o| (*o).clone())
+    }
+
+    /// A column the feed maps by header: written once per row (two canonical
+    /// columns may share a header), in the column's declared date format,
+    /// a blank read as the feed's default where one is declared.
+    fn column_cell(
+        &mut self,
+        shape: &Shape<'_>,
+        at: &Target<'_>,
+        h: &String,
+        truth_value: &Option<V>,
+        row: &mut Row<'_>,
+    ) -> Written {
+        if let Some(prev) = row.by_header.get(h) {
+            return prev.clone();
+        }
+        let (feed, c) = (at.feed, at.column);
+        let required_key = shape.key_headers.contains(h);
+        self.date_format = feed.formats.get(&c.name).cloned();
+        let values = feed.values.get(&c.name);
+        let wr = self.write(at.schema, &c.name, truth_value.clone(), values, required_key, h);
+        self.date_format = None;
+        let wr = match feed.defaults.get(&c.name) {
+            Some(d) => self.blank_default(d, values, wr, &row.by_header),
+            None => wr,
+        };
+        row.by_header.insert(h.clone(), wr.clone());
+        wr
+    }
+
+    /// The row's cells in header order: what was written, else the form's
+    /// own columns (validation status, parent index, submission ids, remarks).
+    fn cells(&mut self, headers: &[String], source: &Source, row: &Row<'_>) -> Vec<Cell> {
+        let child = source.parent.as_ref();
+        let mut own = |h: &str| match h {
+            "_validation_status" | "_submission__validation_status" if row.rejected => "Not Approved".into(),
+            "_validation_status" | "_submission__validation_status" => ["Approved", "Approved", "", "On Hold"]
+                .choose(&mut self.rng)
+                .expect("non-empty")
+                .to_string(),
+            "_parent_index" => row.parent.as_ref().map(|p| p.index.to_string()).unwrap_or_default(),
+            "_parent_table_name" => child.and_then(|p| p.sheet.clone()).unwrap_or_default(),
+            "_submission__id" => row.parent_cell("_id"),
+            "_submission__uuid" => row.parent_cell("_uuid"),
+            _ => self.extra(h, row.index),
+        };
+        headers
+            .iter()
+            .map(|h| match row.by_header.get(h) {
+                Some(w) => w.cell.clone(),
+                None => Cell::S(own(h)),
+            })
+            .collect()
+    }
+
+    /// Re-exported rows: some rows appear twice, the copy anywhere after the
+    /// first.
+    fn re_export(&mut self, rows: &mut Vec<Vec<Cell>>, dates: &mut Vec<NaiveDate>) {
         let n = rows.len();
         for i in 0..n {
             if self.rng.random_bool(self.style.dup) {
@@ -515,443 +527,106 @@ impl Writer<'_> {
                 dates.insert(pos, d);
             }
         }
-        (headers, rows, dates)
-    }
-
-    /// How a docket names the agency investigating a case, in one column.
-    fn agency_text(&mut self, case: Option<&Case>) -> String {
-        let Some(case) = case else { return String::new() };
-        let pick = |rng: &mut ChaCha8Rng, xs: &[&str]| xs.choose(rng).expect("non-empty").to_string();
-        match (case.agency, case.ahtu_unit) {
-            ("ahtu", Some(unit)) if self.rng.random_bool(0.3) => {
-                format!("AHTU {}", unit.trim_end_matches(" AHTU"))
-            }
-            ("ahtu", Some(unit)) => unit.to_string(),
-            ("ahtu", None) => "AHTU".into(),
-            ("cid", _) => pick(&mut self.rng, &["CID West Bengal", "CID, WB", "CID"]),
-            _ => pick(&mut self.rng, &["Local PS", "Local Police", "PS", "Thana"]),
-        }
-    }
-
-    /// A column whose blank cell the config reads as a default (a blank
-    /// Result on a charge-sheeted case is pending): the partner leaves the
-    /// default blank most of the time, and a cell left blank for any reason
-    /// is read as the default where the condition holds.
-    fn blank_default(
-        &mut self,
-        d: &crate::config::pipeline::BlankDefault,
-        map: Option<&BTreeMap<String, String>>,
-        mut wr: Written,
-        by_header: &HashMap<String, Written>,
-    ) -> Written {
-        let holds = d.when.as_ref().is_none_or(|w| {
-            w.any_filled
-                .iter()
-                .any(|h| by_header.get(h).is_some_and(|x| !cell_text(&x.cell).is_empty()))
-        });
-        if !holds {
-            return wr;
-        }
-        let meant = map
-            .and_then(|m| m.get(&d.value))
-            .cloned()
-            .unwrap_or_else(|| d.value.clone());
-        if wr.expected.as_deref() == Some(meant.as_str()) && self.rng.random_bool(0.8) {
-            wr.cell = Cell::S(String::new());
-        } else if !wr.corrupt && cell_text(&wr.cell).is_empty() {
-            wr.expected = Some(meant);
-        }
-        wr
-    }
-
-    pub(super) fn extra(&mut self, header: &str, i: usize) -> String {
-        if header == "_id" {
-            return (310_000 + i).to_string();
-        }
-        match header {
-            "_id" => (100_000 + i).to_string(),
-            "_uuid" | "meta-instanceID" | "KEY" => format!(
-                "uuid:{:08x}-{:04x}-4{:03x}-a{:03x}-{:012x}",
-                self.rng.random::<u32>(),
-                self.rng.random::<u16>(),
-                self.rng.random_range(0..4096),
-                self.rng.random_range(0..4096),
-                self.rng.random::<u64>() & 0xffff_ffff_ffff
-            ),
-            "_validation_status" => "validation_status_approved".into(),
-            "_index" => (i + 1).to_string(),
-            "ReviewState" => ["approved", "hasIssues", ""]
-                .choose(&mut self.rng)
-                .expect("non-empty")
-                .to_string(),
-            "REMARKS" | "Remarks" => [
-                "follow-up due – café meeting",
-                "home visit done",
-                "",
-                "counselling ongoing",
-            ]
-            .choose(&mut self.rng)
-            .expect("non-empty")
-            .to_string(),
-            "Shelter Home" => ["Navjeevan Home", "Asha Sadan", ""]
-                .choose(&mut self.rng)
-                .expect("non-empty")
-                .to_string(),
-            "Advocate" => ["Adv. A. Roy", "Adv. S. Khatun", "Adv. P. Das"]
-                .choose(&mut self.rng)
-                .expect("non-empty")
-                .to_string(),
-            _ => String::new(),
-        }
-    }
-
-    /// Write one value the way this partner does, deciding blanks and mistakes.
-    pub(super) fn write(
-        &mut self,
-        schema: &TableSchema,
-        column: &str,
-        value: Option<V>,
-        partner_map: Option<&BTreeMap<String, String>>,
-        is_key: bool,
-        header: &str,
-    ) -> Written {
-        let spec = schema.column(column).expect("column from the schema");
-        let blank = Written {
-            cell: Cell::S(String::new()),
-            expected: None,
-            corrupt: false,
-        };
-        let Some(value) = value else { return blank };
-        let s = self.style;
-        // The partner's own id: rarely left blank, which makes the row unusable.
-        if is_key {
-            if self.rng.random_bool(0.004) {
-                return blank;
-            }
-        } else if spec.ty != ColumnType::Id && self.rng.random_bool(s.blank) {
-            return blank;
-        }
-        if self.rng.random_bool(s.corrupt)
-            && let Some(junk) = junk_for(spec.ty, &mut self.rng)
-        {
-            return Written {
-                cell: Cell::S(junk.to_string()),
-                expected: None,
-                corrupt: true,
-            };
-        }
-        let text = |s: String| Cell::S(s);
-        match (spec.ty, value) {
-            (ColumnType::Date, V::D(d)) => {
-                let cell = if header == "_submission_time" || header == "SubmissionDate" {
-                    Cell::S(format!(
-                        "{}T10:{:02}:{:02}.000+05:30",
-                        d.format("%Y-%m-%d"),
-                        self.rng.random_range(0..60),
-                        self.rng.random_range(0..60)
-                    ))
-                } else {
-                    self.date(d)
-                };
-                Written {
-                    cell,
-                    expected: Some(d.format("%Y-%m-%d").to_string()),
-                    corrupt: false,
-                }
-            }
-            (ColumnType::AmountInr, V::I(a)) => Written {
-                cell: self.amount(a),
-                expected: Some(a.to_string()),
-                corrupt: false,
-            },
-            (ColumnType::Integer, V::I(n)) => {
-                let w = match self.rng.random_range(0..10) {
-                    0 if column == "age_years" => format!("approx {n}"),
-                    1 if column == "age_years" => format!("{n} yrs"),
-                    _ => n.to_string(),
-                };
-                Written {
-                    cell: text(self.digits(w)),
-                    expected: Some(n.to_string()),
-                    corrupt: false,
-                }
-            }
-            (ColumnType::Boolean, V::B(b)) => {
-                let code = partner_map
-                    .and_then(|m| {
-                        m.iter()
-                            .find(|(_, v)| v.as_str() == if b { "true" } else { "false" })
-                            .map(|(k, _)| k.clone())
-                    })
-                    .unwrap_or_else(|| if b { s.yes_no.0 } else { s.yes_no.1 }.to_string());
-                Written {
-                    cell: text(code),
-                    expected: Some(b.to_string()),
-                    corrupt: false,
-                }
-            }
-            (ColumnType::Enum, V::S(v)) => {
-                let code = partner_map.and_then(|m| m.iter().find(|(_, c)| **c == v).map(|(k, _)| k.clone()));
-                let code = code.unwrap_or_else(|| {
-                    let words: Vec<&String> = spec.synonyms.get(&v).map(|w| w.iter().collect()).unwrap_or_default();
-                    let bengali: Vec<&&String> = words
-                        .iter()
-                        .filter(|w| w.chars().any(|c| ('\u{0980}'..='\u{09FF}').contains(&c)))
-                        .collect();
-                    let latin: Vec<&&String> = words.iter().filter(|w| w.is_ascii() && w.len() > 2).collect();
-                    if !bengali.is_empty() && self.rng.random_bool(s.bengali) {
-                        bengali
-                            .choose(&mut self.rng)
-                            .map(|w| w.to_string())
-                            .unwrap_or(v.clone())
-                    } else if !latin.is_empty() && self.rng.random_bool(0.5) {
-                        title_case(latin.choose(&mut self.rng).expect("non-empty"))
-                    } else {
-                        v.clone()
-                    }
-                });
-                Written {
-                    cell: text(code),
-                    expected: Some(v),
-                    corrupt: false,
-                }
-            }
-            (
-                ColumnType::District | ColumnType::State | ColumnType::PoliceDistrict | ColumnType::AhtuUnit,
-                V::S(name),
-            ) => {
-                let list = match spec.ty {
-                    ColumnType::District => &self.places.district,
-                    ColumnType::State => &self.places.state,
-                    ColumnType::PoliceDistrict => &self.places.police_district,
-                    _ => &self.places.ahtu_unit,
-                };
-                let mut variants: Vec<&String> = list
-                    .iter()
-                    .find(|p| p.name == name)
-                    .map(|p| p.variants.iter().collect())
-                    .unwrap_or_default();
-                // Beyond West Bengal: the district's spellings, or a
-                // country's, from the national gazetteer.
-                let region = super::world::ORIGINS.iter().find(|o| o.0 == name).map(|o| o.1);
-                if variants.is_empty() && spec.ty == ColumnType::District {
-                    for r in &self.india.region {
-                        if r.name == name {
-                            variants.extend(r.variants.iter());
-                        }
-                        for d in r.districts.iter().map(|d| d.all()).filter(|d| d[0] == name) {
-                            variants.extend(d.iter());
-                        }
-                    }
-                }
-                let wants_bengali = self.rng.random_bool(s.bengali);
-                let pool: Vec<&&String> = variants
-                    .iter()
-                    .filter(|v| v.is_ascii() != wants_bengali || !variants.iter().any(|x| !x.is_ascii()))
-                    .collect();
-                let written = if self.rng.random_bool(s.place_variant.max(s.bengali)) && !pool.is_empty() {
-                    pool.choose(&mut self.rng).expect("non-empty").to_string()
-                } else {
-                    name.clone()
-                };
-                let written = match region {
-                    Some(r) if r != name && self.rng.random_bool(0.25) => format!("{written}, {r}"),
-                    Some(r) if r != name && self.rng.random_bool(0.1) => format!("Dist. {written}"),
-                    _ => written,
-                };
-                let written = if s.upper && written.is_ascii() {
-                    written.to_uppercase()
-                } else {
-                    written
-                };
-                Written {
-                    cell: text(written),
-                    expected: Some(name),
-                    corrupt: false,
-                }
-            }
-            (ColumnType::Block | ColumnType::PoliceStation | ColumnType::Scheme, V::S(v)) => {
-                let (written, expected) = self.known_value(spec.ty, &v);
-                Written {
-                    cell: text(written),
-                    expected,
-                    corrupt: false,
-                }
-            }
-            (ColumnType::Sections, V::Sections(items)) => {
-                let written = self.sections(&items);
-                let mut sorted: Vec<String> = items.iter().map(|(a, s)| format!("{a} {s}")).collect();
-                sorted.sort_by(|x, y| {
-                    let (ax, sx) = x.split_once(' ').expect("act and section");
-                    let (ay, sy) = y.split_once(' ').expect("act and section");
-                    (ax, sx).cmp(&(ay, sy))
-                });
-                Written {
-                    cell: text(written),
-                    expected: Some(sorted.join("; ")),
-                    corrupt: false,
-                }
-            }
-            (
-                ColumnType::Name,
-                V::Name {
-                    given,
-                    surname,
-                    guardian,
-                    female,
-                },
-            ) => Written {
-                cell: text(self.name(given, surname, guardian, female)),
-                expected: None,
-                corrupt: false,
-            },
-            (ColumnType::Phone, V::S(p)) => {
-                let w = match s.phones.choose(&mut self.rng).expect("non-empty") {
-                    PhoneFmt::Plain => p.clone(),
-                    PhoneFmt::Spaced => format!("+91 {} {}", &p[..5], &p[5..]),
-                    PhoneFmt::Zero => format!("0{p}"),
-                    PhoneFmt::Dash => format!("91-{p}"),
-                };
-                Written {
-                    cell: text(self.digits(w)),
-                    expected: Some(format!("+91{p}")),
-                    corrupt: false,
-                }
-            }
-            (_, V::S(v)) => {
-                let w = if s.upper { v.to_uppercase() } else { v.clone() };
-                let expected = if s.upper { v.to_uppercase() } else { v };
-                Written {
-                    cell: text(w),
-                    expected: Some(expected),
-                    corrupt: false,
-                }
-            }
-            (ty, v) => unreachable!("no writer for {ty:?} {v:?}"),
-        }
     }
 }
 
-/// The entry of `list` a true value is (its name or one of its listed
-/// spellings, exactly).
-fn known_entry<'l>(list: &'l [KnownEntry], v: &str) -> Option<&'l KnownEntry> {
-    list.iter().find(|e| e.name == v || e.variants.iter().any(|x| x == v))
-}
-
-impl Writer<'_> {
-    /// A block, police station or scheme as this partner writes it, and
-    /// what the pipeline should publish: the list's name for a value the
-    /// list holds, nothing for one it lacks. Registers write a block's
-    /// number as I, 1 or -I and add "Block"; a police station with PS,
-    /// P.S., Police Station or Thana before or after it, or in Bengali.
-    fn known_value(&mut self, ty: ColumnType, v: &str) -> (String, Option<String>) {
-        let list = match ty {
-            ColumnType::Block => &self.known.block,
-            ColumnType::PoliceStation => &self.known.police_station,
-            _ => &self.known.scheme,
-        };
-        let entry = known_entry(list, v);
-        let expected = entry.map(|e| e.name.clone());
-        let r = &mut self.notation_rng;
-        let bengali: Vec<&String> = entry
-            .map(|e| e.variants.iter().filter(|x| !x.is_ascii()).collect())
-            .unwrap_or_default();
-        let latin: Vec<&String> = entry
-            .map(|e| {
-                e.variants
-                    .iter()
-                    .filter(|x| x.is_ascii() && !x.contains(['(', ',']))
-                    .collect()
+/// What a source's rows record: one person each (a sheet that feeds
+/// survivors, with the first case and its claim if held), else one case,
+/// else one claim.
+fn units<'w>(w: &'w World, source: &Source, held: &Held) -> Vec<Unit<'w>> {
+    if source.tables.contains_key("survivors") {
+        let held_cases: HashSet<usize> = held.cases.iter().copied().collect();
+        held.people
+            .iter()
+            .map(|&p| {
+                let person = &w.people[p];
+                let case = person
+                    .cases
+                    .first()
+                    .map(|&c| &w.cases[c])
+                    .filter(|c| held_cases.contains(&c.id));
+                let claim = case.and_then(|c| c.claim).map(|cl| &w.claims[cl]);
+                (person, case, claim)
             })
-            .unwrap_or_default();
-        if !bengali.is_empty() && r.random_bool(self.style.bengali) {
-            let b = bengali.choose(r).expect("non-empty");
-            let written = if ty == ColumnType::PoliceStation && r.random_bool(0.6) {
-                format!("{b} থানা")
-            } else {
-                b.to_string()
-            };
-            return (written, expected);
-        }
-        let mut w = if !latin.is_empty() && r.random_bool(self.style.place_variant.max(0.2)) {
-            latin.choose(r).expect("non-empty").to_string()
-        } else {
-            v.to_string()
-        };
-        match ty {
-            ColumnType::Block => {
-                for (roman, digit) in [(" III", "3"), (" II", "2"), (" I", "1")] {
-                    if let Some(stem) = w.strip_suffix(roman) {
-                        w = match r.random_range(0..4) {
-                            0 => format!("{stem}-{}", &roman[1..]),
-                            1 => format!("{stem} {digit}"),
-                            2 => format!("{stem}-{digit}"),
-                            _ => w.clone(),
-                        };
-                        break;
-                    }
-                }
-                if r.random_bool(0.15) {
-                    w = format!("{w} {}", ["Block", "CD Block", "block"].choose(r).expect("non-empty"));
-                }
-            }
-            ColumnType::PoliceStation => {
-                let stem = w.strip_suffix(" PS").unwrap_or(&w).to_string();
-                let (stem, qualifier) = match stem.split_once(" (") {
-                    Some((s, q)) => (s.to_string(), format!(" ({q}")),
-                    None => (stem, String::new()),
-                };
-                w = match r.random_range(0..8) {
-                    0 => format!("{stem} P.S.{qualifier}"),
-                    1 => format!("{stem} Police Station{qualifier}"),
-                    2 => format!("{stem} Thana{qualifier}"),
-                    3 => format!("P.S.- {stem}{qualifier}"),
-                    4 => format!("{stem}{qualifier}"),
-                    _ => w,
-                };
-            }
-            _ => {}
-        }
-        if self.style.upper {
-            w = w.to_uppercase();
-        }
-        (w, expected)
+            .collect()
+    } else if source.tables.contains_key("cases") {
+        held.cases
+            .iter()
+            .map(|&c| (&w.people[w.cases[c].person], Some(&w.cases[c]), None))
+            .collect()
+    } else {
+        held.claims
+            .iter()
+            .map(|&cl| {
+                let case = &w.cases[w.claims[cl].case];
+                (&w.people[case.person], Some(case), Some(&w.claims[cl]))
+            })
+            .collect()
     }
+}
 
-    /// What this record holds for a survivor's age or phone, where the
-    /// partner's record differs from the truth: an age guessed a year or
-    /// two off, or rounded to five; another phone number. The pipeline
-    /// should keep what was recorded, so the truth is the recorded value.
-    fn as_recorded(&mut self, table: &str, col: &str, p: &Person, v: Option<V>) -> Option<V> {
-        let s = self.style;
-        match (table, col, v) {
-            ("survivors", "age_years", Some(V::I(age))) if self.rng.random_bool(s.age_off) => {
-                let off = if p.dob.is_some() {
-                    *[-1, 1].choose(&mut self.rng).expect("non-empty")
-                } else if self.rng.random_bool(0.3) {
-                    (age + 2) / 5 * 5 - age
-                } else {
-                    *[-3, -2, -1, 1, 2, 3].choose(&mut self.rng).expect("non-empty")
-                };
-                let guessed = age + off;
-                // A guess on the other side of 18 would contradict the
-                // minor flag the partner also ticked: kept out.
-                let same_side = (guessed < 18) == (age < 18) && guessed >= 5;
-                Some(V::I(if same_side { guessed } else { age }))
-            }
-            ("survivors", "phone", Some(V::S(_))) if self.rng.random_bool(s.other_phone) => Some(V::S(format!(
-                "{}{:09}",
-                self.rng.random_range(6..=9),
-                self.rng.random_range(0..1_000_000_000u64)
-            ))),
-            (_, _, v) => v,
-        }
+/// Parts of the row (and its parent) joined: the case's id from the
+/// survivor's and the row's.
+fn joined_parts(at: &Target<'_>, j: &Joined, row: &mut Row<'_>) -> Written {
+    let parts: Vec<String> = j
+        .columns
+        .iter()
+        .map(|h| match h.as_str() {
+            "_index" => (row.index + 1).to_string(),
+            h => row.parent_cell(h),
+        })
+        .filter(|v| !v.is_empty())
+        .collect();
+    let v = parts.join(&j.separator);
+    if at.column.name == at.schema.key[1] {
+        row.joined_ref = Some(v.clone());
+    }
+    Written::exact(v)
+}
+
+/// What the truth records of one written field: its clean value, and for a
+/// name, phone or village the text as written (which the linkage scorer
+/// reads) instead.
+fn field_truth(t: &mut TruthRow, c: &ColumnSpec, truth_value: &Option<V>, written: &Written) {
+    let text = match &written.cell {
+        Cell::S(s) => Some(s),
+        _ => None,
+    };
+    if let (Some(V::Name { .. }), Some(s)) = (truth_value, text) {
+        t.values.insert(format!("written_{}", c.name), s.clone());
+    }
+    if let (ColumnType::Phone, Some(s)) = (c.ty, text) {
+        t.values.insert("written_phone".into(), s.clone());
+    }
+    if let (ColumnType::Address, Some(s)) = (c.ty, text) {
+        t.values.insert("written_village".into(), s.clone());
+    }
+    if c.ty == ColumnType::Sections {
+        let traffic = written.expected.as_ref().map(|_| match truth_value {
+            Some(V::Sections(items)) => is_trafficking(items).to_string(),
+            _ => String::new(),
+        });
+        t.values
+            .insert("is_trafficking_case".into(), traffic.unwrap_or_default());
+    }
+    if !matches!(c.ty, ColumnType::Name | ColumnType::Phone | ColumnType::Address) {
+        t.values
+            .insert(c.name.clone(), written.expected.clone().unwrap_or_default());
+    }
+}
+
+/// The truth file a source table's records go to.
+fn truth_table(table: &str) -> &'static str {
+    match table {
+        "survivors" => "survivors",
+        "cases" => "cases",
+        _ => "compensation_claims",
     }
 }
 
 /// The headers a `select_multiple` question is exported under: its summary
 /// column, then one column per option.
-fn choice_headers(ch: &crate::config::pipeline::Choices, labels: &[String]) -> Vec<String> {
+fn choice_headers(ch: &Choices, labels: &[String]) -> Vec<String> {
     let (summary, prefix) = match (&ch.column, &ch.options) {
         (Some(c), _) => (Some(c.clone()), format!("{c}/")),
         (None, Some(p)) => (None, p.clone()),

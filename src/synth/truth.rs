@@ -27,6 +27,36 @@ pub(super) struct Written {
     pub(super) corrupt: bool,
 }
 
+impl Written {
+    /// A cell left blank: the pipeline should end with nothing.
+    pub(super) fn blank() -> Written {
+        Written {
+            cell: Cell::S(String::new()),
+            expected: None,
+            corrupt: false,
+        }
+    }
+
+    /// A cell written exactly as the pipeline should keep it (blank stays blank).
+    pub(super) fn exact(v: String) -> Written {
+        Written {
+            expected: (!v.is_empty()).then(|| v.clone()),
+            cell: Cell::S(v),
+            corrupt: false,
+        }
+    }
+
+    /// An empty cell that still stands for `expected` (a fact another
+    /// column of the row holds).
+    pub(super) fn elsewhere(expected: Option<String>) -> Written {
+        Written {
+            cell: Cell::S(String::new()),
+            expected,
+            corrupt: false,
+        }
+    }
+}
+
 /// One record's truth.
 #[derive(Debug, Default)]
 pub(super) struct TruthRow {

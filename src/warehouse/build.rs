@@ -99,16 +99,15 @@ type JobFn<'a> = Box<dyn Fn(&Connection) -> Result<(usize, u64)> + Send + Sync +
 /// [`BUILD_CONNECTIONS`]), each set up as the models expect: the staging
 /// schema and the scratch database searched, the as-of date set.
 ///
-/// Why more than one: at 100,000 survivors most tables are one or two row
+/// Why more than one: on a smaller lake most tables are one or two row
 /// groups, and DuckDB writes a table's row group on one thread, so one
-/// model at a time left the second core idle for a third of the stage
-/// (1.47 cores on average). Two models that do not read each other are
-/// built side by side instead: the stage took 10.2-10.3 s against
-/// 11.0-13.6 s. At 1,000,000 survivors each model already keeps both cores
-/// busy (1.88 on average), and two at a time made the stage slower (66 s
-/// against 59 s in a full run, 73 s against 61 s in a night: two large
-/// models share the database's memory limit), so a lake whose largest
-/// table is more than [`SIDE_BY_SIDE_MAX_ROWS`] gets one connection.
+/// model at a time leaves the second core idle for much of the stage. Two
+/// models that do not read each other are built side by side instead. On
+/// a large lake each model already keeps every core busy, and two at a
+/// time make the stage slower (two large models share the database's
+/// memory limit), so a lake whose largest table is more than
+/// [`SIDE_BY_SIDE_MAX_ROWS`] gets one connection. The measurements behind
+/// the threshold are in docs/benchmarks.md.
 fn build_connections(conn: &Connection, opts: &BuildOptions<'_>, largest: u64) -> Result<Vec<Connection>> {
     let n = if largest <= SIDE_BY_SIDE_MAX_ROWS {
         std::thread::available_parallelism()
@@ -293,33 +292,9 @@ fn load_lake_table(conn: &Connection, dir: &Path, name: &str) -> Result<u64> {
 
 /// Build the warehouse file at `path` (which must not exist) from the lake.
 pub fn build(path: &Path, lake: &LakeInput<'_>, project: &Project, opts: &BuildOptions<'_>) -> Result<BuildMetrics> {
-    let run_id = opts.run_id;
     let mut steps = Steps::default();
     let conn = open(path)?;
-    // DuckDB would keep up to 80% of the machine's memory in its buffers;
-    // the view models' tables (in the scratch database) alone are 1.5 GiB
-    // at a million survivors. The limit is the database's, whichever of
-    // the build's connections asks. Beyond it DuckDB spills to
-    // `<file>.tmp`, which it removes on closing.
-    conn.execute_batch(&format!("set memory_limit = '{BUILD_MEMORY_LIMIT}'"))
-        .map_err(Error::warehouse("setting the memory limit"))?;
-    // A table's rows are kept in whatever order DuckDB's threads write
-    // them. Kept in its query's order, a large table costs the next
-    // checkpoint again (measured at a million survivors: 1.2 s for
-    // raw_cases's 1.3 million rows, 5 s for the raw tables, 6-8 s for the
-    // whole build; 1 s in all without). Nothing reads a table's physical
-    // order: the reports, the packs and the extracts order their queries,
-    // and the models break their ties on values (see `dim_people`).
-    conn.execute_batch("set preserve_insertion_order = false")
-        .map_err(Error::warehouse("setting the insertion order"))?;
-    conn.execute_batch(&format!(
-        "set variable as_of = date '{}'",
-        opts.as_of.format("%Y-%m-%d")
-    ))
-    .map_err(Error::warehouse("setting the as-of date"))?;
-    conn.execute_batch(&format!("create schema {STAGING}"))
-        .map_err(Error::warehouse("creating the staging schema"))?;
-    super::search_staging(&conn)?;
+    set_up(&conn, opts)?;
     steps.time("load raw_partners, raw_places", || {
         load_config_tables(&conn, lake).map(|()| ((), (lake.partners.len() + lake.places.len()) as u64))
     })?;
@@ -339,16 +314,85 @@ pub fn build(path: &Path, lake: &LakeInput<'_>, project: &Project, opts: &BuildO
         .collect();
     let (_, loaded) = run_jobs(&mut workers, &loads)?;
     steps.0.extend(loaded);
-    if !project.macros.trim().is_empty() {
-        conn.execute_batch(&project.macros)
-            .map_err(Error::warehouse("sql/macros.sql"))?;
-        for m in &project.macro_docs {
-            let kind = if m.table { "macro table" } else { "macro" };
-            conn.execute_batch(&format!("comment on {kind} {} is {}", m.name, sql_string(&m.doc)))
-                .map_err(Error::warehouse(format!("commenting on macro {}", m.name)))?;
-        }
+    load_macros(&conn, project)?;
+    create_indicator_values(&conn)?;
+    let (tests, built) = build_models(&mut workers, project, opts.run_id)?;
+    steps.0.extend(built);
+    drop(workers);
+    steps.time("views", || keep_as_views(&conn, project).map(|n| ((), n)))?;
+    steps.time("partner sums", || partner_sums(&conn).map(|()| ((), 0)))?;
+    let suppressed = steps.time("suppression", || {
+        crate::suppress::apply(&conn, opts.suppression_k).map(|c| (c, (c.primary + c.secondary) as u64))
+    })?;
+    steps.time("indicator catalogue", || {
+        write_indicator_catalog(&conn, project).map(|()| ((), 0))
+    })?;
+    // The models' writes, made durable before the history is loaded: a
+    // checkpoint DuckDB would otherwise start on its own in whichever
+    // statement next fills its log, and the ledger would blame that step.
+    steps.time("checkpoint models", || checkpoint(&conn))?;
+    steps.time("history", || {
+        history::load(&conn, opts)?;
+        history::export_run(&conn, opts, opts.history_file)?;
+        Ok(((), 0))
+    })?;
+    let indicator_rows: usize = conn
+        .query_row("select count(*) from indicator_values", [], |r| r.get::<_, i64>(0))
+        .map_err(Error::warehouse("counting indicator_values"))? as usize;
+    steps.time("checkpoint", || checkpoint(&conn))?;
+    Ok(BuildMetrics {
+        models: project.models.len(),
+        tests,
+        indicator_rows,
+        suppressed,
+        steps: steps.0,
+    })
+}
+
+/// The build's settings: its memory limit, no insertion order, the as-of
+/// date, and the staging schema.
+fn set_up(conn: &Connection, opts: &BuildOptions<'_>) -> Result<()> {
+    // DuckDB would keep up to 80% of the machine's memory in its buffers,
+    // and the view models' tables (in the scratch database) grow with the
+    // survivors. The limit is the database's, whichever of the build's
+    // connections asks. Beyond it DuckDB spills to `<file>.tmp`, which it
+    // removes on closing.
+    conn.execute_batch(&format!("set memory_limit = '{BUILD_MEMORY_LIMIT}'"))
+        .map_err(Error::warehouse("setting the memory limit"))?;
+    // A table's rows are kept in whatever order DuckDB's threads write
+    // them: kept in its query's order, a large table costs the next
+    // checkpoint again. Nothing reads a table's physical order: the
+    // reports, the packs and the extracts order their queries, and the
+    // models break their ties on values (see `dim_people`).
+    conn.execute_batch("set preserve_insertion_order = false")
+        .map_err(Error::warehouse("setting the insertion order"))?;
+    conn.execute_batch(&format!(
+        "set variable as_of = date '{}'",
+        opts.as_of.format("%Y-%m-%d")
+    ))
+    .map_err(Error::warehouse("setting the as-of date"))?;
+    conn.execute_batch(&format!("create schema {STAGING}"))
+        .map_err(Error::warehouse("creating the staging schema"))?;
+    super::search_staging(conn)
+}
+
+/// `sql/macros.sql`, each macro commented with its doc.
+fn load_macros(conn: &Connection, project: &Project) -> Result<()> {
+    if project.macros.trim().is_empty() {
+        return Ok(());
     }
-    let mut tests = 0;
+    conn.execute_batch(&project.macros)
+        .map_err(Error::warehouse("sql/macros.sql"))?;
+    for m in &project.macro_docs {
+        let kind = if m.table { "macro table" } else { "macro" };
+        conn.execute_batch(&format!("comment on {kind} {} is {}", m.name, sql_string(&m.doc)))
+            .map_err(Error::warehouse(format!("commenting on macro {}", m.name)))?;
+    }
+    Ok(())
+}
+
+/// The table every indicator model inserts its figures into.
+fn create_indicator_values(conn: &Connection) -> Result<()> {
     conn.execute_batch(
         "create table indicator_values (
             indicator_id varchar not null, period varchar not null,
@@ -360,7 +404,12 @@ pub fn build(path: &Path, lake: &LakeInput<'_>, project: &Project, opts: &BuildO
             naive_suppressed boolean not null default false, naive_suppression_reason varchar,
             unit varchar not null, run_id varchar not null)",
     )
-    .map_err(Error::warehouse("creating indicator_values"))?;
+    .map_err(Error::warehouse("creating indicator_values"))
+}
+
+/// Every model, each after the models it reads, side by side on the
+/// build's connections: the tests run and the steps timed.
+fn build_models(workers: &mut Vec<Connection>, project: &Project, run_id: &str) -> Result<(usize, Vec<StepTiming>)> {
     let bar = crate::progress::bar(project.models.len() as u64, "warehouse models");
     let index: std::collections::HashMap<&str, usize> = project
         .models
@@ -389,60 +438,30 @@ pub fn build(path: &Path, lake: &LakeInput<'_>, project: &Project, opts: &BuildO
             }),
         })
         .collect();
-    let (model_tests, built) = run_jobs(&mut workers, &models)?;
-    tests += model_tests;
-    steps.0.extend(built);
-    drop(workers);
+    let built = run_jobs(workers, &models)?;
     bar.finish_and_clear();
-    steps.time("views", || keep_as_views(&conn, project).map(|n| ((), n)))?;
-    steps.time("partner sums", || {
-        // Beside each consortium figure (linked entities, each counted once):
-        // the naive sum over partners, so the double counting removed shows.
-        conn.execute_batch(
-            "update indicator_values c
-             set naive_numerator = s.n,
-                 naive_denominator = s.d,
-                 naive_value = case
-                     when c.unit = '%' then 100.0 * s.n / nullif(s.d, 0)
-                     when c.unit in ('count', 'INR') then s.n
-                 end,
-                 naive_cell_size = s.size
-             from (
-                 select indicator_id, period, sum(numerator) as n, sum(denominator) as d, sum(cell_size) as size
-                 from indicator_values where dimension = 'partner' and unit <> 'days' group by all
-             ) s
-             where c.dimension = 'consortium' and c.indicator_id = s.indicator_id and c.period = s.period",
-        )
-        .map_err(Error::warehouse("summing partners beside the consortium figures"))?;
-        Ok(((), 0))
-    })?;
-    let suppressed = steps.time("suppression", || {
-        crate::suppress::apply(&conn, opts.suppression_k).map(|c| (c, (c.primary + c.secondary) as u64))
-    })?;
-    steps.time("indicator catalogue", || {
-        write_indicator_catalog(&conn, project).map(|()| ((), 0))
-    })?;
-    // The models' writes, made durable before the history is loaded: a
-    // checkpoint DuckDB would otherwise start on its own in whichever
-    // statement next fills its log, and the ledger would blame that step
-    // (the history's, 4-6 s at a million survivors, was this).
-    steps.time("checkpoint models", || checkpoint(&conn))?;
-    steps.time("history", || {
-        history::load(&conn, opts)?;
-        history::export_run(&conn, opts, opts.history_file)?;
-        Ok(((), 0))
-    })?;
-    let indicator_rows: usize = conn
-        .query_row("select count(*) from indicator_values", [], |r| r.get::<_, i64>(0))
-        .map_err(Error::warehouse("counting indicator_values"))? as usize;
-    steps.time("checkpoint", || checkpoint(&conn))?;
-    Ok(BuildMetrics {
-        models: project.models.len(),
-        tests,
-        indicator_rows,
-        suppressed,
-        steps: steps.0,
-    })
+    Ok(built)
+}
+
+/// Beside each consortium figure (linked entities, each counted once): the
+/// naive sum over partners, so the double counting removed shows.
+fn partner_sums(conn: &Connection) -> Result<()> {
+    conn.execute_batch(
+        "update indicator_values c
+         set naive_numerator = s.n,
+             naive_denominator = s.d,
+             naive_value = case
+                 when c.unit = '%' then 100.0 * s.n / nullif(s.d, 0)
+                 when c.unit in ('count', 'INR') then s.n
+             end,
+             naive_cell_size = s.size
+         from (
+             select indicator_id, period, sum(numerator) as n, sum(denominator) as d, sum(cell_size) as size
+             from indicator_values where dimension = 'partner' and unit <> 'days' group by all
+         ) s
+         where c.dimension = 'consortium' and c.indicator_id = s.indicator_id and c.period = s.period",
+    )
+    .map_err(Error::warehouse("summing partners beside the consortium figures"))
 }
 
 /// Write what the build has made to the file, as a step (no rows).
@@ -489,7 +508,7 @@ fn load_config_tables(conn: &Connection, lake: &LakeInput<'_>) -> Result<()> {
 }
 
 /// Insert text rows into `table` in one statement: a row at a time, each
-/// its own transaction checking the primary key, took 0.3-0.8 s for the
+/// its own transaction checking the primary key, is slow for the
 /// gazetteer's thousand districts.
 fn insert_rows<'a, const N: usize>(
     conn: &Connection,

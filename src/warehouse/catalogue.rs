@@ -63,7 +63,7 @@ pub struct ModelMeta {
     /// - A staging view is a view from the start: a staging model that
     ///   renames and casts only costs its readers nothing as a view,
     ///   whereas as a table it was the lake written into the file a second
-    ///   time (17 s of a million-survivor build).
+    ///   time.
     #[serde(default)]
     pub materialized: Materialized,
 }

@@ -4,9 +4,8 @@
 //! show and a past report can be reproduced.
 //!
 //! Copying every run's figures into every night's file grew each night's
-//! build by one run (about 52,000 rows a run; at 352 runs 21 s and 450 MiB
-//! of every snapshot's warehouse), though most figures hold from one run to
-//! the next. So the warehouse keeps validity ranges: `indicator_history_runs`
+//! build, and every snapshot's warehouse, by one run's figures, though most
+//! figures hold from one run to the next. So the warehouse keeps validity ranges: `indicator_history_runs`
 //! numbers the runs (`seq`), `indicator_history_spans` holds each figure
 //! once per stretch of consecutive runs it held in (`first_seq` to
 //! `last_seq`), and the view `indicator_history` expands them to one row per

@@ -22,12 +22,10 @@
 //!   figure that differs, quietly, from the one a full build gives, and
 //!   those figures go to District Magistrates.
 //! - What depends on one partner alone (its raw rows, its own indicator
-//!   rows) is about an eighth of the build: 10 s of 77 at a million
-//!   survivors.
+//!   rows) is a small part of the build.
 //! - A snapshot's warehouse is a new file, and writing a row costs much of
-//!   what computing it does: at a million survivors, copying the 1,078,568
-//!   `fct_cases` rows an unchanged partner had last night took 3.5 s,
-//!   computing all 1,343,420 took 6.1 s.
+//!   what computing it does: copying the rows an unchanged partner had
+//!   last night costs more than half of computing them all.
 //!
 //! So a night's figures equal a full rebuild's by construction. What made
 //! the build faster: staging models are views over the lake tables, not a

@@ -185,8 +185,8 @@ pub fn block(people: &[Person], settings: &Settings) -> (Vec<Pair>, Vec<Vec<Pair
 /// Merge the rules' sorted lists: each pair once, credited to the first
 /// rule that made it, without a copy of every rule's pairs. The pairs are
 /// cut into ranges of their first record, merged in parallel and joined
-/// in order: at a million records, 36 million pairs through one heap took
-/// two seconds a night.
+/// in order: tens of millions of pairs through one heap is one core's
+/// work, a night's longest step of blocking.
 fn merge(made: &[(Vec<Pair>, usize)], records: usize) -> (Vec<Pair>, Vec<usize>) {
     use rayon::prelude::*;
     use std::cmp::Reverse;

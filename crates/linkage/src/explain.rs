@@ -411,7 +411,17 @@ This page holds counts, levels and weights only: no name, phone, identifier or t
             p = self.link_probability,
             tw = self.threshold_weight,
         );
-        // Blocking.
+        self.blocking_html(&mut h);
+        self.model_html(&mut h);
+        self.weights_html(&mut h);
+        self.clusters_html(&mut h);
+        self.waterfalls_html(&mut h);
+        h.push_str("</body></html>\n");
+        h
+    }
+
+    /// The blocking rules: the pairs each compared, and the records each gave a candidate.
+    fn blocking_html(&self, h: &mut String) {
         let b = &self.blocking;
         let share = |n: usize| n as f64 / b.records.max(1) as f64;
         h.push_str("<h2>Blocking: which pairs were compared</h2>\n");
@@ -439,7 +449,10 @@ This page holds counts, levels and weights only: no name, phone, identifier or t
             b.records,
             100.0 * share(b.records_with_candidate)
         );
-        // Model.
+    }
+
+    /// The model: m and u per comparison and level, and the weight each level adds.
+    fn model_html(&self, h: &mut String) {
         let _ = writeln!(
             h,
             "<h2>The model: m and u per level</h2><p class=\"note\">The model was {}. m: how often one person's records agree at this level; u: how often two different people's do (from random pairs). The weight is log<sub>2</sub>(m/u). The prior, two random records being one person, is {:.3e} (weight {:.2}); EM ran {} iterations when the model was trained. Shared evidence (household, rescue) counts for nothing on a pair where a level marked &ldquo;contradicts&rdquo; holds{}.</p>",
@@ -491,7 +504,10 @@ This page holds counts, levels and weights only: no name, phone, identifier or t
             last = &l.comparison;
         }
         h.push_str("</table></div>\n");
-        // Weights.
+    }
+
+    /// How the compared pairs' weights fall, the linked ones in green.
+    fn weights_html(&self, h: &mut String) {
         let max_n = self.histogram.iter().map(|x| x.1).max().unwrap_or(1).max(1) as f64;
         let _ = writeln!(
             h,
@@ -509,13 +525,19 @@ This page holds counts, levels and weights only: no name, phone, identifier or t
             );
         }
         h.push_str("</table></div>\n");
-        // Clusters.
+    }
+
+    /// People by number of records.
+    fn clusters_html(&self, h: &mut String) {
         h.push_str("<h2>People by number of records</h2><div class=\"scroll\"><table><tr><th>records</th><th>people</th></tr>\n");
         for (s, n) in &self.cluster_sizes {
             let _ = writeln!(h, "<tr><td>{s}</td><td>{n}</td></tr>");
         }
         h.push_str("</table></div>\n");
-        // Waterfalls.
+    }
+
+    /// The pairs nearest the threshold, each as the weight every comparison added.
+    fn waterfalls_html(&self, h: &mut String) {
         h.push_str("<h2>Pairs nearest the threshold</h2><p class=\"note\">Each pair as the level it reached on each comparison and the weight that level added: where the model decides, and where its mistakes are.</p>\n");
         for (k, w) in self.near_threshold.iter().enumerate() {
             let _ = writeln!(
@@ -538,8 +560,6 @@ This page holds counts, levels and weights only: no name, phone, identifier or t
             }
             h.push_str("</table></div>\n");
         }
-        h.push_str("</body></html>\n");
-        h
     }
 }
 

@@ -102,8 +102,8 @@ pub struct KeptWeights {
     /// The state's pairs as lists: state record `x`'s pairs with a
     /// higher-numbered record are `(x, seconds[k])` for `k` in
     /// `starts[x]..starts[x + 1]`, sorted. A pair is found in its record's
-    /// few entries; a binary search of all the pairs (32 million at a
-    /// million records) missed the cache at almost every step, 4 s a night.
+    /// few entries; a binary search of all the pairs (tens of millions on a
+    /// large register) misses the cache at almost every step.
     starts: Vec<usize>,
     seconds: Vec<u32>,
     weights: Vec<f64>,
@@ -410,8 +410,7 @@ fn read_u64(r: &mut impl Read) -> std::io::Result<u64> {
 }
 
 /// Values as `N` bytes each, written in chunks (the reverse of
-/// [`read_column`]): a write per value cost a second a night at a million
-/// records.
+/// [`read_column`]): a write per value is slow over millions of values.
 fn write_column<T, const N: usize>(
     w: &mut impl Write,
     values: &[T],
