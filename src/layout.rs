@@ -12,9 +12,12 @@
 //!   current -> snapshots/<id>     the published snapshot, switched atomically
 //!   .current.tmp                  the link being made, renamed over `current`
 //!   snapshots/<id>/               one published snapshot (see SnapshotDir)
+//!     reports/                    suppressed aggregates: anyone the `[access]` config allows
+//!     research/                   pseudonymised microdata: the research group only
+//!       lake/ warehouse/ marts/
 //!   snapshots/.building-<id>/     a snapshot being built
 //!   snapshots/.pruning-<id>/      a snapshot being removed by the retention policy
-//!   history/indicator_values/<id>.parquet   every published run's figures
+//!   history/indicator_values/<id>.parquet   every published run's figures (unsuppressed: the research group only)
 //!   extracts/<study>/<id>/        a study's de-identified extract of snapshot <id>
 //!   extracts/<study>/.building-<id>/  one being written
 //!   restricted/                   owner-only plaintext (see RestrictedDir)
@@ -39,8 +42,12 @@ pub const PRUNING_PREFIX: &str = ".pruning-";
 /// The restricted area's previous contents while a swap is under way.
 pub const OLD_RESTRICTED: &str = ".old";
 
+/// The research tier, relative to a snapshot: the lake, the warehouse and
+/// the marts, readable only by the research group (see `[access]`).
+pub const RESEARCH: &str = "research";
+
 /// The warehouse file, relative to a snapshot.
-pub const WAREHOUSE_DB: &str = "warehouse/tafteesh.duckdb";
+pub const WAREHOUSE_DB: &str = "research/warehouse/tafteesh.duckdb";
 
 /// A run's id, which names its snapshot: the time it started, UTC, to the
 /// millisecond (`20261122T183217115Z`), so ids sort by time.
@@ -146,9 +153,14 @@ impl Layout {
         self.snapshots().join(format!("{PRUNING_PREFIX}{id}"))
     }
 
+    /// The indicator history's root: the research tier's readers only.
+    pub fn history_root(&self) -> PathBuf {
+        self.output.join("history")
+    }
+
     /// Every published run's indicator values, one Parquet file per run.
     pub fn history(&self) -> PathBuf {
-        self.output.join("history").join("indicator_values")
+        self.history_root().join("indicator_values")
     }
 
     /// Published run `id`'s indicator values in the history folder.
@@ -184,28 +196,45 @@ pub struct SnapshotDir(pub PathBuf);
 impl SnapshotDir {
     /// What every published snapshot holds; one that lacks any of them was
     /// not (or is no longer) whole.
-    pub const PARTS: [&'static str; 5] = ["run.json", "manifest.json", WAREHOUSE_DB, "reports/index.html", "lake"];
+    pub const PARTS: [&'static str; 5] = [
+        "run.json",
+        "manifest.json",
+        WAREHOUSE_DB,
+        "reports/index.html",
+        "research/lake",
+    ];
 
     pub fn path(&self) -> &Path {
         &self.0
     }
 
-    /// The Parquet lake: `lake/<table>/<partner>.parquet`.
+    /// The research tier: the lake, the warehouse and the marts.
+    pub fn research(&self) -> PathBuf {
+        self.0.join(RESEARCH)
+    }
+
+    /// The Parquet lake: `research/lake/<table>/<partner>.parquet`.
     pub fn lake(&self) -> PathBuf {
-        self.0.join("lake")
+        self.research().join("lake")
     }
 
     pub fn warehouse_dir(&self) -> PathBuf {
-        self.0.join("warehouse")
+        self.research().join("warehouse")
     }
 
     pub fn warehouse_db(&self) -> PathBuf {
         self.0.join(WAREHOUSE_DB)
     }
 
-    /// The run's own indicator values, copied into the history once published.
-    pub fn history_file(&self) -> PathBuf {
-        self.warehouse_dir().join("indicator_values.parquet")
+    /// The warehouse's tables and published indicator values as Parquet,
+    /// for engines that cannot open a DuckDB file (`research/marts/<name>.parquet`).
+    pub fn marts(&self) -> PathBuf {
+        self.research().join("marts")
+    }
+
+    /// One mart's Parquet file.
+    pub fn mart(&self, name: &str) -> PathBuf {
+        self.marts().join(format!("{name}.parquet"))
     }
 
     /// Scratch file for loading the ledger into the warehouse.
@@ -298,6 +327,13 @@ impl RestrictedDir {
         self.0.join("run_id")
     }
 
+    /// The run's own indicator values, unsuppressed, copied into the
+    /// history once the run is published: kept here rather than in the
+    /// snapshot, where the unsuppressed figures are only in the warehouse.
+    pub fn history_file(&self) -> PathBuf {
+        self.0.join("indicator_values.parquet")
+    }
+
     /// Every inbox entry's alias and real name (see [`crate::aliases`]).
     pub fn file_names(&self) -> PathBuf {
         self.0.join("file_names.csv")
@@ -376,9 +412,11 @@ pub mod lake {
         part(lake, table, CONSORTIUM)
     }
 
-    /// The accounting of the files several partners claim (or none may read).
+    /// The accounting of the files several partners claim (or none may
+    /// read). Not `_contested`: Spark and pyarrow skip names that start
+    /// with `_` or `.`; and a partner id cannot hold a `-`.
     pub fn contested(lake: &Path) -> PathBuf {
-        part(lake, "load_files", "_contested")
+        part(lake, "load_files", "contested-files")
     }
 }
 
@@ -437,7 +475,12 @@ mod tests {
         );
         assert_eq!(
             l.snapshot("r1").warehouse_db(),
-            Path::new("/o/snapshots/r1/warehouse/tafteesh.duckdb")
+            Path::new("/o/snapshots/r1/research/warehouse/tafteesh.duckdb")
+        );
+        assert_eq!(l.snapshot("r1").lake(), Path::new("/o/snapshots/r1/research/lake"));
+        assert_eq!(
+            l.snapshot("r1").mart("dim_people"),
+            Path::new("/o/snapshots/r1/research/marts/dim_people.parquet")
         );
         assert_eq!(Layout::current_target("r1"), Path::new("snapshots/r1"));
     }

@@ -30,6 +30,9 @@ use duckdb::Connection;
 
 use crate::error::{Error, Result};
 
+/// The figures as the reports show them: `indicator_values` blanked where suppressed.
+pub const PUBLISHED_VIEW: &str = "indicator_values_published";
+
 /// Why a figure is hidden.
 pub const PRIMARY: &str = "small_cell";
 pub const SECONDARY: &str = "complementary";
@@ -213,7 +216,7 @@ pub fn apply(conn: &Connection, k: u32) -> Result<Counts> {
          where s.dimension = '{PARTNER_SUM}' and v.dimension = 'consortium'
            and v.indicator_id = s.indicator_id and v.period = s.period;
          drop table suppressed_cells;
-         create view indicator_values_published as
+         create view {PUBLISHED_VIEW} as
          select
              indicator_id, period, dimension, dimension_value, unit,
              case when not suppressed then numerator end as numerator,

@@ -98,6 +98,7 @@ pub fn run(args: Args) -> Result<Exit> {
             "stale_after_days": stale_after,
             "runs": latest,
             "partners": partners,
+            "access": access(&plan),
         });
         println!("{}", serde_json::to_string_pretty(&out).unwrap_or_default());
         return Ok(Exit::Success);
@@ -119,6 +120,10 @@ pub fn run(args: Args) -> Result<Exit> {
     match &running {
         Some(who) => println!("a run is going now: {who}"),
         None => println!("no run is going now"),
+    }
+    println!("\nwho can read what (`[access]` in tafteesh.toml):");
+    for (tier, readers) in access(&plan) {
+        println!("  {tier:<34} {readers}");
     }
     println!("\nlast runs, newest first (ledger: {}):", layout.ledger().display());
     if latest.is_empty() {
@@ -182,6 +187,30 @@ pub fn run(args: Args) -> Result<Exit> {
         );
     }
     Ok(Exit::Success)
+}
+
+/// Each tier of the output and who may read it.
+fn access(plan: &Plan) -> Vec<(&'static str, String)> {
+    vec![
+        ("reports/ (suppressed figures)", plan.access.reports.readers()),
+        ("research/, history/ (microdata)", plan.access.research.readers()),
+        ("restricted/ (plaintext)", "the job's user only".to_string()),
+        (
+            "extracts/ (de-identified extracts)",
+            folder_readers(&plan.layout().output().join("extracts")),
+        ),
+    ]
+}
+
+/// Who may read a folder, from its mode.
+fn folder_readers(dir: &std::path::Path) -> String {
+    use std::os::unix::fs::PermissionsExt;
+    match std::fs::metadata(dir).map(|m| m.permissions().mode()) {
+        Ok(m) if m & 0o005 == 0o005 => "every user of this machine (its folder's mode)".into(),
+        Ok(m) if m & 0o050 == 0o050 => "its folder's group".into(),
+        Ok(_) => "the job's user only".into(),
+        Err(_) => "none written yet".into(),
+    }
 }
 
 fn describe(code: u8) -> &'static str {

@@ -10,6 +10,7 @@
 
 /// The linkage settings are the engine's own (see `tafteesh_linkage::settings`).
 pub use tafteesh_linkage::settings as linkage;
+pub mod access;
 pub mod pipeline;
 pub mod reference;
 pub mod schema;
@@ -62,6 +63,9 @@ pub struct ProjectFile {
     /// How the reports read.
     #[serde(default)]
     pub report: ReportOptions,
+    /// Who may read the reports and the research tier (see [`access`]).
+    #[serde(default)]
+    pub access: access::AccessFile,
 }
 
 /// How the reports read. `bengali_digits`: the Bengali dashboard
@@ -284,6 +288,8 @@ pub struct Plan {
     pub report: ReportOptions,
     pub suppression: Suppression,
     pub publish: Publish,
+    /// Who may read each tier of a snapshot.
+    pub access: access::Access,
     /// Record-linkage settings: `linkage.toml` beside tafteesh.toml when
     /// there is one, else the compiled-in `schemas/linkage/settings.toml`.
     pub linkage: linkage::Settings,
@@ -389,6 +395,10 @@ impl Plan {
                 problems: overlap,
             });
         }
+        let access = project.access.resolve().map_err(|problems| Error::Config {
+            path: config_file.clone(),
+            problems,
+        })?;
         let linkage_path = base.join(LINKAGE_FILE);
         let linkage_file = linkage_path.is_file().then_some(linkage_path);
         let text = match &linkage_file {
@@ -410,6 +420,7 @@ impl Plan {
             report: project.report,
             suppression: project.suppression,
             publish: project.publish,
+            access,
             inbox,
             output,
             config_file,

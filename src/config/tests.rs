@@ -133,6 +133,10 @@ fn the_reference_tafteesh_toml_sets_every_key_and_resolves() {
         "k =",
         "[publish]",
         "max_shrink",
+        "[access]",
+        "research_group",
+        "reports_public",
+        "reports_group",
     ] {
         assert!(text.contains(key), "the reference lacks `{key}`");
     }
@@ -144,6 +148,8 @@ fn the_reference_tafteesh_toml_sets_every_key_and_resolves() {
     assert_eq!(f.freshness.stale_after_days, defaults.freshness.stale_after_days);
     assert_eq!(f.suppression.k, defaults.suppression.k);
     assert_eq!(f.publish.max_shrink, defaults.publish.max_shrink);
+    assert_eq!(f.access.reports_public, defaults.access.reports_public);
+    assert_eq!(f.access.research_group, defaults.access.research_group);
     assert_eq!(f.pipelines, defaults.pipelines);
 
     // docs/reference is laid out as an installation: tafteesh.toml,

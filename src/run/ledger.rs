@@ -341,14 +341,17 @@ pub fn load_into(conn: &duckdb::Connection, entries: &[LedgerEntry], scratch: &P
         crate::warehouse::sql_string(&scratch.to_string_lossy())
     );
     // MIS accuracy per published run, partner and table, so its trend across runs shows.
-    let history = "create view dq_accuracy_history as
+    let history = format!(
+        "create view {} as
         select run_id, started_at, c.partner_id, c.table_name,
                c.kept + c.quarantined as records, c.clean_records,
                round(100.0 * c.clean_records / nullif(c.kept + c.quarantined, 0), 1) as accuracy_pct
-        from (select run_id, started_at, unnest(counts) as c from run_ledger where status = 'published')";
+        from (select run_id, started_at, unnest(counts) as c from run_ledger where status = 'published')",
+        crate::warehouse::ACCURACY_VIEW
+    );
     let result = conn
         .execute_batch(&sql)
-        .and_then(|_| conn.execute_batch(history))
+        .and_then(|_| conn.execute_batch(&history))
         .map_err(Error::warehouse("loading run_ledger"));
     let _ = std::fs::remove_file(scratch);
     result

@@ -13,6 +13,7 @@ use super::ledger::{self, LedgerEntry};
 use super::manifest::Manifest;
 use super::summary::RunSummary;
 use super::{FaultPoint, Run, checkpoint, snapshots};
+use crate::config::access::Access;
 use crate::error::{Error, Result};
 use crate::layout::{Layout, RestrictedDir, SnapshotDir};
 use crate::warehouse;
@@ -41,6 +42,7 @@ pub fn publish(
     std::fs::write(&marker, run_id).map_err(Error::io(&marker))?;
     crate::restricted::restrict_tree(restricted.path())?;
     seal_tree(building.path())?;
+    open_tiers(&plan.access, building)?;
 
     checkpoint(&opts, FaultPoint::Manifest);
     let final_dir = layout.snapshot(run_id);
@@ -49,9 +51,53 @@ pub fn publish(
     snapshots::make_current(layout, run_id)?;
     checkpoint(&opts, FaultPoint::CurrentSwitched);
     warehouse::history::record(layout, run_id)?;
+    // The history holds every run's figures unsuppressed: the research tier's readers only.
+    let history = layout.history_root();
+    if history.is_dir() {
+        plan.access.research.apply(&history).map_err(Error::io(&history))?;
+    }
+    close_kept_snapshots(&plan.access, layout)?;
     swap_restricted(layout, restricted)?;
     ledger::append(layout, entry)?;
     snapshots::prune(layout, plan.retention, opts.now)?;
+    Ok(())
+}
+
+/// Give each tier of the snapshot its readers (see
+/// [`crate::config::access`]): the folders' modes and groups, the files in
+/// them read-only as sealed.
+fn open_tiers(access: &Access, building: &SnapshotDir) -> Result<()> {
+    for (tier, dir) in [
+        (&access.research, building.research()),
+        (&access.reports, building.reports()),
+    ] {
+        if dir.is_dir() {
+            tier.apply(&dir).map_err(Error::io(&dir))?;
+        }
+    }
+    Ok(())
+}
+
+/// Give the snapshots kept from earlier runs the tiers' readers as the
+/// configuration says them now: an `[access]` changed applies to every
+/// snapshot retention keeps, and one published before the research tier
+/// (its `lake/` and `warehouse/` at the top, readable by every user) has
+/// those closed like `research/`.
+fn close_kept_snapshots(access: &Access, layout: &Layout) -> Result<()> {
+    for s in snapshots::list(layout)? {
+        let dir = layout.snapshot(&s.id);
+        let research = [dir.research(), dir.path().join("lake"), dir.path().join("warehouse")];
+        let reports = dir.reports();
+        for (tier, path) in research
+            .iter()
+            .map(|p| (&access.research, p))
+            .chain([(&access.reports, &reports)])
+        {
+            if path.is_dir() {
+                tier.apply(path).map_err(Error::io(path))?;
+            }
+        }
+    }
     Ok(())
 }
 

@@ -293,7 +293,7 @@ pub fn warehouse(run: &Run<'_>, snapshot: &SnapshotDir, lake_tables: &[String]) 
         as_of: opts.today(),
         suppression_k: plan.suppression.k,
         history: &history,
-        history_file: &snapshot.history_file(),
+        history_file: &layout.restricted_building(run_id).history_file(),
     };
     warehouse::build(&snapshot.warehouse_db(), &lake_input, project, &build)
 }
@@ -356,8 +356,9 @@ pub fn reports(run: &Run<'_>, snapshot: &SnapshotDir, files: &[FileReport]) -> R
 /// known and before the snapshot is published: the ledger as it will read
 /// once this run is published goes into the warehouse, each partner's
 /// data-quality pack is written from it (the accuracy trend reads the
-/// ledger), and the data dictionary (column comments) goes in, the
-/// warehouse being whole.
+/// ledger), the data dictionary (column comments) goes in, the warehouse
+/// being whole, and the marts are written beside it as Parquet, comments
+/// and all.
 pub fn finish_warehouse(
     run: &Run<'_>,
     building: &SnapshotDir,
@@ -370,6 +371,8 @@ pub fn finish_warehouse(
     super::ledger::load_into(&conn, &history, &building.ledger_scratch())?;
     packs(run, &conn, restricted)?;
     warehouse::build::comment_columns(&conn, run.project, &run.plan.model.schemas)?;
+    let marts = warehouse::marts::write(&conn, run.project, &building.marts())?;
+    tracing::debug!(marts, "wrote the marts as Parquet");
     conn.execute_batch("checkpoint").map_err(Error::warehouse("checkpoint"))
 }
 

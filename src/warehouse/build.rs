@@ -664,8 +664,9 @@ pub fn comment_columns(
     Ok(undescribed)
 }
 
-/// Every column of the warehouse's tables and of the models kept as views
-/// (not the views built in code over them) as (table, column, type),
+/// Every column of the warehouse's tables, of the models kept as views and
+/// of the views built in code (the history, the published values, the
+/// accuracy trend) as (table, column, type),
 /// tables by name and columns in their order: what the dictionary is
 /// written onto and the codebook lists.
 pub fn table_columns(conn: &Connection, project: &Project) -> Result<Vec<(String, String, String)>> {
@@ -675,7 +676,14 @@ pub fn table_columns(conn: &Connection, project: &Project) -> Result<Vec<(String
         .iter()
         .filter(|m| m.is_view())
         .map(|m| sql_string(&m.name))
-        .chain([sql_string(super::history::VIEW)])
+        .chain(
+            [
+                super::history::VIEW,
+                crate::suppress::PUBLISHED_VIEW,
+                super::ACCURACY_VIEW,
+            ]
+            .map(sql_string),
+        )
         .collect();
     let mut stmt = conn
         .prepare(&format!(

@@ -260,7 +260,17 @@ fn run_at(run_id: &str) -> String {
 /// whose run died before it could: a history file exists only for a run
 /// that was published.
 pub fn record(layout: &Layout, snapshot_id: &str) -> Result<()> {
-    let from = layout.snapshot(snapshot_id).history_file();
+    // In the run's restricted area: still being built until it is swapped
+    // in, the latest one after (the next run's recovery).
+    let building = layout.restricted_building(snapshot_id);
+    let latest = layout.restricted_latest();
+    let from = if building.history_file().exists() {
+        building.history_file()
+    } else if std::fs::read_to_string(latest.run_id_marker()).is_ok_and(|id| id.trim() == snapshot_id) {
+        latest.history_file()
+    } else {
+        return Ok(());
+    };
     let dir = layout.history();
     let to = layout.history_run(snapshot_id);
     if to.exists() || !from.exists() {

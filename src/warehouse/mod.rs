@@ -46,6 +46,7 @@
 pub mod build;
 pub mod catalogue;
 pub mod history;
+pub mod marts;
 pub mod model_tests;
 
 use std::path::Path;
@@ -116,6 +117,10 @@ fn session(conn: Connection) -> Result<Connection> {
 /// researcher reads (the data-quality findings and the files loaded) stay
 /// in `main`.
 pub const STAGING: &str = "staging";
+
+/// MIS accuracy per published run, partner and table: a view over `run_ledger`
+/// (made by [`crate::run::ledger::load_into`]).
+pub const ACCURACY_VIEW: &str = "dq_accuracy_history";
 
 /// The lake tables loaded into `main`, not [`STAGING`].
 pub const RAW_IN_MAIN: [&str; 2] = ["dq_issues", "load_files"];

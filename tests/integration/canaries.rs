@@ -277,7 +277,7 @@ fn no_canary_planted_in_a_column_a_file_name_a_sheet_or_a_header_is_published() 
     // What was published is the known values only: the clean rows' block,
     // police station and scheme by their lists' names; the canary rows'
     // as unknown.
-    let conn = tafteesh::warehouse::open(&w.path().join("output/current/warehouse/tafteesh.duckdb")).unwrap();
+    let conn = tafteesh::warehouse::open(&w.path().join("output/current/research/warehouse/tafteesh.duckdb")).unwrap();
     let (_, blocks) = query_text(
         &conn,
         "select distinct home_block from dim_survivors where partner_id = 'canary_ngo' order by all",

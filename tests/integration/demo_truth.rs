@@ -54,7 +54,7 @@ impl Demo {
         self.w.path().join("d")
     }
     pub(crate) fn conn(&self) -> duckdb::Connection {
-        tafteesh::warehouse::open(&self.dir().join("output/current/warehouse/tafteesh.duckdb")).unwrap()
+        tafteesh::warehouse::open(&self.dir().join("output/current/research/warehouse/tafteesh.duckdb")).unwrap()
     }
     fn truth(&self, table: &str) -> Vec<HashMap<String, String>> {
         read_csv(&self.dir().join(format!("truth/{table}.csv")))
@@ -364,10 +364,12 @@ mod slow {
         }
         let current = d.dir().join("output/current");
         for f in [
-            "warehouse/tafteesh.duckdb",
+            "research/warehouse/tafteesh.duckdb",
+            "research/marts/dim_people.parquet",
+            "research/marts/indicator_values_published.parquet",
             "reports/index.html",
             "reports/indicators.csv",
-            "lake/survivors/sundarban_sathi.parquet",
+            "research/lake/survivors/sundarban_sathi.parquet",
             "run.json",
         ] {
             assert!(current.join(f).exists(), "{f} missing from the snapshot");
@@ -612,7 +614,7 @@ mod slow {
             }
         }
         // Every value of every lake file (a folder of partner files per table).
-        for f in std::fs::read_dir(d.dir().join("output/current/lake")).unwrap() {
+        for f in std::fs::read_dir(d.dir().join("output/current/research/lake")).unwrap() {
             let p = f.unwrap().path();
             let (names, rows) = query_text(
                 &conn,

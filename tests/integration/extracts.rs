@@ -47,7 +47,7 @@ fn the_ahtu_extract_is_k_anonymous_and_l_diverse_counted_from_its_files() {
         crate::util::current_id(&d.dir().join("output"))
     );
     let conn = duckdb::Connection::open_in_memory().unwrap();
-    let warehouse = d.dir().join("output/current/warehouse/tafteesh.duckdb");
+    let warehouse = d.dir().join("output/current/research/warehouse/tafteesh.duckdb");
     conn.execute_batch(&format!("attach '{}' as w (read_only)", warehouse.display()))
         .unwrap();
     // The shipped spec's quasi-identifiers, as written in it.

@@ -111,7 +111,7 @@ fn broken_files_are_named_with_their_reason_and_the_rest_still_load() {
         "{out}"
     );
 
-    let db = w.path().join("output/current/warehouse/tafteesh.duckdb");
+    let db = w.path().join("output/current/research/warehouse/tafteesh.duckdb");
     let conn = tafteesh::warehouse::open(&db).unwrap();
     // By the ids as the exports wrote them (the lake publishes pseudonyms).
     let survivors = lake_as_written(&conn, &w.path().join("output"), "survivors", "fixture_ngo");
@@ -286,7 +286,7 @@ fn a_minor_flag_age_or_birth_date_that_contradict_are_flagged() {
     let w = Workdir::new();
     fixture_setup(&w);
     w.run(&["run", "--config", "config"]);
-    let conn = tafteesh::warehouse::open(&w.path().join("output/current/warehouse/tafteesh.duckdb")).unwrap();
+    let conn = tafteesh::warehouse::open(&w.path().join("output/current/research/warehouse/tafteesh.duckdb")).unwrap();
     let (_, rows) = query_text(
         &conn,
         "select source_row || ' ' || field || ' ' || rule_id from raw_dq_issues
@@ -379,7 +379,7 @@ fn cross_field_contradictions_and_repeated_ids_are_flagged_by_rule_and_scored() 
     let w = Workdir::new();
     fixture_setup(&w);
     assert_eq!(w.run(&["run", "--config", "config"]).code, 4);
-    let conn = tafteesh::warehouse::open(&w.path().join("output/current/warehouse/tafteesh.duckdb")).unwrap();
+    let conn = tafteesh::warehouse::open(&w.path().join("output/current/research/warehouse/tafteesh.duckdb")).unwrap();
     let (_, rows) = query_text(
         &conn,
         "select source_row, field, rule_id, severity, message from raw_dq_issues
@@ -503,7 +503,7 @@ fn a_record_in_two_exports_or_twice_in_one_is_published_once_as_its_newest_versi
     .unwrap();
     let ran = w.run(&["run", "--config", "config"]);
     assert_eq!(ran.code, 4, "{}", ran.all());
-    let conn = tafteesh::warehouse::open(&w.path().join("output/current/warehouse/tafteesh.duckdb")).unwrap();
+    let conn = tafteesh::warehouse::open(&w.path().join("output/current/research/warehouse/tafteesh.duckdb")).unwrap();
     // Every version is in the raw table; the mart holds the newest: the
     // newest file's, and within a file its last row.
     // Records named by the pseudonyms the warehouse holds for their ids.

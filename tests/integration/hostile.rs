@@ -259,7 +259,7 @@ fn a_name_typed_into_a_place_cell_is_never_a_published_label() {
     assert_eq!(ran.code, 3, "{}", ran.all());
     assert_no_canary(&w, &ran, &[CANARY_NAME, CANARY_PHONE, CANARY_WORD]);
     // Published by shape; the spelling is the data officer's, restricted.
-    let conn = duckdb::Connection::open(w.path().join("output/current/warehouse/tafteesh.duckdb")).unwrap();
+    let conn = duckdb::Connection::open(w.path().join("output/current/research/warehouse/tafteesh.duckdb")).unwrap();
     let (_, shapes) = query_text(&conn, "select shape, records from fct_dq_unknown_places order by shape");
     assert_eq!(
         shapes,
@@ -518,7 +518,7 @@ fn impossible_dates_are_nulled_and_flagged_not_published_as_years() {
     write_ngo(&w, "impossible_dates.csv", &rows);
     let ran = run(&w, &[]);
     assert_eq!(ran.code, 3, "{}", ran.all());
-    let conn = duckdb::Connection::open(w.path().join("output/current/warehouse/tafteesh.duckdb")).unwrap();
+    let conn = duckdb::Connection::open(w.path().join("output/current/research/warehouse/tafteesh.duckdb")).unwrap();
     let (_, flagged) = query_text(
         &conn,
         &format!(
@@ -711,7 +711,13 @@ mod slow {
         let older = current_id(&output);
         write_ngo(&w, "more3.csv", &[ngo_row(602)]);
         assert_eq!(run(&w, &[]).code, 0);
-        std::fs::remove_file(output.join("snapshots").join(&older).join("warehouse/tafteesh.duckdb")).unwrap();
+        std::fs::remove_file(
+            output
+                .join("snapshots")
+                .join(&older)
+                .join("research/warehouse/tafteesh.duckdb"),
+        )
+        .unwrap();
         let refused = w.run(&["rollback", "--config", "config", &older]);
         assert_ne!(refused.code, 0);
         assert!(refused.all().contains("incomplete"), "{}", refused.all());

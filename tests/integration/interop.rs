@@ -53,7 +53,10 @@ print(n_ind, n_surv, t.num_rows)
     let text = run_python(
         "python3",
         script,
-        &[&current.join("warehouse/tafteesh.duckdb"), &current.join("lake")],
+        &[
+            &current.join("research/warehouse/tafteesh.duckdb"),
+            &current.join("research/lake"),
+        ],
     );
     let nums: Vec<usize> = text.split_whitespace().map(|n| n.parse().unwrap()).collect();
     assert!(nums[0] > 0 && nums[1] > 0 && nums[2] >= nums[1], "{text}");
@@ -63,7 +66,7 @@ print(n_ind, n_surv, t.num_rows)
 /// on CRAN and Metabase's driver are 1.x too) opens the warehouse, with its
 /// views (in `main` and in `staging`) and macros (`periods_of` looks its
 /// calendar up in a subquery), and pyarrow 14 reads every Parquet file of
-/// the lake.
+/// the lake and the marts.
 /// They live in a Python environment of their own (`.ci/run` makes it at
 /// `$HOME/.cache/tafteesh-old-clients` and names its python in
 /// `TAFTEESH_OLD_CLIENTS_PYTHON`); without one the test skips and says so.
@@ -96,15 +99,25 @@ staged = con.execute("select count(*) from staging.stg_lake__survivors").fetchon
 raw = con.execute("select count(*) from staging.raw_survivors").fetchone()[0]
 files = glob.glob(lake + "/**/*.parquet", recursive=True)
 rows = sum(pq.read_table(f).num_rows for f in files)
-print(tables, n, fy.replace(" ", "_"), len(files), rows, quarter.replace(" ", "_"), staged == raw > 0)
+# The marts, as pyarrow 14 and DuckDB 1.1 read them.
+marts = sorted(glob.glob(sys.argv[3] + "/*.parquet"))
+assert len(marts) > 15, marts
+for f in marts:
+    t = pq.read_table(f)
+    assert t.num_rows == duckdb.sql(f"select count(*) from read_parquet('{f}')").fetchone()[0], f
+print(tables, n, fy.replace(" ", "_"), len(files), rows, quarter.replace(" ", "_"), staged == raw > 0, len(marts))
 "#;
     let text = run_python(
         python,
         script,
-        &[&current.join("warehouse/tafteesh.duckdb"), &current.join("lake")],
+        &[
+            &current.join("research/warehouse/tafteesh.duckdb"),
+            &current.join("research/lake"),
+            &current.join("research/marts"),
+        ],
     );
     let f: Vec<&str> = text.split_whitespace().collect();
-    assert!(f.len() == 7, "{text}");
+    assert!(f.len() == 8, "{text}");
     assert!(
         f[0].parse::<usize>().unwrap() > 20 && f[1].parse::<usize>().unwrap() > 0,
         "{text}"
@@ -153,7 +166,7 @@ fn a_published_snapshot_is_read_only_and_a_study_database_attaches_it() {
     if !python_or_skip("duckdb", "the study-database half") {
         return;
     }
-    let db = current.join("warehouse/tafteesh.duckdb");
+    let db = current.join("research/warehouse/tafteesh.duckdb");
     let before = std::fs::read(&db).unwrap();
     let script = r#"
 import sys, duckdb
@@ -165,4 +178,311 @@ print(con.execute("select n from mine").fetchone()[0])
     let text = run_python("python3", script, &[&db, &w.path().join("my_study.duckdb")]);
     assert!(text.trim().parse::<u64>().unwrap() > 0);
     assert!(std::fs::read(&db).unwrap() == before, "the warehouse changed");
+}
+
+/// Every file and folder under `dir`, depth first.
+fn tree(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
+    for e in std::fs::read_dir(dir).unwrap() {
+        let p = e.unwrap().path();
+        out.push(p.clone());
+        if p.is_dir() {
+            tree(&p, out);
+        }
+    }
+}
+
+/// The name and id of the group the tests run as.
+fn own_group() -> (String, u32) {
+    // SAFETY: getgrgid returns a pointer into static storage or null.
+    unsafe {
+        let gid = libc::getegid();
+        let g = libc::getgrgid(gid);
+        assert!(!g.is_null(), "the test's own group has a name");
+        (
+            std::ffi::CStr::from_ptr((*g).gr_name).to_string_lossy().into_owned(),
+            gid,
+        )
+    }
+}
+
+/// A snapshot's two tiers have their own readers: `reports/` every user,
+/// `research/` (the lake, the warehouse, the marts) and the unsuppressed
+/// indicator history the job's user only, or the group `[access]` names;
+/// the unsuppressed values are in the warehouse only (not as a file beside
+/// it); no published name starts with `_` or `.`, which Spark and pyarrow
+/// skip; and `status` says who can read what.
+#[test]
+fn each_tier_has_its_readers_and_nothing_published_is_hidden() {
+    use std::os::unix::fs::{MetadataExt, PermissionsExt};
+    let w = Workdir::new();
+    let ran = w.run(&["demo", "--dir", "d", "--survivors", "300", "--seed", "5"]);
+    assert_eq!(ran.code, 0, "{}", ran.all());
+    let output = w.path().join("d/output");
+    let current = output.join("current");
+    let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode(&current.join("reports")), 0o755);
+    assert_eq!(mode(&current.join("research")), 0o700);
+    assert_eq!(mode(&output.join("history")), 0o700);
+    let mut published = Vec::new();
+    tree(&std::fs::canonicalize(&current).unwrap(), &mut published);
+    for p in &published {
+        let name = p.file_name().unwrap().to_string_lossy();
+        assert!(
+            !name.starts_with(['_', '.']),
+            "{} is hidden from Spark and pyarrow",
+            p.display()
+        );
+        assert_ne!(
+            name, "indicator_values.parquet",
+            "unsuppressed values beside the warehouse"
+        );
+    }
+    let status = w.run(&["status", "--config", "d/config"]);
+    assert!(
+        status.stdout.contains("research/, history/ (microdata)")
+            && status.stdout.contains("the job's user only")
+            && status.stdout.contains("every user of this machine"),
+        "{}",
+        status.stdout
+    );
+
+    // A research group: the tier is the group's, 0750.
+    let (group, gid) = own_group();
+    let config = w.path().join("d/config/tafteesh.toml");
+    let mut text = std::fs::read_to_string(&config).unwrap();
+    text.push_str(&format!(
+        "\n[access]\nresearch_group = \"{group}\"\nreports_public = false\n"
+    ));
+    std::fs::write(&config, text).unwrap();
+    // A snapshot kept from before the research tier: its lake and warehouse
+    // at the top, readable by every user, closed by the next publish.
+    let old_id = tafteesh::layout::run_id(chrono::Utc::now() - chrono::Duration::hours(1));
+    let old = output.join("snapshots").join(&old_id);
+    for d in ["lake/cases", "warehouse", "reports"] {
+        std::fs::create_dir_all(old.join(d)).unwrap();
+    }
+    std::fs::set_permissions(old.join("lake"), std::fs::Permissions::from_mode(0o755)).unwrap();
+    let again = w.run(&["run", "--config", "d/config", "--force"]);
+    assert!(matches!(again.code, 0 | 3), "{}", again.all());
+    assert_eq!(mode(&old.join("lake")), 0o750);
+    assert_eq!(mode(&old.join("warehouse")), 0o750);
+    assert_eq!(mode(&old.join("reports")), 0o700);
+    let research = std::fs::metadata(current.join("research")).unwrap();
+    assert_eq!((research.permissions().mode() & 0o777, research.gid()), (0o750, gid));
+    assert_eq!(mode(&current.join("reports")), 0o700);
+    let status = w.run(&["status", "--config", "d/config"]);
+    assert!(
+        status.stdout.contains(&format!("the members of group `{group}`")),
+        "{}",
+        status.stdout
+    );
+
+    // A group the machine lacks is a configuration error naming the file.
+    let text = std::fs::read_to_string(&config).unwrap().replace(
+        &format!("research_group = \"{group}\""),
+        "research_group = \"tafteesh-no-such-group\"",
+    );
+    std::fs::write(&config, text).unwrap();
+    let refused = w.run(&["validate", "--config", "d/config"]);
+    assert_eq!(refused.code, 6, "{}", refused.all());
+    assert!(
+        refused.all().contains("tafteesh.toml") && refused.all().contains("no group `tafteesh-no-such-group`"),
+        "{}",
+        refused.all()
+    );
+}
+
+/// Every view of the warehouse reads when the file is attached under
+/// another name, without `USE` (DuckDB 2.0 binds a view's tables in its own
+/// database), and every column of every table and view is described.
+#[test]
+fn every_view_reads_through_another_name_and_every_column_is_described() {
+    let w = Workdir::new();
+    let ran = w.run(&["demo", "--dir", "d", "--survivors", "300", "--seed", "5"]);
+    assert_eq!(ran.code, 0, "{}", ran.all());
+    let db = w.path().join("d/output/current/research/warehouse/tafteesh.duckdb");
+    let conn = duckdb::Connection::open_in_memory().unwrap();
+    conn.execute_batch(&format!("attach '{}' as snapshot_2026 (read_only)", db.display()))
+        .unwrap();
+    let views: Vec<(String, String)> = conn
+        .prepare(
+            "select schema_name, view_name from duckdb_views() where database_name = 'snapshot_2026' and not internal",
+        )
+        .unwrap()
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    assert!(views.len() >= 6, "{views:?}");
+    for (schema, view) in &views {
+        conn.prepare(&format!("select * from snapshot_2026.\"{schema}\".\"{view}\" limit 1"))
+            .and_then(|mut s| s.query([]).map(|_| ()))
+            .unwrap_or_else(|e| panic!("{schema}.{view} does not read through another name: {e}"));
+    }
+    let undescribed: Vec<String> = conn
+        .prepare(
+            "select table_name || '.' || column_name from duckdb_columns()
+             where database_name = 'snapshot_2026' and schema_name = 'main' and comment is null",
+        )
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    assert!(undescribed.is_empty(), "columns without a description: {undescribed:?}");
+}
+
+/// The marts beside the warehouse hold what its tables hold, with the
+/// warehouse's comments in each file's metadata, and read in the engines a
+/// research team uses: DuckDB and polars here, pyarrow, DataFusion and
+/// Spark in Python where they are installed (CI installs them).
+#[test]
+fn the_marts_hold_the_warehouse_and_read_in_every_engine() {
+    let w = Workdir::new();
+    let ran = w.run(&["demo", "--dir", "d", "--survivors", "300", "--seed", "5"]);
+    assert_eq!(ran.code, 0, "{}", ran.all());
+    let research = w.path().join("d/output/current/research");
+    let project = tafteesh::warehouse::Project::load().unwrap();
+    let names = tafteesh::warehouse::marts::names(&project);
+    assert!(
+        names.len() > 15 && names.iter().any(|n| n == "indicator_values_published"),
+        "{names:?}"
+    );
+    let conn = tafteesh::warehouse::open(&research.join("warehouse/tafteesh.duckdb")).unwrap();
+    for name in &names {
+        let file = research.join(format!("marts/{name}.parquet"));
+        let path = file.display().to_string();
+        let (in_file, in_warehouse): (i64, i64) = conn
+            .query_row(
+                &format!(
+                    "select (select count(*) from read_parquet('{path}')), (select count(*) from main.\"{name}\")"
+                ),
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .unwrap();
+        assert_eq!(in_file, in_warehouse, "{name}");
+        let same: bool = conn
+            .query_row(
+                &format!(
+                    "select count(*) = 0 from (select * from main.\"{name}\" except all select * from read_parquet('{path}'))"
+                ),
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert!(same, "{name}: the mart's rows differ from the warehouse's");
+        let columns: i64 = conn
+            .query_row(&format!("select count(*) from (describe main.\"{name}\")"), [], |r| {
+                r.get(0)
+            })
+            .unwrap();
+        let comments: i64 = conn
+            .query_row(
+                &format!("select count(*) from parquet_kv_metadata('{path}') where decode(key) like 'comment:%'"),
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(comments, columns, "{name}: a column's comment is missing from the file");
+        // polars, as a researcher's script would scan it.
+        let height = tafteesh::lake::read(&file).unwrap().height() as i64;
+        assert_eq!(height, in_file, "{name} in polars");
+    }
+    // The published values are suppressed in the file too.
+    let leaked: i64 = conn
+        .query_row(
+            &format!(
+                "select count(*) from read_parquet('{}') where suppressed and (value is not null or numerator is not null)",
+                research.join("marts/indicator_values_published.parquet").display()
+            ),
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(leaked, 0);
+
+    if !python_or_skip("pyarrow.parquet, datafusion", "the pyarrow and DataFusion half") {
+        return;
+    }
+    let script = r#"
+import sys, glob, pyarrow.parquet as pq, datafusion
+marts = sys.argv[1]
+ctx = datafusion.SessionContext()
+rows = 0
+for f in sorted(glob.glob(marts + "/*.parquet")):
+    name = f.rsplit("/", 1)[1][:-8]
+    t = pq.read_table(f)
+    assert (pq.read_schema(f).metadata or {}).get(b"comment"), name
+    ctx.register_parquet(name, f)
+    n = ctx.sql(f"select count(*) as n from {name}").to_pydict()["n"][0]
+    assert n == t.num_rows, (name, n, t.num_rows)
+    rows += n
+print(rows)
+"#;
+    let text = run_python("python3", script, &[&research.join("marts")]);
+    assert!(text.trim().parse::<u64>().unwrap() > 1000, "{text}");
+}
+
+/// Spark reads the research tier (the lake and the marts, no DuckDB source
+/// needed) and recomputes two indicators, the NCRB conviction rate and the
+/// claims filed, for the consortium by financial year and for all time,
+/// equal to every figure the warehouse published. Spark runs from a Python
+/// environment of its own (`.ci/run` makes it at
+/// `$HOME/.cache/tafteesh-spark` and names its python in
+/// `TAFTEESH_SPARK_PYTHON`); without one the test skips and says so.
+#[test]
+fn spark_reads_the_research_tier_and_recomputes_two_indicators() {
+    let Some(python) = std::env::var_os("TAFTEESH_SPARK_PYTHON") else {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI must set TAFTEESH_SPARK_PYTHON (see .ci/run)"
+        );
+        eprintln!("SKIPPED: set TAFTEESH_SPARK_PYTHON to a python with pyspark (and a JRE on the PATH)");
+        return;
+    };
+    let w = Workdir::new();
+    let ran = w.run(&["demo", "--dir", "d", "--survivors", "600", "--seed", "5"]);
+    assert_eq!(ran.code, 0, "{}", ran.all());
+    let script = r#"
+import sys
+from pyspark.sql import SparkSession
+spark = (SparkSession.builder.master("local[2]").appName("tafteesh-test")
+         .config("spark.ui.enabled", "false").config("spark.sql.shuffle.partitions", "4")
+         .config("spark.driver.bindAddress", "127.0.0.1").config("spark.driver.host", "127.0.0.1")
+         .getOrCreate())
+spark.sparkContext.setLogLevel("ERROR")
+research = sys.argv[1]
+for name in ("fct_cases_by_scope", "fct_claims_by_scope", "indicator_values_published"):
+    spark.read.parquet(f"{research}/marts/{name}.parquet").createOrReplaceTempView(name)
+spark.read.parquet(f"{research}/lake/cases").createOrReplaceTempView("lake_cases")
+fy = lambda col: f"concat('FY ', year(add_months({col}, -3)), '-', lpad(cast((year(add_months({col}, -3)) + 1) % 100 as string), 2, '0'))"
+ours = spark.sql(f"""
+  with trials as (select case when outcome = 'convicted' then 1 else 0 end as hit, judgment_date as d
+                  from fct_cases_by_scope where dimension = 'consortium' and is_trial_completed),
+       claims as (select application_date as d from fct_claims_by_scope where dimension = 'consortium')
+  select 'conviction_rate' as indicator_id, 'All time' as period, sum(hit) as numerator, count(*) as denominator from trials
+  union all
+  select 'conviction_rate', {fy('d')}, sum(hit), count(*) from trials where d is not null group by 2
+  union all
+  select 'claims_filed', 'All time', count(*), cast(null as bigint) from claims
+  union all
+  select 'claims_filed', {fy('d')}, count(*), cast(null as bigint) from claims where d is not null group by 2
+""")
+ours.createOrReplaceTempView("ours")
+theirs = spark.sql("""select indicator_id, period, numerator, denominator from indicator_values_published
+  where dimension = 'consortium' and indicator_id in ('conviction_rate', 'claims_filed')
+    and not suppressed and period not like '%Q%'""")
+theirs.createOrReplaceTempView("theirs")
+bad = spark.sql("""select * from theirs t left join ours o using (indicator_id, period)
+  where t.numerator is distinct from o.numerator or t.denominator is distinct from o.denominator""").collect()
+n = theirs.count()
+print(n, len(bad), spark.table("lake_cases").count())
+for r in bad[:10]: print(r)
+"#;
+    let text = run_python(python, script, &[&w.path().join("d/output/current/research")]);
+    let last = text.lines().last().unwrap_or_default();
+    let f: Vec<usize> = last.split_whitespace().map(|n| n.parse().unwrap()).collect();
+    assert!(f.len() == 3 && f[0] >= 10 && f[2] > 0, "{text}");
+    assert_eq!(f[1], 0, "figures Spark recomputes differently:\n{text}");
 }

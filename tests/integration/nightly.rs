@@ -88,7 +88,7 @@ fn a_run_with_nothing_new_rewrites_nothing_and_adds_one_ledger_line() {
     let forced = w.run(&["run", "--config", "config", "--force"]);
     assert_eq!(forced.code, 4, "{}", forced.all());
     assert!(forced.stdout.contains("published"), "{}", forced.stdout);
-    let conn = tafteesh::warehouse::open(&output.join("current/warehouse/tafteesh.duckdb")).unwrap();
+    let conn = tafteesh::warehouse::open(&output.join("current/research/warehouse/tafteesh.duckdb")).unwrap();
     let (_, rows) = query_text(&conn, "select status from run_ledger order by started_at");
     let statuses: Vec<String> = rows.into_iter().map(|r| r[0].clone().unwrap()).collect();
     assert_eq!(
@@ -204,7 +204,7 @@ type LinkedRecord = (String, String, String);
 
 /// Linkage keys in the current snapshot, per record.
 fn linkage_keys(dir: &Path) -> BTreeMap<LinkedRecord, String> {
-    let lake = dir.join("output/current/lake");
+    let lake = dir.join("output/current/research/lake");
     let conn = duckdb::Connection::open_in_memory().unwrap();
     let part = |t: &str, r: &str, k: &str| {
         format!(
@@ -267,7 +267,7 @@ mod slow {
         assert_eq!(ran.code, 0, "{}", ran.all());
         let current = w.path().join("d/output/current");
         let survivors = |dir: &Path| -> i64 {
-            let conn = tafteesh::warehouse::open(&dir.join("warehouse/tafteesh.duckdb")).unwrap();
+            let conn = tafteesh::warehouse::open(&dir.join("research/warehouse/tafteesh.duckdb")).unwrap();
             conn.query_row("select count(*) from dim_survivors", [], |r| r.get(0))
                 .unwrap()
         };
@@ -381,7 +381,7 @@ mod slow {
             serde_json::from_slice(&std::fs::read(current.join("run.json")).unwrap()).unwrap();
         assert_eq!(summary["recomputed_partners"], serde_json::json!(["basirhat_nari"]));
         assert_eq!(summary["reused_partners"].as_array().unwrap().len(), 8);
-        let incremental = warehouse_contents(&current.join("warehouse/tafteesh.duckdb"));
+        let incremental = warehouse_contents(&current.join("research/warehouse/tafteesh.duckdb"));
         let incremental_keys = linkage_keys(&w.path().join("d"));
         // Linkage reused the demo run's model and scored only the pairs
         // holding a changed record.
@@ -398,7 +398,7 @@ mod slow {
         let summary: serde_json::Value =
             serde_json::from_slice(&std::fs::read(current.join("run.json")).unwrap()).unwrap();
         assert_eq!(summary["recomputed_partners"].as_array().unwrap().len(), 9);
-        let rebuilt = warehouse_contents(&current.join("warehouse/tafteesh.duckdb"));
+        let rebuilt = warehouse_contents(&current.join("research/warehouse/tafteesh.duckdb"));
         // The full rebuild keeps the model (one record changed since it was
         // trained) and compares every pair: the same pairs, the same keys.
         let (full_pairs, full_scored) = linkage_line(&full.all(), "reused");
@@ -612,7 +612,7 @@ fn the_bench_prints_the_floor_beside_the_runs_and_their_ratios() {
 /// folder's files, each (figure, run) once on both sides: how many rows
 /// each side has that the other lacks.
 fn history_differences(output: &Path) -> (i64, i64, i64) {
-    let conn = tafteesh::warehouse::open(&output.join("current/warehouse/tafteesh.duckdb")).unwrap();
+    let conn = tafteesh::warehouse::open(&output.join("current/research/warehouse/tafteesh.duckdb")).unwrap();
     let (names, _) = query_text(&conn, "select * from indicator_history limit 0");
     let cols = names.iter().map(|c| format!("\"{c}\"")).collect::<Vec<_>>().join(", ");
     let files = format!(
@@ -656,7 +656,7 @@ fn the_indicator_history_is_carried_forward_and_equals_the_history_files() {
     assert!(third.code == 3 || third.code == 4, "{}", third.all());
     assert!(!third.all().contains("rebuilt from its files"), "{}", third.all());
     assert_eq!(history_differences(&output), (0, 0, 3));
-    let conn = tafteesh::warehouse::open(&output.join("current/warehouse/tafteesh.duckdb")).unwrap();
+    let conn = tafteesh::warehouse::open(&output.join("current/research/warehouse/tafteesh.duckdb")).unwrap();
     let count = |table: &str| -> i64 {
         conn.query_row(&format!("select count(*) from {table}"), [], |r| r.get(0))
             .unwrap()

@@ -58,7 +58,11 @@ fn what_a_killed_run_left_unfinished_is_removed_by_the_next() {
     let ran = w.run(&["run", "--config", "config"]);
     assert_eq!(ran.code, 4, "{}", ran.all());
     assert!(unfinished(&w).is_empty(), "left behind: {:?}", unfinished(&w));
-    assert!(w.path().join("output/current/warehouse/tafteesh.duckdb").exists());
+    assert!(
+        w.path()
+            .join("output/current/research/warehouse/tafteesh.duckdb")
+            .exists()
+    );
 }
 
 #[test]
@@ -166,7 +170,7 @@ mod slow {
                 assert_eq!(after, before, "{point}: the last good snapshot stays current");
             }
             // Whatever is current is whole: its warehouse opens and holds every kept record.
-            let conn = tafteesh::warehouse::open(&current.join("warehouse/tafteesh.duckdb")).unwrap();
+            let conn = tafteesh::warehouse::open(&current.join("research/warehouse/tafteesh.duckdb")).unwrap();
             let n: i64 = conn
                 .query_row("select count(*) from dim_survivors", [], |r| r.get(0))
                 .unwrap();

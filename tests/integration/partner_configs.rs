@@ -50,7 +50,9 @@ fn lake_of(w: &Workdir, partner: &str, table: &str, columns: &str) -> Vec<Vec<Op
     let from = if ["survivors", "cases", "compensation_claims"].contains(&table) {
         crate::util::lake_as_written(&conn, &w.path().join("output"), table, partner)
     } else {
-        let path = w.path().join(format!("output/current/lake/{table}/{partner}.parquet"));
+        let path = w
+            .path()
+            .join(format!("output/current/research/lake/{table}/{partner}.parquet"));
         format!("read_parquet('{}')", path.display())
     };
     let (_, rows) = query_text(&conn, &format!("select {columns} from {from} order by all"));
@@ -112,7 +114,7 @@ fn a_blank_result_on_a_charge_sheeted_case_is_pending_and_a_declared_date_format
     assert_eq!(births["W-08"].as_deref(), Some("1995-12-31"));
     assert_eq!(births["W-10"], None, "blank stays blank");
     // "Legal aid lawyer? হ্যাঁ" is free representation, its kind unrecorded.
-    let conn = tafteesh::warehouse::open(&w.path().join("output/current/warehouse/tafteesh.duckdb")).unwrap();
+    let conn = tafteesh::warehouse::open(&w.path().join("output/current/research/warehouse/tafteesh.duckdb")).unwrap();
     let (_, free) = query_text(
         &conn,
         "select legal_representation, has_free_legal_representation, count(*) from dim_survivors group by all order by all",
@@ -307,7 +309,7 @@ fn an_identifier_that_is_not_a_phone_is_kept_pseudonymised_and_links_people() {
     assert!([0, 3].contains(&ran.code), "{}", ran.all());
     // The identifier is kept (not nulled as "not a mobile"), and only as a token.
     let conn = duckdb::Connection::open_in_memory().unwrap();
-    let lake = root.join("output/current/lake/survivors/id_ngo_a.parquet");
+    let lake = root.join("output/current/research/lake/survivors/id_ngo_a.parquet");
     let (cols, rows) = query_text(&conn, &format!("select * from read_parquet('{}')", lake.display()));
     assert!(cols.contains(&"other_identifier_token".to_string()), "{cols:?}");
     assert!(!cols.contains(&"other_identifier".to_string()), "{cols:?}");
@@ -316,7 +318,7 @@ fn an_identifier_that_is_not_a_phone_is_kept_pseudonymised_and_links_people() {
     let i = cols.iter().position(|c| c == "other_identifier_token").unwrap();
     assert!(rows.iter().all(|r| r[i].is_some()), "every identifier kept");
     // The same identifier, written two ways, makes one person of two records.
-    let bridge = root.join("output/current/lake/link_survivors/consortium.parquet");
+    let bridge = root.join("output/current/research/lake/link_survivors/consortium.parquet");
     let (_, people) = query_text(
         &conn,
         &format!(

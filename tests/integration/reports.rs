@@ -36,7 +36,7 @@ fn the_history_keeps_each_published_run_and_the_dashboard_draws_it() {
         .unwrap()
         .collect();
     assert_eq!(files.len(), 2, "one history file per published run");
-    let conn = tafteesh::warehouse::open(&out.join("current/warehouse/tafteesh.duckdb")).unwrap();
+    let conn = tafteesh::warehouse::open(&out.join("current/research/warehouse/tafteesh.duckdb")).unwrap();
     assert_eq!(count(&conn, "select count(distinct run_id) from indicator_history"), 2);
     assert_eq!(
         count(

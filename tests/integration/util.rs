@@ -182,7 +182,7 @@ pub fn reference(w: &Workdir, key: &str, partner: &str, value: &str) -> String {
 /// (joined by file and row), so a test can name records by the ids the
 /// export holds.
 pub fn lake_as_written(conn: &duckdb::Connection, output: &Path, table: &str, partner: &str) -> String {
-    let lake = output.join(format!("current/lake/{table}/{partner}.parquet"));
+    let lake = output.join(format!("current/research/lake/{table}/{partner}.parquet"));
     let plain = output.join(format!("restricted/latest/linkage/{partner}/{table}.parquet"));
     let columns = |path: &Path| -> Vec<String> {
         let (_, rows) = query_text(
