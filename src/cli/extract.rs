@@ -39,7 +39,13 @@ pub fn run(args: Args) -> Result<Exit> {
     let config_dir = plan.config_file.parent().unwrap_or(std::path::Path::new("."));
     let (spec, path, bytes) = Spec::find(&args.spec, config_dir)?;
     let started = std::time::Instant::now();
-    let s = crate::study::extract(&plan.layout(), &spec, &path, &bytes)?;
+    let s = crate::study::extract(
+        &plan.layout(),
+        &plan.model.reference.district_rows(),
+        &spec,
+        &path,
+        &bytes,
+    )?;
     say!(
         "extract `{}` of snapshot {} written to {} in {:.1}s",
         s.study,

@@ -134,7 +134,7 @@ pub fn render(model: &Model, project: &Project, k: u32, columns: &Columns) -> St
     md.push('\n');
 
     md.push_str(
-        "## Warehouse models\n\nBuilt in this order by `sql/` (staging reads the lake; marts build on staging). The staging models, and the lake's tables as loaded (`raw_*`, but for `raw_dq_issues` and `raw_load_files`), are in the schema `staging` (`select * from staging.stg_lake__cases`), out of `SHOW TABLES`; everything else is in `main`.\n\n",
+        "## Warehouse models\n\nBuilt in this order by `sql/` (staging reads the lake; marts build on staging). The staging models are built over the lake's Parquet files for the build and not kept: the warehouse holds no copy of the lake (read it from `research/lake/`; `raw_load_files` is kept in `main`).\n\n",
     );
     for m in project.models.iter().filter(|m| m.meta.is_some()) {
         let meta = m.meta.as_ref().expect("filtered");

@@ -84,7 +84,7 @@ pub struct PacksWritten {
 /// snapshot's warehouse.
 pub fn write(
     conn: &duckdb::Connection,
-    area: &RestrictedDir,
+    (area, lake): (&RestrictedDir, &Path),
     partners: &[PartnerInfo<'_>],
     run_id: &str,
 ) -> Result<PacksWritten> {
@@ -107,7 +107,7 @@ pub fn write(
         .map(|(p, conn)| {
             let path = area.pack(p.id);
             // Written owner-only, into an owner-only folder.
-            write_one(&conn, p, &fixes, &real, run_id, &path)
+            write_one(&conn, (p, lake), &fixes, &real, run_id, &path)
         })
         .collect::<Result<Vec<usize>>>()?;
     Ok(PacksWritten {
@@ -191,12 +191,20 @@ struct PackRows {
 }
 
 impl PackRows {
-    fn read(conn: &duckdb::Connection, partner: &str) -> Result<PackRows> {
+    /// The findings from the lake (where each names its file and row; the
+    /// warehouse keeps no row of a partner's file), the scores from the
+    /// warehouse.
+    fn read(conn: &duckdb::Connection, partner: &str, lake: &Path) -> Result<PackRows> {
+        let glob = crate::layout::lake::table_glob(lake, "dq_issues")
+            .to_string_lossy()
+            .replace('\'', "''");
         let findings = text_rows(
             conn,
-            "select source_file, source_row::varchar, table_name, field, rule_id, severity, message
-             from raw_dq_issues where partner_id = ?
-             order by severity = 'error' desc, source_file, source_row, table_name, field, rule_id",
+            &format!(
+                "select source_file, source_row::varchar, table_name, field, rule_id, severity, message
+                 from read_parquet('{glob}') where partner_id = ?
+                 order by severity = 'error' desc, source_file, source_row, table_name, field, rule_id"
+            ),
             partner,
         )?;
         let scores = text_rows(
@@ -242,7 +250,7 @@ impl PackRows {
 
 fn write_one(
     conn: &duckdb::Connection,
-    p: &PartnerInfo<'_>,
+    (p, lake): (&PartnerInfo<'_>, &Path),
     fixes: &Fixes,
     real: &BTreeMap<String, String>,
     run_id: &str,
@@ -258,7 +266,7 @@ fn write_one(
         wrap: Format::new().set_text_wrap().set_align(FormatAlign::Top),
         title: Format::new().set_bold().set_font_size(13).set_text_wrap(),
     };
-    let rows = PackRows::read(conn, p.id)?;
+    let rows = PackRows::read(conn, p.id, lake)?;
     let mut wb = Workbook::new();
     read_me(&mut wb, p, fixes, run_id, rows.totals(), &f).map_err(x)?;
     to_fix(&mut wb, p, fixes, real, &rows.findings, &f).map_err(x)?;

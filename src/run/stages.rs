@@ -369,7 +369,7 @@ pub fn finish_warehouse(
     history.push(entry.clone());
     let conn = warehouse::open(&building.warehouse_db())?;
     super::ledger::load_into(&conn, &history, &building.ledger_scratch())?;
-    packs(run, &conn, restricted)?;
+    packs(run, &conn, (restricted, &building.lake()))?;
     warehouse::build::comment_columns(&conn, run.project, &run.plan.model.schemas)?;
     let marts = warehouse::marts::write(&conn, run.project, &building.marts())?;
     tracing::debug!(marts, "wrote the marts as Parquet");
@@ -379,7 +379,7 @@ pub fn finish_warehouse(
 /// Write each partner's data-quality pack into the restricted area being
 /// built, from the snapshot's whole warehouse (its run ledger loaded, for
 /// the accuracy trend).
-fn packs(run: &Run<'_>, conn: &duckdb::Connection, restricted: &RestrictedDir) -> Result<()> {
+fn packs(run: &Run<'_>, conn: &duckdb::Connection, (restricted, lake): (&RestrictedDir, &Path)) -> Result<()> {
     let partners: Vec<crate::restricted::packs::PartnerInfo<'_>> = run
         .plan
         .pipelines
@@ -404,7 +404,7 @@ fn packs(run: &Run<'_>, conn: &duckdb::Connection, restricted: &RestrictedDir) -
             }
         })
         .collect();
-    let packs = crate::restricted::packs::write(conn, restricted, &partners, run.run_id)?;
+    let packs = crate::restricted::packs::write(conn, (restricted, lake), &partners, run.run_id)?;
     tracing::info!(
         partners = packs.partners,
         findings = packs.findings,

@@ -150,8 +150,16 @@ fn kind_of(duck_type: &str) -> Kind {
     }
 }
 
-/// Write the extract `spec` describes from the current snapshot.
-pub fn extract(layout: &Layout, spec: &Spec, spec_path: &Path, spec_bytes: &[u8]) -> Result<Summary> {
+/// Write the extract `spec` describes from the current snapshot; `places`
+/// is the gazetteer's districts with their region (state or country), as
+/// the configuration resolved it.
+pub fn extract(
+    layout: &Layout,
+    places: &[(String, Option<String>, Option<&str>)],
+    spec: &Spec,
+    spec_path: &Path,
+    spec_bytes: &[u8],
+) -> Result<Summary> {
     let current = layout.current();
     let snapshot = std::fs::canonicalize(&current)
         .ok()
@@ -164,7 +172,10 @@ pub fn extract(layout: &Layout, spec: &Spec, spec_path: &Path, spec_bytes: &[u8]
         })?;
     let db = layout.current_snapshot().warehouse_db();
     let conn = crate::warehouse::open_read_only(&db)?;
-    let regions = gazetteer(&conn)?;
+    let regions: HashMap<String, String> = places
+        .iter()
+        .filter_map(|(district, region, _)| Some((district.clone(), region.clone()?)))
+        .collect();
     // Every column a spec names must exist and suit its hierarchy; all
     // problems at once, naming the spec.
     let mut types: Vec<HashMap<String, String>> = Vec::new();
@@ -225,16 +236,6 @@ pub fn extract(layout: &Layout, spec: &Spec, spec_path: &Path, spec_bytes: &[u8]
     }
     std::fs::rename(&building, folder).map_err(Error::io(folder))?;
     Ok(summary)
-}
-
-/// District -> region (state or country), from the shipped gazetteer.
-fn gazetteer(conn: &Connection) -> Result<HashMap<String, String>> {
-    text_pairs(
-        conn,
-        "select district, region from stg_reference__places where region is not null",
-        [],
-        "reading the gazetteer",
-    )
 }
 
 /// A source's columns and their DuckDB types.

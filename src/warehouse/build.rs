@@ -123,13 +123,22 @@ fn build_connections(conn: &Connection, opts: &BuildOptions<'_>, largest: u64) -
                 .try_clone()
                 .map_err(Error::warehouse("opening a build connection"))?;
             c.execute_batch(&format!(
-                "SET search_path = 'main,{STAGING},{SCRATCH}.main'; set variable as_of = date '{}'",
+                "SET search_path = '{}'; set variable as_of = date '{}'",
+                build_search_path(),
                 opts.as_of.format("%Y-%m-%d")
             ))
             .map_err(Error::warehouse("setting up a build connection"))?;
             Ok(c)
         })
         .collect()
+}
+
+/// What the build's connections search: the file's `main`, then the
+/// scratch database's staging schema (the lake's tables and the staging
+/// views, never written to the file) and its `main` (the mart views'
+/// tables until they are kept as views).
+fn build_search_path() -> String {
+    format!("main,{SCRATCH}.{STAGING},{SCRATCH}.main")
 }
 
 /// How many models the build runs side by side, at most.
@@ -270,22 +279,30 @@ fn work(conn: Connection, jobs: &[Job<'_>], board: &Mutex<Board>, changed: &Cond
     }
 }
 
-/// Load the lake's table `name` (a folder of Parquet files) as
-/// `raw_<name>`. Returns its rows.
+/// The lake's table `name` (a folder of Parquet files) as `raw_<name>`:
+/// a view over the files in the build's scratch database, which the
+/// staging models read and nothing writes to the file (the lake is not
+/// copied into the warehouse); a table of the file only for those in
+/// [`RAW_IN_MAIN`]. Returns the rows loaded into the file.
 fn load_lake_table(conn: &Connection, dir: &Path, name: &str) -> Result<u64> {
-    let glob = crate::lake::table_glob(dir, name);
-    let schema = if RAW_IN_MAIN.contains(&name) { "main" } else { STAGING };
-    let sql = format!(
-        "create table {schema}.raw_{name} as select * from read_parquet({})",
-        sql_string(&glob.to_string_lossy())
-    );
+    let glob = sql_string(&crate::lake::table_glob(dir, name).to_string_lossy());
+    if !RAW_IN_MAIN.contains(&name) {
+        conn.execute_batch(&format!(
+            "create view {SCRATCH}.{STAGING}.raw_{name} as select * from read_parquet({glob})"
+        ))
+        .map_err(Error::warehouse(format!("reading the lake's {name}")))?;
+        return Ok(0);
+    }
     let rows = conn
-        .execute(&sql, [])
+        .execute(
+            &format!("create table main.raw_{name} as select * from read_parquet({glob})"),
+            [],
+        )
         .map_err(Error::warehouse(format!("loading raw_{name}")))?;
     comment_on_table(
         conn,
         &format!("raw_{name}"),
-        &format!("The lake's {name} table as loaded, one row per partner record (see codebook.md)."),
+        &format!("The lake's {name} table as loaded (see codebook.md)."),
     )?;
     Ok(rows as u64)
 }
@@ -298,9 +315,6 @@ pub fn build(path: &Path, lake: &LakeInput<'_>, project: &Project, opts: &BuildO
     steps.time("load raw_partners, raw_places", || {
         load_config_tables(&conn, lake).map(|()| ((), (lake.partners.len() + lake.places.len()) as u64))
     })?;
-    // The view models' tables, shared by the build's connections, in memory.
-    conn.execute_batch(&format!("attach ':memory:' as {SCRATCH}"))
-        .map_err(Error::warehouse("attaching the build's scratch database"))?;
     let largest = largest_table_rows(&conn, lake.dir, &lake.tables)?;
     let mut workers = build_connections(&conn, opts, largest)?;
     let loads: Vec<Job<'_>> = lake
@@ -350,7 +364,7 @@ pub fn build(path: &Path, lake: &LakeInput<'_>, project: &Project, opts: &BuildO
 }
 
 /// The build's settings: its memory limit, no insertion order, the as-of
-/// date, and the staging schema.
+/// date, and the scratch database.
 fn set_up(conn: &Connection, opts: &BuildOptions<'_>) -> Result<()> {
     // DuckDB would keep up to 80% of the machine's memory in its buffers,
     // and the view models' tables (in the scratch database) grow with the
@@ -371,9 +385,15 @@ fn set_up(conn: &Connection, opts: &BuildOptions<'_>) -> Result<()> {
         opts.as_of.format("%Y-%m-%d")
     ))
     .map_err(Error::warehouse("setting the as-of date"))?;
-    conn.execute_batch(&format!("create schema {STAGING}"))
-        .map_err(Error::warehouse("creating the staging schema"))?;
-    super::search_staging(conn)
+    // The build's scratch database, in memory, shared by its connections and
+    // never written to the file: the lake's tables and the staging models
+    // (schema `staging`), and the mart views' tables until they are kept as
+    // views.
+    conn.execute_batch(&format!(
+        "attach ':memory:' as {SCRATCH}; create schema {SCRATCH}.{STAGING}; set search_path = '{}'",
+        build_search_path()
+    ))
+    .map_err(Error::warehouse("attaching the build's scratch database"))
 }
 
 /// `sql/macros.sql`, each macro commented with its doc.
@@ -471,11 +491,12 @@ fn checkpoint(conn: &Connection) -> Result<((), u64)> {
     Ok(((), 0))
 }
 
-/// `raw_partners` and `raw_places`, from the configuration and the gazetteer.
+/// `raw_partners` and `raw_places`, from the configuration and the
+/// gazetteer, in the scratch database (the marts carry what they hold).
 fn load_config_tables(conn: &Connection, lake: &LakeInput<'_>) -> Result<()> {
-    conn.execute_batch(
-        "create table staging.raw_partners (partner_id varchar primary key, partner_name varchar not null)",
-    )
+    conn.execute_batch(&format!(
+        "create table {SCRATCH}.{STAGING}.raw_partners (partner_id varchar primary key, partner_name varchar not null)"
+    ))
     .map_err(Error::warehouse("creating raw_partners"))?;
     insert_rows(
         conn,
@@ -484,13 +505,8 @@ fn load_config_tables(conn: &Connection, lake: &LakeInput<'_>) -> Result<()> {
             .iter()
             .map(|(id, name)| [Some(id.as_str()), Some(name.as_str())]),
     )?;
-    comment_on_table(
-        conn,
-        "raw_partners",
-        "The consortium's partners as the configuration names them: partner_id and display name.",
-    )?;
     conn.execute_batch(
-        "create table staging.raw_places (district varchar primary key, region varchar, region_kind varchar)",
+        &format!("create table {SCRATCH}.{STAGING}.raw_places (district varchar primary key, region varchar, region_kind varchar)"),
     )
     .map_err(Error::warehouse("creating raw_places"))?;
     insert_rows(
@@ -499,11 +515,6 @@ fn load_config_tables(conn: &Connection, lake: &LakeInput<'_>) -> Result<()> {
         lake.places
             .iter()
             .map(|(district, region, kind)| [Some(district.as_str()), region.as_deref(), *kind]),
-    )?;
-    comment_on_table(
-        conn,
-        "raw_places",
-        "The gazetteer's districts (schemas/reference/places.toml) with their region and its kind (state, union territory or country).",
     )
 }
 
@@ -560,12 +571,13 @@ fn build_model(conn: &Connection, m: &super::Model, run_id: &str) -> Result<(usi
     // A mart view is built as a table of the build's scratch database (in
     // memory, never written to the file; the build's connections search it
     // last) for the models after it, and replaced by its view in
-    // `keep_as_views`. A staging view is a view at once (see
-    // `ModelMeta::materialized`).
+    // `keep_as_views`. The staging models are the scratch database's too,
+    // views over the lake at once (see `ModelMeta::materialized`): they
+    // are built for the build and not kept.
     let table = match (m.is_view(), m.layer) {
-        (true, "staging") => "view staging.".to_string(),
+        (true, "staging") => format!("view {SCRATCH}.{STAGING}."),
         (true, _) => format!("table {SCRATCH}.main."),
-        (false, "staging") => "table staging.".to_string(),
+        (false, "staging") => format!("table {SCRATCH}.{STAGING}."),
         (false, _) => "table main.".to_string(),
     };
     let sql = format!("create {table}{} as {}", m.name, m.body());
@@ -573,16 +585,8 @@ fn build_model(conn: &Connection, m: &super::Model, run_id: &str) -> Result<(usi
     let mut tests = 0;
     if let Some(meta) = &m.meta {
         tests += model_tests::run(conn, &m.name, &meta.tests)?;
-        match (m.is_view(), m.layer) {
-            (false, _) => comment_on_table(conn, &m.name, &model_comment(meta))?,
-            (true, "staging") => conn
-                .execute_batch(&format!(
-                    "comment on view staging.{} is {}",
-                    m.name,
-                    sql_string(&model_comment(meta))
-                ))
-                .map_err(Error::warehouse(ctx))?,
-            (true, _) => {}
+        if !m.is_view() && m.layer != "staging" {
+            comment_on_table(conn, &m.name, &model_comment(meta))?;
         }
     }
     Ok((tests, rows as u64))
@@ -616,7 +620,7 @@ fn keep_as_views(conn: &Connection, project: &Project) -> Result<u64> {
         }
         n += 1;
     }
-    conn.execute_batch(&format!("detach {SCRATCH}"))
+    conn.execute_batch(&format!("detach {SCRATCH}; set search_path = 'main'"))
         .map_err(Error::warehouse("detaching the build's scratch database"))?;
     Ok(n)
 }

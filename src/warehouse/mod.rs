@@ -111,19 +111,21 @@ fn session(conn: Connection) -> Result<Connection> {
     Ok(conn)
 }
 
-/// The schema the lake's tables as loaded (`raw_*`) and the staging models
-/// (`stg_*`) live in, out of the way of a researcher's `SHOW TABLES`: the
-/// marts, indicators and catalogue are in `main`. Two raw tables a
-/// researcher reads (the data-quality findings and the files loaded) stay
-/// in `main`.
+/// The schema of the build's scratch database that holds the lake's tables
+/// (`raw_*`, views over its Parquet files) and the staging models (`stg_*`)
+/// while the warehouse is built; neither is written to the file, which
+/// holds no copy of the lake. A warehouse published before this version
+/// has a `staging` schema of its own, which [`search_staging`] still
+/// searches.
 pub const STAGING: &str = "staging";
 
 /// MIS accuracy per published run, partner and table: a view over `run_ledger`
 /// (made by [`crate::run::ledger::load_into`]).
 pub const ACCURACY_VIEW: &str = "dq_accuracy_history";
 
-/// The lake tables loaded into `main`, not [`STAGING`].
-pub const RAW_IN_MAIN: [&str; 2] = ["dq_issues", "load_files"];
+/// The lake tables loaded into the file's `main`: what each file held and
+/// what became of its rows (by file alias; no record in it).
+pub const RAW_IN_MAIN: [&str; 1] = ["load_files"];
 
 /// Let unqualified names find the staging schema's tables too (when the
 /// file has one), as the models are written: `SET search_path` lasts for

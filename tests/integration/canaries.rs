@@ -278,6 +278,7 @@ fn no_canary_planted_in_a_column_a_file_name_a_sheet_or_a_header_is_published() 
     // police station and scheme by their lists' names; the canary rows'
     // as unknown.
     let conn = tafteesh::warehouse::open(&w.path().join("output/current/research/warehouse/tafteesh.duckdb")).unwrap();
+    crate::util::with_lake(&conn, &w.path().join("output/current"));
     let (_, blocks) = query_text(
         &conn,
         "select distinct home_block from dim_survivors where partner_id = 'canary_ngo' order by all",

@@ -113,6 +113,7 @@ fn broken_files_are_named_with_their_reason_and_the_rest_still_load() {
 
     let db = w.path().join("output/current/research/warehouse/tafteesh.duckdb");
     let conn = tafteesh::warehouse::open(&db).unwrap();
+    crate::util::with_lake(&conn, &w.path().join("output/current"));
     // By the ids as the exports wrote them (the lake publishes pseudonyms).
     let survivors = lake_as_written(&conn, &w.path().join("output"), "survivors", "fixture_ngo");
     let (_, rows) = query_text(
@@ -287,6 +288,7 @@ fn a_minor_flag_age_or_birth_date_that_contradict_are_flagged() {
     fixture_setup(&w);
     w.run(&["run", "--config", "config"]);
     let conn = tafteesh::warehouse::open(&w.path().join("output/current/research/warehouse/tafteesh.duckdb")).unwrap();
+    crate::util::with_lake(&conn, &w.path().join("output/current"));
     let (_, rows) = query_text(
         &conn,
         "select source_row || ' ' || field || ' ' || rule_id from raw_dq_issues
@@ -380,6 +382,7 @@ fn cross_field_contradictions_and_repeated_ids_are_flagged_by_rule_and_scored() 
     fixture_setup(&w);
     assert_eq!(w.run(&["run", "--config", "config"]).code, 4);
     let conn = tafteesh::warehouse::open(&w.path().join("output/current/research/warehouse/tafteesh.duckdb")).unwrap();
+    crate::util::with_lake(&conn, &w.path().join("output/current"));
     let (_, rows) = query_text(
         &conn,
         "select source_row, field, rule_id, severity, message from raw_dq_issues
@@ -504,6 +507,7 @@ fn a_record_in_two_exports_or_twice_in_one_is_published_once_as_its_newest_versi
     let ran = w.run(&["run", "--config", "config"]);
     assert_eq!(ran.code, 4, "{}", ran.all());
     let conn = tafteesh::warehouse::open(&w.path().join("output/current/research/warehouse/tafteesh.duckdb")).unwrap();
+    crate::util::with_lake(&conn, &w.path().join("output/current"));
     // Every version is in the raw table; the mart holds the newest: the
     // newest file's, and within a file its last row.
     // Records named by the pseudonyms the warehouse holds for their ids.

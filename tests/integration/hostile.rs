@@ -260,6 +260,7 @@ fn a_name_typed_into_a_place_cell_is_never_a_published_label() {
     assert_no_canary(&w, &ran, &[CANARY_NAME, CANARY_PHONE, CANARY_WORD]);
     // Published by shape; the spelling is the data officer's, restricted.
     let conn = duckdb::Connection::open(w.path().join("output/current/research/warehouse/tafteesh.duckdb")).unwrap();
+    crate::util::with_lake(&conn, &w.path().join("output/current"));
     let (_, shapes) = query_text(&conn, "select shape, records from fct_dq_unknown_places order by shape");
     assert_eq!(
         shapes,
@@ -519,6 +520,7 @@ fn impossible_dates_are_nulled_and_flagged_not_published_as_years() {
     let ran = run(&w, &[]);
     assert_eq!(ran.code, 3, "{}", ran.all());
     let conn = duckdb::Connection::open(w.path().join("output/current/research/warehouse/tafteesh.duckdb")).unwrap();
+    crate::util::with_lake(&conn, &w.path().join("output/current"));
     let (_, flagged) = query_text(
         &conn,
         &format!(
@@ -531,7 +533,7 @@ fn impossible_dates_are_nulled_and_flagged_not_published_as_years() {
     let (_, dates) = query_text(
         &conn,
         &format!(
-            "select count(*) from staging.stg_lake__survivors where rescue_date < date '1900-01-01' or rescue_date > date '{tomorrow}'"
+            "select count(*) from raw_survivors where rescue_date < date '1900-01-01' or rescue_date > date '{tomorrow}'"
         ),
     );
     assert_eq!(dates[0][0].as_deref(), Some("0"));

@@ -285,3 +285,19 @@ pub fn published_texts(output: &Path) -> Vec<(String, String)> {
     }
     out
 }
+
+/// The lake's tables as `raw_<table>` temporary views of `conn`, over the
+/// Parquet files of the snapshot `current` (the warehouse keeps no copy of
+/// the lake): what a test compares the warehouse with.
+pub fn with_lake(conn: &duckdb::Connection, current: &Path) {
+    let lake = current.join("research/lake");
+    for e in std::fs::read_dir(&lake).unwrap() {
+        let dir = e.unwrap().path();
+        let table = dir.file_name().unwrap().to_string_lossy().into_owned();
+        conn.execute_batch(&format!(
+            "create or replace temp view raw_{table} as select * from read_parquet('{}/*.parquet')",
+            dir.display()
+        ))
+        .unwrap();
+    }
+}
