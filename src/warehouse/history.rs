@@ -276,7 +276,16 @@ pub fn record(layout: &Layout, snapshot_id: &str) -> Result<()> {
     if to.exists() || !from.exists() {
         return Ok(());
     }
-    std::fs::create_dir_all(&dir).map_err(Error::io(&dir))?;
+    // Owner-only when made: the publish then hands the history to the
+    // research tier's readers.
+    {
+        use std::os::unix::fs::DirBuilderExt;
+        std::fs::DirBuilder::new()
+            .recursive(true)
+            .mode(0o700)
+            .create(&dir)
+            .map_err(Error::io(&dir))?;
+    }
     let tmp = dir.join(format!(".{snapshot_id}.parquet.tmp"));
     std::fs::copy(&from, &tmp).map_err(Error::io(&tmp))?;
     std::fs::File::open(&tmp)
