@@ -48,7 +48,6 @@ people as (
         count(distinct partner_id) as partners,
         list(distinct partner_id order by partner_id) as partner_ids,
         arg_max(sex, recency) filter (where sex is not null) as sex,
-        arg_max(date_of_birth, recency) filter (where date_of_birth is not null) as date_of_birth,
         arg_max(age_at_rescue_years, recency) filter (where age_at_rescue_years is not null) as age_at_rescue_years,
         arg_max(is_child_at_rescue, recency) filter (where is_child_at_rescue is not null) as is_child_at_rescue,
         arg_max(home_district, recency) filter (where home_district is not null) as home_district,

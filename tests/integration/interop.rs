@@ -522,7 +522,6 @@ const RESEARCH_LAKE_STILL_IDENTIFYING: &[&str] = &[
     "survivors.village_token",
 ];
 const RESEARCH_TABLES_STILL_IDENTIFYING: &[&str] = &[
-    "dim_people.date_of_birth",
     "dim_survivors.date_of_birth",
     "dim_survivors.full_name_token",
     "dim_survivors.guardian_name_token",
