@@ -63,14 +63,21 @@ pub fn publish(
     Ok(())
 }
 
-/// Give each tier of the snapshot its readers (see
+/// Give each tier of a snapshot its readers (see
 /// [`crate::config::access`]): the folders' modes and groups, the files in
-/// them read-only as sealed.
-fn open_tiers(access: &Access, building: &SnapshotDir) -> Result<()> {
-    for (tier, dir) in [
-        (&access.research, building.research()),
-        (&access.reports, building.reports()),
-    ] {
+/// them read-only as sealed. A snapshot published before the research tier
+/// has its lake and warehouse at its top: they are the research tier's.
+fn open_tiers(access: &Access, snapshot: &SnapshotDir) -> Result<()> {
+    let research = [
+        snapshot.research(),
+        snapshot.path().join("lake"),
+        snapshot.path().join("warehouse"),
+    ];
+    let tiers = research
+        .into_iter()
+        .map(|dir| (&access.research, dir))
+        .chain([(&access.reports, snapshot.reports())]);
+    for (tier, dir) in tiers {
         if dir.is_dir() {
             tier.apply(&dir).map_err(Error::io(&dir))?;
         }
@@ -84,19 +91,8 @@ fn open_tiers(access: &Access, building: &SnapshotDir) -> Result<()> {
 /// (its `lake/` and `warehouse/` at the top, readable by every user) has
 /// those closed like `research/`.
 fn close_kept_snapshots(access: &Access, layout: &Layout) -> Result<()> {
-    for s in snapshots::list(layout)? {
-        let dir = layout.snapshot(&s.id);
-        let research = [dir.research(), dir.path().join("lake"), dir.path().join("warehouse")];
-        let reports = dir.reports();
-        for (tier, path) in research
-            .iter()
-            .map(|p| (&access.research, p))
-            .chain([(&access.reports, &reports)])
-        {
-            if path.is_dir() {
-                tier.apply(path).map_err(Error::io(path))?;
-            }
-        }
+    for id in snapshots::ids(layout)? {
+        open_tiers(access, &layout.snapshot(&id))?;
     }
     Ok(())
 }

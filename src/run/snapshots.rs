@@ -69,13 +69,13 @@ pub fn make_current(layout: &Layout, id: &str) -> Result<()> {
     std::fs::rename(&tmp, &current).map_err(Error::io(&current))
 }
 
-/// Every published snapshot, newest first.
-pub fn list(layout: &Layout) -> Result<Vec<SnapshotInfo>> {
+/// The ids of every published snapshot (folders being built or pruned,
+/// hidden, left out), in no order.
+pub fn ids(layout: &Layout) -> Result<Vec<String>> {
     let dir = layout.snapshots();
     if !dir.is_dir() {
         return Ok(Vec::new());
     }
-    let current = layout.current_id();
     let mut out = Vec::new();
     for entry in std::fs::read_dir(&dir).map_err(Error::io(&dir))? {
         let path = entry.map_err(Error::io(&dir))?.path();
@@ -83,9 +83,19 @@ pub fn list(layout: &Layout) -> Result<Vec<SnapshotInfo>> {
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default();
-        if id.starts_with('.') || !path.is_dir() {
-            continue;
+        if !id.starts_with('.') && path.is_dir() {
+            out.push(id);
         }
+    }
+    Ok(out)
+}
+
+/// Every published snapshot, newest first.
+pub fn list(layout: &Layout) -> Result<Vec<SnapshotInfo>> {
+    let current = layout.current_id();
+    let mut out = Vec::new();
+    for id in ids(layout)? {
+        let path = layout.snapshot(&id).0;
         let summary = std::fs::read(layout.snapshot(&id).run_json())
             .ok()
             .and_then(|b| serde_json::from_slice(&b).ok());

@@ -181,17 +181,6 @@ print(con.execute("select n from mine").fetchone()[0])
     assert!(std::fs::read(&db).unwrap() == before, "the warehouse changed");
 }
 
-/// Every file and folder under `dir`, depth first.
-fn tree(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
-    for e in std::fs::read_dir(dir).unwrap() {
-        let p = e.unwrap().path();
-        out.push(p.clone());
-        if p.is_dir() {
-            tree(&p, out);
-        }
-    }
-}
-
 /// The name and id of the group the tests run as.
 fn own_group() -> (String, u32) {
     // SAFETY: getgrgid returns a pointer into static storage or null.
@@ -224,9 +213,8 @@ fn each_tier_has_its_readers_and_nothing_published_is_hidden() {
     assert_eq!(mode(&current.join("reports")), 0o755);
     assert_eq!(mode(&current.join("research")), 0o700);
     assert_eq!(mode(&output.join("history")), 0o700);
-    let mut published = Vec::new();
-    tree(&std::fs::canonicalize(&current).unwrap(), &mut published);
-    for p in &published {
+    let published = crate::util::walk(&std::fs::canonicalize(&current).unwrap());
+    for (p, _) in &published {
         let name = p.file_name().unwrap().to_string_lossy();
         assert!(
             !name.starts_with(['_', '.']),
