@@ -13,8 +13,9 @@
 //!   .current.tmp                  the link being made, renamed over `current`
 //!   snapshots/<id>/               one published snapshot (see SnapshotDir)
 //!     reports/                    suppressed aggregates: anyone the `[access]` config allows
-//!     research/                   pseudonymised microdata: the research group only
+//!     research/                   minimal pseudonymised microdata: the research group only
 //!       lake/ warehouse/ marts/
+//!     lake/                       every cleaned row with its references and tokens: owner-only
 //!   snapshots/.building-<id>/     a snapshot being built
 //!   snapshots/.pruning-<id>/      a snapshot being removed by the retention policy
 //!   history/indicator_values/<id>.parquet   every published run's figures (unsuppressed: the research group only)
@@ -213,8 +214,43 @@ impl SnapshotDir {
         self.0.join(RESEARCH)
     }
 
-    /// The Parquet lake: `research/lake/<table>/<partner>.parquet`.
+    /// The snapshot's own lake, `lake/<table>/<partner>.parquet`: every
+    /// cleaned row with the partner's references (pseudonymised), the
+    /// tokens, dates of birth and each row's file and row, and the
+    /// linkage's bridges and data-quality findings. What the next run
+    /// carries over, linkage and the packs read, and the research lake is
+    /// projected from; the job's user's alone (like the restricted area,
+    /// but one per snapshot, so a rollback carries its own).
     pub fn lake(&self) -> PathBuf {
+        self.0.join("lake")
+    }
+
+    /// The lake to read this snapshot's rows from, whichever version
+    /// published it: its own [`lake`](Self::lake), or in a snapshot
+    /// published before the research tier was minimal, `research/lake`,
+    /// which then held every column (a minimal research lake holds no
+    /// linkage bridge, so it is never taken for one).
+    pub fn full_lake(&self) -> PathBuf {
+        let own = self.lake();
+        let before = self.research_lake();
+        if !own.is_dir() && before.join("link_survivors").is_dir() {
+            before
+        } else {
+            own
+        }
+    }
+
+    /// Whether the research tier is the minimal one (a projection beside
+    /// the snapshot's own lake); one published before holds tokens and
+    /// references, and is closed to its readers (see `run::publish`).
+    pub fn has_minimal_research_tier(&self) -> bool {
+        self.lake().is_dir() && self.research().is_dir()
+    }
+
+    /// The research tier's lake, `research/lake/<table>/<partner>.parquet`:
+    /// the snapshot's lake with the columns the research tier may hold
+    /// (see `warehouse::research_lake`).
+    pub fn research_lake(&self) -> PathBuf {
         self.research().join("lake")
     }
 
@@ -477,11 +513,34 @@ mod tests {
             l.snapshot("r1").warehouse_db(),
             Path::new("/o/snapshots/r1/research/warehouse/tafteesh.duckdb")
         );
-        assert_eq!(l.snapshot("r1").lake(), Path::new("/o/snapshots/r1/research/lake"));
+        assert_eq!(l.snapshot("r1").lake(), Path::new("/o/snapshots/r1/lake"));
+        assert_eq!(
+            l.snapshot("r1").research_lake(),
+            Path::new("/o/snapshots/r1/research/lake")
+        );
         assert_eq!(
             l.snapshot("r1").mart("dim_people"),
             Path::new("/o/snapshots/r1/research/marts/dim_people.parquet")
         );
         assert_eq!(Layout::current_target("r1"), Path::new("snapshots/r1"));
+    }
+
+    #[test]
+    fn a_snapshot_of_any_version_is_read_from_its_whole_lake() {
+        let dir = tempfile::tempdir().unwrap();
+        let snap = SnapshotDir(dir.path().to_path_buf());
+        // Before the research tier was minimal: the whole lake under research/.
+        std::fs::create_dir_all(snap.research_lake().join("link_survivors")).unwrap();
+        assert_eq!(snap.full_lake(), snap.research_lake());
+        assert!(!snap.has_minimal_research_tier());
+        // Now: its own lake, and a research lake with no linkage bridge.
+        std::fs::create_dir_all(snap.lake().join("link_survivors")).unwrap();
+        assert_eq!(snap.full_lake(), snap.lake());
+        assert!(snap.has_minimal_research_tier());
+        // A minimal research lake is never taken for the whole one.
+        std::fs::remove_dir_all(snap.lake()).unwrap();
+        std::fs::remove_dir_all(snap.research_lake().join("link_survivors")).unwrap();
+        std::fs::create_dir_all(snap.research_lake().join("survivors")).unwrap();
+        assert_eq!(snap.full_lake(), snap.lake());
     }
 }

@@ -93,6 +93,14 @@ impl Pseudonymizer {
         hex::encode(&out[..16])
     }
 
+    /// The secret the research tier's record keys are made with
+    /// (`warehouse::research_lake`): keyed, so without the key no one can
+    /// compute a record's key from its reference, and its own kind, so a
+    /// record key never equals the lake's pseudonym of the same reference.
+    pub fn record_key_salt(&self) -> String {
+        self.token("research record key", "salt")
+    }
+
     /// The published form of a partner's own identifier (a survivor's,
     /// case's or claim's reference, an FIR number), as cleaned (spaces
     /// folded): a keyed pseudonym of the partner and the value, sixteen hex

@@ -8,12 +8,12 @@
 with
 
 cases as (
-    select case_key, partner_id, survivor_record_id, from fct_cases
+    select case_key, partner_id, survivor_record_id, from int_cases
     where survivor_record_id is not null
 ),
 
 survivors as (
-    select survivor_record_id, person_key, from dim_survivors
+    select survivor_record_id, person_key, from int_survivors
 ),
 
 final as (

@@ -6,7 +6,7 @@
 with
 
 claims as (
-    select claim_key, case_key, partner_id, from fct_compensation_claims
+    select claim_key, case_key, partner_id, from int_compensation_claims
     where case_key is not null
 ),
 

@@ -9,7 +9,7 @@
 with
 
 claims as (
-    select claim_key, case_key, person_key, partner_id, from fct_compensation_claims
+    select claim_key, case_key, person_key, partner_id, from int_compensation_claims
 ),
 
 by_claim as (

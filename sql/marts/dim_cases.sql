@@ -9,11 +9,11 @@
 --      last row there: arbitrary, but the same on every run, whatever order
 --      the rows arrive in.
 -- Transfers count when any record holds one, from its earliest date.
--- The bridge from every record to its case is fct_cases.case_key.
+-- Each case record names its case by case_key (the record-level fact).
 with
 
 cases as (
-    select * from fct_cases
+    select * from int_cases
 ),
 
 ranked as (

@@ -3,11 +3,11 @@
 -- complete, then most recent record (the one knowing the latest event of
 -- the claim: payment, award, interim award, application), then partner
 -- order. Filed with legal aid when any record says so.
--- The bridge from every record to its claim is fct_compensation_claims.claim_key.
+-- Each claim record names its claim by claim_key (the record-level fact).
 with
 
 claims as (
-    select * from fct_compensation_claims
+    select * from int_compensation_claims
 ),
 
 ranked as (

@@ -7,15 +7,15 @@ partners as (
 ),
 
 survivors as (
-    select partner_id, count(*) as survivor_records from dim_survivors group by partner_id
+    select partner_id, count(*) as survivor_records from int_survivors group by partner_id
 ),
 
 cases as (
-    select partner_id, count(*) as case_records from fct_cases group by partner_id
+    select partner_id, count(*) as case_records from int_cases group by partner_id
 ),
 
 claims as (
-    select partner_id, count(*) as claim_records from fct_compensation_claims group by partner_id
+    select partner_id, count(*) as claim_records from int_compensation_claims group by partner_id
 ),
 
 final as (

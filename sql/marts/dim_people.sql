@@ -7,11 +7,11 @@
 --      its record in its last export file (source_file_order), then its
 --      last row there: arbitrary, but the same on every run, whatever order
 --      the rows arrive in.
--- The bridge from every record to its person is dim_survivors.person_key.
+-- Each survivor record names its person by person_key (the record-level dimension).
 with
 
 survivors as (
-    select * from dim_survivors
+    select * from int_survivors
 ),
 
 places as (

@@ -1,79 +1,39 @@
--- One row per survivor record of a partner, with the person linkage joined
--- it to (person_key; the people mart holds each person's golden record).
--- When a partner's exports hold the same survivor_ref in several versions,
--- the version from the newest export (last file in inbox order, source_file_order,
--- then its last row) wins; `versions_in_exports` says how many there were.
+-- One row per survivor record of a partner (its newest version), as the
+-- research tier may hold it: int_survivors with an allow-list of columns.
+-- The partner's reference becomes survivor_record_key (a keyed record key,
+-- equal in the research lake and in the case and claim facts, and
+-- unreadable without the job's key); the date of birth becomes its
+-- year. Tokens, the reference, the date of birth and the record's file and
+-- row stay in the restricted area (codebook.md says where).
 with
 
 survivors as (
-    select * from stg_lake__survivors
-),
-
-links as (
-    select partner_id, source_file, source_row, person_key from stg_lake__link_survivors
-),
-
--- The newest version of each record (its partner's newest file, then its
--- last row there) and how many versions the exports hold: a narrow
--- aggregate joined back by the row's place, which is unique within a
--- partner. A window ranking the versions carried every column through its
--- sort (at 1,000,000 records dim_survivors took 6.2 s with it, 5.7 s without).
-newest as (
-    select
-        partner_id,
-        max({'file': source_file_order, 'row': source_row}) as newest,
-        count(*) as versions_in_exports,
-    from survivors
-    group by partner_id, survivor_ref
-),
-
-versioned as (
-    select survivors.*, newest.versions_in_exports,
-    from survivors
-    join newest
-        on newest.partner_id = survivors.partner_id
-        and newest.newest.file = survivors.source_file_order
-        and newest.newest.row = survivors.source_row
+    select * from int_survivors
 ),
 
 final as (
     select
-        partner_id || ':' || survivor_ref as survivor_record_id,
+        record_key('survivor', survivor_record_id) as survivor_record_key,
         partner_id,
-        survivor_ref,
-        full_name_token,
-        guardian_name_token,
-        phone_token,
-        village_token,
         sex,
-        date_of_birth,
-        -- As the partner recorded them, under the lake's names; the two
-        -- derived below have names of their own.
+        year(date_of_birth) as birth_year,
         age_years,
         minor_at_rescue,
-        coalesce(date_sub('year', date_of_birth, rescue_date), age_years) as age_at_rescue_years,
-        case
-            when coalesce(date_sub('year', date_of_birth, rescue_date), age_years) < 18 then true
-            when coalesce(date_sub('year', date_of_birth, rescue_date), age_years) >= 18 then false
-        end as is_child_at_rescue,
+        age_at_rescue_years,
+        is_child_at_rescue,
         home_district,
         home_block,
         trafficking_form,
         destination_state,
-        destination_state is not null and destination_state <> 'West Bengal' as is_inter_state,
+        is_inter_state,
         rescue_date,
         registered_date,
         legal_representation,
-        legal_representation in ('legal_aid', 'programme_lawyer', 'free_unspecified') as has_free_legal_representation,
+        has_free_legal_representation,
         is_collective_member,
         versions_in_exports,
-        source_file,
-        source_file_order,
-        source_row,
-        record_hash,
         person_key,
-    from versioned
-    left join links using (partner_id, source_file, source_row)
+    from survivors
 )
 
 select * from final

@@ -1,50 +1,22 @@
--- One row per criminal case record of a partner, with the police disposal
--- (chargesheet or final report) and trial status the NCRB formulas need.
--- Versions of the same case_ref: the newest export wins, as in dim_survivors.
--- case_key is the case linkage found (src/link/entities.rs): the same FIR
--- in several partners' exports is one case.
+-- One row per criminal case record of a partner (its newest version), with
+-- the police disposal and trial status the NCRB formulas need, as the
+-- research tier may hold it: int_cases with an allow-list of columns. The
+-- partner's references become record keys (case_record_key, and
+-- survivor_record_key naming the survivor's record); the
+-- FIR number and the record's file and row stay in the restricted area.
 with
 
 cases as (
-    select * from stg_lake__cases
-),
-
-links as (
-    select partner_id, source_file, source_row, case_key, records_in_case, from stg_lake__link_cases
-),
-
--- The newest version of each record (its partner's newest file, then its
--- last row there) and how many versions the exports hold: a narrow
--- aggregate joined back by the row's place, which is unique within a
--- partner. A window ranking the versions carried every column through its
--- sort (at 1,000,000 records fct_cases took 6.0 s with it, 5.1 s without).
-newest as (
-    select
-        partner_id,
-        max({'file': source_file_order, 'row': source_row}) as newest,
-        count(*) as versions_in_exports,
-    from cases
-    group by partner_id, case_ref
-),
-
-versioned as (
-    select cases.*, newest.versions_in_exports,
-    from cases
-    join newest
-        on newest.partner_id = cases.partner_id
-        and newest.newest.file = cases.source_file_order
-        and newest.newest.row = cases.source_row
+    select * from int_cases
 ),
 
 final as (
     select
-        partner_id || ':' || case_ref as case_record_id,
+        record_key('case', case_record_id) as case_record_key,
         case_key,
         records_in_case,
         partner_id,
-        case_ref,
-        case when survivor_ref is not null then partner_id || ':' || survivor_ref end as survivor_record_id,
-        fir_number,
+        record_key('survivor', survivor_record_id) as survivor_record_key,
         fir_date,
         police_station,
         police_district,
@@ -56,27 +28,19 @@ final as (
         ahtu_unit,
         ahtu_transfer_date,
         cid_transfer_date,
-        ahtu_transfer_date is not null or investigating_agency = 'ahtu' as is_transferred_to_ahtu,
-        cid_transfer_date is not null or investigating_agency = 'cid' as is_transferred_to_cid,
+        is_transferred_to_ahtu,
+        is_transferred_to_cid,
         chargesheet_date,
         final_report_date,
-        case
-            when chargesheet_date is not null then 'chargesheet'
-            when final_report_date is not null then 'final_report'
-        end as police_disposal,
-        coalesce(chargesheet_date, final_report_date) as police_disposal_date,
+        police_disposal,
+        police_disposal_date,
         outcome,
         judgment_date,
-        coalesce(outcome in ('convicted', 'acquitted', 'discharged'), false) as is_trial_completed,
+        is_trial_completed,
         accused_count,
         accused_arrested,
         versions_in_exports,
-        source_file,
-        source_file_order,
-        source_row,
-        record_hash,
-    from versioned
-    left join links using (partner_id, source_file, source_row)
+    from cases
 )
 
 select * from final

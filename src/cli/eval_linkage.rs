@@ -64,7 +64,7 @@ pub fn run(args: Args) -> Result<Exit> {
     // by the ids themselves.
     let pseudo = crate::privacy::Pseudonymizer::load(plan.key.as_ref())?;
     let [table, ref_col, key_col, truth_col] = args.entity.columns();
-    let bridge_path = crate::lake::consortium(&plan.layout().current_snapshot().lake(), table);
+    let bridge_path = crate::lake::consortium(&plan.layout().current_snapshot().full_lake(), table);
     if !bridge_path.exists() {
         return Err(Error::Usage(format!(
             "{} does not exist: run the job first",

@@ -45,7 +45,7 @@ pub fn run(args: Args) -> Result<Exit> {
     // The key is checked so a misconfigured machine fails here as in `run`.
     Pseudonymizer::load(plan.key.as_ref())?;
     let layout = plan.layout();
-    let lake = layout.current_snapshot().lake();
+    let lake = layout.current_snapshot().full_lake();
     let restricted = layout.restricted_latest();
     if !lake.is_dir() || !restricted.path().is_dir() {
         return Err(Error::Usage(format!(

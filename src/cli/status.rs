@@ -3,6 +3,7 @@
 use chrono::{DateTime, NaiveDate, Utc};
 
 use crate::config::Plan;
+use crate::config::access::Tier;
 use crate::error::{Exit, Result};
 use crate::run::ledger::{self, LedgerEntry};
 use crate::run::manifest::Manifest;
@@ -194,6 +195,7 @@ fn access(plan: &Plan) -> Vec<(&'static str, String)> {
     vec![
         ("reports/ (suppressed figures)", plan.access.reports.readers()),
         ("research/, history/ (microdata)", plan.access.research.readers()),
+        ("lake/ (references, tokens)", Tier::OWNER.readers()),
         ("restricted/ (plaintext)", "the job's user only".to_string()),
         (
             "extracts/ (de-identified extracts)",

@@ -7,11 +7,15 @@
 //!   codebook), what a programme manager may forward. Readable by every
 //!   user of the machine by default (`reports_public`); else by
 //!   `reports_group`, or by the job's user only.
-//! - `research/`: the lake, the warehouse and the marts, pseudonymised
-//!   microdata for the research team, and the indicator history
-//!   (unsuppressed). Readable by `research_group` (the folder 0750 and
-//!   owned by the group), or by the job's user only (0700) when none is
-//!   named: a study's data is never readable by every user by default.
+//! - `research/`: the research lake, the warehouse and the marts, minimal
+//!   pseudonymised microdata for the research team (no token, reference,
+//!   FIR number, date of birth, village or source row), and the indicator
+//!   history (unsuppressed). Readable by `research_group` (the folder 0750
+//!   and owned by the group), or by the job's user only (0700) when none
+//!   is named: a study's data is never readable by every user by default.
+//!
+//! The snapshot's own lake (`lake/`, every column the next run, linkage
+//! and the packs need) is the job's user's alone, whatever this says.
 //!
 //! Only the tiers' folders carry the mode: a file inside is read-only
 //! (0444) as before, and reachable only through its folder. A group named
@@ -127,6 +131,13 @@ impl AccessFile {
 }
 
 impl Tier {
+    /// The job's user alone: the snapshot's own lake, and a research tier
+    /// published before it was minimal.
+    pub const OWNER: Tier = Tier {
+        mode: 0o700,
+        group: None,
+    };
+
     /// Give `dir` this tier's mode and group.
     pub fn apply(&self, dir: &Path) -> std::io::Result<()> {
         use std::os::unix::fs::PermissionsExt;

@@ -51,6 +51,27 @@ pub enum Privacy {
     None,
 }
 
+/// What of a column the research tier holds (`research` in a schema):
+/// decided by what the column is, and only ever narrower than what the
+/// lake holds. A column says `year` (a date of birth: its year only) or
+/// `record_key` (a partner's reference to a record: a keyed record key
+/// instead, equal wherever the record is named); left out, a column of a
+/// kind that names a person or a record (a token, an identifier, free
+/// text) is withheld and any other kind is kept as parsed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Research {
+    /// The value as the lake holds it.
+    AsParsed,
+    /// A date's year only (`birth_year` for `date_of_birth`).
+    Year,
+    /// A keyed record key in place of a partner's reference
+    /// (`survivor_record_key` for `survivor_ref`).
+    RecordKey,
+    /// Not in the research tier.
+    Withheld,
+}
+
 /// Where a column's value comes from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
 #[serde(rename_all = "snake_case")]
@@ -90,9 +111,42 @@ pub struct ColumnSpec {
     /// `tafteesh onboard` recognises it in an export it has not seen.
     #[serde(default)]
     pub headers: Vec<String>,
+    /// What the research tier holds of it; see [`Research`] and
+    /// [`ColumnSpec::research`] for the default.
+    #[serde(default, rename = "research")]
+    pub research_as: Option<Research>,
 }
 
 impl ColumnSpec {
+    /// What the research tier holds of this column: as declared, else
+    /// withheld for a token, a partner's identifier or free text, and as
+    /// parsed for anything else (an enum, a date, a number, a known place).
+    pub fn research(&self) -> Research {
+        self.research_as.unwrap_or(
+            if self.privacy == Privacy::Direct || self.is_pseudonymised_id() || self.ty == ColumnType::Text {
+                Research::Withheld
+            } else {
+                Research::AsParsed
+            },
+        )
+    }
+
+    /// Its name in the research tier, when the tier holds it.
+    pub fn research_name(&self) -> Option<String> {
+        match self.research() {
+            Research::AsParsed => Some(self.lake_name()),
+            Research::Year => Some(format!("{}_year", self.name.trim_start_matches("date_of_"))),
+            Research::RecordKey => Some(format!("{}_record_key", self.record_kind())),
+            Research::Withheld => None,
+        }
+    }
+
+    /// What a reference names (`survivor` for `survivor_ref`): its record
+    /// key's kind, which keeps the keys of different records apart.
+    pub fn record_kind(&self) -> &str {
+        self.name.strip_suffix("_ref").unwrap_or(&self.name)
+    }
+
     /// The column's name in the lake: direct identifiers become `<name>_token`.
     pub fn lake_name(&self) -> String {
         if self.privacy == Privacy::Direct {
@@ -248,6 +302,29 @@ impl TableSchema {
                     c.name
                 ));
             }
+            match c.research_as {
+                Some(Research::Year) if c.ty != ColumnType::Date => {
+                    out.push(format!(
+                        "column `{}`: research = \"year\" applies to a date only",
+                        c.name
+                    ));
+                }
+                Some(Research::RecordKey) if !(c.is_pseudonymised_id() && c.name.ends_with("_ref")) => {
+                    out.push(format!(
+                        "column `{}`: research = \"record_key\" applies to a partner's reference (an `id` named `<record>_ref`) only",
+                        c.name
+                    ));
+                }
+                Some(Research::AsParsed)
+                    if c.privacy == Privacy::Direct || c.is_pseudonymised_id() || c.ty == ColumnType::Text =>
+                {
+                    out.push(format!(
+                        "column `{}`: a token, a partner's identifier or free text cannot be in the research tier as parsed",
+                        c.name
+                    ));
+                }
+                _ => {}
+            }
             if c.privacy == Privacy::Direct && c.required {
                 out.push(format!(
                     "direct identifier `{}` cannot be required (records identified by survivor code must stay usable)",
@@ -387,5 +464,55 @@ message = "m"
         assert!(p.iter().any(|m| m.contains("`closed`, which is not a column")), "{p:?}");
         assert!(p.iter().any(|m| m.contains("`amount` has the wrong type")), "{p:?}");
         assert_eq!(schema("").problems(), Vec::<String>::new());
+    }
+
+    #[test]
+    fn the_research_tier_holds_what_a_column_is_and_nothing_it_is_not() {
+        let model = crate::config::Model::load().unwrap();
+        let survivors = model.schemas.iter().find(|s| s.table == "survivors").unwrap();
+        let cases = model.schemas.iter().find(|s| s.table == "cases").unwrap();
+        let name = |s: &TableSchema, c: &str| s.column(c).unwrap().research_name();
+        assert_eq!(name(survivors, "survivor_ref").as_deref(), Some("survivor_record_key"));
+        assert_eq!(name(cases, "survivor_ref").as_deref(), Some("survivor_record_key"));
+        assert_eq!(name(survivors, "date_of_birth").as_deref(), Some("birth_year"));
+        assert_eq!(name(survivors, "home_block").as_deref(), Some("home_block"));
+        assert_eq!(name(cases, "fir_number"), None);
+        for s in &model.schemas {
+            for c in &s.columns {
+                if c.privacy == Privacy::Direct || c.ty == ColumnType::Text {
+                    assert_eq!(c.research_name(), None, "{}.{}", s.table, c.name);
+                }
+            }
+        }
+        // A declaration can narrow a kind, never widen one.
+        let declared = |research: &str| {
+            let mut s = schema("");
+            s.columns[1].name = "thing_ref".into();
+            s.key = vec!["partner_id".into(), "thing_ref".into()];
+            s.columns[1].research_as =
+                Some(toml::from_str::<BTreeMap<String, Research>>(&format!("r = \"{research}\"")).unwrap()["r"]);
+            s.columns[2].research_as = Some(Research::Year);
+            s.problems()
+        };
+        assert_eq!(declared("record_key"), Vec::<String>::new());
+        assert_eq!(declared("withheld"), Vec::<String>::new());
+        let p = declared("as_parsed");
+        assert!(
+            p.iter().any(|m| m.contains("cannot be in the research tier as parsed")),
+            "{p:?}"
+        );
+        let mut s = schema("");
+        s.columns[3].research_as = Some(Research::Year);
+        s.columns[2].research_as = Some(Research::RecordKey);
+        let p = s.problems();
+        assert!(
+            p.iter()
+                .any(|m| m.contains("`amount`: research = \"year\" applies to a date only")),
+            "{p:?}"
+        );
+        assert!(
+            p.iter().any(|m| m.contains("`opened`: research = \"record_key\"")),
+            "{p:?}"
+        );
     }
 }

@@ -50,6 +50,23 @@ fn published_as(c: &ColumnSpec) -> &'static str {
     }
 }
 
+/// What the research tier holds of a canonical column, and where a data
+/// officer finds what it withholds.
+fn in_research(c: &ColumnSpec) -> String {
+    use crate::config::schema::Research;
+    let name = c.research_name().unwrap_or_default();
+    match c.research() {
+        Research::AsParsed => format!("`{name}`, as in the lake"),
+        Research::Year => format!("its year only, `{name}`; {WITHHELD_AT}"),
+        Research::RecordKey => format!("a record key, `{name}`; {WITHHELD_AT}"),
+        Research::Withheld => format!("withheld; {WITHHELD_AT}"),
+    }
+}
+
+/// Where the fields the research tier withholds are.
+const WITHHELD_AT: &str = "as written in the restricted area (`output/restricted/latest/`), as the lake holds it in \
+    the snapshot's own lake (`output/current/lake/`), both the job's user's alone";
+
 /// A Markdown table cell: no pipes or line breaks.
 fn cell(s: &str) -> String {
     s.replace('|', "\\|").replace('\n', " ")
@@ -134,7 +151,7 @@ pub fn render(model: &Model, project: &Project, k: u32, columns: &Columns) -> St
     md.push('\n');
 
     md.push_str(
-        "## Warehouse models\n\nBuilt in this order by `sql/` (staging reads the lake; marts build on staging). The staging models are built over the lake's Parquet files for the build and not kept: the warehouse holds no copy of the lake (read it from `research/lake/`; `raw_load_files` is kept in `main`).\n\n",
+        "## Warehouse models\n\nBuilt in this order by `sql/` (staging reads the lake; intermediate models build on staging; marts on both). The staging and intermediate models are built for the run and not kept: the warehouse holds no copy of the lake (read the research tier's from `research/lake/`; `raw_load_files` is kept in `main`), and an intermediate model holds what the research tier may not (a partner's references, the record's file and row), which its mart leaves out.\n\n",
     );
     for m in project.models.iter().filter(|m| m.meta.is_some()) {
         let meta = m.meta.as_ref().expect("filtered");
@@ -145,6 +162,8 @@ pub fn render(model: &Model, project: &Project, k: u32, columns: &Columns) -> St
             m.layer,
             if m.is_view() {
                 ", a view: its rows are computed when read"
+            } else if !m.is_kept() {
+                ", built for the run and not kept"
             } else {
                 ""
             },
@@ -173,11 +192,26 @@ pub fn render(model: &Model, project: &Project, k: u32, columns: &Columns) -> St
     }
     md.push('\n');
 
-    md.push_str("## Canonical tables (the lake)\n\nWhat every partner export is mapped to (`schemas/`).\n\n");
+    canonical_tables(&mut md, model);
+    md
+}
+
+/// The canonical tables: each column, what the lake and the research tier
+/// hold of it.
+fn canonical_tables(md: &mut String, model: &Model) {
+    md.push_str(
+        "## Canonical tables (the lake)\n\nWhat every partner export is mapped to (`schemas/`). The snapshot's \
+         own lake (`lake/`, the job's user's alone) holds each column as *Published as* says; the research \
+         tier's lake (`research/lake/`) and the warehouse hold what *In the research tier* says: no token, \
+         partner reference, FIR number, date of birth, village, or record's file row or hash. Beside the \
+         canonical tables, the research lake holds `load_files`, `dq_fields` and `dq_unknown_places` (by \
+         file alias, no record in them); the data-quality findings per row (`dq_issues`) and the linkage \
+         bridges (`link_*`) are in the snapshot's own lake only.\n\n",
+    );
     for s in &model.schemas {
         let _ = writeln!(
             md,
-            "### `{}`\n\n{}\n\nGrain: {}. Key: {}.\n\n| Column | Type | Required | Values | Privacy | Published as | Description |\n|---|---|---|---|---|---|---|",
+            "### `{}`\n\n{}\n\nGrain: {}. Key: {}.\n\n| Column | Type | Required | Values | Privacy | Published as | In the research tier | Description |\n|---|---|---|---|---|---|---|---|",
             s.table,
             s.description,
             s.grain,
@@ -191,18 +225,18 @@ pub fn render(model: &Model, project: &Project, k: u32, columns: &Columns) -> St
             };
             let _ = writeln!(
                 md,
-                "| {name} | {} | {} | {} | {} | {} | {} |",
+                "| {name} | {} | {} | {} | {} | {} | {} | {} |",
                 format!("{:?}", c.ty).to_lowercase(),
                 if c.required { "yes" } else { "" },
                 cell(&c.values.join(", ")),
                 privacy(c),
                 published_as(c),
+                in_research(c),
                 cell(&c.description)
             );
         }
         md.push('\n');
     }
-    md
 }
 
 /// Write the codebook to `path`.
@@ -237,9 +271,14 @@ mod tests {
             "blocks are published as known values"
         );
         assert!(
-            md.contains("| `fir_number` | id |  |  |  | a keyed pseudonym"),
-            "an FIR number is a pseudonym"
+            md.contains("| `fir_number` | id |  |  |  | a keyed pseudonym (equal within the partner) | withheld; as written in the restricted area"),
+            "an FIR number is a pseudonym, withheld from the research tier"
         );
+        assert!(
+            md.contains("| `date_of_birth` | date |") && md.contains("its year only, `birth_year`"),
+            "a date of birth is its year in the research tier"
+        );
+        assert!(md.contains("a record key, `survivor_record_key`"));
         assert!(md.contains("### `fct_cases_by_scope` (marts, a view: its rows are computed when read)"));
         assert!(md.contains("### `fct_cases` (marts)\n"));
         assert!(

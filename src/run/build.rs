@@ -33,8 +33,10 @@ pub fn build_and_publish(run: &Run<'_>, inv: Box<Inventory<'_>>, entry: &mut Led
     let restricted_building = layout.restricted_building(run_id);
     std::fs::create_dir_all(building.path()).map_err(Error::io(building.path()))?;
     // The research tier is the job's user's alone while it is built; the
-    // publish opens it to its readers (`[access]`).
+    // publish opens it to its readers (`[access]`). The snapshot's own lake
+    // stays the job's user's.
     restricted_dir(&building.research())?;
+    restricted_dir(&building.lake())?;
     restricted_dir(restricted_building.path())?;
     // The real names behind the aliases, for the data officer.
     restricted::write_file_names(&restricted_building, aliases)?;

@@ -13,7 +13,7 @@ use super::ledger::{self, LedgerEntry};
 use super::manifest::Manifest;
 use super::summary::RunSummary;
 use super::{FaultPoint, Run, checkpoint, snapshots};
-use crate::config::access::Access;
+use crate::config::access::{Access, Tier};
 use crate::error::{Error, Result};
 use crate::layout::{Layout, RestrictedDir, SnapshotDir};
 use crate::warehouse;
@@ -65,18 +65,23 @@ pub fn publish(
 
 /// Give each tier of a snapshot its readers (see
 /// [`crate::config::access`]): the folders' modes and groups, the files in
-/// them read-only as sealed. A snapshot published before the research tier
-/// has its lake and warehouse at its top: they are the research tier's.
+/// them read-only as sealed. The snapshot's own lake is the job's user's
+/// alone. So is everything a snapshot published before the research tier
+/// was minimal shares: its `research/` (the lake and the warehouse with
+/// tokens and references), or, before there was a research tier, its
+/// `lake/` and `warehouse/` at its top.
 fn open_tiers(access: &Access, snapshot: &SnapshotDir) -> Result<()> {
-    let research = [
-        snapshot.research(),
-        snapshot.path().join("lake"),
-        snapshot.path().join("warehouse"),
+    let research = if snapshot.has_minimal_research_tier() {
+        &access.research
+    } else {
+        &Tier::OWNER
+    };
+    let tiers = [
+        (&Tier::OWNER, snapshot.lake()),
+        (&Tier::OWNER, snapshot.path().join("warehouse")),
+        (research, snapshot.research()),
+        (&access.reports, snapshot.reports()),
     ];
-    let tiers = research
-        .into_iter()
-        .map(|dir| (&access.research, dir))
-        .chain([(&access.reports, snapshot.reports())]);
     for (tier, dir) in tiers {
         if dir.is_dir() {
             tier.apply(&dir).map_err(Error::io(&dir))?;
@@ -88,8 +93,7 @@ fn open_tiers(access: &Access, snapshot: &SnapshotDir) -> Result<()> {
 /// Give the snapshots kept from earlier runs the tiers' readers as the
 /// configuration says them now: an `[access]` changed applies to every
 /// snapshot retention keeps, and one published before the research tier
-/// (its `lake/` and `warehouse/` at the top, readable by every user) has
-/// those closed like `research/`.
+/// was minimal has its microdata closed to all but the job's user.
 fn close_kept_snapshots(access: &Access, layout: &Layout) -> Result<()> {
     for id in snapshots::ids(layout)? {
         open_tiers(access, &layout.snapshot(&id))?;

@@ -68,7 +68,7 @@ pub fn partners(
             .filter(|(_, e)| &e.fingerprint == fingerprint && e.window.holds_on(opts.today()))
             .and_then(|(m, e)| {
                 let from = Carry {
-                    lake: layout.snapshot(&m.run_id).lake(),
+                    lake: layout.snapshot(&m.run_id).full_lake(),
                     restricted: layout.restricted_latest(),
                 };
                 let to = Carry {
@@ -287,6 +287,7 @@ pub fn warehouse(run: &Run<'_>, snapshot: &SnapshotDir, lake_tables: &[String]) 
     };
     let history = layout.history();
     let previous = layout.current_snapshot().warehouse_db();
+    let salt = run.pseudo.record_key_salt();
     let build = warehouse::BuildOptions {
         previous: Some(previous.as_path()),
         run_id,
@@ -294,6 +295,7 @@ pub fn warehouse(run: &Run<'_>, snapshot: &SnapshotDir, lake_tables: &[String]) 
         suppression_k: plan.suppression.k,
         history: &history,
         history_file: &layout.restricted_building(run_id).history_file(),
+        record_key_salt: &salt,
     };
     warehouse::build(&snapshot.warehouse_db(), &lake_input, project, &build)
 }
@@ -373,6 +375,14 @@ pub fn finish_warehouse(
     warehouse::build::comment_columns(&conn, run.project, &run.plan.model.schemas)?;
     let marts = warehouse::marts::write(&conn, run.project, &building.marts())?;
     tracing::debug!(marts, "wrote the marts as Parquet");
+    warehouse::research_lake::set_up_record_keys(&conn, &run.pseudo.record_key_salt())?;
+    let files = warehouse::research_lake::write(
+        &conn,
+        &run.plan.model.schemas,
+        &building.lake(),
+        &building.research_lake(),
+    )?;
+    tracing::debug!(files, "wrote the research lake");
     conn.execute_batch("checkpoint").map_err(Error::warehouse("checkpoint"))
 }
 

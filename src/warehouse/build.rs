@@ -128,6 +128,7 @@ fn build_connections(conn: &Connection, opts: &BuildOptions<'_>, largest: u64) -
                 opts.as_of.format("%Y-%m-%d")
             ))
             .map_err(Error::warehouse("setting up a build connection"))?;
+            super::research_lake::set_up_record_keys(&c, opts.record_key_salt)?;
             Ok(c)
         })
         .collect()
@@ -573,10 +574,11 @@ fn build_model(conn: &Connection, m: &super::Model, run_id: &str) -> Result<(usi
     // last) for the models after it, and replaced by its view in
     // `keep_as_views`. The staging models are the scratch database's too,
     // views over the lake at once (see `ModelMeta::materialized`): they
-    // are built for the build and not kept.
+    // are built for the build and not kept. So is an intermediate model,
+    // which holds what the research tier may not (see `catalogue`).
     let table = match (m.is_view(), m.layer) {
         (true, "staging") => format!("view {SCRATCH}.{STAGING}."),
-        (true, _) => format!("table {SCRATCH}.main."),
+        (true, _) | (false, "intermediate") => format!("table {SCRATCH}.main."),
         (false, "staging") => format!("table {SCRATCH}.{STAGING}."),
         (false, _) => "table main.".to_string(),
     };
@@ -585,7 +587,7 @@ fn build_model(conn: &Connection, m: &super::Model, run_id: &str) -> Result<(usi
     let mut tests = 0;
     if let Some(meta) = &m.meta {
         tests += model_tests::run(conn, &m.name, &meta.tests)?;
-        if !m.is_view() && m.layer != "staging" {
+        if m.is_kept() && !m.is_view() {
             comment_on_table(conn, &m.name, &model_comment(meta))?;
         }
     }

@@ -13,8 +13,12 @@
 //! codebook, which lists them in run order, is unchanged.
 //!
 //! Layers run in order: `staging` (only these read the lake's `raw_*`
-//! tables), `marts`, `indicators`. There is no intermediate layer yet: the
-//! `*_by_scope` marts are intermediate by nature, but renaming them to
+//! tables), `intermediate`, `marts`, `indicators`. An intermediate model
+//! (`int_*`) is built for the run, in the build's scratch database, and
+//! never kept: it holds what the marts are made from but the research
+//! tier may not hold (a partner's references, the record's file and row),
+//! and its mart is a projection of it (`dim_survivors` of `int_survivors`).
+//! The `*_by_scope` marts are intermediate by nature, but renaming them to
 //! `int_*` would rename warehouse tables researchers query.
 
 use std::collections::{BTreeMap, HashSet};
@@ -25,7 +29,7 @@ use crate::config::SQL_DIR;
 use crate::error::{Error, Result};
 
 /// The layers, in the order they run.
-pub const LAYERS: [&str; 3] = ["staging", "marts", "indicators"];
+pub const LAYERS: [&str; 4] = ["staging", "intermediate", "marts", "indicators"];
 
 /// Tests declared beside a model.
 #[derive(Debug, Default, Clone, Deserialize)]
@@ -129,6 +133,12 @@ impl Model {
     /// Its SQL as one statement to embed: trimmed, without a final `;`.
     pub fn body(&self) -> &str {
         self.sql.trim().trim_end_matches(';')
+    }
+
+    /// Whether the warehouse file keeps it at all: an intermediate model
+    /// and a staging model are built for the run only.
+    pub fn is_kept(&self) -> bool {
+        !matches!(self.layer, "staging" | "intermediate")
     }
 
     /// Whether the warehouse file keeps it as a view.
@@ -495,7 +505,7 @@ mod tests {
             conn.execute_batch(&p.macros).unwrap();
             conn.execute_batch(&format!(
                 "create table stg_reference__places (district varchar, region varchar, region_kind varchar);
-                 create table dim_survivors as
+                 create table int_survivors as
                  select * from (values ('S-2', 'female', 'Nadia', 7), ('S-1', 'male', 'Malda', 3))
                      as v(survivor_ref, sex, home_district, source_row)
                  cross join (select 'P-1' as person_key, 'ngo' as partner_id, 'ngo/file-0123456789.csv' as source_file,

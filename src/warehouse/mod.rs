@@ -2,7 +2,8 @@
 //! the SQL models of `sql/` run in dependency order and their tests checked.
 //!
 //! Models are layered like dbt: `staging` (only these read the lake's raw
-//! tables), `marts`, then `indicators`, whose rows are gathered into one
+//! tables), `intermediate` (built for the run, never kept), `marts`, then
+//! `indicators`, whose rows are gathered into one
 //! `indicator_values` table. Each model has a TOML file beside it with its
 //! description, grain, declared dependencies (`depends_on`, dbt's `ref()`)
 //! and tests (unique, not null, accepted values).
@@ -48,6 +49,7 @@ pub mod catalogue;
 pub mod history;
 pub mod marts;
 pub mod model_tests;
+pub mod research_lake;
 
 use std::path::Path;
 
@@ -72,6 +74,9 @@ pub struct BuildOptions<'a> {
     /// The current snapshot's warehouse, whose indicator history this
     /// build carries forward when it may (see [`history`]).
     pub previous: Option<&'a Path>,
+    /// The secret of the research tier's record keys
+    /// ([`research_lake::set_up_record_keys`]).
+    pub record_key_salt: &'a str,
 }
 
 /// The oldest DuckDB storage format the warehouse is written in. Researchers

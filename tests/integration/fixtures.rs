@@ -518,39 +518,64 @@ fn a_record_in_two_exports_or_twice_in_one_is_published_once_as_its_newest_versi
         &format!("select count(*) from raw_survivors where survivor_ref in ('{f600}', '{f601}')"),
     );
     assert_eq!(raw, [[Some("4".into())]]);
+    // The mart names each record by its research key (no reference, file
+    // or row): the newest version is told by its values.
+    let key = |kind: &str, partner: &str, r: &str| crate::util::record_key(&w, "key/pseudonym.key", kind, partner, r);
+    let (k600, k601) = (
+        key("survivor", "fixture_ngo", "F-600"),
+        key("survivor", "fixture_ngo", "F-601"),
+    );
     let (_, rows) = query_text(
         &conn,
         &format!(
-            "select survivor_ref, home_district, versions_in_exports, source_file, source_row from dim_survivors
-             where partner_id = 'fixture_ngo' and survivor_ref in ('{f600}', '{f601}')
-             order by survivor_ref = '{f601}'"
+            "select survivor_record_key, home_district, versions_in_exports from dim_survivors
+             where partner_id = 'fixture_ngo' and survivor_record_key in ('{k600}', '{k601}')
+             order by survivor_record_key = '{k601}'"
         ),
     );
-    let file = alias_of(&w, "config", "fixture_ngo/a_record_exported_twice_2.csv");
     assert_eq!(
         rows,
         [
-            [f600.as_str(), "Malda", "2", file.as_str(), "2"].map(|v| Some(v.to_string())),
-            [f601.as_str(), "Nadia", "2", file.as_str(), "4"].map(|v| Some(v.to_string())),
+            [k600.as_str(), "Malda", "2"].map(|v| Some(v.to_string())),
+            [k601.as_str(), "Nadia", "2"].map(|v| Some(v.to_string())),
         ]
     );
+    // The older versions held other values: the mart took the newest.
+    let file = alias_of(&w, "config", "fixture_ngo/a_record_exported_twice_2.csv");
+    let (_, older) = query_text(
+        &conn,
+        &format!(
+            "select count(*) from raw_survivors where survivor_ref in ('{f600}', '{f601}')
+               and source_file <> '{file}' and home_district in ('Malda', 'Nadia')"
+        ),
+    );
+    assert_eq!(older, [[Some("0".into())]]);
     // A record seen once has one version.
     let (_, once) = query_text(
         &conn,
         &format!(
-            "select versions_in_exports from dim_survivors where partner_id = 'fixture_ngo' and survivor_ref = '{}'",
-            id("fixture_ngo", "F-70")
+            "select versions_in_exports from dim_survivors where partner_id = 'fixture_ngo' and survivor_record_key = '{}'",
+            key("survivor", "fixture_ngo", "F-70")
         ),
     );
     assert_eq!(once, [[Some("1".into())]]);
-    // The docket's repeated case id (rows 6 and 7): its later row.
+    // The docket's repeated case id (rows 6 and 7): its later row's FIR date.
     let (_, case) = query_text(
         &conn,
         &format!(
-            "select fir_date, versions_in_exports, source_row from fct_cases
-             where partner_id = 'fixture_lawyers' and case_ref = '{}'",
+            "select fir_date, versions_in_exports from fct_cases
+             where partner_id = 'fixture_lawyers' and case_record_key = '{}'",
+            key("case", "fixture_lawyers", "L-5")
+        ),
+    );
+    assert_eq!(case, [["2021-01-11", "2"].map(|v| Some(v.to_string()))]);
+    let (_, rows) = query_text(
+        &conn,
+        &format!(
+            "select fir_date, source_row from raw_cases where partner_id = 'fixture_lawyers' and case_ref = '{}' order by source_row",
             id("fixture_lawyers", "L-5")
         ),
     );
-    assert_eq!(case, [["2021-01-11", "2", "7"].map(|v| Some(v.to_string()))]);
+    assert_eq!(rows.last().unwrap()[0].as_deref(), Some("2021-01-11"), "{rows:?}");
+    assert_ne!(rows[0][0].as_deref(), Some("2021-01-11"), "{rows:?}");
 }

@@ -204,7 +204,7 @@ type LinkedRecord = (String, String, String);
 
 /// Linkage keys in the current snapshot, per record.
 fn linkage_keys(dir: &Path) -> BTreeMap<LinkedRecord, String> {
-    let lake = dir.join("output/current/research/lake");
+    let lake = dir.join("output/current/lake");
     let conn = duckdb::Connection::open_in_memory().unwrap();
     let part = |t: &str, r: &str, k: &str| {
         format!(

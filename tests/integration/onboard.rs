@@ -36,7 +36,7 @@ fn onboard(w: &Workdir, file: &std::path::Path, partner: &str) -> Ran {
 /// `partner`'s rows of `table` in the lake: (kept, quarantined, no_record) per file.
 fn accounting(w: &Workdir, table: &str) -> (i64, i64, i64) {
     let conn = duckdb::Connection::open_in_memory().unwrap();
-    let path = w.path().join("output/current/research/lake/load_files/*.parquet");
+    let path = w.path().join("output/current/lake/load_files/*.parquet");
     let (_, rows) = query_text(
         &conn,
         &format!(
@@ -105,7 +105,7 @@ fn a_register_with_title_rows_semicolons_and_us_dates_is_profiled_without_a_name
             "select count(*) filter (where home_district is null), count(*) filter (where rescue_date is null)
              from read_parquet('{}')",
             w.path()
-                .join("output/current/research/lake/survivors/collective_test.parquet")
+                .join("output/current/lake/survivors/collective_test.parquet")
                 .display()
         ),
     );

@@ -50,9 +50,7 @@ fn lake_of(w: &Workdir, partner: &str, table: &str, columns: &str) -> Vec<Vec<Op
     let from = if ["survivors", "cases", "compensation_claims"].contains(&table) {
         crate::util::lake_as_written(&conn, &w.path().join("output"), table, partner)
     } else {
-        let path = w
-            .path()
-            .join(format!("output/current/research/lake/{table}/{partner}.parquet"));
+        let path = w.path().join(format!("output/current/lake/{table}/{partner}.parquet"));
         format!("read_parquet('{}')", path.display())
     };
     let (_, rows) = query_text(&conn, &format!("select {columns} from {from} order by all"));
@@ -309,7 +307,7 @@ fn an_identifier_that_is_not_a_phone_is_kept_pseudonymised_and_links_people() {
     assert!([0, 3].contains(&ran.code), "{}", ran.all());
     // The identifier is kept (not nulled as "not a mobile"), and only as a token.
     let conn = duckdb::Connection::open_in_memory().unwrap();
-    let lake = root.join("output/current/research/lake/survivors/id_ngo_a.parquet");
+    let lake = root.join("output/current/lake/survivors/id_ngo_a.parquet");
     let (cols, rows) = query_text(&conn, &format!("select * from read_parquet('{}')", lake.display()));
     assert!(cols.contains(&"other_identifier_token".to_string()), "{cols:?}");
     assert!(!cols.contains(&"other_identifier".to_string()), "{cols:?}");
@@ -318,7 +316,7 @@ fn an_identifier_that_is_not_a_phone_is_kept_pseudonymised_and_links_people() {
     let i = cols.iter().position(|c| c == "other_identifier_token").unwrap();
     assert!(rows.iter().all(|r| r[i].is_some()), "every identifier kept");
     // The same identifier, written two ways, makes one person of two records.
-    let bridge = root.join("output/current/research/lake/link_survivors/consortium.parquet");
+    let bridge = root.join("output/current/lake/link_survivors/consortium.parquet");
     let (_, people) = query_text(
         &conn,
         &format!(

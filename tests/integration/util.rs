@@ -175,6 +175,19 @@ pub fn reference(w: &Workdir, key: &str, partner: &str, value: &str) -> String {
         .reference(partner, value)
 }
 
+/// The research tier's key of the record a partner names `value` (as
+/// written), of `kind` (`survivor`, `case`, `claim`), made with the key at
+/// `key` by the macro the run makes them with.
+pub fn record_key(w: &Workdir, key: &str, kind: &str, partner: &str, value: &str) -> String {
+    let source = tafteesh::config::KeySource::File(w.path().join(key));
+    let pseudo = tafteesh::privacy::Pseudonymizer::load(Some(&source)).expect("the test's key");
+    let conn = duckdb::Connection::open_in_memory().unwrap();
+    tafteesh::warehouse::research_lake::set_up_record_keys(&conn, &pseudo.record_key_salt()).unwrap();
+    let id = format!("{partner}:{}", pseudo.reference(partner, value));
+    conn.query_row("select record_key(?, ?)", [kind, id.as_str()], |r| r.get(0))
+        .unwrap()
+}
+
 /// A partner's part of a lake table as the data officer reads it, as SQL
 /// for `from`: the columns the lake publishes otherwise than as written
 /// (pseudonymised references and FIR numbers, known blocks, stations and
@@ -182,7 +195,7 @@ pub fn reference(w: &Workdir, key: &str, partner: &str, value: &str) -> String {
 /// (joined by file and row), so a test can name records by the ids the
 /// export holds.
 pub fn lake_as_written(conn: &duckdb::Connection, output: &Path, table: &str, partner: &str) -> String {
-    let lake = output.join(format!("current/research/lake/{table}/{partner}.parquet"));
+    let lake = output.join(format!("current/lake/{table}/{partner}.parquet"));
     let plain = output.join(format!("restricted/latest/linkage/{partner}/{table}.parquet"));
     let columns = |path: &Path| -> Vec<String> {
         let (_, rows) = query_text(
@@ -290,7 +303,7 @@ pub fn published_texts(output: &Path) -> Vec<(String, String)> {
 /// Parquet files of the snapshot `current` (the warehouse keeps no copy of
 /// the lake): what a test compares the warehouse with.
 pub fn with_lake(conn: &duckdb::Connection, current: &Path) {
-    let lake = current.join("research/lake");
+    let lake = current.join("lake");
     for e in std::fs::read_dir(&lake).unwrap() {
         let dir = e.unwrap().path();
         let table = dir.file_name().unwrap().to_string_lossy().into_owned();
