@@ -23,10 +23,15 @@ use crate::config::pipeline::{PARENT_PREFIX, Parent, Source};
 
 /// Read one file as the source describes, with its parent's columns when
 /// the source is a repeat group.
-pub fn read(path: &Path, source: &Source) -> Result<RawTable, FileError> {
-    let mut table = tafteesh_readers::read(path, &source.read_options())?;
+pub fn read(path: &Path, source: &Source, limits: &crate::config::Limits) -> Result<RawTable, FileError> {
+    let options = || tafteesh_readers::ReadOptions {
+        max_bytes: Some(limits.max_file_bytes()),
+        max_cells: Some(limits.max_sheet_cells),
+        ..source.read_options()
+    };
+    let mut table = tafteesh_readers::read(path, &options())?;
     if let Some(p) = &source.parent {
-        let mut opts = source.read_options();
+        let mut opts = options();
         opts.header_row = p.header_row;
         let (parent_path, what) = match (&p.sheet, &p.file) {
             (Some(sheet), _) => {

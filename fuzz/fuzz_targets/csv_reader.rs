@@ -29,6 +29,8 @@ fuzz_target!(|data: &[u8]| {
         delimiter: [None, Some(b','), Some(b';'), Some(b'\t')][usize::from((setting >> 2) & 3)],
         header_row: 1 + usize::from(setting >> 6),
         sheet: None,
+        max_bytes: None,
+        max_cells: None,
     };
     if let Ok(t) = read_bytes(file, &opts) {
         check(&t);

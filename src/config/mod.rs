@@ -63,6 +63,9 @@ pub struct ProjectFile {
     /// How the reports read.
     #[serde(default)]
     pub report: ReportOptions,
+    /// How large an input file may be.
+    #[serde(default)]
+    pub limits: Limits,
     /// Who may read the reports and the research tier (see [`access`]).
     #[serde(default)]
     pub access: access::AccessFile,
@@ -102,6 +105,46 @@ impl Default for Publish {
 
 fn default_max_shrink() -> f64 {
     0.5
+}
+
+/// An inbox file larger than `max_file_mib` is refused unread (exit 4, its
+/// `NOT USED` line saying why): a file is read whole before it is parsed,
+/// and a 2 GiB file once was, only to be refused. A workbook sheet of more
+/// than `max_sheet_cells` is refused before its cells are held. The
+/// defaults keep one file's reading within about half a GiB; a consortium
+/// with larger exports raises them.
+#[derive(Debug, Clone, Copy, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Limits {
+    #[serde(default = "default_max_file_mib")]
+    pub max_file_mib: u64,
+    /// The most cells a workbook sheet is read into (rows by headed
+    /// columns, an ODS's repeats counted before they are expanded).
+    #[serde(default = "default_max_sheet_cells")]
+    pub max_sheet_cells: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_file_mib: default_max_file_mib(),
+            max_sheet_cells: default_max_sheet_cells(),
+        }
+    }
+}
+
+fn default_max_sheet_cells() -> usize {
+    tafteesh_readers::MAX_CELLS
+}
+
+impl Limits {
+    pub fn max_file_bytes(&self) -> u64 {
+        self.max_file_mib.saturating_mul(1 << 20)
+    }
+}
+
+fn default_max_file_mib() -> u64 {
+    tafteesh_readers::MAX_FILE_BYTES >> 20
 }
 
 /// Reports show no figure built from 1 to k-1 cases, claims or people
@@ -288,6 +331,7 @@ pub struct Plan {
     pub report: ReportOptions,
     pub suppression: Suppression,
     pub publish: Publish,
+    pub limits: Limits,
     /// Who may read each tier of a snapshot.
     pub access: access::Access,
     /// Record-linkage settings: `linkage.toml` beside tafteesh.toml when
@@ -386,6 +430,24 @@ impl Plan {
                 )],
             });
         }
+        if !(1_000..=1_000_000_000).contains(&project.limits.max_sheet_cells) {
+            return Err(Error::Config {
+                path: config_file,
+                problems: vec![format!(
+                    "limits.max_sheet_cells must be from 1000 to 1000000000 (it is {}): a sheet of more cells is refused unread",
+                    project.limits.max_sheet_cells
+                )],
+            });
+        }
+        if !(1..=1 << 20).contains(&project.limits.max_file_mib) {
+            return Err(Error::Config {
+                path: config_file,
+                problems: vec![format!(
+                    "limits.max_file_mib must be from 1 to 1048576 (it is {}): an inbox file larger than it is refused unread",
+                    project.limits.max_file_mib
+                )],
+            });
+        }
         let inbox = lexical_clean(&base.join(&project.inbox));
         let output = lexical_clean(&base.join(&project.output));
         let overlap = overlapping(&inbox, &output);
@@ -420,6 +482,7 @@ impl Plan {
             report: project.report,
             suppression: project.suppression,
             publish: project.publish,
+            limits: project.limits,
             access,
             inbox,
             output,

@@ -313,6 +313,8 @@ impl Source {
             delimiter: self.delimiter_byte(),
             header_row: self.header_row,
             sheet: self.sheet.clone(),
+            max_bytes: None,
+            max_cells: None,
         }
     }
 }

@@ -245,7 +245,7 @@ impl PartnerIngest<'_> {
         let partner = self.partner;
         let path = self.plan.inbox.join(&c.file);
         let t_read = std::time::Instant::now();
-        let raw = extract::read(&path, c.source);
+        let raw = extract::read(&path, c.source, &self.plan.limits);
         self.times.read += t_read.elapsed().as_secs_f64();
         let mut report = FileReport::new(partner, &c.source.name, file);
         report.exported_at = std::fs::metadata(&path).and_then(|m| m.modified()).ok().map(Into::into);

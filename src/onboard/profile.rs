@@ -112,6 +112,14 @@ const MAX_CODES: usize = 30;
 
 /// Profile `path` (a sheet of it, for a workbook).
 pub fn profile(path: &Path, sheet: Option<&str>, reference: &Reference) -> Result<Profile> {
+    let size = std::fs::metadata(path).map_err(Error::io(path))?.len();
+    if size > tafteesh_readers::MAX_FILE_BYTES {
+        let e = tafteesh_readers::FileError::TooLarge {
+            bytes: size,
+            max: tafteesh_readers::MAX_FILE_BYTES,
+        };
+        return Err(Error::Usage(format!("{}: {e}", path.display())));
+    }
     let bytes = std::fs::read(path).map_err(Error::io(path))?;
     let ext = path
         .extension()
@@ -143,6 +151,8 @@ pub fn profile(path: &Path, sheet: Option<&str>, reference: &Reference) -> Resul
                 delimiter: None,
                 header_row,
                 sheet: sheet.map(String::from),
+                max_bytes: None,
+                max_cells: None,
             },
         )
     };

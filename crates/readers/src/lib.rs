@@ -11,10 +11,13 @@
 //!
 //! Partners' files are hostile input: a stray quote, a lone-CR line end, a
 //! header row of 200,000 cells, a workbook with one value in its last cell
-//! (XFD1048576). Every size is bounded before it is allocated
-//! ([`MAX_COLUMNS`], [`MAX_RECORD_BYTES`], [`MAX_CELLS`]), and a row whose
-//! cells do not fit its header is marked ragged rather than read under the
-//! wrong headers. The readers are a crate of their own (no polars, no
+//! (XFD1048576), an 823-byte ODS whose repeated cells calamine expanded to
+//! gigabytes, an `.xls` of two cells at opposite corners of ten sheets.
+//! Every size is bounded before it is allocated ([`MAX_FILE_BYTES`],
+//! [`MAX_COLUMNS`], [`MAX_RECORD_BYTES`], [`MAX_CELLS`], an ODS's repeats and
+//! an `.xls`'s spans counted before expansion: see `ods` and `xls`), and a
+//! row whose cells do not fit its header is marked ragged rather than read
+//! under the wrong headers (one far wider than its header stops the file). The readers are a crate of their own (no polars, no
 //! DuckDB) so `cargo fuzz` can build them in seconds (see `fuzz/`).
 
 use std::io::{Read, Seek};
@@ -23,14 +26,16 @@ use std::path::Path;
 use serde::Deserialize;
 
 mod delimited;
+mod ods;
 mod text;
 mod workbook;
+mod xls;
 
 use delimited::read_csv_bytes;
 pub use delimited::{read_csv, sniff_delimiter};
 pub use text::decode;
+pub use workbook::cell_text;
 use workbook::read_xlsx;
-pub use workbook::{cell_text, sheet_names};
 
 /// The kinds of export a source may be.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -66,6 +71,10 @@ pub struct ReadOptions {
     pub header_row: usize,
     /// XLSX sheet; the first when None.
     pub sheet: Option<String>,
+    /// The largest file [`read`] reads; [`MAX_FILE_BYTES`] when None.
+    pub max_bytes: Option<u64>,
+    /// The most cells a sheet is read into; [`MAX_CELLS`] when None.
+    pub max_cells: Option<usize>,
 }
 
 /// One export as text cells, column-major. A blank cell is "".
@@ -267,7 +276,7 @@ pub enum FileError {
     SheetNotFound { sheet: String, available: String },
     #[error("the workbook has no sheets")]
     NoSheets,
-    #[error("not a readable XLSX workbook ({0})")]
+    #[error("not a readable workbook ({0})")]
     Workbook(String),
     #[error("no header at row {0}: the file has fewer rows")]
     NoHeader(usize),
@@ -285,8 +294,24 @@ pub enum FileError {
         "a quoted cell opened at line {line} runs on to line {until}, swallowing lines that look like rows: a cell starts with a stray `\"`; fix the cell at line {line}"
     )]
     QuoteSwallowsRows { line: u64, until: u64 },
-    #[error("the sheet spans {rows} rows by {columns} headed columns, more than {max} cells; is it the right export?")]
+    #[error(
+        "the sheet spans {rows} rows by {columns} headed columns, more than the {max} cells a sheet may have (`[limits] max_sheet_cells` in tafteesh.toml); is it the right export? A register that large reads best as CSV"
+    )]
     TooManyCells { rows: usize, columns: usize, max: usize },
+    #[error(
+        "row {row} holds {cells} filled cells right of the last headed column (the header has {columns} columns): is the header row right, or is the sheet malformed?"
+    )]
+    RowTooWide { row: usize, cells: usize, columns: usize },
+    #[error(
+        "the file is {} MiB, more than the {} MiB an export may be (`[limits] max_file_mib` in tafteesh.toml); it was not read",
+        bytes.div_ceil(1 << 20),
+        max >> 20
+    )]
+    TooLarge { bytes: u64, max: u64 },
+    #[error(
+        "the .xls workbook's sheets span {cells} cells, more than the {max} a sheet may have (`[limits] max_sheet_cells` in tafteesh.toml), and every sheet is read at once; is it the right export?"
+    )]
+    WorkbookTooLarge { cells: usize, max: usize },
     #[error("its parent ({parent}): {why}")]
     Parent { parent: String, why: String },
 }
@@ -298,12 +323,35 @@ pub const MAX_COLUMNS: usize = 16_384;
 /// ends, or no table at all.
 pub const MAX_RECORD_BYTES: usize = 1 << 20;
 /// The most cells a sheet is read into (rows by headed columns).
-pub const MAX_CELLS: usize = 100_000_000;
+/// Unless the installation says otherwise (`[limits] max_sheet_cells`):
+/// a cell held costs some 50 bytes on its way to the lake, so ten million
+/// keep a sheet's reading within half a GiB, and a partner with a larger
+/// register exports CSV (read row by row) or raises the limit.
+pub const MAX_CELLS: usize = 10_000_000;
+/// The largest file read unless the installation says otherwise
+/// (`[limits] max_file_mib`): a file is held whole while it is parsed.
+pub const MAX_FILE_BYTES: u64 = 512 << 20;
 
 /// Read one file as `opts` describe.
 pub fn read(path: &Path, opts: &ReadOptions) -> Result<RawTable, FileError> {
-    let bytes = std::fs::read(path).map_err(|e| FileError::Unreadable(e.kind().to_string()))?;
-    read_bytes(&bytes, opts)
+    let unreadable = |e: std::io::Error| FileError::Unreadable(e.kind().to_string());
+    let max = opts.max_bytes.unwrap_or(MAX_FILE_BYTES);
+    let file = std::fs::File::open(path).map_err(unreadable)?;
+    let bytes = file.metadata().map_err(unreadable)?.len();
+    if bytes > max {
+        return Err(FileError::TooLarge { bytes, max });
+    }
+    // Read at most one byte past the limit: a file that grows while it is
+    // read is refused too, without being held whole.
+    let mut buf = Vec::with_capacity(bytes as usize);
+    file.take(max + 1).read_to_end(&mut buf).map_err(unreadable)?;
+    if buf.len() as u64 > max {
+        return Err(FileError::TooLarge {
+            bytes: buf.len() as u64,
+            max,
+        });
+    }
+    read_bytes(&buf, opts)
 }
 
 /// Read a file's bytes as `opts` describe (the fuzz targets' entry).
@@ -315,14 +363,50 @@ pub fn read_bytes(bytes: &[u8], opts: &ReadOptions) -> Result<RawTable, FileErro
             // calamine can panic on a malformed workbook (fuzzing found a
             // cell reference of many letters overflowing its column
             // arithmetic): that is this file's error, never the night's.
-            std::panic::catch_unwind(|| read_xlsx(std::io::Cursor::new(bytes), opts.sheet.as_deref(), opts.header_row))
-                .unwrap_or_else(|_| {
-                    Err(FileError::Workbook(
-                        "the workbook is malformed (its reader failed on it)".into(),
-                    ))
-                })
+            std::panic::catch_unwind(|| {
+                let max_cells = opts.max_cells.unwrap_or(MAX_CELLS);
+                if xls::is_xls(bytes) {
+                    check_xls(bytes, max_cells)?;
+                }
+                if ods::is_ods(bytes) {
+                    ods::read_ods(bytes, opts.sheet.as_deref(), (opts.header_row, max_cells))
+                } else {
+                    read_xlsx(
+                        std::io::Cursor::new(bytes),
+                        opts.sheet.as_deref(),
+                        (opts.header_row, max_cells),
+                    )
+                }
+            })
+            .unwrap_or_else(|_| {
+                Err(FileError::Workbook(
+                    "the workbook is malformed (its reader failed on it)".into(),
+                ))
+            })
         }
     }
+}
+
+/// The sheet names of a workbook, in order. An `.xls` whose sheets would
+/// be expanded past the cell limit is refused first (calamine reads every
+/// sheet to name them), and an ODS is named without calamine.
+pub fn sheet_names(bytes: &[u8]) -> Result<Vec<String>, FileError> {
+    if ods::is_ods(bytes) {
+        return ods::ods_sheet_names(bytes);
+    }
+    if xls::is_xls(bytes) {
+        check_xls(bytes, MAX_CELLS)?;
+    }
+    workbook::calamine_sheet_names(bytes)
+}
+
+/// Refuse an `.xls` whose sheets calamine would expand past `max` cells.
+pub(crate) fn check_xls(bytes: &[u8], max: usize) -> Result<(), FileError> {
+    let cells = xls::cells_to_expand(bytes)?;
+    if cells > max {
+        return Err(FileError::WorkbookTooLarge { cells, max });
+    }
+    Ok(())
 }
 
 #[cfg(test)]

@@ -213,6 +213,24 @@ fn xlsx_opts() -> ReadOptions {
 }
 
 #[test]
+fn a_file_larger_than_the_limit_is_refused_unread() {
+    let dir = std::env::temp_dir().join(format!("tafteesh-readers-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("big.csv");
+    std::fs::write(&path, "id,name\n1,a\n").unwrap();
+    let opts = |max| ReadOptions {
+        max_bytes: Some(max),
+        ..Default::default()
+    };
+    assert!(read(&path, &opts(1 << 20)).is_ok());
+    assert_eq!(
+        read(&path, &opts(8)).unwrap_err(),
+        FileError::TooLarge { bytes: 12, max: 8 }
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
 fn a_value_in_the_last_cell_of_a_sheet_is_read_without_the_sheet_in_memory() {
     let bytes = xlsx(&[
         (0, 0, "id"),
@@ -284,4 +302,142 @@ fn a_sheet_starting_right_of_column_a_keeps_its_columns() {
     assert_eq!(t.headers, ["id", "column 2", "name"]);
     assert_eq!(t.columns[2], ["a"]);
     assert_eq!(t.rows, [4]);
+}
+
+/// An OpenDocument spreadsheet whose one sheet holds `rows` (the XML of
+/// its `table:table-row` elements).
+fn ods(rows: &str) -> Vec<u8> {
+    use std::io::Write;
+    let mut to = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let stored = zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Stored);
+    to.start_file("mimetype", stored).unwrap();
+    to.write_all(b"application/vnd.oasis.opendocument.spreadsheet").unwrap();
+    to.start_file("content.xml", zip::write::SimpleFileOptions::default())
+        .unwrap();
+    write!(
+        to,
+        r#"<?xml version="1.0" encoding="UTF-8"?><office:document-content xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0"><office:body><office:spreadsheet><table:table table:name="Register"><table:table-column table:number-columns-repeated="3"/>{rows}</table:table><table:table table:name="Notes"><table:table-row><table:table-cell office:value-type="string"><text:p>other sheet</text:p></table:table-cell></table:table-row></table:table></office:spreadsheet></office:body></office:document-content>"#
+    )
+    .unwrap();
+    to.finish().unwrap().into_inner()
+}
+
+fn cell(text: &str) -> String {
+    format!(r#"<table:table-cell office:value-type="string"><text:p>{text}</text:p></table:table-cell>"#)
+}
+
+#[test]
+fn an_ods_sheet_is_read_cell_by_cell_with_its_values_as_a_spreadsheet_shows_them() {
+    let rows = format!(
+        "<table:table-row>{}{}{}</table:table-row>\
+         <table:table-row>{}<table:table-cell office:value-type=\"float\" office:value=\"3\"><text:p>3.00</text:p></table:table-cell>\
+         <table:table-cell office:value-type=\"date\" office:date-value=\"2021-03-05\"><text:p>05/03/21</text:p></table:table-cell></table:table-row>\
+         <table:table-row table:number-rows-repeated=\"2\"><table:table-cell table:number-columns-repeated=\"3\"/></table:table-row>\
+         <table:table-row><table:table-cell office:value-type=\"string\"><text:p>two<text:s text:c=\"2\"/>words &amp; more</text:p><text:p>line</text:p></table:table-cell>\
+         <table:table-cell/><table:table-cell office:value-type=\"boolean\" office:boolean-value=\"true\"/></table:table-row>\
+         <table:table-row table:number-rows-repeated=\"1048570\"><table:table-cell table:number-columns-repeated=\"1024\"/></table:table-row>",
+        cell("id"),
+        cell("amount"),
+        cell("date"),
+        cell("F-1"),
+    );
+    let bytes = ods(&rows);
+    assert_eq!(sheet_names(&bytes).unwrap(), ["Register", "Notes"]);
+    let t = read_bytes(&bytes, &xlsx_opts()).unwrap();
+    assert_eq!(t.headers, ["id", "amount", "date"]);
+    assert_eq!(t.columns[0], ["F-1", "two  words & more\nline"]);
+    assert_eq!(t.columns[1], ["3", ""]);
+    assert_eq!(t.columns[2], ["2021-03-05", "true"]);
+    assert_eq!(t.rows, [2, 5]);
+    assert_eq!(t.blank_rows, 2);
+    let other = ReadOptions {
+        sheet: Some("notes".into()),
+        ..xlsx_opts()
+    };
+    assert_eq!(read_bytes(&bytes, &other).unwrap().headers, ["other sheet"]);
+}
+
+#[test]
+fn an_ods_of_repeated_cells_is_refused_before_they_are_expanded() {
+    // The 823-byte bomb: one filled row repeated, each cell repeated across the grid.
+    let header = format!(
+        r#"<table:table-row>{}</table:table-row>"#,
+        cell("x").replace(
+            "<table:table-cell ",
+            "<table:table-cell table:number-columns-repeated=\"16384\" ",
+        )
+    );
+    let bomb = format!(
+        r#"{header}<table:table-row table:number-rows-repeated="100000"><table:table-cell table:number-columns-repeated="16384" office:value-type="string"><text:p>x</text:p></table:table-cell></table:table-row>"#
+    );
+    let bytes = ods(&bomb);
+    assert!(bytes.len() < 2_000, "{}", bytes.len());
+    let started = std::time::Instant::now();
+    assert!(matches!(
+        read_bytes(&bytes, &xlsx_opts()),
+        Err(FileError::TooManyCells { .. })
+    ));
+    assert!(started.elapsed().as_secs() < 5, "refused before it was expanded");
+    // Under a narrow header, the wide rows stop the file at the first one.
+    let narrow = format!(
+        r#"<table:table-row>{}{}</table:table-row><table:table-row table:number-rows-repeated="300"><table:table-cell table:number-columns-repeated="16384" office:value-type="string"><text:p>x</text:p></table:table-cell></table:table-row>"#,
+        cell("id"),
+        cell("name")
+    );
+    assert!(matches!(
+        read_bytes(&ods(&narrow), &xlsx_opts()),
+        Err(FileError::RowTooWide { row: 2, columns: 2, .. })
+    ));
+}
+
+#[test]
+fn an_xlsx_row_far_wider_than_its_header_stops_the_file_and_a_few_stray_cells_make_it_ragged() {
+    let mut cells: Vec<(u32, u16, String)> = vec![(0, 0, "id".into()), (0, 1, "name".into())];
+    cells.extend((0..3).map(|c| (1, 5 + c, "stray".to_string())));
+    cells.push((1, 0, "1".into()));
+    let as_refs: Vec<(u32, u16, &str)> = cells.iter().map(|(r, c, v)| (*r, *c, v.as_str())).collect();
+    let t = read_bytes(&xlsx(&as_refs), &xlsx_opts()).unwrap();
+    assert_eq!(t.ragged_rows, [0]);
+    let mut wide: Vec<(u32, u16, String)> = vec![(0, 0, "id".into()), (0, 1, "name".into())];
+    wide.extend((0..2_000).map(|c| (1, 2 + c, "x".to_string())));
+    let as_refs: Vec<(u32, u16, &str)> = wide.iter().map(|(r, c, v)| (*r, *c, v.as_str())).collect();
+    assert!(matches!(
+        read_bytes(&xlsx(&as_refs), &xlsx_opts()),
+        Err(FileError::RowTooWide { row: 2, columns: 2, .. })
+    ));
+}
+
+fn xls_fixture(name: &str) -> Vec<u8> {
+    std::fs::read(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("fixtures")
+            .join(name),
+    )
+    .unwrap()
+}
+
+#[test]
+fn an_xls_is_sized_before_calamine_reads_it() {
+    // Written by xlwt (BIFF8): a register of two rows.
+    let small = xls_fixture("small_register.xls");
+    assert_eq!(crate::xls::cells_to_expand(&small).unwrap(), 9);
+    let t = read_bytes(&small, &xlsx_opts()).unwrap();
+    assert_eq!(t.headers, ["ID", "Name", "District"]);
+    assert_eq!(t.columns[2], ["Malda", "7"]);
+    // Ten sheets of two cells at opposite corners: 10 KB that calamine
+    // would lay out as 167 million cells.
+    let bomb = xls_fixture("cells_at_opposite_corners_of_ten_sheets.xls");
+    assert_eq!(crate::xls::cells_to_expand(&bomb).unwrap(), 10 * 65_536 * 256);
+    let started = std::time::Instant::now();
+    assert!(matches!(
+        read_bytes(&bomb, &xlsx_opts()),
+        Err(FileError::WorkbookTooLarge { .. })
+    ));
+    assert!(matches!(sheet_names(&bomb), Err(FileError::WorkbookTooLarge { .. })));
+    assert!(started.elapsed().as_secs() < 5);
+    // Cut short, it is malformed, not a panic.
+    assert!(matches!(
+        crate::xls::cells_to_expand(&small[..1000]),
+        Err(FileError::Workbook(_))
+    ));
 }

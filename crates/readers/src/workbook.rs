@@ -14,7 +14,7 @@ use super::*;
 pub(crate) fn read_xlsx<RS: Read + Seek + Clone>(
     data: RS,
     sheet: Option<&str>,
-    header_row: usize,
+    (header_row, max_cells): (usize, usize),
 ) -> Result<RawTable, FileError> {
     let mut wb = calamine::open_workbook_auto_from_rs(data).map_err(|e| match e {
         calamine::Error::Io(io) => FileError::Unreadable(io.kind().to_string()),
@@ -37,9 +37,9 @@ pub(crate) fn read_xlsx<RS: Read + Seek + Clone>(
         ($book:expr, $wrap:path) => {{
             let workbook_error = |e| FileError::Workbook(xlsx_error_kind(&$wrap(e)));
             let mut r = $book.worksheet_cells_reader(&name).map_err(workbook_error)?;
-            let mut cells = SparseCells::default();
+            let mut cells = SparseCells::new(header_row, max_cells);
             while let Some(c) = r.next_cell().map_err(workbook_error)? {
-                cells.push(c.get_position(), data_ref_text(c.get_value()));
+                cells.push(c.get_position(), data_ref_text(c.get_value()))?;
             }
             cells
         }};
@@ -47,15 +47,15 @@ pub(crate) fn read_xlsx<RS: Read + Seek + Clone>(
     let cells = match &mut wb {
         calamine::Sheets::Xlsx(x) => stream_cells!(x, calamine::Error::Xlsx),
         calamine::Sheets::Xlsb(x) => stream_cells!(x, calamine::Error::Xlsb),
-        // Legacy .xls and .ods have no cell reader; their sheets are small.
+        // Legacy .xls has no cell reader (an .ods never gets here: see `ods`).
         other => {
             let range = other
                 .worksheet_range(&name)
                 .map_err(|e| FileError::Workbook(xlsx_error_kind(&e)))?;
-            let mut cells = SparseCells::default();
+            let mut cells = SparseCells::new(header_row, max_cells);
             for (r, c, v) in range.used_cells() {
                 let (r0, c0) = range.start().unwrap_or((0, 0));
-                cells.push((r0 + r as u32, c0 + c as u32), cell_text(v));
+                cells.push((r0 + r as u32, c0 + c as u32), cell_text(v))?;
             }
             cells
         }
@@ -87,32 +87,105 @@ pub(crate) fn sheet_list(names: &[String]) -> String {
 /// Excel's grid: no cell of a well-formed sheet lies outside it.
 pub(crate) const MAX_SHEET_ROWS: u32 = 1_048_576;
 
-/// The non-empty cells of a sheet, by row.
-#[derive(Default)]
+/// The non-empty cells of a sheet, by row, from its header row down. The
+/// header row is the first row holding something at or below
+/// `header_row`; cells right of its last filled cell are counted, not
+/// kept (they make their row ragged), and a row with more of them than
+/// the header has columns stops the file: a 2.8 MB XLSX of 16,384 cells a
+/// row once took 3.85 GiB to read. Cells are counted against
+/// the sheet's limit ([`MAX_CELLS`]) as they come, so a sheet too large stops before it is
+/// held.
 pub(crate) struct SparseCells {
     rows: std::collections::BTreeMap<u32, Vec<(u32, String)>>,
     min_col: Option<u32>,
     /// A cell whose reference lies outside Excel's grid (a malformed file).
     off_grid: bool,
+    /// Rows above this one (0-based) are not read.
+    first_row: u32,
+    /// The header: its row, first and last filled column, once a later
+    /// row shows it is complete.
+    header: Option<(u32, u32, u32)>,
+    /// Filled cells right of the header, by row.
+    beyond: std::collections::BTreeMap<u32, usize>,
+    stored: usize,
+    /// The most cells kept.
+    max: usize,
 }
 
 impl SparseCells {
-    fn push(&mut self, (row, col): (u32, u32), text: String) {
-        if text.is_empty() {
-            return;
+    /// Cells read from `header_row` (1-based) down.
+    pub(crate) fn new(header_row: usize, max: usize) -> SparseCells {
+        SparseCells {
+            rows: Default::default(),
+            min_col: None,
+            off_grid: false,
+            first_row: u32::try_from(header_row.saturating_sub(1)).unwrap_or(u32::MAX),
+            header: None,
+            beyond: Default::default(),
+            stored: 0,
+            max,
+        }
+    }
+
+    pub(crate) fn push(&mut self, (row, col): (u32, u32), text: String) -> Result<(), FileError> {
+        if text.is_empty() || row < self.first_row {
+            return Ok(());
         }
         if row >= MAX_SHEET_ROWS || col as usize >= MAX_COLUMNS {
             self.off_grid = true;
-            return;
+            return Ok(());
+        }
+        match self.header {
+            // The header row is complete once a later row begins.
+            None => match self.rows.keys().next().copied() {
+                Some(h) if row > h => {
+                    let cells = &self.rows[&h];
+                    let first = cells.iter().map(|(c, _)| *c).min().unwrap_or(0);
+                    let last = cells.iter().map(|(c, _)| *c).max().unwrap_or(0);
+                    self.header = Some((h, first, last));
+                }
+                Some(h) if row < h => return Err(out_of_order()),
+                _ => {}
+            },
+            Some((h, _, _)) if row <= h => return Err(out_of_order()),
+            Some(_) => {}
+        }
+        if let Some((_, first, last)) = self.header {
+            if self.rows.last_key_value().is_some_and(|(r, _)| *r > row) {
+                return Err(out_of_order());
+            }
+            if col > last {
+                let n = self.beyond.entry(row).or_default();
+                *n += 1;
+                let columns = (last - first.min(last) + 1) as usize;
+                if *n > columns.max(16) {
+                    return Err(FileError::RowTooWide {
+                        row: row as usize + 1,
+                        cells: *n,
+                        columns,
+                    });
+                }
+                return Ok(());
+            }
+        }
+        self.stored += 1;
+        if self.stored > self.max {
+            let columns = self.header.map_or(0, |(_, first, last)| (last - first + 1) as usize);
+            return Err(FileError::TooManyCells {
+                rows: self.rows.len(),
+                columns,
+                max: self.max,
+            });
         }
         self.min_col = Some(self.min_col.map_or(col, |m| m.min(col)));
         self.rows.entry(row).or_default().push((col, text));
+        Ok(())
     }
 
     /// The table: the first row holding something at or below `header_row`
     /// is the header, its last non-empty cell the last column; columns are
     /// counted from the leftmost cell of the sheet, as a range would be.
-    fn into_table(self, header_row: usize) -> Result<RawTable, FileError> {
+    pub(crate) fn into_table(self, header_row: usize) -> Result<RawTable, FileError> {
         if self.off_grid {
             return Err(FileError::Workbook(
                 "a cell lies outside the sheet's 1,048,576 rows and 16,384 columns: the workbook is malformed".into(),
@@ -121,7 +194,12 @@ impl SparseCells {
         let Some(min_col) = self.min_col else {
             return Err(FileError::Empty);
         };
-        let mut rows = self.rows.into_iter().filter(|(r, _)| *r as usize + 1 >= header_row);
+        // A row whose only cells lie right of the header is still a row (ragged).
+        let mut all = self.rows;
+        for r in self.beyond.keys() {
+            all.entry(*r).or_default();
+        }
+        let mut rows = all.into_iter().filter(|(r, _)| *r as usize + 1 >= header_row);
         let Some((header_at, header_cells)) = rows.next() else {
             return Err(FileError::NoHeader(header_row));
         };
@@ -131,17 +209,17 @@ impl SparseCells {
         let mut previous = header_at;
         for (r, cells) in rows {
             let stored = t.rows.len() + 1;
-            if stored.saturating_mul(width) > MAX_CELLS {
+            if stored.saturating_mul(width) > self.max {
                 return Err(FileError::TooManyCells {
                     rows: stored,
                     columns: width,
-                    max: MAX_CELLS,
+                    max: self.max,
                 });
             }
             // Rows between two rows that hold something are blank rows.
             t.blank_rows += (r - previous - 1) as usize;
             previous = r;
-            let beyond = cells.iter().any(|(c, _)| (c - min_col) as usize >= width);
+            let beyond = self.beyond.contains_key(&r) || cells.iter().any(|(c, _)| (c - min_col) as usize >= width);
             let mut row = dense(cells, min_col, width);
             if beyond {
                 row.push("(beyond the last headed column)".to_string());
@@ -151,6 +229,10 @@ impl SparseCells {
         t.note_ragged();
         Ok(t)
     }
+}
+
+fn out_of_order() -> FileError {
+    FileError::Workbook("the sheet's rows are out of order: the workbook is malformed".into())
 }
 
 /// One row's cells laid out in `width` columns (cells right of them dropped).
@@ -207,8 +289,9 @@ pub fn cell_text(cell: &Data) -> String {
     }
 }
 
-/// The sheet names of a workbook, in order.
-pub fn sheet_names(bytes: &[u8]) -> Result<Vec<String>, FileError> {
+/// The sheet names of an XLSX, XLSB or XLS workbook, in order (an ODS's
+/// are [`crate::sheet_names`]'s to read).
+pub(crate) fn calamine_sheet_names(bytes: &[u8]) -> Result<Vec<String>, FileError> {
     std::panic::catch_unwind(|| {
         calamine::open_workbook_auto_from_rs(std::io::Cursor::new(bytes))
             .map(|wb| wb.sheet_names().to_vec())
