@@ -31,8 +31,9 @@ pub struct Issue {
 /// The rules the cleaning code checks itself (besides those each schema
 /// declares): every one has a message here and a fix in
 /// `schemas/reference/fixes.toml`.
-pub const BUILT_IN_RULES: [&str; 22] = [
+pub const BUILT_IN_RULES: [&str; 23] = [
     "required",
+    "cell.too_long",
     "key.duplicate",
     "row.ragged",
     "row.rejected",
@@ -60,6 +61,7 @@ pub const BUILT_IN_RULES: [&str; 22] = [
 pub fn rule_message(rule: &str) -> &'static str {
     match rule {
         "required" => "required field is blank",
+        "cell.too_long" => "a cell longer than 32,767 characters, more than any field holds or a report can show",
         "key.duplicate" => "the same id is on more than one row of the export",
         "row.ragged" => {
             "the row does not have one cell per header column (a stray quote or delimiter shifted its cells)"

@@ -374,6 +374,7 @@ pub fn clean_feed(
     let no_record = live.len() - rows.len();
     let (values, mut issues) = clean_columns(schema, &inputs, &rows, ctx);
     row_issues(raw, live, &rows, &conditions.rejects, &mut issues);
+    long_cells(schema, &inputs, &rows, &mut issues);
     let unknown_places = unknown_places(schema, &inputs, &issues);
     contract::check_rules(schema, &inputs, &values, &rows, &mut issues);
     contract::check_unique_keys(schema, &inputs, &rows, &mut issues);
@@ -544,6 +545,35 @@ fn row_issues(raw: &RawTable, live: &[usize], rows: &[usize], rejects: &[Conditi
     }
 }
 
+/// The most characters a spreadsheet cell holds (Excel's limit): a
+/// longer cell is quarantined at cleaning, and a report cuts any longer
+/// text it is given ([`crate::report::neutralise`]).
+pub const CELL_CHARS: usize = 32_767;
+
+/// Cells longer than a report's cell holds ([`CELL_CHARS`]):
+/// no field of a case record is that long, and such a value (a pasted
+/// document, a hostile export) would reach a workbook or the list of
+/// unknown places. The row is quarantined, its field named.
+fn long_cells(schema: &TableSchema, inputs: &[Input<'_>], rows: &[usize], issues: &mut Vec<Issue>) {
+    let max = CELL_CHARS;
+    for (spec, input) in schema.columns.iter().zip(inputs) {
+        if !input.is_column() {
+            continue;
+        }
+        for &r in rows {
+            let cell = input.written(r);
+            if cell.len() > max && cell.chars().count() > max {
+                issues.push(Issue {
+                    row_index: r,
+                    field: spec.name.clone(),
+                    rule: "cell.too_long",
+                    severity: Severity::Error,
+                });
+            }
+        }
+    }
+}
+
 /// Place and scheme names the reference lists do not know, as written,
 /// with how many records use each.
 fn unknown_places(schema: &TableSchema, inputs: &[Input<'_>], issues: &[Issue]) -> Vec<UnknownPlace> {
@@ -553,6 +583,11 @@ fn unknown_places(schema: &TableSchema, inputs: &[Input<'_>], issues: &[Issue]) 
         .filter(|i| i.rule == "place.unknown" || i.rule == "scheme.unknown")
     {
         let ci = schema.column_index(&i.field).expect("findings name schema columns");
+        // A cell too long for any report is its row's quarantine reason, not a spelling to list.
+        let cell = inputs[ci].get(i.row_index);
+        if cell.len() > CELL_CHARS && cell.chars().count() > CELL_CHARS {
+            continue;
+        }
         *unknown
             .entry((&schema.columns[ci].name, fold_space(inputs[ci].get(i.row_index))))
             .or_default() += 1;

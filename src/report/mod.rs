@@ -196,12 +196,23 @@ pub fn read_run_trend(conn: &duckdb::Connection) -> Result<Vec<RunPoint>> {
 
 /// Text a partner could have written, made safe for a spreadsheet cell: a
 /// leading =, +, -, @ (or tab, carriage return) would make Excel or
-/// LibreOffice read it as a formula, so it gets a leading apostrophe.
+/// LibreOffice read it as a formula, so it gets a leading apostrophe. Text
+/// longer than a cell holds (Excel's 32,767 characters) is cut, saying so:
+/// cleaning quarantines such rows, so only a derived text could be that
+/// long, and it must not fail a night's workbook.
 pub fn neutralise(text: &str) -> std::borrow::Cow<'_, str> {
+    const CUT: &str = " ... (cut)";
+    const CELL_CHARS: usize = crate::clean::CELL_CHARS;
+    let text: std::borrow::Cow<'_, str> = if text.len() > CELL_CHARS && text.chars().count() > CELL_CHARS {
+        let kept: String = text.chars().take(CELL_CHARS - 1 - CUT.len()).collect();
+        format!("{kept}{CUT}").into()
+    } else {
+        text.into()
+    };
     if text.starts_with(['=', '+', '-', '@', '\t', '\r']) {
         format!("'{text}").into()
     } else {
-        text.into()
+        text
     }
 }
 
