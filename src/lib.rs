@@ -23,6 +23,7 @@ pub mod build_id;
 pub mod clean;
 pub mod cli;
 pub mod config;
+pub mod disk;
 pub mod error;
 pub mod extract;
 pub mod inbox;

@@ -9,9 +9,19 @@
 //! the field's weight; ties to fewer suppressed records, then to the first
 //! node in order). The lattice
 //! is small (a handful of quasi-identifiers of two to five levels), so
-//! every node is tried.
+//! every node is tried; a spec whose lattice is larger than its
+//! `max_nodes` is refused before any data is read, and a search longer
+//! than its `max_seconds` stops with an error, saying how far it got, and
+//! logs its progress while it runs.
 
 use std::collections::HashMap;
+
+/// How long a search may take, and what it is searching for (for its
+/// progress and its error).
+pub struct Budget<'a> {
+    pub seconds: u64,
+    pub table: &'a str,
+}
 
 /// No class: a record left out.
 const NONE: u32 = u32::MAX;
@@ -107,9 +117,13 @@ impl Lattice {
     }
 
     /// Try every node; keep the least generalised within the allowed
-    /// suppression (or, when none is, the one suppressing fewest).
-    pub fn solve(&self, k: u32, l: u32, max_suppressed_share: f64) -> Outcome {
+    /// suppression (or, when none is, the one suppressing fewest). Stops
+    /// with why, when the search takes longer than the budget allows.
+    pub fn solve(&self, k: u32, l: u32, max_suppressed_share: f64, budget: &Budget<'_>) -> Result<Outcome, String> {
         let heights = self.heights();
+        let total: u64 = heights.iter().fold(1u64, |n, &h| n.saturating_mul(h as u64));
+        let started = std::time::Instant::now();
+        let mut told = started;
         let allowed = (max_suppressed_share * self.records as f64).floor() as usize;
         let loss = |node: &[usize]| -> f64 {
             node.iter()
@@ -122,6 +136,23 @@ impl Lattice {
         let mut node = vec![0usize; heights.len()];
         let mut tried = 0;
         loop {
+            let now = std::time::Instant::now();
+            if now.duration_since(started).as_secs() >= budget.seconds {
+                return Err(format!(
+                    "table `{}`: the search for a generalisation stopped after `max_seconds` ({} s), having tried {tried} \
+                     of {total} nodes over {} records: use fewer quasi-identifiers or levels, or raise `max_seconds`",
+                    budget.table, budget.seconds, self.records
+                ));
+            }
+            if now.duration_since(told).as_secs() >= 5 {
+                told = now;
+                tracing::info!(
+                    table = budget.table,
+                    tried,
+                    total,
+                    "searching the generalisation lattice"
+                );
+            }
             tried += 1;
             let (kept, for_k, for_l) = self.judge(&node, k as usize, l as usize);
             let suppressed = for_k + for_l;
@@ -166,7 +197,7 @@ impl Lattice {
         }
         let mut out = best.map(|b| b.3).expect("the lattice has at least one node");
         out.nodes_tried = tried;
-        out
+        Ok(out)
     }
 
     /// The prosecutor risk of the records `kept` at `node`.
@@ -210,6 +241,11 @@ impl Interner {
 mod tests {
     use super::*;
 
+    const BUDGET: Budget<'static> = Budget {
+        seconds: 60,
+        table: "t",
+    };
+
     /// One quasi-identifier with two levels (fine, "*") and a sensitive
     /// field: 12 records in class a, 3 in class b.
     fn lattice(sensitive_in_a: &[u32]) -> Lattice {
@@ -226,11 +262,11 @@ mod tests {
     fn a_small_class_is_suppressed_when_the_share_allows_and_generalised_when_not() {
         let t = lattice(&[1; 12]);
         // 3 of 15 is 20%: allowed at 0.2, so the fine level stays.
-        let o = t.solve(10, 1, 0.2);
+        let o = t.solve(10, 1, 0.2, &BUDGET).unwrap();
         assert_eq!(o.node, vec![0]);
         assert_eq!((o.suppressed_for_k, o.kept.iter().filter(|k| **k).count()), (3, 12));
         // At 5%, the value is withheld for everyone instead.
-        let o = t.solve(10, 1, 0.05);
+        let o = t.solve(10, 1, 0.05, &BUDGET).unwrap();
         assert_eq!(o.node, vec![1]);
         assert_eq!(o.suppressed_for_k, 0);
         let r = t.risk(&o.node, &o.kept, 0.1);
@@ -244,12 +280,12 @@ mod tests {
     fn a_class_with_one_sensitive_value_fails_l_diversity() {
         // Class a all one outcome: at l = 2 it cannot be released as it is.
         let t = lattice(&[1; 12]);
-        let o = t.solve(3, 2, 0.2);
+        let o = t.solve(3, 2, 0.2, &BUDGET).unwrap();
         // With three records of class b (outcome 7) and twelve of a
         // (outcome 1), only the "*" level mixes them.
         assert_eq!(o.node, vec![1]);
         let mixed = lattice(&[1, 2, 1, 2, 1, 2, 1, 2, 1, 2, 1, 2]);
-        let o = mixed.solve(3, 2, 0.2);
+        let o = mixed.solve(3, 2, 0.2, &BUDGET).unwrap();
         // b has one outcome: its 3 records are suppressed for l.
         assert_eq!(
             (o.node.clone(), o.suppressed_for_k, o.suppressed_for_l),
@@ -270,10 +306,10 @@ mod tests {
             weights: vec![1.0, 1.0],
         };
         // A tie at equal weights: the first node in order withholds `a`.
-        assert_eq!(t.solve(5, 1, 0.05).node, vec![1, 0]);
+        assert_eq!(t.solve(5, 1, 0.05, &BUDGET).unwrap().node, vec![1, 0]);
         // Weighted, `a` is kept and `b` withheld.
         t.weights = vec![3.0, 1.0];
-        assert_eq!(t.solve(5, 1, 0.05).node, vec![0, 1]);
+        assert_eq!(t.solve(5, 1, 0.05, &BUDGET).unwrap().node, vec![0, 1]);
     }
 
     #[test]
@@ -284,9 +320,25 @@ mod tests {
             records: 3,
             weights: vec![1.0],
         };
-        let o = t.solve(10, 1, 0.05);
+        let o = t.solve(10, 1, 0.05, &BUDGET).unwrap();
         assert_eq!(o.kept, vec![false; 3]);
         assert_eq!(o.suppressed_for_k, 3);
         assert_eq!(t.risk(&o.node, &o.kept, 0.05).records, 0);
+    }
+
+    #[test]
+    fn a_search_past_its_time_stops_with_why() {
+        let t = Lattice {
+            qi: vec![vec![vec![0, 1], vec![0, 0]]],
+            sensitive: vec![],
+            records: 2,
+            weights: vec![1.0],
+        };
+        let none = Budget {
+            seconds: 0,
+            table: "survivors",
+        };
+        let why = t.solve(2, 1, 0.0, &none).unwrap_err();
+        assert!(why.contains("`max_seconds`") && why.contains("survivors"), "{why}");
     }
 }

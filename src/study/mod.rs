@@ -101,7 +101,7 @@ impl Unit {
     }
 
     /// The study id's column, and the letter its values start with.
-    fn study_id(self) -> (&'static str, &'static str) {
+    pub(crate) fn study_id(self) -> (&'static str, &'static str) {
         match self {
             Unit::Person => ("study_person_id", "S"),
             Unit::Case => ("study_case_id", "C"),
@@ -194,10 +194,37 @@ pub fn extract(
     let building = layout.extract_building(&spec.study, &snapshot);
     let _ = std::fs::remove_dir_all(&building);
     std::fs::create_dir_all(&building).map_err(Error::io(&building))?;
+    // Whatever stops the extract, nothing half written stays, and a full
+    // disk is named as such (the Parquet writer says only "transport error").
+    write_extract(
+        &conn,
+        (spec, spec_path, spec_bytes),
+        &snapshot,
+        layout,
+        &regions,
+        &types,
+        &building,
+    )
+    .map_err(|e| {
+        let _ = std::fs::remove_dir_all(&building);
+        crate::disk::explain(e, &building)
+    })
+}
+
+/// Write the extract's files into `building`, then move it into place.
+fn write_extract(
+    conn: &Connection,
+    (spec, spec_path, spec_bytes): (&Spec, &Path, &[u8]),
+    snapshot: &str,
+    layout: &Layout,
+    regions: &HashMap<String, String>,
+    types: &[HashMap<String, String>],
+    building: &Path,
+) -> Result<Summary> {
     let mut summary = Summary {
         study: spec.study.clone(),
         title: spec.title.clone(),
-        snapshot: snapshot.clone(),
+        snapshot: snapshot.to_string(),
         spec_sha256: {
             use sha2::Digest;
             hex::encode(sha2::Sha256::digest(spec_bytes))
@@ -207,12 +234,12 @@ pub fn extract(
         max_suppressed_share: spec.max_suppressed_share,
         risk_threshold: spec.risk_threshold,
         tables: Vec::new(),
-        folder: layout.extract(&spec.study, &snapshot),
+        folder: layout.extract(&spec.study, snapshot),
     };
     let mut codebook = String::new();
-    for (t, cols) in spec.tables.iter().zip(&types) {
+    for (t, cols) in spec.tables.iter().zip(types) {
         let started = std::time::Instant::now();
-        let (table, book) = one_table(&conn, spec, t, cols, &regions, &building)?;
+        let (table, book) = one_table(conn, (spec, spec_path), t, cols, regions, building)?;
         tracing::info!(
             table = %t.name,
             records_in = table.records_in,
@@ -224,17 +251,17 @@ pub fn extract(
         summary.tables.push(table);
         codebook.push_str(&book);
     }
-    let manifest = crate::layout::extract::manifest(&building);
+    let manifest = crate::layout::extract::manifest(building);
     let json = serde_json::to_vec_pretty(&summary).map_err(|e| Error::Internal(e.to_string()))?;
     std::fs::write(&manifest, json).map_err(Error::io(&manifest))?;
-    let book = crate::layout::extract::codebook(&building);
+    let book = crate::layout::extract::codebook(building);
     std::fs::write(&book, codebook_text(&summary, &codebook)).map_err(Error::io(&book))?;
-    crate::run::publish::seal_tree(&building)?;
+    crate::run::publish::seal_tree(building)?;
     let folder = &summary.folder;
     if folder.exists() {
         std::fs::remove_dir_all(folder).map_err(Error::io(folder))?;
     }
-    std::fs::rename(&building, folder).map_err(Error::io(folder))?;
+    std::fs::rename(building, folder).map_err(Error::io(folder))?;
     Ok(summary)
 }
 
@@ -348,12 +375,7 @@ fn band(bounds: &[i64], x: i64) -> String {
 
 /// The levels of a hierarchy, "*" included.
 fn height(h: &Hierarchy) -> usize {
-    match h {
-        Hierarchy::Bands { levels } => levels.len() + 1,
-        Hierarchy::Dates { levels } => levels.len() + 1,
-        Hierarchy::Places { .. } => 3,
-        Hierarchy::Categories => 2,
-    }
+    h.height()
 }
 
 /// A level, in words, for the codebook and `extract.json`.
@@ -381,7 +403,7 @@ fn level_name(h: &Hierarchy, level: usize) -> String {
 /// codebook section.
 fn one_table(
     conn: &Connection,
-    spec: &Spec,
+    (spec, spec_path): (&Spec, &Path),
     t: &TableSpec,
     types: &HashMap<String, String>,
     regions: &HashMap<String, String>,
@@ -445,7 +467,16 @@ fn one_table(
         records: n,
         weights: quasi.iter().map(|(_, f, _)| f.weight).collect(),
     };
-    let outcome = lattice.solve(spec.k, t.l, spec.max_suppressed_share);
+    let budget = anonymise::Budget {
+        seconds: spec.max_seconds,
+        table: &t.name,
+    };
+    let outcome = lattice
+        .solve(spec.k, t.l, spec.max_suppressed_share, &budget)
+        .map_err(|why| Error::Config {
+            path: spec_path.to_path_buf(),
+            problems: vec![why],
+        })?;
     let before = lattice.risk(&vec![0; quasi.len()], &vec![true; n], spec.risk_threshold);
     let after = lattice.risk(&outcome.node, &outcome.kept, spec.risk_threshold);
     // Study ids: the released records in an order shuffled by the seed

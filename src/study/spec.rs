@@ -33,6 +33,16 @@ pub struct Spec {
     /// quasi-identifiers) above this counts it "at risk" in the summary.
     #[serde(default = "default_risk_threshold")]
     pub risk_threshold: f64,
+    /// The most nodes (one level per quasi-identifier) a table's
+    /// generalisation lattice may have: each is one pass over the records,
+    /// so a lattice of millions never ends. A spec with more is refused
+    /// before any data is read.
+    #[serde(default = "default_max_nodes")]
+    pub max_nodes: u64,
+    /// The most seconds the search for a table's generalisation may take;
+    /// past it the extract stops with an error (and writes nothing).
+    #[serde(default = "default_max_seconds")]
+    pub max_seconds: u64,
     /// Generalisation hierarchies, by the name fields refer to them.
     #[serde(default)]
     pub hierarchies: BTreeMap<String, Hierarchy>,
@@ -44,12 +54,32 @@ fn default_k() -> u32 {
     10
 }
 
+fn default_max_nodes() -> u64 {
+    20_000
+}
+
+fn default_max_seconds() -> u64 {
+    600
+}
+
 fn default_max_suppressed() -> f64 {
     0.05
 }
 
 fn default_risk_threshold() -> f64 {
     0.05
+}
+
+impl Hierarchy {
+    /// Its levels, "*" included.
+    pub fn height(&self) -> usize {
+        match self {
+            Hierarchy::Bands { levels } => levels.len() + 1,
+            Hierarchy::Dates { levels } => levels.len() + 1,
+            Hierarchy::Places { .. } => 3,
+            Hierarchy::Categories => 2,
+        }
+    }
 }
 
 /// How a quasi-identifier is generalised, level by level; a last level,
@@ -239,6 +269,9 @@ impl Spec {
         if !(0.0..=1.0).contains(&self.max_suppressed_share) {
             p.push("`max_suppressed_share` must be between 0 and 1".into());
         }
+        if self.max_nodes == 0 || self.max_seconds == 0 {
+            p.push("`max_nodes` and `max_seconds` must be 1 or more".into());
+        }
         if !(self.risk_threshold > 0.0 && self.risk_threshold <= 1.0) {
             p.push("`risk_threshold` must be above 0 and at most 1".into());
         }
@@ -286,6 +319,12 @@ impl Spec {
                 if !out.insert(f.output_name()) {
                     p.push(format!("{at}: `{}` twice in the table", f.output_name()));
                 }
+                let (id, _) = t.unit.study_id();
+                if f.output_name() == id {
+                    p.push(format!(
+                        "{at}: `{id}` is the extract's own id column; name the field otherwise (`as = \"...\"`)"
+                    ));
+                }
                 if let Some(h) = &f.quasi
                     && !self.hierarchies.contains_key(h)
                 {
@@ -300,6 +339,19 @@ impl Spec {
                 if f.quasi.is_some() && f.sensitive {
                     p.push(format!("{at}: a field is a quasi-identifier or sensitive, not both"));
                 }
+            }
+            let nodes = t
+                .fields
+                .iter()
+                .filter_map(|f| self.hierarchies.get(f.quasi.as_ref()?))
+                .fold(1u64, |n, h| n.saturating_mul(h.height() as u64));
+            if nodes > self.max_nodes {
+                p.push(format!(
+                    "table `{}`: its generalisation lattice has {nodes} nodes (each quasi-identifier's levels multiplied), \
+                     more than `max_nodes` ({}), and each is a pass over the records: use fewer quasi-identifiers or levels, \
+                     or raise `max_nodes`",
+                    t.name, self.max_nodes
+                ));
             }
             if !t.fields.iter().any(|f| f.quasi.is_some()) {
                 p.push(format!(

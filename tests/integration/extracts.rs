@@ -236,4 +236,23 @@ fn an_extract_is_reproducible_its_ids_its_own_and_a_bad_spec_is_refused_naming_t
     assert!(err.contains("`village`: refused"), "{err}");
     let err = refused("{ column = \"favourite_colour\" },");
     assert!(err.contains("`favourite_colour`: no such column"), "{err}");
+    // A field renamed to the extract's own id column: a spec error, not a failed build.
+    let err = refused("{ column = \"is_child_at_rescue\", as = \"study_person_id\" },");
+    assert!(
+        err.contains("`study_person_id` is the extract's own id column"),
+        "{err}"
+    );
+    // A lattice larger than the spec allows is refused before any data is read.
+    let big = shipped
+        .replace("study = \"ahtu_engagement\"", "study = \"big\"")
+        .replace("k = 10\n", "k = 10\nmax_nodes = 8\n");
+    std::fs::write(w.path().join("d/config/extracts/big.toml"), &big).unwrap();
+    let ran = extract("extracts/big.toml");
+    assert_eq!(ran.code, 6, "{}", ran.all());
+    assert!(
+        ran.stderr.contains("generalisation lattice has") && ran.stderr.contains("`max_nodes` (8)"),
+        "{}",
+        ran.stderr
+    );
+    assert!(!output.join("extracts/big").exists());
 }
