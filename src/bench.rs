@@ -80,6 +80,8 @@ pub fn measure(opts: &Options) -> Result<Bench> {
         force,
         retrain: force,
         accept_shrink: true,
+        trust_clock: false,
+        new_key: false,
     };
     let floor = opts.floor.as_ref().map(|f| Floor::new(f, &opts.dir));
     let mut whole_floor = Vec::new();

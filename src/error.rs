@@ -33,6 +33,12 @@ pub enum Exit {
     /// snapshot (an empty inbox, a partner's rows vanishing or shrinking, a
     /// file cut short): it published nothing and the current one stays.
     HeldBack = 7,
+    /// The clock reads earlier than the last published snapshot or the
+    /// newest export: the run read nothing and published nothing.
+    ClockBehind = 8,
+    /// SIGTERM or SIGINT stopped the run: it removed what it half built
+    /// and published nothing.
+    Stopped = 9,
 }
 
 impl Exit {
@@ -47,6 +53,8 @@ impl Exit {
             Exit::Locked,
             Exit::Config,
             Exit::HeldBack,
+            Exit::ClockBehind,
+            Exit::Stopped,
         ]
         .into_iter()
         .find(|e| *e as u8 == code)
@@ -95,6 +103,17 @@ pub enum Error {
         bullet(reasons)
     )]
     HeldBack { reasons: Vec<String> },
+
+    /// The clock cannot be right (see [`crate::run::clock`]).
+    #[error(
+        "not run: {why}. Dates would be judged wrong (records blanked as future, the current period cut short). \
+         Set the clock right (NTP), or, if it is right, run with `tafteesh run --trust-clock`."
+    )]
+    ClockBehind { why: String },
+
+    /// A signal asked the run to stop (see [`crate::run::stop`]).
+    #[error("stopped by {signal}: the run removed what it had built and published nothing; the current snapshot stays")]
+    Stopped { signal: &'static str },
 
     /// The inbox folder does not exist.
     #[error("inbox {} does not exist or is not a folder", .0.display())]
@@ -163,6 +182,8 @@ impl Error {
             Error::Locked { .. } => Exit::Locked,
             Error::Usage(_) => Exit::Usage,
             Error::HeldBack { .. } => Exit::HeldBack,
+            Error::ClockBehind { .. } => Exit::ClockBehind,
+            Error::Stopped { .. } => Exit::Stopped,
             Error::Redacted { exit, .. } => *exit,
             _ => Exit::Failure,
         }

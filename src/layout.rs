@@ -19,6 +19,7 @@
 //!   snapshots/.building-<id>/     a snapshot being built
 //!   snapshots/.pruning-<id>/      a snapshot being removed by the retention policy
 //!   history/indicator_values/<id>.parquet   every published run's figures (unsuppressed: the research group only)
+//!   history/unreadable/<id>.parquet         a history file a run could not read, moved aside
 //!   extracts/<study>/<id>/        a study's de-identified extract of snapshot <id>
 //!   extracts/<study>/.building-<id>/  one being written
 //!   restricted/                   owner-only plaintext (see RestrictedDir)
@@ -59,9 +60,14 @@ pub fn run_id(now: DateTime<Utc>) -> String {
 /// When a run id (`20261122T183217115Z`) was made.
 pub fn created_at(id: &str) -> Option<DateTime<Utc>> {
     let stamp = id.get(..15)?;
-    NaiveDateTime::parse_from_str(stamp, "%Y%m%dT%H%M%S")
-        .ok()
-        .map(|t| t.and_utc())
+    let seconds = NaiveDateTime::parse_from_str(stamp, "%Y%m%dT%H%M%S").ok()?.and_utc();
+    // The milliseconds, when the id has them: two runs in one second keep their order.
+    let ms = id
+        .get(15..18)
+        .filter(|m| m.bytes().all(|b| b.is_ascii_digit()))
+        .and_then(|m| m.parse::<i64>().ok())
+        .unwrap_or(0);
+    Some(seconds + chrono::Duration::milliseconds(ms))
 }
 
 /// The folders and files under one `output/` folder.
@@ -162,6 +168,12 @@ impl Layout {
     /// Every published run's indicator values, one Parquet file per run.
     pub fn history(&self) -> PathBuf {
         self.history_root().join("indicator_values")
+    }
+
+    /// History files a run found unreadable, moved aside so the nights
+    /// after go on (see [`crate::warehouse::history`]).
+    pub fn history_unreadable(&self) -> PathBuf {
+        self.history_root().join("unreadable")
     }
 
     /// Published run `id`'s indicator values in the history folder.
@@ -496,8 +508,9 @@ mod tests {
     #[test]
     fn run_ids_carry_their_time() {
         let t = created_at("20261122T183217115Z").unwrap();
-        assert_eq!(t.to_rfc3339(), "2026-11-22T18:32:17+00:00");
-        assert_eq!(run_id(t), "20261122T183217000Z");
+        assert_eq!(t.to_rfc3339(), "2026-11-22T18:32:17.115+00:00");
+        assert_eq!(run_id(t), "20261122T183217115Z");
+        assert!(created_at("20261122T183217115Z") > created_at("20261122T183217114Z"));
         assert!(created_at("junk").is_none());
     }
 

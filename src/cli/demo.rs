@@ -54,6 +54,8 @@ pub fn run(args: Args) -> Result<Exit> {
             retrain: false,
             // The demo regenerates its inbox: fewer rows than last time is intended.
             accept_shrink: true,
+            trust_clock: false,
+            new_key: false,
         },
     )?;
     let run::RunOutcome::Published(summary) = outcome else {

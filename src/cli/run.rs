@@ -49,10 +49,27 @@ pub struct Args {
     #[arg(long)]
     pub accept_shrink: bool,
 
+    /// Run even though the clock reads earlier than the last published
+    /// snapshot or (by more than a day) the newest export, which otherwise
+    /// holds the run back with exit 8. Dates are then judged against the
+    /// later of the clock and the newest export.
+    #[arg(long)]
+    pub trust_clock: bool,
+
+    /// Accept a pseudonymisation key other than the one the current
+    /// snapshot was made with, which is otherwise refused (exit 6): every
+    /// person key, token and record key changes, and the ledger says so.
+    #[arg(long)]
+    pub new_key: bool,
+
     /// Shell command run when the run ends with an exit code other than 0 or 3.
     /// It gets TAFTEESH_EXIT_CODE, TAFTEESH_RUN_ID and TAFTEESH_ERROR (no personal values) in its environment.
     #[arg(long, value_name = "CMD", env = "TAFTEESH_ON_FAILURE")]
     pub on_failure: Option<String>,
+
+    /// Testing only: the time the run reads from its clock (RFC 3339).
+    #[arg(long, hide = true, env = "TAFTEESH_TEST_CLOCK")]
+    pub clock: Option<chrono::DateTime<chrono::Utc>>,
 
     /// Testing only: abort the process at this point, as a power cut would.
     #[arg(long, hide = true, env = "TAFTEESH_FAIL_AFTER", value_enum)]
@@ -89,14 +106,17 @@ pub fn run(args: Args) -> Result<Exit> {
 
 fn run_job(args: Args) -> Result<RunOutcome> {
     let plan = Plan::resolve(&args.config.path, args.key)?;
+    run::stop::install();
     run::run(
         &plan,
         RunOptions {
-            now: chrono::Utc::now(),
+            now: args.clock.unwrap_or_else(chrono::Utc::now),
             fail_after: args.fail_after,
             force: args.force,
             retrain: args.retrain,
             accept_shrink: args.accept_shrink,
+            trust_clock: args.trust_clock,
+            new_key: args.new_key,
         },
     )
 }
@@ -125,8 +145,8 @@ pub fn print_summary(s: &RunSummary) {
     say!("tafteesh run {} published", s.run_id);
     say!(
         "  files read: {} ({} could not be used); rows read: {}; exact duplicates removed: {}; rows quarantined: {}; field warnings: {}",
-        s.files_read(),
-        s.files_failed(),
+        s.files_read,
+        s.files_failed,
         s.rows_read,
         s.duplicates_removed,
         s.rows_quarantined,

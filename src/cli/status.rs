@@ -56,6 +56,10 @@ pub fn run(args: Args) -> Result<Exit> {
     let runs = ledger::read(&layout)?;
     let current = layout.current_id();
     let manifest = current.as_deref().and_then(|id| Manifest::read(&layout.snapshot(id)));
+    // The current snapshot checked as a night checks it before keeping it.
+    let problem = current
+        .as_deref()
+        .and_then(|id| crate::run::snapshots::check_whole(&layout, id).err());
     let stale_after = i64::from(plan.freshness.stale_after_days);
     let inbox = crate::inbox::list(&plan.inbox)?;
     let claims = crate::ingest::claim(&plan, &inbox);
@@ -95,6 +99,7 @@ pub fn run(args: Args) -> Result<Exit> {
     if args.json {
         let out = serde_json::json!({
             "current_snapshot": current,
+            "current_snapshot_problem": problem,
             "running": running,
             "stale_after_days": stale_after,
             "runs": latest,
@@ -117,6 +122,9 @@ pub fn run(args: Args) -> Result<Exit> {
         ),
         (Some(id), None) => println!("current snapshot: {id}"),
         (None, _) => println!("no snapshot published yet in {}", plan.output.display()),
+    }
+    if let Some(why) = &problem {
+        println!("  BROKEN: {why}; the next run rebuilds it from the inbox (or `tafteesh rollback` to a whole one)");
     }
     match &running {
         Some(who) => println!("a run is going now: {who}"),
@@ -223,6 +231,9 @@ fn describe(code: u8) -> &'static str {
         Some(Exit::Locked) => "locked",
         Some(Exit::Config) => "config error",
         Some(Exit::Usage) => "usage error",
+        Some(Exit::HeldBack) => "held back: it would have published markedly less",
+        Some(Exit::ClockBehind) => "held back: the clock read earlier than the last run or the newest export",
+        Some(Exit::Stopped) => "stopped by a signal",
         _ => "failure",
     }
 }

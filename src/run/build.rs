@@ -11,7 +11,7 @@ use super::ledger::{LedgerEntry, RunStatus};
 use super::manifest::Manifest;
 use super::plan::Inventory;
 use super::summary::{RunSummary, Totals, fill_entry};
-use super::{FaultPoint, Run, checkpoint, publish, stages};
+use super::{FaultPoint, Run, publish, safe_point, stages};
 use crate::error::{Error, Result};
 use crate::ingest::FileReport;
 use crate::metrics::StageClock;
@@ -50,7 +50,7 @@ pub fn build_and_publish(run: &Run<'_>, inv: Box<Inventory<'_>>, entry: &mut Led
         || stages::partners(run, &inv, &lake, &lake_tables, &restricted_building),
         |r| r.as_ref().map(|p| p.rows_read()).unwrap_or(0),
     )?;
-    checkpoint(&opts, FaultPoint::Clean);
+    safe_point(&opts, FaultPoint::Clean)?;
 
     if !opts.accept_shrink {
         let reasons = held_back_reasons(inv.published.as_ref(), &partners.entries, plan.publish.max_shrink);
@@ -72,7 +72,7 @@ pub fn build_and_publish(run: &Run<'_>, inv: Box<Inventory<'_>>, entry: &mut Led
         .flat_map(|p| p.files.iter().cloned())
         .collect();
     files.append(&mut contested);
-    checkpoint(&opts, FaultPoint::Lake);
+    safe_point(&opts, FaultPoint::Lake)?;
 
     let linkage = clock.stage(
         "link",
@@ -86,14 +86,14 @@ pub fn build_and_publish(run: &Run<'_>, inv: Box<Inventory<'_>>, entry: &mut Led
         || stages::warehouse(run, &building, &lake_tables),
         |r| r.as_ref().map(|m| m.indicator_rows as u64).unwrap_or(0),
     )?;
-    checkpoint(&opts, FaultPoint::Warehouse);
+    safe_point(&opts, FaultPoint::Warehouse)?;
 
     clock.stage(
         "report",
         || stages::reports(run, &building, &files),
         |r| r.as_ref().map(|n| *n as u64).unwrap_or(0),
     )?;
-    checkpoint(&opts, FaultPoint::Report);
+    safe_point(&opts, FaultPoint::Report)?;
 
     let totals = Totals::of(&files);
     let current = layout.current_snapshot();
@@ -115,6 +115,8 @@ pub fn build_and_publish(run: &Run<'_>, inv: Box<Inventory<'_>>, entry: &mut Led
         duplicates_removed: totals.duplicates,
         rows_quarantined: totals.quarantined,
         field_warnings: totals.warnings,
+        files_read: super::summary::distinct_files(&files, false),
+        files_failed: super::summary::distinct_files(&files, true),
         files,
         unclaimed_files: unclaimed.clone(),
         table_rows: totals.table_rows,
@@ -145,6 +147,7 @@ pub fn build_and_publish(run: &Run<'_>, inv: Box<Inventory<'_>>, entry: &mut Led
         model_fingerprint: fingerprints.model.clone(),
         config_fingerprint: fingerprints.config.clone(),
         fingerprint: fingerprints.run.clone(),
+        key_fingerprint: Some(run.pseudo.fingerprint()),
         inputs: inv.inputs,
         partners: partners.entries,
         unclaimed,

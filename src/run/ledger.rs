@@ -10,6 +10,16 @@
 //!
 //! Lines hold counts, times, paths relative to the inbox, hashes and error
 //! messages (which never carry a personal value), nothing else.
+//!
+//! A line is bounded: it names at most [`INPUTS_NAMED`] input files and
+//! counts the rest, and its error message is cut at [`ERROR_CHARS`]. A
+//! night whose inbox held 200,000 files once wrote a 38 MB line that
+//! DuckDB's JSON reader refused, and every later night loaded it again and
+//! failed; a line that cannot grow with the inbox cannot do that. Lines
+//! written before the bound are cut the same way as they are read. A line
+//! that cannot be read (torn by a power cut, not UTF-8, not JSON) is
+//! skipped with a warning naming its line number, never a reason to refuse
+//! a run, `status` or `rollback`.
 
 use std::io::Write;
 use std::path::Path;
@@ -21,6 +31,12 @@ use crate::aliases::FileAliases;
 use crate::error::{Error, Result};
 use crate::layout::Layout;
 use crate::metrics::StageMetric;
+
+/// Input files a ledger line names at most; the rest are counted.
+pub const INPUTS_NAMED: usize = 20;
+
+/// Characters of an error message a ledger line keeps at most.
+pub const ERROR_CHARS: usize = 4_000;
 
 /// How a run ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -41,6 +57,9 @@ pub enum RunStatus {
     Refused,
     /// `tafteesh rollback` made an earlier snapshot (`snapshot`) current.
     RolledBack,
+    /// SIGTERM or SIGINT stopped the run at a safe point (exit 9); it
+    /// removed what it had built.
+    Stopped,
 }
 
 impl RunStatus {
@@ -53,6 +72,7 @@ impl RunStatus {
             RunStatus::HeldBack => "held_back",
             RunStatus::Refused => "refused",
             RunStatus::RolledBack => "rolled_back",
+            RunStatus::Stopped => "stopped",
         }
     }
 }
@@ -101,7 +121,13 @@ pub struct LedgerEntry {
     pub rows_kept: usize,
     pub rows_quarantined: usize,
     pub duplicates_removed: usize,
+    /// The first [`INPUTS_NAMED`] input files by path; `inputs_total`
+    /// and `inputs_bytes` count them all.
     pub inputs: Vec<LedgerInput>,
+    #[serde(default)]
+    pub inputs_total: usize,
+    #[serde(default)]
+    pub inputs_bytes: u64,
     pub counts: Vec<LedgerCount>,
     pub stages: Vec<StageMetric>,
     /// The warehouse stage step by step (each model's time), so a slow
@@ -120,6 +146,11 @@ pub struct LedgerEntry {
     /// ([`alias_file_names`]).
     #[serde(default)]
     pub files_aliased: bool,
+    /// What the run found about the job's own state and acted on: a
+    /// current snapshot that was not whole and was rebuilt, a clock set
+    /// back, a new key. Each a sentence, naming no personal value.
+    #[serde(default)]
+    pub notes: Vec<String>,
 }
 
 impl LedgerEntry {
@@ -141,6 +172,8 @@ impl LedgerEntry {
             rows_quarantined: 0,
             duplicates_removed: 0,
             inputs: vec![],
+            inputs_total: 0,
+            inputs_bytes: 0,
             counts: vec![],
             stages: vec![],
             warehouse_steps: vec![],
@@ -148,11 +181,39 @@ impl LedgerEntry {
             recomputed: vec![],
             reused: vec![],
             files_aliased: true,
+            notes: vec![],
         }
     }
 }
 
 impl LedgerEntry {
+    /// Record the run's input files: all counted, the first few named.
+    pub fn set_inputs(&mut self, inputs: impl IntoIterator<Item = LedgerInput>) {
+        self.inputs.clear();
+        self.inputs_total = 0;
+        self.inputs_bytes = 0;
+        for i in inputs {
+            self.inputs_total += 1;
+            self.inputs_bytes += i.bytes;
+            if self.inputs.len() < INPUTS_NAMED {
+                self.inputs.push(i);
+            }
+        }
+    }
+
+    /// Hold the line to its bounds: a line written before them (or an
+    /// error message that grew with the inbox) is cut, its inputs counted.
+    pub fn bound(&mut self) {
+        if self.inputs.len() > self.inputs_total {
+            self.inputs_total = self.inputs.len();
+            self.inputs_bytes = self.inputs.iter().map(|i| i.bytes).sum();
+        }
+        self.inputs.truncate(INPUTS_NAMED);
+        if let Some(e) = &mut self.error {
+            *e = cut(e, ERROR_CHARS);
+        }
+    }
+
     /// The ledger line a published snapshot keeps of the run that built it
     /// (`ledger_entry.json`), without reading the whole ledger.
     pub fn of_snapshot(snapshot: &crate::layout::SnapshotDir) -> Option<LedgerEntry> {
@@ -176,7 +237,9 @@ pub fn record_refused(layout: &Layout, run_id: &str, started_at: DateTime<Utc>, 
 /// Append one line, flushed to disk before returning.
 pub fn append(layout: &Layout, entry: &LedgerEntry) -> Result<()> {
     let path = layout.ledger();
-    let mut line = serde_json::to_vec(entry).map_err(|e| Error::Internal(e.to_string()))?;
+    let mut entry = entry.clone();
+    entry.bound();
+    let mut line = serde_json::to_vec(&entry).map_err(|e| Error::Internal(e.to_string()))?;
     line.push(b'\n');
     if !ends_with_newline(&path) {
         // A power cut tore the last line: start on a fresh one so this one is whole.
@@ -233,6 +296,7 @@ pub fn alias_file_names(layout: &Layout, aliases: &FileAliases) -> Result<()> {
         match entry {
             Some(mut e) => {
                 alias_entry(&mut e, aliases);
+                e.bound();
                 serde_json::to_writer(&mut out, &e).map_err(|e| Error::Internal(e.to_string()))?;
                 rewritten += 1;
             }
@@ -241,6 +305,11 @@ pub fn alias_file_names(layout: &Layout, aliases: &FileAliases) -> Result<()> {
         if i + 1 < lines.len() {
             out.push(b'\n');
         }
+    }
+    if rewritten == 0 {
+        // Only unreadable lines lack the mark: `read` skips them, and
+        // rewriting the file would change nothing.
+        return Ok(());
     }
     let tmp = path.with_extension("jsonl.aliasing");
     {
@@ -291,26 +360,46 @@ fn alias_entry(e: &mut LedgerEntry, aliases: &FileAliases) {
     e.files_aliased = true;
 }
 
-/// Every readable line, oldest first. A line that does not parse (a torn
-/// write from a power cut) is skipped with a warning.
+/// Every readable line, oldest first, each held to its bounds. A line
+/// that cannot be read (a torn write from a power cut, bytes that are not
+/// UTF-8, text that is not a ledger line) is skipped with a warning naming
+/// its line number.
 pub fn read(layout: &Layout) -> Result<Vec<LedgerEntry>> {
     let path = layout.ledger();
-    let text = match std::fs::read_to_string(&path) {
-        Ok(t) => t,
+    let bytes = match std::fs::read(&path) {
+        Ok(b) => b,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(vec![]),
         Err(e) => return Err(Error::io(&path)(e)),
     };
     let mut out = Vec::new();
-    for (i, line) in text.lines().enumerate() {
-        if line.trim().is_empty() {
+    for (i, line) in bytes.split(|b| *b == b'\n').enumerate() {
+        if line.iter().all(u8::is_ascii_whitespace) {
             continue;
         }
-        match serde_json::from_str(line) {
-            Ok(e) => out.push(e),
-            Err(_) => tracing::warn!(file = %path.display(), line = i + 1, "ledger line not readable; skipped"),
+        match std::str::from_utf8(line).map(serde_json::from_str::<LedgerEntry>) {
+            Ok(Ok(mut e)) => {
+                e.bound();
+                out.push(e)
+            }
+            Ok(Err(_)) => {
+                tracing::warn!(file = %path.display(), line = i + 1, "ledger line not readable (torn or not a ledger line); skipped")
+            }
+            Err(_) => {
+                tracing::warn!(file = %path.display(), line = i + 1, "ledger line not readable (not UTF-8); skipped")
+            }
         }
     }
     Ok(out)
+}
+
+/// `text` cut to at most `max` characters, saying how much was cut.
+fn cut(text: &str, max: usize) -> String {
+    let total = text.chars().count();
+    if total <= max {
+        return text.to_string();
+    }
+    let kept: String = text.chars().take(max).collect();
+    format!("{kept} ... ({} more characters)", total - max)
 }
 
 /// Load `entries` into the warehouse as `run_ledger`, one row per run, with
@@ -319,24 +408,27 @@ pub fn read(layout: &Layout) -> Result<Vec<LedgerEntry>> {
 pub fn load_into(conn: &duckdb::Connection, entries: &[LedgerEntry], scratch: &Path) -> Result<()> {
     let mut text = Vec::new();
     for e in entries {
-        serde_json::to_writer(&mut text, e).map_err(|e| Error::Internal(e.to_string()))?;
+        let mut e = e.clone();
+        e.bound();
+        serde_json::to_writer(&mut text, &e).map_err(|e| Error::Internal(e.to_string()))?;
         text.push(b'\n');
     }
     std::fs::write(scratch, &text).map_err(Error::io(scratch))?;
     let sql = format!(
-        "create table run_ledger as select * from read_json({}, format = 'newline_delimited', columns = {{
+        "create table run_ledger as select * from read_json({}, format = 'newline_delimited', maximum_object_size = 268435456, columns = {{
             run_id: 'VARCHAR', started_at: 'TIMESTAMP', finished_at: 'TIMESTAMP', status: 'VARCHAR',
             exit_code: 'UTINYINT', tafteesh_version: 'VARCHAR', config_fingerprint: 'VARCHAR',
             inputs_fingerprint: 'VARCHAR', snapshot: 'VARCHAR', error: 'VARCHAR',
             rows_read: 'BIGINT', rows_kept: 'BIGINT', rows_quarantined: 'BIGINT', duplicates_removed: 'BIGINT',
             inputs: 'STRUCT(path VARCHAR, partner_id VARCHAR, bytes BIGINT, modified TIMESTAMP, sha256 VARCHAR)[]',
+            inputs_total: 'BIGINT', inputs_bytes: 'BIGINT',
             counts: 'STRUCT(partner_id VARCHAR, table_name VARCHAR, files BIGINT, rows_read BIGINT, duplicates BIGINT,
                 quarantined BIGINT, kept BIGINT, warnings BIGINT, clean_records BIGINT)[]',
             stages: 'STRUCT(stage VARCHAR, seconds DOUBLE, peak_mib DOUBLE, \"rows\" BIGINT)[]',
             warehouse_steps: 'STRUCT(step VARCHAR, seconds DOUBLE, \"rows\" BIGINT)[]',
             linkage: 'STRUCT(model VARCHAR, reason VARCHAR, records BIGINT, pairs BIGINT, pairs_scored BIGINT,
                 records_changed BIGINT)',
-            recomputed: 'VARCHAR[]', reused: 'VARCHAR[]'
+            recomputed: 'VARCHAR[]', reused: 'VARCHAR[]', notes: 'VARCHAR[]'
         }})",
         crate::warehouse::sql_string(&scratch.to_string_lossy())
     );

@@ -64,6 +64,11 @@ pub struct Manifest {
     pub config_fingerprint: String,
     /// Everything the snapshot depends on: configs and inputs.
     pub fingerprint: String,
+    /// The pseudonymisation key's fingerprint (a keyed hash, never the
+    /// key): a night with another key is refused unless told
+    /// (`--new-key`). Absent in snapshots from before it was kept.
+    #[serde(default)]
+    pub key_fingerprint: Option<String>,
     pub inputs: Vec<InputFile>,
     pub partners: BTreeMap<String, PartnerEntry>,
     pub unclaimed: Vec<String>,
@@ -282,6 +287,7 @@ mod tests {
             model_fingerprint: String::new(),
             config_fingerprint: String::new(),
             fingerprint: String::new(),
+            key_fingerprint: None,
             inputs: first.clone(),
             partners: BTreeMap::new(),
             unclaimed: vec![],

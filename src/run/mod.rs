@@ -23,6 +23,7 @@
 
 pub mod build;
 pub mod carry;
+pub mod clock;
 pub mod guard;
 pub mod ledger;
 pub mod lock;
@@ -32,6 +33,7 @@ pub mod publish;
 pub mod recover;
 pub mod snapshots;
 pub mod stages;
+pub mod stop;
 pub mod summary;
 
 use chrono::{DateTime, NaiveDate, Utc};
@@ -60,6 +62,12 @@ pub struct RunOptions {
     /// Publish even when the run would publish markedly less than the
     /// current snapshot (see [`crate::config::Publish`]).
     pub accept_shrink: bool,
+    /// Run even when the clock reads earlier than the last snapshot or
+    /// the newest export (see [`clock`]).
+    pub trust_clock: bool,
+    /// Accept a pseudonymisation key other than the current snapshot's
+    /// (see [`check_key`]).
+    pub new_key: bool,
 }
 
 impl RunOptions {
@@ -101,6 +109,14 @@ fn checkpoint(opts: &RunOptions, here: FaultPoint) {
         tracing::error!(point = ?here, "injected fault: aborting");
         std::process::abort();
     }
+}
+
+/// A safe point before publishing: die here if the options say so, and
+/// stop here if a signal asked (see [`stop`]).
+fn safe_point(opts: &RunOptions, here: FaultPoint) -> Result<()> {
+    checkpoint(opts, here);
+    stop::test_pause(&format!("{here:?}").to_lowercase());
+    stop::check()
 }
 
 /// How a run ended when it did not fail.
@@ -171,6 +187,38 @@ pub struct Run<'a> {
     pub aliases: &'a FileAliases,
 }
 
+/// Refuse a key other than the one the current snapshot was made with,
+/// unless `accept`ed: a key file replaced by another valid key changes
+/// every person key, token and record key while every figure stays the
+/// same, so nothing else would show it, and the research team's joins
+/// across snapshots would break silently. Accepted, it is a ledger note.
+fn check_key(layout: &Layout, pseudo: &Pseudonymizer, accept: bool) -> Result<Option<String>> {
+    let Some(current) = layout.current_id() else {
+        return Ok(None);
+    };
+    let Some(was) = manifest::Manifest::read(&layout.snapshot(&current)).and_then(|m| m.key_fingerprint) else {
+        return Ok(None);
+    };
+    let now = pseudo.fingerprint();
+    if was == now {
+        return Ok(None);
+    }
+    if !accept {
+        return Err(crate::error::Error::Key(format!(
+            "this key (fingerprint {now}) is not the one the current snapshot {current} was made with \
+             (fingerprint {was}). Accepting it changes every person key, pseudonym token and record key \
+             (the figures stay the same): the research team's joins across snapshots break at this run, \
+             linkage is trained again and every partner is cleaned again. If the key file was replaced by \
+             mistake, put the old key back; if the key was changed on purpose, run once with \
+             `tafteesh run --new-key`."
+        )));
+    }
+    Ok(Some(format!(
+        "re-keyed (--new-key): the key's fingerprint changed from {was} to {now}; every person key, \
+         pseudonym token and record key changed at this run"
+    )))
+}
+
 /// Run the whole job once, holding the run lock, and record it in the
 /// ledger whatever happens. A run that fails removes what it half built;
 /// one that was killed leaves it for the next run, which removes it under
@@ -180,8 +228,13 @@ pub fn run(plan: &Plan, opts: RunOptions) -> Result<RunOutcome> {
     let project = warehouse::Project::load()?;
     let layout = plan.layout();
     let started = Utc::now();
+    let _lock = lock::RunLock::acquire_for(&layout, &crate::layout::run_id(opts.now), started)?;
+    // The clock judged before anything is named after it or dated by it.
+    let listed = crate::inbox::list(&plan.inbox).map(|i| i.files).unwrap_or_default();
+    let clock = clock::Judgement::of(&layout, &plan.inbox, &listed, opts.now);
+    drop(listed);
+    let opts = RunOptions { now: clock.now, ..opts };
     let run_id = crate::layout::run_id(opts.now);
-    let _lock = lock::RunLock::acquire_for(&layout, &run_id, started)?;
     // Testing only: hold the lock a while, so a test can watch a run going.
     if let Some(ms) = std::env::var("TAFTEESH_TEST_HOLD_LOCK_MS")
         .ok()
@@ -194,6 +247,20 @@ pub fn run(plan: &Plan, opts: RunOptions) -> Result<RunOutcome> {
     // Every inbox entry's published name is known before anything names one.
     let mut aliases = FileAliases::default();
     let result = (|| {
+        if let Some(why) = &clock.behind {
+            if !opts.trust_clock {
+                return Err(crate::error::Error::ClockBehind { why: why.clone() });
+            }
+            tracing::warn!("{why}; run anyway (--trust-clock)");
+        }
+        if let Some(note) = clock.note() {
+            tracing::warn!("{note}");
+            entry.notes.push(note);
+        }
+        if let Some(note) = check_key(&layout, &pseudo, opts.new_key)? {
+            tracing::warn!("{note}");
+            entry.notes.push(note);
+        }
         let inbox = crate::inbox::list(&plan.inbox)?;
         let claims = crate::ingest::claim(plan, &inbox);
         aliases = FileAliases::new(plan, &inbox, &crate::ingest::claim::entries(&claims), &pseudo);
@@ -216,14 +283,17 @@ pub fn run(plan: &Plan, opts: RunOptions) -> Result<RunOutcome> {
     })();
     // An error may name an inbox file (an I/O error on it): by its alias
     // from here on, in the ledger, the log, stderr and the alert.
-    let result = result.map_err(|e| e.redacted(|text| aliases.redact(text)));
+    let result = result
+        .map_err(|e| crate::disk::explain(e, &layout.snapshots()))
+        .map_err(|e| e.redacted(|text| aliases.redact(text)));
     if let Err(e) = &result {
         for dir in [layout.building(&run_id).0, layout.restricted_building(&run_id).0] {
             let _ = std::fs::remove_dir_all(dir);
         }
         // The entry may already read "published" if publishing itself failed.
         entry.status = match e.exit() {
-            Exit::HeldBack => RunStatus::HeldBack,
+            Exit::HeldBack | Exit::ClockBehind => RunStatus::HeldBack,
+            Exit::Stopped => RunStatus::Stopped,
             _ => RunStatus::Failed,
         };
         entry.exit_code = e.exit() as u8;

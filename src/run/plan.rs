@@ -78,9 +78,19 @@ pub fn inventory<'p>(
     let fps = manifest::fingerprints(plan, &run.pseudo.fingerprint(), &claims, run.aliases, &inputs)?;
     entry.config_fingerprint = Some(fps.config.clone());
     entry.inputs_fingerprint = Some(fps.run.clone());
-    entry.inputs = inputs.iter().map(InputFile::ledger).collect();
+    entry.set_inputs(inputs.iter().map(InputFile::ledger));
 
-    if let (false, Some(prev), Some(exit)) = (opts.force, &previous, previous_exit)
+    // A night that would change nothing first checks that what it would
+    // keep is whole: a deleted or overwritten part means a rebuild.
+    let broken = match &previous {
+        Some(prev) if !opts.force => super::snapshots::check_whole(layout, &prev.run_id).err(),
+        _ => None,
+    };
+    if let Some(why) = &broken {
+        tracing::warn!("{why}: this run rebuilds it from the inbox");
+        entry.notes.push(format!("{why}: rebuilt from the inbox"));
+    }
+    if let (false, None, Some(prev), Some(exit)) = (opts.force, &broken, &previous, previous_exit)
         && prev.fingerprint == fps.run
         && prev.holds_on(opts.today())
         && same_quarter(&prev.run_id, opts.today())
@@ -103,7 +113,7 @@ pub fn inventory<'p>(
             seconds,
         }));
     }
-    let may_carry = !opts.force && previous.is_some();
+    let may_carry = !opts.force && broken.is_none() && previous.is_some();
     Ok(Decision::Build(Box::new(Inventory {
         claims,
         inputs,

@@ -24,25 +24,11 @@ pub struct SnapshotInfo {
     pub summary: Option<serde_json::Value>,
 }
 
-/// Why snapshot `id` cannot be made current: it was never published (no
-/// `published` line in the ledger), or it is not whole.
+/// Why snapshot `id` cannot be made current: it is not whole (see
+/// [`check_whole`]), or it was never published (no `published` line in
+/// the ledger).
 pub fn check_publishable(layout: &Layout, id: &str) -> std::result::Result<(), String> {
-    let dir = layout.snapshot(id);
-    let missing: Vec<&str> = SnapshotDir::PARTS
-        .iter()
-        .copied()
-        .filter(|p| !dir.path().join(p).exists())
-        .collect();
-    if !missing.is_empty() {
-        return Err(format!(
-            "snapshot `{id}` is incomplete (it lacks {})",
-            missing.join(", ")
-        ));
-    }
-    let manifest_id = Manifest::read(&dir).map(|m| m.run_id);
-    if manifest_id.as_deref() != Some(id) {
-        return Err(format!("snapshot `{id}` has no manifest of its own run"));
-    }
+    check_whole(layout, id)?;
     let published = ledger::read(layout)
         .map_err(|e| e.to_string())?
         .iter()
@@ -53,6 +39,95 @@ pub fn check_publishable(layout: &Layout, id: &str) -> std::result::Result<(), S
         ));
     }
     Ok(())
+}
+
+/// Why snapshot `id` is not whole: a part is missing or empty, its
+/// manifest is not its own run's, or a Parquet file in it is cut short (it
+/// lacks the footer every whole Parquet file ends with). Reads no more
+/// than each file's last bytes, so a night that changes nothing can afford
+/// it: a snapshot whose warehouse was deleted must not be kept night after
+/// night as if it were fine.
+pub fn check_whole(layout: &Layout, id: &str) -> std::result::Result<(), String> {
+    let dir = layout.snapshot(id);
+    let broken: Vec<&str> = SnapshotDir::PARTS
+        .iter()
+        .copied()
+        .filter(|p| {
+            let path = dir.path().join(p);
+            match std::fs::metadata(&path) {
+                Ok(m) => m.is_file() && m.len() == 0,
+                Err(_) => true,
+            }
+        })
+        .collect();
+    if !broken.is_empty() {
+        return Err(format!(
+            "snapshot `{id}` is incomplete (it lacks {})",
+            broken.join(", ")
+        ));
+    }
+    let manifest_id = Manifest::read(&dir).map(|m| m.run_id);
+    if manifest_id.as_deref() != Some(id) {
+        return Err(format!("snapshot `{id}` has no manifest of its own run"));
+    }
+    if !is_duckdb_file(&dir.warehouse_db()) {
+        return Err(format!(
+            "snapshot `{id}`'s warehouse is not a DuckDB file (overwritten?)"
+        ));
+    }
+    let mut cut = Vec::new();
+    walk_parquet(dir.path(), &mut |path| {
+        if !ends_as_parquet(path) {
+            cut.push(path.strip_prefix(dir.path()).unwrap_or(path).display().to_string());
+        }
+    });
+    if let Some(first) = cut.first() {
+        return Err(format!(
+            "snapshot `{id}` has {} Parquet file(s) cut short or overwritten ({first}{})",
+            cut.len(),
+            if cut.len() > 1 { ", ..." } else { "" }
+        ));
+    }
+    Ok(())
+}
+
+fn walk_parquet(dir: &Path, f: &mut dyn FnMut(&Path)) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for e in entries.filter_map(|e| e.ok()) {
+        let path = e.path();
+        match e.file_type() {
+            Ok(t) if t.is_dir() => walk_parquet(&path, f),
+            Ok(t) if t.is_file() && path.extension().is_some_and(|x| x == "parquet") => f(&path),
+            _ => {}
+        }
+    }
+}
+
+/// Whether the file starts as every DuckDB database file does: its magic
+/// `DUCK` after an 8-byte checksum.
+fn is_duckdb_file(path: &Path) -> bool {
+    use std::io::Read;
+    let mut head = [0u8; 12];
+    std::fs::File::open(path)
+        .and_then(|mut f| f.read_exact(&mut head))
+        .is_ok()
+        && &head[8..12] == b"DUCK"
+}
+
+/// Whether the file ends with Parquet's magic `PAR1`, as every whole
+/// Parquet file does (its footer is written last).
+fn ends_as_parquet(path: &Path) -> bool {
+    use std::io::{Read, Seek, SeekFrom};
+    let mut magic = [0u8; 4];
+    std::fs::File::open(path)
+        .and_then(|mut f| {
+            f.seek(SeekFrom::End(-4))?;
+            f.read_exact(&mut magic)
+        })
+        .is_ok()
+        && &magic == b"PAR1"
 }
 
 /// Point `output/current` at snapshot `id` in one atomic rename of a

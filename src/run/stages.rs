@@ -165,6 +165,8 @@ fn clean_partners(
     let failed = AtomicBool::new(false);
     let results: Mutex<Vec<(usize, Result<Cleaned>)>> = Mutex::new(Vec::new());
     let clean_one = |pipeline: &crate::config::pipeline::Pipeline| -> Result<Cleaned> {
+        // Each partner's cleaning is a safe point to stop at.
+        super::stop::check()?;
         let pid = pipeline.partner_id.as_str();
         bar.set_message(pid.to_string());
         let mut ingested = ingest::ingest_partner(
@@ -294,6 +296,7 @@ pub fn warehouse(run: &Run<'_>, snapshot: &SnapshotDir, lake_tables: &[String]) 
         as_of: opts.today(),
         suppression_k: plan.suppression.k,
         history: &history,
+        history_unreadable: &layout.history_unreadable(),
         history_file: &layout.restricted_building(run_id).history_file(),
         record_key_salt: &salt,
     };

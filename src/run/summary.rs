@@ -12,6 +12,13 @@ use crate::error::Exit;
 use crate::ingest::{self, FileReport};
 use crate::metrics::StageMetric;
 
+/// Unusable files a partial run's reason names at most.
+const FAILED_NAMED: usize = 10;
+
+/// File reports `run.json` keeps at most, those of unusable files first:
+/// a run record must not grow with the inbox.
+const REPORTS_KEPT: usize = 200;
+
 /// What a run did, printed at the end and saved as `run.json` in the snapshot.
 #[derive(Debug, Clone, Serialize)]
 pub struct RunSummary {
@@ -28,8 +35,15 @@ pub struct RunSummary {
     pub report_xlsx: PathBuf,
     pub codebook: PathBuf,
     pub quarantine: PathBuf,
+    /// Every file's report (`run.json` keeps the first [`REPORTS_KEPT`],
+    /// unusable files first; `files_read` and `files_failed` count them all).
+    #[serde(serialize_with = "bounded_reports")]
     pub files: Vec<FileReport>,
+    #[serde(serialize_with = "bounded_names")]
     pub unclaimed_files: Vec<String>,
+    /// Distinct files used, and distinct files that could not be used.
+    pub files_read: usize,
+    pub files_failed: usize,
     pub rows_read: usize,
     pub duplicates_removed: usize,
     pub rows_quarantined: usize,
@@ -86,23 +100,34 @@ impl RunSummary {
             })
             .collect();
         (!failed.is_empty()).then(|| {
+            // Bounded: a night with thousands of unreadable files must not
+            // write a line (and an alert) that grows with them.
+            let more = match failed.len().saturating_sub(FAILED_NAMED) {
+                0 => String::new(),
+                n => format!("; and {n} more (the run's own output names each)"),
+            };
             format!(
-                "{} input file(s) could not be used, and the snapshot leaves them out: {}",
-                self.files_failed(),
-                failed.join("; ")
+                "{} input file(s) could not be used, and the snapshot leaves them out: {}{more}",
+                self.files_failed,
+                failed[..failed.len().min(FAILED_NAMED)].join("; ")
             )
         })
     }
+}
 
-    /// Distinct input files (a workbook read for two sheets counts once) that could not be used.
-    pub fn files_failed(&self) -> usize {
-        distinct_files(&self.files, true)
+fn bounded_reports<S: serde::Serializer>(files: &[FileReport], s: S) -> Result<S::Ok, S::Error> {
+    use serde::ser::SerializeSeq;
+    let mut seq = s.serialize_seq(Some(files.len().min(REPORTS_KEPT)))?;
+    let failed = files.iter().filter(|f| f.error.is_some());
+    let used = files.iter().filter(|f| f.error.is_none());
+    for f in failed.chain(used).take(REPORTS_KEPT) {
+        seq.serialize_element(f)?;
     }
+    seq.end()
+}
 
-    /// Distinct input files that were used.
-    pub fn files_read(&self) -> usize {
-        distinct_files(&self.files, false)
-    }
+fn bounded_names<S: serde::Serializer>(names: &[String], s: S) -> Result<S::Ok, S::Error> {
+    s.collect_seq(names.iter().take(REPORTS_KEPT))
 }
 
 pub fn distinct_files(files: &[FileReport], failed: bool) -> usize {

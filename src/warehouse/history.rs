@@ -50,7 +50,8 @@ pub fn load(conn: &Connection, opts: &BuildOptions<'_>) -> Result<()> {
         _ => false,
     };
     if !carried {
-        rebuild(conn, &earlier, &figures)?;
+        let readable = set_aside_unreadable(conn, earlier, opts.history_unreadable)?;
+        rebuild(conn, &readable, &figures)?;
     }
     add_tonight(conn, opts, &figures)?;
     conn.execute_batch(&format!(
@@ -149,6 +150,50 @@ fn carry(conn: &Connection, prev: &Path, earlier: &[PathBuf], figures: &[(String
             Ok(false)
         }
     }
+}
+
+/// The files of `earlier` DuckDB reads whole; each other one (cut short,
+/// overwritten, not Parquet) is moved to `unreadable` with a warning that
+/// names what is lost and how to get it back, so one bad file does not
+/// stop every night after it. A night's figures never depend on the
+/// history: only the trend loses that run.
+fn set_aside_unreadable(conn: &Connection, earlier: Vec<PathBuf>, unreadable: &Path) -> Result<Vec<PathBuf>> {
+    let mut out = Vec::with_capacity(earlier.len());
+    for file in earlier {
+        let reads = conn
+            .query_row(
+                &format!(
+                    "select count(*) from (select * from read_parquet({}))",
+                    sql_string(&file.to_string_lossy())
+                ),
+                [],
+                |r| r.get::<_, i64>(0),
+            )
+            .is_ok();
+        if reads {
+            out.push(file);
+            continue;
+        }
+        let name = file.file_name().map(|n| n.to_os_string()).unwrap_or_default();
+        let aside = unreadable.join(&name);
+        std::fs::create_dir_all(unreadable).map_err(Error::io(unreadable))?;
+        std::fs::rename(&file, &aside).map_err(Error::io(&file))?;
+        let run = file
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        tracing::warn!(
+            file = %file.display(),
+            moved_to = %aside.display(),
+            "a history file cannot be read (cut short or overwritten): it was moved aside, and run {run}'s figures \
+             are missing from indicator_history. To restore them, copy that run's file back from a backup into {}, \
+             or, while snapshot {run} is kept, export them from its warehouse: \
+             COPY (SELECT * FROM indicator_history WHERE run_id = '{run}') TO '{run}.parquet' (FORMAT parquet); \
+             the next run reads it again",
+            file.parent().map(|p| p.display().to_string()).unwrap_or_default()
+        );
+    }
+    Ok(out)
 }
 
 /// Build the runs and spans of `earlier` from the files: each figure's

@@ -68,6 +68,8 @@ pub struct BuildOptions<'a> {
     pub suppression_k: u32,
     /// Folder of earlier runs' indicator values (`output/history/indicator_values`).
     pub history: &'a Path,
+    /// Where a history file that cannot be read is moved to.
+    pub history_unreadable: &'a Path,
     /// Where this run's indicator values are written, for the history
     /// folder once the run is published.
     pub history_file: &'a Path,

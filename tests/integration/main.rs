@@ -8,6 +8,7 @@ mod extracts;
 mod fixtures;
 mod hostile;
 mod interop;
+mod job_state;
 mod linkage;
 mod nightly;
 mod onboard;
