@@ -505,3 +505,27 @@ fn a_file_larger_than_the_configured_limit_is_refused_unread() {
         ran.stdout
     );
 }
+
+#[test]
+fn an_xls_of_cells_at_opposite_corners_of_ten_sheets_is_refused_before_calamine_reads_it() {
+    let w = Workdir::new();
+    fixture_setup(&w);
+    // Written by xlwt: 10 KB that calamine would lay out as 167 million cells.
+    let bomb = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("crates/readers/fixtures/cells_at_opposite_corners_of_ten_sheets.xls");
+    std::fs::copy(
+        bomb,
+        w.path().join("inbox/fixture_ngo/xls_of_cells_at_opposite_corners.xlsx"),
+    )
+    .unwrap();
+    let ran = w.run(&["run", "--config", "config"]);
+    assert_eq!(ran.code, 4, "{}", ran.all());
+    let alias = crate::util::alias_of(&w, "config", "fixture_ngo/xls_of_cells_at_opposite_corners.xlsx");
+    assert!(
+        ran.stdout
+            .lines()
+            .any(|l| l.contains("NOT USED") && l.contains(&alias) && l.contains("167772160 cells")),
+        "{}",
+        ran.stdout
+    );
+}
