@@ -338,6 +338,17 @@ fn building(output: &Path) -> Vec<String> {
         .collect()
 }
 
+/// The run's `NOT USED` line for the fixture partner's file `name` (named
+/// by its alias).
+fn not_used(w: &Workdir, ran: &crate::util::Ran, name: &str) -> String {
+    let alias = crate::util::alias_of(w, "config", &format!("fixture_ngo/{name}"));
+    ran.stdout
+        .lines()
+        .find(|l| l.contains("NOT USED") && l.contains(&alias))
+        .unwrap_or_else(|| panic!("{name} is not reported:\n{}", ran.stdout))
+        .to_string()
+}
+
 /// Let the test change a sealed folder, as an operator with a shell could.
 fn make_writable(dir: &Path) {
     use std::os::unix::fs::PermissionsExt;
@@ -447,16 +458,7 @@ fn an_ods_renamed_xlsx_of_repeated_cells_is_refused_before_it_is_expanded_and_a_
     let started = std::time::Instant::now();
     let ran = w.run(&["run", "--config", "config"]);
     assert_eq!(ran.code, 4, "{}", ran.all());
-    let line = |name: &str| {
-        ran.stdout
-            .lines()
-            .find(|l| {
-                l.contains("NOT USED")
-                    && l.contains(&crate::util::alias_of(&w, "config", &format!("fixture_ngo/{name}")))
-            })
-            .unwrap_or_else(|| panic!("{name} is not reported:\n{}", ran.stdout))
-            .to_string()
-    };
+    let line = |name: &str| not_used(&w, &ran, name);
     assert!(
         line("ods_renamed_xlsx_of_repeated_cells.xlsx").contains("max_sheet_cells"),
         "{}",
@@ -496,14 +498,8 @@ fn a_file_larger_than_the_configured_limit_is_refused_unread() {
     std::fs::write(&big, body).unwrap();
     let ran = w.run(&["run", "--config", "config"]);
     assert_eq!(ran.code, 4, "{}", ran.all());
-    let alias = crate::util::alias_of(&w, "config", "fixture_ngo/register_over_the_size_limit.csv");
-    assert!(
-        ran.stdout
-            .lines()
-            .any(|l| l.contains("NOT USED") && l.contains(&alias) && l.contains("max_file_mib")),
-        "{}",
-        ran.stdout
-    );
+    let line = not_used(&w, &ran, "register_over_the_size_limit.csv");
+    assert!(line.contains("max_file_mib"), "{line}");
 }
 
 #[test]
@@ -520,12 +516,6 @@ fn an_xls_of_cells_at_opposite_corners_of_ten_sheets_is_refused_before_calamine_
     .unwrap();
     let ran = w.run(&["run", "--config", "config"]);
     assert_eq!(ran.code, 4, "{}", ran.all());
-    let alias = crate::util::alias_of(&w, "config", "fixture_ngo/xls_of_cells_at_opposite_corners.xlsx");
-    assert!(
-        ran.stdout
-            .lines()
-            .any(|l| l.contains("NOT USED") && l.contains(&alias) && l.contains("167772160 cells")),
-        "{}",
-        ran.stdout
-    );
+    let line = not_used(&w, &ran, "xls_of_cells_at_opposite_corners.xlsx");
+    assert!(line.contains("167772160 cells"), "{line}");
 }
