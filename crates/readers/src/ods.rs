@@ -17,7 +17,7 @@ use std::io::{BufRead, BufReader};
 use calamine::Data;
 use quick_xml::events::{BytesStart, Event};
 
-use super::workbook::{SparseCells, sheet_list};
+use super::workbook::{SparseCells, names_sheet, no_sheet};
 use super::*;
 
 /// Whether `bytes` are an OpenDocument spreadsheet: a zip holding
@@ -45,29 +45,25 @@ pub(crate) fn ods_sheet_names(bytes: &[u8]) -> Result<Vec<String>, FileError> {
     Ok(names)
 }
 
-/// Read one sheet of an ODS (the first when `sheet` is `None`).
+/// Read one sheet of an ODS (the first when `sheet` is `None`), in one
+/// pass over `content.xml`: the first sheet the source names is read, and
+/// the names met are kept for the message when none is.
 pub(crate) fn read_ods(
     bytes: &[u8],
     sheet: Option<&str>,
     (header_row, max_cells): (usize, usize),
 ) -> Result<RawTable, FileError> {
-    let names = ods_sheet_names(bytes)?;
-    let wanted = match sheet {
-        Some(s) => names
-            .iter()
-            .find(|n| n.as_str() == s || n.trim().eq_ignore_ascii_case(s.trim()))
-            .cloned()
-            .ok_or_else(|| FileError::SheetNotFound {
-                sheet: s.to_string(),
-                available: sheet_list(&names),
-            })?,
-        None => names.first().cloned().ok_or(FileError::NoSheets)?,
-    };
+    let mut names: Vec<String> = Vec::new();
+    let mut chosen = false;
     let mut cells = SparseCells::new(header_row, max_cells);
     let mut stored = 0usize;
     scan(bytes, &mut |event| match event {
-        Scan::Sheet(name) if name == wanted => Ok(Step::Read),
-        Scan::Sheet(_) => Ok(Step::Skip),
+        Scan::Sheet(name) => {
+            names.push(name.to_string());
+            let read = !chosen && sheet.is_none_or(|s| names_sheet(name, s));
+            chosen |= read;
+            Ok(if read { Step::Read } else { Step::Skip })
+        }
         Scan::Row {
             row,
             repeats,
@@ -98,6 +94,9 @@ pub(crate) fn read_ods(
             Ok(Step::Read)
         }
     })?;
+    if !chosen {
+        return Err(no_sheet(&names, sheet));
+    }
     cells.into_table(header_row)
 }
 

@@ -21,17 +21,11 @@ pub(crate) fn read_xlsx<RS: Read + Seek + Clone>(
         other => FileError::Workbook(xlsx_error_kind(&other)),
     })?;
     let names = wb.sheet_names().to_vec();
-    let name = match sheet {
-        Some(s) => names
-            .iter()
-            .find(|n| n.as_str() == s || n.trim().eq_ignore_ascii_case(s.trim()))
-            .cloned()
-            .ok_or_else(|| FileError::SheetNotFound {
-                sheet: s.to_string(),
-                available: sheet_list(&names),
-            })?,
-        None => names.first().cloned().ok_or(FileError::NoSheets)?,
-    };
+    let name = names
+        .iter()
+        .find(|n| sheet.is_none_or(|s| names_sheet(n, s)))
+        .cloned()
+        .ok_or_else(|| no_sheet(&names, sheet))?;
     // XLSX and XLSB stream their cells through readers of different types.
     macro_rules! stream_cells {
         ($book:expr, $wrap:path) => {{
@@ -61,6 +55,23 @@ pub(crate) fn read_xlsx<RS: Read + Seek + Clone>(
         }
     };
     cells.into_table(header_row)
+}
+
+/// Whether sheet `name` is the one a source's `sheet = "wanted"` names:
+/// as written, or trimmed and in any case.
+pub(crate) fn names_sheet(name: &str, wanted: &str) -> bool {
+    name == wanted || name.trim().eq_ignore_ascii_case(wanted.trim())
+}
+
+/// Why none of a workbook's sheets (`names`, in order) is the one wanted.
+pub(crate) fn no_sheet(names: &[String], sheet: Option<&str>) -> FileError {
+    match sheet {
+        Some(s) => FileError::SheetNotFound {
+            sheet: s.to_string(),
+            available: sheet_list(names),
+        },
+        None => FileError::NoSheets,
+    }
 }
 
 /// The sheets of a workbook, for a message that reaches the log and the

@@ -66,23 +66,19 @@ pub(crate) fn cells_to_expand(bytes: &[u8]) -> Result<usize, FileError> {
             _ if depth != 1 => {}
             // DIMENSIONS: BIFF8 with 32-bit rows, earlier with 16-bit.
             0x0200 => {
-                let (rows, cols) = if data.len() >= 14 {
-                    let r = u32_at(data, 4)
-                        .unwrap_or(0)
-                        .saturating_sub(u32_at(data, 0).unwrap_or(0));
-                    let c = u16_at(data, 10)
-                        .unwrap_or(0)
-                        .saturating_sub(u16_at(data, 8).unwrap_or(0));
-                    (r as usize, c as usize)
+                let at = |i| u16_at(data, i).map_or(0, u32::from);
+                let (first_row, end_row, first_col, end_col) = if data.len() >= 14 {
+                    (
+                        u32_at(data, 0).unwrap_or(0),
+                        u32_at(data, 4).unwrap_or(0),
+                        at(8),
+                        at(10),
+                    )
                 } else {
-                    let r = u16_at(data, 2)
-                        .unwrap_or(0)
-                        .saturating_sub(u16_at(data, 0).unwrap_or(0));
-                    let c = u16_at(data, 6)
-                        .unwrap_or(0)
-                        .saturating_sub(u16_at(data, 4).unwrap_or(0));
-                    (r as usize, c as usize)
+                    (at(0), at(2), at(4), at(6))
                 };
+                let rows = end_row.saturating_sub(first_row) as usize;
+                let cols = end_col.saturating_sub(first_col) as usize;
                 sheet.claimed = sheet.claimed.max(rows.saturating_mul(cols));
             }
             // One cell: Number, Label, BoolErr, RK, LabelSst, RString, Formula.
