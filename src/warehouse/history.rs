@@ -49,8 +49,13 @@ pub fn load(conn: &Connection, opts: &BuildOptions<'_>) -> Result<()> {
         Some(prev) if prev.is_file() => carry(conn, prev, &earlier, &figures)?,
         _ => false,
     };
-    if !carried {
-        let readable = set_aside_unreadable(conn, earlier, opts.history_unreadable)?;
+    // The files are read once; only when that fails is each tried on its
+    // own, and those that cannot be read are set aside.
+    if !carried && let Err(e) = rebuild(conn, &earlier, &figures) {
+        let readable = set_aside_unreadable(conn, &earlier, opts.history_unreadable)?;
+        if readable.len() == earlier.len() {
+            return Err(e);
+        }
         rebuild(conn, &readable, &figures)?;
     }
     add_tonight(conn, opts, &figures)?;
@@ -157,7 +162,7 @@ fn carry(conn: &Connection, prev: &Path, earlier: &[PathBuf], figures: &[(String
 /// names what is lost and how to get it back, so one bad file does not
 /// stop every night after it. A night's figures never depend on the
 /// history: only the trend loses that run.
-fn set_aside_unreadable(conn: &Connection, earlier: Vec<PathBuf>, unreadable: &Path) -> Result<Vec<PathBuf>> {
+fn set_aside_unreadable(conn: &Connection, earlier: &[PathBuf], unreadable: &Path) -> Result<Vec<PathBuf>> {
     let mut out = Vec::with_capacity(earlier.len());
     for file in earlier {
         let reads = conn
@@ -171,13 +176,13 @@ fn set_aside_unreadable(conn: &Connection, earlier: Vec<PathBuf>, unreadable: &P
             )
             .is_ok();
         if reads {
-            out.push(file);
+            out.push(file.clone());
             continue;
         }
         let name = file.file_name().map(|n| n.to_os_string()).unwrap_or_default();
         let aside = unreadable.join(&name);
         std::fs::create_dir_all(unreadable).map_err(Error::io(unreadable))?;
-        std::fs::rename(&file, &aside).map_err(Error::io(&file))?;
+        std::fs::rename(file, &aside).map_err(Error::io(file))?;
         let run = file
             .file_stem()
             .map(|s| s.to_string_lossy().into_owned())
@@ -203,8 +208,8 @@ fn rebuild(conn: &Connection, earlier: &[PathBuf], figures: &[(String, String)])
     let err = || Error::warehouse("rebuilding indicator_history from the history folder");
     let defs: Vec<String> = figures.iter().map(|(n, t)| format!("\"{n}\" {t}")).collect();
     conn.execute_batch(&format!(
-        "create table indicator_history_runs (run_id varchar, as_of date, run_at timestamp, seq bigint);
-         create table indicator_history_spans ({}, first_seq bigint, last_seq bigint);",
+        "create or replace table indicator_history_runs (run_id varchar, as_of date, run_at timestamp, seq bigint);
+         create or replace table indicator_history_spans ({}, first_seq bigint, last_seq bigint);",
         defs.join(", ")
     ))
     .map_err(err())?;
@@ -220,7 +225,7 @@ fn rebuild(conn: &Connection, earlier: &[PathBuf], figures: &[(String, String)])
     // By name into the full set of columns: a run from before a column
     // existed still loads, that column null.
     conn.execute_batch(&format!(
-        "create temp table history_files ({}, run_id varchar, as_of date, run_at timestamp);
+        "create or replace temp table history_files ({}, run_id varchar, as_of date, run_at timestamp);
          insert into history_files by name
          select * from read_parquet([{list}], union_by_name = true);
          insert into indicator_history_runs
