@@ -402,15 +402,14 @@ fn cut(text: &str, max: usize) -> String {
     format!("{kept} ... ({} more characters)", total - max)
 }
 
-/// Load `entries` into the warehouse as `run_ledger`, one row per run, with
+/// Load `entries` (held to their bounds, as [`read`] holds them) into the
+/// warehouse as `run_ledger`, one row per run, with
 /// its inputs, counts and stages as lists of structs. `scratch` is a file
 /// path the loader may write and removes afterwards.
 pub fn load_into(conn: &duckdb::Connection, entries: &[LedgerEntry], scratch: &Path) -> Result<()> {
     let mut text = Vec::new();
     for e in entries {
-        let mut e = e.clone();
-        e.bound();
-        serde_json::to_writer(&mut text, &e).map_err(|e| Error::Internal(e.to_string()))?;
+        serde_json::to_writer(&mut text, e).map_err(|e| Error::Internal(e.to_string()))?;
         text.push(b'\n');
     }
     std::fs::write(scratch, &text).map_err(Error::io(scratch))?;

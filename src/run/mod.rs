@@ -66,7 +66,7 @@ pub struct RunOptions {
     /// the newest export (see [`clock`]).
     pub trust_clock: bool,
     /// Accept a pseudonymisation key other than the current snapshot's
-    /// (see [`check_key`]).
+    /// (see [`plan`]).
     pub new_key: bool,
 }
 
@@ -187,38 +187,6 @@ pub struct Run<'a> {
     pub aliases: &'a FileAliases,
 }
 
-/// Refuse a key other than the one the current snapshot was made with,
-/// unless `accept`ed: a key file replaced by another valid key changes
-/// every person key, token and record key while every figure stays the
-/// same, so nothing else would show it, and the research team's joins
-/// across snapshots would break silently. Accepted, it is a ledger note.
-fn check_key(layout: &Layout, pseudo: &Pseudonymizer, accept: bool) -> Result<Option<String>> {
-    let Some(current) = layout.current_id() else {
-        return Ok(None);
-    };
-    let Some(was) = manifest::Manifest::read(&layout.snapshot(&current)).and_then(|m| m.key_fingerprint) else {
-        return Ok(None);
-    };
-    let now = pseudo.fingerprint();
-    if was == now {
-        return Ok(None);
-    }
-    if !accept {
-        return Err(crate::error::Error::Key(format!(
-            "this key (fingerprint {now}) is not the one the current snapshot {current} was made with \
-             (fingerprint {was}). Accepting it changes every person key, pseudonym token and record key \
-             (the figures stay the same): the research team's joins across snapshots break at this run, \
-             linkage is trained again and every partner is cleaned again. If the key file was replaced by \
-             mistake, put the old key back; if the key was changed on purpose, run once with \
-             `tafteesh run --new-key`."
-        )));
-    }
-    Ok(Some(format!(
-        "re-keyed (--new-key): the key's fingerprint changed from {was} to {now}; every person key, \
-         pseudonym token and record key changed at this run"
-    )))
-}
-
 /// Run the whole job once, holding the run lock, and record it in the
 /// ledger whatever happens. A run that fails removes what it half built;
 /// one that was killed leaves it for the next run, which removes it under
@@ -230,9 +198,9 @@ pub fn run(plan: &Plan, opts: RunOptions) -> Result<RunOutcome> {
     let started = Utc::now();
     let _lock = lock::RunLock::acquire_for(&layout, &crate::layout::run_id(opts.now), started)?;
     // The clock judged before anything is named after it or dated by it.
-    let listed = crate::inbox::list(&plan.inbox).map(|i| i.files).unwrap_or_default();
-    let clock = clock::Judgement::of(&layout, &plan.inbox, &listed, opts.now);
-    drop(listed);
+    let listed = crate::inbox::list(&plan.inbox);
+    let files = listed.as_ref().map(|i| i.files.as_slice()).unwrap_or_default();
+    let clock = clock::Judgement::of(&layout, &plan.inbox, files, opts.now);
     let opts = RunOptions { now: clock.now, ..opts };
     let run_id = crate::layout::run_id(opts.now);
     // Testing only: hold the lock a while, so a test can watch a run going.
@@ -257,11 +225,7 @@ pub fn run(plan: &Plan, opts: RunOptions) -> Result<RunOutcome> {
             tracing::warn!("{note}");
             entry.notes.push(note);
         }
-        if let Some(note) = check_key(&layout, &pseudo, opts.new_key)? {
-            tracing::warn!("{note}");
-            entry.notes.push(note);
-        }
-        let inbox = crate::inbox::list(&plan.inbox)?;
+        let inbox = listed?;
         let claims = crate::ingest::claim(plan, &inbox);
         aliases = FileAliases::new(plan, &inbox, &crate::ingest::claim::entries(&claims), &pseudo);
         ledger::alias_file_names(&layout, &aliases)?;

@@ -75,7 +75,12 @@ pub fn inventory<'p>(
     for (i, real) in inputs.iter_mut().zip(&inbox.files) {
         i.partner_id = partner_of.get(real.as_str()).map(|p| p.to_string());
     }
-    let fps = manifest::fingerprints(plan, &run.pseudo.fingerprint(), &claims, run.aliases, &inputs)?;
+    let key = run.pseudo.fingerprint();
+    if let Some(note) = check_key(published.as_ref(), &key, opts.new_key)? {
+        tracing::warn!("{note}");
+        entry.notes.push(note);
+    }
+    let fps = manifest::fingerprints(plan, &key, &claims, run.aliases, &inputs)?;
     entry.config_fingerprint = Some(fps.config.clone());
     entry.inputs_fingerprint = Some(fps.run.clone());
     entry.set_inputs(inputs.iter().map(InputFile::ledger));
@@ -122,6 +127,34 @@ pub fn inventory<'p>(
         may_carry,
         linkage_from: previous.is_some().then_some(restricted_latest),
     })))
+}
+
+/// Refuse a key other than the one the current snapshot was made with,
+/// (`published`'s manifest keeps its fingerprint) unless `accept`ed: a key file replaced by another valid key changes
+/// every person key, token and record key while every figure stays the
+/// same, so nothing else would show it, and the research team's joins
+/// across snapshots would break silently. Accepted, it is a ledger note.
+fn check_key(published: Option<&Manifest>, now: &str, accept: bool) -> Result<Option<String>> {
+    let Some((current, was)) = published.and_then(|m| Some((&m.run_id, m.key_fingerprint.as_deref()?))) else {
+        return Ok(None);
+    };
+    if was == now {
+        return Ok(None);
+    }
+    if !accept {
+        return Err(crate::error::Error::Key(format!(
+            "this key (fingerprint {now}) is not the one the current snapshot {current} was made with \
+             (fingerprint {was}). Accepting it changes every person key, pseudonym token and record key \
+             (the figures stay the same): the research team's joins across snapshots break at this run, \
+             linkage is trained again and every partner is cleaned again. If the key file was replaced by \
+             mistake, put the old key back; if the key was changed on purpose, run once with \
+             `tafteesh run --new-key`."
+        )));
+    }
+    Ok(Some(format!(
+        "re-keyed (--new-key): the key's fingerprint changed from {was} to {now}; every person key, \
+         pseudonym token and record key changed at this run"
+    )))
 }
 
 /// The exit code recorded in a snapshot's `run.json`.

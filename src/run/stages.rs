@@ -371,7 +371,9 @@ pub fn finish_warehouse(
     entry: &super::ledger::LedgerEntry,
 ) -> Result<()> {
     let mut history = super::ledger::read(run.layout)?;
-    history.push(entry.clone());
+    let mut tonight = entry.clone();
+    tonight.bound();
+    history.push(tonight);
     let conn = warehouse::open(&building.warehouse_db())?;
     super::ledger::load_into(&conn, &history, &building.ledger_scratch())?;
     packs(run, &conn, (restricted, &building.lake()))?;
