@@ -17,6 +17,7 @@ partner_people as (
         legal_representation,
         has_free_legal_representation,
         is_inter_state,
+        is_collective_member,
     from dim_survivors
 ),
 
@@ -27,6 +28,7 @@ linked_people as (
         legal_representation,
         has_free_legal_representation,
         is_inter_state,
+        is_collective_member,
     from dim_people
 ),
 

@@ -166,9 +166,10 @@ pub(super) fn clean_column<'r>(
                 shape.map(|rule| (rule, true)),
             )
         })),
-        ColumnType::Block | ColumnType::PoliceStation | ColumnType::Scheme => {
+        ColumnType::Block | ColumnType::PoliceStation | ColumnType::Scheme | ColumnType::GramPanchayat => {
             let (list, rule) = match spec.ty {
                 ColumnType::Block => (&ctx.reference.blocks, "place.unknown"),
+                ColumnType::GramPanchayat => (&ctx.reference.gram_panchayats, "place.unknown"),
                 ColumnType::PoliceStation => (&ctx.reference.police_stations, "place.unknown"),
                 _ => (&ctx.reference.schemes, "scheme.unknown"),
             };

@@ -256,11 +256,12 @@ impl Model {
         let india: RegionsFile = parse_embedded("reference/india.toml")?;
         let sections: SectionsFile = parse_embedded("reference/sections.toml")?;
         let mut known = KnownFile::default();
-        for file in ["blocks", "police_stations", "schemes"] {
+        for file in ["blocks", "police_stations", "schemes", "gram_panchayats"] {
             let f: KnownFile = parse_embedded(&format!("reference/{file}.toml"))?;
             known.block.extend(f.block);
             known.police_station.extend(f.police_station);
             known.scheme.extend(f.scheme);
+            known.gram_panchayat.extend(f.gram_panchayat);
         }
         let (reference, problems) = Reference::build(&places, &india, &sections, &known);
         if !problems.is_empty() {

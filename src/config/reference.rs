@@ -77,6 +77,8 @@ impl Reference {
         self.blocks.add(&file.block, true, &mut problems);
         self.police_stations.add(&file.police_station, true, &mut problems);
         self.schemes.add(&file.scheme, true, &mut problems);
+        self.gram_panchayats.add(&file.gram_panchayat, true, &mut problems);
+        problems.extend(panchayat_blocks(&file.gram_panchayat, &self.blocks));
         for e in file.block.iter().chain(&file.police_station) {
             if let Some(d) = &e.district
                 && self.districts.lookup(d).is_none()
@@ -172,7 +174,10 @@ pub struct KnownEntry {
     /// A police station's state.
     #[serde(default)]
     pub state: Option<String>,
-    /// The block's code in the Local Government Directory.
+    /// A gram panchayat's block.
+    #[serde(default)]
+    pub block: Option<String>,
+    /// The block's or gram panchayat's code in the Local Government Directory.
     #[serde(default)]
     pub lgd: Option<u32>,
     #[serde(default)]
@@ -193,6 +198,26 @@ pub struct KnownFile {
     pub scheme: Vec<KnownEntry>,
     #[serde(default)]
     pub ahtu_unit: Vec<Place>,
+    /// Gram panchayats, each with its block: an installation lists those
+    /// its partners' registers name (the shipped list holds none, see
+    /// `schemas/reference/gram_panchayats.toml`).
+    #[serde(default)]
+    pub gram_panchayat: Vec<KnownEntry>,
+}
+
+/// Problems of gram panchayats whose block is missing or unknown.
+fn panchayat_blocks(entries: &[KnownEntry], blocks: &KnownValues) -> Vec<String> {
+    entries
+        .iter()
+        .filter_map(|e| match &e.block {
+            None => Some(format!("gram panchayat `{}` names no block", e.name)),
+            Some(b) if blocks.lookup(b).is_none() => Some(format!(
+                "gram panchayat `{}` lies in block `{b}`, which is not a known block",
+                e.name
+            )),
+            _ => None,
+        })
+        .collect()
 }
 
 /// What a list of known values holds, which decides how a spelling is keyed.
@@ -201,6 +226,7 @@ pub enum KnownKind {
     Block,
     PoliceStation,
     Scheme,
+    GramPanchayat,
 }
 
 impl KnownKind {
@@ -209,6 +235,7 @@ impl KnownKind {
             KnownKind::Block => "block",
             KnownKind::PoliceStation => "police station",
             KnownKind::Scheme => "scheme",
+            KnownKind::GramPanchayat => "gram panchayat",
         }
     }
 
@@ -228,6 +255,18 @@ impl KnownKind {
             ],
             KnownKind::PoliceStation => &[&["police", "station"], &["p", "s"], &["ps"], &["thana"], &["থানা"]],
             KnownKind::Scheme => &[],
+            KnownKind::GramPanchayat => &[
+                &["gram", "panchayat"],
+                &["gram", "panchayet"],
+                &["gram", "panchayath"],
+                &["panchayat"],
+                &["g", "p"],
+                &["gp"],
+                &["গ্রাম", "পঞ্চায়েত"],
+                &["গ্রামপঞ্চায়েত"],
+                &["পঞ্চায়েত"],
+                &["জিপি"],
+            ],
         }
     }
 
@@ -556,6 +595,8 @@ pub struct Reference {
     pub police_stations: KnownValues,
     /// Victim-compensation schemes.
     pub schemes: KnownValues,
+    /// Gram panchayats an installation lists.
+    pub gram_panchayats: KnownValues,
     /// Each canonical district's state, union territory or country; `None`
     /// for a name regions share, written without its region.
     pub district_region: BTreeMap<String, Option<String>>,
@@ -628,6 +669,9 @@ impl Reference {
         blocks.add(&known.block, false, &mut problems);
         police_stations.add(&known.police_station, false, &mut problems);
         schemes.add(&known.scheme, false, &mut problems);
+        let mut gram_panchayats = KnownValues::new(KnownKind::GramPanchayat);
+        gram_panchayats.add(&known.gram_panchayat, false, &mut problems);
+        problems.extend(panchayat_blocks(&known.gram_panchayat, &blocks));
         for e in known.block.iter().chain(&known.police_station) {
             if let Some(d) = &e.district
                 && districts.lookup(d).is_none()
@@ -644,6 +688,7 @@ impl Reference {
                 blocks,
                 police_stations,
                 schemes,
+                gram_panchayats,
                 district_region,
                 region_kind: india
                     .region

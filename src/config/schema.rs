@@ -34,6 +34,9 @@ pub enum ColumnType {
     Block,
     /// A police station (`schemas/reference/police_stations.toml`).
     PoliceStation,
+    /// A gram panchayat an installation lists (`reference.toml`; see
+    /// `schemas/reference/gram_panchayats.toml`).
+    GramPanchayat,
     /// A victim-compensation scheme (`schemas/reference/schemes.toml`).
     Scheme,
     Sections,
@@ -115,6 +118,10 @@ pub struct ColumnSpec {
     /// [`ColumnSpec::research`] for the default.
     #[serde(default, rename = "research")]
     pub research_as: Option<Research>,
+    /// The kind of record a reference names when its name does not say
+    /// (`leader_ref` names a `survivor`): its record key is that record's.
+    #[serde(default)]
+    pub refers_to: Option<String>,
 }
 
 impl ColumnSpec {
@@ -136,7 +143,10 @@ impl ColumnSpec {
         match self.research() {
             Research::AsParsed => Some(self.lake_name()),
             Research::Year => Some(format!("{}_year", self.name.trim_start_matches("date_of_"))),
-            Research::RecordKey => Some(format!("{}_record_key", self.record_kind())),
+            Research::RecordKey => Some(format!(
+                "{}_record_key",
+                self.name.strip_suffix("_ref").unwrap_or(&self.name)
+            )),
             Research::Withheld => None,
         }
     }
@@ -144,7 +154,9 @@ impl ColumnSpec {
     /// What a reference names (`survivor` for `survivor_ref`): its record
     /// key's kind, which keeps the keys of different records apart.
     pub fn record_kind(&self) -> &str {
-        self.name.strip_suffix("_ref").unwrap_or(&self.name)
+        self.refers_to
+            .as_deref()
+            .unwrap_or_else(|| self.name.strip_suffix("_ref").unwrap_or(&self.name))
     }
 
     /// The column's name in the lake: direct identifiers become `<name>_token`.
@@ -182,7 +194,11 @@ impl ColumnSpec {
             || self.is_pseudonymised_id()
             || matches!(
                 self.ty,
-                ColumnType::Text | ColumnType::Block | ColumnType::PoliceStation | ColumnType::Scheme
+                ColumnType::Text
+                    | ColumnType::Block
+                    | ColumnType::PoliceStation
+                    | ColumnType::Scheme
+                    | ColumnType::GramPanchayat
             )
     }
 }

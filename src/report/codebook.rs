@@ -43,6 +43,7 @@ fn published_as(c: &ColumnSpec) -> &'static str {
         | ColumnType::PoliceDistrict
         | ColumnType::AhtuUnit
         | ColumnType::Block
+        | ColumnType::GramPanchayat
         | ColumnType::PoliceStation
         | ColumnType::Scheme => "its reference list's name; `unknown` (null) when the list lacks it",
         ColumnType::Id if c.source == ColumnSource::Partner => "the partner's id, from its configuration",

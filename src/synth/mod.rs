@@ -86,11 +86,12 @@ pub fn generate(n: usize, seed: u64, out: &Path) -> Result<SynthSummary> {
     let places: PlacesFile = crate::config::parse_embedded("reference/places.toml")?;
     let india: RegionsFile = crate::config::parse_embedded("reference/india.toml")?;
     let mut known = KnownFile::default();
-    for file in ["blocks", "police_stations", "schemes"] {
+    for file in ["blocks", "police_stations", "schemes", "gram_panchayats"] {
         let f: KnownFile = crate::config::parse_embedded(&format!("reference/{file}.toml"))?;
         known.block.extend(f.block);
         known.police_station.extend(f.police_station);
         known.scheme.extend(f.scheme);
+        known.gram_panchayat.extend(f.gram_panchayat);
     }
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
     let world = world::generate(n, &mut rng);

@@ -1,0 +1,69 @@
+-- One row per engagement record of a partner (its newest version): an
+-- activity in which survivors or their collectives engage duty bearers or
+-- communities, with the person the survivor who led it was linked to
+-- (her leader_ref names her survivor record at the same partner).
+with
+
+engagements as (
+    select * from stg_lake__engagements
+),
+
+people as (
+    select partner_id, survivor_ref, any_value(person_key) as person_key,
+    from stg_lake__link_survivors
+    group by partner_id, survivor_ref
+),
+
+newest as (
+    select
+        partner_id,
+        max({'file': source_file_order, 'row': source_row}) as newest,
+        count(*) as versions_in_exports,
+    from engagements
+    group by partner_id, engagement_ref
+),
+
+versioned as (
+    select engagements.*, newest.versions_in_exports,
+    from engagements
+    join newest
+        on newest.partner_id = engagements.partner_id
+        and newest.newest.file = engagements.source_file_order
+        and newest.newest.row = engagements.source_row
+),
+
+final as (
+    select
+        v.partner_id || ':' || v.engagement_ref as engagement_record_id,
+        v.partner_id,
+        v.engagement_ref,
+        case when v.leader_ref is not null then v.partner_id || ':' || v.leader_ref end as leader_record_id,
+        p.person_key as leader_person_key,
+        v.engagement_date,
+        v.kind,
+        -- Meetings with those who owe survivors their rights and safety:
+        -- a panchayat, a block office, the police or an AHTU, the DLSA,
+        -- the district administration, a village child-protection committee.
+        v.kind in (
+            'panchayat_meeting', 'block_office_meeting', 'police_meeting', 'ahtu_meeting', 'dlsa_meeting',
+            'district_administration_meeting', 'vcpc_meeting'
+        ) as is_with_duty_bearer,
+        v.kind in ('state_forum', 'national_forum') as is_forum,
+        v.level,
+        v.district,
+        v.block,
+        v.survivors_taking_part,
+        -- A named leader is a survivor who led.
+        coalesce(v.survivor_led, case when v.leader_ref is not null then true end) as survivor_led,
+        v.issue_raised,
+        v.outcome,
+        v.versions_in_exports,
+        v.source_file,
+        v.source_file_order,
+        v.source_row,
+        v.record_hash,
+    from versioned v
+    left join people p on p.partner_id = v.partner_id and p.survivor_ref = v.leader_ref
+)
+
+select * from final

@@ -1,0 +1,133 @@
+-- One row per entitlement application record of a partner (its newest
+-- version), with its family, the person her survivor record was linked to,
+-- and the delays the programme tracks (application to decision and to
+-- receipt, escalation to resolution).
+-- Versions of the same entitlement_ref: the newest export wins, as for
+-- claims (the claims model says why it is found this way).
+with
+
+entitlements as (
+    select * from stg_lake__entitlements
+),
+
+kinds as (
+    select * from stg_reference__entitlements
+),
+
+-- The person each of a partner's survivor references was linked to (every
+-- version of one reference is one person: linkage's first rule).
+people as (
+    select partner_id, survivor_ref, any_value(person_key) as person_key,
+    from stg_lake__link_survivors
+    group by partner_id, survivor_ref
+),
+
+newest as (
+    select
+        partner_id,
+        max({'file': source_file_order, 'row': source_row}) as newest,
+        count(*) as versions_in_exports,
+    from entitlements
+    group by partner_id, entitlement_ref
+),
+
+versioned as (
+    select entitlements.*, newest.versions_in_exports,
+    from entitlements
+    join newest
+        on newest.partner_id = entitlements.partner_id
+        and newest.newest.file = entitlements.source_file_order
+        and newest.newest.row = entitlements.source_row
+),
+
+final as (
+    select
+        v.partner_id || ':' || v.entitlement_ref as entitlement_record_id,
+        v.partner_id,
+        v.entitlement_ref,
+        case when v.survivor_ref is not null then v.partner_id || ':' || v.survivor_ref end as survivor_record_id,
+        p.person_key,
+        v.entitlement,
+        k.entitlement_family,
+        k.core_document,
+        v.authority,
+        v.district,
+        v.block,
+        v.gram_panchayat,
+        v.applied_date,
+        v.decided_date,
+        v.received_date,
+        -- A receipt is a decision: a register that writes only the date
+        -- received decided it by then.
+        coalesce(v.decided_date, v.received_date) as decision_date,
+        v.status,
+        -- Received when the register says so or dates the receipt;
+        -- rejected only when not received (a later receipt wins).
+        coalesce(v.status = 'received', false) or v.received_date is not null as is_received,
+        coalesce(v.status = 'rejected', false) and v.received_date is null as is_rejected,
+        v.escalation_date,
+        v.escalated_to,
+        v.escalation_resolved_date,
+        date_diff('day', v.applied_date, v.received_date) as days_application_to_receipt,
+        date_diff('day', v.escalation_date, v.escalation_resolved_date) as days_escalation_to_resolution,
+        v.versions_in_exports,
+        v.source_file,
+        v.source_file_order,
+        v.source_row,
+        v.record_hash,
+    from versioned v
+    left join kinds k using (entitlement)
+    left join people p on p.partner_id = v.partner_id and p.survivor_ref = v.survivor_ref
+),
+
+-- Which records are one application (an NGO and a survivors' collective
+-- often both follow the same ration card): within a linked person and
+-- entitlement, in order of application, a record starts a new
+-- application when it was applied for more than 60 days after the one
+-- before. A record with no linked person, no entitlement or no
+-- application date is an application of its own.
+ordered as (
+    select
+        entitlement_record_id,
+        person_key,
+        entitlement,
+        applied_date,
+        date_diff(
+            'day',
+            lag(applied_date) over (partition by person_key, entitlement order by applied_date, entitlement_record_id),
+            applied_date
+        ) as days_after_previous,
+    from final
+    where person_key is not null and entitlement is not null and applied_date is not null
+),
+
+grouped as (
+    select
+        entitlement_record_id,
+        person_key || '|' || entitlement || '|' || sum(case when days_after_previous is null or days_after_previous > 60 then 1 else 0 end)
+            over (partition by person_key, entitlement order by applied_date, entitlement_record_id rows unbounded preceding)
+            as application,
+    from ordered
+    union all
+    select entitlement_record_id, entitlement_record_id as application,
+    from final
+    where person_key is null or entitlement is null or applied_date is null
+),
+
+-- The application's key: a keyed record key of its first record, so no
+-- partner's reference can be read back from it.
+keyed as (
+    select
+        entitlement_record_id,
+        replace(
+            record_key('entitlement_application', min(entitlement_record_id) over (partition by application)),
+            'R-',
+            'E-'
+        ) as entitlement_key,
+        count(*) over (partition by application) as records_in_application,
+    from grouped
+)
+
+select final.*, keyed.entitlement_key, keyed.records_in_application,
+from final
+join keyed using (entitlement_record_id)
