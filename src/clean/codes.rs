@@ -48,16 +48,46 @@ impl CodeBook {
         CodeBook { map }
     }
 
+    /// The value a cell means: the whole cell, else the phrase it opens
+    /// with when a note qualifies it ("Received on 12.03.2025", "Pending at
+    /// BDO - follow up", "Rejected (documents incomplete)"): registers type
+    /// a status as a note. A note opening with no known phrase means none.
     pub fn lookup(&self, written: &str) -> Option<&str> {
-        self.map.get(&place_key(written)).map(String::as_str)
+        let found = |s: &str| self.map.get(&place_key(s)).map(String::as_str);
+        found(written).or_else(|| found(leading_phrase(written)?))
     }
+}
+
+/// Where a note's qualification starts: punctuation that opens an aside
+/// (`(`, `,`, `;`, `:`, ` - `, ` – `) or a word that attaches one (on, at,
+/// since, from, by, till, until, to, for, with, but, via). The phrase
+/// before it, when there is one and it is not the whole cell.
+fn leading_phrase(written: &str) -> Option<&str> {
+    const MARKS: [&str; 7] = ["(", ",", ";", ":", " - ", " – ", " — "];
+    const WORDS: [&str; 12] = [
+        "on", "at", "since", "from", "by", "till", "until", "to", "for", "with", "but", "via",
+    ];
+    let mut cut = MARKS.iter().filter_map(|m| written.find(m)).min();
+    let lower = written.to_lowercase();
+    if lower.len() == written.len() {
+        let mut at = 0;
+        for word in lower.split(' ') {
+            if at > 0 && WORDS.contains(&word) {
+                cut = Some(cut.map_or(at - 1, |c| c.min(at - 1)));
+                break;
+            }
+            at += word.len() + 1;
+        }
+    }
+    let head = written[..cut?].trim();
+    (!head.is_empty()).then_some(head)
 }
 
 /// A whole number from "25", "25 yrs", "approx. 25", "২৫", "25.0".
 pub fn parse_integer(raw: &str) -> Option<i64> {
     let s = super::digits::to_ascii_digits(raw.trim()).to_lowercase();
     let mut s = s.as_str();
-    for p in ["approx.", "approx", "about", "abt", "~", "c."] {
+    for p in ["approx.", "approx", "about", "abt", "~", "c.", "প্রায়"] {
         if let Some(rest) = s.strip_prefix(p) {
             s = rest.trim_start();
         }
@@ -76,6 +106,27 @@ pub fn parse_integer(raw: &str) -> Option<i64> {
 mod tests {
     use super::*;
     use crate::config::Model;
+
+    #[test]
+    fn a_status_typed_as_a_note_is_read_by_the_phrase_it_opens_with() {
+        let m = Model::load().unwrap();
+        let status = m.schema("entitlements").column("status").unwrap();
+        let book = CodeBook::for_enum(status, None);
+        for (written, want) in [
+            ("Received on 12.03.2025", Some("received")),
+            ("received - card given to survivor", Some("received")),
+            ("Pending at BDO", Some("pending")),
+            ("pending at GP, follow up next week", Some("pending")),
+            ("Applied - follow up", Some("pending")),
+            ("Rejected (documents incomplete)", Some("rejected")),
+            ("পেয়েছে (১২/০৩/২০২৫)", Some("received")),
+            ("Spoke to BDO clerk", None),
+            ("Not received", None),
+            ("to be received", None),
+        ] {
+            assert_eq!(book.lookup(written), want, "{written}");
+        }
+    }
 
     #[test]
     fn enums_in_english_bengali_and_partner_codes() {

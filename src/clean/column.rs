@@ -243,7 +243,12 @@ fn date(spec: &ColumnSpec, ctx: &FeedContext<'_>, s: &str) -> Parsed<NaiveDate> 
         // "31/12/9999" (an "unknown" sentinel) or a serial like 99999
         // names a real day, but not one a record can hold: kept, it
         // would add a financial year 9999-00 to every report.
-        Ok(d) if d.year() < 1900 || d > latest_date(ctx.today) => (None, Some(("date.out_of_range", false))),
+        Ok(d) if spec.planned && (1900..=crate::config::schema::PLANNED_LAST_YEAR).contains(&d.year()) => {
+            (Some(d), None)
+        }
+        Ok(d) if d.year() < 1900 || spec.planned || d > latest_date(ctx.today) => {
+            (None, Some(("date.out_of_range", false)))
+        }
         Ok(d) if d.year() < 1950 => (Some(d), Some(("date.unlikely", true))),
         Ok(d) => (Some(d), None),
         Err(DateError::Impossible) => (None, Some(("date.impossible", false))),

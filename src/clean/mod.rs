@@ -391,8 +391,11 @@ pub fn clean_feed(
     let kept_rows: Vec<usize> = rows.iter().zip(&keep).filter(|(_, k)| **k).map(|(r, _)| *r).collect();
 
     let mut window = DateWindow::default();
-    for v in &values {
-        if let Values::Date(ds) = v {
+    // A planned date (a review's due date) is not judged against the day.
+    for (v, spec) in values.iter().zip(&schema.columns) {
+        if let Values::Date(ds) = v
+            && !spec.planned
+        {
             ds.iter().flatten().for_each(|&d| window.add(d, ctx.today));
         }
     }

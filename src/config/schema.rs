@@ -42,6 +42,9 @@ pub enum ColumnType {
     Sections,
 }
 
+/// The last year a planned date may fall in.
+pub const PLANNED_LAST_YEAR: i32 = 2100;
+
 /// How identifying a column is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
 #[serde(rename_all = "snake_case")]
@@ -118,6 +121,11 @@ pub struct ColumnSpec {
     /// [`ColumnSpec::research`] for the default.
     #[serde(default, rename = "research")]
     pub research_as: Option<Research>,
+    /// A date the record plans (a review's next due date): it may lie in
+    /// the future, so "after the run's day" does not null it; only a year
+    /// after [`PLANNED_LAST_YEAR`] (a "31/12/9999" sentinel) does.
+    #[serde(default)]
+    pub planned: bool,
     /// The kind of record a reference names when its name does not say
     /// (`leader_ref` names a `survivor`): its record key is that record's.
     #[serde(default)]
@@ -317,6 +325,9 @@ impl TableSchema {
                     "column `{}` is derived from `{src}`, which does not exist",
                     c.name
                 ));
+            }
+            if c.planned && c.ty != ColumnType::Date {
+                out.push(format!("column `{}`: planned applies to a date only", c.name));
             }
             match c.research_as {
                 Some(Research::Year) if c.ty != ColumnType::Date => {

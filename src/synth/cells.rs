@@ -318,7 +318,7 @@ impl Writer<'_> {
 
 /// The entry of `list` a true value is (its name or one of its listed
 /// spellings, exactly).
-fn known_entry<'l>(list: &'l [KnownEntry], v: &str) -> Option<&'l KnownEntry> {
+pub(super) fn known_entry<'l>(list: &'l [KnownEntry], v: &str) -> Option<&'l KnownEntry> {
     list.iter().find(|e| e.name == v || e.variants.iter().any(|x| x == v))
 }
 

@@ -18,6 +18,7 @@ mod cells;
 mod files;
 pub mod names;
 mod notation;
+mod programme;
 mod records;
 mod styles;
 mod truth;
@@ -73,6 +74,8 @@ pub fn set_up_config(dir: &Path) -> Result<PathBuf> {
                 key_file = \"../restricted/pseudonym.key\"\n";
     let path = config.join(crate::config::CONFIG_FILE);
     std::fs::write(&path, toml).map_err(Error::io(&path))?;
+    let path = config.join(crate::config::REFERENCE_FILE);
+    std::fs::write(&path, programme::demo_reference_toml()).map_err(Error::io(&path))?;
     let key = crate::restricted::restricted_dir(&dir.join("restricted"))?.join("pseudonym.key");
     if !key.exists() {
         crate::restricted::write_new_key(&key)?;
@@ -128,7 +131,13 @@ pub fn generate(n: usize, seed: u64, out: &Path) -> Result<SynthSummary> {
         let held = &assignment[style.partner];
         // Every source of the partner (sheets of one workbook share a file).
         let mut sheets: Vec<Sheet<'_>> = Vec::new();
-        for source in &pipeline.sources {
+        // The programme's other registers are written by `programme`,
+        // from their own layouts, not from the config.
+        for source in pipeline
+            .sources
+            .iter()
+            .filter(|s| !s.tables.keys().any(|t| programme::TABLES.contains(&t.as_str())))
+        {
             let (headers, rows, registered) = ctx.source_rows(source, held, &mut truth);
             sheets.push(Sheet {
                 source,
@@ -159,6 +168,7 @@ pub fn generate(n: usize, seed: u64, out: &Path) -> Result<SynthSummary> {
             files.push((format!("{}/{name}", style.partner), count));
         }
     }
+    programme::write(&world, &assignment, &known.block, seed, &inbox, &mut truth, &mut files)?;
     for (table, rows) in &truth {
         write_truth(&truth_dir.join(format!("{table}.csv")), rows)?;
     }

@@ -62,7 +62,7 @@ impl Demo {
         crate::util::with_lake(&conn, &self.dir().join("output/current"));
         conn
     }
-    fn truth(&self, table: &str) -> Vec<HashMap<String, String>> {
+    pub(crate) fn truth(&self, table: &str) -> Vec<HashMap<String, String>> {
         read_csv(&self.dir().join(format!("truth/{table}.csv")))
     }
     /// The pseudonym the warehouse holds for a partner's own id, made with
@@ -458,6 +458,9 @@ mod slow {
             ("survivors", "survivor_ref"),
             ("cases", "case_ref"),
             ("compensation_claims", "claim_ref"),
+            ("entitlements", "entitlement_ref"),
+            ("rehabilitation_reviews", "review_ref"),
+            ("engagements", "engagement_ref"),
         ] {
             let truth = d.truth(table);
             let mut want: BTreeMap<(String, String), usize> = BTreeMap::new();
@@ -504,6 +507,9 @@ mod slow {
             ("survivors", "survivor_ref"),
             ("cases", "case_ref"),
             ("compensation_claims", "claim_ref"),
+            ("entitlements", "entitlement_ref"),
+            ("rehabilitation_reviews", "review_ref"),
+            ("engagements", "engagement_ref"),
         ] {
             let lake = lake(&conn, table, key);
             // (column, whether the lake publishes it as a pseudonym)

@@ -14,6 +14,7 @@ mod nightly;
 mod onboard;
 mod operations;
 mod partner_configs;
+mod programme_truth;
 mod readme;
 mod reports;
 mod util;
