@@ -479,6 +479,8 @@ pub mod reports {
     pub const WORKBOOK: &str = "tafteesh-indicators.xlsx";
     pub const CSV: &str = "indicators.csv";
     pub const CODEBOOK: &str = "codebook.md";
+    /// Entitlements pending more than 90 days, a printable page per block.
+    pub const BLOCKS: &str = "blocks.html";
 }
 
 /// A research extract's folder (see [`Layout::extract`]).

@@ -5,7 +5,7 @@ use super::*;
 #[test]
 fn the_model_and_every_shipped_pipeline_are_valid() {
     let model = Model::load().unwrap();
-    assert_eq!(model.schemas.len(), 3);
+    assert_eq!(model.schemas.len(), 6);
     let mut n = 0;
     for f in DEMO_PIPELINES_DIR.files() {
         let (p, unknown) = Pipeline::parse(f.contents_utf8().unwrap()).unwrap();

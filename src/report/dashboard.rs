@@ -40,6 +40,8 @@ pub struct Inputs<'a> {
 #[derive(Serialize)]
 struct Card {
     id: String,
+    /// The programme's dimension, in the page's language.
+    pillar: String,
     theme: String,
     title: String,
     period: String,
@@ -73,6 +75,7 @@ struct Grid {
 #[derive(Serialize)]
 struct Section {
     id: String,
+    pillar: String,
     theme: String,
     title: String,
     definition: String,
@@ -454,6 +457,7 @@ fn card(page: &Page<'_>, meta: &IndicatorMeta, consortium: &[&IndicatorRow]) -> 
     };
     Some(Card {
         id: meta.id.clone(),
+        pillar: lang.t(&format!("pillar_{}", meta.pillar)).to_string(),
         theme: lang.theme(&meta.theme),
         title: lang.indicator(meta).title,
         period: lang.period(&r.period),
@@ -534,6 +538,7 @@ fn section(
     let axis = |v: f64| page.amount(&meta.unit, Some(v));
     Section {
         id: meta.id.clone(),
+        pillar: lang.t(&format!("pillar_{}", meta.pillar)).to_string(),
         theme: lang.theme(&meta.theme),
         title: text.title.clone(),
         definition: text.definition.clone(),
@@ -617,9 +622,24 @@ fn fill(inputs: &Inputs<'_>, lang: &Lang, other: &Lang, cards: Vec<Card>, sectio
         footer => lang.fill("footer", &[("version", &facts.version), ("k", &k_text)]),
         kept => facts.rows_kept.iter().map(|(t, n)| (lang.digits(&n.to_string()), lang.fill("records_kept", &[("table", &t.replace('_', " "))]))).collect::<Vec<_>>(),
     };
+    // The five dimensions (and the MIS), each with how many indicators
+    // measure it: a dimension with none says so.
+    let pillars: Vec<Value> = crate::warehouse::PILLARS
+        .iter()
+        .map(|p| {
+            let n = inputs.catalogue.iter().filter(|m| m.pillar == *p).count();
+            context! {
+                name => lang.t(&format!("pillar_{p}")),
+                about => lang.t(&format!("pillar_{p}_about")),
+                count => if n == 0 { lang.t("pillar_none").to_string() } else { lang.fill("pillar_count", &[("n", &lang.digits(&n.to_string()))]) },
+                anchor => inputs.catalogue.iter().find(|m| m.pillar == *p).map(|m| m.id.clone()),
+            }
+        })
+        .collect();
     env.get_template("index.html")
         .and_then(|t| {
             t.render(context! {
+                pillars => pillars,
                 facts => Value::from(Serde(facts)),
                 cards => Value::from(Serde(&cards)),
                 sections => sections,

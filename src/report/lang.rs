@@ -33,6 +33,10 @@ pub struct Lang {
     themes: BTreeMap<String, String>,
     #[serde(default)]
     indicators: BTreeMap<String, IndicatorText>,
+    /// Coded values' names (an entitlement, an authority) where the
+    /// reports list them.
+    #[serde(default)]
+    values: BTreeMap<String, String>,
     /// Write digits in the script (Bengali ০-৯); set from the config.
     #[serde(skip)]
     pub native_digits: bool,
@@ -105,6 +109,18 @@ impl Lang {
     /// Whether this page writes its digits as Bengali ones.
     pub fn writes_bengali_digits(&self) -> bool {
         self.native_digits && self.code == "bn"
+    }
+
+    /// A coded value's name (`ration_card`: "Ration card"); the value with
+    /// its underscores as spaces when the catalogue lacks it.
+    pub fn value(&self, value: &str) -> String {
+        self.values.get(value).cloned().unwrap_or_else(|| {
+            let text = value.replace('_', " ");
+            let mut chars = text.chars();
+            chars
+                .next()
+                .map_or_else(String::new, |c| c.to_uppercase().chain(chars).collect())
+        })
     }
 
     /// A theme's name.

@@ -9,6 +9,7 @@
 //! neutralised before it reaches a spreadsheet cell, so an export cannot
 //! smuggle a formula into a workbook or a CSV opened in Excel.
 
+pub mod blocks;
 pub mod charts;
 pub mod codebook;
 pub mod dashboard;
@@ -281,7 +282,7 @@ pub fn write_csv(rows: &[IndicatorRow], k: u32, path: &Path) -> Result<()> {
 }
 
 /// The files every run writes to `reports/` (named by the layout).
-pub use crate::layout::reports::{CODEBOOK, CSV, DASHBOARD, DASHBOARD_BN, LINKAGE, WORKBOOK};
+pub use crate::layout::reports::{BLOCKS, CODEBOOK, CSV, DASHBOARD, DASHBOARD_BN, LINKAGE, WORKBOOK};
 
 /// Write every report of a built warehouse into `dir`; returns the number
 /// of figures published.
@@ -311,7 +312,9 @@ pub fn write_all(
         dir,
         bengali_digits,
     )?;
-    workbook::write(&rows, &catalogue, facts, &scorecard, k, &dir.join(WORKBOOK))?;
+    let pending = blocks::read(conn)?;
+    blocks::write_html(&pending, &facts.as_of, k, &dir.join(BLOCKS))?;
+    workbook::write(&rows, &catalogue, facts, &scorecard, &pending, k, &dir.join(WORKBOOK))?;
     codebook::write(model, project, k, &read_columns(conn, project)?, &dir.join(CODEBOOK))?;
     Ok(rows.len())
 }

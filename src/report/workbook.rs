@@ -248,6 +248,7 @@ pub fn write(
     catalogue: &[IndicatorMeta],
     facts: &RunFacts,
     scorecard: &Scorecard,
+    pending: &[super::blocks::PendingRow],
     k: u32,
     path: &Path,
 ) -> Result<()> {
@@ -265,6 +266,7 @@ pub fn write(
     let mut wb = Workbook::new();
     figure_sheets(&mut wb, rows, catalogue, k, &f).map_err(x)?;
     scorecard_sheets(&mut wb, scorecard, &f).map_err(x)?;
+    block_sheet(&mut wb, pending, k, &f).map_err(x)?;
     definitions(&mut wb, catalogue, &f).map_err(x)?;
     exports(&mut wb, facts, &f).map_err(x)?;
     wb.save(path).map_err(x)
@@ -323,6 +325,65 @@ fn figure_sheets(
         sheet.finish(f)?;
     }
     Ok(())
+}
+
+/// Entitlements pending more than 90 days, by block (see
+/// [`super::blocks`]): the block sheet, with each block's total under its
+/// rows (hidden when one of its counts is).
+fn block_sheet(
+    wb: &mut Workbook,
+    pending: &[super::blocks::PendingRow],
+    k: u32,
+    f: &Formats,
+) -> std::result::Result<(), XlsxError> {
+    let headers = [
+        ("District", 20.0),
+        ("Block", 20.0),
+        ("Gram panchayat", 20.0),
+        ("Owed by", 24.0),
+        ("Entitlement", 30.0),
+        ("Pending more than 90 days", 14.0),
+    ];
+    let en = &super::lang::Lang::all(false).map_err(|e| XlsxError::ParameterError(e.to_string()))?[0];
+    let mut sheet = Sheet::new(wb.add_worksheet(), "Pending by block", &headers, f)?;
+    for ((district, block), (rows, total)) in super::blocks::by_block(pending, k) {
+        for r in rows {
+            let (authority, entitlement) = (en.value(&r.authority), en.value(&r.entitlement));
+            let count = super::blocks::shown(r.pending, k);
+            let count_cell = if count.starts_with('<') {
+                V::Text(&count)
+            } else {
+                V::Num(Some(r.pending as f64), &f.grouped)
+            };
+            sheet.push(
+                &[
+                    V::Text(&district),
+                    V::Text(&block),
+                    V::Text(r.panchayat().unwrap_or("")),
+                    V::Text(&authority),
+                    V::Text(&entitlement),
+                    count_cell,
+                ],
+                f,
+            )?;
+        }
+        let total_cell = match total {
+            Some(t) => V::Num(Some(t as f64), &f.grouped),
+            None => V::Text("suppressed"),
+        };
+        sheet.push(
+            &[
+                V::Text(&district),
+                V::Text(&block),
+                V::Text("Total in the block"),
+                V::Text(""),
+                V::Text(""),
+                total_cell,
+            ],
+            f,
+        )?;
+    }
+    sheet.finish(f)
 }
 
 /// The scorecard's three tables; the shape stays text even when it looks

@@ -38,18 +38,18 @@ pub(super) const TABLES: [&str; 3] = ["entitlements", "rehabilitation_reviews", 
 /// no panchayats; see `schemas/reference/gram_panchayats.toml`). The
 /// registers write them in these and the English spelling with "GP".
 pub(super) const PANCHAYATS: &[(&str, &str, &str)] = &[
-    ("Matla", "Canning I", "মাতলা"),
-    ("Taldi", "Canning I", "তালদি"),
+    ("Itkhola", "Canning I", "ইটখোলা"),
+    ("Dighirpar", "Canning I", "দিঘিরপাড়"),
     ("Jibantala", "Canning II", "জীবনতলা"),
     ("Sarengabad", "Canning II", "সারেঙ্গাবাদ"),
-    ("Jharkhali", "Basanti", "ঝড়খালি"),
+    ("Masjidbati", "Basanti", "মসজিদবাটি"),
     ("Phulmalancha", "Basanti", "ফুলমালঞ্চ"),
     ("Rangabelia", "Gosaba", "রাঙাবেলিয়া"),
     ("Satjelia", "Gosaba", "সাতজেলিয়া"),
     ("Maipith", "Kultali", "মৈপীঠ"),
     ("Gopalganj", "Kultali", "গোপালগঞ্জ"),
     ("Sripur", "Joynagar I", "শ্রীপুর"),
-    ("Raidighi", "Mathurapur II", "রায়দিঘি"),
+    ("Kankandighi", "Mathurapur II", "কঙ্কনদিঘি"),
     ("Masat", "Diamond Harbour I", "মশাট"),
     ("Madhabnagar", "Kakdwip", "মাধবনগর"),
     ("Fraserganj", "Namkhana", "ফ্রেজারগঞ্জ"),
@@ -751,57 +751,24 @@ fn reviews_of(p: &Person, next_id: &mut usize, rng: &mut ChaCha8Rng) -> Vec<Revi
     out
 }
 
-fn kobo_followup(
-    path: &Path,
-    people: &[usize],
-    world: &World,
-    rng: &mut ChaCha8Rng,
-    truth: &mut BTreeMap<&'static str, Vec<TruthRow>>,
-) -> Result<usize> {
-    let x = |e: rust_xlsxwriter::XlsxError| Error::Internal(format!("writing {}: {e}", path.display()));
-    let mut wb = rust_xlsxwriter::Workbook::new();
-    let parent_headers = [
-        "start",
-        "end",
-        "Survivor/Survivor code",
-        "Survivor/Block",
-        "_id",
-        "_uuid",
-        "_submission_time",
-        "_validation_status",
-        "_index",
-    ];
-    let mut review_headers: Vec<String> = vec![
-        "Review/Date of review".into(),
-        "Review/Next review due on".into(),
-        "Review/Domains reviewed".into(),
-    ];
-    review_headers.extend(DOMAINS.iter().map(|d| format!("Review/Domains reviewed/{}", d.1)));
-    review_headers.push("Review/Risks identified".into());
-    review_headers.extend(RISKS.iter().map(|r| format!("Review/Risks identified/{}", r.1)));
-    review_headers.push("Review/Risks identified/None".into());
-    review_headers.push("Review/Referral made?".into());
-    review_headers.push("Review/Notes".into());
-    for h in [
-        "_index",
-        "_parent_table_name",
-        "_parent_index",
-        "_submission__id",
-        "_submission__uuid",
-        "_submission__validation_status",
-    ] {
-        review_headers.push(h.into());
-    }
-    let mut parents: Vec<Vec<String>> = Vec::new();
-    let mut reviews: Vec<Vec<String>> = Vec::new();
-    let mut next_id = 1;
-    let write_submission = |p: &Person,
-                            these: &[Review],
-                            rejected: bool,
-                            parents: &mut Vec<Vec<String>>,
-                            reviews: &mut Vec<Vec<String>>,
-                            rng: &mut ChaCha8Rng,
-                            truth: &mut BTreeMap<&'static str, Vec<TruthRow>>| {
+/// The follow-up form's two sheets while they are written.
+#[derive(Default)]
+struct KoboSheets {
+    parents: Vec<Vec<String>>,
+    reviews: Vec<Vec<String>>,
+}
+
+impl KoboSheets {
+    /// One submission: the survivor's row, and a repeat row per review.
+    fn submit(
+        &mut self,
+        p: &Person,
+        these: &[Review],
+        rejected: bool,
+        rng: &mut ChaCha8Rng,
+        truth: &mut BTreeMap<&'static str, Vec<TruthRow>>,
+    ) {
+        let (parents, reviews) = (&mut self.parents, &mut self.reviews);
         let index = parents.len() + 1;
         let uuid = format!(
             "{:08x}-{:04x}-4{:03x}-a{:03x}-{:012x}",
@@ -899,7 +866,58 @@ fn kobo_followup(
             }
             truth.entry("rehabilitation_reviews").or_default().push(truth_row(&t));
         }
-    };
+    }
+}
+
+/// The form's sheets' headers: the submission's, then the repeat group's.
+fn kobo_headers() -> (Vec<String>, Vec<String>) {
+    let parent_headers = [
+        "start",
+        "end",
+        "Survivor/Survivor code",
+        "Survivor/Block",
+        "_id",
+        "_uuid",
+        "_submission_time",
+        "_validation_status",
+        "_index",
+    ];
+    let mut review_headers: Vec<String> = vec![
+        "Review/Date of review".into(),
+        "Review/Next review due on".into(),
+        "Review/Domains reviewed".into(),
+    ];
+    review_headers.extend(DOMAINS.iter().map(|d| format!("Review/Domains reviewed/{}", d.1)));
+    review_headers.push("Review/Risks identified".into());
+    review_headers.extend(RISKS.iter().map(|r| format!("Review/Risks identified/{}", r.1)));
+    review_headers.push("Review/Risks identified/None".into());
+    review_headers.push("Review/Referral made?".into());
+    review_headers.push("Review/Notes".into());
+    for h in [
+        "_index",
+        "_parent_table_name",
+        "_parent_index",
+        "_submission__id",
+        "_submission__uuid",
+        "_submission__validation_status",
+    ] {
+        review_headers.push(h.into());
+    }
+    (parent_headers.iter().map(|s| s.to_string()).collect(), review_headers)
+}
+
+fn kobo_followup(
+    path: &Path,
+    people: &[usize],
+    world: &World,
+    rng: &mut ChaCha8Rng,
+    truth: &mut BTreeMap<&'static str, Vec<TruthRow>>,
+) -> Result<usize> {
+    let x = |e: rust_xlsxwriter::XlsxError| Error::Internal(format!("writing {}: {e}", path.display()));
+    let mut wb = rust_xlsxwriter::Workbook::new();
+    let (parent_headers, review_headers) = kobo_headers();
+    let mut sheets = KoboSheets::default();
+    let mut next_id = 1;
     for &id in people {
         let p = &world.people[id];
         let these = reviews_of(p, &mut next_id, rng);
@@ -908,17 +926,13 @@ fn kobo_followup(
         }
         // A test submission, or one sent twice, that the supervisor rejected.
         if rng.random_bool(0.04) {
-            write_submission(p, &these[..1], true, &mut parents, &mut reviews, rng, truth);
+            sheets.submit(p, &these[..1], true, rng, truth);
         }
-        write_submission(p, &these, false, &mut parents, &mut reviews, rng, truth);
+        sheets.submit(p, &these, false, rng, truth);
     }
     for (name, headers, rows) in [
-        (
-            "Rehabilitation Follow-up",
-            parent_headers.iter().map(|s| s.to_string()).collect::<Vec<_>>(),
-            &parents,
-        ),
-        ("review", review_headers, &reviews),
+        ("Rehabilitation Follow-up", parent_headers, &sheets.parents),
+        ("review", review_headers, &sheets.reviews),
     ] {
         let ws = wb.add_worksheet();
         ws.set_name(name).map_err(x)?;
@@ -934,7 +948,7 @@ fn kobo_followup(
         }
     }
     wb.save(path).map_err(x)?;
-    Ok(parents.len() + reviews.len())
+    Ok(sheets.parents.len() + sheets.reviews.len())
 }
 
 /// Kinds of activity, their level, the collective's Bengali word for it, and weight.

@@ -744,13 +744,13 @@ fn write_indicator_catalog(conn: &Connection, project: &Project) -> Result<()> {
         "create table indicators (indicator_id varchar primary key, theme varchar, report_order integer,
          title varchar, definition varchar,
          numerator varchar, denominator varchar, unit varchar, better varchar, source varchar, period_by varchar,
-         dimensions varchar[]);
+         dimensions varchar[], pillar varchar);
          create table indicator_targets (indicator_id varchar, period varchar, target double,
          primary key (indicator_id, period))",
     )
     .map_err(Error::warehouse("creating indicators"))?;
     let mut stmt = conn
-        .prepare("insert into indicators values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, string_split(?, ','))")
+        .prepare("insert into indicators values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, string_split(?, ','), ?)")
         .map_err(Error::warehouse("preparing indicators"))?;
     let mut targets = conn
         .prepare("insert into indicator_targets values (?, ?, ?)")
@@ -768,7 +768,8 @@ fn write_indicator_catalog(conn: &Connection, project: &Project) -> Result<()> {
             i.better,
             i.source,
             i.period_by,
-            i.dimensions.join(",")
+            i.dimensions.join(","),
+            i.pillar
         ])
         .map_err(Error::warehouse("writing indicators"))?;
         for (period, target) in &i.targets {

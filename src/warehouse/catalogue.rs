@@ -81,11 +81,27 @@ pub enum Materialized {
     View,
 }
 
+/// The programme's five dimensions, and the MIS itself, in the reports'
+/// order: what an indicator's `pillar` names. Rescue has no indicator yet
+/// (no partner register records a rescue operation apart from the
+/// survivors it freed); the reports say so rather than leave it out.
+pub const PILLARS: [&str; 6] = [
+    "rescue",
+    "rehabilitation",
+    "prosecution",
+    "leadership",
+    "prevention",
+    "mis",
+];
+
 /// Metadata of an indicator.
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct IndicatorMeta {
     pub id: String,
+    /// The programme's dimension it measures (see [`PILLARS`]): the reports
+    /// group indicators by it, then by theme.
+    pub pillar: String,
     /// The reports group indicators by theme ("Prosecution", "Compensation", ...)
     pub theme: String,
     /// and show them in this order.
@@ -348,7 +364,7 @@ impl Project {
     /// The indicators, in the reports' order.
     pub fn indicators(&self) -> impl Iterator<Item = &IndicatorMeta> {
         let mut all: Vec<&IndicatorMeta> = self.models.iter().filter_map(|m| m.indicator.as_ref()).collect();
-        all.sort_by_key(|i| (i.order, i.id.as_str()));
+        all.sort_by_key(|i| (PILLARS.iter().position(|p| *p == i.pillar), i.order, i.id.as_str()));
         all.into_iter()
     }
 }
@@ -426,6 +442,14 @@ fn check_declarations(models: &[Model], problems: &mut Vec<String>) {
     };
     for m in models {
         if let Some(ind) = &m.indicator {
+            if !PILLARS.contains(&ind.pillar.as_str()) {
+                problems.push(format!(
+                    "{}: `pillar` is `{}`; it is one of {}",
+                    m.path(),
+                    ind.pillar,
+                    PILLARS.join(", ")
+                ));
+            }
             for d in ind.dashboard_breakdowns.iter().filter(|d| !ind.dimensions.contains(d)) {
                 problems.push(format!(
                     "{}: `dashboard_breakdowns` names `{d}`, which `dimensions` does not declare",

@@ -57,7 +57,7 @@ use duckdb::Connection;
 
 use crate::error::{Error, Result};
 pub use build::{BuildMetrics, LakeInput, StepTiming, build};
-pub use catalogue::{IndicatorMeta, Model, ModelMeta, ModelTests, Project};
+pub use catalogue::{IndicatorMeta, Model, ModelMeta, ModelTests, PILLARS, Project};
 
 /// What the build needs to know about its run.
 pub struct BuildOptions<'a> {

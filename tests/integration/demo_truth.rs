@@ -362,7 +362,7 @@ mod slow {
         let out = &d.ran.stdout;
         for expected in [
             "published",
-            "files read: 10 (0 could not be used)",
+            "files read: 14 (0 could not be used)",
             "rows out: cases",
             "warehouse file:",
             "report:",
@@ -594,6 +594,18 @@ mod slow {
             }
         }
         assert!(secrets.len() > 500 && phones.len() > 500);
+        // The free text of the programme's registers (remarks, review
+        // notes, meeting details: src/synth/programme.rs writes these).
+        for note in [
+            "Called Rina di twice",
+            "Survivor's mother to bring papers",
+            "Husband's family pressuring",
+            "Mother worried about neighbours",
+            "প্রধান আশ্বাস দিয়েছেন",
+            "পরের মাসে আবার যেতে হবে",
+        ] {
+            secrets.insert(note.to_lowercase());
+        }
         let leaks = |what: &str, text: &str| {
             let low = text.to_lowercase();
             if secrets.contains(low.trim()) {
