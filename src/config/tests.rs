@@ -166,6 +166,48 @@ fn the_reference_tafteesh_toml_sets_every_key_and_resolves() {
     );
     assert_eq!(r.schemes.lookup("MANABIK"), Some("Manabik Pension Scheme"));
     assert_eq!(r.ahtu_units.lookup("Nadia AHTU"), Some("Krishnanagar AHTU"));
+    // A gram panchayat only once an installation lists it, in the
+    // spellings registers write around its name.
+    assert!(Model::load().unwrap().reference.gram_panchayats.names.is_empty());
+    for written in [
+        "Itkhola",
+        "ITKHOLA GP",
+        "Itkhola G.P.",
+        "Itkhola Gram Panchayat",
+        "ইটখোলা",
+        "ইটখোলা গ্রাম পঞ্চায়েত",
+    ] {
+        assert_eq!(r.gram_panchayats.lookup(written), Some("Itkhola"), "{written}");
+    }
+    for typed in ["Rahima Khatun", "GP", "Canning I", "9876543210"] {
+        assert_eq!(r.gram_panchayats.lookup(typed), None, "{typed}");
+    }
+}
+
+/// A gram panchayat an installation lists names its block, a known one.
+#[test]
+fn a_gram_panchayat_names_a_known_block() {
+    let model = Model::load().unwrap();
+    let mut r = model.reference;
+    let file: reference::KnownFile = toml::from_str(
+        "[[gram_panchayat]]\nname = \"Matla\"\nblock = \"Canning-I\"\n\
+         [[gram_panchayat]]\nname = \"Nowhere GP\"\nblock = \"Atlantis\"\n\
+         [[gram_panchayat]]\nname = \"Floating\"\n",
+    )
+    .unwrap();
+    let problems = r.extend(&file);
+    assert_eq!(problems.len(), 2, "{problems:?}");
+    assert!(
+        problems
+            .iter()
+            .any(|p| p.contains("`Atlantis`, which is not a known block")),
+        "{problems:?}"
+    );
+    assert!(
+        problems.iter().any(|p| p.contains("`Floating` names no block")),
+        "{problems:?}"
+    );
+    assert_eq!(r.gram_panchayats.lookup("Matla G.P."), Some("Matla"));
 }
 
 /// An installation's known value that takes a spelling a shipped one has,

@@ -164,9 +164,26 @@ fn candidates<'s>(p: &Profile, schemas: &'s [TableSchema]) -> Vec<Candidate<'s>>
             .then(a.1.cmp(&b.1))
             .then(a.2.table.cmp(&b.2.table))
     });
-    // Survivors first: a header two tables could read ("District") is the
-    // survivor's, and a wide export's case columns are the rest.
-    candidates.sort_by_key(|c| c.2.table != "survivors");
+    // A header two tables could read ("Block", "District") goes to the
+    // table the file's other headers name most (an entitlement tracker's
+    // Block is the office's, not the survivor's home); on a tie, the
+    // survivor's: a wide export's case columns are the rest.
+    let mut tables_of: BTreeMap<usize, BTreeSet<&str>> = BTreeMap::new();
+    for c in &candidates {
+        tables_of.entry(c.1).or_default().insert(c.2.table.as_str());
+    }
+    let mut support: BTreeMap<&str, usize> = BTreeMap::new();
+    for tables in tables_of.values().filter(|t| t.len() == 1) {
+        *support
+            .entry(tables.iter().next().copied().unwrap_or_default())
+            .or_default() += 1;
+    }
+    candidates.sort_by_key(|c| {
+        (
+            std::cmp::Reverse(support.get(c.2.table.as_str()).copied().unwrap_or(0)),
+            c.2.table != "survivors",
+        )
+    });
     candidates.sort_by_key(|c| std::cmp::Reverse((c.4.is_ok(), c.0)));
     candidates
 }

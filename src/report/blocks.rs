@@ -70,9 +70,13 @@ pub fn shown(count: i64, k: u32) -> String {
     }
 }
 
-/// The rows of each (district, block), and its total when no count of it is hidden.
-pub fn by_block(rows: &[PendingRow], k: u32) -> BTreeMap<(String, String), (Vec<&PendingRow>, Option<i64>)> {
-    let mut out: BTreeMap<(String, String), (Vec<&PendingRow>, Option<i64>)> = BTreeMap::new();
+/// Each (district, block): its rows, and its total when no count of it is hidden.
+pub type Blocks<'r> = BTreeMap<(String, String), (Vec<&'r PendingRow>, Option<i64>)>;
+
+/// The rows by (district, block), each block with its total when none of
+/// its counts is hidden.
+pub fn by_block(rows: &[PendingRow], k: u32) -> Blocks<'_> {
+    let mut out = Blocks::new();
     for r in rows {
         out.entry((r.district.clone(), r.block.clone())).or_default().0.push(r);
     }

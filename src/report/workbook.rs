@@ -590,7 +590,7 @@ mod tests {
                 rows_read: 1,
             }],
         };
-        write(&[], &[], &facts, &scorecard, 5, &path).unwrap();
+        write(&[], &[], &facts, &scorecard, &[], 5, &path).unwrap();
         let mut wb: calamine::Xlsx<_> = calamine::open_workbook(&path).unwrap();
         for sheet in ["Unknown places", "Exports"] {
             let formulas = wb.worksheet_formula(sheet).unwrap();

@@ -82,6 +82,8 @@ impl Unit {
         match self {
             Unit::Person => "dim_people",
             Unit::Case => "dim_cases",
+            Unit::Entitlement => "dim_entitlements",
+            Unit::Review => "fct_rehabilitation_reviews",
         }
     }
 
@@ -97,6 +99,12 @@ impl Unit {
                  datediff('day', fir_date, judgment_date) as days_fir_to_judgment \
                  from dim_cases"
             }
+            Unit::Entitlement => "select entitlement_key as _key, * exclude (entitlement_key) from dim_entitlements",
+            Unit::Review => {
+                "select review_record_key as _key, * exclude (review_record_key), \
+                 datediff('day', due_date, review_date) as days_after_due_date \
+                 from fct_rehabilitation_reviews"
+            }
         }
     }
 
@@ -105,12 +113,14 @@ impl Unit {
         match self {
             Unit::Person => ("study_person_id", "S"),
             Unit::Case => ("study_case_id", "C"),
+            Unit::Entitlement => ("study_application_id", "E"),
+            Unit::Review => ("study_review_id", "R"),
         }
     }
 }
 
 /// The columns a unit's rows add to the warehouse's, with what they mean.
-const DERIVED: [(&str, &str); 3] = [
+const DERIVED: [(&str, &str); 4] = [
     (
         "days_fir_to_chargesheet",
         "Days from the FIR to the charge-sheet (blank if none yet).",
@@ -122,6 +132,10 @@ const DERIVED: [(&str, &str); 3] = [
     (
         "days_fir_to_judgment",
         "Days from the FIR to the judgment (blank if none yet).",
+    ),
+    (
+        "days_after_due_date",
+        "Days the review was done after its due date (negative: before it; blank for a plan's first review).",
     ),
 ];
 

@@ -121,6 +121,13 @@ pub enum Unit {
     /// A case, as linkage found it (`dim_cases`, with days between its
     /// dates counted).
     Case,
+    /// An entitlement application, however many partners recorded it
+    /// (`dim_entitlements`): its outcome and delays.
+    Entitlement,
+    /// A rehabilitation review as a partner recorded it
+    /// (`fct_rehabilitation_reviews`: its timeliness; no risk flag, which
+    /// the research tier does not hold).
+    Review,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -190,7 +197,7 @@ pub fn refused(column: &str) -> Option<&'static str> {
         .contains(&c.as_str())
     {
         Some("a key, token or record pointer: an extract carries its own study ids only")
-    } else if ["village", "block", "police_station", "address"]
+    } else if ["village", "block", "police_station", "address", "panchayat"]
         .iter()
         .any(|s| c.contains(s))
     {

@@ -210,10 +210,37 @@ mod slow {
                 "Data quality",
                 "Fields to fix",
                 "Unknown places",
+                "Pending by block",
                 "Definitions",
                 "Exports"
             ]
         );
+        // The block sheet: every count of the mart, a small one as "<5",
+        // and a block's total only when none of its counts is hidden.
+        let blocks = wb.worksheet_range("Pending by block").unwrap();
+        let (_, mart) = query_text(
+            &d.conn(),
+            "select block, sum(pending_over_90_days), count(*), count(*) filter (where pending_over_90_days < 5)
+             from fct_pending_entitlements_by_block group by block",
+        );
+        assert!(mart.len() >= 10, "{mart:?}");
+        for m in &mart {
+            let block = m[0].clone().unwrap();
+            let rows: Vec<usize> = (1..blocks.height())
+                .filter(|&r| cell(&blocks, r, 1).to_string() == block)
+                .collect();
+            let n: usize = m[2].clone().unwrap().parse().unwrap();
+            assert_eq!(rows.len(), n + 1, "{block}: its rows and its total");
+            let hidden = (0..n).filter(|&i| cell(&blocks, rows[i], 5) == "<5").count();
+            assert_eq!(hidden.to_string(), m[3].clone().unwrap(), "{block}");
+            let total = cell(&blocks, rows[n], 5).to_string();
+            if hidden == 0 {
+                let want: f64 = m[1].clone().unwrap().parse().unwrap();
+                assert_eq!(total.parse::<f64>().ok(), Some(want), "{block}");
+            } else {
+                assert_eq!(total, "suppressed", "{block}");
+            }
+        }
         let ind = wb.worksheet_range("Indicators").unwrap();
         let headers: Vec<String> = (0..ind.width()).map(|c| cell(&ind, 0, c).to_string()).collect();
         let col = |name: &str| {
