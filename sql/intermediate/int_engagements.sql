@@ -4,6 +4,10 @@
 -- (her leader_ref names her survivor record at the same partner).
 with
 
+blocks as (
+    select * from stg_reference__blocks
+),
+
 engagements as (
     select * from stg_lake__engagements
 ),
@@ -50,7 +54,8 @@ final as (
         ) as is_with_duty_bearer,
         v.kind in ('state_forum', 'national_forum') as is_forum,
         v.level,
-        v.district,
+        -- The district the block lies in when the register names only the block.
+        coalesce(v.district, b.district) as district,
         v.block,
         v.survivors_taking_part,
         -- A named leader is a survivor who led.
@@ -63,6 +68,7 @@ final as (
         v.source_row,
         v.record_hash,
     from versioned v
+    left join blocks b on b.block = v.block
     left join people p on p.partner_id = v.partner_id and p.survivor_ref = v.leader_ref
 )
 

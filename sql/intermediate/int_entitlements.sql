@@ -6,6 +6,10 @@
 -- claims (the claims model says why it is found this way).
 with
 
+blocks as (
+    select * from stg_reference__blocks
+),
+
 entitlements as (
     select * from stg_lake__entitlements
 ),
@@ -51,7 +55,8 @@ final as (
         k.entitlement_family,
         k.core_document,
         v.authority,
-        v.district,
+        -- The district the block lies in when the register names only the block.
+        coalesce(v.district, b.district) as district,
         v.block,
         v.gram_panchayat,
         v.applied_date,
@@ -76,6 +81,7 @@ final as (
         v.source_row,
         v.record_hash,
     from versioned v
+    left join blocks b on b.block = v.block
     left join kinds k using (entitlement)
     left join people p on p.partner_id = v.partner_id and p.survivor_ref = v.survivor_ref
 ),

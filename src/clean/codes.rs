@@ -121,7 +121,8 @@ mod tests {
             ("Rejected (documents incomplete)", Some("rejected")),
             ("পেয়েছে (১২/০৩/২০২৫)", Some("received")),
             ("Spoke to BDO clerk", None),
-            ("Not received", None),
+            ("Not received", Some("pending")),
+            ("Card not received yet", None),
             ("to be received", None),
         ] {
             assert_eq!(book.lookup(written), want, "{written}");

@@ -106,6 +106,24 @@ impl Reference {
         }
     }
 
+    /// Every known block with the district it lies in (the gazetteer's
+    /// name for it), for the warehouse's block table: a register that
+    /// names the block and not the district is placed by it.
+    pub fn block_rows(&self) -> Vec<(String, Option<String>)> {
+        self.blocks
+            .names
+            .iter()
+            .map(|b| {
+                let district = self
+                    .blocks
+                    .districts
+                    .get(b)
+                    .map(|d| self.districts.lookup(d).unwrap_or(d).to_string());
+                (b.clone(), district)
+            })
+            .collect()
+    }
+
     /// Every canonical district with its region and the region's kind
     /// (`None` for a name regions share, written without one), for the
     /// warehouse's place table.
@@ -310,6 +328,9 @@ pub struct KnownValues {
     /// spelling that could be either names neither).
     by_key: HashMap<String, Option<String>>,
     pub names: Vec<String>,
+    /// Each name's district, where its entry gives one (a block's, a
+    /// police station's).
+    pub districts: HashMap<String, String>,
 }
 
 impl KnownValues {
@@ -318,6 +339,7 @@ impl KnownValues {
             kind,
             by_key: HashMap::new(),
             names: Vec::new(),
+            districts: HashMap::new(),
         }
     }
 
@@ -338,6 +360,9 @@ impl KnownValues {
                 continue;
             }
             self.names.push(e.name.clone());
+            if let Some(d) = &e.district {
+                self.districts.insert(e.name.clone(), d.clone());
+            }
             for v in std::iter::once(&e.name).chain(&e.variants) {
                 let key = self.kind.key(v);
                 if key.is_empty() {

@@ -286,6 +286,7 @@ pub fn warehouse(run: &Run<'_>, snapshot: &SnapshotDir, lake_tables: &[String]) 
             .map(|(_, p)| (p.partner_id.clone(), p.name.clone()))
             .collect(),
         places: plan.model.reference.district_rows(),
+        blocks: plan.model.reference.block_rows(),
     };
     let history = layout.history();
     let previous = layout.current_snapshot().warehouse_db();

@@ -24,6 +24,8 @@ pub struct LakeInput<'a> {
     /// (district, region, region kind) from the gazetteer, loaded as
     /// `raw_places`: the state or country a district lies in.
     pub places: Vec<(String, Option<String>, Option<&'static str>)>,
+    /// (block, district) of the known blocks, loaded as `raw_blocks`.
+    pub blocks: Vec<(String, Option<String>)>,
 }
 
 /// DuckDB's memory limit while the warehouse is built: with the lake's
@@ -313,8 +315,9 @@ pub fn build(path: &Path, lake: &LakeInput<'_>, project: &Project, opts: &BuildO
     let mut steps = Steps::default();
     let conn = open(path)?;
     set_up(&conn, opts)?;
-    steps.time("load raw_partners, raw_places", || {
-        load_config_tables(&conn, lake).map(|()| ((), (lake.partners.len() + lake.places.len()) as u64))
+    steps.time("load raw_partners, raw_places, raw_blocks", || {
+        load_config_tables(&conn, lake)
+            .map(|()| ((), (lake.partners.len() + lake.places.len() + lake.blocks.len()) as u64))
     })?;
     let largest = largest_table_rows(&conn, lake.dir, &lake.tables)?;
     let mut workers = build_connections(&conn, opts, largest)?;
@@ -516,6 +519,17 @@ fn load_config_tables(conn: &Connection, lake: &LakeInput<'_>) -> Result<()> {
         lake.places
             .iter()
             .map(|(district, region, kind)| [Some(district.as_str()), region.as_deref(), *kind]),
+    )?;
+    conn.execute_batch(&format!(
+        "create table {SCRATCH}.{STAGING}.raw_blocks (block varchar primary key, district varchar)"
+    ))
+    .map_err(Error::warehouse("creating raw_blocks"))?;
+    insert_rows(
+        conn,
+        "raw_blocks",
+        lake.blocks
+            .iter()
+            .map(|(block, district)| [Some(block.as_str()), district.as_deref()]),
     )
 }
 

@@ -213,3 +213,62 @@ fn a_coded_column_that_holds_names_prints_none_of_them() {
         "a yes/no word is known: {draft}"
     );
 }
+
+/// An entitlement tracker (no survivor columns beside her id): every
+/// column drafted into `entitlements` (its Block the office's, not a
+/// survivor's home), and the run reads its free-text statuses by the word
+/// they open with. What this shares with the code: the headers are the
+/// schema's vocabulary, written as a register would; the panchayats are
+/// not listed, so they are `unknown`.
+#[test]
+fn an_entitlement_tracker_is_drafted_into_entitlements_and_its_notes_read_as_statuses() {
+    let w = Workdir::new();
+    project(&w);
+    let file = fixture("onboard/entitlement_tracker_free_text_status_office_block.csv");
+    std::fs::create_dir_all(w.path().join("inbox/ggbk")).unwrap();
+    let target = w.path().join("inbox/ggbk/tracker.csv");
+    std::fs::copy(&file, &target).unwrap();
+    let ran = onboard(&w, &target, "ggbk");
+    assert_eq!(ran.code, 0, "{}", ran.all());
+    let draft = std::fs::read_to_string(w.path().join("config/pipelines/ggbk.toml")).unwrap();
+    for line in [
+        "[sources.tables.entitlements.columns]",
+        "entitlement_ref = \"S. No\"",
+        "survivor_ref = \"Beneficiary ID\"",
+        "entitlement = \"Scheme Name\"",
+        "block = \"Block\"",
+        "status = \"Current Status\"",
+        "remarks = \"Remarks\"",
+    ] {
+        assert!(draft.contains(line), "missing `{line}`:\n{draft}");
+    }
+    assert!(!draft.contains("[sources.tables.survivors"), "{draft}");
+    let ran = w.run(&["run", "--config", "config"]);
+    // Published with findings: two panchayats no list holds, one note.
+    assert_eq!(ran.code, 3, "{}", ran.all());
+    assert!(ran.stdout.contains("field warnings: 3"), "{}", ran.all());
+    assert_eq!(accounting(&w, "entitlements"), (6, 0, 0));
+    let conn = duckdb::Connection::open_in_memory().unwrap();
+    let lake = w.path().join("output/current/lake/entitlements/*.parquet");
+    let (_, rows) = query_text(
+        &conn,
+        &format!(
+            "select entitlement, status, block from read_parquet('{}') order by source_row",
+            lake.display()
+        ),
+    );
+    let got: Vec<Vec<Option<String>>> = rows;
+    let want = [
+        ("ration_card", Some("received"), "Gosaba"),
+        ("swasthya_sathi", Some("pending"), "Gosaba"),
+        ("mgnrega_job_card", Some("rejected"), "Basanti"),
+        ("lakshmir_bhandar", Some("pending"), "Canning I"),
+        ("aadhaar", Some("received"), "Canning I"),
+        ("housing_scheme", None, "Canning II"),
+    ];
+    for (g, (e, st, b)) in got.iter().zip(want) {
+        assert_eq!(g[0].as_deref(), Some(e), "{got:?}");
+        assert_eq!(g[1].as_deref(), st, "{got:?}");
+        assert_eq!(g[2].as_deref(), Some(b), "{got:?}");
+    }
+}
