@@ -21,18 +21,41 @@ documents as (
     where core_document is not null and dimension in ('partner', 'consortium')
 ),
 
--- Per survivor and period: whether she had applied for a core document by
--- its end, and which she had received by then.
+-- Per survivor: when she first applied for a core document, and when she
+-- held all three (the latest of each document's first receipt; never when
+-- one is missing). A stock at a period's end is then two comparisons per
+-- survivor and period, not a pass over her documents for every period.
+per_document as (
+    select
+        dimension,
+        dimension_value,
+        survivor_key,
+        core_document,
+        min(coalesce(applied_date, received_date)) as first_applied,
+        min(received_date) as first_received,
+    from documents
+    group by all
+),
+
+per_survivor as (
+    select
+        dimension,
+        dimension_value,
+        survivor_key,
+        min(first_applied) as first_applied,
+        case when count(first_received) = 3 then max(first_received) end as holds_all_from,
+    from per_document
+    group by all
+),
+
 held as (
     select
-        d.dimension,
-        d.dimension_value,
-        d.survivor_key,
+        s.dimension,
+        s.dimension_value,
         p.period,
-        count(distinct d.core_document) filter (where d.received_date <= p.period_end) as documents_held,
-    from documents d
-    join periods p on coalesce(d.applied_date, d.received_date) <= p.period_end
-    group by all
+        s.holds_all_from <= p.period_end as holds_all,
+    from per_survivor s
+    join periods p on s.first_applied <= p.period_end
 ),
 
 final as (
@@ -40,7 +63,7 @@ final as (
         period,
         dimension,
         dimension_value,
-        count(*) filter (where documents_held = 3)::bigint as numerator,
+        count(*) filter (where holds_all)::bigint as numerator,
         count(*)::bigint as denominator,
         100.0 * numerator / denominator as value,
         count(*)::bigint as cell_size,

@@ -114,7 +114,7 @@ pub fn write_html(rows: &[PendingRow], as_of: &str, k: u32, path: &Path) -> Resu
          h1{{font-size:1.4rem}} h2{{font-size:1.2rem;border-bottom:2px solid #1d4f8a;margin-top:2rem}}\
          table{{border-collapse:collapse;width:100%;font-size:.95rem}} th,td{{border:1px solid #c9d1dc;padding:.3rem .45rem;text-align:left;vertical-align:top}}\
          th{{background:#eef1f6}} td.n{{text-align:right;font-variant-numeric:tabular-nums}} tr.total td{{font-weight:600}}\
-         p.sub{{color:#3c4656}} @media print{{section.block{{break-before:page}} body{{margin:0}}}}\
+         p.sub{{color:#3c4656}} @media print{{section.block{{break-before:page}} body{{margin:0;font-size:10.5pt}} table{{font-size:9.5pt}} th,td{{padding:.15rem .3rem}} tr{{break-inside:avoid}}}}\
          </style></head><body>\n<h1>{title}</h1>\n<p class=\"sub\">{sub_en}</p>\n<p class=\"sub\" lang=\"bn\">{sub_bn}</p>\n",
         title = both(en, bn, "blocks_title"),
         sub_en = esc(&en.fill(
@@ -156,7 +156,7 @@ pub fn write_html(rows: &[PendingRow], as_of: &str, k: u32, path: &Path) -> Resu
                 esc(&shown(r.pending, k))
             );
         }
-        let total = total.map_or_else(|| "▒".to_string(), |t| t.to_string());
+        let total = total.map_or_else(|| super::charts::HIDDEN.to_string(), |t| t.to_string());
         let _ = writeln!(
             h,
             "<tr class=\"total\"><td colspan=\"3\">{}</td><td class=\"n\">{}</td></tr></tbody></table></section>",
