@@ -684,6 +684,7 @@ mod slow {
         for f in [
             "current/reports/index.html",
             "current/reports/index.bn.html",
+            "current/reports/blocks.html",
             "current/reports/indicators.csv",
             "current/run.json",
             "current/manifest.json",

@@ -224,7 +224,7 @@ fn a_coded_column_that_holds_names_prints_none_of_them() {
 fn an_entitlement_tracker_is_drafted_into_entitlements_and_its_notes_read_as_statuses() {
     let w = Workdir::new();
     project(&w);
-    let file = fixture("onboard/entitlement_tracker_free_text_status_office_block.csv");
+    let file = fixture("registers/entitlement_tracker_free_text_status_office_block.csv");
     std::fs::create_dir_all(w.path().join("inbox/ggbk")).unwrap();
     let target = w.path().join("inbox/ggbk/tracker.csv");
     std::fs::copy(&file, &target).unwrap();
