@@ -90,8 +90,8 @@ final as (
 -- often both follow the same ration card): within a linked person and
 -- entitlement, in order of application, a record starts a new
 -- application when it was applied for more than 60 days after the one
--- before. A record with no linked person, no entitlement or no
--- application date is an application of its own.
+-- before. A record with no linked person or no entitlement is an
+-- application of its own; one with no application date, see below.
 ordered as (
     select
         entitlement_record_id,
@@ -107,17 +107,46 @@ ordered as (
     where person_key is not null and entitlement is not null and applied_date is not null
 ),
 
-grouped as (
+dated as (
     select
         entitlement_record_id,
+        person_key,
+        entitlement,
         person_key || '|' || entitlement || '|' || sum(case when days_after_previous is null or days_after_previous > 60 then 1 else 0 end)
             over (partition by person_key, entitlement order by applied_date, entitlement_record_id rows unbounded preceding)
             as application,
     from ordered
+),
+
+-- A person's applications of each entitlement among the dated records.
+dated_applications as (
+    select person_key, entitlement, min(application) as application, count(distinct application) as applications,
+    from dated
+    group by all
+),
+
+grouped as (
+    select entitlement_record_id, application,
+    from dated
+    union all
+    -- A record whose application date is unreadable is the person's one
+    -- application of the entitlement when the dated records hold exactly
+    -- one (or none: then it is one with her other undated records of it),
+    -- as a claim naming only its survivor joins her one other claim.
+    select
+        f.entitlement_record_id,
+        case
+            when d.applications = 1 then d.application
+            when d.applications is null then 'undated|' || f.person_key || '|' || f.entitlement
+            else f.entitlement_record_id
+        end as application,
+    from final f
+    left join dated_applications d using (person_key, entitlement)
+    where f.person_key is not null and f.entitlement is not null and f.applied_date is null
     union all
     select entitlement_record_id, entitlement_record_id as application,
     from final
-    where person_key is null or entitlement is null or applied_date is null
+    where person_key is null or entitlement is null
 ),
 
 -- The application's key: a keyed record key of its first record, so no

@@ -650,7 +650,18 @@ fn collective_followup(
         let member = survivor_ref("bijoy_collective", p.id);
         // No id of its own: the pipeline joins the member's number and the entitlement.
         let true_ref = format!("{member} {}", bengali_spelling(a.entitlement));
+        // Often the day the member told the collective she had applied,
+        // some days after she did (never after she received it): the same
+        // application, dated apart, which linkage must still join.
+        let latest = a.received.unwrap_or(world::as_of()).min(world::as_of());
+        let heard = if rng.random_bool(0.4) {
+            (a.applied + days(rng, 1, 20)).min(latest).max(a.applied)
+        } else {
+            a.applied
+        };
         let mut t = application_truth(a, p, "bijoy_collective", &true_ref, blocks);
+        t.retain(|(k, _)| *k != "applied_date");
+        t.push(("applied_date", iso(Some(heard))));
         // The collective writes no decision date and no district.
         t.retain(|(k, _)| !matches!(*k, "decided_date" | "district"));
         t.push(("decided_date", String::new()));
@@ -669,7 +680,7 @@ fn collective_followup(
             authority(a.authority).to_string(),
             p.block.to_string(),
             bn_gp,
-            collective_date(a.applied, rng),
+            collective_date(heard, rng),
             status(a.status).to_string(),
             a.received.map(|d| collective_date(d, rng)).unwrap_or_default(),
             a.escalation.map(|e| collective_date(e.0, rng)).unwrap_or_default(),
