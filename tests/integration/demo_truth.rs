@@ -16,6 +16,8 @@ pub(crate) struct Demo {
     /// `tafteesh extract` with the shipped AHTU engagement spec, run on
     /// the demo's snapshot (so the leak test covers extracts too).
     pub(crate) extracted: Ran,
+    /// `extract --spec rehabilitation` on the demo.
+    pub(crate) extracted_rehabilitation: Ran,
 }
 
 pub(crate) fn demo() -> &'static Demo {
@@ -45,7 +47,19 @@ pub(crate) fn demo() -> &'static Demo {
             "ahtu_engagement",
         ]);
         assert_eq!(extracted.code, 0, "extract failed:\n{}", extracted.all());
-        Demo { w, ran, extracted }
+        let extracted_rehabilitation = w.run(&["extract", "--config", "d/config", "--spec", "rehabilitation"]);
+        assert_eq!(
+            extracted_rehabilitation.code,
+            0,
+            "extract failed:\n{}",
+            extracted_rehabilitation.all()
+        );
+        Demo {
+            w,
+            ran,
+            extracted,
+            extracted_rehabilitation,
+        }
     })
 }
 
@@ -695,7 +709,7 @@ mod slow {
                 leaks(f, line);
             }
         }
-        let printed = [&d.ran, &d.extracted];
+        let printed = [&d.ran, &d.extracted, &d.extracted_rehabilitation];
         for line in printed.iter().flat_map(|r| r.stdout.lines().chain(r.stderr.lines())) {
             for piece in line.split([' ', '=', '"', ',']) {
                 leaks("the logs", piece);

@@ -37,19 +37,6 @@ fn count(conn: &duckdb::Connection, sql: &str) -> i64 {
 
 #[test]
 fn the_ahtu_extract_is_k_anonymous_and_l_diverse_counted_from_its_files() {
-    let d = demo();
-    let dir = extract_dir(&d.dir().join("output"), "ahtu_engagement");
-    let m = manifest(&dir);
-    let k = m["k"].as_i64().unwrap();
-    assert_eq!(k, 10);
-    assert_eq!(
-        m["snapshot"].as_str().unwrap(),
-        crate::util::current_id(&d.dir().join("output"))
-    );
-    let conn = duckdb::Connection::open_in_memory().unwrap();
-    let warehouse = d.dir().join("output/current/research/warehouse/tafteesh.duckdb");
-    conn.execute_batch(&format!("attach '{}' as w (read_only)", warehouse.display()))
-        .unwrap();
     // The shipped spec's quasi-identifiers, as written in it.
     let declared: HashMap<&str, Vec<&str>> = HashMap::from([
         (
@@ -64,6 +51,72 @@ fn the_ahtu_extract_is_k_anonymous_and_l_diverse_counted_from_its_files() {
         ),
         ("cases", vec!["district", "fir_period"]),
     ]);
+    let (dir, conn) = check_extract("ahtu_engagement", &declared);
+    let (_, keys) = query_text(
+        &conn,
+        &format!(
+            "select count(*) from read_parquet('{}') e join w.dim_people p on e.study_person_id = p.person_key",
+            dir.join("survivors.parquet").display()
+        ),
+    );
+    assert_eq!(keys[0][0].as_deref(), Some("0"));
+    // What was printed says what was released and the risk.
+    let out = &demo().extracted.stdout;
+    assert!(
+        out.contains("survivors: ") && out.contains("records released") && out.contains("risk: highest"),
+        "{out}"
+    );
+}
+
+/// The rehabilitation spec: entitlement outcomes (status l-diverse) and
+/// review timeliness, k-anonymous, and no block, panchayat or risk flag.
+#[test]
+fn the_rehabilitation_extract_is_k_anonymous_and_holds_no_place_below_a_district() {
+    let declared: HashMap<&str, Vec<&str>> = HashMap::from([
+        (
+            "entitlements",
+            vec!["applied_period", "authority", "district", "entitlement_family"],
+        ),
+        ("reviews", vec!["review_period"]),
+    ]);
+    let (dir, conn) = check_extract("rehabilitation", &declared);
+    for table in ["entitlements", "reviews"] {
+        let (names, _) = query_text(
+            &conn,
+            &format!(
+                "select * from read_parquet('{}') limit 0",
+                dir.join(format!("{table}.parquet")).display()
+            ),
+        );
+        for n in &names {
+            assert!(
+                !n.contains("block") && !n.contains("panchayat") && !n.starts_with("risk_"),
+                "{table}.{n} released"
+            );
+        }
+    }
+    let out = &demo().extracted_rehabilitation.stdout;
+    assert!(out.contains("entitlements: ") && out.contains("reviews: "), "{out}");
+}
+
+/// Check a study's extract of the demo from its files: rows, k-anonymity
+/// on the quasi-identifiers the spec declares (`declared`), l-diversity,
+/// records in and out, the risk reported, no exact date or key, read-only
+/// files. Returns its folder and a connection with the warehouse as `w`.
+fn check_extract(study: &str, declared: &HashMap<&str, Vec<&str>>) -> (PathBuf, duckdb::Connection) {
+    let d = demo();
+    let dir = extract_dir(&d.dir().join("output"), study);
+    let m = manifest(&dir);
+    let k = m["k"].as_i64().unwrap();
+    assert_eq!(k, 10);
+    assert_eq!(
+        m["snapshot"].as_str().unwrap(),
+        crate::util::current_id(&d.dir().join("output"))
+    );
+    let conn = duckdb::Connection::open_in_memory().unwrap();
+    let warehouse = d.dir().join("output/current/research/warehouse/tafteesh.duckdb");
+    conn.execute_batch(&format!("attach '{}' as w (read_only)", warehouse.display()))
+        .unwrap();
     for t in m["tables"].as_array().unwrap() {
         let name = t["name"].as_str().unwrap();
         let parquet = dir.join(format!("{name}.parquet"));
@@ -108,10 +161,11 @@ fn the_ahtu_extract_is_k_anonymous_and_l_diverse_counted_from_its_files() {
             assert!(least >= l, "{name}.{s}: a class with {least} values < l = {l}");
         }
         // Records in = the warehouse's, and every one released or counted.
-        let source = if t["unit"] == "person" {
-            "w.dim_people"
-        } else {
-            "w.dim_cases"
+        let source = match t["unit"].as_str().unwrap() {
+            "person" => "w.dim_people",
+            "case" => "w.dim_cases",
+            "entitlement" => "w.dim_entitlements",
+            _ => "w.fct_rehabilitation_reviews",
         };
         let records_in = count(&conn, &format!("select count(*) from {source}"));
         assert_eq!(t["records_in"].as_i64().unwrap(), records_in, "{name}");
@@ -134,24 +188,11 @@ fn the_ahtu_extract_is_k_anonymous_and_l_diverse_counted_from_its_files() {
             assert!(!token.is_match(&text), "a warehouse key or token in {}", p.display());
         }
     }
-    let (_, keys) = query_text(
-        &conn,
-        &format!(
-            "select count(*) from read_parquet('{}') e join w.dim_people p on e.study_person_id = p.person_key",
-            dir.join("survivors.parquet").display()
-        ),
-    );
-    assert_eq!(keys[0][0].as_deref(), Some("0"));
     // The files are read-only, like a published snapshot's.
     for (p, meta) in walk(&dir) {
         assert!(meta.permissions().readonly(), "{} is writable", p.display());
     }
-    // What was printed says what was released and the risk.
-    let out = &d.extracted.stdout;
-    assert!(
-        out.contains("survivors: ") && out.contains("records released") && out.contains("risk: highest"),
-        "{out}"
-    );
+    (dir, conn)
 }
 
 #[test]
