@@ -107,6 +107,30 @@ mod tests {
     use super::*;
     use crate::config::Model;
 
+    /// A spelling that named two values of one column would name whichever
+    /// the map took last: every schema's synonyms are checked for it.
+    #[test]
+    fn no_spelling_names_two_values_of_one_column() {
+        let m = Model::load().unwrap();
+        for schema in &m.schemas {
+            for c in schema.columns.iter().filter(|c| !c.values.is_empty()) {
+                let mut seen: HashMap<String, &str> = HashMap::new();
+                let spellings = c.values.iter().map(|v| (v, v)).chain(
+                    c.synonyms
+                        .iter()
+                        .flat_map(|(v, words)| words.iter().map(move |w| (v, w))),
+                );
+                for (value, written) in spellings {
+                    if let Some(other) = seen.insert(place_key(written), value)
+                        && other != value
+                    {
+                        panic!("{}.{}: `{written}` names `{other}` and `{value}`", schema.table, c.name);
+                    }
+                }
+            }
+        }
+    }
+
     #[test]
     fn a_status_typed_as_a_note_is_read_by_the_phrase_it_opens_with() {
         let m = Model::load().unwrap();
