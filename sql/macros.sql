@@ -117,3 +117,26 @@ create or replace macro total_by_period(t) as table
         sum(records)::bigint as cell_size,
     from spread_by_period(t)
     group by period, dimension, dimension_value;
+
+-- The newest version of each record of t (a staging model of one lake
+-- table: partner_id, its reference column ref, source_file_order,
+-- source_row): the row from its partner's newest export, then its last
+-- row there, with versions_in_exports, how many versions the exports hold.
+-- A narrow aggregate joined back by the row's place, which is unique
+-- within a partner: a window ranking the versions carried every column
+-- through its sort (at 1,000,000 survivors 6.2 s against 5.7 s).
+create or replace macro newest_versions(t, ref) as table
+    with newest as (
+        select
+            partner_id,
+            max({'file': source_file_order, 'row': source_row}) as newest,
+            count(*) as versions_in_exports,
+        from query_table(t)
+        group by partner_id, ref
+    )
+    select r.*, n.versions_in_exports,
+    from query_table(t) r
+    join newest n
+        on n.partner_id = r.partner_id
+        and n.newest.file = r.source_file_order
+        and n.newest.row = r.source_row;

@@ -14,29 +14,9 @@ links as (
     from stg_lake__link_claims
 ),
 
--- The newest version of each record (its partner's newest file, then its
--- last row there) and how many versions the exports hold: a narrow
--- aggregate joined back by the row's place, which is unique within a
--- partner. The survivors' and cases' marts pick theirs the same way, where
--- it is faster than a window carrying every column through its sort; at
--- this model's size (460,000 claims at 1,000,000 survivors) the two take
--- the same time.
-newest as (
-    select
-        partner_id,
-        max({'file': source_file_order, 'row': source_row}) as newest,
-        count(*) as versions_in_exports,
-    from claims
-    group by partner_id, claim_ref
-),
-
+-- The newest version of each record (see the macro).
 versioned as (
-    select claims.*, newest.versions_in_exports,
-    from claims
-    join newest
-        on newest.partner_id = claims.partner_id
-        and newest.newest.file = claims.source_file_order
-        and newest.newest.row = claims.source_row
+    select * from newest_versions(claims, claim_ref)
 ),
 
 final as (

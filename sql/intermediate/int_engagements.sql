@@ -13,27 +13,12 @@ engagements as (
 ),
 
 people as (
-    select partner_id, survivor_ref, any_value(person_key) as person_key,
-    from stg_lake__link_survivors
-    group by partner_id, survivor_ref
+    select * from int_people_by_reference
 ),
 
-newest as (
-    select
-        partner_id,
-        max({'file': source_file_order, 'row': source_row}) as newest,
-        count(*) as versions_in_exports,
-    from engagements
-    group by partner_id, engagement_ref
-),
-
+-- The newest version of each record (see the macro).
 versioned as (
-    select engagements.*, newest.versions_in_exports,
-    from engagements
-    join newest
-        on newest.partner_id = engagements.partner_id
-        and newest.newest.file = engagements.source_file_order
-        and newest.newest.row = engagements.source_row
+    select * from newest_versions(engagements, engagement_ref)
 ),
 
 final as (

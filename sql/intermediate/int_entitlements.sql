@@ -3,7 +3,7 @@
 -- and the delays the programme tracks (application to decision and to
 -- receipt, escalation to resolution).
 -- Versions of the same entitlement_ref: the newest export wins, as for
--- claims (the claims model says why it is found this way).
+-- claims (newest_versions in sql/macros.sql).
 with
 
 blocks as (
@@ -18,30 +18,13 @@ kinds as (
     select * from stg_reference__entitlements
 ),
 
--- The person each of a partner's survivor references was linked to (every
--- version of one reference is one person: linkage's first rule).
 people as (
-    select partner_id, survivor_ref, any_value(person_key) as person_key,
-    from stg_lake__link_survivors
-    group by partner_id, survivor_ref
+    select * from int_people_by_reference
 ),
 
-newest as (
-    select
-        partner_id,
-        max({'file': source_file_order, 'row': source_row}) as newest,
-        count(*) as versions_in_exports,
-    from entitlements
-    group by partner_id, entitlement_ref
-),
-
+-- The newest version of each record (see the macro).
 versioned as (
-    select entitlements.*, newest.versions_in_exports,
-    from entitlements
-    join newest
-        on newest.partner_id = entitlements.partner_id
-        and newest.newest.file = entitlements.source_file_order
-        and newest.newest.row = entitlements.source_row
+    select * from newest_versions(entitlements, entitlement_ref)
 ),
 
 final as (

@@ -12,27 +12,12 @@ reviews as (
 ),
 
 people as (
-    select partner_id, survivor_ref, any_value(person_key) as person_key,
-    from stg_lake__link_survivors
-    group by partner_id, survivor_ref
+    select * from int_people_by_reference
 ),
 
-newest as (
-    select
-        partner_id,
-        max({'file': source_file_order, 'row': source_row}) as newest,
-        count(*) as versions_in_exports,
-    from reviews
-    group by partner_id, review_ref
-),
-
+-- The newest version of each record (see the macro).
 versioned as (
-    select reviews.*, newest.versions_in_exports,
-    from reviews
-    join newest
-        on newest.partner_id = reviews.partner_id
-        and newest.newest.file = reviews.source_file_order
-        and newest.newest.row = reviews.source_row
+    select * from newest_versions(reviews, review_ref)
 ),
 
 records as (
