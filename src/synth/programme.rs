@@ -28,7 +28,9 @@
 
 use std::collections::HashSet;
 
+use super::world::{by_now, days};
 use super::*;
+use crate::report::lang::bengali_digits;
 
 /// The tables this module writes registers for.
 pub(super) const TABLES: [&str; 3] = ["entitlements", "rehabilitation_reviews", "engagements"];
@@ -181,25 +183,8 @@ fn bengali_spelling(e: &str) -> &'static str {
     }
 }
 
-fn to_bengali_digits(s: &str) -> String {
-    s.chars()
-        .map(|c| match c.to_digit(10) {
-            Some(d) => char::from_u32(0x09E6 + d).unwrap_or(c),
-            None => c,
-        })
-        .collect()
-}
-
 fn iso(d: Option<NaiveDate>) -> String {
     d.map(|d| d.format("%Y-%m-%d").to_string()).unwrap_or_default()
-}
-
-fn days(rng: &mut ChaCha8Rng, lo: i64, hi: i64) -> chrono::Duration {
-    chrono::Duration::days(rng.random_range(lo..=hi))
-}
-
-fn by_now(d: NaiveDate) -> Option<NaiveDate> {
-    (d <= world::as_of()).then_some(d)
 }
 
 /// A truth row from (column, value) pairs.
@@ -603,7 +588,7 @@ fn write_bom_csv(path: &Path, headers: &[&str], rows: &[Vec<String>]) -> Result<
 /// A date as the collective writes it: dd/mm/yyyy, often in Bengali digits.
 fn collective_date(d: NaiveDate, rng: &mut ChaCha8Rng) -> String {
     let s = d.format("%d/%m/%Y").to_string();
-    if rng.random_bool(0.5) { to_bengali_digits(&s) } else { s }
+    if rng.random_bool(0.5) { bengali_digits(&s) } else { s }
 }
 
 fn collective_followup(
@@ -1058,11 +1043,11 @@ fn activity_register(
             outcome: outcome.0,
         };
         // The serial in Bengali digits: the reference the pipeline keys.
-        let serial = to_bengali_digits(&a.id.to_string());
+        let serial = bengali_digits(&a.id.to_string());
         let count = match rng.random_range(0..4) {
-            0 => format!("প্রায় {}", to_bengali_digits(&a.participants.to_string())),
+            0 => format!("প্রায় {}", bengali_digits(&a.participants.to_string())),
             1 => a.participants.to_string(),
-            _ => to_bengali_digits(&a.participants.to_string()),
+            _ => bengali_digits(&a.participants.to_string()),
         };
         rows.push(vec![
             serial,
@@ -1085,8 +1070,8 @@ fn activity_register(
         ]);
         let t: Vec<(&str, String)> = vec![
             ("partner_id", "bijoy_collective".into()),
-            ("true_ref", to_bengali_digits(&a.id.to_string())),
-            ("engagement_ref", to_bengali_digits(&a.id.to_string())),
+            ("true_ref", bengali_digits(&a.id.to_string())),
+            ("engagement_ref", bengali_digits(&a.id.to_string())),
             ("engagement_id", a.id.to_string()),
             ("engagement_date", iso(Some(a.date))),
             ("kind", a.kind.into()),

@@ -118,12 +118,12 @@ fn common<'a, T>(rng: &mut ChaCha8Rng, items: &'a [T]) -> &'a T {
     &items[items.len() - 1]
 }
 
-fn days(rng: &mut ChaCha8Rng, lo: i64, hi: i64) -> Duration {
+pub(super) fn days(rng: &mut ChaCha8Rng, lo: i64, hi: i64) -> Duration {
     Duration::days(rng.random_range(lo..=hi))
 }
 
 /// `d` if it is not after the as-of date.
-fn by_now(d: NaiveDate) -> Option<NaiveDate> {
+pub(super) fn by_now(d: NaiveDate) -> Option<NaiveDate> {
     (d <= as_of()).then_some(d)
 }
 
