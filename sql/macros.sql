@@ -140,3 +140,14 @@ create or replace macro newest_versions(t, ref) as table
         on n.partner_id = r.partner_id
         and n.newest.file = r.source_file_order
         and n.newest.row = r.source_row;
+
+-- Whether an entitlement application was pending more than 90 days on day
+-- d: applied for at least 90 days before it, not withdrawn, and neither
+-- decided nor received by then. One recorded as received or rejected with
+-- no date was decided (when is unknown): never pending. The indicator of
+-- pending applications and the block sheet both count by it.
+create or replace macro pending_over_90_days_on(d, applied_date, decision_date, status, is_received, is_rejected) as
+    applied_date <= d - interval 90 day
+    and coalesce(status, '') <> 'withdrawn'
+    and (decision_date is not null or not (is_received or is_rejected))
+    and (decision_date is null or decision_date > d);

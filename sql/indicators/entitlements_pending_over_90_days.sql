@@ -14,25 +14,13 @@ periods as (
     select * from dim_periods
 ),
 
-open_applications as (
-    select
-        dimension,
-        dimension_value,
-        entitlement_key,
-        applied_date,
-        decision_date,
-    from entitlements
-    where applied_date is not null
-        and coalesce(status, '') <> 'withdrawn'
-        and (decision_date is not null or not (is_received or is_rejected))
-),
-
 counted as (
-    select o.dimension, o.dimension_value, p.period,
-    from open_applications o
+    select e.dimension, e.dimension_value, p.period,
+    from entitlements e
     join periods p
-        on o.applied_date <= p.period_end - interval 90 day
-        and (o.decision_date is null or o.decision_date > p.period_end)
+        on pending_over_90_days_on(
+            p.period_end, e.applied_date, e.decision_date, e.status, e.is_received, e.is_rejected
+        )
 ),
 
 final as (

@@ -2,8 +2,8 @@
 -- block, gram panchayat, the authority that owes them and the entitlement:
 -- what a survivors' collective takes to a block or panchayat meeting.
 -- Counts of the consortium's applications (dim_entitlements: an
--- application two partners recorded counts once), pending as the
--- indicator of pending applications counts them; no person, no date. The
+-- application two partners recorded counts once), pending by the macro
+-- pending_over_90_days_on, as the indicator counts them; no person, no date. The
 -- reports publish it with the indicators' suppression (a count below k
 -- reads "<k", and a block's total is hidden when any of its rows is).
 with
@@ -25,11 +25,9 @@ pending as (
         coalesce(a.entitlement, 'unknown') as entitlement,
         coalesce(a.entitlement_family, 'unknown') as entitlement_family,
     from applications a, as_of
-    where a.applied_date is not null
-        and coalesce(a.status, '') <> 'withdrawn'
-        and (a.decision_date is not null or not (a.is_received or a.is_rejected))
-        and a.applied_date <= as_of.as_of - interval 90 day
-        and (a.decision_date is null or a.decision_date > as_of.as_of)
+    where pending_over_90_days_on(
+        as_of.as_of, a.applied_date, a.decision_date, a.status, a.is_received, a.is_rejected
+    )
 ),
 
 final as (

@@ -14,6 +14,7 @@ use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::path::Path;
 
+use super::charts::esc;
 use super::lang::Lang;
 use crate::error::{Error, Result};
 
@@ -87,22 +88,14 @@ pub fn by_block(rows: &[PendingRow], k: u32) -> Blocks<'_> {
     out
 }
 
-fn esc(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
-}
-
 /// "English / বাংলা" for a message of both catalogues.
 fn both(en: &Lang, bn: &Lang, key: &str) -> String {
     format!("{} / {}", esc(en.t(key)), esc(bn.t(key)))
 }
 
-/// `reports/blocks.html`: a page per block, for print.
-pub fn write_html(rows: &[PendingRow], as_of: &str, k: u32, path: &Path) -> Result<()> {
-    let langs = Lang::all(false)?;
-    let (en, bn) = (&langs[0], &langs[1]);
+/// `reports/blocks.html`: a page per block, for print, in English (`en`)
+/// and Bengali (`bn`) side by side.
+pub fn write_html(rows: &[PendingRow], as_of: &str, k: u32, en: &Lang, bn: &Lang, path: &Path) -> Result<()> {
     let less = format!("<{k}");
     let mut h = String::new();
     let _ = write!(
@@ -202,7 +195,8 @@ mod tests {
         assert_eq!(shown(7, 5), "7");
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("blocks.html");
-        write_html(&rows, "2026-10-31", 5, &path).unwrap();
+        let langs = Lang::all(false).unwrap();
+        write_html(&rows, "2026-10-31", 5, &langs[0], &langs[1], &path).unwrap();
         let html = std::fs::read_to_string(&path).unwrap();
         assert_eq!(html.matches("<section class=\"block\">").count(), 2);
         assert!(html.contains("&lt;5") && html.contains("রেশন কার্ড") && !html.contains(">2<"));

@@ -13,7 +13,7 @@
 use std::fmt::Write as _;
 
 /// Escape text for SVG and HTML.
-fn esc(s: &str) -> String {
+pub(crate) fn esc(s: &str) -> String {
     s.replace('&', "&amp;")
         .replace('<', "&lt;")
         .replace('>', "&gt;")

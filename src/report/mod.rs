@@ -300,21 +300,21 @@ pub fn write_all(
     let runs = read_run_trend(conn)?;
     let scorecard = read_scorecard(conn)?;
     write_csv(&rows, k, &dir.join(CSV))?;
-    dashboard::write(
-        &dashboard::Inputs {
-            rows: &rows,
-            catalogue: &catalogue,
-            runs: &runs,
-            facts,
-            scorecard: &scorecard,
-            k,
-        },
-        dir,
-        bengali_digits,
-    )?;
+    let inputs = dashboard::Inputs {
+        rows: &rows,
+        catalogue: &catalogue,
+        runs: &runs,
+        facts,
+        scorecard: &scorecard,
+        k,
+    };
+    dashboard::write(&inputs, dir, bengali_digits)?;
     let pending = blocks::read(conn)?;
-    blocks::write_html(&pending, &facts.as_of, k, &dir.join(BLOCKS))?;
-    workbook::write(&rows, &catalogue, facts, &scorecard, &pending, k, &dir.join(WORKBOOK))?;
+    // The block page and sheet name entitlements and offices in words
+    // (Western digits: the page prints both languages side by side).
+    let langs = lang::Lang::all(false)?;
+    blocks::write_html(&pending, &facts.as_of, k, &langs[0], &langs[1], &dir.join(BLOCKS))?;
+    workbook::write(&inputs, &pending, &langs[0], &dir.join(WORKBOOK))?;
     codebook::write(model, project, k, &read_columns(conn, project)?, &dir.join(CODEBOOK))?;
     Ok(rows.len())
 }

@@ -242,16 +242,16 @@ fn figure_row<'a>(r: &'a IndicatorRow, f: &'a Formats, shown: &'a str, note: &'a
     ]
 }
 
-/// Write the workbook.
+/// Write the workbook: the dashboard's figures (`inputs`) and the block
+/// sheet of `pending`, its words from `en`.
 pub fn write(
-    rows: &[IndicatorRow],
-    catalogue: &[IndicatorMeta],
-    facts: &RunFacts,
-    scorecard: &Scorecard,
+    inputs: &super::dashboard::Inputs<'_>,
     pending: &[super::blocks::PendingRow],
-    k: u32,
+    en: &super::lang::Lang,
     path: &Path,
 ) -> Result<()> {
+    let (rows, catalogue, facts, scorecard, k) =
+        (inputs.rows, inputs.catalogue, inputs.facts, inputs.scorecard, inputs.k);
     let x = |e: XlsxError| Error::Internal(format!("writing {}: {e}", path.display()));
     let f = Formats {
         header: Format::new().set_bold().set_background_color("EEF1F6").set_text_wrap(),
@@ -266,7 +266,7 @@ pub fn write(
     let mut wb = Workbook::new();
     figure_sheets(&mut wb, rows, catalogue, k, &f).map_err(x)?;
     scorecard_sheets(&mut wb, scorecard, &f).map_err(x)?;
-    block_sheet(&mut wb, pending, k, &f).map_err(x)?;
+    block_sheet(&mut wb, pending, en, k, &f).map_err(x)?;
     definitions(&mut wb, catalogue, &f).map_err(x)?;
     exports(&mut wb, facts, &f).map_err(x)?;
     wb.save(path).map_err(x)
@@ -333,6 +333,7 @@ fn figure_sheets(
 fn block_sheet(
     wb: &mut Workbook,
     pending: &[super::blocks::PendingRow],
+    en: &super::lang::Lang,
     k: u32,
     f: &Formats,
 ) -> std::result::Result<(), XlsxError> {
@@ -344,7 +345,6 @@ fn block_sheet(
         ("Entitlement", 30.0),
         ("Pending more than 90 days", 14.0),
     ];
-    let en = &super::lang::Lang::all(false).map_err(|e| XlsxError::ParameterError(e.to_string()))?[0];
     let mut sheet = Sheet::new(wb.add_worksheet(), "Pending by block", &headers, f)?;
     for ((district, block), (rows, total)) in super::blocks::by_block(pending, k) {
         for r in rows {
@@ -590,7 +590,16 @@ mod tests {
                 rows_read: 1,
             }],
         };
-        write(&[], &[], &facts, &scorecard, &[], 5, &path).unwrap();
+        let en = &crate::report::lang::Lang::all(false).unwrap()[0];
+        let inputs = crate::report::dashboard::Inputs {
+            rows: &[],
+            catalogue: &[],
+            runs: &[],
+            facts: &facts,
+            scorecard: &scorecard,
+            k: 5,
+        };
+        write(&inputs, &[], en, &path).unwrap();
         let mut wb: calamine::Xlsx<_> = calamine::open_workbook(&path).unwrap();
         for sheet in ["Unknown places", "Exports"] {
             let formulas = wb.worksheet_formula(sheet).unwrap();
