@@ -1,7 +1,8 @@
 """Link the FEBRL benchmarks with splink 5 (DuckDB backend), the tool a
 tafteesh user would otherwise pick, on the same fields tafteesh is given
-(given name, surname, date of birth, suburb, postcode, state, and with
---with-id the social-security number), and print pairwise precision,
+(given name, surname, date of birth, street number, the two address
+lines, suburb, postcode, state, and with --with-id the social-security
+number), and print pairwise precision,
 recall, F1 and the seconds the linkage took (training, prediction and
 clustering; loading the CSV is not counted).
 
@@ -37,7 +38,7 @@ for i, f in enumerate(files):
         nullif(trim(given_name), '') as given_name, nullif(trim(surname), '') as surname,
         nullif(trim(date_of_birth), '') as date_of_birth, nullif(trim(suburb), '') as suburb,
         nullif(trim(postcode), '') as postcode, nullif(trim(state), '') as state,
-        nullif(trim(soc_sec_id), '') as soc_sec_id
+        nullif(trim(soc_sec_id), '') as soc_sec_id, nullif(trim(street_number), '') as street_number, nullif(trim(address_1), '') as address_1, nullif(trim(address_2), '') as address_2
         from read_csv('{folder}/{f}', all_varchar = true, header = true)"""
     )
     names.append(t)
@@ -49,6 +50,9 @@ comparisons = [
     cl.ExactMatch("suburb").configure(term_frequency_adjustments=True),
     cl.DamerauLevenshteinAtThresholds("postcode", [1]),
     cl.ExactMatch("state"),
+    cl.ExactMatch("street_number"),
+    cl.JaroWinklerAtThresholds("address_1", [0.9]),
+    cl.JaroWinklerAtThresholds("address_2", [0.9]),
 ]
 blocking = [
     block_on("given_name", "surname"),

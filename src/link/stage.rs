@@ -156,10 +156,19 @@ pub fn load(lake: &Path, restricted: &RestrictedDir) -> Result<Loaded> {
             "village",
             "other_identifier",
             "home_block",
+            "home_address",
         ]
         .map(plain_text);
-        let [plain_files, names, guardians, phones, villages, identifiers, blocks] =
-            plain_cols.each_ref().map(|c| borrowed(c, plain_height));
+        let [
+            plain_files,
+            names,
+            guardians,
+            phones,
+            villages,
+            identifiers,
+            blocks,
+            addresses,
+        ] = plain_cols.each_ref().map(|c| borrowed(c, plain_height));
         let plain_rows = plain_df.as_ref().map(|df| ints(df, "source_row")).unwrap_or_default();
         let plain: HashMap<(&str, i64), usize> = plain_files
             .iter()
@@ -185,17 +194,15 @@ pub fn load(lake: &Path, restricted: &RestrictedDir) -> Result<Loaded> {
                     return None;
                 };
                 let at = plain.get(&(f, row)).copied();
-                let (name, guardian, phone, identifier, village, block) = match at {
-                    Some(j) => (
-                        names.get(j).copied().flatten(),
-                        guardians.get(j).copied().flatten(),
-                        phones.get(j).copied().flatten(),
-                        identifiers.get(j).copied().flatten(),
-                        villages.get(j).copied().flatten(),
-                        blocks.get(j).copied().flatten(),
-                    ),
-                    None => (None, None, None, None, None, None),
-                };
+                let (name, guardian, phone, identifier, village, block, address) = (
+                    pick(&names, at),
+                    pick(&guardians, at),
+                    pick(&phones, at),
+                    pick(&identifiers, at),
+                    pick(&villages, at),
+                    pick(&blocks, at),
+                    pick(&addresses, at),
+                );
                 // A name two districts share is listed with its district:
                 // compared without it, as a partner writes it.
                 let block = known_block[i].map(|b| b.split(" (").next().unwrap_or(b)).or(block);
@@ -206,7 +213,7 @@ pub fn load(lake: &Path, restricted: &RestrictedDir) -> Result<Loaded> {
                 // String it was).
                 let digest = digest(&(
                     (&partner, r),
-                    (name, guardian, phone, identifier, village),
+                    (name, guardian, phone, identifier, village, address),
                     (dob[i], rescue[i], registered[i], age[i], district[i], block),
                 ));
                 let person = Person {
@@ -215,6 +222,7 @@ pub fn load(lake: &Path, restricted: &RestrictedDir) -> Result<Loaded> {
                     phone: phone.map(str::to_string),
                     identifier: identifier.map(str::to_string),
                     village: village.map(str::to_string),
+                    address: address.map(str::to_string),
                     dob: dob[i],
                     birth_year: match (rescue[i], age[i]) {
                         (Some(d), Some(a)) => Some(chrono::Datelike::year(&d) - a as i32),
@@ -246,6 +254,11 @@ pub fn load(lake: &Path, restricted: &RestrictedDir) -> Result<Loaded> {
         records,
         people,
     })
+}
+
+/// The value at row `at` of a borrowed column, if there is a row and a value.
+fn pick<'a>(column: &[Option<&'a str>], at: Option<usize>) -> Option<&'a str> {
+    column.get(at?).copied().flatten()
 }
 
 /// Link the lake's survivors and write `lake/link_survivors/`, the model

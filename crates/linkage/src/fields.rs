@@ -45,6 +45,7 @@ fn raw(p: &Person, field: Field) -> Option<Raw<'_>> {
         Field::Phone => Raw::Text(p.phone.as_deref()?),
         Field::Identifier => Raw::Text(p.identifier.as_deref()?),
         Field::Village => Raw::Text(p.village.as_deref()?),
+        Field::Address => Raw::Text(p.address.as_deref()?),
         Field::Block => Raw::Text(p.block.as_deref()?),
         Field::District => Raw::Text(p.district.as_deref()?),
         Field::Dob => {

@@ -22,6 +22,8 @@ pub struct Person {
     /// Another identifier the partner records (normalised: letters and digits, upper case).
     pub identifier: Option<String>,
     pub village: Option<String>,
+    /// The rest of the home address as written (house, street, post office).
+    pub address: Option<String>,
     pub dob: Option<NaiveDate>,
     /// Year of birth from age at rescue, when there is no date of birth.
     pub birth_year: Option<i32>,

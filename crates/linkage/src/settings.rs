@@ -49,6 +49,9 @@ pub enum Field {
     Phone,
     Identifier,
     Village,
+    /// The rest of the home address as written (house, street, post
+    /// office, landmark), where a register has more than a village.
+    Address,
     Block,
     District,
     Dob,
@@ -60,7 +63,7 @@ pub enum Field {
 
 impl Field {
     /// Every field, in the order the settings' problems list them.
-    pub const ALL: [Field; 14] = [
+    pub const ALL: [Field; 15] = [
         Field::Name,
         Field::GivenName,
         Field::Surname,
@@ -68,6 +71,7 @@ impl Field {
         Field::Phone,
         Field::Identifier,
         Field::Village,
+        Field::Address,
         Field::Block,
         Field::District,
         Field::Dob,
@@ -87,6 +91,7 @@ impl Field {
             Field::Phone => "phone",
             Field::Identifier => "identifier",
             Field::Village => "village",
+            Field::Address => "address",
             Field::Block => "block",
             Field::District => "district",
             Field::Dob => "dob",
@@ -101,7 +106,9 @@ impl Field {
     pub fn kind(self) -> FieldKind {
         match self {
             Field::Name | Field::GivenName | Field::Surname | Field::Guardian => FieldKind::Name,
-            Field::Phone | Field::Identifier | Field::Village | Field::Block | Field::District => FieldKind::Text,
+            Field::Phone | Field::Identifier | Field::Village | Field::Address | Field::Block | Field::District => {
+                FieldKind::Text
+            }
             Field::Dob => FieldKind::Birth,
             Field::BirthYear | Field::Age => FieldKind::Number,
             Field::RescueDate | Field::RegisteredDate => FieldKind::Date,
