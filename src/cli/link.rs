@@ -43,7 +43,7 @@ pub struct Args {
 pub fn run(args: Args) -> Result<Exit> {
     let plan = Plan::resolve(&args.config.path, None)?;
     // The key is checked so a misconfigured machine fails here as in `run`.
-    Pseudonymizer::load(plan.key.as_ref())?;
+    let pseudo = Pseudonymizer::load(plan.key.as_ref())?;
     let layout = plan.layout();
     let lake = layout.current_snapshot().full_lake();
     let restricted = layout.restricted_latest();
@@ -54,7 +54,7 @@ pub fn run(args: Args) -> Result<Exit> {
         )));
     }
     let settings: Settings = plan.linkage.clone();
-    let people = crate::link::stage::load(&lake, &restricted)?.people;
+    let people = crate::link::stage::load(&lake, &restricted, &pseudo)?.people;
     if !args.explain {
         let (_, _, report) = block(&people, &settings);
         println!("{} survivor records; blocking rules:", people.len());

@@ -182,12 +182,12 @@ pub fn group_cases(rows: &[Row], recs: &[CaseRecord]) -> Grouped {
     t.finish()
 }
 
-/// Link the lake's cases, using the people survivor linkage found, and
-/// write `lake/link_cases/`. Returns, per partner case_ref, its case key and
-/// the one person its case names, for the claims.
-pub fn link(from: &Source<'_>, pseudo: &Pseudonymizer, people: &PersonKeys) -> Result<(EntitySummary, CaseOf)> {
-    let started = std::time::Instant::now();
-    let lap = |step: &str| tracing::debug!(step, seconds = started.elapsed().as_secs_f64(), "case linkage");
+/// The lake's case records with their identifiers, each naming its linked
+/// person where `people` knows its survivor.
+fn read_cases(
+    from: &Source<'_>,
+    people: &PersonKeys,
+) -> Result<(super::entities::Table, Vec<CaseRecord>, Vec<Option<String>>)> {
     // The FIR number as written (restricted): the lake publishes it only as
     // a pseudonym. The police station by its list's name where the list
     // knows it (`Canning P.S.` and `ক্যানিং থানা` are one station), else as
@@ -228,18 +228,62 @@ pub fn link(from: &Source<'_>, pseudo: &Pseudonymizer, people: &PersonKeys) -> R
             person: person_of(people, &cases.rows[i].partner_id, case_survivors[i].as_deref()),
         })
         .collect();
-    lap("read");
-    let grouped = group_cases(&cases.rows, &recs);
-    lap("grouped");
-    let anchors: Vec<String> = recs
-        .iter()
-        .zip(&cases.rows)
+    Ok((cases, recs, case_survivors))
+}
+
+/// Each case record's anchor: its FIR identity when it has one, else its
+/// partner and own id (see the module docs).
+fn anchors(rows: &[Row], recs: &[CaseRecord]) -> Vec<String> {
+    recs.iter()
+        .zip(rows)
         .map(|(c, r)| match (&c.station, c.fir) {
             (Some(s), Some((n, y))) => format!("0|{s}|{n}|{y}"),
             _ => format!("1|{}\u{1f}{}", r.partner_id, r.entity_ref),
         })
-        .collect();
-    let case_keys = tafteesh_linkage::stable_keys(&anchors, &grouped.group, |a| {
+        .collect()
+}
+
+/// The case each survivor record is attached to, as survivor linkage's
+/// relational evidence: per partner, per survivor_ref, a label of the case
+/// its case records join by the rules that need no person (the partner's
+/// own case_ref, the FIR, the FIR number and date). Two partners' records
+/// of one survivor attached to one FIR then carry that as a comparison of
+/// their own; co-victims share the FIR too, so it is shared evidence, never
+/// a match alone. A survivor attached to several cases is labelled by the
+/// smallest. The label is the case's key-to-be (a keyed hash), so it says
+/// nothing of the FIR and stays the same while the case does.
+pub fn cases_of_survivors(from: &Source<'_>, pseudo: &Pseudonymizer) -> Result<PersonKeys> {
+    let (cases, recs, survivors) = read_cases(from, &PersonKeys::default())?;
+    let grouped = group_cases(&cases.rows, &recs);
+    let keys = tafteesh_linkage::stable_keys(&anchors(&cases.rows, &recs), &grouped.group, |a| {
+        format!("C-{}", &pseudo.token("case", a)[..16])
+    });
+    let mut out = PersonKeys::default();
+    for ((row, survivor), key) in cases.rows.iter().zip(survivors).zip(keys) {
+        let Some(survivor) = survivor else { continue };
+        let by_ref = out.entry(row.partner_id.to_string()).or_default();
+        match by_ref.get_mut(&survivor) {
+            Some(k) if *k <= key => {}
+            Some(k) => *k = key,
+            None => {
+                by_ref.insert(survivor, key);
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// Link the lake's cases, using the people survivor linkage found, and
+/// write `lake/link_cases/`. Returns, per partner case_ref, its case key and
+/// the one person its case names, for the claims.
+pub fn link(from: &Source<'_>, pseudo: &Pseudonymizer, people: &PersonKeys) -> Result<(EntitySummary, CaseOf)> {
+    let started = std::time::Instant::now();
+    let lap = |step: &str| tracing::debug!(step, seconds = started.elapsed().as_secs_f64(), "case linkage");
+    let (cases, recs, _) = read_cases(from, people)?;
+    lap("read");
+    let grouped = group_cases(&cases.rows, &recs);
+    lap("grouped");
+    let case_keys = tafteesh_linkage::stable_keys(&anchors(&cases.rows, &recs), &grouped.group, |a| {
         format!("C-{}", &pseudo.token("case", a)[..16])
     });
     lap("keyed");

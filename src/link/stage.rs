@@ -122,14 +122,18 @@ fn linkage_state_path(area: &RestrictedDir) -> Result<std::path::PathBuf> {
     Ok(area.linkage_state())
 }
 
-/// Read every partner's survivors and their identifiers.
-pub fn load(lake: &Path, restricted: &RestrictedDir) -> Result<Loaded> {
+/// Read every partner's survivors and their identifiers, and the case
+/// each is attached to (relational evidence: see
+/// [`super::cases::cases_of_survivors`]).
+pub fn load(lake: &Path, restricted: &RestrictedDir, pseudo: &Pseudonymizer) -> Result<Loaded> {
+    let case_of = super::cases::cases_of_survivors(&super::entities::Source { lake, restricted }, pseudo)?;
     let mut records = Vec::new();
     let mut people = Vec::new();
     let mut partners = Vec::new();
     for (source, (partner, path)) in partner_files(lake, "survivors")?.into_iter().enumerate() {
         let source = source as u32;
         partners.push(partner.clone());
+        let cases = case_of.get(&partner);
         let lake_df = read(&path)?;
         let plain_path = restricted.linkage_file(&partner, "survivors");
         let plain_df = if plain_path.exists() {
@@ -206,6 +210,7 @@ pub fn load(lake: &Path, restricted: &RestrictedDir) -> Result<Loaded> {
                 // A name two districts share is listed with its district:
                 // compared without it, as a partner writes it.
                 let block = known_block[i].map(|b| b.split(" (").next().unwrap_or(b)).or(block);
+                let case = cases.and_then(|c| c.get(r)).map(String::as_str);
                 // The record's partner and own id, not where it stands in
                 // the export: a partner's MIS that drops a submission or
                 // names tonight's export afresh moves every later row, and
@@ -213,7 +218,7 @@ pub fn load(lake: &Path, restricted: &RestrictedDir) -> Result<Loaded> {
                 // String it was).
                 let digest = digest(&(
                     (&partner, r),
-                    (name, guardian, phone, identifier, village, address),
+                    (name, guardian, phone, identifier, village, address, case),
                     (dob[i], rescue[i], registered[i], age[i], district[i], block),
                 ));
                 let person = Person {
@@ -223,6 +228,7 @@ pub fn load(lake: &Path, restricted: &RestrictedDir) -> Result<Loaded> {
                     identifier: identifier.map(str::to_string),
                     village: village.map(str::to_string),
                     address: address.map(str::to_string),
+                    case: case.map(str::to_string),
                     dob: dob[i],
                     birth_year: match (rescue[i], age[i]) {
                         (Some(d), Some(a)) => Some(chrono::Datelike::year(&d) - a as i32),
@@ -278,7 +284,7 @@ pub fn run(
         partners,
         records,
         people,
-    } = load(lake, restricted)?;
+    } = load(lake, restricted, pseudo)?;
     lap("loaded");
     let digests: Vec<Digest> = records.iter().map(|r| r.digest).collect();
     let last_night = match (reuse, previous) {

@@ -436,13 +436,23 @@ mod tests {
             x = x.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
             ((x >> 33) as usize) % m
         };
-        for _ in 0..600 {
+        for person in 0..600 {
             let (g, s, f) = (given[next(20)], surname[next(12)], fathers[next(10)]);
+            // Two in three were rescued in a raid whose FIR the partners
+            // attach them to; three people to an FIR.
+            let case = (person % 3 != 0).then(|| format!("C-{}", person / 3));
             let (v, dist) = (villages[next(7)], districts[next(4)]);
             let dob = format!("{}-{:02}-{:02}", 1985 + next(20), 1 + next(12), 1 + next(28));
             let rescue = format!("{}-{:02}-{:02}", 2016 + next(8), 1 + next(12), 1 + next(28));
             for k in 0..1 + next(3) {
-                let name = format!("{} {}", variant(g, k), variant(s, k));
+                let mut name = format!("{} {}", variant(g, k), variant(s, k));
+                // One in twenty second records with two letters of the
+                // given name swapped (Rhaima), as fingers slip.
+                if k == 1 && person % 20 == 7 {
+                    let mut b = name.into_bytes();
+                    b.swap(1, 2);
+                    name = String::from_utf8(b).expect("ASCII names");
+                }
                 let guardian = format!("{} {}", variant(f, k), variant(s, k + 1));
                 // The second partner records no date of birth; the third
                 // only an age, as registers do, a year out either way.
@@ -452,6 +462,8 @@ mod tests {
                     p.birth_year = dob[..4].parse::<i32>().ok().map(|y| y + next(3) as i32 - 1);
                 }
                 p.source = k as u32;
+                // The third partner keeps no case files.
+                p.case = case.clone().filter(|_| k < 2);
                 out.push(p);
             }
         }
@@ -743,6 +755,83 @@ mod tests {
             rec("Puja Das", "Tapan Das", "1994-11-20", "Nadia", "Santipur", "2022-08-09"),
         ]);
         assert!(!together(&linked, first, first + 1));
+    }
+
+    #[test]
+    fn a_given_name_with_two_letters_swapped_is_a_slip_where_the_data_says_which_is_common() {
+        // Champa is common in the population; Chapma is seen once. A
+        // register with nothing but the name, the father's name, a birth
+        // date and a district.
+        let bare = |name: &str, source: u32| {
+            Person {
+                guardian: NameKey::new("Tapan Mondal"),
+                dob: d("2001-02-14"),
+                district: Some("Murshidabad".into()),
+                source,
+                ..Person::default()
+            }
+            .with_name(Some(name))
+        };
+        let (linked, first) = link_with(vec![bare("Champa Mondal", 1), bare("Chapma Mondal", 2)]);
+        let s = settings();
+        let at = s.comparison("name").unwrap();
+        let mut people = population();
+        people.extend([bare("Champa Mondal", 1), bare("Chapma Mondal", 2)]);
+        let (comparisons, table) = crate::fields::Comparisons::prepare(&s, &people);
+        let n = people.len() as u32;
+        let level = comparisons.compare(&table, n - 2, n - 1)[at];
+        assert_eq!(
+            s.comparisons[at].labels()[level as usize],
+            "a word with two letters swapped, the rarer spelling a slip"
+        );
+        let m = &linked.model;
+        assert!(
+            together(&linked, first, first + 1),
+            "m {:?} u {:?}, weight {:?}",
+            m.m[at],
+            m.u[at],
+            linked
+                .pairs
+                .iter()
+                .position(|&p| p == (first as u32, first as u32 + 1))
+                .map(|i| (linked.levels_of(i), linked.weights[i], m.lambda))
+        );
+        assert!(!crate::fields::transposed(b"rupa", b"rupa"));
+        assert!(crate::fields::transposed(b"anjali", b"ajnali"));
+        assert!(!crate::fields::transposed(b"rina", b"mina"));
+    }
+
+    #[test]
+    fn two_partners_records_attached_to_one_case_link_and_a_co_victim_does_not() {
+        // No birth date, phone or guardian in common: a spelling, an age a
+        // year apart and the FIR both attach her to. Her co-victim on the
+        // same FIR has another name.
+        let attached = |name: &str, age: i32, source: u32| {
+            Person {
+                age: Some(age),
+                district: Some("Nadia".into()),
+                case: Some("C-raid".into()),
+                source,
+                ..Person::default()
+            }
+            .with_name(Some(name))
+        };
+        let (linked, first) = link_with(vec![
+            attached("Shapla Khatun", 17, 0),
+            attached("Sapla Katun", 18, 1),
+            attached("Rekha Khatun", 17, 1),
+        ]);
+        assert!(together(&linked, first, first + 1), "one survivor, one FIR");
+        assert!(!together(&linked, first, first + 2), "a co-victim");
+        assert!(!together(&linked, first + 1, first + 2), "a co-victim");
+        let m = &linked.model;
+        let case = settings().comparison("case").unwrap();
+        assert!(
+            m.m[case][0] > 0.5 && m.u[case][0] < 0.01,
+            "the shared case is learnt as evidence: m {:?} u {:?}",
+            m.m[case],
+            m.u[case]
+        );
     }
 
     #[test]

@@ -24,6 +24,9 @@ pub struct Person {
     pub village: Option<String>,
     /// The rest of the home address as written (house, street, post office).
     pub address: Option<String>,
+    /// A label of the linked case (FIR) the record is attached to, found
+    /// before survivors are linked; co-victims share it.
+    pub case: Option<String>,
     pub dob: Option<NaiveDate>,
     /// Year of birth from age at rescue, when there is no date of birth.
     pub birth_year: Option<i32>,

@@ -43,6 +43,10 @@ pub enum FieldKind {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Field {
     Name,
+    /// The name for blocking, its words' letters after the first sorted,
+    /// so two neighbouring letters swapped (Ajnali, Anjali) leave the key
+    /// as it is; compared as the name.
+    NameLetters,
     GivenName,
     Surname,
     Guardian,
@@ -52,6 +56,9 @@ pub enum Field {
     /// The rest of the home address as written (house, street, post
     /// office, landmark), where a register has more than a village.
     Address,
+    /// The linked case (FIR) the record is attached to, by the case rules
+    /// that need no person: relational evidence, shared by co-victims.
+    Case,
     Block,
     District,
     Dob,
@@ -63,8 +70,9 @@ pub enum Field {
 
 impl Field {
     /// Every field, in the order the settings' problems list them.
-    pub const ALL: [Field; 15] = [
+    pub const ALL: [Field; 17] = [
         Field::Name,
+        Field::NameLetters,
         Field::GivenName,
         Field::Surname,
         Field::Guardian,
@@ -72,6 +80,7 @@ impl Field {
         Field::Identifier,
         Field::Village,
         Field::Address,
+        Field::Case,
         Field::Block,
         Field::District,
         Field::Dob,
@@ -85,6 +94,7 @@ impl Field {
     pub fn name(self) -> &'static str {
         match self {
             Field::Name => "name",
+            Field::NameLetters => "name_letters",
             Field::GivenName => "given_name",
             Field::Surname => "surname",
             Field::Guardian => "guardian",
@@ -92,6 +102,7 @@ impl Field {
             Field::Identifier => "identifier",
             Field::Village => "village",
             Field::Address => "address",
+            Field::Case => "case",
             Field::Block => "block",
             Field::District => "district",
             Field::Dob => "dob",
@@ -105,10 +116,14 @@ impl Field {
     /// What it holds.
     pub fn kind(self) -> FieldKind {
         match self {
-            Field::Name | Field::GivenName | Field::Surname | Field::Guardian => FieldKind::Name,
-            Field::Phone | Field::Identifier | Field::Village | Field::Address | Field::Block | Field::District => {
-                FieldKind::Text
-            }
+            Field::Name | Field::NameLetters | Field::GivenName | Field::Surname | Field::Guardian => FieldKind::Name,
+            Field::Phone
+            | Field::Identifier
+            | Field::Village
+            | Field::Address
+            | Field::Case
+            | Field::Block
+            | Field::District => FieldKind::Text,
             Field::Dob => FieldKind::Birth,
             Field::BirthYear | Field::Age => FieldKind::Number,
             Field::RescueDate | Field::RegisteredDate => FieldKind::Date,
@@ -243,11 +258,17 @@ pub enum LevelTest {
     /// `ratio` times as many. "Kaxmi Barman" (once) against "Laxmi Barman"
     /// (hundreds) is a slip; "Mina" against "Rina", both common, stays
     /// two sisters. The counts are taken over the records being linked.
+    /// With `transposition`, the one edit must be two neighbouring letters
+    /// swapped (optimal string alignment: Ajnali for Anjali), a slip of the
+    /// fingers that sisters' names almost never are, weighed on its own
+    /// level.
     RareSlip {
         #[serde(default = "default_rarest")]
         rarest: u32,
         #[serde(default = "default_ratio")]
         ratio: u32,
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        transposition: bool,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         label: Option<String>,
         #[serde(default, skip_serializing_if = "std::ops::Not::not")]
@@ -339,6 +360,14 @@ impl LevelTest {
             LevelTest::DamerauLevenshtein { max, .. } => format!("damerau-levenshtein <= {max}"),
             LevelTest::TokenSet { min, .. } => format!("token set >= {min}"),
             LevelTest::SharesToken { .. } => "shares a token, another differs".into(),
+            LevelTest::RareSlip {
+                rarest,
+                ratio,
+                transposition: true,
+                ..
+            } => format!(
+                "one word two neighbouring letters swapped (seen on <= {rarest} records, its match {ratio}x as often)"
+            ),
             LevelTest::RareSlip { rarest, ratio, .. } => {
                 format!("one word a slip (seen on <= {rarest} records, its match {ratio}x as often)")
             }
@@ -755,7 +784,7 @@ mod tests {
             "[[comparisons]]\nfield = \"name\"\nlevels = [{ kind = \"soundex\" }]",
             "unknown variant `soundex`",
         );
-        refused("deterministic = [{ name = 7 }]", "has levels 0 to");
+        refused("deterministic = [{ name = 8 }]", "has levels 0 to");
         refused("blocking = [[\"shoe_size\"]]", "blocking field `shoe_size`");
         refused(
             "em_blocking = [[\"village\"]]",
