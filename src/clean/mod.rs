@@ -240,6 +240,16 @@ fn derived_columns(
             .collect();
         out.insert(target.clone(), cells);
     }
+    for (target, text) in &feed.templates {
+        let template = crate::config::template::Template::parse(text).expect("checked with the config");
+        let found: HashMap<&str, usize> = template
+            .headers()
+            .filter_map(|h| Some((h, header(raw, &h.to_string(), missing)?)))
+            .collect();
+        let cells =
+            crate::config::template::render(&template, n, |h, r| found.get(h).map(|&c| raw.columns[c][r].clone()));
+        out.insert(target.clone(), cells);
+    }
     // Patterns: per source column, the first pattern that matches a cell
     // decides every column the patterns over that source fill.
     type Compiled<'f> = (&'f crate::config::pipeline::Pattern, regex::Regex);

@@ -14,6 +14,7 @@ pub mod access;
 pub mod pipeline;
 pub mod reference;
 pub mod schema;
+pub mod template;
 
 use std::path::{Path, PathBuf};
 

@@ -49,6 +49,12 @@ pub struct TableFeed {
     /// one (a given name and a surname).
     #[serde(default)]
     pub joined: BTreeMap<String, Joined>,
+    /// Canonical column -> a template of constants and the partner's
+    /// columns, `"BKR-{serial:05}"` (see [`super::template`]): an
+    /// identifier written as the partner's other registers write it, or a
+    /// repeat row's position in its submission (`{#PARENT_KEY}`).
+    #[serde(default)]
+    pub templates: BTreeMap<String, String>,
     /// Canonical columns read out of one of the partner's columns by
     /// patterns, tried in order: "Investigated by" holding `Local PS`,
     /// `Sundarban AHTU` or `CID West Bengal` gives the agency and the unit.
@@ -148,6 +154,7 @@ impl TableFeed {
     pub fn reads(&self, col: &str) -> bool {
         self.columns.contains_key(col)
             || self.joined.contains_key(col)
+            || self.templates.contains_key(col)
             || self.choices.contains_key(col)
             || self.patterns.iter().any(|p| p.targets().iter().any(|t| t == col))
             || self.routes.iter().any(|r| r.to == col)
@@ -477,6 +484,14 @@ fn derived_problems(at: &str, schema: &TableSchema, feed: &TableFeed, out: &mut 
             ));
         }
     }
+    for (col, t) in &feed.templates {
+        if target(col, "built from a template", out) {
+            ways.entry(col.clone()).or_default().push("templates");
+        }
+        if let Err(why) = super::template::Template::parse(t) {
+            out.push(format!("{at}: `{table}` templates.{col} = \"{t}\": {why}"));
+        }
+    }
     for (i, p) in feed.patterns.iter().enumerate() {
         let here = format!("{at}: `{table}` patterns[{i}] (over `{}`)", p.column);
         let re = match regex::Regex::new(&p.regex) {
@@ -550,7 +565,7 @@ fn derived_problems(at: &str, schema: &TableSchema, feed: &TableFeed, out: &mut 
     // (columns and constants together are reported above)
     let derived = |w: &Vec<&str>| {
         w.iter()
-            .any(|x| ["joined", "patterns", "routes", "choices"].contains(x))
+            .any(|x| ["joined", "templates", "patterns", "routes", "choices"].contains(x))
     };
     for (col, w) in ways.iter().filter(|(_, w)| w.len() > 1 && derived(w)) {
         out.push(format!(

@@ -434,3 +434,61 @@ fn an_odk_central_repeat_csv_reads_its_parent_file() {
         [vec![s("OD-1"), s("Sahibganj")], vec![s("OD-3"), s("Satkhira")]]
     );
 }
+
+#[test]
+fn an_identifier_is_built_from_a_constant_and_a_padded_serial_as_the_other_register_writes_it() {
+    let w = setup_partner("serial_register", |p| p);
+    let ran = w.run(&["run", "--config", "config"]);
+    assert!([0, 3].contains(&ran.code), "{}", ran.all());
+    let s = |v: &str| Some(v.to_string());
+    // 7 and an Excel-style 123.0 padded to five digits; the row with no
+    // serial has no survivor and no case_ref, so it is quarantined.
+    assert_eq!(
+        lake_of(&w, "serial_register", "cases", "case_ref, survivor_ref"),
+        [
+            vec![s("BKR-00007/112/2024"), s("BKR-00007")],
+            vec![s("BKR-00045/19/2025"), s("BKR-00045")],
+            vec![s("BKR-00123/77/2023"), s("BKR-00123")],
+        ]
+    );
+    // Every case names a survivor the register holds, so each joins her.
+    let conn = tafteesh::warehouse::open(&w.path().join("output/current/research/warehouse/tafteesh.duckdb")).unwrap();
+    let (_, rows) = query_text(
+        &conn,
+        "select count(distinct case_key), count(distinct person_key) from bridge_case_people",
+    );
+    assert_eq!(rows, [vec![s("3"), s("3")]]);
+}
+
+#[test]
+fn a_template_that_cannot_be_read_is_named_before_data_is_read() {
+    let w = setup_partner("serial_register", |p| {
+        p.replace("BKR-{Serial:05}\"\n", "BKR-{Serial:05\"\n")
+    });
+    let ran = w.run(&["validate", "--config", "config"]);
+    assert_eq!(ran.code, 6, "{}", ran.all());
+    assert!(ran.all().contains("serial_register.toml"), "{}", ran.all());
+    assert!(ran.all().contains("templates.survivor_ref"), "{}", ran.all());
+    assert!(ran.all().contains("not closed"), "{}", ran.all());
+}
+
+#[test]
+fn a_repeat_rows_position_in_its_submission_is_read_into_an_id() {
+    // ODK writes a repeat row's position only inside KEY (`cases[2]`):
+    // the template counts it from PARENT_KEY.
+    let w = setup_partner("odk_repeat", |p| {
+        p.replace("case_ref = \"KEY\"\n", "")
+            .replace("[sources.tables.cases.columns]", "[sources.tables.cases.templates]\ncase_ref = \"{../survivor-id}-case-{#PARENT_KEY}\"\n\n[sources.tables.cases.columns]")
+    });
+    let ran = w.run(&["run", "--config", "config"]);
+    assert!([0, 3].contains(&ran.code), "{}", ran.all());
+    let s = |v: &str| Some(v.to_string());
+    assert_eq!(
+        lake_of(&w, "odk_repeat", "cases", "case_ref, fir_number"),
+        [
+            vec![s("OD-1-case-1"), s("21/2025")],
+            vec![s("OD-1-case-2"), s("4/2026")],
+            vec![s("OD-3-case-1"), s("8/2026")],
+        ]
+    );
+}
