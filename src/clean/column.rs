@@ -295,7 +295,12 @@ fn place(spec: &ColumnSpec, ctx: &FeedContext<'_>, s: &str) -> Parsed<String> {
         _ => &ctx.reference.ahtu_units,
     };
     let police = spec.ty == ColumnType::PoliceDistrict;
-    let found = g.lookup(s).or_else(|| {
+    let found = if spec.ty == ColumnType::AhtuUnit {
+        ctx.reference.ahtu_unit(s)
+    } else {
+        g.lookup(s)
+    };
+    let found = found.or_else(|| {
         police
             .then(|| ctx.reference.police_district_beyond_west_bengal(s))
             .flatten()

@@ -18,7 +18,7 @@
 //! region ("Aurangabad") and gains it when the cell names the region
 //! ("Aurangabad, Bihar" -> "Aurangabad (Bihar)").
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use serde::Deserialize;
 
@@ -90,6 +90,32 @@ impl Reference {
             self.ahtu_units.add(&a.name, &a.variants, &mut problems, "AHTU");
         }
         problems
+    }
+
+    /// An AHTU as written: a unit the list knows, else a district or police
+    /// district with the words naming a unit around it, in either order
+    /// and any of the place's spellings ("AHTU, Murshidabad", "মুর্শিদাবাদ
+    /// AHTU", "Anti Human Trafficking Unit Krishnanagar PD"): that
+    /// place's unit.
+    pub fn ahtu_unit(&self, written: &str) -> Option<&str> {
+        if let Some(u) = self.ahtu_units.lookup(written) {
+            return Some(u);
+        }
+        let key = place_key(written);
+        let place = strip_words(&key, UNIT_WORDS);
+        if place.len() == key.len() {
+            return None;
+        }
+        let found = self
+            .districts
+            .lookup(place)
+            .filter(|d| {
+                self.district_region
+                    .get(*d)
+                    .is_some_and(|r| r.as_deref() == Some(WEST_BENGAL))
+            })
+            .or_else(|| self.police_districts.lookup(place))?;
+        self.ahtu_units.lookup(&format!("{found} AHTU"))
     }
 
     /// A police district outside West Bengal: there a district's police is
@@ -404,6 +430,9 @@ pub struct Gazetteer {
     /// Region names a cell may add after a district ("Ranchi, Jharkhand"),
     /// as keys, longest first.
     qualifiers: Vec<String>,
+    /// Spellings of entries made from other lists (an AHTU for every
+    /// district), which a listed entry may take over without a problem.
+    generated: HashSet<String>,
 }
 
 /// Words a register writes around a place name: "Dist. Ranchi", "Malda
@@ -442,11 +471,33 @@ impl Gazetteer {
             self.names.push(name.to_string());
         }
         for v in variants.iter().map(String::as_str).chain(std::iter::once(name)) {
-            if let Some(prev) = self.by_key.insert(place_key(v), name.to_string())
+            let key = place_key(v);
+            let generated = self.generated.remove(&key);
+            if let Some(prev) = self.by_key.insert(key, name.to_string())
                 && prev != name
+                && !generated
             {
                 problems.push(format!("{kind} spelling `{v}` names both `{prev}` and `{name}`"));
             }
+        }
+    }
+
+    /// "<place> AHTU" for every district and police district the lists
+    /// hold that no listed unit already is: the Calcutta High Court
+    /// directed an AHTU in every district, and registers name one by its
+    /// place. A listed unit (shipped, or an installation's) keeps its
+    /// spellings; an installation's may take over a generated one ("Nadia
+    /// AHTU" written for the Krishnanagar unit).
+    fn add_units_of(&mut self, places: &[&Place]) {
+        for p in places {
+            let unit = format!("{} AHTU", p.name);
+            let key = place_key(&unit);
+            if self.by_key.contains_key(&key) {
+                continue;
+            }
+            self.names.push(unit.clone());
+            self.by_key.insert(key.clone(), unit);
+            self.generated.insert(key);
         }
     }
 
@@ -588,10 +639,34 @@ impl Gazetteer {
 
 /// A place key without the words registers write around a name.
 fn strip_place_words(key: &str) -> &str {
+    strip_words(key, PLACE_WORDS)
+}
+
+/// Words a register writes around a place to name its AHTU, as keys
+/// (longest first, so "anti human trafficking unit" goes whole).
+const UNIT_WORDS: &[&str] = &[
+    "anti human trafficking unit",
+    "anti trafficking unit",
+    "anti human trafficking",
+    "police district",
+    "a h t u",
+    "ahtu",
+    "unit",
+    "of",
+    "pd",
+    "ps",
+    "district",
+    "dist",
+    "মানব পাচার বিরোধী ইউনিট",
+    "এএইচটিইউ",
+];
+
+/// `key` without any of `words` at its start or end, repeatedly.
+fn strip_words<'k>(key: &'k str, words: &[&str]) -> &'k str {
     let mut k = key;
     loop {
         let before = k;
-        for w in PLACE_WORDS {
+        for w in words {
             if let Some(rest) = k.strip_prefix(w).and_then(|r| r.strip_prefix(' ')) {
                 k = rest;
             }
@@ -651,7 +726,14 @@ impl Reference {
             }
         }
         let police_districts = Gazetteer::build(&places.police_district, &mut problems, "police district");
-        let ahtu_units = Gazetteer::build(&places.ahtu_unit, &mut problems, "AHTU");
+        let mut ahtu_units = Gazetteer::build(&places.ahtu_unit, &mut problems, "AHTU");
+        ahtu_units.add_units_of(
+            &places
+                .district
+                .iter()
+                .chain(&places.police_district)
+                .collect::<Vec<_>>(),
+        );
         let states = Gazetteer::states(
             &places.state,
             &india.region,

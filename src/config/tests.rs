@@ -166,6 +166,24 @@ fn the_reference_tafteesh_toml_sets_every_key_and_resolves() {
     );
     assert_eq!(r.schemes.lookup("MANABIK"), Some("Manabik Pension Scheme"));
     assert_eq!(r.ahtu_units.lookup("Nadia AHTU"), Some("Krishnanagar AHTU"));
+    assert_eq!(r.ahtu_unit("AHTU, Nadia"), Some("Krishnanagar AHTU"));
+    // Shipped: a unit for every district and police district, written
+    // either way round, in any of the place's spellings.
+    let shipped = Model::load().unwrap().reference;
+    for (written, unit) in [
+        ("Murshidabad AHTU", "Murshidabad AHTU"),
+        ("AHTU - Murshidabad", "Murshidabad AHTU"),
+        ("মুর্শিদাবাদ এএইচটিইউ", "Murshidabad AHTU"),
+        ("Anti Human Trafficking Unit, Krishnanagar PD", "Krishnanagar AHTU"),
+        ("Nadia AHTU", "Nadia AHTU"),
+        ("Sundarban PD AHTU", "Sundarban AHTU"),
+        ("Barasat", "Barasat AHTU"),
+    ] {
+        assert_eq!(shipped.ahtu_unit(written), Some(unit), "{written}");
+    }
+    for unknown in ["Ranchi AHTU", "AHTU", "Murshidabad"] {
+        assert_eq!(shipped.ahtu_unit(unknown), None, "{unknown}");
+    }
     // A gram panchayat only once an installation lists it, in the
     // spellings registers write around its name.
     assert!(Model::load().unwrap().reference.gram_panchayats.names.is_empty());

@@ -492,3 +492,43 @@ fn a_repeat_rows_position_in_its_submission_is_read_into_an_id() {
         ]
     );
 }
+
+#[test]
+fn an_ahtu_is_known_by_its_district_or_police_district_in_any_order_and_an_installation_may_rename_one() {
+    let units = |w: &Workdir| -> Vec<Option<String>> {
+        lake_of(w, "ahtu_units", "cases", "case_ref, ahtu_unit")
+            .into_iter()
+            .map(|r| r[1].clone())
+            .collect()
+    };
+    let s = |v: &str| Some(v.to_string());
+    let w = setup_partner("ahtu_units", |p| p);
+    let ran = w.run(&["run", "--config", "config"]);
+    assert!([0, 3].contains(&ran.code), "{}", ran.all());
+    assert_eq!(
+        units(&w),
+        [
+            s("Murshidabad AHTU"),
+            s("Krishnanagar AHTU"),
+            s("Malda AHTU"),
+            s("Nadia AHTU"),
+            s("Birbhum AHTU"),
+            s("Basirhat AHTU"),
+            // Beyond West Bengal a unit must be listed: flagged, not guessed.
+            None,
+        ]
+    );
+    // The installation names the Nadia unit by its headquarters.
+    std::fs::write(
+        w.path().join("config/reference.toml"),
+        "[[ahtu_unit]]\nname = \"Krishnanagar AHTU\"\nvariants = [\"Nadia AHTU\"]\n",
+    )
+    .unwrap();
+    let ran = w.run(&["run", "--config", "config"]);
+    assert!([0, 3].contains(&ran.code), "{}", ran.all());
+    assert_eq!(
+        units(&w)[3],
+        s("Krishnanagar AHTU"),
+        "AHTU Nadia, renamed by the installation"
+    );
+}
