@@ -141,6 +141,7 @@ pub(super) fn check_rules(
 /// `partner_id`) should be unique within one export. A later row repeating
 /// an earlier row's id (not an exact duplicate: those are removed before)
 /// is flagged `key.duplicate`; which of them is current is the marts' call.
+/// `rows` are the rows kept: a quarantined copy is not a record.
 pub(super) fn check_unique_keys(schema: &TableSchema, inputs: &[Input<'_>], rows: &[usize], issues: &mut Vec<Issue>) {
     for (ci, spec) in schema.columns.iter().enumerate() {
         if spec.name == "partner_id" || !schema.key.contains(&spec.name) {

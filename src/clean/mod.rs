@@ -387,7 +387,15 @@ pub fn clean_feed(
     long_cells(schema, &inputs, &rows, &mut issues);
     let unknown_places = unknown_places(schema, &inputs, &issues);
     contract::check_rules(schema, &inputs, &values, &rows, &mut issues);
-    contract::check_unique_keys(schema, &inputs, &rows, &mut issues);
+    // Uniqueness among the rows kept: a re-submission whose rejected copy
+    // is quarantined (`row.rejected`) leaves one record, not a duplicate.
+    let quarantined: HashSet<usize> = issues
+        .iter()
+        .filter(|i| i.severity == Severity::Error)
+        .map(|i| i.row_index)
+        .collect();
+    let kept_rows: Vec<usize> = rows.iter().copied().filter(|r| !quarantined.contains(r)).collect();
+    contract::check_unique_keys(schema, &inputs, &kept_rows, &mut issues);
     let scores = contract::score(schema, &inputs, &rows, &issues);
     let flagged_rows: HashSet<usize> = issues.iter().map(|i| i.row_index).collect();
     let clean_records = rows.iter().filter(|r| !flagged_rows.contains(r)).count();

@@ -59,7 +59,12 @@ fn lake_of(w: &Workdir, partner: &str, table: &str, columns: &str) -> Vec<Vec<Op
 
 /// The file's accounting of `table`: (kept, quarantined, no_record).
 fn accounting(w: &Workdir, table: &str) -> (i64, i64, i64) {
-    let rows = lake(w, "load_files", "table_name, kept, quarantined, no_record");
+    accounting_of(w, "wide_ngo", table)
+}
+
+/// `partner`'s accounting of `table`: (kept, quarantined, no_record).
+fn accounting_of(w: &Workdir, partner: &str, table: &str) -> (i64, i64, i64) {
+    let rows = lake_of(w, partner, "load_files", "table_name, kept, quarantined, no_record");
     let r = rows
         .iter()
         .find(|r| r[0].as_deref() == Some(table))
@@ -531,4 +536,20 @@ fn an_ahtu_is_known_by_its_district_or_police_district_in_any_order_and_an_insta
         s("Krishnanagar AHTU"),
         "AHTU Nadia, renamed by the installation"
     );
+}
+
+#[test]
+fn an_approved_resubmission_whose_rejected_copy_is_quarantined_is_not_a_duplicate() {
+    let w = setup_partner("kobo_resubmission", |p| p);
+    let ran = w.run(&["run", "--config", "config"]);
+    assert!([0, 3].contains(&ran.code), "{}", ran.all());
+    let s = |v: &str| Some(v.to_string());
+    // KR-2's rejected copy is quarantined; its approved copy is the record.
+    assert_eq!(accounting_of(&w, "kobo_resubmission", "survivors"), (4, 1, 0));
+    // Only KR-3, submitted twice with neither rejected, is a duplicate.
+    let duplicates = lake_of(&w, "kobo_resubmission", "dq_issues", "source_row::varchar, rule_id")
+        .into_iter()
+        .filter(|r| r[1].as_deref() == Some("key.duplicate"))
+        .collect::<Vec<_>>();
+    assert_eq!(duplicates, [vec![s("6"), s("key.duplicate")]]);
 }
