@@ -37,6 +37,11 @@ pub struct Args {
     /// Replace a draft or config of the same name.
     #[arg(long)]
     pub force: bool,
+    /// The inbox the file lies in, so the draft's `files` glob names where
+    /// it lies; from the `inbox` of a tafteesh.toml beside the folder the
+    /// draft goes to (`--out config/pipelines`) when left out.
+    #[arg(long)]
+    pub inbox: Option<PathBuf>,
 }
 
 pub fn run(args: Args) -> Result<Exit> {
@@ -65,7 +70,8 @@ pub fn run(args: Args) -> Result<Exit> {
         )));
     }
     let p = crate::onboard::profile(&args.file, args.sheet.as_deref(), &model.reference)?;
-    let d = crate::onboard::draft(&p, &model.schemas, &partner, &file_name);
+    let lies = where_it_lies(&args, &partner, folder);
+    let d = crate::onboard::draft(&p, &model.schemas, &partner, (&file_name, &lies));
     print_profile(&p, &d);
     std::fs::create_dir_all(&args.out).map_err(Error::io(&args.out))?;
     std::fs::write(&target, &d.toml).map_err(Error::io(&target))?;
@@ -94,6 +100,45 @@ pub fn run(args: Args) -> Result<Exit> {
         }
     }
     Ok(Exit::Success)
+}
+
+/// Where the file lies in the inbox: the inbox given, else the one a
+/// tafteesh.toml beside `--out`'s folder names (`inbox = "../inbox"`),
+/// else not known (the file's folder is taken for the partner's).
+fn where_it_lies(args: &Args, partner: &str, folder: &str) -> crate::onboard::Lies {
+    use crate::onboard::Lies;
+    let from_config = || -> Option<PathBuf> {
+        let config_dir = args.out.parent()?;
+        let text = std::fs::read_to_string(config_dir.join("tafteesh.toml")).ok()?;
+        let value: toml::Value = toml::from_str(&text).ok()?;
+        Some(config_dir.join(value.get("inbox")?.as_str()?))
+    };
+    let inbox = args.inbox.clone().or_else(from_config);
+    let dir = args.file.parent().map(|p| {
+        if p.as_os_str().is_empty() {
+            std::path::Path::new(".")
+        } else {
+            p
+        }
+    });
+    let relative = match (inbox, dir) {
+        (Some(inbox), Some(dir)) => match (inbox.canonicalize(), dir.canonicalize()) {
+            (Ok(inbox), Ok(dir)) => dir.strip_prefix(&inbox).ok().map(|r| {
+                r.components()
+                    .map(|c| c.as_os_str().to_string_lossy().into_owned())
+                    .collect::<Vec<_>>()
+                    .join("/")
+            }),
+            _ => None,
+        },
+        _ => None,
+    };
+    match relative {
+        Some(r) if r.is_empty() => Lies::AtRoot,
+        Some(r) => Lies::In(r),
+        None if folder == partner => Lies::In(partner.to_string()),
+        None => Lies::Unknown,
+    }
 }
 
 /// A partner id from a folder's name: lower-case letters and digits, `_` between words.

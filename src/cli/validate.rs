@@ -56,7 +56,12 @@ pub fn run(args: Args) -> Result<Exit> {
     }
     // The same listing the run starts with.
     match crate::inbox::list(&plan.inbox) {
-        Ok(inbox) => println!("ok: inbox {} ({} files)", plan.inbox.display(), inbox.files.len()),
+        Ok(inbox) => {
+            println!("ok: inbox {} ({} files)", plan.inbox.display(), inbox.files.len());
+            for w in unmatched_globs(&plan, &inbox) {
+                println!("warning: {w}");
+            }
+        }
         Err(e) => problems.push(e.to_string()),
     }
     match writable_output(&plan.output) {
@@ -71,6 +76,57 @@ pub fn run(args: Args) -> Result<Exit> {
             problems,
         })
     }
+}
+
+/// A warning for each source whose `files` glob matches no file in the
+/// inbox: a pattern that validates and then reads nothing (a partner
+/// folder named in it while the files lie at the inbox's root). It names
+/// the pipeline, the source and the pattern, and counts the files of its
+/// extension no pattern claims, at the inbox's root and in folders: never
+/// a file's or a folder's name, which may be a survivor's. Not a problem: a partner may have sent
+/// nothing this week.
+fn unmatched_globs(plan: &Plan, inbox: &crate::inbox::Inbox) -> Vec<String> {
+    use crate::ingest::claim::glob_matcher;
+    let claims = crate::ingest::claim::claim(plan, inbox);
+    let mut out = Vec::new();
+    for (path, p) in &plan.pipelines {
+        for (i, s) in p.sources.iter().enumerate() {
+            let Ok(m) = glob_matcher(&s.files) else { continue };
+            if inbox.files.iter().any(|f| m.is_match(f)) {
+                continue;
+            }
+            let ext = s.files.rsplit_once('.').map(|(_, e)| e.to_ascii_lowercase());
+            let mut unclaimed: std::collections::BTreeMap<String, usize> = Default::default();
+            for f in &claims.unclaimed {
+                let (folder, name) = f.rsplit_once('/').unwrap_or(("", f.as_str()));
+                let same_ext = match (&ext, name.rsplit_once('.')) {
+                    (Some(e), Some((_, x))) => e.contains('*') || x.eq_ignore_ascii_case(e),
+                    _ => true,
+                };
+                if same_ext {
+                    let at = if folder.is_empty() {
+                        "the inbox's root".to_string()
+                    } else {
+                        "other folders".to_string()
+                    };
+                    *unclaimed.entry(at).or_default() += 1;
+                }
+            }
+            let hint = if unclaimed.is_empty() {
+                String::new()
+            } else {
+                let at: Vec<String> = unclaimed.iter().map(|(at, n)| format!("{n} in {at}")).collect();
+                format!("; files of its kind that no pattern claims: {}", at.join(", "))
+            };
+            out.push(format!(
+                "{}: sources[{i}] ({}): files = `{}` matches no file in the inbox{hint}",
+                path.display(),
+                s.name,
+                s.files
+            ));
+        }
+    }
+    out
 }
 
 /// Whether the run could write into `output`: an existing folder is

@@ -107,6 +107,9 @@ fn fits(spec: &ColumnSpec, c: &ColumnProfile) -> Result<(), String> {
         ColumnType::District | ColumnType::State => want(&[Kind::District, Kind::State], 0.3),
         ColumnType::Sections => want(&[Kind::Sections], 0.3),
         ColumnType::Boolean => want(&[Kind::YesNo, Kind::Integer, Kind::Text], 0.5),
+        // A date is never a code: "Verdict Date" names the verdict's day,
+        // not the verdict.
+        ColumnType::Enum if c.share(Kind::Date) > 0.5 => Err("its values are dates, not codes".into()),
         ColumnType::Name | ColumnType::Address => {
             if c.share(Kind::Date) + c.share(Kind::Amount) + c.share(Kind::Phone) > 0.5 {
                 Err("its values are numbers or dates, not words".into())
@@ -204,6 +207,9 @@ struct Mapping<'s> {
     feeds_survivors: bool,
     /// The header guessed to be the survivor's id, when none said so.
     guessed_id: Option<usize>,
+    /// The header guessed, by its values' shape, to be the survivor's
+    /// name, when no header said so ("Victim", "reg-name").
+    guessed_name: Option<usize>,
 }
 
 impl<'s> Mapping<'s> {
@@ -218,6 +224,7 @@ impl<'s> Mapping<'s> {
             fed: Vec::new(),
             feeds_survivors: false,
             guessed_id: None,
+            guessed_name: None,
         };
         let mut used: BTreeSet<(usize, &str)> = BTreeSet::new();
         for (_, i, s, spec, fit) in &candidates(p, schemas) {
@@ -249,17 +256,86 @@ impl<'s> Mapping<'s> {
             }
         }
         // A table is fed when the file holds something of its own, not only
-        // references to other tables' records.
-        let own = |t: &str| {
-            m.by_table
-                .get(t)
-                .map(|c| c.keys().filter(|k| !REFS.contains(k)).count())
-                .unwrap_or(0)
-        };
-        m.fed = schemas.iter().filter(|s| own(&s.table) > 0).collect();
+        // references to other tables' records; and never by one date or
+        // its own id alone ("Chargesheet Filed On" read as a claim's
+        // application date would invent a claim on every row, a serial
+        // number an entitlement).
+        for s in schemas {
+            let Some(cols) = m.by_table.get(s.table.as_str()) else {
+                continue;
+            };
+            let own: Vec<(&str, usize)> = cols
+                .iter()
+                .filter(|(k, _)| !REFS.contains(k))
+                .map(|(k, i)| (*k, *i))
+                .collect();
+            if let [(col, i)] = own[..]
+                && (s.column(col).is_some_and(|c| c.ty == ColumnType::Date) || s.key.iter().any(|k| k == col))
+            {
+                m.doubtful.entry(i).or_insert_with(|| {
+                    format!(
+                        "its header suggests {}.{}, but it would be the only column of {}: no table is drafted from one date or id",
+                        s.table, col, s.table
+                    )
+                });
+                m.owned.remove(&i);
+                m.by_table.remove(s.table.as_str());
+            }
+        }
+        m.fed = schemas.iter().filter(|s| own_of(&m.by_table, &s.table) > 0).collect();
+        m.guess_survivor_name(p, schemas);
+        m.fed = schemas.iter().filter(|s| own_of(&m.by_table, &s.table) > 0).collect();
         m.feeds_survivors = m.fed.iter().any(|s| s.table == "survivors");
         m.guess_survivor_id(p);
         m
+    }
+
+    /// No header named the survivor's name: the first column not mapped
+    /// whose values are shaped like names (two to five words of letters,
+    /// most of them different), when the file feeds survivors or holds
+    /// nothing else a table could be drafted from. A column headed as a
+    /// father's or guardian's is not hers.
+    fn guess_survivor_name(&mut self, p: &Profile, schemas: &'s [TableSchema]) {
+        let named = self
+            .by_table
+            .get("survivors")
+            .is_some_and(|m| m.contains_key("full_name"));
+        let survivors_fed = self.fed.iter().any(|s| s.table == "survivors");
+        let only_refs = self.fed.is_empty();
+        if named || !(survivors_fed || only_refs) {
+            return;
+        }
+        let kin = [
+            "father",
+            "guardian",
+            "husband",
+            "mother",
+            "parent",
+            "spouse",
+            "পিতা",
+            "অভিভাবক",
+            "স্বামী",
+            "বাবা",
+        ];
+        let guess = p.columns.iter().enumerate().find(|(i, c)| {
+            let key = header_key(&c.header);
+            !self.owned.contains(i)
+                && !self.doubtful.contains_key(i)
+                && !kin.iter().any(|k| key.contains(k))
+                && c.share_name_like() >= 0.8
+                && c.filled * 2 >= p.sampled
+                && c.distinct > 30.min(c.filled * 2 / 3)
+        });
+        if let Some((i, _)) = guess
+            && let Some(survivors) = schemas.iter().find(|s| s.table == "survivors")
+        {
+            self.by_table
+                .entry(survivors.table.as_str())
+                .or_default()
+                .insert("full_name", i);
+            self.owned.insert(i);
+            self.guessed_name = Some(i);
+        }
     }
 
     /// No header named a survivor's id: the column most like one (its
@@ -288,13 +364,33 @@ impl<'s> Mapping<'s> {
     }
 }
 
-/// Draft `partner_id`'s config for the profiled file, read from
-/// `<partner_id>/<file name pattern>` in the inbox.
-pub fn draft(p: &Profile, schemas: &[TableSchema], partner_id: &str, file_name: &str) -> Draft {
+/// The columns of its own (not references) a table is fed.
+fn own_of(by_table: &BTreeMap<&str, BTreeMap<&str, usize>>, table: &str) -> usize {
+    by_table
+        .get(table)
+        .map(|c| c.keys().filter(|k| !REFS.contains(k)).count())
+        .unwrap_or(0)
+}
+
+/// Where the profiled file lies, for its source's `files` glob.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Lies {
+    /// In this folder of the inbox (its path from the inbox, `/`-separated).
+    In(String),
+    /// At the inbox's root.
+    AtRoot,
+    /// Outside the inbox, or where the inbox is is not known: the draft
+    /// assumes the partner's folder.
+    Unknown,
+}
+
+/// Draft `partner_id`'s config for the profiled file `file_name`, which
+/// lies where `lies` says.
+pub fn draft(p: &Profile, schemas: &[TableSchema], partner_id: &str, (file_name, lies): (&str, &Lies)) -> Draft {
     let mapping = Mapping::of(p, schemas);
     let mut d = Drafting::default();
     d.preamble(p, partner_id);
-    d.source(p, partner_id, file_name);
+    d.source(p, (partner_id, lies), file_name);
     d.form_columns(p);
     let vocabulary = Vocabulary::of(schemas);
     for s in &mapping.fed {
@@ -358,7 +454,7 @@ impl Drafting {
     }
 
     /// The source: its files, format and header row.
-    fn source(&mut self, p: &Profile, partner_id: &str, file_name: &str) {
+    fn source(&mut self, p: &Profile, (partner_id, lies): (&str, &Lies), file_name: &str) {
         let out = &mut self.out;
         // The source's name is published; a file's name may be a survivor's,
         // so neither it nor the file's name reaches the draft: its folder and
@@ -375,7 +471,33 @@ impl Drafting {
                 .filter(|e| ["xlsx", "xlsm", "xls", "ods"].contains(&e.as_str()))
                 .unwrap_or_else(|| "xlsx".into()),
         };
-        let _ = writeln!(out, "files = {}", q(&format!("{partner_id}/*.{ext}")));
+        // The glob names where the file lies, never the file's own name.
+        match lies {
+            Lies::In(folder) => {
+                let _ = writeln!(out, "files = {}", q(&format!("{folder}/*.{ext}")));
+            }
+            Lies::AtRoot => {
+                let _ = writeln!(
+                    out,
+                    "# DECIDE: the file lies at the inbox's root, so this takes every .{ext} there.\n\
+                     # Narrow it (never with a survivor's name), or give the partner a folder."
+                );
+                let _ = writeln!(out, "files = {}", q(&format!("*.{ext}")));
+                self.decisions
+                    .push("which files at the inbox's root are this partner's (`files`)".into());
+            }
+            Lies::Unknown => {
+                let _ = writeln!(
+                    out,
+                    "# DECIDE: the file does not lie in a known inbox: this reads the partner's\n\
+                     # folder in the inbox. Put its exports there, or change the pattern."
+                );
+                let _ = writeln!(out, "files = {}", q(&format!("{partner_id}/*.{ext}")));
+                self.decisions
+                    .push("the files glob, against where the files lie in the inbox (`files`)".into());
+            }
+        }
+        let out = &mut self.out;
         match p.format {
             Format::Csv => {
                 let _ = writeln!(out, "format = \"csv\"");
@@ -418,6 +540,27 @@ impl Drafting {
                 others.iter().map(|s| q(s)).collect::<Vec<_>>().join(", ")
             );
             self.decisions.push("the repeat group's parent sheet (`parent`)".into());
+        }
+        // ODK Central: a repeat group's CSV names its submission in
+        // PARENT_KEY (the main CSV's KEY); a reviewed submission's state is
+        // in ReviewState, and a rejected one is not a record.
+        if has("PARENT_KEY") {
+            let _ = writeln!(
+                self.out,
+                "# DECIDE: this file is an ODK Central repeat group (it has `PARENT_KEY`).\n\
+                 # Name the form's main CSV beside it, and read the survivor's id as\n\
+                 # \"../<its header>\" (its ReviewState as \"../ReviewState\"):\n\
+                 # parent = {{ file = \"...\", index = \"KEY\", reference = \"PARENT_KEY\" }}"
+            );
+            self.decisions
+                .push("the repeat group's parent file (`parent`, by KEY and PARENT_KEY)".into());
+        }
+        if has("ReviewState") {
+            let _ = writeln!(
+                self.out,
+                "\n# ODK Central review: a submission marked rejected is not a record.\n\
+                 [[sources.reject]]\nequals = {{ \"ReviewState\" = \"rejected\" }}"
+            );
         }
         if let Some(v) = p.columns.iter().find(|c| c.header.ends_with("_validation_status")) {
             let not_approved = v
@@ -497,6 +640,14 @@ impl Drafting {
                 continue;
             };
             let c = &p.columns[i];
+            if mapping.guessed_name == Some(i) && spec.name == "full_name" {
+                let _ = writeln!(
+                    self.out,
+                    "# DECIDE: no header said \"name\"; this column's values are shaped like names. Confirm it is the survivor's."
+                );
+                self.decisions
+                    .push(format!("whether {} is the survivor's name (`full_name`)", q(&c.header)));
+            }
             if mapping.guessed_id == Some(i) && spec.name == "survivor_ref" {
                 let _ = writeln!(
                     self.out,

@@ -23,7 +23,7 @@
 mod draft;
 mod profile;
 
-pub use draft::{Draft, draft, percent};
+pub use draft::{Draft, Lies, draft, percent};
 pub use profile::{ColumnProfile, Kind, Profile, kind_of, profile};
 
 /// A header as onboarding compares it: the last part of a Kobo group path

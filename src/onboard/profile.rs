@@ -61,6 +61,9 @@ pub struct ColumnProfile {
     pub month_first: usize,
     /// Cells that read as a yyyymmdd date (`20010314`).
     pub compact_dates: usize,
+    /// Cells shaped like a person's name: two to five words of letters
+    /// (any script), no digit.
+    pub name_like: usize,
 }
 
 impl ColumnProfile {
@@ -80,6 +83,15 @@ impl ColumnProfile {
             0.0
         } else {
             self.compact_dates as f64 / self.filled as f64
+        }
+    }
+
+    /// The share of filled cells shaped like a person's name.
+    pub fn share_name_like(&self) -> f64 {
+        if self.filled == 0 {
+            0.0
+        } else {
+            self.name_like as f64 / self.filled as f64
         }
     }
 
@@ -233,6 +245,10 @@ fn header_score(t: &RawTable) -> f64 {
         order: DateOrder::Dmy,
         excel_system: 1900,
     };
+    // Distinct: a row of group headings copied across the cells they
+    // span ("Survivor details" four times, "Case details" three) is not
+    // the header below it.
+    let mut seen = std::collections::HashSet::new();
     let wordy = t
         .headers
         .iter()
@@ -241,6 +257,7 @@ fn header_score(t: &RawTable) -> f64 {
             !blank
                 && crate::clean::codes::parse_integer(h).is_none()
                 && tafteesh_parsers::dates::parse_date(h, style).is_err()
+                && seen.insert(crate::onboard::header_key(without_repeat_mark(h)))
         })
         .count();
     let ragged = if t.is_empty() {
@@ -249,6 +266,20 @@ fn header_score(t: &RawTable) -> f64 {
         t.ragged_rows.len() as f64 / t.len() as f64
     };
     wordy as f64 / t.headers.len() as f64 - ragged
+}
+
+/// A header without the ` (2)` the reader adds to a header repeating an
+/// earlier one.
+fn without_repeat_mark(h: &str) -> &str {
+    match h.rsplit_once(" (") {
+        Some((head, n))
+            if n.strip_suffix(')')
+                .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit())) =>
+        {
+            head
+        }
+        _ => h,
+    }
 }
 
 /// A header the reader made up for a blank one (`column 3`).
@@ -260,7 +291,7 @@ fn column_profile(header: &str, cells: &[String], reference: &Reference, style: 
     let mut kinds: BTreeMap<Kind, usize> = BTreeMap::new();
     let mut shapes: BTreeMap<String, usize> = BTreeMap::new();
     let mut values: BTreeMap<&str, usize> = BTreeMap::new();
-    let (mut filled, mut day_first, mut month_first, mut compact_dates) = (0, 0, 0, 0);
+    let (mut filled, mut day_first, mut month_first, mut compact_dates, mut name_like) = (0, 0, 0, 0, 0);
     for c in cells.iter().filter(|c| !c.is_empty()) {
         filled += 1;
         let k = kind_of(c, reference, style);
@@ -284,6 +315,7 @@ fn column_profile(header: &str, cells: &[String], reference: &Reference, style: 
         {
             compact_dates += 1;
         }
+        name_like += usize::from(k == Kind::Text && looks_like_a_name(c));
         let sh: String = shape(c).chars().take(24).collect();
         *shapes.entry(sh).or_default() += 1;
         if values.len() <= MAX_CODES || values.contains_key(c.as_str()) {
@@ -312,7 +344,26 @@ fn column_profile(header: &str, cells: &[String], reference: &Reference, style: 
         day_first,
         month_first,
         compact_dates,
+        name_like,
     }
+}
+
+/// Two to five words of letters (any script; `Md.` and `Smt.` keep their
+/// dot), the first starting with a capital where the script has them, and
+/// no digit: what a register's name column holds, and a village, a status
+/// or a remark mostly does not (one word, a digit, a sentence).
+fn looks_like_a_name(c: &str) -> bool {
+    let words: Vec<&str> = c.split_whitespace().collect();
+    let lettered = |w: &&str| {
+        w.chars()
+            .all(|ch| ch.is_alphabetic() || ('\u{0980}'..='\u{09FF}').contains(&ch) || ch == '.' || ch == '\'')
+            && w.chars().filter(|ch| ch.is_alphabetic()).count() >= 2
+    };
+    let capital = words
+        .first()
+        .and_then(|w| w.chars().next())
+        .is_some_and(|ch| ch.is_uppercase() || !ch.is_ascii());
+    (2..=5).contains(&words.len()) && words.iter().all(lettered) && capital
 }
 
 /// What one cell looks like. A small whole number is a number, not an

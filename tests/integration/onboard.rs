@@ -272,3 +272,104 @@ fn an_entitlement_tracker_is_drafted_into_entitlements_and_its_notes_read_as_sta
         assert_eq!(g[2].as_deref(), Some(b), "{got:?}");
     }
 }
+
+/// Exports in layouts onboard's vocabulary was not written from
+/// (`tests/fixtures/onboard_unseen/`, written from how KoboToolbox, ODK
+/// Central and NGO spreadsheets lay them out): the draft for each.
+fn draft_of(w: &Workdir, file: &str, partner: &str) -> (Ran, String) {
+    let ran = onboard(w, &fixture(&format!("onboard_unseen/{file}")), partner);
+    assert_eq!(ran.code, 0, "{}", ran.all());
+    let draft = std::fs::read_to_string(w.path().join(format!("config/pipelines/{partner}.toml"))).unwrap();
+    (ran, draft)
+}
+
+#[test]
+fn exports_onboard_was_not_written_from_are_drafted_as_they_mean() {
+    let w = Workdir::new();
+    project(&w);
+    // A case list: "Victim" is her name, the chargesheet "filed on" a
+    // case's date (not a compensation claim's), the verdict's date a
+    // judgment date (not the verdict), a serial number no table's id.
+    let (ran, d) = draft_of(
+        &w,
+        "case_list_victim_header_chargesheet_filed_on_verdict_date.csv",
+        "case_list",
+    );
+    for expected in [
+        "full_name = \"Victim\"",
+        "chargesheet_date = \"Chargesheet Filed On\"",
+        "judgment_date = \"Verdict Date\"",
+        "outcome = \"Verdict\"",
+    ] {
+        assert!(d.contains(expected), "missing `{expected}` in:\n{d}");
+    }
+    for absent in [
+        "[sources.tables.compensation_claims",
+        "[sources.tables.entitlements",
+        "= \"Sl\"",
+    ] {
+        assert!(!d.contains(absent), "`{absent}` in:\n{d}");
+    }
+    // A name shown by its shape only.
+    let text = std::fs::read_to_string(fixture(
+        "onboard_unseen/case_list_victim_header_chargesheet_filed_on_verdict_date.csv",
+    ))
+    .unwrap();
+    for line in text.lines().skip(1) {
+        let name = line.split(',').nth(1).unwrap();
+        assert!(!ran.all().contains(name), "`{name}` printed");
+    }
+    // An ODK group flattened with hyphens: no header says "name"; the
+    // values' shape does. One date column does not make a claims table.
+    let (_, d) = draft_of(&w, "registration_hyphenated_group_headers.csv", "registration");
+    assert!(d.contains("full_name = \"reg-name\""), "{d}");
+    assert!(d.contains("# DECIDE: no header said \"name\""), "{d}");
+    assert!(!d.contains("full_name = \"reg-guardian\""), "{d}");
+    assert!(!d.contains("[sources.tables.compensation_claims"), "{d}");
+    assert!(d.contains("no table is drafted from one date"), "{d}");
+    // A title, then group headings copied across the cells they span:
+    // the header is on row 3.
+    let (ran, d) = draft_of(&w, "title_then_group_headings_copied_across_header_row_3.csv", "titled");
+    assert!(ran.stdout.contains("header on row 3"), "{}", ran.stdout);
+    assert!(
+        d.contains("header_row = 3") && d.contains("full_name = \"Survivor Name\""),
+        "{d}"
+    );
+    // ODK Central: the repeat group's CSV and its parent, the review state.
+    let (_, d) = draft_of(&w, "odk_form-cases.csv", "odk_cases");
+    assert!(d.contains("index = \"KEY\", reference = \"PARENT_KEY\""), "{d}");
+    let (_, d) = draft_of(&w, "odk_form.csv", "odk_main");
+    assert!(d.contains("equals = { \"ReviewState\" = \"rejected\" }"), "{d}");
+}
+
+#[test]
+fn a_file_at_the_inbox_root_is_globbed_there_and_validate_warns_of_a_glob_that_matches_nothing() {
+    let w = Workdir::new();
+    project(&w);
+    std::fs::create_dir_all(w.path().join("inbox")).unwrap();
+    let file = w.path().join("inbox/export.csv");
+    std::fs::copy(
+        fixture("onboard_unseen/title_then_group_headings_copied_across_header_row_3.csv"),
+        &file,
+    )
+    .unwrap();
+    let ran = onboard(&w, &file, "root_partner");
+    assert_eq!(ran.code, 0, "{}", ran.all());
+    let draft = std::fs::read_to_string(w.path().join("config/pipelines/root_partner.toml")).unwrap();
+    assert!(draft.contains("files = \"*.csv\""), "{draft}");
+    assert!(draft.contains("the file lies at the inbox's root"), "{draft}");
+    // The pattern a draft used to write: valid, and it reads nothing.
+    let folder_glob = draft.replace("files = \"*.csv\"", "files = \"root_partner/*.csv\"");
+    std::fs::write(w.path().join("config/pipelines/root_partner.toml"), folder_glob).unwrap();
+    let ran = w.run(&["validate", "--config", "config"]);
+    assert_eq!(ran.code, 0, "a partner may send nothing in a week: {}", ran.all());
+    assert!(
+        ran.stdout
+            .contains("files = `root_partner/*.csv` matches no file in the inbox")
+            && ran.stdout.contains("1 in the inbox's root")
+            && ran.stdout.contains("root_partner.toml"),
+        "{}",
+        ran.stdout
+    );
+    assert!(!ran.all().contains("export.csv"), "a file's name printed");
+}
