@@ -1015,6 +1015,21 @@ mod slow {
         // Nor does the linkage page every run writes beside the dashboard.
         let page = std::fs::read_to_string(d.w.path().join("d/output/current/reports/linkage.html")).unwrap();
         assert!(page.contains("Pairs nearest the threshold"));
+        // Relational evidence and transpositions, each with its m, u and
+        // weight: a trained level, its weight a positive number of bits.
+        for level in [
+            "attached to the same linked case",
+            "a word with two letters swapped, the rarer spelling a slip",
+        ] {
+            let row = page
+                .split("</tr>")
+                .find(|r| r.contains(&format!("{level}</td><td>")))
+                .unwrap_or_else(|| panic!("no m, u and weight for `{level}` on linkage.html"));
+            assert!(
+                row.contains("</span></span>+"),
+                "`{level}` weighs against a match: {row}"
+            );
+        }
         let truth = d.truth("survivors");
         for r in truth.iter().take(200) {
             for field in [
