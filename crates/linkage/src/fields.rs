@@ -107,6 +107,8 @@ pub struct Comparison {
     pub contradicts: Vec<bool>,
     pub term_frequency: bool,
     pub shared: bool,
+    /// "Else" counts for nothing (see `ComparisonSpec::else_neutral`).
+    pub else_neutral: bool,
     /// For a comparison with a `rare_slip` level: on how many records each
     /// word of the field is seen, by the word's hash (see
     /// [`Comparisons::prepare`]).
@@ -521,6 +523,7 @@ impl Comparison {
             contradicts: spec.contradictions(),
             term_frequency: spec.term_frequency,
             shared: spec.evidence == Evidence::Shared,
+            else_neutral: spec.else_neutral,
             words: None,
         }
     }

@@ -29,6 +29,9 @@ pub struct Model {
     /// one person, and whether the comparison is shared evidence.
     pub contradicts: Vec<Vec<bool>>,
     pub shared: Vec<bool>,
+    /// Per comparison: whether its "else" counts for nothing.
+    #[serde(default)]
+    pub else_neutral: Vec<bool>,
     /// The highest match probability shared evidence alone may give a
     /// pair (`shared_evidence_limit`); None: no limit.
     #[serde(default)]
@@ -163,6 +166,7 @@ impl Model {
             u_pairs,
             contradicts: comparisons.list.iter().map(|c| c.contradicts.clone()).collect(),
             shared: comparisons.list.iter().map(|c| c.shared).collect(),
+            else_neutral: comparisons.list.iter().map(|c| c.else_neutral).collect(),
             shared_limit,
             lambda: 0.5,
             em_iterations: 0,
@@ -301,7 +305,16 @@ impl Model {
             .m
             .iter()
             .zip(&self.u)
-            .map(|(m, u)| m.iter().zip(u).map(|(&m, &u)| log2_bayes(m, u)).collect())
+            .enumerate()
+            .map(|(c, (ms, us))| {
+                let neutral = self.else_neutral.get(c).copied().unwrap_or(false);
+                let last = ms.len().saturating_sub(1);
+                ms.iter()
+                    .zip(us)
+                    .enumerate()
+                    .map(|(l, (&m, &u))| if neutral && l == last { 0.0 } else { log2_bayes(m, u) })
+                    .collect()
+            })
             .collect();
     }
 
@@ -503,5 +516,25 @@ mod tests {
         let fixed = monotone(&[0.5, 0.45, 0.05], &[0.4, 0.1, 0.5]);
         assert!(fixed.iter().all(|&x| x <= 1.0));
         assert!((fixed[0] / 0.4 - fixed[1] / 0.1).abs() < 1e-12);
+    }
+
+    #[test]
+    fn a_neutral_else_counts_for_nothing_and_agreement_still_counts() {
+        let mut settings = crate::shipped("survivors").unwrap();
+        let at = settings.comparison("case").unwrap();
+        let score = |settings: &crate::Settings| {
+            let people = crate::tests::population();
+            let linked = crate::link(&people, settings);
+            (
+                linked.model.level_weight(at, 0, None),
+                linked.model.level_weight(at, 1, None),
+            )
+        };
+        let (agree, differ) = score(&settings);
+        assert!(agree > 5.0 && differ < 0.0, "learnt: {agree} {differ}");
+        settings.comparisons[at].else_neutral = true;
+        let (agree, differ) = score(&settings);
+        assert!(agree > 5.0, "{agree}");
+        assert_eq!(differ, 0.0);
     }
 }

@@ -474,6 +474,12 @@ pub struct ComparisonSpec {
     /// The implicit last level, "else", contradicts being one person.
     #[serde(default)]
     pub else_contradicts: bool,
+    /// The implicit last level, "else", counts for nothing: agreement is
+    /// evidence and disagreement is not (a survivor attached to a rescue
+    /// FIR in the destination state and a missing-person FIR at home is
+    /// one woman in two cases).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub else_neutral: bool,
 }
 
 impl ComparisonSpec {
