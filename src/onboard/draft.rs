@@ -152,9 +152,18 @@ fn candidates<'s>(p: &Profile, schemas: &'s [TableSchema]) -> Vec<Candidate<'s>>
     let mut candidates: Vec<Candidate<'_>> = Vec::new();
     for (i, c) in p.columns.iter().enumerate() {
         let key = header_key(&c.header);
+        // ODK Central joins a group's path with `-` (`case-fir_date`):
+        // the last part is tried too, after the whole header.
+        let last = c
+            .header
+            .rsplit_once('-')
+            .map(|(_, l)| header_key(l))
+            .filter(|l| !l.is_empty() && *l != key);
         for s in schemas {
             for spec in s.columns.iter().filter(|x| x.is_mappable()) {
-                let score = header_score(&c.header, &key, spec);
+                let whole = header_score(&c.header, &key, spec);
+                let part = last.as_ref().map_or(0, |l| header_score(&c.header, l, spec).min(2));
+                let score = whole.max(part);
                 if score > 0 {
                     candidates.push((score, i, s, spec, fits(spec, c)));
                 }

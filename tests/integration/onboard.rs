@@ -319,14 +319,25 @@ fn exports_onboard_was_not_written_from_are_drafted_as_they_mean() {
         let name = line.split(',').nth(1).unwrap();
         assert!(!ran.all().contains(name), "`{name}` printed");
     }
-    // An ODK group flattened with hyphens: no header says "name"; the
-    // values' shape does. One date column does not make a claims table.
+    // An ODK group flattened with hyphens: each header read by its last
+    // part too. One date column does not make a claims table.
     let (_, d) = draft_of(&w, "registration_hyphenated_group_headers.csv", "registration");
-    assert!(d.contains("full_name = \"reg-name\""), "{d}");
-    assert!(d.contains("# DECIDE: no header said \"name\""), "{d}");
-    assert!(!d.contains("full_name = \"reg-guardian\""), "{d}");
+    for expected in [
+        "full_name = \"reg-name\"",
+        "guardian_name = \"reg-guardian\"",
+        "home_district = \"reg-district\"",
+    ] {
+        assert!(d.contains(expected), "missing `{expected}` in:\n{d}");
+    }
     assert!(!d.contains("[sources.tables.compensation_claims"), "{d}");
     assert!(d.contains("no table is drafted from one date"), "{d}");
+    // KoboToolbox's XML headers (q1, q2...): no header says "name"; the
+    // values' shape does, and the first such column is hers, not her
+    // father's.
+    let (_, d) = draft_of(&w, "kobo_xml_headers_question_numbers.csv", "kobo_xml");
+    assert!(d.contains("full_name = \"q2\""), "{d}");
+    assert!(d.contains("# DECIDE: no header said \"name\""), "{d}");
+    assert!(!d.contains("= \"q3\"  #"), "{d}");
     // A title, then group headings copied across the cells they span:
     // the header is on row 3.
     let (ran, d) = draft_of(&w, "title_then_group_headings_copied_across_header_row_3.csv", "titled");
@@ -338,6 +349,13 @@ fn exports_onboard_was_not_written_from_are_drafted_as_they_mean() {
     // ODK Central: the repeat group's CSV and its parent, the review state.
     let (_, d) = draft_of(&w, "odk_form-cases.csv", "odk_cases");
     assert!(d.contains("index = \"KEY\", reference = \"PARENT_KEY\""), "{d}");
+    for expected in [
+        "fir_number = \"case-fir\"",
+        "fir_date = \"case-fir_date\"",
+        "police_station = \"case-ps\"",
+    ] {
+        assert!(d.contains(expected), "missing `{expected}` in:\n{d}");
+    }
     let (_, d) = draft_of(&w, "odk_form.csv", "odk_main");
     assert!(d.contains("equals = { \"ReviewState\" = \"rejected\" }"), "{d}");
 }
