@@ -278,6 +278,20 @@ impl<'s> Mapping<'s> {
                 .filter(|(k, _)| !REFS.contains(k))
                 .map(|(k, i)| (*k, *i))
                 .collect();
+            // Nor by columns blank in every row (ODK Central's own `Status`).
+            if !own.is_empty() && own.iter().all(|(_, i)| p.columns[*i].filled == 0) {
+                for (col, i) in &own {
+                    m.doubtful.entry(*i).or_insert_with(|| {
+                        format!(
+                            "its header suggests {}.{col}, but it is blank in every row: no table is drafted from blank columns",
+                            s.table
+                        )
+                    });
+                    m.owned.remove(i);
+                }
+                m.by_table.remove(s.table.as_str());
+                continue;
+            }
             if let [(col, i)] = own[..]
                 && (s.column(col).is_some_and(|c| c.ty == ColumnType::Date) || s.key.iter().any(|k| k == col))
             {

@@ -358,6 +358,9 @@ fn exports_onboard_was_not_written_from_are_drafted_as_they_mean() {
     }
     let (_, d) = draft_of(&w, "odk_form.csv", "odk_main");
     assert!(d.contains("equals = { \"ReviewState\" = \"rejected\" }"), "{d}");
+    // ODK's own `Status`, blank in every row, makes no claims table.
+    assert!(!d.contains("[sources.tables.compensation_claims"), "{d}");
+    assert!(d.contains("blank in every row"), "{d}");
 }
 
 #[test]
