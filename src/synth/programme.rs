@@ -360,36 +360,35 @@ pub(super) fn write(
     }
     let by_id: HashMap<usize, &Application> = apps.iter().map(|a| (a.id, a)).collect();
 
-    let dir = inbox.join("canning_shakti").join("entitlements");
-    std::fs::create_dir_all(&dir).map_err(Error::io(&dir))?;
-    let path = dir.join("Entitlement_tracker_FY2026-27.xlsx");
+    // Each register's place in the inbox, its folder made: the path the
+    // writer writes and the name the file list reports are one string.
+    let place = |rel: &'static str| -> Result<(&'static str, std::path::PathBuf)> {
+        let path = inbox.join(rel);
+        let dir = path.parent().expect("a file in a folder");
+        std::fs::create_dir_all(dir).map_err(Error::io(dir))?;
+        Ok((rel, path))
+    };
+
+    let (rel, path) = place("canning_shakti/entitlements/Entitlement_tracker_FY2026-27.xlsx")?;
     let rows = ngo_tracker(&path, &ngo_apps, &by_id, world, blocks, &mut rng, truth)?;
-    files.push((
-        "canning_shakti/entitlements/Entitlement_tracker_FY2026-27.xlsx".into(),
-        rows,
-    ));
+    files.push((rel.into(), rows));
 
-    let dir = inbox.join("bijoy_collective").join("suvidha");
-    std::fs::create_dir_all(&dir).map_err(Error::io(&dir))?;
-    let path = dir.join("suvidha_followup.csv");
+    let (rel, path) = place("bijoy_collective/suvidha/suvidha_followup.csv")?;
     let rows = collective_followup(&path, &collective_apps, &by_id, world, blocks, &mut rng, truth)?;
-    files.push(("bijoy_collective/suvidha/suvidha_followup.csv".into(), rows));
+    files.push((rel.into(), rows));
 
-    let dir = inbox.join("sundarban_sathi").join("followup");
-    std::fs::create_dir_all(&dir).map_err(Error::io(&dir))?;
-    let name = "Rehabilitation_Follow-up_-_all_versions_-_labels_-_2026-11-02-10-31-55.xlsx";
+    let (rel, path) =
+        place("sundarban_sathi/followup/Rehabilitation_Follow-up_-_all_versions_-_labels_-_2026-11-02-10-31-55.xlsx")?;
     let mut kobo_people: Vec<usize> = kobo.into_iter().collect();
     kobo_people.sort_unstable();
-    let rows = kobo_followup(&dir.join(name), &kobo_people, world, &mut rng, truth)?;
-    files.push((format!("sundarban_sathi/followup/{name}"), rows));
+    let rows = kobo_followup(&path, &kobo_people, world, &mut rng, truth)?;
+    files.push((rel.into(), rows));
 
-    let dir = inbox.join("bijoy_collective").join("karyakram");
-    std::fs::create_dir_all(&dir).map_err(Error::io(&dir))?;
-    let path = dir.join("activity_register.csv");
+    let (rel, path) = place("bijoy_collective/karyakram/activity_register.csv")?;
     let mut members: Vec<usize> = collective.into_iter().collect();
     members.sort_unstable();
     let rows = activity_register(&path, &members, blocks, &mut rng, truth)?;
-    files.push(("bijoy_collective/karyakram/activity_register.csv".into(), rows));
+    files.push((rel.into(), rows));
     Ok(())
 }
 
@@ -889,16 +888,7 @@ fn kobo_headers() -> (Vec<String>, Vec<String>) {
     review_headers.push("Review/Risks identified/None".into());
     review_headers.push("Review/Referral made?".into());
     review_headers.push("Review/Notes".into());
-    for h in [
-        "_index",
-        "_parent_table_name",
-        "_parent_index",
-        "_submission__id",
-        "_submission__uuid",
-        "_submission__validation_status",
-    ] {
-        review_headers.push(h.into());
-    }
+    review_headers.extend(super::records::REPEAT_EXTRAS.iter().map(|h| h.to_string()));
     (parent_headers.iter().map(|s| s.to_string()).collect(), review_headers)
 }
 

@@ -39,7 +39,7 @@ pub(super) struct ParentRow {
 }
 
 /// The columns KoboToolbox adds to a repeat group's sheet.
-const REPEAT_EXTRAS: &[&str] = &[
+pub(super) const REPEAT_EXTRAS: &[&str] = &[
     "_index",
     "_parent_table_name",
     "_parent_index",
