@@ -288,23 +288,16 @@ fn number(spec: &ColumnSpec, ctx: &FeedContext<'_>, s: &str) -> Parsed<i64> {
 /// A district, state, police district or AHTU, by its gazetteer; a police
 /// district beyond West Bengal by its state's.
 fn place(spec: &ColumnSpec, ctx: &FeedContext<'_>, s: &str) -> Parsed<String> {
-    let g: &Gazetteer = match spec.ty {
-        ColumnType::District => &ctx.reference.districts,
-        ColumnType::State => &ctx.reference.states,
-        ColumnType::PoliceDistrict => &ctx.reference.police_districts,
-        _ => &ctx.reference.ahtu_units,
+    let r = ctx.reference;
+    let found = match spec.ty {
+        ColumnType::District => r.districts.lookup(s),
+        ColumnType::State => r.states.lookup(s),
+        ColumnType::PoliceDistrict => r
+            .police_districts
+            .lookup(s)
+            .or_else(|| r.police_district_beyond_west_bengal(s)),
+        _ => r.ahtu_unit(s),
     };
-    let police = spec.ty == ColumnType::PoliceDistrict;
-    let found = if spec.ty == ColumnType::AhtuUnit {
-        ctx.reference.ahtu_unit(s)
-    } else {
-        g.lookup(s)
-    };
-    let found = found.or_else(|| {
-        police
-            .then(|| ctx.reference.police_district_beyond_west_bengal(s))
-            .flatten()
-    });
     match found {
         Some(name) => (Some(name.to_string()), None),
         None => (None, Some(("place.unknown", true))),

@@ -33,7 +33,7 @@ use foldhash::{HashMap, HashMapExt, HashSet};
 use polars::prelude::*;
 
 use crate::config::pipeline::{RowCondition, TableFeed};
-use crate::config::reference::{Gazetteer, Reference};
+use crate::config::reference::Reference;
 use crate::config::schema::{ColumnSource, ColumnSpec, ColumnType, Privacy, TableSchema};
 use crate::extract::RawTable;
 use crate::privacy::{Pseudonymizer, normalise_identifier, normalise_name, normalise_place};

@@ -305,8 +305,7 @@ impl<'s> Mapping<'s> {
                 m.by_table.remove(s.table.as_str());
             }
         }
-        m.fed = schemas.iter().filter(|s| own_of(&m.by_table, &s.table) > 0).collect();
-        m.guess_survivor_name(p, schemas);
+        m.guess_survivor_name(p);
         m.fed = schemas.iter().filter(|s| own_of(&m.by_table, &s.table) > 0).collect();
         m.feeds_survivors = m.fed.iter().any(|s| s.table == "survivors");
         m.guess_survivor_id(p);
@@ -318,13 +317,13 @@ impl<'s> Mapping<'s> {
     /// most of them different), when the file feeds survivors or holds
     /// nothing else a table could be drafted from. A column headed as a
     /// father's or guardian's is not hers.
-    fn guess_survivor_name(&mut self, p: &Profile, schemas: &'s [TableSchema]) {
+    fn guess_survivor_name(&mut self, p: &Profile) {
         let named = self
             .by_table
             .get("survivors")
             .is_some_and(|m| m.contains_key("full_name"));
-        let survivors_fed = self.fed.iter().any(|s| s.table == "survivors");
-        let only_refs = self.fed.is_empty();
+        let survivors_fed = own_of(&self.by_table, "survivors") > 0;
+        let only_refs = self.by_table.keys().all(|t| own_of(&self.by_table, t) == 0);
         if named || !(survivors_fed || only_refs) {
             return;
         }
@@ -349,13 +348,8 @@ impl<'s> Mapping<'s> {
                 && c.filled * 2 >= p.sampled
                 && c.distinct > 30.min(c.filled * 2 / 3)
         });
-        if let Some((i, _)) = guess
-            && let Some(survivors) = schemas.iter().find(|s| s.table == "survivors")
-        {
-            self.by_table
-                .entry(survivors.table.as_str())
-                .or_default()
-                .insert("full_name", i);
+        if let Some((i, _)) = guess {
+            self.by_table.entry("survivors").or_default().insert("full_name", i);
             self.owned.insert(i);
             self.guessed_name = Some(i);
         }
