@@ -54,7 +54,12 @@ pub fn run(args: Args) -> Result<Exit> {
         )));
     }
     let settings: Settings = plan.linkage.clone();
-    let people = crate::link::stage::load(&lake, &restricted, &pseudo)?.people;
+    let from = crate::link::entities::Source {
+        lake: &lake,
+        restricted: &restricted,
+    };
+    let case_of = crate::link::cases::CaseRecords::read(&from)?.of_survivors(&pseudo);
+    let people = crate::link::stage::load(&lake, &restricted, &case_of)?.people;
     if !args.explain {
         let (_, _, report) = block(&people, &settings);
         println!("{} survivor records; blocking rules:", people.len());

@@ -182,55 +182,6 @@ pub fn group_cases(rows: &[Row], recs: &[CaseRecord]) -> Grouped {
     t.finish()
 }
 
-/// The lake's case records with their identifiers, each naming its linked
-/// person where `people` knows its survivor.
-fn read_cases(
-    from: &Source<'_>,
-    people: &PersonKeys,
-) -> Result<(super::entities::Table, Vec<CaseRecord>, Vec<Option<String>>)> {
-    // The FIR number as written (restricted): the lake publishes it only as
-    // a pseudonym. The police station by its list's name where the list
-    // knows it (`Canning P.S.` and `ক্যানিং থানা` are one station), else as
-    // written.
-    let cases = read_table(
-        from,
-        "cases",
-        "case_ref",
-        &["fir_date", "survivor_ref", "police_station"],
-        &["police_station", "fir_number"],
-    )?;
-    let (stations, numbers, fir_dates, case_survivors) = (
-        cases
-            .column(|df| strings(df, "police_station"))
-            .into_iter()
-            .zip(cases.plain("police_station"))
-            // A name two districts share is listed with its district:
-            // compared without it, as a partner writes it.
-            .map(|(known, written)| {
-                known
-                    .map(|k| k.split(" (").next().unwrap_or(&k).to_string())
-                    .or(written)
-            })
-            .collect::<Vec<_>>(),
-        cases.plain("fir_number"),
-        cases.column(|df| dates(df, "fir_date")),
-        cases.column(|df| strings(df, "survivor_ref")),
-    );
-    // In parallel, in order: a police station's key and an FIR number are
-    // worked out per record (1.3 million at a million survivors).
-    use rayon::prelude::*;
-    let recs: Vec<CaseRecord> = (0..cases.rows.len())
-        .into_par_iter()
-        .map(|i| CaseRecord {
-            station: stations[i].as_deref().and_then(station_key),
-            fir: numbers[i].as_deref().and_then(|n| fir_number(n, fir_dates[i])),
-            fir_date: fir_dates[i],
-            person: person_of(people, &cases.rows[i].partner_id, case_survivors[i].as_deref()),
-        })
-        .collect();
-    Ok((cases, recs, case_survivors))
-}
-
 /// Each case record's anchor: its FIR identity when it has one, else its
 /// partner and own id (see the module docs).
 fn anchors(rows: &[Row], recs: &[CaseRecord]) -> Vec<String> {
@@ -243,47 +194,128 @@ fn anchors(rows: &[Row], recs: &[CaseRecord]) -> Vec<String> {
         .collect()
 }
 
-/// The case each survivor record is attached to, as survivor linkage's
-/// relational evidence: per partner, per survivor_ref, a label of the case
-/// its case records join by the rules that need no person (the partner's
-/// own case_ref, the FIR, the FIR number and date). Two partners' records
-/// of one survivor attached to one FIR then carry that as a comparison of
-/// their own; co-victims share the FIR too, so it is shared evidence, never
-/// a match alone. A survivor attached to several cases is labelled by the
-/// smallest. The label is the case's key-to-be (a keyed hash), so it says
-/// nothing of the FIR and stays the same while the case does.
-pub fn cases_of_survivors(from: &Source<'_>, pseudo: &Pseudonymizer) -> Result<PersonKeys> {
-    let (cases, recs, survivors) = read_cases(from, &PersonKeys::default())?;
-    let grouped = group_cases(&cases.rows, &recs);
-    let keys = tafteesh_linkage::stable_keys(&anchors(&cases.rows, &recs), &grouped.group, |a| {
-        format!("C-{}", &pseudo.token("case", a)[..16])
-    });
-    let mut out = PersonKeys::default();
-    for ((row, survivor), key) in cases.rows.iter().zip(survivors).zip(keys) {
-        let Some(survivor) = survivor else { continue };
-        let by_ref = out.entry(row.partner_id.to_string()).or_default();
-        match by_ref.get_mut(&survivor) {
-            Some(k) if *k <= key => {}
-            Some(k) => *k = key,
-            None => {
-                by_ref.insert(survivor, key);
+/// The lake's case records with their identifiers, read once a night:
+/// first for the relational evidence survivor linkage weighs
+/// ([`CaseRecords::of_survivors`]), then, with the people it found, to link
+/// the cases ([`link`]). Only what those need is kept (not the frames they
+/// were read from), as survivors are linked meanwhile.
+pub struct CaseRecords {
+    rows: Vec<Row>,
+    recs: Vec<CaseRecord>,
+    /// Per record: the partner's survivor_ref it names (a pseudonym).
+    survivors: Vec<Option<String>>,
+}
+
+impl CaseRecords {
+    /// Read every partner's case records; none names a person yet.
+    pub fn read(from: &Source<'_>) -> Result<CaseRecords> {
+        // The FIR number as written (restricted): the lake publishes it only as
+        // a pseudonym. The police station by its list's name where the list
+        // knows it (`Canning P.S.` and `ক্যানিং থানা` are one station), else as
+        // written.
+        let cases = read_table(
+            from,
+            "cases",
+            "case_ref",
+            &["fir_date", "survivor_ref", "police_station"],
+            &["police_station", "fir_number"],
+        )?;
+        let (stations, numbers, fir_dates, case_survivors) = (
+            cases
+                .column(|df| strings(df, "police_station"))
+                .into_iter()
+                .zip(cases.plain("police_station"))
+                // A name two districts share is listed with its district:
+                // compared without it, as a partner writes it.
+                .map(|(known, written)| {
+                    known
+                        .map(|k| k.split(" (").next().unwrap_or(&k).to_string())
+                        .or(written)
+                })
+                .collect::<Vec<_>>(),
+            cases.plain("fir_number"),
+            cases.column(|df| dates(df, "fir_date")),
+            cases.column(|df| strings(df, "survivor_ref")),
+        );
+        // In parallel, in order: a police station's key and an FIR number are
+        // worked out per record (1.3 million at a million survivors).
+        use rayon::prelude::*;
+        let recs: Vec<CaseRecord> = (0..cases.rows.len())
+            .into_par_iter()
+            .map(|i| CaseRecord {
+                station: stations[i].as_deref().and_then(station_key),
+                fir: numbers[i].as_deref().and_then(|n| fir_number(n, fir_dates[i])),
+                fir_date: fir_dates[i],
+                person: None,
+            })
+            .collect();
+        Ok(CaseRecords {
+            rows: cases.rows,
+            recs,
+            survivors: case_survivors,
+        })
+    }
+
+    /// The case each survivor record is attached to, as survivor
+    /// linkage's relational evidence: per partner, per survivor_ref, a label
+    /// of the case its case records join by the rules that need no person
+    /// (the partner's own case_ref, the FIR, the FIR number and date). Two
+    /// partners' records of one survivor attached to one FIR then carry
+    /// that as a comparison of their own; co-victims share the FIR too, so
+    /// it is shared evidence, never a match alone. A survivor attached to
+    /// several cases is labelled by the smallest. The label is the case's
+    /// key-to-be (a keyed hash), so it says nothing of the FIR and stays the
+    /// same while the case does.
+    pub fn of_survivors(&self, pseudo: &Pseudonymizer) -> PersonKeys {
+        let grouped = group_cases(&self.rows, &self.recs);
+        let keys = tafteesh_linkage::stable_keys(&anchors(&self.rows, &self.recs), &grouped.group, |a| {
+            format!("C-{}", &pseudo.token("case", a)[..16])
+        });
+        let mut out = PersonKeys::default();
+        for ((row, survivor), key) in self.rows.iter().zip(&self.survivors).zip(keys) {
+            let Some(survivor) = survivor else { continue };
+            let by_ref = out.entry(row.partner_id.to_string()).or_default();
+            match by_ref.get_mut(survivor) {
+                Some(k) if *k <= key => {}
+                Some(k) => *k = key,
+                None => {
+                    by_ref.insert(survivor.clone(), key);
+                }
             }
         }
+        out
     }
-    Ok(out)
 }
 
 /// Link the lake's cases, using the people survivor linkage found, and
 /// write `lake/link_cases/`. Returns, per partner case_ref, its case key and
 /// the one person its case names, for the claims.
-pub fn link(from: &Source<'_>, pseudo: &Pseudonymizer, people: &PersonKeys) -> Result<(EntitySummary, CaseOf)> {
+pub fn link(
+    cases: CaseRecords,
+    from: &Source<'_>,
+    pseudo: &Pseudonymizer,
+    people: &PersonKeys,
+) -> Result<(EntitySummary, CaseOf)> {
     let started = std::time::Instant::now();
     let lap = |step: &str| tracing::debug!(step, seconds = started.elapsed().as_secs_f64(), "case linkage");
-    let (cases, recs, _) = read_cases(from, people)?;
-    lap("read");
-    let grouped = group_cases(&cases.rows, &recs);
+    let CaseRecords {
+        rows,
+        mut recs,
+        survivors,
+    } = cases;
+    // Each record's person, now survivor linkage has found them.
+    {
+        use rayon::prelude::*;
+        recs.par_iter_mut()
+            .zip(&rows)
+            .zip(&survivors)
+            .for_each(|((c, r), s)| c.person = person_of(people, &r.partner_id, s.as_deref()));
+    }
+    drop(survivors);
+    lap("persons");
+    let grouped = group_cases(&rows, &recs);
     lap("grouped");
-    let case_keys = tafteesh_linkage::stable_keys(&anchors(&cases.rows, &recs), &grouped.group, |a| {
+    let case_keys = tafteesh_linkage::stable_keys(&anchors(&rows, &recs), &grouped.group, |a| {
         format!("C-{}", &pseudo.token("case", a)[..16])
     });
     lap("keyed");
@@ -291,7 +323,7 @@ pub fn link(from: &Source<'_>, pseudo: &Pseudonymizer, people: &PersonKeys) -> R
     // keeps no survivor register, like the lawyers', still names a case).
     let persons = one_per_group(&grouped.group, recs.iter().map(|c| c.person.as_ref()));
     let mut case_of = CaseOf::new();
-    for ((r, k), person) in cases.rows.iter().zip(&case_keys).zip(persons) {
+    for ((r, k), person) in rows.iter().zip(&case_keys).zip(persons) {
         case_of
             .entry(r.partner_id.clone())
             .or_default()
@@ -305,7 +337,7 @@ pub fn link(from: &Source<'_>, pseudo: &Pseudonymizer, people: &PersonKeys) -> R
             ref_col: "case_ref",
             key_col: "case_key",
         },
-        &cases.rows,
+        &rows,
         case_keys.clone(),
         &grouped,
         vec![],

@@ -11,6 +11,7 @@ use std::path::Path;
 
 use polars::prelude::*;
 
+use super::entities::PersonKeys;
 use crate::build_id::BUILD_ID;
 use crate::error::{Error, Result};
 use crate::lake::{self, borrowed, dates, ints, partner_files, read, text_column};
@@ -122,11 +123,10 @@ fn linkage_state_path(area: &RestrictedDir) -> Result<std::path::PathBuf> {
     Ok(area.linkage_state())
 }
 
-/// Read every partner's survivors and their identifiers, and the case
-/// each is attached to (relational evidence: see
-/// [`super::cases::cases_of_survivors`]).
-pub fn load(lake: &Path, restricted: &RestrictedDir, pseudo: &Pseudonymizer) -> Result<Loaded> {
-    let case_of = super::cases::cases_of_survivors(&super::entities::Source { lake, restricted }, pseudo)?;
+/// Read every partner's survivors and their identifiers, each with the
+/// case `case_of` says it is attached to (relational evidence: see
+/// [`super::cases::CaseRecords::of_survivors`]).
+pub fn load(lake: &Path, restricted: &RestrictedDir, case_of: &PersonKeys) -> Result<Loaded> {
     let mut records = Vec::new();
     let mut people = Vec::new();
     let mut partners = Vec::new();
@@ -280,11 +280,15 @@ pub fn run(
 ) -> Result<LinkSummary> {
     let started = std::time::Instant::now();
     let lap = |step: &str| tracing::debug!(step, seconds = started.elapsed().as_secs_f64(), "linkage stage");
+    // The cases are read once: their grouping without people is evidence
+    // for the survivors, and, with the people found, they are linked.
+    let from = super::entities::Source { lake, restricted };
+    let cases = super::cases::CaseRecords::read(&from)?;
     let Loaded {
         partners,
         records,
         people,
-    } = load(lake, restricted, pseudo)?;
+    } = load(lake, restricted, &cases.of_survivors(pseudo))?;
     lap("loaded");
     let digests: Vec<Digest> = records.iter().map(|r| r.digest).collect();
     let last_night = match (reuse, previous) {
@@ -325,12 +329,11 @@ pub fn run(
     let summary = summary(&records, &persons, &linked, kept);
     // Cases and claims need only the person keys: free the survivors' pairs,
     // model and identifiers (on a large register, gigabytes in millions of
-    // allocations) on another thread while the cases are read.
+    // allocations) on another thread while the cases are linked.
     let freeing = std::thread::spawn(move || drop((linked, people, df, records)));
     let person_of = super::entities::person_keys(persons.ids, persons.keys);
     // Cases, then claims (which read the linked cases).
-    let from = super::entities::Source { lake, restricted };
-    let linked_cases = super::cases::link(&from, pseudo, &person_of);
+    let linked_cases = super::cases::link(cases, &from, pseudo, &person_of);
     // Joined before any error returns, so nothing outlives the stage.
     let _ = freeing.join();
     let (cases, case_of) = linked_cases?;
