@@ -78,7 +78,7 @@ pub(super) fn decimal_comma_to_point(s: &str) -> String {
 /// A sign that belongs to the letter before it in the Indic blocks
 /// (Devanagari to Malayalam share one layout): candrabindu, anusvara and
 /// visarga, nukta, vowel signs and virama, stress and length marks.
-pub(super) fn is_indic_mark(c: char) -> bool {
+pub fn is_indic_mark(c: char) -> bool {
     let c = c as u32;
     (0x0900..=0x0DFF).contains(&c)
         && matches!((c - 0x0900) % 0x80, 0x00..=0x03 | 0x3A..=0x4F | 0x51..=0x57 | 0x62..=0x63)

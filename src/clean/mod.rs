@@ -40,6 +40,7 @@ use crate::privacy::{Pseudonymizer, normalise_identifier, normalise_name, normal
 use codes::CodeBook;
 use dates::{DateError, DateStyle};
 
+pub use column::is_indic_mark;
 use column::{Values, clean_column, derive, fold_space, to_column};
 pub use issues::{BUILT_IN_RULES, Issue, Severity, rule_message};
 pub use places::{UnknownPlace, shape};

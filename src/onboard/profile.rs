@@ -356,7 +356,7 @@ fn looks_like_a_name(c: &str) -> bool {
     let words: Vec<&str> = c.split_whitespace().collect();
     let lettered = |w: &&str| {
         w.chars()
-            .all(|ch| ch.is_alphabetic() || ('\u{0980}'..='\u{09FF}').contains(&ch) || ch == '.' || ch == '\'')
+            .all(|ch| ch.is_alphabetic() || crate::clean::is_indic_mark(ch) || ch == '.' || ch == '\'')
             && w.chars().filter(|ch| ch.is_alphabetic()).count() >= 2
     };
     let capital = words
