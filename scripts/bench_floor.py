@@ -4,6 +4,16 @@ below this paragraph), compiled into tafteesh so `tafteesh bench` can
 measure the floor beside the run on any machine; `--floor-script` runs
 another copy.
 
+The floor's speed depends on polars' version: polars 2.1 reads the
+100,000-survivor inbox in 1.8 s where the 1.x of earlier sittings took
+2.7-3.0 s. Figures are stated against the pinned versions, in a venv:
+
+    python3 -m venv ~/.cache/tafteesh-floor
+    ~/.cache/tafteesh-floor/bin/pip install polars==2.1.0 fastexcel==0.21.0
+    tafteesh bench --floor-python ~/.cache/tafteesh-floor/bin/python
+
+`tafteesh bench` prints the versions the floor ran with.
+
 The ingest floor: what a competent user gets with polars alone, reading every
 inbox file that a pipeline claims (all columns as text, as tafteesh does) and
 writing it to Parquet. No cleaning, no linkage, no warehouse. The nightly run's

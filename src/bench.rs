@@ -57,11 +57,15 @@ pub struct Bench {
     pub noop_seconds: f64,
     /// A run after one partner's export changed.
     pub night: Night,
+    /// Nights of different kinds, one after another (see [`history`]).
+    pub history: Vec<HistoryNight>,
     /// The floor on the whole inbox, and on the changed partner's files.
     pub floor_seconds: Vec<f64>,
     pub partner_floor_seconds: Vec<f64>,
     /// How the floor was run, for the message when it did not.
     pub floor: Option<FloorOptions>,
+    /// The floor's polars and fastexcel versions, as its Python reports them.
+    pub floor_versions: Option<String>,
 }
 
 /// Measure a sitting: generate the data (in a child process, unless the
@@ -84,6 +88,7 @@ pub fn measure(opts: &Options) -> Result<Bench> {
         new_key: false,
     };
     let floor = opts.floor.as_ref().map(|f| Floor::new(f, &opts.dir));
+    let floor_versions = floor.as_ref().and_then(Floor::versions);
     let mut whole_floor = Vec::new();
     let mut partner_floor = Vec::new();
     let measure = |into: &mut Vec<f64>, cfg: &Path| {
@@ -126,6 +131,13 @@ pub fn measure(opts: &Options) -> Result<Bench> {
         measure(&mut partner_floor, cfg);
         measure(&mut partner_floor, cfg);
     }
+    let csv_files: Vec<(String, PathBuf)> = s
+        .files
+        .iter()
+        .filter(|f| f.error.is_none() && f.file.ends_with(".csv"))
+        .filter_map(|f| Some((f.partner_id.clone(), real_path(f)?)))
+        .collect();
+    let history = history(&config, &plan, &csv_files, || run_opts(false))?;
     measure(&mut whole_floor, &config);
     let input_bytes: u64 = s
         .files
@@ -145,9 +157,11 @@ pub fn measure(opts: &Options) -> Result<Bench> {
         ingest_times: s.ingest_times,
         noop_seconds,
         night,
+        history,
         floor_seconds: whole_floor,
         partner_floor_seconds: partner_floor,
         floor: opts.floor.clone(),
+        floor_versions,
     })
 }
 
@@ -199,6 +213,7 @@ impl Bench {
         }
         out.extend(self.run_lines());
         out.extend(self.night_lines());
+        out.extend(self.history_lines());
         out.extend(self.floor_lines());
         out
     }
@@ -275,6 +290,53 @@ impl Bench {
         out
     }
 
+    /// The history of nights: each night's seconds and share of the full
+    /// run, its stages and the warehouse steps that took longest.
+    fn history_lines(&self) -> Vec<String> {
+        if self.history.is_empty() {
+            return vec![];
+        }
+        let mut out = vec![format!(
+            "  nights, one after another (share of the full run's {:.2}s; goal: a changed night <= 20%, nothing changed < 1s):",
+            self.wall_seconds
+        )];
+        for n in &self.history {
+            out.push(format!(
+                "    {:<58} {:>8.2}s {:>5.1}%",
+                n.what,
+                n.seconds,
+                100.0 * n.seconds / self.wall_seconds.max(1e-9)
+            ));
+            if !n.stages.is_empty() {
+                let parts: Vec<String> = n
+                    .stages
+                    .iter()
+                    .map(|m| format!("{} {:.2}s", m.stage, m.seconds))
+                    .collect();
+                out.push(format!(
+                    "      {} partner(s) cleaned; {}",
+                    n.recomputed,
+                    parts.join(", ")
+                ));
+            }
+            if let Some(l) = &n.linkage {
+                out.push(format!(
+                    "      linkage: model {}, {} of {} pairs scored",
+                    l.model, l.pairs_scored, l.pairs
+                ));
+            }
+            if !n.slowest.is_empty() {
+                let parts: Vec<String> = n
+                    .slowest
+                    .iter()
+                    .map(|t| format!("{} {:.2}s", t.step, t.seconds))
+                    .collect();
+                out.push(format!("      slowest warehouse steps: {}", parts.join(", ")));
+            }
+        }
+        out
+    }
+
     /// The floors and the ratios the performance goals are stated in.
     fn floor_lines(&self) -> Vec<String> {
         let mut out = Vec::new();
@@ -284,6 +346,10 @@ impl Bench {
                 out.push(format!(
                     "  floor (polars alone, every claimed file to Parquet; median of {}): {whole:.2}s",
                     self.floor_seconds.len()
+                ));
+                out.push(format!(
+                    "    the floor ran with {} (scripts/bench_floor.py pins polars 2.1.0, fastexcel 0.21.0)",
+                    self.floor_versions.as_deref().unwrap_or("polars of an unknown version")
                 ));
                 out.push(format!(
                     "    full run / floor:                     {:>6.1}x",
@@ -340,12 +406,17 @@ impl Bench {
             "one_partner_changed_deleted_records": night.deleted,
             "one_partner_changed_linkage": night.linkage,
             "changed_partner": night.partner, "history_runs": self.history_runs,
-            "floor_seconds": self.floor_seconds, "partner_floor_seconds": self.partner_floor_seconds,
+            "floor_seconds": self.floor_seconds, "floor_versions": self.floor_versions, "partner_floor_seconds": self.partner_floor_seconds,
             "full_over_floor": whole.map(|f| wall / f),
             "one_partner_changed_over_its_floor": partner.map(|p| night.seconds / p),
             "one_partner_changed_own_seconds": split.as_ref().map(|s| s.own),
             "one_partner_changed_fixed_seconds": split.as_ref().map(|s| s.fixed),
             "one_partner_changed_own_over_its_floor": split.as_ref().zip(partner).map(|(s, p)| s.own / p),
+            "nights": self.history.iter().map(|n| serde_json::json!({
+                "what": n.what, "seconds": n.seconds, "share_of_full": n.seconds / wall.max(1e-9),
+                "stages": n.stages, "partners_cleaned": n.recomputed, "linkage": n.linkage,
+                "slowest_warehouse_steps": n.slowest,
+            })).collect::<Vec<_>>(),
         })
     }
 }
@@ -401,7 +472,7 @@ fn time_one_partner_changed(plan: &Plan, f: Option<(&FileReport, PathBuf)>, opts
         });
     };
     let bytes = std::fs::read(&path).map_err(Error::io(&path))?;
-    let (fewer, deleted) = delete_records(&bytes, NIGHT_DELETES_ONE_IN);
+    let (fewer, deleted) = delete_records(&bytes, NIGHT_DELETES_ONE_IN, 0);
     std::fs::write(&path, &fewer).map_err(Error::io(&path))?;
     let t = Instant::now();
     let result = run::run(plan, opts);
@@ -422,12 +493,189 @@ fn time_one_partner_changed(plan: &Plan, f: Option<(&FileReport, PathBuf)>, opts
     }
 }
 
-/// A CSV file's bytes without its first data record and every `n`th after
-/// it (the header kept; so a short file loses one), and how many it left
-/// out. Records end at a line break (LF, CRLF or a lone CR) outside
+/// One night of the bench's history: what changed, its seconds, stages,
+/// linkage, how many partners it cleaned and its slowest warehouse steps
+/// (the ledger keeps every step's timing; these explain a slow night).
+pub struct HistoryNight {
+    pub what: String,
+    pub seconds: f64,
+    pub stages: Vec<StageMetric>,
+    pub linkage: Option<crate::link::stage::LinkageRun>,
+    pub recomputed: usize,
+    pub slowest: Vec<crate::warehouse::StepTiming>,
+}
+
+/// Six nights one after another, as cron would meet them: one partner's
+/// export changed, two partners' changed, a partner left (its pipeline
+/// removed), it joined again (a partner added: every record of it new to
+/// the lake), one record edited in place, and nothing changed. The inbox
+/// and the pipelines are restored afterwards, whatever happened.
+/// `csv_files`: the readable CSV exports, by partner.
+fn history(
+    config: &Path,
+    plan: &Plan,
+    csv_files: &[(String, PathBuf)],
+    opts: impl Fn() -> RunOptions,
+) -> Result<Vec<HistoryNight>> {
+    let mut partners: Vec<&str> = csv_files.iter().map(|(p, _)| p.as_str()).collect();
+    partners.dedup();
+    let file_of = |p: &str| csv_files.iter().find(|(q, _)| q == p).map(|(_, f)| f.clone());
+    let (Some(first), Some(second), Some(third)) = (partners.first(), partners.get(1), partners.get(2)) else {
+        return Ok(vec![]);
+    };
+    // The partner that leaves and joins: the last pipeline that is none of those three.
+    let Some((pipeline, leaving)) = plan
+        .pipelines
+        .iter()
+        .rev()
+        .find(|(_, p)| ![*first, *second, *third].contains(&p.partner_id.as_str()))
+        .map(|(path, p)| (path.clone(), p.partner_id.clone()))
+    else {
+        return Ok(vec![]);
+    };
+    let changed: Vec<PathBuf> = [*first, *second, *third].iter().filter_map(|p| file_of(p)).collect();
+    let mut saved = Vec::new();
+    for f in &changed {
+        saved.push((f.clone(), std::fs::read(f).map_err(Error::io(f))?));
+    }
+    let away = pipeline.with_extension("toml.away");
+    let result = history_nights(config, plan, &changed, (&pipeline, &away, &leaving), opts);
+    // Put everything back, even after a failed night.
+    let _ = std::fs::rename(&away, &pipeline);
+    for (f, bytes) in saved {
+        std::fs::write(&f, bytes).map_err(Error::io(&f))?;
+    }
+    result
+}
+
+fn history_nights(
+    config: &Path,
+    plan: &Plan,
+    changed: &[PathBuf],
+    (pipeline, away, leaving): (&Path, &Path, &str),
+    opts: impl Fn() -> RunOptions,
+) -> Result<Vec<HistoryNight>> {
+    let partner_of = |f: &Path| {
+        f.strip_prefix(&plan.inbox)
+            .ok()
+            .and_then(|r| r.components().next())
+            .map(|c| c.as_os_str().to_string_lossy().into_owned())
+            .unwrap_or_default()
+    };
+    let delete = |f: &Path| -> Result<usize> {
+        let bytes = std::fs::read(f).map_err(Error::io(f))?;
+        // Not the records the one-partner night deleted (and put back):
+        // deleting those again would be last snapshot's inbox, a no-op.
+        let (fewer, deleted) = delete_records(&bytes, NIGHT_DELETES_ONE_IN, 1);
+        std::fs::write(f, fewer).map_err(Error::io(f))?;
+        Ok(deleted)
+    };
+    let night = |what: String, plan: &Plan| -> Result<HistoryNight> {
+        let t = Instant::now();
+        let outcome = run::run(plan, opts())?;
+        let seconds = t.elapsed().as_secs_f64();
+        tracing::info!("bench night: {what}: {seconds:.2}s");
+        Ok(match outcome {
+            run::RunOutcome::Published(r) => {
+                let mut slowest = r.warehouse_steps;
+                slowest.sort_by(|a, b| b.seconds.total_cmp(&a.seconds));
+                slowest.truncate(3);
+                HistoryNight {
+                    what,
+                    seconds,
+                    stages: r.stages,
+                    linkage: r.linkage,
+                    recomputed: r.recomputed_partners.len(),
+                    slowest,
+                }
+            }
+            run::RunOutcome::Unchanged(_) => HistoryNight {
+                what,
+                seconds,
+                stages: vec![],
+                linkage: None,
+                recomputed: 0,
+                slowest: vec![],
+            },
+        })
+    };
+    let mut out = Vec::new();
+    let n = delete(&changed[0])?;
+    out.push(night(
+        format!("one partner changed ({}: {n} records deleted)", partner_of(&changed[0])),
+        plan,
+    )?);
+    let (a, b) = (delete(&changed[1])?, delete(&changed[2])?);
+    out.push(night(
+        format!(
+            "two partners changed ({}, {}: {} records deleted)",
+            partner_of(&changed[1]),
+            partner_of(&changed[2]),
+            a + b
+        ),
+        plan,
+    )?);
+    std::fs::rename(pipeline, away).map_err(Error::io(pipeline))?;
+    let without = Plan::resolve(config, None)?;
+    out.push(night(
+        format!("a partner left ({leaving}'s pipeline removed)"),
+        &without,
+    )?);
+    std::fs::rename(away, pipeline).map_err(Error::io(pipeline))?;
+    let with = Plan::resolve(config, None)?;
+    out.push(night(format!("a partner joined ({leaving}, every record new)"), &with)?);
+    let bytes = std::fs::read(&changed[0]).map_err(Error::io(&changed[0]))?;
+    if let Some(edited) = edit_in_place(&bytes) {
+        std::fs::write(&changed[0], edited).map_err(Error::io(&changed[0]))?;
+        out.push(night(
+            format!("one record edited in place (in {})", partner_of(&changed[0])),
+            &with,
+        )?);
+    }
+    out.push(night("nothing changed".to_string(), &with)?);
+    Ok(out)
+}
+
+/// A CSV file's bytes with one value of its first data record edited: two
+/// letters of its longest run of ASCII letters (a name, a village) swapped,
+/// as a data officer corrects a spelling. None if it has no such run.
+fn edit_in_place(bytes: &[u8]) -> Option<Vec<u8>> {
+    let start = bytes.iter().position(|b| *b == b'\n')? + 1;
+    let end = start
+        + bytes[start..]
+            .iter()
+            .position(|b| *b == b'\n')
+            .unwrap_or(bytes.len() - start);
+    let line = &bytes[start..end];
+    let (mut best, mut at, mut run) = ((0usize, 0usize), 0usize, 0usize);
+    for (i, b) in line.iter().enumerate() {
+        if b.is_ascii_alphabetic() {
+            if run == 0 {
+                at = i;
+            }
+            run += 1;
+            if run > best.1 {
+                best = (at, run);
+            }
+        } else {
+            run = 0;
+        }
+    }
+    let (at, len) = best;
+    let i = (at + 1..at + len - 1)
+        .find(|i| line[*i] != line[i + 1])
+        .filter(|_| len >= 4)?;
+    let mut out = bytes.to_vec();
+    out.swap(start + i, start + i + 1);
+    Some(out)
+}
+
+/// A CSV file's bytes without its data record `first` (from 0) and every
+/// `n`th after it (the header kept; so a short file loses one), and how
+/// many it left out. Records end at a line break (LF, CRLF or a lone CR) outside
 /// quotes, so a quoted cell holding line breaks stays whole; `""` inside
 /// quotes is an escaped quote.
-fn delete_records(bytes: &[u8], n: usize) -> (Vec<u8>, usize) {
+fn delete_records(bytes: &[u8], n: usize, first: usize) -> (Vec<u8>, usize) {
     let mut out = Vec::with_capacity(bytes.len());
     let (mut record, mut start, mut quoted, mut deleted) = (0usize, 0usize, false, 0usize);
     for (i, &b) in bytes.iter().enumerate() {
@@ -438,7 +686,7 @@ fn delete_records(bytes: &[u8], n: usize) -> (Vec<u8>, usize) {
                 let line = &bytes[start..=i];
                 // Record 0 is the header; a blank line is no record.
                 let blank = line.iter().all(|c| c.is_ascii_whitespace());
-                if record > 0 && !blank && (record - 1) % n == 0 {
+                if record > 0 && !blank && (record - 1) % n == first % n {
                     deleted += 1;
                 } else {
                     out.extend_from_slice(line);
@@ -452,7 +700,7 @@ fn delete_records(bytes: &[u8], n: usize) -> (Vec<u8>, usize) {
         }
     }
     let rest = &bytes[start..];
-    if record > 0 && (record - 1) % n == 0 && !rest.iter().all(|c| c.is_ascii_whitespace()) {
+    if record > 0 && (record - 1) % n == first % n && !rest.iter().all(|c| c.is_ascii_whitespace()) {
         deleted += 1;
     } else {
         out.extend_from_slice(rest);
@@ -529,6 +777,21 @@ impl Floor {
         v.get("seconds")?.as_f64()
     }
 
+    /// "polars X, fastexcel Y", as the floor's Python imports them.
+    fn versions(&self) -> Option<String> {
+        let out = std::process::Command::new(&self.python)
+            .args([
+                "-c",
+                "import polars, fastexcel; print(f'polars {polars.__version__}, fastexcel {fastexcel.__version__}')",
+            ])
+            .stdin(std::process::Stdio::null())
+            .output()
+            .ok()?;
+        out.status
+            .success()
+            .then(|| String::from_utf8_lossy(&out.stdout).trim().to_string())
+    }
+
     /// A configuration folder claiming only `partner`'s files from the
     /// bench inbox, for that partner's floor.
     fn partner_config(&self, plan: &Plan, partner: &str) -> Result<PathBuf> {
@@ -554,26 +817,37 @@ impl Floor {
 
 #[cfg(test)]
 mod tests {
-    use super::delete_records;
+    use super::{delete_records, edit_in_place};
+
+    #[test]
+    fn an_edit_in_place_swaps_two_letters_of_the_first_records_longest_word() {
+        let csv = b"id,name,village\r\n1,Rupa Das,Hingalganj\r\n2,Mina,Sandeshkhali\r\n";
+        let edited = edit_in_place(csv).unwrap();
+        assert_eq!(
+            edited,
+            b"id,name,village\r\n1,Rupa Das,Hnigalganj\r\n2,Mina,Sandeshkhali\r\n".to_vec()
+        );
+        assert_eq!(edit_in_place(b"id\n1\n"), None);
+    }
 
     #[test]
     fn every_nth_record_goes_and_quoted_line_breaks_stay_whole() {
         // Five records after the header; the second holds a quoted line
         // break and an escaped quote, the fourth a blank line before it.
         let csv = b"id,note\r\n1,a\r\n2,\"two\nlines, \"\"quoted\"\"\"\r\n3,c\r\n\r\n4,d\r\n5,e";
-        let (out, deleted) = delete_records(csv, 2);
+        let (out, deleted) = delete_records(csv, 2, 0);
         assert_eq!(deleted, 3);
         assert_eq!(
             out,
             b"id,note\r\n2,\"two\nlines, \"\"quoted\"\"\"\r\n\r\n4,d\r\n".to_vec()
         );
-        let (out, deleted) = delete_records(csv, 4);
+        let (out, deleted) = delete_records(csv, 4, 0);
         assert_eq!(deleted, 2);
         assert_eq!(
             out,
             b"id,note\r\n2,\"two\nlines, \"\"quoted\"\"\"\r\n3,c\r\n\r\n4,d\r\n".to_vec()
         );
-        let (out, deleted) = delete_records(csv, 100);
+        let (out, deleted) = delete_records(csv, 100, 0);
         assert_eq!(
             (deleted, out.as_slice()),
             (
@@ -583,8 +857,8 @@ mod tests {
         );
         // Lone CRs end lines too.
         let mac = b"id,note\r1,a\r2,\"b\rc\"\r3,d\r";
-        assert_eq!(delete_records(mac, 2), (b"id,note\r2,\"b\rc\"\r".to_vec(), 2));
+        assert_eq!(delete_records(mac, 2, 0), (b"id,note\r2,\"b\rc\"\r".to_vec(), 2));
         // A header alone loses nothing.
-        assert_eq!(delete_records(b"id,note\n", 1), (b"id,note\n".to_vec(), 0));
+        assert_eq!(delete_records(b"id,note\n", 1, 0), (b"id,note\n".to_vec(), 0));
     }
 }

@@ -16,8 +16,8 @@
 
 use std::path::Path;
 
-use chrono::{Datelike, NaiveDate};
-use rust_xlsxwriter::{ExcelDateTime, Format, Workbook, Worksheet, XlsxError};
+use chrono::{Datelike, NaiveDate, Timelike};
+use rust_xlsxwriter::{DocProperties, ExcelDateTime, Format, Workbook, Worksheet, XlsxError};
 
 use super::{IndicatorRow, RunFacts, Scorecard, neutralise};
 use crate::error::{Error, Result};
@@ -264,12 +264,29 @@ pub fn write(
             .set_align(rust_xlsxwriter::FormatAlign::Top),
     };
     let mut wb = Workbook::new();
+    // The run's start, not this moment: a night's workbook and a full
+    // rebuild's of the same inbox are then the same bytes.
+    if let Some(properties) = dated_by_run(&facts.run_id) {
+        wb.set_properties(&properties);
+    }
     figure_sheets(&mut wb, rows, catalogue, k, &f).map_err(x)?;
     scorecard_sheets(&mut wb, scorecard, &f).map_err(x)?;
     block_sheet(&mut wb, pending, en, k, &f).map_err(x)?;
     definitions(&mut wb, catalogue, &f).map_err(x)?;
     exports(&mut wb, facts, &f).map_err(x)?;
     wb.save(path).map_err(x)
+}
+
+/// A workbook's properties dated by the run `run_id` started, instead of
+/// the moment the file was written (rust_xlsxwriter's default). `None` if
+/// the id is not a run's.
+pub fn dated_by_run(run_id: &str) -> Option<DocProperties> {
+    let at = crate::layout::created_at(run_id)?;
+    let (d, t) = (at.date_naive(), at.time());
+    let excel = ExcelDateTime::from_ymd(d.year() as u16, d.month() as u8, d.day() as u8)
+        .and_then(|x| x.and_hms(t.hour() as u16, t.minute() as u8, t.second()))
+        .ok()?;
+    Some(DocProperties::new().set_creation_datetime(&excel))
 }
 
 /// The figures: every consortium and partner figure ("Indicators"), every

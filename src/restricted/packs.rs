@@ -222,11 +222,14 @@ impl PackRows {
              order by least(coalesce(validity_pct, 100), consistency_pct, uniqueness_pct, completeness_pct), 1, 2",
             partner,
         )?;
+        // Each run dated as its snapshot is named (the run's clock, judged),
+        // not by the moment the process started: a night and a full
+        // rebuild of the same inbox write the same pack.
         let trend = text_rows(
             conn,
-            "select strftime(started_at + interval 330 minute, '%Y-%m-%d %H:%M'), replace(table_name, '_', ' '),
-                    records::varchar, clean_records::varchar, accuracy_pct::varchar
-             from dq_accuracy_history where partner_id = ? order by started_at desc, table_name",
+            "select strftime(coalesce(try_strptime(left(run_id, 15), '%Y%m%dT%H%M%S'), started_at) + interval 330 minute, '%Y-%m-%d %H:%M'),
+                    replace(table_name, '_', ' '), records::varchar, clean_records::varchar, accuracy_pct::varchar
+             from dq_accuracy_history where partner_id = ? order by run_id desc, table_name",
             partner,
         )?;
         Ok(PackRows {
@@ -268,6 +271,10 @@ fn write_one(
     };
     let rows = PackRows::read(conn, p.id, lake)?;
     let mut wb = Workbook::new();
+    // Dated by the run, not the moment written (as the report workbook).
+    if let Some(properties) = crate::report::workbook::dated_by_run(run_id) {
+        wb.set_properties(&properties);
+    }
     read_me(&mut wb, p, fixes, run_id, rows.totals(), &f).map_err(x)?;
     to_fix(&mut wb, p, fixes, real, &rows.findings, &f).map_err(x)?;
     scorecard_and_trend(&mut wb, &rows, &f).map_err(x)?;

@@ -16,7 +16,7 @@ use crate::error::{Error, Result};
 use crate::ingest::FileReport;
 use crate::metrics::StageClock;
 use crate::restricted::restricted_dir;
-use crate::{lake, report, restricted};
+use crate::{lake, report, restricted, warehouse};
 
 pub fn build_and_publish(run: &Run<'_>, inv: Box<Inventory<'_>>, entry: &mut LedgerEntry) -> Result<RunSummary> {
     let Run {
@@ -139,6 +139,8 @@ pub fn build_and_publish(run: &Run<'_>, inv: Box<Inventory<'_>>, entry: &mut Led
     entry.snapshot = Some(run_id.to_string());
     entry.finished_at = Utc::now();
 
+    // The research lake of a partner carried over is the current snapshot's.
+    let current_research = inv.carry_from().map(|m| layout.snapshot(&m.run_id).research_lake());
     let inv = *inv;
     let fingerprints = inv.fingerprints;
     let manifest = Manifest {
@@ -152,8 +154,26 @@ pub fn build_and_publish(run: &Run<'_>, inv: Box<Inventory<'_>>, entry: &mut Led
         partners: partners.entries,
         unclaimed,
     };
-    // The warehouse's last steps need the ledger line; then it is published.
-    stages::finish_warehouse(run, &building, &restricted_building, entry)?;
+    // The warehouse's last steps need the ledger line: the packs, the marts
+    // as Parquet and the research lake, timed as a stage of their own. Its
+    // timings reach run.json and the ledger line appended, not the
+    // warehouse's own run_ledger, loaded before them.
+    let carried = current_research
+        .as_ref()
+        .map(|research_lake| warehouse::research_lake::Carried {
+            research_lake,
+            partners: &summary.reused_partners,
+        });
+    let mut late = StageClock::default();
+    let steps = late.stage(
+        "research tier",
+        || stages::finish_warehouse(run, (&building, &restricted_building), entry, carried.as_ref()),
+        |r| r.as_ref().map(|s| s.len() as u64).unwrap_or(0),
+    )?;
+    summary.stages.extend(late.stages);
+    summary.warehouse_steps.extend(steps);
+    entry.stages = summary.stages.clone();
+    entry.warehouse_steps = summary.warehouse_steps.clone();
     publish::publish(run, &building, &restricted_building, &summary, &manifest, entry)?;
     summary.finished_at = Utc::now().to_rfc3339();
     tracing::info!(run_id = %run_id, snapshot = %summary.snapshot.display(), "run published");

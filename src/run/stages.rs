@@ -367,29 +367,49 @@ pub fn reports(run: &Run<'_>, snapshot: &SnapshotDir, files: &[FileReport]) -> R
 /// and all.
 pub fn finish_warehouse(
     run: &Run<'_>,
-    building: &SnapshotDir,
-    restricted: &RestrictedDir,
+    (building, restricted): (&SnapshotDir, &RestrictedDir),
     entry: &super::ledger::LedgerEntry,
-) -> Result<()> {
+    carried: Option<&warehouse::research_lake::Carried<'_>>,
+) -> Result<Vec<warehouse::StepTiming>> {
+    let mut steps = Vec::new();
+    let mut timed = |step: &str, start: std::time::Instant| {
+        steps.push(warehouse::StepTiming {
+            step: step.to_string(),
+            seconds: start.elapsed().as_secs_f64(),
+            rows: 0,
+        })
+    };
+    let start = std::time::Instant::now();
     let mut history = super::ledger::read(run.layout)?;
     let mut tonight = entry.clone();
     tonight.bound();
     history.push(tonight);
     let conn = warehouse::open(&building.warehouse_db())?;
     super::ledger::load_into(&conn, &history, &building.ledger_scratch())?;
+    timed("run ledger", start);
+    let start = std::time::Instant::now();
     packs(run, &conn, (restricted, &building.lake()))?;
+    timed("data-quality packs", start);
+    let start = std::time::Instant::now();
     warehouse::build::comment_columns(&conn, run.project, &run.plan.model.schemas)?;
+    timed("column comments", start);
     let marts = warehouse::marts::write(&conn, run.project, &building.marts())?;
-    tracing::debug!(marts, "wrote the marts as Parquet");
+    let start = std::time::Instant::now();
     warehouse::research_lake::set_up_record_keys(&conn, &run.pseudo.record_key_salt())?;
     let files = warehouse::research_lake::write(
         &conn,
         &run.plan.model.schemas,
-        &building.lake(),
-        &building.research_lake(),
+        (&building.lake(), &building.research_lake()),
+        carried,
     )?;
     tracing::debug!(files, "wrote the research lake");
-    conn.execute_batch("checkpoint").map_err(Error::warehouse("checkpoint"))
+    timed("research lake", start);
+    let start = std::time::Instant::now();
+    conn.execute_batch("checkpoint")
+        .map_err(Error::warehouse("checkpoint"))?;
+    timed("checkpoint", start);
+    steps.extend(marts);
+    Ok(steps)
 }
 
 /// Write each partner's data-quality pack into the restricted area being

@@ -16,6 +16,7 @@ use std::path::Path;
 
 use duckdb::Connection;
 
+use super::StepTiming;
 use super::catalogue::Project;
 use super::sql_string;
 use crate::error::{Error, Result};
@@ -31,11 +32,13 @@ pub fn names(project: &Project) -> Vec<String> {
         .collect()
 }
 
-/// Write every mart of the warehouse `conn` into `dir`; the number written.
-pub fn write(conn: &Connection, project: &Project, dir: &Path) -> Result<usize> {
+/// Write every mart of the warehouse `conn` into `dir`; each one's timing.
+pub fn write(conn: &Connection, project: &Project, dir: &Path) -> Result<Vec<StepTiming>> {
     std::fs::create_dir_all(dir).map_err(Error::io(dir))?;
     let names = names(project);
+    let mut steps = Vec::with_capacity(names.len());
     for name in &names {
+        let start = std::time::Instant::now();
         let path = dir.join(format!("{name}.parquet"));
         let metadata = metadata(conn, name)?;
         let kv = if metadata.is_empty() {
@@ -48,8 +51,13 @@ pub fn write(conn: &Connection, project: &Project, dir: &Path) -> Result<usize> 
             sql_string(&path.to_string_lossy())
         ))
         .map_err(Error::warehouse(format!("writing the mart {name} as Parquet")))?;
+        steps.push(StepTiming {
+            step: format!("parquet {name}"),
+            seconds: start.elapsed().as_secs_f64(),
+            rows: 0,
+        });
     }
-    Ok(names.len())
+    Ok(steps)
 }
 
 /// The table's and its columns' comments, as the entries of a DuckDB struct

@@ -11,6 +11,7 @@ mod interop;
 mod job_state;
 mod linkage;
 mod nightly;
+mod nights;
 mod onboard;
 mod operations;
 mod partner_configs;

@@ -553,7 +553,48 @@ fn the_bench_prints_the_floor_beside_the_runs_and_their_ratios() {
         .iter()
         .map(|m| m["stage"].as_str().unwrap())
         .collect();
-    assert_eq!(stages, ["extract+stage+clean", "link", "warehouse", "report"], "{json}");
+    assert_eq!(
+        stages,
+        ["extract+stage+clean", "link", "warehouse", "report", "research tier"],
+        "{json}"
+    );
+    // The history of nights, one after another, each a share of the full run.
+    let nights = json["nights"].as_array().unwrap();
+    let what: Vec<&str> = nights.iter().map(|n| n["what"].as_str().unwrap()).collect();
+    let starts = [
+        "one partner changed",
+        "two partners changed",
+        "a partner left",
+        "a partner joined",
+        "one record edited in place",
+        "nothing changed",
+    ];
+    assert_eq!(what.len(), starts.len(), "{what:?}");
+    for (w, s) in what.iter().zip(starts) {
+        assert!(w.starts_with(s), "{what:?}");
+    }
+    let cleaned: Vec<u64> = nights.iter().map(|n| n["partners_cleaned"].as_u64().unwrap()).collect();
+    // Every changed night published (cleaning what changed: none when a
+    // partner only left); the last night changed nothing and published nothing.
+    assert_eq!(cleaned, [1, 2, 0, 1, 1, 0], "{json}");
+    assert!(
+        nights[..5].iter().all(|n| !n["stages"].as_array().unwrap().is_empty()),
+        "{json}"
+    );
+    assert!(nights[5]["stages"].as_array().unwrap().is_empty(), "{json}");
+    for n in nights {
+        let share = n["share_of_full"].as_f64().unwrap();
+        assert!((share - n["seconds"].as_f64().unwrap() / wall).abs() < 1e-9, "{json}");
+    }
+    assert!(ran.stdout.contains("nights, one after another"), "{}", ran.stdout);
+    assert!(ran.stdout.contains("slowest warehouse steps: "), "{}", ran.stdout);
+    // The bench put the partner that left back.
+    let pipelines: Vec<String> = std::fs::read_dir(w.path().join("bench/config/pipelines"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(pipelines.len(), 9, "{pipelines:?}");
+    assert!(pipelines.iter().all(|p| p.ends_with(".toml")), "{pipelines:?}");
     // The night deleted records from the partner's export, and linkage saw
     // them change (a night that changes no record would rescore nothing).
     assert!(
@@ -598,11 +639,12 @@ fn the_bench_prints_the_floor_beside_the_runs_and_their_ratios() {
     ]);
     assert_eq!(ran.code, 0, "{}", ran.all());
     assert!(ran.stdout.contains("floor not measured"), "{}", ran.stdout);
-    // The first bench published two runs (the full run and the night), whose
-    // figures this one's warehouse loaded: it says so beside its times.
+    // The first bench published seven runs (the full run, the night and
+    // five nights of its history; the sixth changed nothing), whose figures
+    // this one's warehouse loaded: it says so beside its times.
     assert!(
         ran.stdout
-            .contains("the warehouse loaded the indicator history of 2 earlier run(s)"),
+            .contains("the warehouse loaded the indicator history of 7 earlier run(s)"),
         "{}",
         ran.stdout
     );
