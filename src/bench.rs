@@ -662,9 +662,10 @@ fn edit_in_place(bytes: &[u8]) -> Option<Vec<u8>> {
         }
     }
     let (at, len) = best;
-    let i = (at + 1..at + len - 1)
-        .find(|i| line[*i] != line[i + 1])
-        .filter(|_| len >= 4)?;
+    if len < 4 {
+        return None;
+    }
+    let i = (at + 1..at + len - 1).find(|i| line[*i] != line[i + 1])?;
     let mut out = bytes.to_vec();
     out.swap(start + i, start + i + 1);
     Some(out)
