@@ -14,6 +14,7 @@ use super::summary::{RunSummary, Totals, fill_entry};
 use super::{FaultPoint, Run, publish, safe_point, stages};
 use crate::error::{Error, Result};
 use crate::ingest::FileReport;
+use crate::layout::{RestrictedDir, SnapshotDir};
 use crate::metrics::StageClock;
 use crate::restricted::restricted_dir;
 use crate::{lake, report, restricted, warehouse};
@@ -154,28 +155,44 @@ pub fn build_and_publish(run: &Run<'_>, inv: Box<Inventory<'_>>, entry: &mut Led
         partners: partners.entries,
         unclaimed,
     };
-    // The warehouse's last steps need the ledger line: the packs, the marts
-    // as Parquet and the research lake, timed as a stage of their own. Its
-    // timings reach run.json and the ledger line appended, not the
-    // warehouse's own run_ledger, loaded before them.
-    let carried = current_research
-        .as_ref()
-        .map(|research_lake| warehouse::research_lake::Carried {
-            research_lake,
-            partners: &summary.reused_partners,
-        });
+    research_tier(
+        run,
+        (&building, &restricted_building),
+        current_research.as_deref(),
+        &mut summary,
+        entry,
+    )?;
+    publish::publish(run, &building, &restricted_building, &summary, &manifest, entry)?;
+    summary.finished_at = Utc::now().to_rfc3339();
+    tracing::info!(run_id = %run_id, snapshot = %summary.snapshot.display(), "run published");
+    Ok(summary)
+}
+
+/// The warehouse's last steps, which need the run's ledger line: the packs,
+/// the marts as Parquet and the research lake (a carried-over partner's
+/// linked from `current_research`, the current snapshot's), timed as a
+/// stage of their own. Its timings reach run.json and the ledger line
+/// appended, not the warehouse's own `run_ledger`, loaded before them.
+fn research_tier(
+    run: &Run<'_>,
+    dirs: (&SnapshotDir, &RestrictedDir),
+    current_research: Option<&std::path::Path>,
+    summary: &mut RunSummary,
+    entry: &mut LedgerEntry,
+) -> Result<()> {
+    let carried = current_research.map(|research_lake| warehouse::research_lake::Carried {
+        research_lake,
+        partners: &summary.reused_partners,
+    });
     let mut late = StageClock::default();
     let steps = late.stage(
         "research tier",
-        || stages::finish_warehouse(run, (&building, &restricted_building), entry, carried.as_ref()),
+        || stages::finish_warehouse(run, dirs, entry, carried.as_ref()),
         |r| r.as_ref().map(|s| s.len() as u64).unwrap_or(0),
     )?;
     summary.stages.extend(late.stages);
     summary.warehouse_steps.extend(steps);
     entry.stages = summary.stages.clone();
     entry.warehouse_steps = summary.warehouse_steps.clone();
-    publish::publish(run, &building, &restricted_building, &summary, &manifest, entry)?;
-    summary.finished_at = Utc::now().to_rfc3339();
-    tracing::info!(run_id = %run_id, snapshot = %summary.snapshot.display(), "run published");
-    Ok(summary)
+    Ok(())
 }
