@@ -17,7 +17,7 @@ use crate::ingest::FileReport;
 use crate::layout::{RestrictedDir, SnapshotDir};
 use crate::metrics::StageClock;
 use crate::restricted::restricted_dir;
-use crate::{lake, report, restricted, warehouse};
+use crate::{lake, report, restricted};
 
 pub fn build_and_publish(run: &Run<'_>, inv: Box<Inventory<'_>>, entry: &mut LedgerEntry) -> Result<RunSummary> {
     let Run {
@@ -48,7 +48,7 @@ pub fn build_and_publish(run: &Run<'_>, inv: Box<Inventory<'_>>, entry: &mut Led
 
     let partners = clock.stage(
         "extract+stage+clean",
-        || stages::partners(run, &inv, &lake, &lake_tables, &restricted_building),
+        || stages::partners(run, &inv, &building, &lake_tables, &restricted_building),
         |r| r.as_ref().map(|p| p.rows_read()).unwrap_or(0),
     )?;
     safe_point(&opts, FaultPoint::Clean)?;
@@ -140,8 +140,6 @@ pub fn build_and_publish(run: &Run<'_>, inv: Box<Inventory<'_>>, entry: &mut Led
     entry.snapshot = Some(run_id.to_string());
     entry.finished_at = Utc::now();
 
-    // The research lake of a partner carried over is the current snapshot's.
-    let current_research = inv.carry_from().map(|m| layout.snapshot(&m.run_id).research_lake());
     let inv = *inv;
     let fingerprints = inv.fingerprints;
     let manifest = Manifest {
@@ -155,13 +153,7 @@ pub fn build_and_publish(run: &Run<'_>, inv: Box<Inventory<'_>>, entry: &mut Led
         partners: partners.entries,
         unclaimed,
     };
-    research_tier(
-        run,
-        (&building, &restricted_building),
-        current_research.as_deref(),
-        &mut summary,
-        entry,
-    )?;
+    research_tier(run, (&building, &restricted_building), &mut summary, entry)?;
     publish::publish(run, &building, &restricted_building, &summary, &manifest, entry)?;
     summary.finished_at = Utc::now().to_rfc3339();
     tracing::info!(run_id = %run_id, snapshot = %summary.snapshot.display(), "run published");
@@ -169,25 +161,19 @@ pub fn build_and_publish(run: &Run<'_>, inv: Box<Inventory<'_>>, entry: &mut Led
 }
 
 /// The warehouse's last steps, which need the run's ledger line: the packs,
-/// the marts as Parquet and the research lake (a carried-over partner's
-/// linked from `current_research`, the current snapshot's), timed as a
-/// stage of their own. Its timings reach run.json and the ledger line
-/// appended, not the warehouse's own `run_ledger`, loaded before them.
+/// the marts as Parquet and the research lake, timed as a stage of their
+/// own. Its timings reach run.json and the ledger line appended, not the
+/// warehouse's own `run_ledger`, loaded before them.
 fn research_tier(
     run: &Run<'_>,
     dirs: (&SnapshotDir, &RestrictedDir),
-    current_research: Option<&std::path::Path>,
     summary: &mut RunSummary,
     entry: &mut LedgerEntry,
 ) -> Result<()> {
-    let carried = current_research.map(|research_lake| warehouse::research_lake::Carried {
-        research_lake,
-        partners: &summary.reused_partners,
-    });
     let mut late = StageClock::default();
     let steps = late.stage(
         "research tier",
-        || stages::finish_warehouse(run, dirs, entry, carried.as_ref()),
+        || stages::finish_warehouse(run, dirs, entry),
         |r| r.as_ref().map(|s| s.len() as u64).unwrap_or(0),
     )?;
     summary.stages.extend(late.stages);

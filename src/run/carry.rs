@@ -1,6 +1,10 @@
 //! Carrying an unchanged partner over from the current snapshot: its lake
-//! parts and its restricted folders (staged, quarantine, linkage) are
-//! hard-linked into the snapshot being built, not recomputed. Snapshots
+//! parts, their research-tier projections and its restricted folders
+//! (staged, quarantine, linkage) are hard-linked into the snapshot being
+//! built, not recomputed. A partner is carried only when its fingerprint
+//! (the build, the key, its pipeline and files) is the snapshot's, so the
+//! projections, made by the same build with the same key from the same
+//! lake parts, are the snapshot's too. Snapshots
 //! never modify a file in place, so sharing them is safe and costs no
 //! space; where hard links are not possible the files are copied.
 
@@ -11,9 +15,10 @@ use crate::lake;
 use crate::layout::RestrictedDir;
 use crate::restricted::restricted_dir;
 
-/// Where a partner's lake parts and restricted folders live.
+/// Where a partner's lake parts, research lake and restricted folders live.
 pub struct Carry {
     pub lake: PathBuf,
+    pub research_lake: PathBuf,
     pub restricted: RestrictedDir,
 }
 
@@ -21,6 +26,14 @@ pub struct Carry {
 pub fn carry_over(pid: &str, lake_tables: &[String], from: &Carry, to: &Carry) -> Result<()> {
     for t in lake_tables {
         link_or_copy(&lake::part(&from.lake, t, pid), &lake::part(&to.lake, t, pid))?;
+        // The research lake holds some tables only; what it does not hold
+        // of the current snapshot is written from the lake as for any partner.
+        let research = lake::part(&from.research_lake, t, pid);
+        if research.is_file() {
+            let dir = lake::table_dir(&to.research_lake, t);
+            std::fs::create_dir_all(&dir).map_err(Error::io(&dir))?;
+            link_or_copy(&research, &lake::part(&to.research_lake, t, pid))?;
+        }
     }
     for area in RestrictedDir::PARTNER_AREAS {
         let src = from.restricted.path().join(area).join(pid);

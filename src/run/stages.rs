@@ -52,10 +52,11 @@ impl Partners {
 pub fn partners(
     run: &Run<'_>,
     inv: &Inventory<'_>,
-    lake: &Path,
+    building: &SnapshotDir,
     lake_tables: &[String],
     restricted: &RestrictedDir,
 ) -> Result<Partners> {
+    let lake = &building.lake();
     let Run { plan, opts, layout, .. } = *run;
     let bar = crate::progress::bar(plan.pipelines.len() as u64, "partners");
     let mut carried: BTreeMap<String, PartnerEntry> = BTreeMap::new();
@@ -67,12 +68,15 @@ pub fn partners(
             .and_then(|m| m.partners.get(pid).map(|e| (m, e)))
             .filter(|(_, e)| &e.fingerprint == fingerprint && e.window.holds_on(opts.today()))
             .and_then(|(m, e)| {
+                let current = layout.snapshot(&m.run_id);
                 let from = Carry {
-                    lake: layout.snapshot(&m.run_id).full_lake(),
+                    lake: current.full_lake(),
+                    research_lake: current.research_lake(),
                     restricted: layout.restricted_latest(),
                 };
                 let to = Carry {
                     lake: lake.to_path_buf(),
+                    research_lake: building.research_lake(),
                     restricted: restricted.clone(),
                 };
                 match carry_over(pid, lake_tables, &from, &to) {
@@ -369,47 +373,37 @@ pub fn finish_warehouse(
     run: &Run<'_>,
     (building, restricted): (&SnapshotDir, &RestrictedDir),
     entry: &super::ledger::LedgerEntry,
-    carried: Option<&warehouse::research_lake::Carried<'_>>,
 ) -> Result<Vec<warehouse::StepTiming>> {
-    let mut steps = Vec::new();
-    let mut timed = |step: &str, start: std::time::Instant| {
-        steps.push(warehouse::StepTiming {
-            step: step.to_string(),
-            seconds: start.elapsed().as_secs_f64(),
-            rows: 0,
-        })
-    };
-    let start = std::time::Instant::now();
-    let mut history = super::ledger::read(run.layout)?;
-    let mut tonight = entry.clone();
-    tonight.bound();
-    history.push(tonight);
-    let conn = warehouse::open(&building.warehouse_db())?;
-    super::ledger::load_into(&conn, &history, &building.ledger_scratch())?;
-    timed("run ledger", start);
-    let start = std::time::Instant::now();
-    packs(run, &conn, (restricted, &building.lake()))?;
-    timed("data-quality packs", start);
-    let start = std::time::Instant::now();
-    warehouse::build::comment_columns(&conn, run.project, &run.plan.model.schemas)?;
-    timed("column comments", start);
+    let mut steps = warehouse::build::Steps::default();
+    let conn = steps.time("run ledger", || {
+        let mut history = super::ledger::read(run.layout)?;
+        let mut tonight = entry.clone();
+        tonight.bound();
+        history.push(tonight);
+        let conn = warehouse::open(&building.warehouse_db())?;
+        super::ledger::load_into(&conn, &history, &building.ledger_scratch())?;
+        Ok((conn, history.len() as u64))
+    })?;
+    steps.time("data-quality packs", || {
+        packs(run, &conn, (restricted, &building.lake())).map(|()| ((), 0))
+    })?;
+    steps.time("column comments", || {
+        warehouse::build::comment_columns(&conn, run.project, &run.plan.model.schemas).map(|_| ((), 0))
+    })?;
     let marts = warehouse::marts::write(&conn, run.project, &building.marts())?;
-    let start = std::time::Instant::now();
-    warehouse::research_lake::set_up_record_keys(&conn, &run.pseudo.record_key_salt())?;
-    let files = warehouse::research_lake::write(
-        &conn,
-        &run.plan.model.schemas,
-        (&building.lake(), &building.research_lake()),
-        carried,
-    )?;
-    tracing::debug!(files, "wrote the research lake");
-    timed("research lake", start);
-    let start = std::time::Instant::now();
-    conn.execute_batch("checkpoint")
-        .map_err(Error::warehouse("checkpoint"))?;
-    timed("checkpoint", start);
-    steps.extend(marts);
-    Ok(steps)
+    steps.time("research lake", || {
+        warehouse::research_lake::set_up_record_keys(&conn, &run.pseudo.record_key_salt())?;
+        let files = warehouse::research_lake::write(
+            &conn,
+            &run.plan.model.schemas,
+            &building.lake(),
+            &building.research_lake(),
+        )?;
+        Ok(((), files as u64))
+    })?;
+    steps.time("checkpoint research tier", || warehouse::build::checkpoint(&conn))?;
+    steps.0.extend(marts);
+    Ok(steps.0)
 }
 
 /// Write each partner's data-quality pack into the restricted area being

@@ -69,10 +69,10 @@ impl StepTiming {
 
 /// Times the steps of one build and logs each as it ends.
 #[derive(Default)]
-struct Steps(Vec<StepTiming>);
+pub(crate) struct Steps(pub(crate) Vec<StepTiming>);
 
 impl Steps {
-    fn time<T>(&mut self, step: impl Into<String>, f: impl FnOnce() -> Result<(T, u64)>) -> Result<T> {
+    pub(crate) fn time<T>(&mut self, step: impl Into<String>, f: impl FnOnce() -> Result<(T, u64)>) -> Result<T> {
         let t = std::time::Instant::now();
         let (out, rows) = f()?;
         self.0
@@ -89,13 +89,13 @@ const SCRATCH: &str = "build_scratch";
 /// One step of the build for [`run_jobs`]: its name in the ledger, the
 /// steps it waits for (indices into the same list), and what it does on a
 /// connection, returning (tests run, rows written).
-struct Job<'a> {
-    step: String,
-    after: Vec<usize>,
-    run: JobFn<'a>,
+pub(super) struct Job<'a> {
+    pub(super) step: String,
+    pub(super) after: Vec<usize>,
+    pub(super) run: JobFn<'a>,
 }
 
-type JobFn<'a> = Box<dyn Fn(&Connection) -> Result<(usize, u64)> + Send + Sync + 'a>;
+pub(super) type JobFn<'a> = Box<dyn Fn(&Connection) -> Result<(usize, u64)> + Send + Sync + 'a>;
 
 /// Connections to the warehouse being built, one per core (at most
 /// [`BUILD_CONNECTIONS`]), each set up as the models expect: the staging
@@ -191,7 +191,7 @@ struct Board {
 /// returned once the jobs running end. Returns the tests run and each
 /// job's timing, in the order they ended. The connections are handed back
 /// for the next jobs (a connection goes to one thread at a time).
-fn run_jobs(conns: &mut Vec<Connection>, jobs: &[Job<'_>]) -> Result<(usize, Vec<StepTiming>)> {
+pub(super) fn run_jobs(conns: &mut Vec<Connection>, jobs: &[Job<'_>]) -> Result<(usize, Vec<StepTiming>)> {
     if conns.is_empty() {
         return Err(Error::Internal(
             "the warehouse build has no connection left".to_string(),
@@ -489,7 +489,7 @@ fn partner_sums(conn: &Connection) -> Result<()> {
 }
 
 /// Write what the build has made to the file, as a step (no rows).
-fn checkpoint(conn: &Connection) -> Result<((), u64)> {
+pub(crate) fn checkpoint(conn: &Connection) -> Result<((), u64)> {
     conn.execute_batch("checkpoint")
         .map_err(Error::warehouse("checkpoint"))?;
     Ok(((), 0))

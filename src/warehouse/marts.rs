@@ -17,6 +17,7 @@ use std::path::Path;
 use duckdb::Connection;
 
 use super::StepTiming;
+use super::build::{Job, run_jobs};
 use super::catalogue::Project;
 use super::sql_string;
 use crate::error::{Error, Result};
@@ -32,61 +33,36 @@ pub fn names(project: &Project) -> Vec<String> {
         .collect()
 }
 
-/// Write every mart of the warehouse `conn` into `dir`; each one's timing.
+/// Write every mart of the warehouse `conn` into `dir`; each one's timing,
+/// in the order they ended.
 ///
-/// Two at a time, on two connections: most marts are small, and a small
-/// table's COPY runs on one core (the by-scope marts are views, computed
-/// as they are written). Each file is the same whichever worker writes it.
+/// Two at a time, on two connections, by the build's own job runner: most
+/// marts are small, and a small table's COPY runs on one core (the
+/// by-scope marts are views, computed as they are written). Each file is
+/// the same whichever connection writes it.
 pub fn write(conn: &Connection, project: &Project, dir: &Path) -> Result<Vec<StepTiming>> {
     std::fs::create_dir_all(dir).map_err(Error::io(dir))?;
     let names = names(project);
     let workers = std::thread::available_parallelism().map_or(1, |n| n.get()).clamp(1, 2);
-    let conns: Vec<Connection> = (0..workers)
+    let mut conns: Vec<Connection> = (0..workers)
         .map(|_| {
             conn.try_clone()
                 .map_err(Error::warehouse("opening a connection to write the marts"))
         })
         .collect::<Result<_>>()?;
-    let next = std::sync::atomic::AtomicUsize::new(0);
-    let results: Vec<Result<Vec<StepTiming>>> = std::thread::scope(|scope| {
-        let handles: Vec<_> = conns
-            .into_iter()
-            .map(|c| {
-                let (names, next) = (&names, &next);
-                scope.spawn(move || -> Result<Vec<StepTiming>> {
-                    let mut steps = Vec::new();
-                    loop {
-                        let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                        let Some(name) = names.get(i) else { return Ok(steps) };
-                        steps.push(write_one(&c, name, dir)?);
-                    }
-                })
-            })
-            .collect();
-        handles
-            .into_iter()
-            .map(|h| {
-                h.join()
-                    .unwrap_or_else(|_| Err(Error::Internal("a mart writer panicked".into())))
-            })
-            .collect()
-    });
-    let mut steps = Vec::with_capacity(names.len());
-    for r in results {
-        steps.extend(r?);
-    }
-    // In the marts' order, whichever worker wrote each.
-    steps.sort_by_key(|s| {
-        names
-            .iter()
-            .position(|n| s.step.strip_prefix("parquet ") == Some(n.as_str()))
-    });
-    Ok(steps)
+    let jobs: Vec<Job<'_>> = names
+        .iter()
+        .map(|name| Job {
+            step: format!("parquet {name}"),
+            after: vec![],
+            run: Box::new(move |c: &Connection| write_one(c, name, dir).map(|()| (0, 0))),
+        })
+        .collect();
+    Ok(run_jobs(&mut conns, &jobs)?.1)
 }
 
 /// Write the mart `name` to `dir/<name>.parquet`, with its comments.
-fn write_one(conn: &Connection, name: &str, dir: &Path) -> Result<StepTiming> {
-    let start = std::time::Instant::now();
+fn write_one(conn: &Connection, name: &str, dir: &Path) -> Result<()> {
     let path = dir.join(format!("{name}.parquet"));
     let metadata = metadata(conn, name)?;
     let kv = if metadata.is_empty() {
@@ -98,12 +74,7 @@ fn write_one(conn: &Connection, name: &str, dir: &Path) -> Result<StepTiming> {
         "copy (select * from main.\"{name}\") to {} (format parquet, compression zstd{kv})",
         sql_string(&path.to_string_lossy())
     ))
-    .map_err(Error::warehouse(format!("writing the mart {name} as Parquet")))?;
-    Ok(StepTiming {
-        step: format!("parquet {name}"),
-        seconds: start.elapsed().as_secs_f64(),
-        rows: 0,
-    })
+    .map_err(Error::warehouse(format!("writing the mart {name} as Parquet")))
 }
 
 /// The table's and its columns' comments, as the entries of a DuckDB struct

@@ -88,45 +88,16 @@ pub fn projection(schema: &TableSchema, has: &[String]) -> Vec<String> {
     out
 }
 
-/// The research lake of the current snapshot and the partners carried over
-/// from it tonight. A carried partner's lake files are the snapshot's own
-/// (hard links, the same build and key: its fingerprint says so), so their
-/// projection is too, and is linked rather than written again.
-pub struct Carried<'a> {
-    pub research_lake: &'a Path,
-    pub partners: &'a [String],
-}
-
-impl Carried<'_> {
-    /// Link `to` to the current snapshot's file of the same table and
-    /// partner when the partner was carried over; whether it did.
-    fn link(&self, table: &str, to: &Path) -> bool {
-        let Some(name) = to.file_stem().and_then(|n| n.to_str()) else {
-            return false;
-        };
-        if !self.partners.iter().any(|p| p == name) {
-            return false;
-        }
-        let from = crate::lake::table_dir(self.research_lake, table).join(to.file_name().unwrap_or_default());
-        from.is_file() && (std::fs::hard_link(&from, to).is_ok() || std::fs::copy(&from, to).is_ok())
-    }
-}
-
 /// Write the research lake at `out` from the snapshot's lake `full`, on a
-/// connection with the record keys set up; the partners `carried` over
-/// are linked from the current snapshot's. Returns the files written or linked.
-pub fn write(
-    conn: &Connection,
-    schemas: &[TableSchema],
-    (full, out): (&Path, &Path),
-    carried: Option<&Carried<'_>>,
-) -> Result<usize> {
+/// connection with the record keys set up. A file already there is a
+/// partner's carried over with its lake parts (`run::carry`) and
+/// is left as it is. Returns the files in the research lake.
+pub fn write(conn: &Connection, schemas: &[TableSchema], full: &Path, out: &Path) -> Result<usize> {
     let mut files = 0;
-    let linked = |table: &str, to: &Path| carried.is_some_and(|c| c.link(table, to));
     for schema in schemas {
         let table = &schema.table;
         for (from, to) in partner_files(full, out, table)? {
-            if linked(table, &to) {
+            if to.is_file() {
                 files += 1;
                 continue;
             }
@@ -147,7 +118,7 @@ pub fn write(
     }
     for table in AS_IS {
         for (from, to) in partner_files(full, out, table)? {
-            if linked(table, &to) {
+            if to.is_file() {
                 files += 1;
                 continue;
             }
